@@ -1,0 +1,43 @@
+"""The composition root: the one place that knows every router."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend import health
+from backend.core.logging import configure_logging
+from backend.core.settings import Settings, get_settings
+from backend.core.web import RequestContextMiddleware, install_error_handlers
+from backend.identity import api as identity_api
+from grids import api as grids_api
+
+DESCRIPTION = """
+Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡查).
+
+Sign in with `POST /api/v1/auth/token` (the **Authorize** button here does it), then call the
+API with `Authorization: Bearer <access_token>`. Errors are `application/problem+json`.
+Partner systems (96119, 12345) sign requests with HMAC instead: see `docs/integration-auth.md`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_for_startup()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(title="firegrid", version="0.1.0", description=DESCRIPTION)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.include_router(health.router)
+    app.include_router(identity_api.router)
+    app.include_router(identity_api.integration_router)
+    app.include_router(grids_api.router)
+    return app

@@ -1,0 +1,221 @@
+"""The `firegrid` command. Every subcommand reads FIREGRID_DATABASE_URL (and the other
+FIREGRID_* settings)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.core.audit import Actor
+from backend.core.errors import Problem
+from backend.core.settings import ConfigurationError, get_settings
+
+app = typer.Typer(help="firegrid: grid-based fire-safety patrol backend.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+areas_app = typer.Typer(help="The area tree.", no_args_is_help=True)
+integrations_app = typer.Typer(help="Partner systems (hotlines).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+app.add_typer(areas_app, name="areas")
+app.add_typer(integrations_app, name="integrations")
+
+CLI_ACTOR = Actor(id=None, role="cli")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port (or PORT).")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    try:
+        get_settings().check_for_startup()
+    except ConfigurationError as exc:
+        _fail(f"refusing to start: {exc}")
+    uvicorn.run(
+        "backend.app:create_app", factory=True, host=host, port=port, workers=workers,
+        proxy_headers=True, log_config=None,
+    )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
+) -> None:
+    """Run the periodic jobs (deadlines, escalation, outbox) until stopped."""
+    from backend import worker as worker_loop
+    from backend.core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    if once:
+        typer.echo(json.dumps(worker_loop.run_once(settings)))
+    else:
+        worker_loop.run_forever(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database to the newest schema (idempotent)."""
+    from backend.core import migrations
+
+    url = get_settings().resolved_database_url
+    migrations.upgrade(url, revision)
+    typer.echo(f"database at {revision}")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat: "):
+            _fail("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="citizen, grid_worker, grid_leader, station_staff, "
+                                           "brigade_staff, dispatcher, admin or integration")],
+    scope: Annotated[str | None, typer.Option(help="Area code: the staff's scope, or the grid "
+                                                   "worker's grid.")] = None,
+    display_name: Annotated[str | None, typer.Option()] = None,
+    certificate_number: Annotated[str | None, typer.Option(help="执法证 number")] = None,
+    certificate_expires: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+) -> None:
+    """Create a user; the password is read from stdin (prompted on a terminal)."""
+    from backend.core.db import session_scope
+    from backend.identity.enums import Role
+    from grids import service as grids
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        _fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", 2)
+    password = None if role_value is Role.INTEGRATION else _read_password()
+    try:
+        expires = date.fromisoformat(certificate_expires) if certificate_expires else None
+        with session_scope() as session:
+            area = grids.area_by_code(session, scope) if scope else None
+            user = grids.place_user(
+                session, area=area, username=username, password=password, role=role_value,
+                display_name=display_name, certificate_number=certificate_number,
+                certificate_expires_on=expires, actor=CLI_ACTOR,
+            )
+            typer.echo(f"created {user.role} {user.username} ({user.id})")
+    except Problem as exc:
+        _fail(f"not created: {exc.detail}")
+    except ValueError as exc:
+        _fail(f"not created: {exc}")
+
+
+@integrations_app.command("create")
+def integrations_create(
+    username: str,
+    scope: Annotated[str, typer.Option(help="Area code (county or township) it reports for.")],
+    display_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Register a partner system and print its signing key (shown once)."""
+    from backend.core.db import session_scope
+    from backend.identity import service as identity
+    from backend.identity.enums import Role
+    from grids import service as grids
+
+    try:
+        with session_scope() as session:
+            user = grids.place_user(
+                session, area=grids.area_by_code(session, scope), username=username, password=None,
+                role=Role.INTEGRATION, display_name=display_name, certificate_number=None,
+                certificate_expires_on=None, actor=CLI_ACTOR,
+            )
+            issued = identity.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
+            typer.echo(json.dumps({"key_id": issued.key_id, "secret": issued.secret}))
+    except Problem as exc:
+        _fail(f"not created: {exc.detail}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 naming the first broken event."""
+    from backend.core.audit import verify_chain
+    from backend.core.db import session_scope
+
+    with session_scope(read_only=True) as session:
+        report = verify_chain(session)
+    if report.sound:
+        typer.echo(f"audit chain sound: {report.checked} events")
+        return
+    where = f"event seq {report.broken_seq}" + (
+        f" ({report.broken_event_id})" if report.broken_event_id else ""
+    )
+    _fail(f"audit chain BROKEN at {where}: {report.reason} ({report.checked} events before it are sound)")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo (Liuzhou districts, synthetic grids, demo users); safe to run again."""
+    from backend import demo
+    from backend.core.db import session_scope
+    from backend.core.settings import Environment
+
+    settings = get_settings()
+    if settings.env is Environment.PRODUCTION:
+        _fail("refusing to load demo users into a production database")
+    with session_scope() as session:
+        logins = demo.load(session, settings)
+    typer.echo(demo.describe(logins))
+
+
+@areas_app.command("import")
+def areas_import(
+    file: Path,
+    level: Annotated[str, typer.Option(help="county, township, village or grid")],
+    crs: Annotated[str, typer.Option(help="wgs84, gcj02 or bd09")] = "wgs84",
+    parent: Annotated[str | None, typer.Option(help="Parent area code")] = None,
+    code_prop: Annotated[str, typer.Option()] = "adcode",
+    name_prop: Annotated[str, typer.Option()] = "name",
+) -> None:
+    """Import a GeoJSON FeatureCollection as areas, all or nothing."""
+    from backend.core.db import session_scope
+    from grids import service as grids
+    from grids.enums import AreaLevel, Crs
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        with session_scope() as session:
+            parent_area = grids.area_by_code(session, parent) if parent else None
+            created = grids.import_features(
+                session, data.get("features", []), level=AreaLevel(level), crs=Crs(crs),
+                parent=parent_area, code_prop=code_prop, name_prop=name_prop, actor=CLI_ACTOR,
+            )
+        typer.echo(f"imported {len(created)} {level} areas")
+    except Problem as exc:
+        _fail(f"nothing imported: {exc.detail}")
+    except (OSError, ValueError) as exc:
+        _fail(f"nothing imported: {exc}")
+
+
+def main() -> None:  # pragma: no cover
+    os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    app()

@@ -1,0 +1,211 @@
+"""The audit log 全程留痕: append-only, hash-chained, written in the transaction it records.
+
+Each event's hash is `sha256(prev_hash || canonical_json(event))`, so editing, deleting or
+reordering any event breaks every link after it; `verify_chain` names the first broken one.
+A one-row head table holds the last sequence number and hash: appending locks it, which keeps
+the chain linear when several processes write at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from backend.core.context import request_id_var
+from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.dialect import lock_rows
+from backend.core.ids import new_id
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[uuid.UUID | None]
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    client_lng: Mapped[float | None] = mapped_column(Float)
+    client_lat: Mapped[float | None] = mapped_column(Float)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = ({"comment": "Append-only; see backend/core/audit.py"},)
+
+
+class AuditChainHead(Base):
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, as the audit log records it. `None` ids are the system itself."""
+
+    id: uuid.UUID | None
+    role: str | None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(id=None, role="system")
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _time_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "event_id": str(event.event_id),
+        "occurred_at": _time_text(event.occurred_at),
+        "actor_id": str(event.actor_id) if event.actor_id else None,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "before": event.before,
+        "after": event.after,
+        "client_lng": event.client_lng,
+        "client_lat": event.client_lat,
+        "request_id": event.request_id,
+    }
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(_hashed_fields(event))).encode()).hexdigest()
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Round-trip through JSON now, so the stored value is exactly what was hashed."""
+    return None if value is None else json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    client_location: tuple[float, float] | None = None,
+) -> AuditEvent:
+    """Append an event to the chain inside the caller's transaction."""
+    head = session.execute(
+        lock_rows(session, select(AuditChainHead).where(AuditChainHead.id == HEAD_ID))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    event = AuditEvent(
+        seq=head.last_seq + 1,
+        event_id=new_id(),
+        occurred_at=utcnow(),
+        actor_id=actor.id,
+        actor_role=actor.role,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        client_lng=client_location[0] if client_location else None,
+        client_lat=client_location[1] if client_location else None,
+        request_id=request_id_var.get(),
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(head.last_hash, event)
+    head.last_seq, head.last_hash = event.seq, event.hash
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events_for(session: Session, subject_type: str, subject_id: Any) -> list[AuditEvent]:
+    """A subject's history in order: the timeline of a hazard, a user, an area."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+        .order_by(AuditEvent.seq)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_seq: int | None = None
+    broken_event_id: str | None = None
+    reason: str | None = None
+
+    @property
+    def sound(self) -> bool:
+        return self.broken_seq is None and self.reason is None
+
+
+def _events_in_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute the chain from the first event and report the first link that does not hold."""
+    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    for event in _events_in_order(session):
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"event {expected_seq} is missing (next present is {event.seq})"
+        elif event.prev_hash != prev_hash:
+            problem = "prev_hash does not match the previous event's hash"
+        elif compute_hash(prev_hash, event) != event.hash:
+            problem = "content does not match its hash (the event was edited)"
+        if problem:
+            return ChainReport(checked, event.seq, str(event.event_id), problem)
+        checked += 1
+        expected_seq, prev_hash = event.seq + 1, event.hash
+    head = session.get(AuditChainHead, HEAD_ID)
+    if head is None:
+        return ChainReport(checked, None, None, "the chain head row is missing")
+    if head.last_seq != expected_seq - 1 or head.last_hash != prev_hash:
+        return ChainReport(
+            checked,
+            expected_seq,
+            None,
+            f"events after {expected_seq - 1} were removed (head says {head.last_seq})",
+        )
+    return ChainReport(checked)

@@ -1,0 +1,161 @@
+"""Database engine and sessions for both backends: SpatiaLite (embedded default) and PostGIS.
+
+SQLite allows one writer at a time. Write transactions start with `BEGIN IMMEDIATE`, so a
+transaction that reads and then writes waits for the lock up front (busy timeout) instead of
+failing half-way with SQLITE_BUSY; read-only sessions use a plain deferred `BEGIN` and, in WAL
+mode, never block writers.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from backend.core.settings import get_settings
+
+READ_ONLY = "firegrid_read_only"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned time-zone aware.
+
+    SQLite keeps no zone, so naive values read back are UTC by construction.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; firegrid stores aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_url(url: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL and use psycopg 3 for all of them."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def sqlite_module() -> Any:
+    """The sqlite3 DB-API module to use: the standard one when it can load extensions, else
+    pysqlite3 (pyenv's and macOS's Pythons are often built without extension loading)."""
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        from pysqlite3 import dbapi2  # type: ignore[import-not-found]
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise RuntimeError(
+            "This Python's sqlite3 cannot load extensions, so SpatiaLite cannot be used. "
+            "Install pysqlite3-binary (Linux x86_64) or use a Python built with "
+            "--enable-loadable-sqlite-extensions; see README.md."
+        ) from exc
+    return dbapi2
+
+
+def build_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    from geoalchemy2.admin.dialects.sqlite import init_spatialite, load_spatialite_driver
+
+    os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    database = make_url(url).database
+    if database and database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+    busy_ms = get_settings().sqlite_busy_timeout_ms
+    engine = create_engine(
+        url,
+        module=sqlite_module(),
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
+        **kwargs,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Hand transaction control to the "begin" listener below.
+        dbapi_conn.isolation_level = None
+        load_spatialite_driver(dbapi_conn)
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        if dbapi_conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            dbapi_conn.execute("PRAGMA journal_mode = WAL")
+        dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        init_spatialite(dbapi_conn, transaction=True, init_mode="WGS84")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    return build_engine(url)
+
+
+def get_engine() -> Engine:
+    return engine_for(get_settings().resolved_database_url)
+
+
+def session_factory(engine: Engine | None = None, *, read_only: bool = False) -> sessionmaker:
+    bind = engine or get_engine()
+    if read_only:
+        bind = bind.execution_options(**{READ_ONLY: True})
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+    """A unit of work: commits on success, rolls back everything on any error."""
+    session = session_factory(read_only=read_only)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

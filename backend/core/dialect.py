@@ -1,0 +1,53 @@
+"""The few places where SQLite and PostgreSQL need different SQL. Nothing else may branch on
+the dialect."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lock_rows(session: Session, query: Select, *, skip_locked: bool = False) -> Select:
+    """Row locks for a read-then-update. PostgreSQL locks the rows (optionally skipping rows
+    another worker holds); SQLite needs nothing, as write transactions already hold the
+    database's single write lock (BEGIN IMMEDIATE)."""
+    if is_postgres(session):
+        return query.with_for_update(skip_locked=skip_locked)
+    return query
+
+
+def append_only_triggers(dialect_name: str, table: str) -> list[str]:
+    """DDL that makes a table refuse UPDATE and DELETE (the audit log). Tampering then needs
+    someone who can drop triggers, and `firegrid audit verify` still catches it."""
+    message = f"{table} is append-only"
+    if dialect_name == "postgresql":
+        return [
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    ]
+
+
+def drop_append_only_triggers(dialect_name: str, table: str) -> list[str]:
+    if dialect_name == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"DROP FUNCTION IF EXISTS {table}_append_only()",
+        ]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+
+
+def spatial_extension(dialect_name: str) -> list[str]:
+    """PostGIS must be enabled in the database; SpatiaLite is loaded per connection instead."""
+    return ["CREATE EXTENSION IF NOT EXISTS postgis"] if dialect_name == "postgresql" else []

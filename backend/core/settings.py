@@ -1,0 +1,127 @@
+"""Settings, read from `FIREGRID_*` environment variables (and a `.env` file if present).
+
+Every setting is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections import Counter
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+# Values people paste from examples; refused in production whatever their length.
+KNOWN_WEAK_SECRETS = {"change-me", "changeme", "secret", "dev", "development", "test"}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The service must not start with this configuration."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIREGRID_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: str | None = None
+
+    # Tokens
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    # Login throttling: after `login_slowdown_after` failures each further failure doubles the
+    # wait before the next try; at `login_lockout_after` failures the account is locked.
+    login_slowdown_after: int = Field(default=3, ge=1)
+    login_lockout_after: int = Field(default=10, ge=2)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+
+    # Integration clients (hotline systems) signing requests with HMAC.
+    hmac_clock_skew_seconds: int = Field(default=300, ge=10, le=3600)
+
+    # HTTP
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # SQLite busy timeout (ms): how long a writer waits for the write lock.
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    worker_interval_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'firegrid.sqlite'}"
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The signing secret. Outside production a missing one is generated once and kept
+        under the data directory, so tokens survive restarts without a secret in the repo."""
+        if self.secret_key:
+            return self.secret_key
+        if self.env is Environment.PRODUCTION:
+            raise ConfigurationError("FIREGRID_SECRET_KEY is required in production")
+        return _local_secret(self.data_dir)
+
+    def check_for_startup(self) -> None:
+        """Refuse to start production with a missing or weak secret."""
+        if self.env is not Environment.PRODUCTION:
+            return
+        problem = secret_weakness(self.secret_key)
+        if problem:
+            raise ConfigurationError(
+                f"FIREGRID_SECRET_KEY {problem}. Generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+
+def secret_weakness(secret: str | None) -> str | None:
+    """Why `secret` is too weak to sign production tokens, or None when it is fine."""
+    if not secret:
+        return "is not set"
+    if secret.strip().lower() in KNOWN_WEAK_SECRETS:
+        return "is a well-known example value"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    counts = Counter(secret)
+    entropy_bits = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    if entropy_bits * len(secret) < 128:
+        return "has too little randomness (repeated or predictable characters)"
+    return None
+
+
+def _local_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

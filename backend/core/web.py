@@ -1,0 +1,187 @@
+"""HTTP plumbing shared by every router: problem+json errors, request ids, body limits, and
+the per-request database session."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.core.context import request_id_var
+from backend.core.db import session_factory
+from backend.core.errors import PROBLEM_BASE, PROBLEM_JSON, Problem
+
+log = logging.getLogger("firegrid.http")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "The request is not valid",
+    429: "Too many requests",
+}
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body = {
+        "type": PROBLEM_BASE + (slug or f"http-{status}"),
+        "title": title or _HTTP_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        body = exc.to_dict(instance=request.url.path)
+        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_path(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+            for err in exc.errors()
+        ]
+        if any(err["type"] == "json_invalid" for err in errors):
+            return problem_response(
+                400, "the body is not valid JSON", slug="malformed-json", errors=errors
+            )
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem_response(422, summary, slug="invalid-input", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            500, "internal error; quote the request id when reporting it", slug="internal-error",
+            title="Internal error", request_id=request_id_var.get(),
+        )
+
+
+class RequestContextMiddleware:
+    """Give every request an id (the caller's if sane), echo it in X-Request-ID, log one JSON
+    line per request, and refuse bodies over the limit before reading them into memory."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, large_body_prefixes: tuple[str, ...] = ()):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.large_body_prefixes = large_body_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get(REQUEST_ID_HEADER.lower(), "")
+        request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
+                ]
+            await send(message)
+
+        try:
+            limited = not scope["path"].startswith(self.large_body_prefixes) if self.large_body_prefixes else True
+            too_big = self._declared_too_big(headers) if limited else False
+            if too_big:
+                response = problem_response(
+                    413, f"the body is larger than {self.max_body_bytes} bytes", slug="body-too-large"
+                )
+                await response(scope, receive, send_with_id)
+                return
+            await self.app(scope, self._limited(receive) if limited else receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status_holder["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id_var.reset(token)
+
+    def _declared_too_big(self, headers: dict[str, str]) -> bool:
+        length = headers.get("content-length")
+        return length is not None and length.isdigit() and int(length) > self.max_body_bytes
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def guarded() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body_bytes:
+                    raise BodyTooLarge(self.max_body_bytes)
+            return message
+
+        return guarded
+
+
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body is larger than {limit} bytes")
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed when the endpoint returns and before the response
+    is sent (use with `Depends(db_session, scope="function")`); rolled back on any error, so a
+    failed request leaves nothing half-written."""
+    read_only = request.method in {"GET", "HEAD", "OPTIONS"}
+    session: Session = session_factory(read_only=read_only)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,71 @@
+"""Sign-in, token refresh and sign-out; the integration connectivity check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from backend.core.db import utcnow
+from backend.core.security import body_digest
+from backend.identity import service
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
+from backend.identity.schemas import PingOut, RefreshIn, TokenOut
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+integration_router = APIRouter(prefix="/api/v1/integration", tags=["integration"])
+
+_REFUSALS = {401: {"description": "Wrong credentials or token"}, 429: {"description": "Throttled"}}
+
+
+@router.post("/token", response_model=TokenOut, responses=_REFUSALS)
+def sign_in(
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(min_length=1, max_length=128)],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
+) -> TokenOut:
+    """OAuth2 password grant. Repeated failures slow the username down, then lock it."""
+    outcome = service.sign_in(session, settings, username, password)
+    if outcome.refusal:
+        session.commit()  # the failure must count even though this request fails
+        raise outcome.refusal
+    assert outcome.user is not None
+    pair = service.issue_tokens(session, settings, outcome.user)
+    return TokenOut(**vars(pair))
+
+
+@router.post("/refresh", response_model=TokenOut, responses=_REFUSALS)
+def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    rotation = service.rotate_refresh_token(session, settings, body.refresh_token)
+    if rotation.refusal:
+        session.commit()  # a detected reuse revokes the family for good
+        raise rotation.refusal
+    assert rotation.tokens is not None
+    return TokenOut(**vars(rotation.tokens))
+
+
+@router.post("/revoke", status_code=204)
+def revoke(body: RefreshIn, session: SessionDep) -> Response:
+    """Sign out: the refresh token and every token rotated from it stop working."""
+    service.revoke_refresh_token(session, body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/revoke-all", status_code=204, responses=_REFUSALS)
+def revoke_all(principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """Sign out everywhere: all refresh tokens revoked, all access tokens refused."""
+    service.revoke_all_sessions(session, principal.user_id, principal.actor)
+    return Response(status_code=204)
+
+
+@integration_router.post("/ping", response_model=PingOut, responses=_REFUSALS)
+async def ping(request: Request, client: SignedClient) -> PingOut:
+    """Lets a partner system check its signing: answers only a correctly signed request."""
+    return PingOut(
+        client=client.username,
+        key_id=request.headers["x-firegrid-key-id"],
+        received_at=utcnow(),
+        body_sha256=body_digest(await request.body()),
+    )

@@ -1,0 +1,70 @@
+"""FastAPI dependencies that say who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from backend.core.errors import Forbidden, Unauthenticated
+from backend.core.settings import Settings, get_settings
+from backend.core.web import db_session
+from backend.identity import service
+from backend.identity.enums import Role
+from backend.identity.service import Principal, SignedRequest
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_principal(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    if not token:
+        raise Unauthenticated("send an access token: Authorization: Bearer <token>")
+    return service.principal_for_token(session, settings, token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"a {principal.role} may not do this")
+        return principal
+
+    return check
+
+
+async def signed_client(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """An integration client authenticated by its HMAC signature. Every check runs before the
+    endpoint sees (or stores) anything of the body."""
+    headers = request.headers
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    principal = service.authenticate_signed_request(
+        session,
+        settings,
+        SignedRequest(
+            method=request.method,
+            path=path,
+            key_id=headers.get("x-firegrid-key-id"),
+            timestamp=headers.get("x-firegrid-timestamp"),
+            nonce=headers.get("x-firegrid-nonce"),
+            signature=headers.get("x-firegrid-signature"),
+            body=await request.body(),
+        ),
+    )
+    if principal.role is not Role.INTEGRATION:
+        raise Forbidden("only integration clients sign requests")
+    return principal
+
+
+SignedClient = Annotated[Principal, Depends(signed_client)]

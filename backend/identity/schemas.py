@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="seconds until the access token expires")
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class PingOut(BaseModel):
+    client: str
+    key_id: str
+    received_at: datetime
+    body_sha256: str

@@ -1,0 +1,431 @@
+"""Sign-in, tokens and request signatures. No web imports: the routers translate."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.core import audit, security
+from backend.core.audit import Actor
+from backend.core.db import utcnow
+from backend.core.errors import Conflict, InvalidInput, NotFound, Problem, TooManyRequests, Unauthenticated
+from backend.core.settings import Settings
+from backend.identity.enums import INTERACTIVE_ROLES, Role
+from backend.identity.models import (
+    IntegrationKey,
+    IntegrationNonce,
+    LoginThrottle,
+    RefreshToken,
+    User,
+)
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
+MIN_PASSWORD_LENGTH = 10
+NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of one request."""
+
+    user_id: uuid.UUID
+    username: str
+    role: Role
+    scope_area_id: uuid.UUID | None
+    certificate_number: str | None = None
+    certificate_expires_on: date | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.user_id, role=self.role.value)
+
+    def certified_on(self, day: date) -> bool:
+        return bool(self.certificate_number) and bool(
+            self.certificate_expires_on and self.certificate_expires_on >= day
+        )
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(
+            user_id=user.id,
+            username=user.username,
+            role=Role(user.role),
+            scope_area_id=user.scope_area_id,
+            certificate_number=user.certificate_number,
+            certificate_expires_on=user.certificate_expires_on,
+        )
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+# --- Users -----------------------------------------------------------------------------------
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str | None,
+    role: Role,
+    display_name: str | None = None,
+    scope_area_id: uuid.UUID | None = None,
+    certificate_number: str | None = None,
+    certificate_expires_on: date | None = None,
+    actor: Actor,
+) -> User:
+    """Create a user. Which area a role may be scoped to is checked by `grids.service`."""
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.match(name):
+        raise InvalidInput(
+            "username must be 3-64 letters, digits, '.', '_' or '-'", field="username"
+        )
+    if role in INTERACTIVE_ROLES:
+        if password is None or len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(
+                f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            )
+    if (certificate_number is None) != (certificate_expires_on is None):
+        raise InvalidInput(
+            "a certificate needs both its number and its expiry date", field="certificate"
+        )
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise Conflict(f"username {name!r} is taken", field="username")
+    user = User(
+        username=name,
+        display_name=display_name or name,
+        role=role.value,
+        scope_area_id=scope_area_id,
+        password_hash=security.hash_password(password) if password else None,
+        certificate_number=certificate_number,
+        certificate_expires_on=certificate_expires_on,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        subject_type="user",
+        subject_id=user.id,
+        after=user_snapshot(user),
+    )
+    return user
+
+
+def user_snapshot(user: User) -> dict:
+    """What the audit log keeps of a user: never the password hash."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "scope_area_id": str(user.scope_area_id) if user.scope_area_id else None,
+        "is_active": user.is_active,
+        "certificate_number": user.certificate_number,
+        "certificate_expires_on": (
+            user.certificate_expires_on.isoformat() if user.certificate_expires_on else None
+        ),
+    }
+
+
+def principal_for_token(session: Session, settings: Settings, token: str) -> Principal:
+    try:
+        claims = security.read_access_token(settings.resolved_secret_key, token)
+    except security.TokenRejected as exc:
+        raise Unauthenticated(str(exc)) from exc
+    user = session.get(User, claims.subject)
+    if user is None or not user.is_active:
+        raise Unauthenticated("the account no longer exists or is disabled")
+    if claims.session_version != user.session_version:
+        raise Unauthenticated("the session was signed out")
+    return Principal.of(user)
+
+
+# --- Sign-in with throttling -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in. A refusal is returned, not raised, so that the caller can
+    commit the failure count before answering."""
+
+    user: User | None
+    refusal: Problem | None
+
+
+def sign_in(session: Session, settings: Settings, username: str, password: str) -> SignIn:
+    key = normalise_username(username)[:64]
+    now = utcnow()
+    throttle = session.get(LoginThrottle, key)
+    if throttle and throttle.blocked_until and throttle.blocked_until > now:
+        wait = int((throttle.blocked_until - now).total_seconds()) + 1
+        return SignIn(None, TooManyRequests(
+            f"too many failed sign-ins for this username; try again in {wait} s", wait
+        ))
+    user = session.scalar(select(User).where(User.username == key))
+    password_ok = security.verify_password(user.password_hash if user else None, password)
+    if not (password_ok and user and user.is_active and Role(user.role) in INTERACTIVE_ROLES):
+        _count_failure(session, settings, key, user, now)
+        return SignIn(None, Unauthenticated("wrong username or password"))
+    if throttle:
+        session.delete(throttle)
+    if security.password_needs_rehash(user.password_hash or ""):
+        user.password_hash = security.hash_password(password)
+    return SignIn(user, None)
+
+
+def _count_failure(
+    session: Session, settings: Settings, key: str, user: User | None, now: datetime
+) -> None:
+    bumped = session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.username == key)
+        .values(failures=LoginThrottle.failures + 1, last_failed_at=now)
+    ).rowcount
+    if not bumped:
+        try:
+            with session.begin_nested():
+                session.add(LoginThrottle(username=key, failures=1, last_failed_at=now))
+        except IntegrityError:  # another request created it meanwhile
+            session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.username == key)
+                .values(failures=LoginThrottle.failures + 1, last_failed_at=now)
+            )
+    throttle = session.get(LoginThrottle, key, populate_existing=True)
+    assert throttle is not None
+    if throttle.failures >= settings.login_lockout_after:
+        throttle.blocked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+        if user is not None and throttle.failures == settings.login_lockout_after:
+            audit.record(
+                session,
+                actor=Actor.system(),
+                action="user.locked_out",
+                subject_type="user",
+                subject_id=user.id,
+                after={"failures": throttle.failures, "until": throttle.blocked_until.isoformat()},
+            )
+    elif throttle.failures >= settings.login_slowdown_after:
+        backoff = 2 ** (throttle.failures - settings.login_slowdown_after)
+        throttle.blocked_until = now + timedelta(seconds=backoff)
+
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+def issue_tokens(
+    session: Session, settings: Settings, user: User, family_id: uuid.UUID | None = None
+) -> TokenPair:
+    refresh = security.new_opaque_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=security.token_digest(refresh),
+            expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    ttl = timedelta(minutes=settings.access_token_minutes)
+    access = security.issue_access_token(
+        settings.resolved_secret_key, user.id, user.role, user.session_version or 0, ttl
+    )
+    session.flush()
+    return TokenPair(access, refresh, int(ttl.total_seconds()))
+
+
+@dataclass(frozen=True)
+class Rotation:
+    tokens: TokenPair | None
+    refusal: Problem | None
+
+
+def rotate_refresh_token(session: Session, settings: Settings, presented: str) -> Rotation:
+    """Exchange a refresh token for a new pair. Each token works once: a second use means it
+    leaked, so the whole sign-in (family) is revoked. Returned, not raised, so the revocation is
+    committed even though the request fails."""
+    now = utcnow()
+    token = session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == security.token_digest(presented))
+    )
+    if token is None or token.expires_at <= now:
+        return Rotation(None, Unauthenticated("the refresh token is unknown or expired"))
+    if token.revoked_at is not None:
+        return Rotation(None, Unauthenticated("the refresh token was revoked"))
+    claimed = session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == token.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=now)
+    ).rowcount
+    if not claimed:
+        _revoke_family(session, token.family_id, now)
+        audit.record(
+            session,
+            actor=Actor.system(),
+            action="auth.refresh_token_reused",
+            subject_type="user",
+            subject_id=token.user_id,
+            after={"family_id": str(token.family_id)},
+        )
+        return Rotation(None, Unauthenticated(
+            "the refresh token was already used; this sign-in has been revoked, sign in again"
+        ))
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return Rotation(None, Unauthenticated("the account no longer exists or is disabled"))
+    return Rotation(issue_tokens(session, settings, user, token.family_id), None)
+
+
+def revoke_refresh_token(session: Session, presented: str, actor: Actor | None = None) -> None:
+    """Sign out: revoke the token's whole family. Unknown tokens are ignored (RFC 7009)."""
+    token = session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == security.token_digest(presented))
+    )
+    if token is None:
+        return
+    _revoke_family(session, token.family_id, utcnow())
+    audit.record(
+        session,
+        actor=actor or Actor(id=token.user_id, role=None),
+        action="auth.signed_out",
+        subject_type="user",
+        subject_id=token.user_id,
+        after={"family_id": str(token.family_id)},
+    )
+
+
+def revoke_all_sessions(session: Session, user_id: uuid.UUID, actor: Actor) -> None:
+    """Sign a user out everywhere: refresh tokens revoked, access tokens refused."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    now = utcnow()
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    user.session_version = (user.session_version or 0) + 1
+    audit.record(
+        session, actor=actor, action="user.sessions_revoked", subject_type="user", subject_id=user.id
+    )
+
+
+def _revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+# --- Integration clients (HMAC) -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key_id: str
+    secret: str
+
+
+def issue_integration_key(session: Session, settings: Settings, user: User, actor: Actor) -> IssuedKey:
+    if Role(user.role) is not Role.INTEGRATION:
+        raise InvalidInput("signing keys are for integration clients only", field="role")
+    issued = IssuedKey(key_id="fgk_" + secrets.token_hex(8), secret=security.random_key_secret())
+    session.add(
+        IntegrationKey(
+            key_id=issued.key_id,
+            user_id=user.id,
+            sealed_secret=security.seal(settings.resolved_secret_key, issued.secret),
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="integration.key_issued",
+        subject_type="user",
+        subject_id=user.id,
+        after={"key_id": issued.key_id},
+    )
+    session.flush()
+    return issued
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    path: str
+    key_id: str | None
+    timestamp: str | None
+    nonce: str | None
+    signature: str | None
+    body: bytes
+
+
+def authenticate_signed_request(
+    session: Session, settings: Settings, request: SignedRequest
+) -> Principal:
+    """Check an integration client's signature, freshness and nonce, in that order, and return
+    the client. Any failure is a 401 naming what was wrong."""
+    missing = [
+        header
+        for header, value in (
+            ("X-Firegrid-Key-Id", request.key_id),
+            ("X-Firegrid-Timestamp", request.timestamp),
+            ("X-Firegrid-Nonce", request.nonce),
+            ("X-Firegrid-Signature", request.signature),
+        )
+        if not value
+    ]
+    if missing:
+        raise Unauthenticated("signed request is missing headers: " + ", ".join(missing))
+    assert request.key_id and request.timestamp and request.nonce and request.signature
+    try:
+        sent_at = int(request.timestamp)
+    except ValueError:
+        raise Unauthenticated("X-Firegrid-Timestamp must be Unix seconds") from None
+    skew = abs(utcnow().timestamp() - sent_at)
+    if skew > settings.hmac_clock_skew_seconds:
+        raise Unauthenticated(
+            f"X-Firegrid-Timestamp is {int(skew)} s away from server time "
+            f"(allowed: {settings.hmac_clock_skew_seconds} s)"
+        )
+    if not NONCE_PATTERN.match(request.nonce):
+        raise Unauthenticated("X-Firegrid-Nonce must be 16-128 URL-safe characters")
+    key = session.get(IntegrationKey, request.key_id)
+    user = session.get(User, key.user_id) if key else None
+    if key is None or key.revoked_at is not None or user is None or not user.is_active:
+        raise Unauthenticated("unknown or revoked key id")
+    secret = security.unseal(settings.resolved_secret_key, key.sealed_secret)
+    expected = security.sign(
+        secret, request.method, request.path, request.timestamp, request.nonce, request.body
+    )
+    if not security.signatures_match(expected, request.signature):
+        raise Unauthenticated("signature does not match; see docs/integration-auth.md")
+    try:
+        with session.begin_nested():
+            session.add(IntegrationNonce(key_id=key.key_id, nonce=request.nonce, seen_at=utcnow()))
+    except IntegrityError:
+        raise Unauthenticated("nonce already used (replayed request)") from None
+    return Principal.of(user)
+
+
+def forget_old_nonces(session: Session, settings: Settings) -> int:
+    """Nonces older than the skew window cannot be replayed (the timestamp check refuses them)."""
+    cutoff = utcnow() - timedelta(seconds=2 * settings.hmac_clock_skew_seconds)
+    return session.execute(delete(IntegrationNonce).where(IntegrationNonce.seen_at < cutoff)).rowcount

@@ -1,0 +1,8 @@
+"""Every table, imported in one place so that Alembic and the tests see the whole schema."""
+
+from backend.core import audit  # noqa: F401
+from backend.core.db import Base
+from backend.identity import models as identity_models  # noqa: F401
+from grids import models as grid_models  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,60 @@
+"""`firegrid worker`: runs periodic jobs until stopped.
+
+Each job runs in its own transaction, is idempotent, and its cost grows with the rows that are
+due, not with table sizes. Later domains register their jobs in `JOBS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from backend.core.db import session_scope
+from backend.core.settings import Settings, get_settings
+from backend.identity import service as identity
+
+log = logging.getLogger("firegrid.worker")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Session, Settings], int]  # returns how many rows it handled
+
+
+JOBS: list[Job] = [
+    Job("forget_old_nonces", identity.forget_old_nonces),
+]
+
+
+def run_once(settings: Settings | None = None) -> dict[str, int]:
+    """One pass over every job. A failing job is logged and does not stop the others."""
+    settings = settings or get_settings()
+    handled: dict[str, int] = {}
+    for job in JOBS:
+        try:
+            with session_scope() as session:
+                handled[job.name] = job.run(session, settings)
+        except Exception:  # noqa: BLE001 - keep the loop alive; the log says what failed
+            log.exception("job failed", extra={"job": job.name})
+            handled[job.name] = -1
+    return handled
+
+
+def run_forever(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("worker started", extra={"interval_s": settings.worker_interval_seconds})
+    while not stop.is_set():
+        started = time.monotonic()
+        log.info("worker pass", extra={"handled": run_once(settings)})
+        stop.wait(max(0.0, settings.worker_interval_seconds - (time.monotonic() - started)))
+    log.info("worker stopped")

@@ -1,0 +1,91 @@
+"""Chinese map coordinate systems: WGS-84, GCJ-02 (the mandated offset of AMap, Tencent and
+most SDKs) and BD-09 (Baidu).
+
+GCJ-02 has no closed-form inverse; `gcj02_to_wgs84` iterates the forward transform until the
+residual is below ~1e-7 degrees (about 1 cm). Outside China's bounding box no offset applies.
+"""
+
+from __future__ import annotations
+
+import math
+
+from grids.enums import Crs
+
+_A = 6378245.0  # Krasovsky 1940 semi-major axis, as GCJ-02 uses it
+_EE = 0.00669342162296594323  # its eccentricity squared
+_X_PI = math.pi * 3000.0 / 180.0
+
+
+def outside_china(lng: float, lat: float) -> bool:
+    return not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def _offset(lng: float, lat: float) -> tuple[float, float]:
+    x, y = lng - 105.0, lat - 35.0
+    d_lat = (
+        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+        + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+        + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    )
+    d_lng = (
+        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+        + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+        + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    )
+    rad_lat = lat / 180.0 * math.pi
+    magic = 1 - _EE * math.sin(rad_lat) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
+    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    return d_lng, d_lat
+
+
+def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    if outside_china(lng, lat):
+        return lng, lat
+    d_lng, d_lat = _offset(lng, lat)
+    return lng + d_lng, lat + d_lat
+
+
+def gcj02_to_wgs84(lng: float, lat: float, tolerance: float = 1e-7) -> tuple[float, float]:
+    if outside_china(lng, lat):
+        return lng, lat
+    guess_lng, guess_lat = lng, lat
+    for _ in range(30):
+        fwd_lng, fwd_lat = wgs84_to_gcj02(guess_lng, guess_lat)
+        err_lng, err_lat = fwd_lng - lng, fwd_lat - lat
+        if abs(err_lng) < tolerance and abs(err_lat) < tolerance:
+            break
+        guess_lng, guess_lat = guess_lng - err_lng, guess_lat - err_lat
+    return guess_lng, guess_lat
+
+
+def gcj02_to_bd09(lng: float, lat: float) -> tuple[float, float]:
+    z = math.sqrt(lng * lng + lat * lat) + 0.00002 * math.sin(lat * _X_PI)
+    theta = math.atan2(lat, lng) + 0.000003 * math.cos(lng * _X_PI)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    x, y = lng - 0.0065, lat - 0.006
+    z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
+    return z * math.cos(theta), z * math.sin(theta)
+
+
+def to_wgs84(lng: float, lat: float, crs: Crs) -> tuple[float, float]:
+    if crs is Crs.GCJ02:
+        return gcj02_to_wgs84(lng, lat)
+    if crs is Crs.BD09:
+        return gcj02_to_wgs84(*bd09_to_gcj02(lng, lat))
+    return lng, lat
+
+
+def from_wgs84(lng: float, lat: float, crs: Crs) -> tuple[float, float]:
+    if crs is Crs.GCJ02:
+        return wgs84_to_gcj02(lng, lat)
+    if crs is Crs.BD09:
+        return gcj02_to_bd09(*wgs84_to_gcj02(lng, lat))
+    return lng, lat
