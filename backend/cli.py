@@ -219,3 +219,7 @@ def areas_import(
 def main() -> None:  # pragma: no cover
     os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -6,7 +6,9 @@ Every setting is documented in `.env.example`.
 from __future__ import annotations
 
 import math
+import os
 import secrets
+import time
 from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
@@ -113,12 +115,19 @@ def secret_weakness(secret: str | None) -> str | None:
 
 def _local_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: when several processes start at once, exactly one writes the secret
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise ConfigurationError(f"{path} is empty; delete it to generate a new secret") from None
     value = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
     return value
 
 

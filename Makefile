@@ -1,0 +1,45 @@
+# firegrid: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+B ?=
+
+.PHONY: run test bench migrate demo worker lint clean help
+
+help:
+	@echo "make run     install, migrate, load demo data and serve on http://$(HOST):$(PORT) (SpatiaLite)"
+	@echo "make test    install and run the whole suite on SpatiaLite and on PostGIS"
+	@echo "make bench   run every benchmark (B=name for one)"
+	@echo "make worker  run the periodic jobs"
+
+run:
+	@scripts/bootstrap.sh
+	@$(BIN)/firegrid db upgrade
+	@$(BIN)/firegrid demo load
+	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
+	@$(BIN)/firegrid serve --host $(HOST) --port $(PORT)
+
+test:
+	@scripts/bootstrap.sh test
+	@scripts/run-tests.sh $(PYTEST_ARGS)
+
+bench:
+	@scripts/bootstrap.sh dev
+	@scripts/run-benchmarks.sh $(B)
+
+migrate:
+	@scripts/bootstrap.sh
+	@$(BIN)/firegrid db upgrade
+
+worker:
+	@scripts/bootstrap.sh
+	@$(BIN)/firegrid worker
+
+lint:
+	@scripts/bootstrap.sh dev
+	@$(BIN)/ruff check backend grids patrols hazards offline_sync tests
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

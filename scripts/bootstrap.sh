@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what firegrid needs into ./.venv, idempotently: a Python >= 3.11 virtualenv, the
+# project with the given extras, and (as root on Debian/Ubuntu) the SpatiaLite system package.
+# Usage: scripts/bootstrap.sh [extras]    e.g. scripts/bootstrap.sh test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+venv=.venv
+
+need_root_pkg() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[bootstrap] installing $* from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "[bootstrap] missing system package(s): $*" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install $*" >&2
+    echo "  macOS: brew install spatialite-tools (and see README.md, 'Other systems')" >&2
+    exit 1
+  fi
+}
+
+# 1. SpatiaLite, the embedded database's spatial extension.
+if ! { ldconfig -p 2>/dev/null | grep -q mod_spatialite || ls /usr/lib/*/mod_spatialite.so* /usr/local/lib/mod_spatialite.* /opt/homebrew/lib/mod_spatialite.* >/dev/null 2>&1; }; then
+  need_root_pkg libsqlite3-mod-spatialite
+fi
+
+# 2. A Python >= 3.11 for the virtualenv.
+python=""
+for candidate in ${PYTHON:-} python3.13 python3.12 python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    python="$candidate"; break
+  fi
+done
+[ -n "$python" ] || { echo "[bootstrap] firegrid needs Python >= 3.11 (set PYTHON=...)" >&2; exit 1; }
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "[bootstrap] creating $venv with $python" >&2
+  if ! "$python" -m venv "$venv" 2>/dev/null; then
+    rm -rf "$venv"
+    need_root_pkg python3-venv
+    "$python" -m venv "$venv"
+  fi
+fi
+
+# 3. The project and its extras; skipped when pyproject.toml has not changed since.
+stamp="$venv/.installed-${extras:-base}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "[bootstrap] installing firegrid${extras:+[$extras]} into $venv" >&2
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
+  touch "$stamp"
+fi

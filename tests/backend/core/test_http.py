@@ -1,0 +1,82 @@
+"""Bad requests get a clear problem+json 4xx, never a 500; every response has a request id."""
+
+import uuid
+
+from backend.core.errors import PROBLEM_JSON
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://") and body["title"] and body["detail"]
+    return body
+
+
+def test_malformed_json_is_a_400(api):
+    response = api.post(
+        "/api/v1/auth/refresh", content=b'{"refresh_token": ', headers={"Content-Type": "application/json"}
+    )
+    assert assert_problem(response, 400)["type"].endswith("/malformed-json")
+
+
+def test_wrong_types_name_the_field(api, station_staff, village):
+    response = api.patch(
+        f"/api/v1/areas/{village.code}", json={"name": "x", "version": "two"},
+        headers=station_staff.headers(api),
+    )
+    body = assert_problem(response, 422)
+    assert [e["field"] for e in body["errors"]] == ["body.version"]
+
+
+def test_unknown_fields_are_refused_not_ignored(api, station_staff, village):
+    response = api.patch(
+        f"/api/v1/areas/{village.code}", json={"name": "x", "colour": "red"},
+        headers=station_staff.headers(api),
+    )
+    assert "body.colour" in [e["field"] for e in assert_problem(response, 422)["errors"]]
+
+
+def test_a_huge_body_is_refused_before_it_is_read(api):
+    response = api.post(
+        "/api/v1/auth/refresh", content=b"x" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(response, 413)
+
+
+def test_a_huge_body_without_content_length_is_refused_too(api):
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = api.post(
+        "/api/v1/auth/refresh", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 413)
+
+
+def test_unknown_paths_ids_and_methods(api, admin):
+    headers = admin.headers(api)
+    assert_problem(api.get("/api/v1/nothing-here"), 404)
+    assert_problem(api.get("/api/v1/areas/no-such-code", headers=headers), 404)
+    assert_problem(api.post(f"/api/v1/users/{uuid.uuid4()}/revoke-sessions", headers=headers), 404)
+    assert_problem(api.post(f"/api/v1/users/not-a-uuid/revoke-sessions", headers=headers), 422)
+    assert_problem(api.delete("/api/v1/areas"), 405)
+
+
+def test_a_sign_in_form_with_missing_fields_says_which(api):
+    body = assert_problem(api.post("/api/v1/auth/token", data={"username": "x"}), 422)
+    assert "body.password" in [e["field"] for e in body["errors"]]
+
+
+def test_every_response_carries_a_request_id(api):
+    generated = api.get("/healthz").headers["x-request-id"]
+    echoed = api.get("/healthz", headers={"X-Request-ID": "hotline-call-42"}).headers["x-request-id"]
+    unsafe = api.get("/healthz", headers={"X-Request-ID": "bad id\twith tabs"}).headers["x-request-id"]
+
+    assert len(generated) == 32
+    assert echoed == "hotline-call-42"
+    assert unsafe != "bad id\twith tabs"
+    assert api.get("/api/v1/nothing").headers["x-request-id"]

@@ -1,0 +1,130 @@
+"""Test set-up: one real database per run (a SpatiaLite file, or the PostGIS database that
+scripts/testdb.py provides), migrated with the real migrations, and the real app served by
+uvicorn on loopback. Each test starts from empty tables; the audit chain is kept, as it is
+append-only, and stays verifiable across the whole run.
+
+FIREGRID_TEST_BACKEND=spatialite|postgis picks the backend; a backend that cannot be reached
+fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+BACKEND = os.environ.get("FIREGRID_TEST_BACKEND", "spatialite")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    data_dir = tempfile.mkdtemp(prefix="firegrid-test-")
+    os.environ.update(
+        FIREGRID_ENV="test",
+        FIREGRID_DATA_DIR=data_dir,
+        FIREGRID_SECRET_KEY=secrets.token_urlsafe(48),
+        FIREGRID_LOG_LEVEL="WARNING",
+    )
+    if BACKEND == "postgis":
+        url = os.environ.get("FIREGRID_TEST_DATABASE_URL")
+        if not url:
+            raise pytest.UsageError(
+                "FIREGRID_TEST_BACKEND=postgis needs FIREGRID_TEST_DATABASE_URL (make test sets it)"
+            )
+    elif BACKEND == "spatialite":
+        url = f"sqlite:///{data_dir}/firegrid-test.sqlite"
+    else:
+        raise pytest.UsageError(f"unknown FIREGRID_TEST_BACKEND {BACKEND!r}")
+    os.environ["FIREGRID_DATABASE_URL"] = url
+
+    from backend.core import migrations
+    from backend.core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        migrations.upgrade(url)
+    except Exception as exc:  # noqa: BLE001 - report any reason as a failed run
+        raise pytest.UsageError(f"cannot migrate the {BACKEND} test database: {exc}") from exc
+    config.firegrid_backend = BACKEND  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"firegrid backend: {BACKEND} ({os.environ.get('FIREGRID_DATABASE_URL', '').split('@')[-1]})"
+
+
+# --- Database ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def engine():
+    from backend.core.db import get_engine
+
+    return get_engine()
+
+
+@pytest.fixture(autouse=True)
+def empty_tables(engine) -> None:
+    """Every test starts with empty tables (but the append-only audit chain)."""
+    from sqlalchemy import delete
+
+    from backend.models import metadata
+    from grids.enums import AreaLevel
+    from grids.models import Area
+
+    kept = {"audit_events", "audit_chain_head"}
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name in kept:
+                continue
+            if table.name == "areas":  # children first: SQLite checks RESTRICT row by row
+                for level in reversed(AreaLevel):
+                    conn.execute(delete(Area.__table__).where(Area.__table__.c.level == level.value))
+            else:
+                conn.execute(delete(table))
+
+
+@pytest.fixture
+def db():
+    """Open a unit of work against the test database: `with db() as session: ...`."""
+    from backend.core.db import session_scope
+
+    return session_scope
+
+
+# --- The real HTTP server ----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    import uvicorn
+
+    from backend.app import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(), log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def api(live_server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        yield client
+
+
+from tests.world import *  # noqa: E402,F403 - the fixture chain

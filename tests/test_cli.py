@@ -1,0 +1,91 @@
+"""The `firegrid` command as an operator uses it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from backend.identity.models import User
+from grids.models import Area
+
+FIREGRID = str(Path(sys.executable).parent / "firegrid")
+
+
+def firegrid(*args, stdin=None):
+    return subprocess.run(
+        [FIREGRID, *args], input=stdin, capture_output=True, text=True, env=os.environ, timeout=120
+    )
+
+
+def test_users_create_reads_the_password_from_stdin(api, township):
+    result = firegrid(
+        "users", "create", "station.cli", "--role", "station_staff", "--scope", township.code,
+        "--certificate-number", "GX-2026-001", "--certificate-expires", "2030-01-01",
+        stdin="a-password-from-stdin\n",
+    )
+    assert result.returncode == 0, result.stderr
+
+    token = api.post(
+        "/api/v1/auth/token", data={"username": "station.cli", "password": "a-password-from-stdin"}
+    )
+    me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    assert me.json()["scope_area_code"] == township.code
+    assert me.json()["certificate"]["number"] == "GX-2026-001"
+
+
+def test_users_create_explains_refusals(township):
+    unknown_role = firegrid("users", "create", "x.y", "--role", "chief", stdin="long-enough-pw\n")
+    no_scope = firegrid("users", "create", "x.y", "--role", "station_staff", stdin="long-enough-pw\n")
+    short = firegrid("users", "create", "x.y", "--role", "citizen", stdin="short\n")
+
+    assert unknown_role.returncode == 2 and "unknown role 'chief'" in unknown_role.stderr
+    assert no_scope.returncode == 1 and "needs an area" in no_scope.stderr
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+
+
+def test_db_upgrade_is_idempotent():
+    assert firegrid("db", "upgrade").returncode == 0
+    assert firegrid("db", "upgrade").returncode == 0
+
+
+def test_demo_load_twice_gives_one_working_demo(api, db):
+    first = firegrid("demo", "load")
+    second = firegrid("demo", "load")
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(Area).where(Area.level == "county")) == 10
+        assert session.scalar(select(func.count()).select_from(Area).where(Area.level == "grid")) == 16
+        assert session.scalar(select(func.count()).select_from(User)) == 12
+    logins = json.loads((Path(os.environ["FIREGRID_DATA_DIR"]) / "demo-logins.json").read_text())
+    line = next(line for line in second.stdout.splitlines() if line.strip().startswith("station.cz1"))
+    password = line.split()[1]
+    assert password == logins["station.cz1"]
+    token = api.post("/api/v1/auth/token", data={"username": "station.cz1", "password": password})
+    assert token.status_code == 200
+
+
+def test_the_worker_runs_its_jobs_once():
+    result = firegrid("worker", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "forget_old_nonces" in json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_areas_import_is_all_or_nothing(tmp_path, db):
+    good = {"type": "Feature", "properties": {"adcode": "880001", "name": "甲"},
+            "geometry": {"type": "Polygon", "coordinates": [[[109, 24], [109.1, 24], [109.1, 24.1], [109, 24]]]}}
+    bad = {"type": "Feature", "properties": {"adcode": "880002", "name": "乙"},
+           "geometry": {"type": "Point", "coordinates": [109, 24]}}
+    path = tmp_path / "two.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [good, bad]}))
+
+    result = firegrid("areas", "import", str(path), "--level", "county", "--crs", "gcj02")
+
+    assert result.returncode == 1
+    assert "feature 1 (乙)" in result.stderr and "no polygon" in result.stderr
+    with db() as session:
+        assert session.scalar(select(Area).where(Area.code == "880001")) is None

@@ -1,0 +1,159 @@
+"""The world tests run in, built as a chain: county → township → village → grid → people.
+
+Two townships side by side let tests check that one township's staff cannot see the other's.
+Geometry is a small synthetic square near Liuzhou, in WGS-84.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from shapely.geometry import MultiPolygon, box
+
+from backend.core.audit import Actor
+from backend.identity.enums import Role
+
+SETUP = Actor(id=None, role="test-setup")
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass(frozen=True)
+class AreaRef:
+    id: uuid.UUID
+    code: str
+    level: str
+
+
+@dataclass
+class Person:
+    id: uuid.UUID
+    username: str
+    role: Role
+    password: str = PASSWORD
+
+    def sign_in(self, api: httpx.Client) -> dict:
+        response = api.post(
+            "/api/v1/auth/token", data={"username": self.username, "password": self.password}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def headers(self, api: httpx.Client) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.sign_in(api)['access_token']}"}
+
+
+def make_area(db, code: str, level: str, bounds: tuple, parent: AreaRef | None) -> AreaRef:
+    from grids import service
+    from grids.enums import AreaLevel
+
+    with db() as session:
+        parent_area = service.area_by_code(session, parent.code) if parent else None
+        area = service.create_area(
+            session, code=code, name=f"测试{level}{code}", level=AreaLevel(level),
+            geometry=MultiPolygon([box(*bounds)]), parent=parent_area, actor=SETUP,
+        )
+        return AreaRef(area.id, area.code, area.level)
+
+
+def make_person(
+    db, username: str, role: Role, area: AreaRef | None, certified: bool = False
+) -> Person:
+    from grids import service
+
+    with db() as session:
+        user = service.place_user(
+            session,
+            area=service.area_by_code(session, area.code) if area else None,
+            username=username, password=PASSWORD, role=role, display_name=None,
+            certificate_number=f"CERT-{username}" if certified else None,
+            certificate_expires_on=date.today() + timedelta(days=200) if certified else None,
+            actor=SETUP,
+        )
+        return Person(user.id, user.username, role)
+
+
+@pytest.fixture
+def county(db) -> AreaRef:
+    return make_area(db, "990101", "county", (109.40, 24.30, 109.50, 24.40), None)
+
+
+@pytest.fixture
+def township(db, county) -> AreaRef:
+    return make_area(db, "990101001", "township", (109.40, 24.30, 109.45, 24.40), county)
+
+
+@pytest.fixture
+def other_township(db, county) -> AreaRef:
+    return make_area(db, "990101002", "township", (109.45, 24.30, 109.50, 24.40), county)
+
+
+@pytest.fixture
+def village(db, township) -> AreaRef:
+    return make_area(db, "990101001001", "village", (109.40, 24.30, 109.45, 24.40), township)
+
+
+@pytest.fixture
+def grid(db, village) -> AreaRef:
+    return make_area(db, "990101001001-01", "grid", (109.40, 24.30, 109.425, 24.40), village)
+
+
+@pytest.fixture
+def other_grid(db, village) -> AreaRef:
+    return make_area(db, "990101001001-02", "grid", (109.425, 24.30, 109.45, 24.40), village)
+
+
+@pytest.fixture
+def admin(db) -> Person:
+    return make_person(db, "root.admin", Role.ADMIN, None)
+
+
+@pytest.fixture
+def brigade_staff(db, county) -> Person:
+    return make_person(db, "brigade.one", Role.BRIGADE_STAFF, county, certified=True)
+
+
+@pytest.fixture
+def station_staff(db, township) -> Person:
+    return make_person(db, "station.one", Role.STATION_STAFF, township, certified=True)
+
+
+@pytest.fixture
+def other_station_staff(db, other_township) -> Person:
+    return make_person(db, "station.two", Role.STATION_STAFF, other_township)
+
+
+@pytest.fixture
+def grid_worker(db, grid) -> Person:
+    return make_person(db, "worker.one", Role.GRID_WORKER, grid)
+
+
+@pytest.fixture
+def citizen(db) -> Person:
+    return make_person(db, "citizen.one", Role.CITIZEN, None)
+
+
+@dataclass(frozen=True)
+class IntegrationClient:
+    username: str
+    key_id: str
+    secret: str
+
+
+@pytest.fixture
+def hotline(db, county) -> IntegrationClient:
+    from backend.core.settings import get_settings
+    from backend.identity import service as identity
+    from grids import service
+
+    with db() as session:
+        user = service.place_user(
+            session, area=service.area_by_code(session, county.code), username="hotline.12345",
+            password=None, role=Role.INTEGRATION, display_name="12345 hotline",
+            certificate_number=None, certificate_expires_on=None, actor=SETUP,
+        )
+        issued = identity.issue_integration_key(session, get_settings(), user, SETUP)
+        return IntegrationClient(user.username, issued.key_id, issued.secret)
