@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from backend.core.db import utcnow
+from backend.core.types import Text
+from backend.core.web import Offset
 from backend.identity import service as identity
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, require_roles
 from backend.identity.enums import Role
@@ -34,6 +36,7 @@ AREA_EDITORS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
 USER_MANAGERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
 Editor = Annotated[Principal, Depends(require_roles(*AREA_EDITORS))]
 Manager = Annotated[Principal, Depends(require_roles(*USER_MANAGERS))]
+AreaCode = Annotated[Text, Path(max_length=32, description="area code, e.g. 450202")]
 _NOT_FOUND = {404: {"description": "No such area in your scope"}}
 
 
@@ -71,9 +74,9 @@ def list_areas(
     principal: CurrentPrincipal,
     session: SessionDep,
     level: AreaLevel | None = None,
-    parent: Annotated[str | None, Query(max_length=32, description="parent area code")] = None,
+    parent: Annotated[Text | None, Query(max_length=32, description="parent area code")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[AreaOut]:
     """Areas in your scope, top down."""
     rows = service.list_areas(
@@ -84,7 +87,7 @@ def list_areas(
 
 @router.get("/areas/{code}", response_model=AreaDetail, responses=_NOT_FOUND)
 def get_area(
-    code: str, principal: CurrentPrincipal, session: SessionDep, crs: Crs = Crs.WGS84
+    code: AreaCode, principal: CurrentPrincipal, session: SessionDep, crs: Crs = Crs.WGS84
 ) -> AreaDetail:
     area = area_in_scope(session, principal, code)
     min_x, min_y, max_x, max_y = service.area_shape(area).bounds
@@ -98,7 +101,8 @@ def get_area(
 
 
 @router.patch("/areas/{code}", response_model=AreaOut, responses=_NOT_FOUND)
-def rename_area(code: str, body: AreaPatch, principal: Editor, session: SessionDep) -> AreaOut:
+def rename_area(
+    code: AreaCode, body: AreaPatch, principal: Editor, session: SessionDep) -> AreaOut:
     area = area_in_scope(session, principal, code)
     area = service.rename_area(session, area, body.name, body.version, principal.actor)
     return _area_out(area, service.parent_code_of(session, area))
@@ -106,18 +110,19 @@ def rename_area(code: str, body: AreaPatch, principal: Editor, session: SessionD
 
 @router.get("/areas/{code}/users", response_model=list[UserOut], responses=_NOT_FOUND)
 def list_users(
-    code: str,
+    code: AreaCode,
     principal: Manager,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[UserOut]:
     area = area_in_scope(session, principal, code)
     return [_user_out(u) for u in service.users_in_area(session, area, limit, offset)]
 
 
 @router.post("/areas/{code}/users", response_model=UserOut, status_code=201, responses=_NOT_FOUND)
-def create_user(code: str, body: UserCreate, principal: Manager, session: SessionDep) -> UserOut:
+def create_user(
+    code: AreaCode, body: UserCreate, principal: Manager, session: SessionDep) -> UserOut:
     """Create a user placed at this area: staff get it as scope, grid workers as their grid."""
     user = service.place_user_as(session, principal, code, **body.model_dump())
     return _user_out(user)

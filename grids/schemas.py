@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.core.types import INT32_MAX, Text
 from backend.identity.enums import Role
 
 
@@ -25,19 +26,20 @@ class AreaDetail(AreaOut):
 
 class AreaPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     version: int | None = Field(
-        default=None, ge=1, description="the version you read; a stale one is refused with 409"
+        default=None, ge=1, le=INT32_MAX,
+        description="the version you read; a stale one is refused with 409",
     )
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    password: str = Field(min_length=10, max_length=1024)
+    password: Text = Field(min_length=10, max_length=1024)
     role: Role
-    display_name: str | None = Field(default=None, max_length=100)
-    certificate_number: str | None = Field(default=None, min_length=1, max_length=64)
+    display_name: Text | None = Field(default=None, max_length=100)
+    certificate_number: Text | None = Field(default=None, min_length=1, max_length=64)
     certificate_expires_on: date | None = None
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from backend.core.db import utcnow
 from backend.core.security import body_digest
+from backend.core.types import Text
 from backend.identity import service
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
 from backend.identity.schemas import PingOut, RefreshIn, TokenOut
@@ -22,8 +23,8 @@ _REFUSALS = {401: {"description": "Wrong credentials or token"}, 429: {"descript
 def sign_in(
     session: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(min_length=1, max_length=128)],
-    password: Annotated[str, Form(min_length=1, max_length=1024)],
+    username: Annotated[Text, Form(min_length=1, max_length=128)],
+    password: Annotated[Text, Form(min_length=1, max_length=1024)],
 ) -> TokenOut:
     """OAuth2 password grant. Repeated failures slow the username down, then lock it."""
     outcome = service.sign_in(session, settings, username, password)

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.core.types import Text
+
 
 class TokenOut(BaseModel):
     access_token: str
@@ -14,7 +16,7 @@ class TokenOut(BaseModel):
 
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    refresh_token: str = Field(min_length=1, max_length=512)
+    refresh_token: Text = Field(min_length=1, max_length=512)
 
 
 class PingOut(BaseModel):

@@ -2,6 +2,8 @@
 
 import uuid
 
+import httpx
+
 from backend.core.errors import PROBLEM_JSON
 
 
@@ -80,3 +82,18 @@ def test_every_response_carries_a_request_id(api):
     assert echoed == "hotline-call-42"
     assert unsafe != "bad id\twith tabs"
     assert api.get("/api/v1/nothing").headers["x-request-id"]
+
+
+def test_an_unexpected_error_is_a_problem_with_the_request_id():
+    """A bug (here a route that divides by zero) must not leak a traceback."""
+    from backend.app import create_app
+    from tests.conftest import serving
+
+    app = create_app()
+    app.add_api_route("/boom", lambda: 1 / 0)
+    with serving(app) as url:
+        response = httpx.get(f"{url}/boom", headers={"X-Request-ID": "trace-me"})
+
+    body = assert_problem(response, 500)
+    assert body["request_id"] == "trace-me" == response.headers["x-request-id"]
+    assert "ZeroDivisionError" not in response.text
