@@ -21,7 +21,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core.context import request_id_var
 from backend.core.db import Base, UTCDateTime, utcnow
-from backend.core.dialect import lock_rows
 from backend.core.ids import new_id
 
 GENESIS_HASH = "0" * 64
@@ -118,13 +117,21 @@ def record(
     after: dict[str, Any] | None = None,
     client_location: tuple[float, float] | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain inside the caller's transaction."""
-    head = session.execute(
-        lock_rows(session, select(AuditChainHead).where(AuditChainHead.id == HEAD_ID))
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    """Append an event to the chain inside the caller's transaction.
+
+    Bumping the head row first takes its lock (a row lock on PostgreSQL; SQLite's write
+    transactions are already exclusive), so concurrent writers queue here and the chain
+    stays linear.
+    """
+    head = AuditChainHead.__table__.c
+    seq, prev_hash = session.execute(
+        AuditChainHead.__table__.update()
+        .where(head.id == HEAD_ID)
+        .values(last_seq=head.last_seq + 1)
+        .returning(head.last_seq, head.last_hash)
+    ).one()
     event = AuditEvent(
-        seq=head.last_seq + 1,
+        seq=seq,
         event_id=new_id(),
         occurred_at=utcnow(),
         actor_id=actor.id,
@@ -137,13 +144,18 @@ def record(
         client_lng=client_location[0] if client_location else None,
         client_lat=client_location[1] if client_location else None,
         request_id=request_id_var.get(),
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
-    event.hash = compute_hash(head.last_hash, event)
-    head.last_seq, head.last_hash = event.seq, event.hash
-    session.add(event)
-    session.flush()
+    event.hash = compute_hash(prev_hash, event)
+    session.execute(
+        AuditChainHead.__table__.update().where(head.id == HEAD_ID).values(last_hash=event.hash)
+    )
+    session.execute(AuditEvent.__table__.insert(), _row(event))
     return event
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {column.key: getattr(event, column.key) for column in AuditEvent.__table__.columns}
 
 
 def events_for(session: Session, subject_type: str, subject_id: Any) -> list[AuditEvent]:

@@ -1,0 +1,98 @@
+"""Authenticated, scoped reads under load, against `/healthz` in the same run.
+
+Starts `firegrid serve` on loopback with the demo data (SpatiaLite, and PostGIS when
+FIREGRID_BENCH_DATABASE_URL is set), runs the locust scenario in load_tests/ headless, and
+compares median latencies. Bounded: a fixed number of seconds and users, loopback only.
+
+    make bench B=api_read
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import Targets  # noqa: E402
+
+BIN = Path(sys.executable).parent
+USERS, SECONDS = 16, 20
+STAFF = ["station.cz1", "station.cz2", "brigade.chengzhong", "worker.cz1-1-1", "leader.cz1-1"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_backend(name: str, url: str | None, targets: Targets) -> None:
+    data_dir = tempfile.mkdtemp(prefix=f"firegrid-bench-{name}-")
+    env = {**os.environ, "FIREGRID_DATA_DIR": data_dir, "FIREGRID_LOG_LEVEL": "WARNING"}
+    env.pop("FIREGRID_DATABASE_URL", None)
+    if url:
+        env["FIREGRID_DATABASE_URL"] = url
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
+    logins = json.loads((Path(data_dir) / "demo-logins.json").read_text())
+    port = free_port()
+    server = subprocess.Popen(
+        [BIN / "firegrid", "serve", "--port", str(port)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    host = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{host}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        prefix = Path(data_dir) / "locust"
+        load_env = {**env, "FIREGRID_LOAD_LOGINS": json.dumps({u: logins[u] for u in STAFF})}
+        subprocess.run(
+            [BIN / "locust", "-f", str(ROOT / "load_tests" / "locustfile.py"), "--headless",
+             "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s", "--host", host,
+             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+            env=load_env, check=False, capture_output=True,
+        )
+        rows = {row["Name"]: row for row in csv.DictReader(open(f"{prefix}_stats.csv"))}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    def median(name: str) -> float:
+        return float(rows[name]["Median Response Time"])
+
+    total = rows["Aggregated"]
+    print(f"{name}: {total['Request Count']} requests, {total['Failure Count']} failures, "
+          f"{float(total['Requests/s']):.0f} req/s over {SECONDS} s with {USERS} users")
+    for label in ("GET /healthz", "GET /api/v1/areas", "GET /api/v1/areas/{code}", "GET /api/v1/me"):
+        print(f"  {label:<28} median {median(label):>6.1f} ms  p95 {float(rows[label]['95%']):>6.1f} ms")
+    base = max(median("GET /healthz"), 1.0)  # locust reports whole milliseconds
+    targets.check(f"api_read_failures_{name}", float(total["Failure Count"]), 0)
+    targets.check(f"api_read_area_list_vs_healthz_{name}", median("GET /api/v1/areas") / base, 8.0)
+    targets.check(f"api_read_area_detail_vs_healthz_{name}", median("GET /api/v1/areas/{code}") / base, 8.0)
+
+
+def main() -> None:
+    targets = Targets()
+    run_backend("spatialite", None, targets)
+    if os.environ.get("FIREGRID_BENCH_DATABASE_URL"):
+        run_backend("postgis", os.environ["FIREGRID_BENCH_DATABASE_URL"], targets)
+    targets.exit()
+
+
+if __name__ == "__main__":
+    main()

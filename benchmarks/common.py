@@ -1,0 +1,60 @@
+"""Helpers for benchmarks: fresh databases on both backends and the TARGET line format.
+
+Benchmarks report ratios against a baseline measured in the same run (these machines are
+shared and noisy), never absolute times.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+def backends() -> list[tuple[str, str]]:
+    """(name, url) for SpatiaLite (a fresh file) and, when given, PostGIS."""
+    data_dir = tempfile.mkdtemp(prefix="firegrid-bench-")
+    os.environ.setdefault("FIREGRID_DATA_DIR", data_dir)
+    found = [("spatialite", f"sqlite:///{data_dir}/bench.sqlite")]
+    if os.environ.get("FIREGRID_BENCH_DATABASE_URL"):
+        found.append(("postgis", os.environ["FIREGRID_BENCH_DATABASE_URL"]))
+    return found
+
+
+@contextmanager
+def using_database(url: str) -> Iterator[None]:
+    from backend.core import migrations
+    from backend.core.settings import get_settings
+
+    os.environ["FIREGRID_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    migrations.upgrade(url)
+    yield
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `repeats` calls, interleaving nothing else."""
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+class Targets:
+    def __init__(self) -> None:
+        self.failed = False
+
+    def check(self, name: str, measured: float, target: float, *, lower_is_better: bool = True) -> None:
+        ok = measured <= target if lower_is_better else measured >= target
+        self.failed |= not ok
+        sign = "<=" if lower_is_better else ">="
+        print(f"TARGET {name} measured={measured:.3f} target={sign}{target} {'PASS' if ok else 'FAIL'}")
+
+    def exit(self) -> None:
+        sys.exit(1 if self.failed else 0)
