@@ -53,8 +53,13 @@ def serve(
     except ConfigurationError as exc:
         _fail(f"refusing to start: {exc}")
     uvicorn.run(
-        "backend.app:create_app", factory=True, host=host, port=port, workers=workers,
-        proxy_headers=True, log_config=None,
+        "backend.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
     )
 
 
@@ -96,10 +101,16 @@ def _read_password() -> str:
 @users_app.command("create")
 def users_create(
     username: str,
-    role: Annotated[str, typer.Option(help="citizen, grid_worker, grid_leader, station_staff, "
-                                           "brigade_staff, dispatcher, admin or integration")],
-    scope: Annotated[str | None, typer.Option(help="Area code: the staff's scope, or the grid "
-                                                   "worker's grid.")] = None,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="citizen, grid_worker, grid_leader, station_staff, "
+            "brigade_staff, dispatcher, admin or integration"
+        ),
+    ],
+    scope: Annotated[
+        str | None, typer.Option(help="Area code: the staff's scope, or the grid worker's grid.")
+    ] = None,
     display_name: Annotated[str | None, typer.Option()] = None,
     certificate_number: Annotated[str | None, typer.Option(help="执法证 number")] = None,
     certificate_expires: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
@@ -119,9 +130,15 @@ def users_create(
         with session_scope() as session:
             area = grids.area_by_code(session, scope) if scope else None
             user = grids.place_user(
-                session, area=area, username=username, password=password, role=role_value,
-                display_name=display_name, certificate_number=certificate_number,
-                certificate_expires_on=expires, actor=CLI_ACTOR,
+                session,
+                area=area,
+                username=username,
+                password=password,
+                role=role_value,
+                display_name=display_name,
+                certificate_number=certificate_number,
+                certificate_expires_on=expires,
+                actor=CLI_ACTOR,
             )
             typer.echo(f"created {user.role} {user.username} ({user.id})")
     except Problem as exc:
@@ -145,9 +162,15 @@ def integrations_create(
     try:
         with session_scope() as session:
             user = grids.place_user(
-                session, area=grids.area_by_code(session, scope), username=username, password=None,
-                role=Role.INTEGRATION, display_name=display_name, certificate_number=None,
-                certificate_expires_on=None, actor=CLI_ACTOR,
+                session,
+                area=grids.area_by_code(session, scope),
+                username=username,
+                password=None,
+                role=Role.INTEGRATION,
+                display_name=display_name,
+                certificate_number=None,
+                certificate_expires_on=None,
+                actor=CLI_ACTOR,
             )
             issued = identity.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
             typer.echo(json.dumps({"key_id": issued.key_id, "secret": issued.secret}))
@@ -169,7 +192,9 @@ def audit_verify() -> None:
     where = f"event seq {report.broken_seq}" + (
         f" ({report.broken_event_id})" if report.broken_event_id else ""
     )
-    _fail(f"audit chain BROKEN at {where}: {report.reason} ({report.checked} events before it are sound)")
+    _fail(
+        f"audit chain BROKEN at {where}: {report.reason} ({report.checked} events before it are sound)"
+    )
 
 
 @demo_app.command("load")
@@ -206,8 +231,14 @@ def areas_import(
         with session_scope() as session:
             parent_area = grids.area_by_code(session, parent) if parent else None
             created = grids.import_features(
-                session, data.get("features", []), level=AreaLevel(level), crs=Crs(crs),
-                parent=parent_area, code_prop=code_prop, name_prop=name_prop, actor=CLI_ACTOR,
+                session,
+                data.get("features", []),
+                level=AreaLevel(level),
+                crs=Crs(crs),
+                parent=parent_area,
+                code_prop=code_prop,
+                name_prop=name_prop,
+                actor=CLI_ACTOR,
             )
         typer.echo(f"imported {len(created)} {level} areas")
     except Problem as exc:

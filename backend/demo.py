@@ -73,8 +73,14 @@ def _halves(geometry, vertical: bool):
 def _load_areas(session: Session) -> None:
     features = json.loads(DISTRICTS_FILE.read_text(encoding="utf-8"))["features"]
     counties = grids.import_features(
-        session, features, level=AreaLevel.COUNTY, crs=Crs.GCJ02, parent=None,
-        code_prop="adcode", name_prop="name", actor=DEMO_ACTOR,
+        session,
+        features,
+        level=AreaLevel.COUNTY,
+        crs=Crs.GCJ02,
+        parent=None,
+        code_prop="adcode",
+        name_prop="name",
+        actor=DEMO_ACTOR,
     )
     for county in counties:
         short = SUBDIVIDED.get(county.code)
@@ -83,19 +89,33 @@ def _load_areas(session: Session) -> None:
         county_shape = area_shape(county)
         for t, t_geom in enumerate(_halves(county_shape, vertical=True), start=1):
             township = grids.create_area(
-                session, code=f"{county.code}{t:03d}", name=f"{short}演示街道{'一二'[t - 1]}",
-                level=AreaLevel.TOWNSHIP, geometry=t_geom, parent=county, actor=DEMO_ACTOR,
+                session,
+                code=f"{county.code}{t:03d}",
+                name=f"{short}演示街道{'一二'[t - 1]}",
+                level=AreaLevel.TOWNSHIP,
+                geometry=t_geom,
+                parent=county,
+                actor=DEMO_ACTOR,
             )
             for v, v_geom in enumerate(_halves(t_geom, vertical=False), start=1):
                 village = grids.create_area(
-                    session, code=f"{township.code}{v:03d}",
+                    session,
+                    code=f"{township.code}{v:03d}",
                     name=f"{township.name}演示社区{'一二'[v - 1]}",
-                    level=AreaLevel.VILLAGE, geometry=v_geom, parent=township, actor=DEMO_ACTOR,
+                    level=AreaLevel.VILLAGE,
+                    geometry=v_geom,
+                    parent=township,
+                    actor=DEMO_ACTOR,
                 )
                 for g, g_geom in enumerate(_halves(v_geom, vertical=True), start=1):
                     grids.create_area(
-                        session, code=f"{village.code}-{g:02d}", name=f"{village.name}第{g}网格",
-                        level=AreaLevel.GRID, geometry=g_geom, parent=village, actor=DEMO_ACTOR,
+                        session,
+                        code=f"{village.code}-{g:02d}",
+                        name=f"{village.name}第{g}网格",
+                        level=AreaLevel.GRID,
+                        geometry=g_geom,
+                        parent=village,
+                        actor=DEMO_ACTOR,
                     )
 
 
@@ -116,10 +136,16 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
         if user is None:
             area = grids.area_by_code(session, demo.area_code) if demo.area_code else None
             grids.place_user(
-                session, area=area, username=demo.username, password=password, role=demo.role,
+                session,
+                area=area,
+                username=demo.username,
+                password=password,
+                role=demo.role,
                 display_name=demo.display_name,
                 certificate_number=f"DEMO-{demo.username.upper()}" if demo.certified else None,
-                certificate_expires_on=date.today() + timedelta(days=365) if demo.certified else None,
+                certificate_expires_on=date.today() + timedelta(days=365)
+                if demo.certified
+                else None,
                 actor=DEMO_ACTOR,
             )
         elif demo.username not in saved:
@@ -132,15 +158,27 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     return logins
 
 
-def _ensure_integration_client(session: Session, settings: Settings, logins: dict[str, str]) -> None:
+def _ensure_integration_client(
+    session: Session, settings: Settings, logins: dict[str, str]
+) -> None:
     demo = INTEGRATION_USER
-    saved = json.loads(_credentials_file(settings).read_text()) if _credentials_file(settings).exists() else {}
+    saved = (
+        json.loads(_credentials_file(settings).read_text())
+        if _credentials_file(settings).exists()
+        else {}
+    )
     user = session.scalar(select(User).where(User.username == demo.username))
     if user is None:
         user = grids.place_user(
-            session, area=grids.area_by_code(session, demo.area_code or ""), username=demo.username,
-            password=None, role=demo.role, display_name=demo.display_name,
-            certificate_number=None, certificate_expires_on=None, actor=DEMO_ACTOR,
+            session,
+            area=grids.area_by_code(session, demo.area_code or ""),
+            username=demo.username,
+            password=None,
+            role=demo.role,
+            display_name=demo.display_name,
+            certificate_number=None,
+            certificate_expires_on=None,
+            actor=DEMO_ACTOR,
         )
     key_id, secret = saved.get("hotline.96119 key_id"), saved.get("hotline.96119 secret")
     if not (key_id and secret and session.get(IntegrationKey, key_id)):
@@ -153,7 +191,9 @@ def describe(logins: dict[str, str]) -> str:
     lines = ["Demo logins (generated for this install; synthetic townships and grids):"]
     for demo in DEMO_USERS:
         where = demo.area_code or ("everywhere" if demo.role is Role.ADMIN else "-")
-        lines.append(f"  {demo.username:<22} {logins[demo.username]:<14} {demo.role.value:<14} {where}")
+        lines.append(
+            f"  {demo.username:<22} {logins[demo.username]:<14} {demo.role.value:<14} {where}"
+        )
     lines.append(
         f"  integration client {INTEGRATION_USER.username}: key id {logins['hotline.96119 key_id']}"
         f"  secret {logins['hotline.96119 secret']}"

@@ -28,7 +28,9 @@ def readyz() -> JSONResponse:
             conn.execute(text("SELECT 1"))
         current = migrations.current_revisions(engine)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-        return problem_response(503, f"database unreachable: {type(exc).__name__}", slug="not-ready")
+        return problem_response(
+            503, f"database unreachable: {type(exc).__name__}", slug="not-ready"
+        )
     if current != migrations.head_revisions():
         return problem_response(
             503,
@@ -37,4 +39,6 @@ def readyz() -> JSONResponse:
             current=sorted(current),
             expected=sorted(migrations.head_revisions()),
         )
-    return JSONResponse({"status": "ready", "database": engine.dialect.name, "revision": sorted(current)})
+    return JSONResponse(
+        {"status": "ready", "database": engine.dialect.name, "revision": sorted(current)}
+    )

@@ -48,8 +48,10 @@ def run_backend(name: str, url: str | None, targets: Targets) -> None:
     logins = json.loads((Path(data_dir) / "demo-logins.json").read_text())
     port = free_port()
     server = subprocess.Popen(
-        [BIN / "firegrid", "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [BIN / "firegrid", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     host = f"http://127.0.0.1:{port}"
     try:
@@ -62,10 +64,28 @@ def run_backend(name: str, url: str | None, targets: Targets) -> None:
         prefix = Path(data_dir) / "locust"
         load_env = {**env, "FIREGRID_LOAD_LOGINS": json.dumps({u: logins[u] for u in STAFF})}
         subprocess.run(
-            [BIN / "locust", "-f", str(ROOT / "load_tests" / "locustfile.py"), "--headless",
-             "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s", "--host", host,
-             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-            env=load_env, check=False, capture_output=True,
+            [
+                BIN / "locust",
+                "-f",
+                str(ROOT / "load_tests" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(USERS),
+                "-r",
+                str(USERS),
+                "-t",
+                f"{SECONDS}s",
+                "--host",
+                host,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            env=load_env,
+            check=False,
+            capture_output=True,
         )
         rows = {row["Name"]: row for row in csv.DictReader(open(f"{prefix}_stats.csv"))}
     finally:
@@ -76,14 +96,25 @@ def run_backend(name: str, url: str | None, targets: Targets) -> None:
         return float(rows[name]["Median Response Time"])
 
     total = rows["Aggregated"]
-    print(f"{name}: {total['Request Count']} requests, {total['Failure Count']} failures, "
-          f"{float(total['Requests/s']):.0f} req/s over {SECONDS} s with {USERS} users")
-    for label in ("GET /healthz", "GET /api/v1/areas", "GET /api/v1/areas/{code}", "GET /api/v1/me"):
-        print(f"  {label:<28} median {median(label):>6.1f} ms  p95 {float(rows[label]['95%']):>6.1f} ms")
+    print(
+        f"{name}: {total['Request Count']} requests, {total['Failure Count']} failures, "
+        f"{float(total['Requests/s']):.0f} req/s over {SECONDS} s with {USERS} users"
+    )
+    for label in (
+        "GET /healthz",
+        "GET /api/v1/areas",
+        "GET /api/v1/areas/{code}",
+        "GET /api/v1/me",
+    ):
+        print(
+            f"  {label:<28} median {median(label):>6.1f} ms  p95 {float(rows[label]['95%']):>6.1f} ms"
+        )
     base = max(median("GET /healthz"), 1.0)  # locust reports whole milliseconds
     targets.check(f"api_read_failures_{name}", float(total["Failure Count"]), 0)
     targets.check(f"api_read_area_list_vs_healthz_{name}", median("GET /api/v1/areas") / base, 8.0)
-    targets.check(f"api_read_area_detail_vs_healthz_{name}", median("GET /api/v1/areas/{code}") / base, 8.0)
+    targets.check(
+        f"api_read_area_detail_vs_healthz_{name}", median("GET /api/v1/areas/{code}") / base, 8.0
+    )
 
 
 def main() -> None:

@@ -32,29 +32,49 @@ def main() -> None:
 
             def plain_change() -> None:
                 with session_scope() as session:
-                    session.execute(insert(LoginThrottle).values(
-                        username=uuid.uuid4().hex, failures=1, last_failed_at=utcnow()))
+                    session.execute(
+                        insert(LoginThrottle).values(
+                            username=uuid.uuid4().hex, failures=1, last_failed_at=utcnow()
+                        )
+                    )
 
             def audited_change() -> None:
                 with session_scope() as session:
                     name = uuid.uuid4().hex
-                    session.execute(insert(LoginThrottle).values(
-                        username=name, failures=1, last_failed_at=utcnow()))
-                    audit.record(session, actor=Actor.system(), action="bench.change",
-                                 subject_type="bench", subject_id=name, after={"failures": 1})
+                    session.execute(
+                        insert(LoginThrottle).values(
+                            username=name, failures=1, last_failed_at=utcnow()
+                        )
+                    )
+                    audit.record(
+                        session,
+                        actor=Actor.system(),
+                        action="bench.change",
+                        subject_type="bench",
+                        subject_id=name,
+                        after={"failures": 1},
+                    )
 
             for _ in range(20):  # warm up connections and caches
                 plain_change()
                 audited_change()
             plain = median_seconds(plain_change, ROUNDS)
             audited = median_seconds(audited_change, ROUNDS)
-            print(f"{backend}: plain change {plain * 1e3:.2f} ms, audited change {audited * 1e3:.2f} ms (median of {ROUNDS})")
+            print(
+                f"{backend}: plain change {plain * 1e3:.2f} ms, audited change {audited * 1e3:.2f} ms (median of {ROUNDS})"
+            )
             targets.check(f"audit_append_overhead_{backend}", audited / plain, 3.0)
 
             with session_scope() as session:
                 for i in range(CHAIN):
-                    audit.record(session, actor=Actor.system(), action="bench.fill",
-                                 subject_type="bench", subject_id=i, after={"i": i})
+                    audit.record(
+                        session,
+                        actor=Actor.system(),
+                        action="bench.fill",
+                        subject_type="bench",
+                        subject_id=i,
+                        after={"i": i},
+                    )
 
             def read_only() -> None:
                 with session_scope(read_only=True) as session:
@@ -68,8 +88,10 @@ def main() -> None:
             started = time.perf_counter()
             read = median_seconds(read_only, 3)
             checked = median_seconds(verify, 3)
-            print(f"{backend}: read chain {read * 1e3:.0f} ms, verify chain {checked * 1e3:.0f} ms "
-                  f"({CHAIN + 2 * ROUNDS}+ events; {time.perf_counter() - started:.1f} s)")
+            print(
+                f"{backend}: read chain {read * 1e3:.0f} ms, verify chain {checked * 1e3:.0f} ms "
+                f"({CHAIN + 2 * ROUNDS}+ events; {time.perf_counter() - started:.1f} s)"
+            )
             targets.check(f"audit_verify_vs_read_{backend}", checked / read, 4.0)
     targets.exit()
 

@@ -50,11 +50,15 @@ class Targets:
     def __init__(self) -> None:
         self.failed = False
 
-    def check(self, name: str, measured: float, target: float, *, lower_is_better: bool = True) -> None:
+    def check(
+        self, name: str, measured: float, target: float, *, lower_is_better: bool = True
+    ) -> None:
         ok = measured <= target if lower_is_better else measured >= target
         self.failed |= not ok
         sign = "<=" if lower_is_better else ">="
-        print(f"TARGET {name} measured={measured:.3f} target={sign}{target} {'PASS' if ok else 'FAIL'}")
+        print(
+            f"TARGET {name} measured={measured:.3f} target={sign}{target} {'PASS' if ok else 'FAIL'}"
+        )
 
     def exit(self) -> None:
         sys.exit(1 if self.failed else 0)

@@ -42,7 +42,11 @@ _NOT_FOUND = {404: {"description": "No such area in your scope"}}
 
 def _area_out(area: Area, parent_code: str | None) -> AreaOut:
     return AreaOut(
-        code=area.code, name=area.name, level=area.level, parent_code=parent_code, version=area.version
+        code=area.code,
+        name=area.name,
+        level=area.level,
+        parent_code=parent_code,
+        version=area.version,
     )
 
 
@@ -63,8 +67,12 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
             valid_today=principal.certified_on(utcnow().date()),
         )
     return MeOut(
-        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-        scope_area_code=placement.scope_area_code, grid_codes=placement.grid_codes,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        scope_area_code=placement.scope_area_code,
+        grid_codes=placement.grid_codes,
         certificate=certificate,
     )
 
@@ -80,7 +88,12 @@ def list_areas(
 ) -> list[AreaOut]:
     """Areas in your scope, top down."""
     rows = service.list_areas(
-        session, scope_of(session, principal), level=level, parent_code=parent, limit=limit, offset=offset
+        session,
+        scope_of(session, principal),
+        level=level,
+        parent_code=parent,
+        limit=limit,
+        offset=offset,
     )
     return [_area_out(row.area, row.parent_code) for row in rows]
 
@@ -101,8 +114,7 @@ def get_area(
 
 
 @router.patch("/areas/{code}", response_model=AreaOut, responses=_NOT_FOUND)
-def rename_area(
-    code: AreaCode, body: AreaPatch, principal: Editor, session: SessionDep) -> AreaOut:
+def rename_area(code: AreaCode, body: AreaPatch, principal: Editor, session: SessionDep) -> AreaOut:
     area = area_in_scope(session, principal, code)
     area = service.rename_area(session, area, body.name, body.version, principal.actor)
     return _area_out(area, service.parent_code_of(session, area))
@@ -122,7 +134,8 @@ def list_users(
 
 @router.post("/areas/{code}/users", response_model=UserOut, status_code=201, responses=_NOT_FOUND)
 def create_user(
-    code: AreaCode, body: UserCreate, principal: Manager, session: SessionDep) -> UserOut:
+    code: AreaCode, body: UserCreate, principal: Manager, session: SessionDep
+) -> UserOut:
     """Create a user placed at this area: staff get it as scope, grid workers as their grid."""
     user = service.place_user_as(session, principal, code, **body.model_dump())
     return _user_out(user)

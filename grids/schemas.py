@@ -28,7 +28,9 @@ class AreaPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Text = Field(min_length=1, max_length=100)
     version: int | None = Field(
-        default=None, ge=1, le=INT32_MAX,
+        default=None,
+        ge=1,
+        le=INT32_MAX,
         description="the version you read; a stale one is refused with 409",
     )
 
@@ -45,7 +47,9 @@ class UserCreate(BaseModel):
     @model_validator(mode="after")
     def _certificate_complete(self) -> UserCreate:
         if (self.certificate_number is None) != (self.certificate_expires_on is None):
-            raise ValueError("a certificate needs both certificate_number and certificate_expires_on")
+            raise ValueError(
+                "a certificate needs both certificate_number and certificate_expires_on"
+            )
         return self
 
 

@@ -49,6 +49,7 @@ CREATABLE_ROLES: dict[Role, frozenset[Role]] = {
 
 # --- Geometry ------------------------------------------------------------------------------------
 
+
 def as_multipolygon(geometry: BaseGeometry) -> MultiPolygon:
     """Repair (make_valid) and keep the polygonal part as one MultiPolygon."""
     if not geometry.is_valid:
@@ -65,9 +66,7 @@ def as_multipolygon(geometry: BaseGeometry) -> MultiPolygon:
 
 
 def transform(geometry: BaseGeometry, convert: Any) -> BaseGeometry:
-    return shapely.transform(
-        geometry, lambda xy: [convert(x, y) for x, y in xy], include_z=False
-    )
+    return shapely.transform(geometry, lambda xy: [convert(x, y) for x, y in xy], include_z=False)
 
 
 def geometry_from_geojson(data: dict[str, Any], crs: Crs) -> MultiPolygon:
@@ -93,6 +92,7 @@ def geometry_as_geojson(area: Area, crs: Crs = Crs.WGS84) -> dict[str, Any]:
 
 # --- Areas ---------------------------------------------------------------------------------------
 
+
 def create_area(
     session: Session,
     *,
@@ -106,9 +106,7 @@ def create_area(
     if parent is None and level is not AreaLevel.COUNTY:
         raise InvalidInput(f"a {level} needs a parent area", field="parent")
     if parent is not None and AreaLevel(parent.level).child is not level:
-        raise InvalidInput(
-            f"a {level} cannot sit under a {parent.level}", field="parent"
-        )
+        raise InvalidInput(f"a {level} cannot sit under a {parent.level}", field="parent")
     if session.scalar(select(Area.id).where(Area.code == code)) is not None:
         raise Conflict(f"an area with code {code!r} exists", field="code")
     area = Area(
@@ -127,12 +125,19 @@ def create_area(
         action="area.created",
         subject_type="area",
         subject_id=area.id,
-        after={"code": code, "name": name, "level": level.value, "parent": parent.code if parent else None},
+        after={
+            "code": code,
+            "name": name,
+            "level": level.value,
+            "parent": parent.code if parent else None,
+        },
     )
     return area
 
 
-def rename_area(session: Session, area: Area, name: str, expected_version: int | None, actor: Actor) -> Area:
+def rename_area(
+    session: Session, area: Area, name: str, expected_version: int | None, actor: Actor
+) -> Area:
     """Rename with a conditional update: a stale version is refused, never overwritten."""
     version = area.version if expected_version is None else expected_version
     changed = session.execute(
@@ -149,8 +154,13 @@ def rename_area(session: Session, area: Area, name: str, expected_version: int |
     before = {"name": area.name}
     session.refresh(area)
     audit.record(
-        session, actor=actor, action="area.renamed", subject_type="area", subject_id=area.id,
-        before=before, after={"name": name},
+        session,
+        actor=actor,
+        action="area.renamed",
+        subject_type="area",
+        subject_id=area.id,
+        before=before,
+        after={"name": name},
     )
     return area
 
@@ -187,7 +197,11 @@ def list_areas(
 
 
 def parent_code_of(session: Session, area: Area) -> str | None:
-    return session.scalar(select(Area.code).where(Area.id == area.parent_id)) if area.parent_id else None
+    return (
+        session.scalar(select(Area.code).where(Area.id == area.parent_id))
+        if area.parent_id
+        else None
+    )
 
 
 def area_by_code(session: Session, code: str) -> Area:
@@ -236,6 +250,7 @@ def import_features(
 
 # --- People placed in areas -----------------------------------------------------------------------
 
+
 def place_user(
     session: Session,
     *,
@@ -276,9 +291,7 @@ def place_user(
     return user
 
 
-def place_user_as(
-    session: Session, principal: Principal, area_code: str, **fields: Any
-) -> User:
+def place_user_as(session: Session, principal: Principal, area_code: str, **fields: Any) -> User:
     """A staff member creating a user in their scope: outside it is 404, a role they may not
     create is 403."""
     area = area_in_scope(session, principal, area_code)
@@ -297,8 +310,12 @@ def assign_to_grid(
     session.add(assignment)
     session.flush()
     audit.record(
-        session, actor=actor, action="grid.worker_assigned", subject_type="area",
-        subject_id=grid.id, after={"user_id": str(user.id), "role": role.value},
+        session,
+        actor=actor,
+        action="grid.worker_assigned",
+        subject_type="area",
+        subject_id=grid.id,
+        after={"user_id": str(user.id), "role": role.value},
     )
     return assignment
 
@@ -338,12 +355,16 @@ class Placement:
     grid_codes: list[str]
 
 
-def placement_of(session: Session, user_id: uuid.UUID, scope_area_id: uuid.UUID | None) -> Placement:
+def placement_of(
+    session: Session, user_id: uuid.UUID, scope_area_id: uuid.UUID | None
+) -> Placement:
     grids = session.scalars(
         select(Area.code)
         .join(GridAssignment, GridAssignment.area_id == Area.id)
         .where(GridAssignment.user_id == user_id)
         .order_by(Area.code)
     ).all()
-    scope_code = session.scalar(select(Area.code).where(Area.id == scope_area_id)) if scope_area_id else None
+    scope_code = (
+        session.scalar(select(Area.code).where(Area.id == scope_area_id)) if scope_area_id else None
+    )
     return Placement(scope_code, list(grids))

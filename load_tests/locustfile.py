@@ -49,7 +49,9 @@ class StaffUser(HttpUser):
 
     @task(2)
     def one_area(self) -> None:
-        self.client.get(f"/api/v1/areas/{random.choice(self.codes)}", name="GET /api/v1/areas/{code}")
+        self.client.get(
+            f"/api/v1/areas/{random.choice(self.codes)}", name="GET /api/v1/areas/{code}"
+        )
 
     @task(1)
     def me(self) -> None:

@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +34,7 @@ VAR = ROOT / "var"
 STATE = VAR / "testdb.json"
 PRIVATE_DIR = VAR / "pgtest"
 # When the postgres user cannot reach ./var (a checkout under a private home), use /tmp.
-FALLBACK_DIR = Path("/tmp") / f"firegrid-pgtest-{abs(hash(str(ROOT))) % 10**8}"
+FALLBACK_DIR = Path(tempfile.gettempdir()) / f"firegrid-pgtest-{os.getuid()}"
 PRIVATE_PORT = int(os.environ.get("FIREGRID_TEST_PG_PORT", "55432"))
 
 
@@ -65,8 +66,12 @@ def apt_install(*packages: str) -> None:
     say(f"installing {' '.join(packages)} from Debian's packages")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def admin_url(host: str, port: int, database: str = "postgres") -> str:
@@ -124,8 +129,18 @@ def start_private_cluster() -> Path:
         run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", user=owner)
     if not answers("127.0.0.1", PRIVATE_PORT):
         options = f"-p {PRIVATE_PORT} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-        run(pg_ctl, "-D", str(data), "-l", str(base / "log"), "-o", options, "-w", "start",
-            user=owner)
+        run(
+            pg_ctl,
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+            user=owner,
+        )
     for _ in range(50):
         if answers("127.0.0.1", PRIVATE_PORT):
             return data
@@ -152,9 +167,9 @@ def up() -> None:
         return
     data = start_private_cluster()
     name = create_database("127.0.0.1", PRIVATE_PORT)
-    STATE.write_text(json.dumps(
-        {"mode": "private", "port": PRIVATE_PORT, "database": name, "data": str(data)}
-    ))
+    STATE.write_text(
+        json.dumps({"mode": "private", "port": PRIVATE_PORT, "database": name, "data": str(data)})
+    )
     say(f"created database {name} in the private cluster on 127.0.0.1:{PRIVATE_PORT}")
     print(admin_url("127.0.0.1", PRIVATE_PORT, name))
 
@@ -171,8 +186,7 @@ def down() -> None:
             say(f"could not drop {state['database']}: {exc}")
     if state["mode"] == "private":
         owner = "postgres" if os.geteuid() == 0 else None
-        run(pg_bin("pg_ctl"), "-D", state["data"], "-m", "fast", "stop",
-            user=owner, check=False)
+        run(pg_bin("pg_ctl"), "-D", state["data"], "-m", "fast", "stop", user=owner, check=False)
     STATE.unlink()
 
 

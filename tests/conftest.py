@@ -61,6 +61,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 # --- Database ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def engine():
     from backend.core.db import get_engine
@@ -84,7 +85,9 @@ def empty_tables(engine) -> None:
                 continue
             if table.name == "areas":  # children first: SQLite checks RESTRICT row by row
                 for level in reversed(AreaLevel):
-                    conn.execute(delete(Area.__table__).where(Area.__table__.c.level == level.value))
+                    conn.execute(
+                        delete(Area.__table__).where(Area.__table__.c.level == level.value)
+                    )
             else:
                 conn.execute(delete(table))
 
@@ -98,6 +101,7 @@ def db():
 
 
 # --- The real HTTP server ----------------------------------------------------------------------
+
 
 @contextmanager
 def serving(app) -> Iterator[str]:

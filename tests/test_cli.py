@@ -22,8 +22,17 @@ def firegrid(*args, stdin=None):
 
 def test_users_create_reads_the_password_from_stdin(api, township):
     result = firegrid(
-        "users", "create", "station.cli", "--role", "station_staff", "--scope", township.code,
-        "--certificate-number", "GX-2026-001", "--certificate-expires", "2030-01-01",
+        "users",
+        "create",
+        "station.cli",
+        "--role",
+        "station_staff",
+        "--scope",
+        township.code,
+        "--certificate-number",
+        "GX-2026-001",
+        "--certificate-expires",
+        "2030-01-01",
         stdin="a-password-from-stdin\n",
     )
     assert result.returncode == 0, result.stderr
@@ -38,7 +47,9 @@ def test_users_create_reads_the_password_from_stdin(api, township):
 
 def test_users_create_explains_refusals(township):
     unknown_role = firegrid("users", "create", "x.y", "--role", "chief", stdin="long-enough-pw\n")
-    no_scope = firegrid("users", "create", "x.y", "--role", "station_staff", stdin="long-enough-pw\n")
+    no_scope = firegrid(
+        "users", "create", "x.y", "--role", "station_staff", stdin="long-enough-pw\n"
+    )
     short = firegrid("users", "create", "x.y", "--role", "citizen", stdin="short\n")
 
     assert unknown_role.returncode == 2 and "unknown role 'chief'" in unknown_role.stderr
@@ -58,11 +69,18 @@ def test_demo_load_twice_gives_one_working_demo(api, db):
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
     with db() as session:
-        assert session.scalar(select(func.count()).select_from(Area).where(Area.level == "county")) == 10
-        assert session.scalar(select(func.count()).select_from(Area).where(Area.level == "grid")) == 16
+        assert (
+            session.scalar(select(func.count()).select_from(Area).where(Area.level == "county"))
+            == 10
+        )
+        assert (
+            session.scalar(select(func.count()).select_from(Area).where(Area.level == "grid")) == 16
+        )
         assert session.scalar(select(func.count()).select_from(User)) == 12
     logins = json.loads((Path(os.environ["FIREGRID_DATA_DIR"]) / "demo-logins.json").read_text())
-    line = next(line for line in second.stdout.splitlines() if line.strip().startswith("station.cz1"))
+    line = next(
+        line for line in second.stdout.splitlines() if line.strip().startswith("station.cz1")
+    )
     password = line.split()[1]
     assert password == logins["station.cz1"]
     token = api.post("/api/v1/auth/token", data={"username": "station.cz1", "password": password})
@@ -76,10 +94,19 @@ def test_the_worker_runs_its_jobs_once():
 
 
 def test_areas_import_is_all_or_nothing(tmp_path, db):
-    good = {"type": "Feature", "properties": {"adcode": "880001", "name": "甲"},
-            "geometry": {"type": "Polygon", "coordinates": [[[109, 24], [109.1, 24], [109.1, 24.1], [109, 24]]]}}
-    bad = {"type": "Feature", "properties": {"adcode": "880002", "name": "乙"},
-           "geometry": {"type": "Point", "coordinates": [109, 24]}}
+    good = {
+        "type": "Feature",
+        "properties": {"adcode": "880001", "name": "甲"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[109, 24], [109.1, 24], [109.1, 24.1], [109, 24]]],
+        },
+    }
+    bad = {
+        "type": "Feature",
+        "properties": {"adcode": "880002", "name": "乙"},
+        "geometry": {"type": "Point", "coordinates": [109, 24]},
+    }
     path = tmp_path / "two.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [good, bad]}))
 

@@ -53,8 +53,13 @@ def make_area(db, code: str, level: str, bounds: tuple, parent: AreaRef | None) 
     with db() as session:
         parent_area = service.area_by_code(session, parent.code) if parent else None
         area = service.create_area(
-            session, code=code, name=f"测试{level}{code}", level=AreaLevel(level),
-            geometry=MultiPolygon([box(*bounds)]), parent=parent_area, actor=SETUP,
+            session,
+            code=code,
+            name=f"测试{level}{code}",
+            level=AreaLevel(level),
+            geometry=MultiPolygon([box(*bounds)]),
+            parent=parent_area,
+            actor=SETUP,
         )
         return AreaRef(area.id, area.code, area.level)
 
@@ -68,7 +73,10 @@ def make_person(
         user = service.place_user(
             session,
             area=service.area_by_code(session, area.code) if area else None,
-            username=username, password=PASSWORD, role=role, display_name=None,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            display_name=None,
             certificate_number=f"CERT-{username}" if certified else None,
             certificate_expires_on=date.today() + timedelta(days=200) if certified else None,
             actor=SETUP,
@@ -151,9 +159,15 @@ def hotline(db, county) -> IntegrationClient:
 
     with db() as session:
         user = service.place_user(
-            session, area=service.area_by_code(session, county.code), username="hotline.12345",
-            password=None, role=Role.INTEGRATION, display_name="12345 hotline",
-            certificate_number=None, certificate_expires_on=None, actor=SETUP,
+            session,
+            area=service.area_by_code(session, county.code),
+            username="hotline.12345",
+            password=None,
+            role=Role.INTEGRATION,
+            display_name="12345 hotline",
+            certificate_number=None,
+            certificate_expires_on=None,
+            actor=SETUP,
         )
         issued = identity.issue_integration_key(session, get_settings(), user, SETUP)
         return IntegrationClient(user.username, issued.key_id, issued.secret)

@@ -185,7 +185,10 @@ def _events_in_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent
     while True:
         rows = list(
             session.scalars(
-                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+                select(AuditEvent)
+                .where(AuditEvent.seq > last)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
             )
         )
         if not rows:

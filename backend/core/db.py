@@ -141,9 +141,12 @@ def get_engine() -> Engine:
 
 
 def session_factory(engine: Engine | None = None, *, read_only: bool = False) -> sessionmaker:
-    bind = engine or get_engine()
-    if read_only:
-        bind = bind.execution_options(**{READ_ONLY: True})
+    return _session_factory(engine or get_engine(), read_only)
+
+
+@lru_cache(maxsize=16)
+def _session_factory(engine: Engine, read_only: bool) -> sessionmaker:
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 

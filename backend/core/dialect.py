@@ -3,22 +3,6 @@ the dialect."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
-
-
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def lock_rows(session: Session, query: Select, *, skip_locked: bool = False) -> Select:
-    """Row locks for a read-then-update. PostgreSQL locks the rows (optionally skipping rows
-    another worker holds); SQLite needs nothing, as write transactions already hold the
-    database's single write lock (BEGIN IMMEDIATE)."""
-    if is_postgres(session):
-        return query.with_for_update(skip_locked=skip_locked)
-    return query
-
 
 def append_only_triggers(dialect_name: str, table: str) -> list[str]:
     """DDL that makes a table refuse UPDATE and DELETE (the audit log). Tampering then needs
@@ -45,7 +29,10 @@ def drop_append_only_triggers(dialect_name: str, table: str) -> list[str]:
             f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
             f"DROP FUNCTION IF EXISTS {table}_append_only()",
         ]
-    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update",
+        f"DROP TRIGGER IF EXISTS {table}_no_delete",
+    ]
 
 
 def spatial_extension(dialect_name: str) -> list[str]:

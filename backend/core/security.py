@@ -23,7 +23,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 JWT_ALGORITHM = "HS256"
-ACCESS_TOKEN_TYPE = "access"
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 
 
 def hash_password(password: str) -> str:
@@ -74,7 +74,10 @@ class TokenRejected(Exception):
 def read_access_token(secret: str, token: str) -> AccessClaims:
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["sub", "exp", "iat", "typ"]}
+            token,
+            secret,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "typ"]},
         )
         if claims["typ"] != ACCESS_TOKEN_TYPE:
             raise TokenRejected("not an access token")
@@ -103,6 +106,7 @@ def token_digest(token: str) -> str:
 
 # --- HMAC signatures of integration clients -------------------------------------------------
 
+
 def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -123,6 +127,7 @@ def signatures_match(expected: str, given: str) -> bool:
 
 # --- Secrets we must be able to read back (HMAC keys) -----------------------------------------
 
+
 def _fernet(master_secret: str) -> Fernet:
     key = hashlib.sha256(b"firegrid-secret-box:" + master_secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
@@ -136,7 +141,9 @@ def unseal(master_secret: str, sealed: str) -> str:
     try:
         return _fernet(master_secret).decrypt(sealed.encode()).decode()
     except InvalidToken as exc:
-        raise TokenRejected("stored secret cannot be decrypted with this FIREGRID_SECRET_KEY") from exc
+        raise TokenRejected(
+            "stored secret cannot be decrypted with this FIREGRID_SECRET_KEY"
+        ) from exc
 
 
 def random_key_secret() -> str:

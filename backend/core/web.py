@@ -69,12 +69,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         body = exc.to_dict(instance=request.url.path)
-        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers)
+        return JSONResponse(
+            body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_path(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+            {
+                "field": _field_path(err.get("loc", ())),
+                "message": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
             for err in exc.errors()
         ]
         if any(err["type"] == "json_invalid" for err in errors):
@@ -92,18 +98,21 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
         # Schemas bound inputs (backend.core.types); reaching here means one slipped through.
-        log.warning("database refused a value", extra={"path": request.url.path, "error": str(exc.orig)})
-        return problem_response(422, "a value in the request cannot be stored", slug="invalid-input")
+        log.warning(
+            "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
+        )
+        return problem_response(
+            422, "a value in the request cannot be stored", slug="invalid-input"
+        )
 
 
 class RequestContextMiddleware:
     """Give every request an id (the caller's if sane), echo it in X-Request-ID, log one JSON
     line per request, and refuse bodies over the limit before reading them into memory."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, large_body_prefixes: tuple[str, ...] = ()):
+    def __init__(self, app: ASGIApp, max_body_bytes: int):
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.large_body_prefixes = large_body_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,24 +135,27 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            limited = not scope["path"].startswith(self.large_body_prefixes) if self.large_body_prefixes else True
-            too_big = self._declared_too_big(headers) if limited else False
-            if too_big:
+            if self._declared_too_big(headers):
                 response = problem_response(
-                    413, f"the body is larger than {self.max_body_bytes} bytes", slug="body-too-large"
+                    413,
+                    f"the body is larger than {self.max_body_bytes} bytes",
+                    slug="body-too-large",
                 )
                 await response(scope, receive, send_with_id)
                 return
             try:
-                await self.app(scope, self._limited(receive) if limited else receive, send_with_id)
+                await self.app(scope, self._limited(receive), send_with_id)
             except Exception:
                 # The last resort, here rather than in an exception handler so that the log
                 # line and the answer carry the request id.
                 log.exception("unhandled error", extra={"path": scope.get("path")})
                 if status_holder["status"] is None:
                     response = problem_response(
-                        500, "internal error; quote the request id when reporting it",
-                        slug="internal-error", title="Internal error", request_id=request_id,
+                        500,
+                        "internal error; quote the request id when reporting it",
+                        slug="internal-error",
+                        title="Internal error",
+                        request_id=request_id,
                     )
                     await response(scope, receive, send_with_id)
         finally:

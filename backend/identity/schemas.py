@@ -10,7 +10,7 @@ from backend.core.types import Text
 class TokenOut(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type
     expires_in: int = Field(description="seconds until the access token expires")
 
 

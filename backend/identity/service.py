@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from backend.core import audit, security
 from backend.core.audit import Actor
 from backend.core.db import utcnow
-from backend.core.errors import Conflict, InvalidInput, NotFound, Problem, TooManyRequests, Unauthenticated
+from backend.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Problem,
+    TooManyRequests,
+    Unauthenticated,
+)
 from backend.core.settings import Settings
 from backend.identity.enums import INTERACTIVE_ROLES, Role
 from backend.identity.models import (
@@ -68,7 +75,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type
 
 
 def normalise_username(username: str) -> str:
@@ -76,6 +83,7 @@ def normalise_username(username: str) -> str:
 
 
 # --- Users -----------------------------------------------------------------------------------
+
 
 def create_user(
     session: Session,
@@ -158,6 +166,7 @@ def principal_for_token(session: Session, settings: Settings, token: str) -> Pri
 
 # --- Sign-in with throttling -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SignIn:
     """The outcome of a sign-in. A refusal is returned, not raised, so that the caller can
@@ -173,9 +182,12 @@ def sign_in(session: Session, settings: Settings, username: str, password: str) 
     throttle = session.get(LoginThrottle, key)
     if throttle and throttle.blocked_until and throttle.blocked_until > now:
         wait = int((throttle.blocked_until - now).total_seconds()) + 1
-        return SignIn(None, TooManyRequests(
-            f"too many failed sign-ins for this username; try again in {wait} s", wait
-        ))
+        return SignIn(
+            None,
+            TooManyRequests(
+                f"too many failed sign-ins for this username; try again in {wait} s", wait
+            ),
+        )
     user = session.scalar(select(User).where(User.username == key))
     password_ok = security.verify_password(user.password_hash if user else None, password)
     if not (password_ok and user and user.is_active and Role(user.role) in INTERACTIVE_ROLES):
@@ -225,6 +237,7 @@ def _count_failure(
 
 
 # --- Tokens ----------------------------------------------------------------------------------
+
 
 def issue_tokens(
     session: Session, settings: Settings, user: User, family_id: uuid.UUID | None = None
@@ -283,9 +296,12 @@ def rotate_refresh_token(session: Session, settings: Settings, presented: str) -
             subject_id=token.user_id,
             after={"family_id": str(token.family_id)},
         )
-        return Rotation(None, Unauthenticated(
-            "the refresh token was already used; this sign-in has been revoked, sign in again"
-        ))
+        return Rotation(
+            None,
+            Unauthenticated(
+                "the refresh token was already used; this sign-in has been revoked, sign in again"
+            ),
+        )
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return Rotation(None, Unauthenticated("the account no longer exists or is disabled"))
@@ -323,7 +339,11 @@ def revoke_all_sessions(session: Session, user_id: uuid.UUID, actor: Actor) -> N
     )
     user.session_version = (user.session_version or 0) + 1
     audit.record(
-        session, actor=actor, action="user.sessions_revoked", subject_type="user", subject_id=user.id
+        session,
+        actor=actor,
+        action="user.sessions_revoked",
+        subject_type="user",
+        subject_id=user.id,
     )
 
 
@@ -337,13 +357,16 @@ def _revoke_family(session: Session, family_id: uuid.UUID, now: datetime) -> Non
 
 # --- Integration clients (HMAC) -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class IssuedKey:
     key_id: str
     secret: str
 
 
-def issue_integration_key(session: Session, settings: Settings, user: User, actor: Actor) -> IssuedKey:
+def issue_integration_key(
+    session: Session, settings: Settings, user: User, actor: Actor
+) -> IssuedKey:
     if Role(user.role) is not Role.INTEGRATION:
         raise InvalidInput("signing keys are for integration clients only", field="role")
     issued = IssuedKey(key_id="fgk_" + secrets.token_hex(8), secret=security.random_key_secret())
@@ -428,4 +451,6 @@ def authenticate_signed_request(
 def forget_old_nonces(session: Session, settings: Settings) -> int:
     """Nonces older than the skew window cannot be replayed (the timestamp check refuses them)."""
     cutoff = utcnow() - timedelta(seconds=2 * settings.hmac_clock_skew_seconds)
-    return session.execute(delete(IntegrationNonce).where(IntegrationNonce.seen_at < cutoff)).rowcount
+    return session.execute(
+        delete(IntegrationNonce).where(IntegrationNonce.seen_at < cutoff)
+    ).rowcount

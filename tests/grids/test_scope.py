@@ -25,7 +25,9 @@ def test_another_townships_area_is_not_found_for_reading_or_changing(
     headers = station_staff.headers(api)
 
     read = api.get(f"/api/v1/areas/{other_township.code}", headers=headers)
-    change = api.patch(f"/api/v1/areas/{other_township.code}", json={"name": "改名"}, headers=headers)
+    change = api.patch(
+        f"/api/v1/areas/{other_township.code}", json={"name": "改名"}, headers=headers
+    )
     users = api.get(f"/api/v1/areas/{other_township.code}/users", headers=headers)
 
     for response in (read, change, users):
@@ -60,35 +62,51 @@ def test_an_admin_without_an_area_sees_everything(api, admin, township, other_to
 def test_renaming_an_area_is_versioned_and_audited(api, station_staff, village, db):
     headers = station_staff.headers(api)
 
-    renamed = api.patch(f"/api/v1/areas/{village.code}", json={"name": "河东社区", "version": 1}, headers=headers)
-    stale = api.patch(f"/api/v1/areas/{village.code}", json={"name": "河西社区", "version": 1}, headers=headers)
+    renamed = api.patch(
+        f"/api/v1/areas/{village.code}", json={"name": "河东社区", "version": 1}, headers=headers
+    )
+    stale = api.patch(
+        f"/api/v1/areas/{village.code}", json={"name": "河西社区", "version": 1}, headers=headers
+    )
 
     assert renamed.status_code == 200
     assert renamed.json() == {
-        "code": village.code, "name": "河东社区", "level": "village",
-        "parent_code": "990101001", "version": 2,
+        "code": village.code,
+        "name": "河东社区",
+        "level": "village",
+        "parent_code": "990101001",
+        "version": 2,
     }
     assert stale.status_code == 409
     assert stale.json()["current_version"] == 2
     with db() as session:
         event = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "area.renamed")
+            select(AuditEvent)
+            .where(AuditEvent.action == "area.renamed")
             .order_by(AuditEvent.seq.desc())
         ).first()
     assert event.subject_id == str(village.id)
     assert event.actor_id == station_staff.id
-    assert event.before == {"name": "测试village990101001001"} and event.after == {"name": "河东社区"}
+    assert event.before == {"name": "测试village990101001001"} and event.after == {
+        "name": "河东社区"
+    }
 
 
 def test_a_grid_worker_may_not_rename_their_grid(api, grid_worker, grid):
-    response = api.patch(f"/api/v1/areas/{grid.code}", json={"name": "x"}, headers=grid_worker.headers(api))
+    response = api.patch(
+        f"/api/v1/areas/{grid.code}", json={"name": "x"}, headers=grid_worker.headers(api)
+    )
     assert response.status_code == 403
 
 
 def test_station_staff_place_a_new_grid_worker_in_their_grid(api, station_staff, grid):
     created = api.post(
         f"/api/v1/areas/{grid.code}/users",
-        json={"username": "worker.new", "password": "a-long-enough-password", "role": "grid_worker"},
+        json={
+            "username": "worker.new",
+            "password": "a-long-enough-password",
+            "role": "grid_worker",
+        },
         headers=station_staff.headers(api),
     )
     assert created.status_code == 201, created.text
@@ -133,7 +151,12 @@ def test_the_brigade_signs_out_a_lost_phone(api, brigade_staff, grid_worker):
     )
 
     assert response.status_code == 204
-    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {phone['access_token']}"}).status_code == 401
+    assert (
+        api.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {phone['access_token']}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_area_geometry_can_be_answered_in_gcj02(api, station_staff, township):

@@ -13,7 +13,6 @@ from backend.core import audit
 from backend.core.audit import Actor, AuditEvent, verify_chain
 from backend.core.dialect import append_only_triggers, drop_append_only_triggers
 
-
 FIREGRID = str(Path(sys.executable).parent / "firegrid")
 
 
@@ -24,12 +23,20 @@ def run_cli(*args):
 def record_some(db, n, subject="probe"):
     with db() as session:
         for i in range(n):
-            audit.record(session, actor=Actor.system(), action="test.probe",
-                         subject_type=subject, subject_id=i, after={"n": i, "名": "测试"})
+            audit.record(
+                session,
+                actor=Actor.system(),
+                action="test.probe",
+                subject_type=subject,
+                subject_id=i,
+                after={"n": i, "名": "测试"},
+            )
 
 
 def test_the_chain_verifies_after_real_activity(api, station_staff, village, db):
-    api.patch(f"/api/v1/areas/{village.code}", json={"name": "新名"}, headers=station_staff.headers(api))
+    api.patch(
+        f"/api/v1/areas/{village.code}", json={"name": "新名"}, headers=station_staff.headers(api)
+    )
 
     with db() as session:
         report = verify_chain(session)
@@ -96,10 +103,16 @@ class Tamper:
 
 def last_probe_seqs(db, n):
     with db() as session:
-        return list(reversed(session.scalars(
-            select(AuditEvent.seq).where(AuditEvent.action == "test.probe")
-            .order_by(AuditEvent.seq.desc()).limit(n)
-        ).all()))
+        return list(
+            reversed(
+                session.scalars(
+                    select(AuditEvent.seq)
+                    .where(AuditEvent.action == "test.probe")
+                    .order_by(AuditEvent.seq.desc())
+                    .limit(n)
+                ).all()
+            )
+        )
 
 
 def test_an_edited_event_is_named_by_verify(db, engine):
@@ -108,7 +121,9 @@ def test_an_edited_event_is_named_by_verify(db, engine):
 
     with Tamper(engine) as tamper:
         original = tamper.row(middle)
-        tamper.execute("UPDATE audit_events SET after = :a WHERE seq = :s", a='{"n": 999}', s=middle)
+        tamper.execute(
+            "UPDATE audit_events SET after = :a WHERE seq = :s", a='{"n": 999}', s=middle
+        )
         try:
             with db() as session:
                 report = verify_chain(session)

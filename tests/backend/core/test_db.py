@@ -22,14 +22,18 @@ def test_migrating_again_changes_nothing(engine):
 def test_area_polygons_have_a_spatial_index(engine):
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            index = conn.execute(text(
-                "SELECT indexdef FROM pg_indexes WHERE tablename = 'areas' AND indexdef ILIKE '%gist%'"
-            )).scalar()
+            index = conn.execute(
+                text(
+                    "SELECT indexdef FROM pg_indexes WHERE tablename = 'areas' AND indexdef ILIKE '%gist%'"
+                )
+            ).scalar()
             assert "geom" in index
         else:
-            enabled = conn.execute(text(
-                "SELECT spatial_index_enabled FROM geometry_columns WHERE f_table_name = 'areas'"
-            )).scalar()
+            enabled = conn.execute(
+                text(
+                    "SELECT spatial_index_enabled FROM geometry_columns WHERE f_table_name = 'areas'"
+                )
+            ).scalar()
             assert enabled == 1  # an R*Tree
 
 

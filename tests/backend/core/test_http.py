@@ -18,14 +18,17 @@ def assert_problem(response, status):
 
 def test_malformed_json_is_a_400(api):
     response = api.post(
-        "/api/v1/auth/refresh", content=b'{"refresh_token": ', headers={"Content-Type": "application/json"}
+        "/api/v1/auth/refresh",
+        content=b'{"refresh_token": ',
+        headers={"Content-Type": "application/json"},
     )
     assert assert_problem(response, 400)["type"].endswith("/malformed-json")
 
 
 def test_wrong_types_name_the_field(api, station_staff, village):
     response = api.patch(
-        f"/api/v1/areas/{village.code}", json={"name": "x", "version": "two"},
+        f"/api/v1/areas/{village.code}",
+        json={"name": "x", "version": "two"},
         headers=station_staff.headers(api),
     )
     body = assert_problem(response, 422)
@@ -34,7 +37,8 @@ def test_wrong_types_name_the_field(api, station_staff, village):
 
 def test_unknown_fields_are_refused_not_ignored(api, station_staff, village):
     response = api.patch(
-        f"/api/v1/areas/{village.code}", json={"name": "x", "colour": "red"},
+        f"/api/v1/areas/{village.code}",
+        json={"name": "x", "colour": "red"},
         headers=station_staff.headers(api),
     )
     assert "body.colour" in [e["field"] for e in assert_problem(response, 422)["errors"]]
@@ -42,7 +46,8 @@ def test_unknown_fields_are_refused_not_ignored(api, station_staff, village):
 
 def test_a_huge_body_is_refused_before_it_is_read(api):
     response = api.post(
-        "/api/v1/auth/refresh", content=b"x" * (2 * 1024 * 1024),
+        "/api/v1/auth/refresh",
+        content=b"x" * (2 * 1024 * 1024),
         headers={"Content-Type": "application/json"},
     )
     assert_problem(response, 413)
@@ -64,7 +69,7 @@ def test_unknown_paths_ids_and_methods(api, admin):
     assert_problem(api.get("/api/v1/nothing-here"), 404)
     assert_problem(api.get("/api/v1/areas/no-such-code", headers=headers), 404)
     assert_problem(api.post(f"/api/v1/users/{uuid.uuid4()}/revoke-sessions", headers=headers), 404)
-    assert_problem(api.post(f"/api/v1/users/not-a-uuid/revoke-sessions", headers=headers), 422)
+    assert_problem(api.post("/api/v1/users/not-a-uuid/revoke-sessions", headers=headers), 422)
     assert_problem(api.delete("/api/v1/areas"), 405)
 
 
@@ -75,8 +80,12 @@ def test_a_sign_in_form_with_missing_fields_says_which(api):
 
 def test_every_response_carries_a_request_id(api):
     generated = api.get("/healthz").headers["x-request-id"]
-    echoed = api.get("/healthz", headers={"X-Request-ID": "hotline-call-42"}).headers["x-request-id"]
-    unsafe = api.get("/healthz", headers={"X-Request-ID": "bad id\twith tabs"}).headers["x-request-id"]
+    echoed = api.get("/healthz", headers={"X-Request-ID": "hotline-call-42"}).headers[
+        "x-request-id"
+    ]
+    unsafe = api.get("/healthz", headers={"X-Request-ID": "bad id\twith tabs"}).headers[
+        "x-request-id"
+    ]
 
     assert len(generated) == 32
     assert echoed == "hotline-call-42"

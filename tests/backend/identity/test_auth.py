@@ -88,7 +88,10 @@ def test_reusing_a_refresh_token_revokes_the_whole_sign_in(api, station_staff, d
 def test_sign_out_revokes_the_refresh_token(api, station_staff):
     tokens = station_staff.sign_in(api)
 
-    assert api.post("/api/v1/auth/revoke", json={"refresh_token": tokens["refresh_token"]}).status_code == 204
+    assert (
+        api.post("/api/v1/auth/revoke", json={"refresh_token": tokens["refresh_token"]}).status_code
+        == 204
+    )
 
     refused = api.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refused.status_code == 401
@@ -99,10 +102,16 @@ def test_sign_out_everywhere_refuses_existing_access_tokens(api, station_staff):
     phone = station_staff.sign_in(api)
     laptop = station_staff.sign_in(api)
 
-    assert api.post("/api/v1/auth/revoke-all", headers=bearer(laptop["access_token"])).status_code == 204
+    assert (
+        api.post("/api/v1/auth/revoke-all", headers=bearer(laptop["access_token"])).status_code
+        == 204
+    )
 
     assert api.get("/api/v1/me", headers=bearer(phone["access_token"])).status_code == 401
-    assert api.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}).status_code == 401
+    assert (
+        api.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}).status_code
+        == 401
+    )
     # Signing in again works at once.
     fresh = station_staff.sign_in(api)
     assert api.get("/api/v1/me", headers=bearer(fresh["access_token"])).status_code == 200
@@ -121,15 +130,26 @@ def test_expired_forged_and_missing_tokens_are_refused(api, station_staff):
     secret = get_settings().resolved_secret_key
     now = utcnow()
     expired = jwt.encode(
-        {"sub": str(station_staff.id), "typ": "access", "sv": 0,
-         "iat": int((now - timedelta(hours=2)).timestamp()),
-         "exp": int((now - timedelta(hours=1)).timestamp())},
-        secret, algorithm="HS256",
+        {
+            "sub": str(station_staff.id),
+            "typ": "access",
+            "sv": 0,
+            "iat": int((now - timedelta(hours=2)).timestamp()),
+            "exp": int((now - timedelta(hours=1)).timestamp()),
+        },
+        secret,
+        algorithm="HS256",
     )
     forged = jwt.encode(
-        {"sub": str(station_staff.id), "typ": "access", "sv": 0,
-         "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=1)).timestamp())},
-        "somebody-elses-secret-of-sufficient-length", algorithm="HS256",
+        {
+            "sub": str(station_staff.id),
+            "typ": "access",
+            "sv": 0,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(hours=1)).timestamp()),
+        },
+        "somebody-elses-secret-of-sufficient-length",
+        algorithm="HS256",
     )
     for headers, reason in (
         (bearer(expired), "expired"),
