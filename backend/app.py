@@ -18,6 +18,7 @@ Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡�
 Sign in with `POST /api/v1/auth/token` (the **Authorize** button here does it), then call the
 API with `Authorization: Bearer <access_token>`. Errors are `application/problem+json`.
 Partner systems (96119, 12345) sign requests with HMAC instead: see `docs/integration-auth.md`.
+Apps may send `X-Client-Location: <lng>,<lat>` (WGS-84); the audit log keeps it with each change.
 """
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from backend.core.context import request_id_var
+from backend.core.context import client_location_var, request_id_var
 from backend.core.db import Base, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
@@ -124,6 +124,7 @@ def record(
     stays linear.
     """
     head = AuditChainHead.__table__.c
+    client_location = client_location or client_location_var.get()
     seq, prev_hash = session.execute(
         AuditChainHead.__table__.update()
         .where(head.id == HEAD_ID)

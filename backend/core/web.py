@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.core.context import request_id_var
+from backend.core.context import (
+    CLIENT_LOCATION_HEADER,
+    client_location_var,
+    parse_client_location,
+    request_id_var,
+)
 from backend.core.db import session_factory
 from backend.core.errors import PROBLEM_BASE, PROBLEM_JSON, Problem
 from backend.core.types import INT32_MAX
@@ -122,6 +127,9 @@ class RequestContextMiddleware:
         given = headers.get(REQUEST_ID_HEADER.lower(), "")
         request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        location_token = client_location_var.set(
+            parse_client_location(headers.get(CLIENT_LOCATION_HEADER.lower()))
+        )
         started = time.perf_counter()
         status_holder: dict[str, int | None] = {"status": None}
 
@@ -169,6 +177,7 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+            client_location_var.reset(location_token)
 
     def _declared_too_big(self, headers: dict[str, str]) -> bool:
         length = headers.get("content-length")

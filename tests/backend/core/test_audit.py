@@ -47,6 +47,18 @@ def test_the_chain_verifies_after_real_activity(api, station_staff, village, db)
     assert timeline[1].request_id  # tied to the HTTP request that made it
 
 
+def test_the_clients_gps_is_kept_as_evidence(api, station_staff, village, db):
+    api.patch(
+        f"/api/v1/areas/{village.code}",
+        json={"name": "现场改名"},
+        headers={**station_staff.headers(api), "X-Client-Location": "109.4123,24.3456"},
+    )
+
+    with db() as session:
+        renamed = audit.events_for(session, "area", village.id)[-1]
+    assert (renamed.client_lng, renamed.client_lat) == (109.4123, 24.3456)
+
+
 def test_a_change_and_its_audit_event_commit_or_fail_together(db, village):
     from grids import service
 
