@@ -21,9 +21,12 @@ need_root_pkg() {
 }
 
 # 1. SpatiaLite, the embedded database's spatial extension.
-if ! { ldconfig -p 2>/dev/null | grep -q mod_spatialite || ls /usr/lib/*/mod_spatialite.so* /usr/local/lib/mod_spatialite.* /opt/homebrew/lib/mod_spatialite.* >/dev/null 2>&1; }; then
-  need_root_pkg libsqlite3-mod-spatialite
-fi
+have_spatialite=""
+for candidate in ${SPATIALITE_LIBRARY_PATH:-} /usr/lib/*/mod_spatialite.so /usr/lib/mod_spatialite.so \
+    /usr/local/lib/mod_spatialite.* /opt/homebrew/lib/mod_spatialite.*; do
+  if [ -e "$candidate" ]; then have_spatialite="$candidate"; break; fi
+done
+[ -n "$have_spatialite" ] || need_root_pkg libsqlite3-mod-spatialite
 
 # 2. A Python >= 3.11 for the virtualenv.
 python=""

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from backend.core.context import request_id_var
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Record attributes that are not ours to print (uvicorn adds an ANSI-coloured copy).
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -103,6 +103,16 @@ class Tamper:
         with self.engine.begin() as conn:
             conn.execute(AuditEvent.__table__.insert().values(**row))
 
+    def verify_without(self, db, seq):
+        """The chain's verdict while event `seq` is deleted; the event is put back after."""
+        original = self.row(seq)
+        self.execute("DELETE FROM audit_events WHERE seq = :s", s=seq)
+        try:
+            with db() as session:
+                return verify_chain(session)
+        finally:
+            self.put_back(original)
+
     def execute(self, sql, **params):
         with self.engine.begin() as conn:
             return conn.execute(text(sql), params)
@@ -157,13 +167,7 @@ def test_a_deleted_event_is_named_by_verify(db, engine):
     first, middle, last = last_probe_seqs(db, 3)
 
     with Tamper(engine) as tamper:
-        original = tamper.row(middle)
-        tamper.execute("DELETE FROM audit_events WHERE seq = :s", s=middle)
-        try:
-            with db() as session:
-                report = verify_chain(session)
-        finally:
-            tamper.put_back(original)
+        report = tamper.verify_without(db, middle)
 
     assert report.broken_seq == last
     assert f"event {middle} is missing" in report.reason
@@ -174,13 +178,7 @@ def test_cutting_off_the_newest_events_is_caught(db, engine):
     seq = last_probe_seqs(db, 1)[0]
 
     with Tamper(engine) as tamper:
-        original = tamper.row(seq)
-        tamper.execute("DELETE FROM audit_events WHERE seq = :s", s=seq)
-        try:
-            with db() as session:
-                report = verify_chain(session)
-        finally:
-            tamper.put_back(original)
+        report = tamper.verify_without(db, seq)
 
     assert not report.sound
     assert "removed" in report.reason
