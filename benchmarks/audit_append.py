@@ -15,7 +15,12 @@ from sqlalchemy import insert, select
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.common import Targets, backends, median_seconds, using_database  # noqa: E402
+from benchmarks.common import (
+    Targets,
+    backends,
+    interleaved_medians,
+    using_database,
+)  # noqa: E402
 
 ROUNDS = 200
 CHAIN = 3000
@@ -58,8 +63,7 @@ def main() -> None:
             for _ in range(20):  # warm up connections and caches
                 plain_change()
                 audited_change()
-            plain = median_seconds(plain_change, ROUNDS)
-            audited = median_seconds(audited_change, ROUNDS)
+            plain, audited = interleaved_medians(plain_change, audited_change, ROUNDS)
             print(
                 f"{backend}: plain change {plain * 1e3:.2f} ms, audited change {audited * 1e3:.2f} ms (median of {ROUNDS})"
             )
@@ -86,8 +90,7 @@ def main() -> None:
                     assert verify_chain(session).sound
 
             started = time.perf_counter()
-            read = median_seconds(read_only, 3)
-            checked = median_seconds(verify, 3)
+            read, checked = interleaved_medians(read_only, verify, 3)
             print(
                 f"{backend}: read chain {read * 1e3:.0f} ms, verify chain {checked * 1e3:.0f} ms "
                 f"({CHAIN + 2 * ROUNDS}+ events; {time.perf_counter() - started:.1f} s)"

@@ -36,14 +36,18 @@ def using_database(url: str) -> Iterator[None]:
     yield
 
 
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `repeats` calls, interleaving nothing else."""
-    samples = []
+def interleaved_medians(
+    first: Callable[[], object], second: Callable[[], object], repeats: int
+) -> tuple[float, float]:
+    """Median wall times of two actions run alternately, so that the machine's drift (other
+    jobs, CPU frequency) falls on both alike."""
+    a, b = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for action, samples in ((first, a), (second, b)):
+            started = time.perf_counter()
+            action()
+            samples.append(time.perf_counter() - started)
+    return statistics.median(a), statistics.median(b)
 
 
 class Targets:
