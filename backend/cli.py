@@ -119,6 +119,7 @@ def users_create(
     from backend.core.db import session_scope
     from backend.identity.enums import Role
     from grids import service as grids
+    from grids import workforce
 
     try:
         role_value = Role(role)
@@ -129,7 +130,7 @@ def users_create(
         expires = date.fromisoformat(certificate_expires) if certificate_expires else None
         with session_scope() as session:
             area = grids.area_by_code(session, scope) if scope else None
-            user = grids.place_user(
+            user = workforce.place_user(
                 session,
                 area=area,
                 username=username,
@@ -158,10 +159,11 @@ def integrations_create(
     from backend.identity import service as identity
     from backend.identity.enums import Role
     from grids import service as grids
+    from grids import workforce
 
     try:
         with session_scope() as session:
-            user = grids.place_user(
+            user = workforce.place_user(
                 session,
                 area=grids.area_by_code(session, scope),
                 username=username,

@@ -25,6 +25,7 @@ from backend.identity import service as identity
 from backend.identity.enums import Role
 from backend.identity.models import IntegrationKey, User
 from grids import service as grids
+from grids import workforce
 from grids.enums import AreaLevel, Crs
 from grids.models import Area
 from grids.service import area_shape, as_multipolygon
@@ -135,7 +136,7 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
         user = session.scalar(select(User).where(User.username == demo.username))
         if user is None:
             area = grids.area_by_code(session, demo.area_code) if demo.area_code else None
-            grids.place_user(
+            workforce.place_user(
                 session,
                 area=area,
                 username=demo.username,
@@ -169,7 +170,7 @@ def _ensure_integration_client(
     )
     user = session.scalar(select(User).where(User.username == demo.username))
     if user is None:
-        user = grids.place_user(
+        user = workforce.place_user(
             session,
             area=grids.area_by_code(session, demo.area_code or ""),
             username=demo.username,

@@ -11,12 +11,17 @@ from backend.core.db import utcnow
 from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity import service as identity
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, require_roles
+from backend.identity.dependencies import (
+    CurrentPrincipal,
+    SessionDep,
+    SettingsDep,
+    require_roles,
+)
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
-from grids import service
-from grids.crs import from_wgs84
+from grids import service, workforce
+from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs
 from grids.models import Area
 from grids.schemas import (
@@ -24,11 +29,22 @@ from grids.schemas import (
     AreaOut,
     AreaPatch,
     CertificateOut,
+    DutyIn,
+    DutyOut,
+    HandlerOut,
+    LocateBatchIn,
+    LocateBatchOut,
+    LocateOut,
     MeOut,
+    PlaceOut,
+    PointIn,
+    TeamIn,
+    TeamOut,
     UserCreate,
     UserOut,
 )
 from grids.scope import area_in_scope, scope_of
+from grids.workforce import Handler
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
@@ -58,7 +74,7 @@ def _user_out(user: User) -> UserOut:
 def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
     user = session.get(User, principal.user_id)
     assert user is not None
-    placement = service.placement_of(session, user.id, user.scope_area_id)
+    placement = workforce.placement_of(session, user.id, user.scope_area_id)
     certificate = None
     if principal.certificate_number and principal.certificate_expires_on:
         certificate = CertificateOut(
@@ -129,7 +145,7 @@ def list_users(
     offset: Offset = 0,
 ) -> list[UserOut]:
     area = area_in_scope(session, principal, code)
-    return [_user_out(u) for u in service.users_in_area(session, area, limit, offset)]
+    return [_user_out(u) for u in workforce.users_in_area(session, area, limit, offset)]
 
 
 @router.post("/areas/{code}/users", response_model=UserOut, status_code=201, responses=_NOT_FOUND)
@@ -137,13 +153,143 @@ def create_user(
     code: AreaCode, body: UserCreate, principal: Manager, session: SessionDep
 ) -> UserOut:
     """Create a user placed at this area: staff get it as scope, grid workers as their grid."""
-    user = service.place_user_as(session, principal, code, **body.model_dump())
+    user = workforce.place_user_as(session, principal, code, **body.model_dump())
     return _user_out(user)
 
 
 @router.post("/users/{user_id}/revoke-sessions", status_code=204, responses=_NOT_FOUND)
 def revoke_sessions(user_id: uuid.UUID, principal: Manager, session: SessionDep) -> Response:
     """Sign a user out everywhere (a lost phone, a worker who left)."""
-    user = service.user_in_scope(session, scope_of(session, principal), user_id)
+    user = workforce.user_in_scope(session, scope_of(session, principal), user_id)
     identity.revoke_all_sessions(session, user.id, principal.actor)
     return Response(status_code=204)
+
+
+# --- Locating points -----------------------------------------------------------------------------
+
+
+def _place(place) -> PlaceOut | None:
+    return PlaceOut(code=place.code, name=place.name) if place is not None else None
+
+
+def _handler_out(handler: Handler | None) -> HandlerOut | None:
+    if handler is None:
+        return None
+    return HandlerOut(
+        kind=handler.kind,
+        area_code=handler.area_code,
+        user_id=handler.user_id,
+        display_name=handler.display_name,
+    )
+
+
+def _locate_out(
+    located: service.Located, lng: float, lat: float, answer_crs: Crs, ref: str | None
+) -> LocateOut:
+    route, grid = located.route, located.route.grid
+    return LocateOut(
+        ref=ref,
+        lng=lng,
+        lat=lat,
+        crs=answer_crs,
+        status=route.status,
+        distance_m=route.distance_m,
+        grid=_place(grid.grid) if grid else None,
+        village=_place(grid.village) if grid else None,
+        township=_place(route.township),
+        county=_place(route.county),
+        handler=_handler_out(located.handler),
+    )
+
+
+def _echo(lng: float, lat: float, crs: Crs, answer_crs: Crs) -> tuple[float, float]:
+    if crs is answer_crs:
+        return lng, lat
+    return from_wgs84(*to_wgs84(lng, lat, crs), answer_crs)
+
+
+@router.get("/grids/locate", response_model=LocateOut, tags=["routing"])
+def locate(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    lng: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+    crs: Crs = Crs.WGS84,
+    answer_crs: Crs = Crs.WGS84,
+) -> LocateOut:
+    """The grid, village, township and county of a point, and who handles it now."""
+    located = service.locate_points(session, principal, [(lng, lat)], crs, settings.routing_snap_m)[
+        0
+    ]
+    return _locate_out(located, *_echo(lng, lat, crs, answer_crs), answer_crs, None)
+
+
+@router.post("/grids/locate", response_model=LocateBatchOut, tags=["routing"])
+def locate_many(
+    body: LocateBatchIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> LocateBatchOut:
+    """Up to 10,000 points at once, answered in the order given."""
+    points = [
+        (p.lng, p.lat, p.ref) if isinstance(p, PointIn) else (p[0], p[1], None) for p in body.points
+    ]
+    located = service.locate_points(
+        session, principal, [(x, y) for x, y, _ in points], body.crs, settings.routing_snap_m
+    )
+    return LocateBatchOut(
+        results=[
+            _locate_out(found, *_echo(x, y, body.crs, body.answer_crs), body.answer_crs, ref)
+            for found, (x, y, ref) in zip(located, points, strict=True)
+        ]
+    )
+
+
+# --- Teams and duty ------------------------------------------------------------------------------
+
+TEAM_MANAGERS = (Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
+TeamManager = Annotated[Principal, Depends(require_roles(*TEAM_MANAGERS))]
+
+
+def _team_out(session, grid: Area) -> TeamOut:
+    team = workforce.team_of(session, grid)
+    return TeamOut(
+        grid_code=grid.code,
+        primary=team.primary,
+        backups=list(team.backups),
+        handler=_handler_out(workforce.who_handles(session, grid.id)),
+    )
+
+
+@router.get("/grids/{code}/team", response_model=TeamOut, tags=["workers"], responses=_NOT_FOUND)
+def get_team(code: AreaCode, principal: CurrentPrincipal, session: SessionDep) -> TeamOut:
+    """A grid's primary and backup workers, and who handles it right now."""
+    return _team_out(session, area_in_scope(session, principal, code))
+
+
+@router.put("/grids/{code}/team", response_model=TeamOut, tags=["workers"], responses=_NOT_FOUND)
+def put_team(code: AreaCode, body: TeamIn, principal: TeamManager, session: SessionDep) -> TeamOut:
+    """Reassign a grid (audited with the team before and after)."""
+    grid = area_in_scope(session, principal, code)
+    workforce.reassign_grid(session, grid, body.primary, body.backups, principal.actor)
+    return _team_out(session, grid)
+
+
+@router.put("/users/{user_id}/duty", response_model=DutyOut, tags=["workers"], responses=_NOT_FOUND)
+def put_duty(
+    user_id: uuid.UUID, body: DutyIn, principal: TeamManager, session: SessionDep
+) -> DutyOut:
+    """On duty, off duty, or leave for a date range (Asia/Shanghai dates, inclusive)."""
+    user = workforce.user_in_scope(session, scope_of(session, principal), user_id)
+    duty = workforce.set_duty(
+        session,
+        user,
+        workforce.Duty(body.status, body.leave_from, body.leave_until),
+        principal.actor,
+    )
+    return DutyOut(
+        user_id=user.id,
+        status=duty.status,
+        leave_from=duty.leave_from,
+        leave_until=duty.leave_until,
+        available_today=duty.available_on(utcnow().astimezone(workforce.LOCAL_TIME).date()),
+    )

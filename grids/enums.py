@@ -30,3 +30,26 @@ class Crs(StrEnum):
     WGS84 = "wgs84"  # GPS, WeChat by default
     GCJ02 = "gcj02"  # AMap, Tencent and most Chinese map SDKs
     BD09 = "bd09"  # Baidu
+
+
+class DutyStatus(StrEnum):
+    ON_DUTY = "on_duty"  # working; handles their grids unless on leave that day
+    OFF_DUTY = "off_duty"  # not working until set back on duty
+
+
+class HandlerKind(StrEnum):
+    """Who handles what arrives in a grid, in the order they are tried."""
+
+    PRIMARY_WORKER = "primary_worker"
+    BACKUP_WORKER = "backup_worker"
+    GRID_LEADER = "grid_leader"  # the village/community's grid leader
+    TOWNSHIP_STATION = "township_station"  # the township's fire station, always there
+
+
+class RouteStatus(StrEnum):
+    """How a point found its grid."""
+
+    INSIDE = "inside"  # within (or on the edge of) a grid
+    NEAREST = "nearest"  # outside every grid, but within the snapping distance of one
+    TOWNSHIP = "township"  # in a township with no grid there: the station triages it
+    UNROUTED = "unrouted"  # nowhere we know: staff route it by hand

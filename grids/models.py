@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -56,3 +56,29 @@ class GridAssignment(Base):
     )
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AreaRevision(Base):
+    """One row whose number goes up whenever any area's geometry, name or place in the tree
+    changes. Every API process compares it with the revision of its in-memory routing index
+    (one tiny query) and rebuilds the index when it is behind."""
+
+    __tablename__ = "area_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkerDuty(Base):
+    """A grid worker's availability. No row means on duty."""
+
+    __tablename__ = "worker_duty"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    # Leave 请假: away on these days (Asia/Shanghai dates, inclusive) even when on duty.
+    leave_from: Mapped[date | None] = mapped_column(Date)
+    leave_until: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

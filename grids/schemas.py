@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.core.types import INT32_MAX, Text
 from backend.identity.enums import Role
+from grids.enums import Crs, DutyStatus, HandlerKind, RouteStatus
 
 
 class AreaOut(BaseModel):
@@ -77,3 +78,83 @@ class MeOut(BaseModel):
     scope_area_code: str | None
     grid_codes: list[str]
     certificate: CertificateOut | None
+
+
+# --- Locating points -----------------------------------------------------------------------------
+
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+
+
+class PointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lng: Longitude
+    lat: Latitude
+    ref: Text | None = Field(default=None, max_length=64, description="your id, echoed back")
+
+
+class LocateBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    crs: Crs = Crs.WGS84
+    answer_crs: Crs = Field(default=Crs.WGS84, description="CRS of the echoed coordinates")
+    points: list[PointIn | tuple[Longitude, Latitude]] = Field(min_length=1, max_length=10_000)
+
+
+class PlaceOut(BaseModel):
+    code: str
+    name: str
+
+
+class HandlerOut(BaseModel):
+    kind: HandlerKind
+    area_code: str
+    user_id: uuid.UUID | None
+    display_name: str | None
+
+
+class LocateOut(BaseModel):
+    ref: str | None = None
+    lng: float
+    lat: float
+    crs: Crs
+    status: RouteStatus
+    distance_m: float | None = Field(description="for status nearest: metres outside the grid")
+    grid: PlaceOut | None
+    village: PlaceOut | None
+    township: PlaceOut | None
+    county: PlaceOut | None
+    handler: HandlerOut | None = Field(
+        description="who handles it now; null outside your scope or when unrouted"
+    )
+
+
+class LocateBatchOut(BaseModel):
+    results: list[LocateOut]
+
+
+# --- Teams and duty --------------------------------------------------------------------------------
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    primary: uuid.UUID | None
+    backups: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+
+
+class TeamOut(BaseModel):
+    grid_code: str
+    primary: uuid.UUID | None
+    backups: list[uuid.UUID]
+    handler: HandlerOut | None
+
+
+class DutyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: DutyStatus
+    leave_from: date | None = None
+    leave_until: date | None = None
+
+
+class DutyOut(DutyIn):
+    user_id: uuid.UUID
+    available_today: bool

@@ -25,7 +25,10 @@ class Scope:
     paths: tuple[str, ...]  # area paths; the area and its descendants are in scope
 
     def covers(self, area: Area) -> bool:
-        return self.everywhere or any(area.path.startswith(p) for p in self.paths)
+        return self.covers_path(area.path)
+
+    def covers_path(self, path: str) -> bool:
+        return self.everywhere or any(path.startswith(p) for p in self.paths)
 
     def area_clause(self) -> ColumnElement[bool]:
         """A WHERE clause on `Area` selecting what is in scope."""

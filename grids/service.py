@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import shapely
@@ -17,35 +15,15 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
 from backend.core.audit import Actor
-from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from backend.identity import service as identity
-from backend.identity.enums import Role
-from backend.identity.models import User
+from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.identity.service import Principal
+from grids import workforce
 from grids.crs import from_wgs84, to_wgs84
-from grids.enums import AreaLevel, AssignmentRole, Crs
-from grids.models import Area, GridAssignment
-from grids.scope import Scope, area_in_scope
-
-# The area level each role is placed at. Admins may sit anywhere.
-ROLE_LEVELS: dict[Role, frozenset[AreaLevel]] = {
-    Role.GRID_WORKER: frozenset({AreaLevel.GRID}),
-    Role.GRID_LEADER: frozenset({AreaLevel.VILLAGE}),
-    Role.STATION_STAFF: frozenset({AreaLevel.TOWNSHIP}),
-    Role.BRIGADE_STAFF: frozenset({AreaLevel.COUNTY}),
-    Role.DISPATCHER: frozenset({AreaLevel.COUNTY, AreaLevel.TOWNSHIP}),
-    Role.INTEGRATION: frozenset({AreaLevel.COUNTY, AreaLevel.TOWNSHIP}),
-    Role.ADMIN: frozenset(AreaLevel),
-}
-# Who may create whom, inside their own scope.
-CREATABLE_ROLES: dict[Role, frozenset[Role]] = {
-    Role.ADMIN: frozenset(ROLE_LEVELS),
-    Role.BRIGADE_STAFF: frozenset(
-        {Role.STATION_STAFF, Role.DISPATCHER, Role.GRID_LEADER, Role.GRID_WORKER}
-    ),
-    Role.STATION_STAFF: frozenset({Role.GRID_LEADER, Role.GRID_WORKER}),
-}
-
+from grids.enums import AreaLevel, Crs, RouteStatus
+from grids.models import Area, AreaRevision
+from grids.routing import REVISION_ROW, GridPlace, Route, current_index
+from grids.scope import Scope, scope_of
+from grids.workforce import Handler
 
 # --- Geometry ------------------------------------------------------------------------------------
 
@@ -93,6 +71,16 @@ def geometry_as_geojson(area: Area, crs: Crs = Crs.WGS84) -> dict[str, Any]:
 # --- Areas ---------------------------------------------------------------------------------------
 
 
+def bump_area_revision(session: Session) -> None:
+    """Tell every API process that its routing index is stale (see grids.routing)."""
+    session.execute(
+        update(AreaRevision)
+        .where(AreaRevision.id == REVISION_ROW)
+        .values(revision=AreaRevision.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def create_area(
     session: Session,
     *,
@@ -119,6 +107,7 @@ def create_area(
     )
     session.add(area)
     session.flush()
+    bump_area_revision(session)
     audit.record(
         session,
         actor=actor,
@@ -153,6 +142,7 @@ def rename_area(
         )
     before = {"name": area.name}
     session.refresh(area)
+    bump_area_revision(session)
     audit.record(
         session,
         actor=actor,
@@ -248,123 +238,48 @@ def import_features(
     return created
 
 
-# --- People placed in areas -----------------------------------------------------------------------
-
-
-def place_user(
-    session: Session,
-    *,
-    area: Area | None,
-    username: str,
-    password: str | None,
-    role: Role,
-    display_name: str | None,
-    certificate_number: str | None,
-    certificate_expires_on: date | None,
-    actor: Actor,
-) -> User:
-    """Create a user at an area: staff get it as their scope, grid workers as their grid."""
-    if area is None:
-        if role not in (Role.ADMIN, Role.CITIZEN):
-            raise InvalidInput(f"a {role} needs an area (--scope)", field="scope")
-    else:
-        allowed = ROLE_LEVELS.get(role, frozenset())
-        if AreaLevel(area.level) not in allowed:
-            levels = ", ".join(sorted(level.value for level in allowed)) or "no area"
-            raise InvalidInput(
-                f"a {role} is placed at {levels}, not at the {area.level} {area.code}",
-                field="scope",
-            )
-    user = identity.create_user(
-        session,
-        username=username,
-        password=password,
-        role=role,
-        display_name=display_name,
-        scope_area_id=area.id if area and role is not Role.GRID_WORKER else None,
-        certificate_number=certificate_number,
-        certificate_expires_on=certificate_expires_on,
-        actor=actor,
-    )
-    if role is Role.GRID_WORKER and area is not None:
-        assign_to_grid(session, user, area, AssignmentRole.PRIMARY, actor)
-    return user
-
-
-def place_user_as(session: Session, principal: Principal, area_code: str, **fields: Any) -> User:
-    """A staff member creating a user in their scope: outside it is 404, a role they may not
-    create is 403."""
-    area = area_in_scope(session, principal, area_code)
-    role: Role = fields["role"]
-    if role not in CREATABLE_ROLES.get(principal.role, frozenset()):
-        raise Forbidden(f"a {principal.role} cannot create a {role}")
-    return place_user(session, area=area, actor=principal.actor, **fields)
-
-
-def assign_to_grid(
-    session: Session, user: User, grid: Area, role: AssignmentRole, actor: Actor
-) -> GridAssignment:
-    if AreaLevel(grid.level) is not AreaLevel.GRID:
-        raise InvalidInput(f"{grid.code} is a {grid.level}, not a grid", field="grid")
-    assignment = GridAssignment(user_id=user.id, area_id=grid.id, role=role.value)
-    session.add(assignment)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="grid.worker_assigned",
-        subject_type="area",
-        subject_id=grid.id,
-        after={"user_id": str(user.id), "role": role.value},
-    )
-    return assignment
-
-
-def users_in_area(session: Session, area: Area, limit: int = 200, offset: int = 0) -> list[User]:
-    """Staff whose scope is this area, and workers assigned to it."""
-    assigned = select(GridAssignment.user_id).where(GridAssignment.area_id == area.id)
-    query = (
-        select(User)
-        .where((User.scope_area_id == area.id) | User.id.in_(assigned))
-        .order_by(User.username)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(query))
-
-
-def user_in_scope(session: Session, scope: Scope, user_id: uuid.UUID) -> User:
-    """A user the caller may manage: placed at or assigned inside the caller's scope."""
-    user = session.get(User, user_id)
-    if user is not None:
-        areas = [user.scope_area_id] if user.scope_area_id else []
-        areas += session.scalars(
-            select(GridAssignment.area_id).where(GridAssignment.user_id == user.id)
-        ).all()
-        placed = [session.get(Area, area_id) for area_id in areas]
-        if scope.everywhere or any(a is not None and scope.covers(a) for a in placed):
-            return user
-    raise NotFound(f"no user with id {user_id}")
+# --- Locating points -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Placement:
-    """Where a user works: their scope area and the grids assigned to them."""
-
-    scope_area_code: str | None
-    grid_codes: list[str]
+class Located:
+    route: Route
+    handler: Handler | None  # None outside the caller's scope, or when unrouted
 
 
-def placement_of(
-    session: Session, user_id: uuid.UUID, scope_area_id: uuid.UUID | None
-) -> Placement:
-    grids = session.scalars(
-        select(Area.code)
-        .join(GridAssignment, GridAssignment.area_id == Area.id)
-        .where(GridAssignment.user_id == user_id)
-        .order_by(Area.code)
-    ).all()
-    scope_code = (
-        session.scalar(select(Area.code).where(Area.id == scope_area_id)) if scope_area_id else None
-    )
-    return Placement(scope_code, list(grids))
+def grid_path(place: GridPlace) -> str:
+    return f"/{place.county.code}/{place.township.code}/{place.village.code}/{place.grid.code}/"
+
+
+def locate_points(
+    session: Session,
+    principal: Principal,
+    points: list[tuple[float, float]],
+    crs: Crs,
+    snap_m: float,
+) -> list[Located]:
+    """Route points (in `crs`) to grids and say who handles each now. Area names and codes are
+    public geography; who handles a grid is told only within the caller's scope."""
+    wgs = [to_wgs84(x, y, crs) for x, y in points]
+    index = current_index(session, snap_m)
+    if len(wgs) == 1:
+        routes = [index.route(*wgs[0])]
+    else:
+        routes = index.route_many([p[0] for p in wgs], [p[1] for p in wgs])
+    scope = scope_of(session, principal)
+    visible_grids = {
+        r.grid.grid.id
+        for r in routes
+        if r.grid is not None and scope.covers_path(grid_path(r.grid))
+    }
+    handlers = workforce.handlers_for(session, visible_grids)
+    located = []
+    for route in routes:
+        handler = None
+        if route.grid is not None and route.grid.grid.id in handlers:
+            handler = handlers[route.grid.grid.id]
+        elif route.status is RouteStatus.TOWNSHIP and route.township and route.county:
+            if scope.covers_path(f"/{route.county.code}/{route.township.code}/"):
+                handler = workforce.station_of(session, route.township.id)
+        located.append(Located(route, handler))
+    return located

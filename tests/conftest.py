@@ -71,14 +71,17 @@ def engine():
 
 @pytest.fixture(autouse=True)
 def empty_tables(engine) -> None:
-    """Every test starts with empty tables (but the append-only audit chain)."""
-    from sqlalchemy import delete
+    """Every test starts with empty tables (but the append-only audit chain, and the area
+    revision, which moves on so that routing indexes from earlier tests go stale)."""
+    from sqlalchemy import delete, update
 
     from backend.models import metadata
     from grids.enums import AreaLevel
     from grids.models import Area
 
-    kept = {"audit_events", "audit_chain_head"}
+    from grids.models import AreaRevision
+
+    kept = {"audit_events", "audit_chain_head", "area_revision"}
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             if table.name in kept:
@@ -90,6 +93,7 @@ def empty_tables(engine) -> None:
                     )
             else:
                 conn.execute(delete(table))
+        conn.execute(update(AreaRevision).values(revision=AreaRevision.revision + 1))
 
 
 @pytest.fixture

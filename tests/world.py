@@ -67,10 +67,10 @@ def make_area(db, code: str, level: str, bounds: tuple, parent: AreaRef | None) 
 def make_person(
     db, username: str, role: Role, area: AreaRef | None, certified: bool = False
 ) -> Person:
-    from grids import service
+    from grids import service, workforce
 
     with db() as session:
-        user = service.place_user(
+        user = workforce.place_user(
             session,
             area=service.area_by_code(session, area.code) if area else None,
             username=username,
@@ -155,10 +155,10 @@ class IntegrationClient:
 def hotline(db, county) -> IntegrationClient:
     from backend.core.settings import get_settings
     from backend.identity import service as identity
-    from grids import service
+    from grids import service, workforce
 
     with db() as session:
-        user = service.place_user(
+        user = workforce.place_user(
             session,
             area=service.area_by_code(session, county.code),
             username="hotline.12345",
@@ -171,3 +171,14 @@ def hotline(db, county) -> IntegrationClient:
         )
         issued = identity.issue_integration_key(session, get_settings(), user, SETUP)
         return IntegrationClient(user.username, issued.key_id, issued.secret)
+
+
+@pytest.fixture
+def grid_leader(db, village) -> Person:
+    return make_person(db, "leader.one", Role.GRID_LEADER, village)
+
+
+@pytest.fixture
+def backup_worker(db, other_grid) -> Person:
+    """A worker of the neighbouring grid, available as a backup."""
+    return make_person(db, "worker.two", Role.GRID_WORKER, other_grid)

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
 
     worker_interval_seconds: float = Field(default=30.0, gt=0)
 
+    # Routing: a point outside every grid snaps to the nearest grid within this many metres.
+    routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

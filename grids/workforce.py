@@ -1,0 +1,429 @@
+"""The people of the grid system: who is placed where, who is on duty, and who handles what
+arrives in a grid right now (one rule, used by routing, hazards and complaints alike)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backend.core import audit
+from backend.core.audit import Actor
+from backend.core.db import utcnow
+from backend.core.errors import Forbidden, InvalidInput, NotFound
+from backend.identity import service as identity
+from backend.identity.enums import Role
+from backend.identity.models import User
+from backend.identity.service import Principal
+from grids.enums import AreaLevel, AssignmentRole, DutyStatus, HandlerKind
+from grids.models import Area, GridAssignment, WorkerDuty
+from grids.scope import Scope, area_in_scope
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+# The area level each role is placed at. Admins may sit anywhere.
+ROLE_LEVELS: dict[Role, frozenset[AreaLevel]] = {
+    Role.GRID_WORKER: frozenset({AreaLevel.GRID}),
+    Role.GRID_LEADER: frozenset({AreaLevel.VILLAGE}),
+    Role.STATION_STAFF: frozenset({AreaLevel.TOWNSHIP}),
+    Role.BRIGADE_STAFF: frozenset({AreaLevel.COUNTY}),
+    Role.DISPATCHER: frozenset({AreaLevel.COUNTY, AreaLevel.TOWNSHIP}),
+    Role.INTEGRATION: frozenset({AreaLevel.COUNTY, AreaLevel.TOWNSHIP}),
+    Role.ADMIN: frozenset(AreaLevel),
+}
+# Who may create whom, inside their own scope.
+CREATABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset(ROLE_LEVELS),
+    Role.BRIGADE_STAFF: frozenset(
+        {Role.STATION_STAFF, Role.DISPATCHER, Role.GRID_LEADER, Role.GRID_WORKER}
+    ),
+    Role.STATION_STAFF: frozenset({Role.GRID_LEADER, Role.GRID_WORKER}),
+}
+
+
+# --- People placed in areas -----------------------------------------------------------------------
+
+
+def place_user(
+    session: Session,
+    *,
+    area: Area | None,
+    username: str,
+    password: str | None,
+    role: Role,
+    display_name: str | None,
+    certificate_number: str | None,
+    certificate_expires_on: date | None,
+    actor: Actor,
+) -> User:
+    """Create a user at an area: staff get it as their scope, grid workers as their grid."""
+    if area is None:
+        if role not in (Role.ADMIN, Role.CITIZEN):
+            raise InvalidInput(f"a {role} needs an area (--scope)", field="scope")
+    else:
+        allowed = ROLE_LEVELS.get(role, frozenset())
+        if AreaLevel(area.level) not in allowed:
+            levels = ", ".join(sorted(level.value for level in allowed)) or "no area"
+            raise InvalidInput(
+                f"a {role} is placed at {levels}, not at the {area.level} {area.code}",
+                field="scope",
+            )
+    user = identity.create_user(
+        session,
+        username=username,
+        password=password,
+        role=role,
+        display_name=display_name,
+        scope_area_id=area.id if area and role is not Role.GRID_WORKER else None,
+        certificate_number=certificate_number,
+        certificate_expires_on=certificate_expires_on,
+        actor=actor,
+    )
+    if role is Role.GRID_WORKER and area is not None:
+        assign_to_grid(session, user, area, AssignmentRole.PRIMARY, actor)
+    return user
+
+
+def place_user_as(session: Session, principal: Principal, area_code: str, **fields: Any) -> User:
+    """A staff member creating a user in their scope: outside it is 404, a role they may not
+    create is 403."""
+    area = area_in_scope(session, principal, area_code)
+    role: Role = fields["role"]
+    if role not in CREATABLE_ROLES.get(principal.role, frozenset()):
+        raise Forbidden(f"a {principal.role} cannot create a {role}")
+    return place_user(session, area=area, actor=principal.actor, **fields)
+
+
+def assign_to_grid(
+    session: Session, user: User, grid: Area, role: AssignmentRole, actor: Actor
+) -> GridAssignment:
+    if AreaLevel(grid.level) is not AreaLevel.GRID:
+        raise InvalidInput(f"{grid.code} is a {grid.level}, not a grid", field="grid")
+    assignment = GridAssignment(user_id=user.id, area_id=grid.id, role=role.value)
+    session.add(assignment)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="grid.worker_assigned",
+        subject_type="area",
+        subject_id=grid.id,
+        after={"user_id": str(user.id), "role": role.value},
+    )
+    return assignment
+
+
+def users_in_area(session: Session, area: Area, limit: int = 200, offset: int = 0) -> list[User]:
+    """Staff whose scope is this area, and workers assigned to it."""
+    assigned = select(GridAssignment.user_id).where(GridAssignment.area_id == area.id)
+    query = (
+        select(User)
+        .where((User.scope_area_id == area.id) | User.id.in_(assigned))
+        .order_by(User.username)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+def user_in_scope(session: Session, scope: Scope, user_id: uuid.UUID) -> User:
+    """A user the caller may manage: placed at or assigned inside the caller's scope."""
+    user = session.get(User, user_id)
+    if user is not None:
+        areas = [user.scope_area_id] if user.scope_area_id else []
+        areas += session.scalars(
+            select(GridAssignment.area_id).where(GridAssignment.user_id == user.id)
+        ).all()
+        placed = [session.get(Area, area_id) for area_id in areas]
+        if scope.everywhere or any(a is not None and scope.covers(a) for a in placed):
+            return user
+    raise NotFound(f"no user with id {user_id}")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a user works: their scope area and the grids assigned to them."""
+
+    scope_area_code: str | None
+    grid_codes: list[str]
+
+
+def placement_of(
+    session: Session, user_id: uuid.UUID, scope_area_id: uuid.UUID | None
+) -> Placement:
+    grids = session.scalars(
+        select(Area.code)
+        .join(GridAssignment, GridAssignment.area_id == Area.id)
+        .where(GridAssignment.user_id == user_id)
+        .order_by(Area.code)
+    ).all()
+    scope_code = (
+        session.scalar(select(Area.code).where(Area.id == scope_area_id)) if scope_area_id else None
+    )
+    return Placement(scope_code, list(grids))
+
+
+# --- Assignments -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridTeam:
+    primary: uuid.UUID | None
+    backups: tuple[uuid.UUID, ...]
+
+
+def team_of(session: Session, grid: Area) -> GridTeam:
+    rows = session.execute(
+        select(GridAssignment.user_id, GridAssignment.role)
+        .where(GridAssignment.area_id == grid.id)
+        .order_by(GridAssignment.created_at, GridAssignment.user_id)
+    ).all()
+    primary = next((u for u, role in rows if role == AssignmentRole.PRIMARY.value), None)
+    return GridTeam(primary, tuple(u for u, role in rows if role == AssignmentRole.BACKUP.value))
+
+
+def reassign_grid(
+    session: Session,
+    grid: Area,
+    primary: uuid.UUID | None,
+    backups: Iterable[uuid.UUID],
+    actor: Actor,
+) -> GridTeam:
+    """Replace a grid's team. Only active grid workers can be placed; the change is audited
+    with the team before and after."""
+    if AreaLevel(grid.level) is not AreaLevel.GRID:
+        raise InvalidInput(f"{grid.code} is a {grid.level}, not a grid", field="code")
+    backups = list(dict.fromkeys(b for b in backups if b != primary))
+    wanted = [u for u in [primary, *backups] if u is not None]
+    found = (
+        {
+            user.id: user
+            for user in session.scalars(select(User).where(User.id.in_(wanted)))
+            if wanted
+        }
+        if wanted
+        else {}
+    )
+    for user_id in wanted:
+        user = found.get(user_id)
+        if user is None or not user.is_active or Role(user.role) is not Role.GRID_WORKER:
+            raise InvalidInput(f"{user_id} is not an active grid worker", field="workers")
+    before = team_of(session, grid)
+    session.execute(delete(GridAssignment).where(GridAssignment.area_id == grid.id))
+    for user_id, role in [(primary, AssignmentRole.PRIMARY)] + [
+        (b, AssignmentRole.BACKUP) for b in backups
+    ]:
+        if user_id is not None:
+            session.add(GridAssignment(user_id=user_id, area_id=grid.id, role=role.value))
+    session.flush()
+    after = team_of(session, grid)
+    audit.record(
+        session,
+        actor=actor,
+        action="grid.team_changed",
+        subject_type="area",
+        subject_id=grid.id,
+        before=_team_json(before),
+        after=_team_json(after),
+    )
+    return after
+
+
+def _team_json(team: GridTeam) -> dict[str, Any]:
+    return {
+        "primary": str(team.primary) if team.primary else None,
+        "backups": [str(b) for b in team.backups],
+    }
+
+
+# --- Duty -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Duty:
+    status: DutyStatus
+    leave_from: date | None = None
+    leave_until: date | None = None
+
+    def available_on(self, day: date) -> bool:
+        on_leave = (
+            self.leave_from is not None
+            and self.leave_until is not None
+            and (self.leave_from <= day <= self.leave_until)
+        )
+        return self.status is DutyStatus.ON_DUTY and not on_leave
+
+
+def duty_of(session: Session, user_id: uuid.UUID) -> Duty:
+    row = session.get(WorkerDuty, user_id)
+    if row is None:
+        return Duty(DutyStatus.ON_DUTY)
+    return Duty(DutyStatus(row.status), row.leave_from, row.leave_until)
+
+
+def set_duty(session: Session, user: User, duty: Duty, actor: Actor) -> Duty:
+    if Role(user.role) not in (Role.GRID_WORKER, Role.GRID_LEADER):
+        raise InvalidInput("duty is kept for grid workers and grid leaders", field="user")
+    if (duty.leave_from is None) != (duty.leave_until is None):
+        raise InvalidInput("leave needs both leave_from and leave_until", field="leave")
+    if duty.leave_from and duty.leave_until and duty.leave_until < duty.leave_from:
+        raise InvalidInput("leave_until is before leave_from", field="leave_until")
+    before = duty_of(session, user.id)
+    row = session.get(WorkerDuty, user.id) or WorkerDuty(user_id=user.id)
+    row.status, row.leave_from, row.leave_until = (
+        duty.status.value,
+        duty.leave_from,
+        duty.leave_until,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="worker.duty_changed",
+        subject_type="user",
+        subject_id=user.id,
+        before=_duty_json(before),
+        after=_duty_json(duty),
+    )
+    return duty
+
+
+def _duty_json(duty: Duty) -> dict[str, Any]:
+    return {
+        "status": duty.status.value,
+        "leave_from": duty.leave_from.isoformat() if duty.leave_from else None,
+        "leave_until": duty.leave_until.isoformat() if duty.leave_until else None,
+    }
+
+
+# --- Who handles a grid now --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handler:
+    """Who handles what arrives in a grid. For the township station there is no one person:
+    the station's staff triage it."""
+
+    kind: HandlerKind
+    area_code: str
+    user_id: uuid.UUID | None = None
+    display_name: str | None = None
+
+
+def who_handles(session: Session, grid_id: uuid.UUID, at: datetime | None = None) -> Handler:
+    return handlers_for(session, [grid_id], at)[grid_id]
+
+
+def handlers_for(
+    session: Session, grid_ids: Iterable[uuid.UUID], at: datetime | None = None
+) -> dict[uuid.UUID, Handler]:
+    """`who_handles` for many grids in four queries: the on-duty primary worker, else an
+    on-duty backup, else the village's grid leader, else the township station."""
+    day = (at or utcnow()).astimezone(LOCAL_TIME).date()
+    grid_ids = list(dict.fromkeys(grid_ids))
+    if not grid_ids:
+        return {}
+    grids = {
+        row.id: row
+        for row in session.execute(
+            select(Area.id, Area.code, Area.parent_id).where(Area.id.in_(grid_ids))
+        )
+    }
+    villages = {
+        row.id: row
+        for row in session.execute(
+            select(Area.id, Area.code, Area.parent_id).where(
+                Area.id.in_({g.parent_id for g in grids.values()})
+            )
+        )
+    }
+    townships = {
+        row.id: row
+        for row in session.execute(
+            select(Area.id, Area.code, Area.name).where(
+                Area.id.in_({v.parent_id for v in villages.values()})
+            )
+        )
+    }
+    workers = session.execute(
+        select(
+            GridAssignment.area_id,
+            GridAssignment.role,
+            User.id,
+            User.display_name,
+            WorkerDuty.status,
+            WorkerDuty.leave_from,
+            WorkerDuty.leave_until,
+        )
+        .join(User, User.id == GridAssignment.user_id)
+        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+        .where(GridAssignment.area_id.in_(grid_ids), User.is_active.is_(True))
+        .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
+    ).all()
+    leaders = session.execute(
+        select(
+            User.scope_area_id,
+            User.id,
+            User.display_name,
+            WorkerDuty.status,
+            WorkerDuty.leave_from,
+            WorkerDuty.leave_until,
+        )
+        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+        .where(
+            User.role == Role.GRID_LEADER.value,
+            User.is_active.is_(True),
+            User.scope_area_id.in_(list(villages)),
+        )
+        .order_by(User.username)
+    ).all()
+
+    def available(status: str | None, leave_from: date | None, leave_until: date | None) -> bool:
+        return Duty(DutyStatus(status or DutyStatus.ON_DUTY), leave_from, leave_until).available_on(
+            day
+        )
+
+    chosen: dict[uuid.UUID, Handler] = {}
+    for kind, role in (
+        (HandlerKind.PRIMARY_WORKER, AssignmentRole.PRIMARY),
+        (HandlerKind.BACKUP_WORKER, AssignmentRole.BACKUP),
+    ):
+        for area_id, assignment_role, user_id, name, status, leave_from, leave_until in workers:
+            if (
+                area_id in chosen
+                or assignment_role != role.value
+                or not available(status, leave_from, leave_until)
+            ):
+                continue
+            chosen[area_id] = Handler(kind, grids[area_id].code, user_id, name)
+    leader_of: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
+    for village_id, user_id, name, status, leave_from, leave_until in leaders:
+        if village_id not in leader_of and available(status, leave_from, leave_until):
+            leader_of[village_id] = (user_id, name)
+    for grid_id in grid_ids:
+        if grid_id in chosen or grid_id not in grids:
+            continue
+        village = villages.get(grids[grid_id].parent_id)
+        if village is not None and village.id in leader_of:
+            user_id, name = leader_of[village.id]
+            chosen[grid_id] = Handler(HandlerKind.GRID_LEADER, village.code, user_id, name)
+        elif village is not None and village.parent_id in townships:
+            town = townships[village.parent_id]
+            chosen[grid_id] = Handler(
+                HandlerKind.TOWNSHIP_STATION, town.code, None, f"{town.name}消防工作站"
+            )
+    return chosen
+
+
+def station_of(session: Session, township_id: uuid.UUID) -> Handler:
+    town = session.get(Area, township_id)
+    if town is None:
+        raise NotFound(f"no township {township_id}")
+    return Handler(HandlerKind.TOWNSHIP_STATION, town.code, None, f"{town.name}消防工作站")
