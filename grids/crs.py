@@ -2,7 +2,8 @@
 most SDKs) and BD-09 (Baidu).
 
 GCJ-02 has no closed-form inverse; `gcj02_to_wgs84` iterates the forward transform until the
-residual is below ~1e-7 degrees (about 1 cm). Outside China's bounding box no offset applies.
+residual is below ~1e-7 degrees (about 1 cm). Outside China's bounding box no offset applies, in
+BD-09 as well: Baidu's maps and SDKs use plain WGS-84 abroad.
 """
 
 from __future__ import annotations
@@ -73,12 +74,16 @@ def gcj02_to_wgs84(lng: float, lat: float, tolerance: float = 1e-7) -> tuple[flo
 
 
 def gcj02_to_bd09(lng: float, lat: float) -> tuple[float, float]:
+    if outside_china(lng, lat):
+        return lng, lat
     z = math.sqrt(lng * lng + lat * lat) + 0.00002 * math.sin(lat * _X_PI)
     theta = math.atan2(lat, lng) + 0.000003 * math.cos(lng * _X_PI)
     return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
 
 
 def bd09_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    if outside_china(lng, lat):
+        return lng, lat
     x, y = lng - 0.0065, lat - 0.006
     z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
     theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)

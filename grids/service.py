@@ -267,12 +267,8 @@ def locate_points(
     else:
         routes = index.route_many([p[0] for p in wgs], [p[1] for p in wgs])
     scope = scope_of(session, principal)
-    visible_grids = {
-        r.grid.grid.id
-        for r in routes
-        if r.grid is not None and scope.covers_path(grid_path(r.grid))
-    }
-    handlers = workforce.handlers_for(session, visible_grids)
+    visible = [r.grid for r in routes if r.grid is not None and scope.covers_path(grid_path(r.grid))]
+    handlers = workforce.handlers_for(session, visible)
     located = []
     for route in routes:
         handler = None
@@ -280,6 +276,6 @@ def locate_points(
             handler = handlers[route.grid.grid.id]
         elif route.status is RouteStatus.TOWNSHIP and route.township and route.county:
             if scope.covers_path(f"/{route.county.code}/{route.township.code}/"):
-                handler = workforce.station_of(session, route.township.id)
+                handler = workforce.station(route.township)
         located.append(Located(route, handler))
     return located

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
 from backend.core.audit import Actor
@@ -23,6 +23,7 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.enums import AreaLevel, AssignmentRole, DutyStatus, HandlerKind
 from grids.models import Area, GridAssignment, WorkerDuty
+from grids.routing import GridPlace, Place
 from grids.scope import Scope, area_in_scope
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -318,40 +319,49 @@ class Handler:
 
 
 def who_handles(session: Session, grid_id: uuid.UUID, at: datetime | None = None) -> Handler:
-    return handlers_for(session, [grid_id], at)[grid_id]
+    places = grid_places(session, [grid_id])
+    if not places:
+        raise NotFound(f"no grid {grid_id} under a complete area tree")
+    return handlers_for(session, places, at)[grid_id]
+
+
+def grid_places(session: Session, grid_ids: Iterable[uuid.UUID]) -> list[GridPlace]:
+    """Grids with their village, township and county, in one query."""
+    grid, village, town, county = (aliased(Area) for _ in range(4))
+    rows = session.execute(
+        select(
+            grid.id,
+            grid.code,
+            grid.name,
+            village.id,
+            village.code,
+            village.name,
+            town.id,
+            town.code,
+            town.name,
+            county.id,
+            county.code,
+            county.name,
+        )
+        .join(village, grid.parent_id == village.id)
+        .join(town, village.parent_id == town.id)
+        .join(county, town.parent_id == county.id)
+        .where(grid.id.in_(list(grid_ids)))
+    ).all()
+    return [
+        GridPlace(Place(*r[0:3]), Place(*r[3:6]), Place(*r[6:9]), Place(*r[9:12])) for r in rows
+    ]
 
 
 def handlers_for(
-    session: Session, grid_ids: Iterable[uuid.UUID], at: datetime | None = None
+    session: Session, places: Iterable[GridPlace], at: datetime | None = None
 ) -> dict[uuid.UUID, Handler]:
-    """`who_handles` for many grids in four queries: the on-duty primary worker, else an
+    """`who_handles` for many grids in two queries: the on-duty primary worker, else an
     on-duty backup, else the village's grid leader, else the township station."""
     day = (at or utcnow()).astimezone(LOCAL_TIME).date()
-    grid_ids = list(dict.fromkeys(grid_ids))
-    if not grid_ids:
+    places = {place.grid.id: place for place in places}
+    if not places:
         return {}
-    grids = {
-        row.id: row
-        for row in session.execute(
-            select(Area.id, Area.code, Area.parent_id).where(Area.id.in_(grid_ids))
-        )
-    }
-    villages = {
-        row.id: row
-        for row in session.execute(
-            select(Area.id, Area.code, Area.parent_id).where(
-                Area.id.in_({g.parent_id for g in grids.values()})
-            )
-        )
-    }
-    townships = {
-        row.id: row
-        for row in session.execute(
-            select(Area.id, Area.code, Area.name).where(
-                Area.id.in_({v.parent_id for v in villages.values()})
-            )
-        )
-    }
     workers = session.execute(
         select(
             GridAssignment.area_id,
@@ -364,7 +374,7 @@ def handlers_for(
         )
         .join(User, User.id == GridAssignment.user_id)
         .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-        .where(GridAssignment.area_id.in_(grid_ids), User.is_active.is_(True))
+        .where(GridAssignment.area_id.in_(list(places)), User.is_active.is_(True))
         .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
     ).all()
     leaders = session.execute(
@@ -380,7 +390,7 @@ def handlers_for(
         .where(
             User.role == Role.GRID_LEADER.value,
             User.is_active.is_(True),
-            User.scope_area_id.in_(list(villages)),
+            User.scope_area_id.in_({p.village.id for p in places.values()}),
         )
         .order_by(User.username)
     ).all()
@@ -396,34 +406,25 @@ def handlers_for(
         (HandlerKind.BACKUP_WORKER, AssignmentRole.BACKUP),
     ):
         for area_id, assignment_role, user_id, name, status, leave_from, leave_until in workers:
-            if (
-                area_id in chosen
-                or assignment_role != role.value
-                or not available(status, leave_from, leave_until)
-            ):
+            if area_id in chosen or assignment_role != role.value:
                 continue
-            chosen[area_id] = Handler(kind, grids[area_id].code, user_id, name)
+            if available(status, leave_from, leave_until):
+                chosen[area_id] = Handler(kind, places[area_id].grid.code, user_id, name)
     leader_of: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
     for village_id, user_id, name, status, leave_from, leave_until in leaders:
         if village_id not in leader_of and available(status, leave_from, leave_until):
             leader_of[village_id] = (user_id, name)
-    for grid_id in grid_ids:
-        if grid_id in chosen or grid_id not in grids:
+    for grid_id, place in places.items():
+        if grid_id in chosen:
             continue
-        village = villages.get(grids[grid_id].parent_id)
-        if village is not None and village.id in leader_of:
-            user_id, name = leader_of[village.id]
-            chosen[grid_id] = Handler(HandlerKind.GRID_LEADER, village.code, user_id, name)
-        elif village is not None and village.parent_id in townships:
-            town = townships[village.parent_id]
-            chosen[grid_id] = Handler(
-                HandlerKind.TOWNSHIP_STATION, town.code, None, f"{town.name}消防工作站"
-            )
+        if place.village.id in leader_of:
+            user_id, name = leader_of[place.village.id]
+            chosen[grid_id] = Handler(HandlerKind.GRID_LEADER, place.village.code, user_id, name)
+        else:
+            chosen[grid_id] = station(place.township)
     return chosen
 
 
-def station_of(session: Session, township_id: uuid.UUID) -> Handler:
-    town = session.get(Area, township_id)
-    if town is None:
-        raise NotFound(f"no township {township_id}")
-    return Handler(HandlerKind.TOWNSHIP_STATION, town.code, None, f"{town.name}消防工作站")
+def station(township: Place) -> Handler:
+    """The township's fire station: the last resort, always there."""
+    return Handler(HandlerKind.TOWNSHIP_STATION, township.code, None, f"{township.name}消防工作站")

@@ -116,6 +116,7 @@ def secret_weakness(secret: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
 def _local_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     data_dir.mkdir(parents=True, exist_ok=True)

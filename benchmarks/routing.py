@@ -1,0 +1,315 @@
+"""Point → grid routing at 10k and 100k grids, against PostGIS `ST_Contains` per point.
+
+For each size, in one run on one PostGIS database (FIREGRID_BENCH_DATABASE_URL, which
+`make bench` provides): the index rebuild from the database, its memory, batch routing in
+process, single-point routing in process (buckets cold, then warm), the HTTP single-point
+endpoint, and the baseline: one indexed `ST_Contains` query per point.
+
+    make bench B=routing
+
+Grids are synthetic squares of about 250 m with densified edges (16 vertices each), tiling a
+square area near Liuzhou, under 1 county, 10 townships and 100 villages. Points are uniform
+over the area plus 1% outside it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import delete, func, insert, select, text, update
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import Targets, using_database  # noqa: E402
+
+SIZES = (10_000, 100_000)
+CELL_DEG = 0.0025  # about 250 m
+ORIGIN = (109.0, 24.0)
+BATCH_POINTS = 200_000
+SINGLE_POINTS = 20_000
+HTTP_POINTS = 1_000
+BASELINE_POINTS = 2_000
+BIN = Path(sys.executable).parent
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def seed(session_scope, size: int) -> tuple[float, float]:
+    """Replace all areas with a county → 10 townships → 100 villages → `size` grids lattice."""
+    from grids.models import Area, AreaRevision, GridAssignment
+
+    side = math.ceil(math.sqrt(size))
+    extent = side * CELL_DEG
+    x0, y0 = ORIGIN
+    with session_scope() as session:
+        session.execute(delete(GridAssignment))
+        for level in ("grid", "village", "township", "county"):
+            session.execute(delete(Area).where(Area.level == level))
+        county_id = uuid.uuid4()
+        rows = [
+            _area(
+                county_id,
+                "B00",
+                "county",
+                None,
+                "/B00/",
+                shapely.box(x0, y0, x0 + extent, y0 + extent),
+            )
+        ]
+        band = extent / 10
+        village_ids, village_paths = {}, {}
+        for t in range(10):
+            town_id, town_code = uuid.uuid4(), f"B00T{t}"
+            strip = shapely.box(x0, y0 + t * band, x0 + extent, y0 + (t + 1) * band)
+            rows.append(
+                _area(town_id, town_code, "township", county_id, f"/B00/{town_code}/", strip)
+            )
+            for v in range(10):
+                vid, vcode = uuid.uuid4(), f"{town_code}V{v}"
+                cell = shapely.box(
+                    x0 + v * extent / 10,
+                    y0 + t * band,
+                    x0 + (v + 1) * extent / 10,
+                    y0 + (t + 1) * band,
+                )
+                rows.append(
+                    _area(vid, vcode, "village", town_id, f"/B00/{town_code}/{vcode}/", cell)
+                )
+                village_ids[(t, v)], village_paths[(t, v)] = vid, f"/B00/{town_code}/{vcode}/"
+        session.execute(insert(Area), rows)
+        batch = []
+        for i in range(side):
+            for j in range(side):
+                if i * side + j >= size:
+                    break
+                x, y = x0 + i * CELL_DEG, y0 + j * CELL_DEG
+                key = (min(int(j * CELL_DEG / band), 9), min(int(i * CELL_DEG / (extent / 10)), 9))
+                square = shapely.segmentize(
+                    shapely.box(x, y, x + CELL_DEG, y + CELL_DEG), CELL_DEG / 4
+                )
+                code = f"{village_paths[key].split('/')[-2]}-{i:04d}{j:04d}"
+                batch.append(
+                    _area(
+                        uuid.uuid4(),
+                        code,
+                        "grid",
+                        village_ids[key],
+                        village_paths[key] + code + "/",
+                        square,
+                    )
+                )
+                if len(batch) == 5000:
+                    session.execute(insert(Area), batch)
+                    batch = []
+        if batch:
+            session.execute(insert(Area), batch)
+        session.execute(update(AreaRevision).values(revision=AreaRevision.revision + 1))
+    with session_scope() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE areas"))  # fresh planner statistics after the reseed
+    return extent, extent
+
+
+def _area(area_id, code, level, parent_id, path, geometry) -> dict:
+    from backend.core.db import utcnow
+
+    now = utcnow()
+    return {
+        "id": area_id,
+        "code": code,
+        "name": code,
+        "level": level,
+        "parent_id": parent_id,
+        "path": path,
+        "geom": from_shape(shapely.MultiPolygon([geometry]), srid=4326),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def random_points(count: int, extent: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    xs = ORIGIN[0] + rng.uniform(-0.005 * extent, 1.005 * extent, count)
+    ys = ORIGIN[1] + rng.uniform(-0.005 * extent, 1.005 * extent, count)
+    return xs, ys
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_rate(url: str, xs, ys) -> float:
+    """Sequential single-point GET /api/v1/grids/locate over one keep-alive connection."""
+    data_dir = tempfile.mkdtemp(prefix="firegrid-bench-routing-")
+    env = {
+        **os.environ,
+        "FIREGRID_DATABASE_URL": url,
+        "FIREGRID_DATA_DIR": data_dir,
+        "FIREGRID_LOG_LEVEL": "WARNING",
+    }
+    password = "bench-password-" + uuid.uuid4().hex[:8]
+    username = "bench." + uuid.uuid4().hex[:8]
+    subprocess.run(
+        [BIN / "firegrid", "users", "create", username, "--role", "admin"],
+        input=password + "\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [BIN / "firegrid", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            for _ in range(200):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            token = client.post(
+                "/api/v1/auth/token", data={"username": username, "password": password}
+            ).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            client.get(
+                "/api/v1/grids/locate", params={"lng": xs[0], "lat": ys[0]}, headers=headers
+            ).raise_for_status()
+            started = time.perf_counter()
+            for x, y in zip(xs, ys, strict=True):
+                client.get("/api/v1/grids/locate", params={"lng": x, "lat": y}, headers=headers)
+            return len(xs) / (time.perf_counter() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    url = os.environ.get("FIREGRID_BENCH_DATABASE_URL")
+    if not url:
+        sys.exit(
+            "routing benchmark needs FIREGRID_BENCH_DATABASE_URL (a PostGIS database); run `make bench B=routing`"
+        )
+    targets = Targets()
+    rng = np.random.default_rng(20261123)
+    with using_database(url):
+        from backend.core.db import session_scope
+        from grids import routing
+
+        for size in SIZES:
+            started = time.perf_counter()
+            extent, _ = seed(session_scope, size)
+            print(f"--- {size:,} grids (seeded in {time.perf_counter() - started:.1f} s)")
+
+            gc.collect()
+            before = rss_bytes()
+            with session_scope(read_only=True) as session:
+                started = time.perf_counter()
+                index = routing.build_index(session, snap_m=200.0)
+                rebuild_s = time.perf_counter() - started
+            memory_mb = (rss_bytes() - before) / 2**20
+            print(
+                f"index rebuild from the database {rebuild_s:.2f} s, memory {memory_mb:.0f} MiB (RSS growth)"
+            )
+
+            xs, ys = random_points(BATCH_POINTS, extent, rng)
+            index.route_arrays(xs[:1000], ys[:1000])
+            started = time.perf_counter()
+            routed = index.route_arrays(xs, ys)
+            batch_rate = BATCH_POINTS / (time.perf_counter() - started)
+            print(
+                f"batch in process: {batch_rate:,.0f} points/s "
+                f"({np.mean(routed.grid >= 0):.1%} routed to a grid)"
+            )
+
+            sx, sy = xs[:SINGLE_POINTS].tolist(), ys[:SINGLE_POINTS].tolist()
+            started = time.perf_counter()
+            for x, y in zip(sx, sy, strict=True):
+                index.route(x, y)
+            cold_rate = SINGLE_POINTS / (time.perf_counter() - started)
+            started = time.perf_counter()
+            for x, y in zip(sx, sy, strict=True):
+                index.route(x, y)
+            warm_rate = SINGLE_POINTS / (time.perf_counter() - started)
+            agree = sum(
+                index.route(x, y).grid is not None
+                and index.route(x, y).grid.grid.code == index.grids[g].grid.code
+                for x, y, g in zip(sx[:2000], sy[:2000], routed.grid[:2000], strict=True)
+                if g >= 0
+            )
+            print(
+                f"single point in process: {cold_rate:,.0f}/s with cold buckets, {warm_rate:,.0f}/s warm "
+                f"(single and batch agree on {agree} of {int(np.sum(routed.grid[:2000] >= 0))})"
+            )
+
+            bx, by = xs[:BASELINE_POINTS].tolist(), ys[:BASELINE_POINTS].tolist()
+            with session_scope(read_only=True) as session:
+                # The GiST index finds candidates; the lowest code is picked client-side, as an
+                # ORDER BY code LIMIT 1 lures the planner onto the code index and a full scan.
+                query = text(
+                    "SELECT code FROM areas WHERE level = 'grid' AND "
+                    "ST_Contains(geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+                )
+                session.execute(query, {"x": bx[0], "y": by[0]}).all()
+                started = time.perf_counter()
+                for x, y in zip(bx, by, strict=True):
+                    min(session.execute(query, {"x": x, "y": y}).scalars(), default=None)
+                baseline_rate = BASELINE_POINTS / (time.perf_counter() - started)
+                assert session.scalar(select(func.count()).select_from(text("areas"))) > size
+            print(f"PostGIS ST_Contains per point (baseline): {baseline_rate:,.0f}/s")
+
+            http = http_rate(url, xs[:HTTP_POINTS].tolist(), ys[:HTTP_POINTS].tolist())
+            print(f"HTTP GET /api/v1/grids/locate, one at a time: {http:,.0f}/s")
+
+            label = f"{size // 1000}k"
+            targets.check(f"routing_index_rebuild_s_{label}", rebuild_s, 1.0)
+            targets.check(
+                f"routing_single_vs_postgis_{label}",
+                warm_rate / baseline_rate,
+                100.0,
+                lower_is_better=False,
+            )
+            if size == 100_000:
+                targets.check(
+                    "routing_batch_points_per_s_100k", batch_rate, 400_000, lower_is_better=False
+                )
+            print(
+                json.dumps(
+                    {
+                        "size": size,
+                        "memory_mib": round(memory_mb),
+                        "cold_single_per_s": round(cold_rate),
+                        "http_per_s": round(http),
+                    }
+                )
+            )
+            del index
+    targets.exit()
+
+
+if __name__ == "__main__":
+    main()
