@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import service as identity
+from grids.premises import service as premises
 
 log = logging.getLogger("firegrid.worker")
 
@@ -30,6 +31,7 @@ class Job:
 
 JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
+    Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
 ]
 
 

@@ -32,11 +32,15 @@ class Scope:
 
     def area_clause(self) -> ColumnElement[bool]:
         """A WHERE clause on `Area` selecting what is in scope."""
+        return self.area_clause_on(Area.path)
+
+    def area_clause_on(self, path_column) -> ColumnElement[bool]:
+        """A WHERE clause on any column holding an area path (areas, premises, ...)."""
         if self.everywhere:
             return true()
         if not self.paths:
             return false()
-        return or_(*(Area.path.startswith(p, autoescape=True) for p in self.paths))
+        return or_(*(path_column.startswith(p, autoescape=True) for p in self.paths))
 
 
 def scope_of(session: Session, principal: Principal) -> Scope:

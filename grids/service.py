@@ -267,7 +267,9 @@ def locate_points(
     else:
         routes = index.route_many([p[0] for p in wgs], [p[1] for p in wgs])
     scope = scope_of(session, principal)
-    visible = [r.grid for r in routes if r.grid is not None and scope.covers_path(grid_path(r.grid))]
+    visible = [
+        r.grid for r in routes if r.grid is not None and scope.covers_path(grid_path(r.grid))
+    ]
     handlers = workforce.handlers_for(session, visible)
     located = []
     for route in routes:

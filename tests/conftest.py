@@ -77,9 +77,7 @@ def empty_tables(engine) -> None:
 
     from backend.models import metadata
     from grids.enums import AreaLevel
-    from grids.models import Area
-
-    from grids.models import AreaRevision
+    from grids.models import Area, AreaRevision
 
     kept = {"audit_events", "audit_chain_head", "area_revision"}
     with engine.begin() as conn:

@@ -19,6 +19,8 @@ from backend.identity.service import Principal, SignedRequest
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+
+
 async def _settings() -> Settings:
     """Async so that FastAPI does not send this trivial lookup through its thread pool."""
     return get_settings()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.core.types import INT32_MAX, Text
+from grids.enums import Crs, RouteStatus
+from grids.premises.enums import CreditStatus, PremisesType, RiskLevel, SupervisionTier
+from grids.schemas import Latitude, Longitude
+from grids.uscc import normalise_uscc, uscc_problem
+
+Phone = Text
+
+
+class PremisesFields(BaseModel):
+    """What a registry entry says; the same for the API and for each CSV row."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Text = Field(min_length=1, max_length=200)
+    uscc: Text | None = Field(default=None, description="统一社会信用代码 (GB 32100-2015)")
+    individual_business: bool = Field(default=False, description="个体工商户: the code is optional")
+    premises_type: PremisesType
+    risk_level: RiskLevel = RiskLevel.LOW
+    supervision_tier: SupervisionTier | None = Field(
+        default=None, description="default: brigade for key units, else township"
+    )
+    key_unit: bool = False
+    address: Text = Field(min_length=1, max_length=300)
+    lng: Longitude
+    lat: Latitude
+    crs: Crs = Crs.WGS84
+    contact_name: Text | None = Field(default=None, max_length=100)
+    contact_phone: Phone | None = Field(default=None, max_length=32, pattern=r"^[0-9+\-() ]{5,32}$")
+
+    @field_validator("uscc", mode="before")
+    @classmethod
+    def _uscc(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        code = normalise_uscc(str(value))
+        problem = uscc_problem(code)
+        if problem:
+            raise ValueError(f"not a valid unified social credit code: {problem}")
+        return code
+
+    @field_validator("contact_name", "contact_phone", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class PremisesIn(PremisesFields):
+    pass
+
+
+class PremisesPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    version: int = Field(ge=1, le=INT32_MAX, description="the version you read; stale is 409")
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
+    premises_type: PremisesType | None = None
+    risk_level: RiskLevel | None = None
+    supervision_tier: SupervisionTier | None = None
+    key_unit: bool | None = None
+    address: Text | None = Field(default=None, min_length=1, max_length=300)
+    contact_name: Text | None = Field(default=None, max_length=100)
+    contact_phone: Phone | None = Field(default=None, max_length=32, pattern=r"^[0-9+\-() ]{5,32}$")
+
+
+class PremisesOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    uscc: str | None
+    individual_business: bool
+    premises_type: PremisesType
+    risk_level: RiskLevel
+    supervision_tier: SupervisionTier
+    key_unit: bool
+    address: str
+    lng: float
+    lat: float
+    crs: Crs
+    area_code: str | None = Field(description="its grid, or its township when no grid covers it")
+    route_status: RouteStatus
+    contact_name: str | None
+    contact_phone: str | None = Field(description="masked, e.g. 138****1234")
+    credit_status: CreditStatus
+    version: int
+    updated_at: datetime
+
+
+class ImportProblem(BaseModel):
+    line: int
+    field: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    imported: int
+    problems: list[ImportProblem]
