@@ -11,6 +11,7 @@ from backend.core.settings import Settings, get_settings
 from backend.core.web import RequestContextMiddleware, install_error_handlers
 from backend.identity import api as identity_api
 from grids import api as grids_api
+from grids import map_api
 from grids.premises import api as premises_api
 
 DESCRIPTION = """
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_api.integration_router)
     app.include_router(grids_api.router)
     app.include_router(premises_api.router)
+    app.include_router(map_api.router)
     return app

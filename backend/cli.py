@@ -24,12 +24,14 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 areas_app = typer.Typer(help="The area tree.", no_args_is_help=True)
 integrations_app = typer.Typer(help="Partner systems (hotlines).", no_args_is_help=True)
+grids_app = typer.Typer(help="Grids: splitting townships.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(areas_app, name="areas")
 app.add_typer(integrations_app, name="integrations")
+app.add_typer(grids_app, name="grids")
 
 CLI_ACTOR = Actor(id=None, role="cli")
 
@@ -214,6 +216,20 @@ def demo_load() -> None:
     typer.echo(demo.describe(logins))
 
 
+def _family_lines(report) -> list[str]:
+    if report is None:
+        return []
+    lines = [f"check of {report.parent}: " + ("ok" if report.ok else "problems found")]
+    lines += [f"  invalid polygon {i.code}: {i.reason}" for i in report.invalid]
+    lines += [f"  overlap {o.first} / {o.second}: {o.area_m2:,.1f} m²" for o in report.overlaps]
+    lines += [f"  outside the parent {o.code}: {o.area_m2:,.1f} m²" for o in report.outside]
+    if report.gap_count:
+        lines.append(
+            f"  gaps not covered by any child: {report.gap_m2:,.1f} m² in {report.gap_count} piece(s)"
+        )
+    return lines
+
+
 @areas_app.command("import")
 def areas_import(
     file: Path,
@@ -222,31 +238,114 @@ def areas_import(
     parent: Annotated[str | None, typer.Option(help="Parent area code")] = None,
     code_prop: Annotated[str, typer.Option()] = "adcode",
     name_prop: Annotated[str, typer.Option()] = "name",
+    strict: Annotated[
+        bool, typer.Option(help="Refuse invalid polygons instead of repairing them.")
+    ] = False,
 ) -> None:
-    """Import a GeoJSON FeatureCollection as areas, all or nothing."""
+    """Import a GeoJSON FeatureCollection as areas, all or nothing, and check how they fit."""
     from backend.core.db import session_scope
-    from grids import service as grids
+    from grids import flows
     from grids.enums import AreaLevel, Crs
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
+        features = data.get("features") if isinstance(data, dict) else None
+        if not isinstance(features, list):
+            _fail("nothing imported: the file is not a GeoJSON FeatureCollection")
         with session_scope() as session:
-            parent_area = grids.area_by_code(session, parent) if parent else None
-            created = grids.import_features(
+            result, moved = flows.import_areas(
                 session,
-                data.get("features", []),
+                features,
                 level=AreaLevel(level),
                 crs=Crs(crs),
-                parent=parent_area,
+                parent_code=parent,
                 code_prop=code_prop,
                 name_prop=name_prop,
+                strict=strict,
                 actor=CLI_ACTOR,
             )
-        typer.echo(f"imported {len(created)} {level} areas")
+        typer.echo(f"imported {len(result.created)} {level} areas; {moved} premises re-routed")
+        for code, reason in result.repaired:
+            typer.echo(f"  repaired invalid polygon {code}: {reason}")
+        for line in _family_lines(result.family):
+            typer.echo(line)
     except Problem as exc:
         _fail(f"nothing imported: {exc.detail}")
     except (OSError, ValueError) as exc:
         _fail(f"nothing imported: {exc}")
+
+
+@areas_app.command("check")
+def areas_check(code: str) -> None:
+    """Check an area's children: invalid polygons, overlaps, pieces outside it, gaps (m²).
+    Exits 1 when there are problems."""
+    from backend.core.db import session_scope
+    from grids import service as grids
+
+    try:
+        with session_scope(read_only=True) as session:
+            area = grids.area_by_code(session, code)
+            report = grids.check_children(session, area)
+    except Problem as exc:
+        _fail(exc.detail)
+    if report is None:
+        typer.echo(f"{code} has no children to check")
+        return
+    for line in _family_lines(report):
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def parse_length_m(text: str) -> float:
+    """`500m`, `1.5km` or `500` (metres)."""
+    value = text.strip().lower()
+    factor = 1000.0 if value.endswith("km") else 1.0
+    number = value.removesuffix("km").removesuffix("m").strip()
+    try:
+        metres = float(number) * factor
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a length such as 500m or 1km") from None
+    if not 10 <= metres <= 50_000:
+        raise typer.BadParameter("cell size must be between 10 m and 50 km")
+    return metres
+
+
+@grids_app.command("split")
+def grids_split(
+    township_code: str,
+    cell_size: Annotated[str | None, typer.Option(help="Square cells, e.g. 500m or 1km.")] = None,
+    max_premises: Annotated[
+        int | None, typer.Option(help="Quadtree: at most N premises per grid.")
+    ] = None,
+    preview: Annotated[bool, typer.Option(help="Show the grids without saving them.")] = False,
+) -> None:
+    """Cut a township's villages/communities into grids (HOT Tasking Manager style)."""
+    from backend.core.db import session_scope
+    from grids import flows
+
+    if (cell_size is None) == (max_premises is None):
+        _fail("give exactly one of --cell-size or --max-premises", 2)
+    try:
+        with session_scope() as session:
+            result = flows.split_township(
+                session,
+                township_code,
+                cell_size_m=parse_length_m(cell_size) if cell_size else None,
+                max_premises=max_premises,
+                preview=preview,
+                actor=CLI_ACTOR,
+            )
+    except Problem as exc:
+        _fail(f"not split: {exc.detail}")
+    for grid in result.planned:
+        premises = f", {grid.premises} premises" if grid.premises is not None else ""
+        typer.echo(f"  {grid.code}  {grid.name}  {grid.area_m2 / 1e6:.3f} km²{premises}")
+    verb = "would create" if preview else "created"
+    typer.echo(
+        f"{verb} {len(result.planned)} grids in {township_code}"
+        + ("" if preview else f"; {result.premises_moved} premises re-routed")
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -1,21 +1,23 @@
 """Demo data, so that a newcomer running `make run` sees a working system.
 
 Real boundaries: Liuzhou's 10 districts and counties (GCJ-02, DataV/AMap extract, see
-backend/demo_data/README.md). Below two of them the townships, villages and grids are
-SYNTHETIC (名称带"演示"), cut from the district's bounding box. Passwords are generated on the
-first load and kept in the data directory, never in the repository.
+backend/demo_data/README.md). Inside 城中区 and 鱼峰区, SYNTHETIC townships, communities,
+1 km grids, one worker per grid and 300 premises (all named 演示). Passwords are generated on
+the first load and kept in the data directory, never in the repository.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from shapely.geometry import box
-from sqlalchemy import select
+from shapely.geometry import Point, box
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.core.audit import Actor
@@ -24,14 +26,20 @@ from backend.core.settings import Settings
 from backend.identity import service as identity
 from backend.identity.enums import Role
 from backend.identity.models import IntegrationKey, User
+from backend.identity.service import Principal
 from grids import service as grids
-from grids import workforce
+from grids import uscc, workforce
 from grids.enums import AreaLevel, Crs
 from grids.models import Area
+from grids.premises import service as premises_service
+from grids.premises.enums import PremisesType, RiskLevel
+from grids.premises.models import Premises
+from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
 
 DISTRICTS_FILE = Path(__file__).parent / "demo_data" / "liuzhou_districts.geojson"
-SUBDIVIDED = {"450202": "城中", "450203": "鱼峰"}
+SUBDIVIDED = {"450202": 2, "450203": 1}  # synthetic townships per district
+WORKER_LOGIN = "worker.<grid code>"
 DEMO_ACTOR = Actor(id=None, role="demo-loader")
 
 
@@ -49,29 +57,44 @@ DEMO_USERS = [
     DemoUser("brigade.chengzhong", Role.BRIGADE_STAFF, "450202", "城中区消防救援大队 (demo)", True),
     DemoUser("brigade.yufeng", Role.BRIGADE_STAFF, "450203", "鱼峰区消防救援大队 (demo)", True),
     DemoUser("dispatch.chengzhong", Role.DISPATCHER, "450202", "城中区调度中心 (demo)"),
-    DemoUser("station.cz1", Role.STATION_STAFF, "450202001", "城中演示街道一 消防工作站", True),
-    DemoUser("station.cz2", Role.STATION_STAFF, "450202002", "城中演示街道二 消防工作站", True),
-    DemoUser("leader.cz1-1", Role.GRID_LEADER, "450202001001", "城中演示社区一 网格长"),
-    DemoUser("worker.cz1-1-1", Role.GRID_WORKER, "450202001001-01", "网格员 张 (demo)"),
-    DemoUser("worker.cz1-1-2", Role.GRID_WORKER, "450202001001-02", "网格员 李 (demo)"),
-    DemoUser("worker.cz2-1-1", Role.GRID_WORKER, "450202002001-01", "网格员 王 (demo)"),
+    DemoUser("station.cz1", Role.STATION_STAFF, "450202901", "城中演示街道一 消防工作站", True),
+    DemoUser("station.cz2", Role.STATION_STAFF, "450202902", "城中演示街道二 消防工作站", True),
+    DemoUser("station.yf1", Role.STATION_STAFF, "450203901", "鱼峰演示街道一 消防工作站", True),
+    DemoUser("leader.cz1-1", Role.GRID_LEADER, "450202901001", "城中演示街道一演示社区一 网格长"),
     DemoUser("citizen.demo", Role.CITIZEN, None, "群众 (demo)"),
 ]
 INTEGRATION_USER = DemoUser("hotline.96119", Role.INTEGRATION, "450202", "96119 hotline (demo)")
+TOWNSHIP_SIDE_KM = 4.0
+GRID_CELL_M = 1000.0
+PREMISES_COUNT = 300
+# Realistic mix of a city district's registry (weights), with a name pattern for each.
+PREMISES_MIX = [
+    (PremisesType.SMALL_VENUE, 40, "{}便利店"),
+    (PremisesType.LIVING_WORKSHOP, 15, "{}五金加工"),
+    (PremisesType.RESIDENTIAL, 12, "{}小区"),
+    (PremisesType.PUBLIC_GATHERING, 8, "{}网吧"),
+    (PremisesType.FARM_STAY, 5, "{}民宿"),
+    (PremisesType.HIGH_RISE, 5, "{}大厦"),
+    (PremisesType.LABOUR_INTENSIVE, 4, "{}制衣厂"),
+    (PremisesType.ELDERLY_CARE, 3, "{}养老院"),
+    (PremisesType.SCHOOL, 3, "{}小学"),
+    (PremisesType.CHILD_VENUE, 2, "{}幼儿园"),
+    (PremisesType.UNDERGROUND, 1, "{}地下商场"),
+    (PremisesType.FLAMMABLE_EXPLOSIVE, 1, "{}加油站"),
+    (PremisesType.HOSPITAL, 1, "{}卫生院"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 
 
-def _halves(geometry, vertical: bool):
-    min_x, min_y, max_x, max_y = geometry.bounds
-    if vertical:
-        mid = (min_x + max_x) / 2
-        boxes = [box(min_x, min_y, mid, max_y), box(mid, min_y, max_x, max_y)]
-    else:
-        mid = (min_y + max_y) / 2
-        boxes = [box(min_x, mid, max_x, max_y), box(min_x, min_y, max_x, mid)]
-    return [as_multipolygon(geometry.intersection(b)) for b in boxes]
+def _square_km(center_x: float, center_y: float, side_km: float):
+    half_lat = side_km / 2 / 111.32
+    half_lng = half_lat / math.cos(math.radians(center_y))
+    return box(center_x - half_lng, center_y - half_lat, center_x + half_lng, center_y + half_lat)
 
 
 def _load_areas(session: Session) -> None:
+    """Liuzhou's real districts; inside 城中区 and 鱼峰区 synthetic 4 km townships (two and one),
+    each with two communities, split into 1 km grids."""
     features = json.loads(DISTRICTS_FILE.read_text(encoding="utf-8"))["features"]
     counties = grids.import_features(
         session,
@@ -82,42 +105,129 @@ def _load_areas(session: Session) -> None:
         code_prop="adcode",
         name_prop="name",
         actor=DEMO_ACTOR,
-    )
+    ).created
     for county in counties:
-        short = SUBDIVIDED.get(county.code)
-        if short is None:
+        townships = SUBDIVIDED.get(county.code)
+        if not townships:
             continue
         county_shape = area_shape(county)
-        for t, t_geom in enumerate(_halves(county_shape, vertical=True), start=1):
+        centre = county_shape.representative_point()
+        for number in range(1, townships + 1):
+            offset_lng = (
+                (number - (townships + 1) / 2)
+                * TOWNSHIP_SIDE_KM
+                / 111.32
+                / math.cos(math.radians(centre.y))
+            )
+            square = _square_km(centre.x + offset_lng, centre.y, TOWNSHIP_SIDE_KM)
+            short = county.name.removesuffix("区")
             township = grids.create_area(
                 session,
-                code=f"{county.code}{t:03d}",
-                name=f"{short}演示街道{'一二'[t - 1]}",
+                code=f"{county.code}{900 + number}",
+                name=f"{short}演示街道{'一二三'[number - 1]}",
                 level=AreaLevel.TOWNSHIP,
-                geometry=t_geom,
+                geometry=as_multipolygon(square.intersection(county_shape)),
                 parent=county,
                 actor=DEMO_ACTOR,
             )
-            for v, v_geom in enumerate(_halves(t_geom, vertical=False), start=1):
-                village = grids.create_area(
+            town_shape = area_shape(township)
+            min_x, min_y, max_x, max_y = town_shape.bounds
+            halves = [
+                box(min_x, (min_y + max_y) / 2, max_x, max_y),
+                box(min_x, min_y, max_x, (min_y + max_y) / 2),
+            ]
+            for v, half in enumerate(halves, start=1):
+                grids.create_area(
                     session,
                     code=f"{township.code}{v:03d}",
                     name=f"{township.name}演示社区{'一二'[v - 1]}",
                     level=AreaLevel.VILLAGE,
-                    geometry=v_geom,
+                    geometry=as_multipolygon(half.intersection(town_shape)),
                     parent=township,
                     actor=DEMO_ACTOR,
                 )
-                for g, g_geom in enumerate(_halves(v_geom, vertical=True), start=1):
-                    grids.create_area(
-                        session,
-                        code=f"{village.code}-{g:02d}",
-                        name=f"{village.name}第{g}网格",
-                        level=AreaLevel.GRID,
-                        geometry=g_geom,
-                        parent=village,
-                        actor=DEMO_ACTOR,
-                    )
+            grids.save_grids(
+                session, grids.plan_grids(session, township, cell_size_m=GRID_CELL_M), DEMO_ACTOR
+            )
+
+
+def _load_workers(session: Session, password: str, reset: bool) -> int:
+    """One grid worker per grid, all with the same demo password."""
+    created = 0
+    if reset:  # the saved logins were lost: give the existing demo workers the new password
+        shared = hash_password(password)
+        for worker in session.scalars(select(User).where(User.username.startswith("worker."))):
+            worker.password_hash = shared
+    for grid in session.scalars(
+        select(Area).where(Area.level == AreaLevel.GRID.value).order_by(Area.code)
+    ):
+        username = f"worker.{grid.code}"
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            workforce.place_user(
+                session,
+                area=grid,
+                username=username,
+                password=password,
+                role=Role.GRID_WORKER,
+                display_name=f"网格员{SURNAMES[created % len(SURNAMES)]}（{grid.name}）",
+                certificate_number=None,
+                certificate_expires_on=None,
+                actor=DEMO_ACTOR,
+            )
+            created += 1
+    return created
+
+
+def _demo_uscc(rng: random.Random) -> str:
+    body = "91" + "450202" + "".join(rng.choice(uscc.ALPHABET) for _ in range(9))
+    return body + uscc.check_character(body)
+
+
+def _load_premises(session: Session) -> None:
+    admin = Principal.of(session.scalar(select(User).where(User.username == "admin")))
+    rng = random.Random(20261123)  # noqa: S311 - reproducible demo data, not secrets
+    towns = list(
+        session.scalars(
+            select(Area).where(Area.level == AreaLevel.TOWNSHIP.value).order_by(Area.code)
+        )
+    )
+    kinds = [kind for kind, weight, _ in PREMISES_MIX for _ in range(weight)]
+    patterns = {kind: pattern for kind, _, pattern in PREMISES_MIX}
+    for number in range(PREMISES_COUNT):
+        town = area_shape(towns[number % len(towns)])
+        min_x, min_y, max_x, max_y = town.bounds
+        while True:
+            x, y = rng.uniform(min_x, max_x), rng.uniform(min_y, max_y)
+            if town.contains(Point(x, y)):
+                break
+        kind = rng.choice(kinds)
+        individual = (
+            kind in (PremisesType.SMALL_VENUE, PremisesType.LIVING_WORKSHOP) and rng.random() < 0.6
+        )
+        surname = SURNAMES[rng.randrange(len(SURNAMES))]
+        premises_service.create(
+            session,
+            admin,
+            PremisesFields(
+                name="演示" + patterns[kind].format(f"{surname}记{number + 1}号"),
+                uscc=None if individual else _demo_uscc(rng),
+                individual_business=individual,
+                premises_type=kind,
+                risk_level=rng.choice(list(RiskLevel)),
+                key_unit=kind
+                in (
+                    PremisesType.HIGH_RISE,
+                    PremisesType.UNDERGROUND,
+                    PremisesType.FLAMMABLE_EXPLOSIVE,
+                ),
+                address=f"演示路{number + 1}号",
+                lng=x,
+                lat=y,
+                crs=Crs.WGS84,
+                contact_name=f"{surname}先生",
+                contact_phone=f"138{rng.randrange(10**8):08d}",
+            ),
+        )
 
 
 def _credentials_file(settings: Settings) -> Path:
@@ -152,6 +262,11 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
         elif demo.username not in saved:
             user.password_hash = hash_password(password)
         logins[demo.username] = password
+    worker_password = saved.get(WORKER_LOGIN) or secrets.token_urlsafe(9)
+    _load_workers(session, worker_password, reset=WORKER_LOGIN not in saved)
+    logins[WORKER_LOGIN] = worker_password
+    if session.scalar(select(func.count()).select_from(Premises)) == 0:
+        _load_premises(session)
     _ensure_integration_client(session, settings, logins)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
@@ -195,6 +310,9 @@ def describe(logins: dict[str, str]) -> str:
         lines.append(
             f"  {demo.username:<22} {logins[demo.username]:<14} {demo.role.value:<14} {where}"
         )
+    lines.append(
+        f"  {WORKER_LOGIN:<22} {logins[WORKER_LOGIN]:<14} {'grid_worker':<14} one per grid, e.g. worker.450202901001-001"
+    )
     lines.append(
         f"  integration client {INTEGRATION_USER.username}: key id {logins['hotline.96119 key_id']}"
         f"  secret {logins['hotline.96119 secret']}"

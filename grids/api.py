@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from shapely.geometry import mapping
 
 from backend.core.db import utcnow
 from backend.core.types import Text
@@ -20,7 +21,7 @@ from backend.identity.dependencies import (
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
-from grids import service, workforce
+from grids import flows, service, workforce
 from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs
 from grids.models import Area
@@ -31,13 +32,18 @@ from grids.schemas import (
     CertificateOut,
     DutyIn,
     DutyOut,
+    FamilyReportOut,
+    FeatureCollectionIn,
     HandlerOut,
+    ImportOut,
+    InvalidOut,
     LocateBatchIn,
     LocateBatchOut,
     LocateOut,
     MeOut,
     PlaceOut,
     PointIn,
+    SplitOut,
     TeamIn,
     TeamOut,
     UserCreate,
@@ -292,4 +298,103 @@ def put_duty(
         leave_from=duty.leave_from,
         leave_until=duty.leave_until,
         available_today=duty.available_on(utcnow().astimezone(workforce.LOCAL_TIME).date()),
+    )
+
+
+# --- Import, check, split --------------------------------------------------------------------------
+
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+@router.post("/areas/import", response_model=ImportOut, tags=["areas"])
+def import_areas(
+    body: FeatureCollectionIn,
+    principal: Admin,
+    session: SessionDep,
+    level: AreaLevel,
+    crs: Crs = Crs.WGS84,
+    parent: Annotated[Text | None, Query(max_length=32, description="parent area code")] = None,
+    code_prop: Annotated[Text, Query(max_length=64)] = "adcode",
+    name_prop: Annotated[Text, Query(max_length=64)] = "name",
+    strict: bool = False,
+) -> ImportOut:
+    """Import a GeoJSON FeatureCollection as areas, all or nothing; a bad feature is named.
+    Invalid polygons are repaired and listed (refused with `strict`); overlaps, pieces outside
+    the parent and gaps are reported in m²."""
+    if parent is not None:
+        area_in_scope(session, principal, parent)
+    result, moved = flows.import_areas(
+        session,
+        body.features,
+        level=level,
+        crs=crs,
+        parent_code=parent,
+        code_prop=code_prop,
+        name_prop=name_prop,
+        strict=strict,
+        actor=principal.actor,
+    )
+    return ImportOut(
+        imported=[a.code for a in result.created],
+        repaired=[InvalidOut(code=code, reason=reason) for code, reason in result.repaired],
+        check=FamilyReportOut.of(result.family),
+        premises_rerouted=moved,
+    )
+
+
+@router.get(
+    "/areas/{code}/check",
+    response_model=FamilyReportOut | None,
+    tags=["areas"],
+    responses=_NOT_FOUND,
+)
+def check_area(code: AreaCode, principal: Manager, session: SessionDep) -> FamilyReportOut | None:
+    """How the area's children fit it: invalid polygons, overlaps, pieces outside, gaps (m²);
+    null when it has no children."""
+    area = area_in_scope(session, principal, code)
+    return FamilyReportOut.of(service.check_children(session, area))
+
+
+@router.post("/areas/{code}/split", response_model=SplitOut, tags=["areas"], responses=_NOT_FOUND)
+def split_township(
+    code: AreaCode,
+    principal: Manager,
+    session: SessionDep,
+    cell_size_m: Annotated[
+        float | None, Query(ge=10, le=50_000, description="square cells")
+    ] = None,
+    max_premises: Annotated[int | None, Query(ge=1, le=100_000, description="quadtree")] = None,
+    preview: bool = True,
+) -> SplitOut:
+    """Cut a township's villages into grids: square cells or a quadtree by premises. With
+    `preview` (the default) nothing is saved."""
+    area_in_scope(session, principal, code)
+    result = flows.split_township(
+        session,
+        code,
+        cell_size_m=cell_size_m,
+        max_premises=max_premises,
+        preview=preview,
+        actor=principal.actor,
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": grid.code,
+            "properties": {
+                "code": grid.code,
+                "name": grid.name,
+                "village_code": grid.village_code,
+                "area_m2": round(grid.area_m2, 1),
+                "premises": grid.premises,
+            },
+            "geometry": mapping(grid.geometry),
+        }
+        for grid in result.planned
+    ]
+    return SplitOut(
+        township=code,
+        saved=result.saved,
+        premises_rerouted=result.premises_moved,
+        grids={"type": "FeatureCollection", "features": features},
     )

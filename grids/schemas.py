@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.core.errors import InvalidInput
 from backend.core.types import INT32_MAX, Text
 from backend.identity.enums import Role
 from grids.enums import Crs, DutyStatus, HandlerKind, RouteStatus
@@ -158,3 +159,83 @@ class DutyIn(BaseModel):
 class DutyOut(DutyIn):
     user_id: uuid.UUID
     available_today: bool
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """`min_lng,min_lat,max_lng,max_lat` in WGS-84 degrees, or a 422 saying so."""
+    if value is None:
+        return None
+    try:
+        numbers = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        numbers = ()
+    if len(numbers) != 4 or not (
+        -180 <= numbers[0] <= numbers[2] <= 180 and -90 <= numbers[1] <= numbers[3] <= 90
+    ):
+        raise InvalidInput("bbox is min_lng,min_lat,max_lng,max_lat (WGS-84 degrees)", field="bbox")
+    return numbers  # type: ignore[return-value]
+
+
+# --- Import, check, split ------------------------------------------------------------------------
+
+
+class InvalidOut(BaseModel):
+    code: str
+    reason: str
+
+
+class OverlapOut(BaseModel):
+    first: str
+    second: str
+    area_m2: float
+
+
+class OutsideOut(BaseModel):
+    code: str
+    area_m2: float
+
+
+class FamilyReportOut(BaseModel):
+    parent: str
+    ok: bool
+    invalid: list[InvalidOut]
+    overlaps: list[OverlapOut]
+    outside: list[OutsideOut]
+    gap_m2: float
+    gap_count: int
+
+    @classmethod
+    def of(cls, report) -> FamilyReportOut | None:
+        if report is None:
+            return None
+        return cls(
+            parent=report.parent,
+            ok=report.ok,
+            invalid=[InvalidOut(code=i.code, reason=i.reason) for i in report.invalid],
+            overlaps=[
+                OverlapOut(first=o.first, second=o.second, area_m2=o.area_m2)
+                for o in report.overlaps
+            ],
+            outside=[OutsideOut(code=o.code, area_m2=o.area_m2) for o in report.outside],
+            gap_m2=report.gap_m2,
+            gap_count=report.gap_count,
+        )
+
+
+class FeatureCollectionIn(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]] = Field(min_length=1, max_length=50_000)
+
+
+class ImportOut(BaseModel):
+    imported: list[str]
+    repaired: list[InvalidOut]
+    check: FamilyReportOut | None
+    premises_rerouted: int
+
+
+class SplitOut(BaseModel):
+    township: str
+    saved: bool
+    premises_rerouted: int
+    grids: dict[str, Any] = Field(description="GeoJSON FeatureCollection of the (planned) grids")

@@ -8,16 +8,16 @@ from typing import Any
 
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
 from backend.core.audit import Actor
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.identity.service import Principal
-from grids import workforce
+from grids import geometry, workforce
 from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs, RouteStatus
 from grids.models import Area, AreaRevision
@@ -28,33 +28,16 @@ from grids.workforce import Handler
 # --- Geometry ------------------------------------------------------------------------------------
 
 
-def as_multipolygon(geometry: BaseGeometry) -> MultiPolygon:
-    """Repair (make_valid) and keep the polygonal part as one MultiPolygon."""
-    if not geometry.is_valid:
-        geometry = shapely.make_valid(geometry)
-    polygons: list[Polygon] = []
-    for part in getattr(geometry, "geoms", [geometry]):
-        if isinstance(part, Polygon) and not part.is_empty:
-            polygons.append(part)
-        elif isinstance(part, MultiPolygon):
-            polygons.extend(part.geoms)
-    if not polygons:
+def as_multipolygon(shape_: BaseGeometry) -> MultiPolygon:
+    """The valid polygonal part as one MultiPolygon; refused when there is none."""
+    result = geometry.polygonal(shape_)
+    if result.is_empty:
         raise InvalidInput("the geometry has no polygon area", field="geometry")
-    return MultiPolygon(polygons)
+    return result
 
 
 def transform(geometry: BaseGeometry, convert: Any) -> BaseGeometry:
     return shapely.transform(geometry, lambda xy: [convert(x, y) for x, y in xy], include_z=False)
-
-
-def geometry_from_geojson(data: dict[str, Any], crs: Crs) -> MultiPolygon:
-    try:
-        geometry = shape(data)
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise InvalidInput(f"not a GeoJSON geometry: {exc}", field="geometry") from exc
-    if crs is not Crs.WGS84:
-        geometry = transform(geometry, lambda x, y: to_wgs84(x, y, crs))
-    return as_multipolygon(geometry)
 
 
 def area_shape(area: Area) -> BaseGeometry:
@@ -201,6 +184,13 @@ def area_by_code(session: Session, code: str) -> Area:
     return area
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    created: list[Area]
+    repaired: list[tuple[str, str]]  # (code, why the polygon was invalid)
+    family: geometry.FamilyReport | None  # overlaps, pieces outside the parent, gaps
+
+
 def import_features(
     session: Session,
     features: Iterable[dict[str, Any]],
@@ -211,31 +201,158 @@ def import_features(
     code_prop: str,
     name_prop: str,
     actor: Actor,
-) -> list[Area]:
+    strict: bool = False,
+) -> ImportResult:
     """Import GeoJSON features as areas, all or nothing: the caller's transaction rolls back on
-    the first bad feature, and the error names it."""
-    created = []
+    the first bad feature, and the error names it. Invalid polygons are repaired and reported
+    (refused with `strict`); the new family is checked for overlaps, pieces outside the parent
+    and gaps."""
+    created, repaired = [], []
     for index, feature in enumerate(features):
-        props = feature.get("properties") or {}
+        props = (feature.get("properties") if isinstance(feature, dict) else None) or {}
         label = f"feature {index} ({props.get(name_prop) or props.get(code_prop) or 'unnamed'})"
         if props.get(code_prop) in (None, "") or not props.get(name_prop):
             raise InvalidInput(f"{label}: needs properties {code_prop!r} and {name_prop!r}")
         try:
-            geometry = geometry_from_geojson(feature.get("geometry") or {}, crs)
+            raw = _geometry_in_wgs84(feature.get("geometry") or {}, crs)
         except InvalidInput as exc:
             raise InvalidInput(f"{label}: {exc.detail}") from exc
+        fixed, reason = geometry.repair(raw)
+        if reason:
+            if strict:
+                raise InvalidInput(f"{label}: invalid polygon ({reason}); refused with --strict")
+            repaired.append((str(props[code_prop]), reason))
+        if fixed.is_empty:
+            raise InvalidInput(f"{label}: the geometry has no polygon area")
         created.append(
             create_area(
                 session,
                 code=str(props[code_prop]),
                 name=str(props[name_prop]),
                 level=level,
-                geometry=geometry,
+                geometry=fixed,
                 parent=parent,
                 actor=actor,
             )
         )
-    return created
+    family = check_children(session, parent) if parent is not None else _sibling_check(created)
+    return ImportResult(created, repaired, family)
+
+
+def _sibling_check(areas: list[Area]) -> geometry.FamilyReport | None:
+    """Top-level areas have no parent to compare with: check only that they do not overlap."""
+    if len(areas) < 2:
+        return None
+    shapes = [(a.code, area_shape(a)) for a in areas]
+    return geometry.check_family("(top level)", shapely.union_all([s for _, s in shapes]), shapes)
+
+
+def check_children(session: Session, area: Area) -> geometry.FamilyReport | None:
+    """How an area's children fit it: overlaps, pieces outside, gaps (`firegrid areas check`)."""
+    children = list(
+        session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.code))
+    )
+    if not children:
+        return None
+    return geometry.check_family(
+        area.code, area_shape(area), [(c.code, area_shape(c)) for c in children]
+    )
+
+
+def _geometry_in_wgs84(data: dict[str, Any], crs: Crs) -> BaseGeometry:
+    try:
+        parsed = shape(data)
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise InvalidInput(f"not a GeoJSON geometry: {exc}", field="geometry") from exc
+    if crs is not Crs.WGS84:
+        parsed = transform(parsed, lambda x, y: to_wgs84(x, y, crs))
+    return parsed
+
+
+# --- Splitting into grids --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedGrid:
+    code: str
+    name: str
+    village_code: str
+    geometry: MultiPolygon
+    area_m2: float
+    premises: int | None
+
+
+def plan_grids(
+    session: Session,
+    township: Area,
+    *,
+    cell_size_m: float | None = None,
+    max_premises: int | None = None,
+    premises_points: dict[str, list[tuple[float, float]]] | None = None,
+) -> list[PlannedGrid]:
+    """Cut each village of a township into grids (square cells, or a quadtree by premises),
+    clipped to the village. Codes are `<village code>-NNN` in row order from the north-west,
+    so the same input always gives the same grids."""
+    if AreaLevel(township.level) is not AreaLevel.TOWNSHIP:
+        raise InvalidInput(f"{township.code} is a {township.level}, not a township", field="code")
+    if (cell_size_m is None) == (max_premises is None):
+        raise InvalidInput("give either a cell size or a maximum number of premises per grid")
+    villages = list(
+        session.scalars(select(Area).where(Area.parent_id == township.id).order_by(Area.code))
+    )
+    if not villages:
+        raise InvalidInput(f"{township.code} has no villages/communities; import them first")
+    existing = session.scalar(
+        select(func.count()).select_from(Area).where(Area.parent_id.in_([v.id for v in villages]))
+    )
+    if existing:
+        raise Conflict(
+            f"{township.code} already has {existing} grids; remove them before splitting again"
+        )
+    planned = []
+    for village in villages:
+        shape_ = area_shape(village)
+        try:
+            if cell_size_m is not None:
+                cells = geometry.square_cells(shape_, cell_size_m)
+            else:
+                points = (premises_points or {}).get(village.code, [])
+                cells = geometry.quadtree_cells(shape_, points, max_premises)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="cell_size") from exc
+        for number, cell in enumerate(cells, start=1):
+            planned.append(
+                PlannedGrid(
+                    code=f"{village.code}-{number:03d}",
+                    name=f"{village.name}第{number}网格",
+                    village_code=village.code,
+                    geometry=cell.geometry,
+                    area_m2=cell.area_m2,
+                    premises=cell.points,
+                )
+            )
+    return planned
+
+
+def save_grids(session: Session, planned: list[PlannedGrid], actor: Actor) -> list[Area]:
+    villages = {
+        v.code: v
+        for v in session.scalars(
+            select(Area).where(Area.code.in_({p.village_code for p in planned}))
+        )
+    }
+    return [
+        create_area(
+            session,
+            code=p.code,
+            name=p.name,
+            level=AreaLevel.GRID,
+            geometry=p.geometry,
+            parent=villages[p.village_code],
+            actor=actor,
+        )
+        for p in planned
+    ]
 
 
 # --- Locating points -----------------------------------------------------------------------------

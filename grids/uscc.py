@@ -45,7 +45,7 @@ def uscc_problem(code: str) -> str | None:
         if character not in ALPHABET:
             hint = f" (codes never use {', '.join(NEVER_USED)})" if character in NEVER_USED else ""
             return f"character {character!r} is not allowed at position {position}{hint}"
-    expected = _check_character(code[:-1])
+    expected = check_character(code[:-1])
     if code[-1] != expected:
         return f"wrong check character: expected {expected}, found {code[-1]}"
     return None
@@ -55,7 +55,7 @@ def is_valid_uscc(code: str) -> bool:
     return uscc_problem(code) is None
 
 
-def _check_character(body: str) -> str:
+def check_character(body: str) -> str:
     """GB 32100's check character over the first 17 characters."""
     total = sum(ALPHABET.index(c) * weight for c, weight in zip(body, _WEIGHTS, strict=True))
     return ALPHABET[-total % len(ALPHABET)]  # 31 - (total mod 31), where 31 wraps round to 0

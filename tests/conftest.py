@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"unknown FIREGRID_TEST_BACKEND {BACKEND!r}")
     os.environ["FIREGRID_DATABASE_URL"] = url
 
+    import grids.geometry  # noqa: F401 - binds pyproj to its own PROJ before SpatiaLite loads the system's
     from backend.core import migrations
     from backend.core.settings import get_settings
 

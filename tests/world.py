@@ -191,9 +191,15 @@ USCC_B = "91440300708461136T"
 
 def premises_body(name="幸福小吃店", lng=109.41, lat=24.35, **extra) -> dict:
     body = {
-        "name": name, "uscc": USCC_A, "premises_type": "small_venue", "risk_level": "medium",
-        "address": "柳州市城中区示例路1号", "lng": lng, "lat": lat,
-        "contact_name": "王老板", "contact_phone": "13812341234",
+        "name": name,
+        "uscc": USCC_A,
+        "premises_type": "small_venue",
+        "risk_level": "medium",
+        "address": "柳州市城中区示例路1号",
+        "lng": lng,
+        "lat": lat,
+        "contact_name": "王老板",
+        "contact_phone": "13812341234",
     }
     body.update(extra)
     return body

@@ -38,3 +38,14 @@ def drop_append_only_triggers(dialect_name: str, table: str) -> list[str]:
 def spatial_extension(dialect_name: str) -> list[str]:
     """PostGIS must be enabled in the database; SpatiaLite is loaded per connection instead."""
     return ["CREATE EXTENSION IF NOT EXISTS postgis"] if dialect_name == "postgresql" else []
+
+
+def bbox_intersects(dialect_name: str, column, bbox: tuple[float, float, float, float]):
+    """`column`'s bounding box meets `bbox` (WGS-84): PostgreSQL's `&&` uses the GiST index;
+    SpatiaLite compares the MBR stored in each geometry's header."""
+    from sqlalchemy import func
+
+    min_x, min_y, max_x, max_y = bbox
+    if dialect_name == "postgresql":
+        return column.op("&&")(func.ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326))
+    return func.MbrIntersects(column, func.BuildMbr(min_x, min_y, max_x, max_y, 4326)) == 1

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from backend.core.errors import InvalidInput
 from backend.core.privacy import mask_phone
 from backend.core.types import Text
 from backend.core.web import Offset, problem_response
@@ -21,6 +20,7 @@ from grids.premises import service
 from grids.premises.enums import PremisesType, RiskLevel
 from grids.premises.models import Premises
 from grids.premises.schemas import ImportReport, PremisesIn, PremisesOut, PremisesPatch
+from grids.schemas import parse_bbox
 
 router = APIRouter(prefix="/api/v1/premises", tags=["premises"])
 
@@ -61,18 +61,6 @@ def premises_out(premises: Premises, area_code: str | None) -> PremisesOut:
     )
 
 
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        numbers = tuple(float(part) for part in value.split(","))
-    except ValueError:
-        numbers = ()
-    if len(numbers) != 4 or not (numbers[0] <= numbers[2] and numbers[1] <= numbers[3]):
-        raise InvalidInput("bbox is min_lng,min_lat,max_lng,max_lat (WGS-84)", field="bbox")
-    return numbers  # type: ignore[return-value]
-
-
 @router.get("", response_model=list[PremisesOut])
 def list_premises(
     principal: CurrentPrincipal,
@@ -94,7 +82,7 @@ def list_premises(
         area_code=area,
         premises_type=premises_type.value if premises_type else None,
         risk_level=risk_level.value if risk_level else None,
-        bbox=_bbox(bbox),
+        bbox=parse_bbox(bbox),
         text=q,
     )
     rows = session.execute(

@@ -12,7 +12,9 @@ EDGE_X = 109.425  # the shared edge of `grid` (west) and `other_grid` (east)
 
 
 def locate(api, headers, lng, lat, **params):
-    response = api.get("/api/v1/grids/locate", params={"lng": lng, "lat": lat, **params}, headers=headers)
+    response = api.get(
+        "/api/v1/grids/locate", params={"lng": lng, "lat": lat, **params}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -76,7 +78,9 @@ def test_gcj02_input_routes_like_its_wgs84_truth(api, admin, grid, other_grid):
     gcj = wgs84_to_gcj02(*truth)
 
     as_gcj = locate(api, admin.headers(api), *gcj, crs="gcj02")
-    as_wgs_shifted = locate(api, admin.headers(api), *gcj)  # the classic bug: GCJ-02 taken as WGS-84
+    as_wgs_shifted = locate(
+        api, admin.headers(api), *gcj
+    )  # the classic bug: GCJ-02 taken as WGS-84
 
     assert as_gcj["grid"]["code"] == grid.code
     assert as_wgs_shifted["grid"]["code"] == other_grid.code  # ~500 m east: the wrong grid
@@ -91,7 +95,9 @@ def test_a_batch_keeps_order_and_refs(api, admin, grid, other_grid, other_townsh
         {"lng": 109.48, "lat": 24.35, "ref": "c"},
         {"lng": 100.0, "lat": 30.0, "ref": "d"},
     ]
-    results = api.post("/api/v1/grids/locate", json={"points": points}, headers=admin.headers(api)).json()["results"]
+    results = api.post(
+        "/api/v1/grids/locate", json={"points": points}, headers=admin.headers(api)
+    ).json()["results"]
 
     assert [r["status"] for r in results] == ["inside", "inside", "township", "unrouted"]
     assert [r["ref"] for r in results] == ["a", None, "c", "d"]
@@ -100,9 +106,22 @@ def test_a_batch_keeps_order_and_refs(api, admin, grid, other_grid, other_townsh
 
 def test_bad_points_and_oversized_batches_are_refused(api, admin, grid):
     headers = admin.headers(api)
-    assert api.get("/api/v1/grids/locate", params={"lng": 200, "lat": 24}, headers=headers).status_code == 422
-    assert api.get("/api/v1/grids/locate", params={"lng": "nan", "lat": 24}, headers=headers).status_code == 422
-    assert api.get("/api/v1/grids/locate", params={"lng": 109, "lat": 24, "crs": "mars"}, headers=headers).status_code == 422
+    assert (
+        api.get("/api/v1/grids/locate", params={"lng": 200, "lat": 24}, headers=headers).status_code
+        == 422
+    )
+    assert (
+        api.get(
+            "/api/v1/grids/locate", params={"lng": "nan", "lat": 24}, headers=headers
+        ).status_code
+        == 422
+    )
+    assert (
+        api.get(
+            "/api/v1/grids/locate", params={"lng": 109, "lat": 24, "crs": "mars"}, headers=headers
+        ).status_code
+        == 422
+    )
     too_many = {"points": [[109.41, 24.35]] * 10_001}
     response = api.post("/api/v1/grids/locate", json=too_many, headers=headers)
     assert response.status_code == 422
@@ -124,8 +143,12 @@ def test_routing_follows_area_changes_made_elsewhere(api, admin, db, grid, other
     assert locate(api, headers, 109.48, 24.35)["status"] == "township"
 
     with db() as session:
-        service.rename_area(session, service.area_by_code(session, grid.code), "河畔网格", None, Actor.system())
-    village = make_area(db, "990101002001", "village", (109.45, 24.30, 109.50, 24.40), other_township)
+        service.rename_area(
+            session, service.area_by_code(session, grid.code), "河畔网格", None, Actor.system()
+        )
+    village = make_area(
+        db, "990101002001", "village", (109.45, 24.30, 109.50, 24.40), other_township
+    )
     make_area(db, "990101002001-01", "grid", (109.45, 24.30, 109.50, 24.40), village)
 
     assert locate(api, headers, 109.41, 24.35)["grid"]["name"] == "河畔网格"
@@ -137,6 +160,7 @@ def test_locating_needs_a_signed_in_caller(api, grid):
 
 
 # --- Teams, duty and who handles ------------------------------------------------------------------
+
 
 def team(api, headers, code):
     return api.get(f"/api/v1/grids/{code}/team", headers=headers).json()
@@ -155,10 +179,21 @@ def test_the_handler_falls_back_from_primary_to_backup_to_leader_to_station(
     assert put.json()["handler"]["user_id"] == str(grid_worker.id)
 
     today = utcnow().date()
-    leave = {"status": "on_duty", "leave_from": str(today - timedelta(days=1)), "leave_until": str(today + timedelta(days=2))}
-    assert api.put(f"/api/v1/users/{grid_worker.id}/duty", json=leave, headers=headers).json()["available_today"] is False
+    leave = {
+        "status": "on_duty",
+        "leave_from": str(today - timedelta(days=1)),
+        "leave_until": str(today + timedelta(days=2)),
+    }
+    assert (
+        api.put(f"/api/v1/users/{grid_worker.id}/duty", json=leave, headers=headers).json()[
+            "available_today"
+        ]
+        is False
+    )
     assert team(api, headers, grid.code)["handler"] == {
-        "kind": "backup_worker", "area_code": grid.code, "user_id": str(backup_worker.id),
+        "kind": "backup_worker",
+        "area_code": grid.code,
+        "user_id": str(backup_worker.id),
         "display_name": "worker.two",
     }
 
@@ -179,7 +214,9 @@ def test_reassigning_a_grid_changes_who_handles_and_is_audited(
     headers = station_staff.headers(api)
     before = locate(api, headers, 109.41, 24.35)["handler"]["user_id"]
 
-    api.put(f"/api/v1/grids/{grid.code}/team", json={"primary": str(backup_worker.id)}, headers=headers)
+    api.put(
+        f"/api/v1/grids/{grid.code}/team", json={"primary": str(backup_worker.id)}, headers=headers
+    )
 
     assert before == str(grid_worker.id)
     assert locate(api, headers, 109.41, 24.35)["handler"]["user_id"] == str(backup_worker.id)
@@ -192,7 +229,8 @@ def test_reassigning_a_grid_changes_who_handles_and_is_audited(
 
 def test_only_grid_workers_can_join_a_team(api, station_staff, grid, grid_leader):
     response = api.put(
-        f"/api/v1/grids/{grid.code}/team", json={"primary": str(grid_leader.id)},
+        f"/api/v1/grids/{grid.code}/team",
+        json={"primary": str(grid_leader.id)},
         headers=station_staff.headers(api),
     )
     assert response.status_code == 422
@@ -202,7 +240,12 @@ def test_only_grid_workers_can_join_a_team(api, station_staff, grid, grid_leader
 def test_another_townships_grid_team_is_not_found(api, other_station_staff, grid):
     headers = other_station_staff.headers(api)
     assert api.get(f"/api/v1/grids/{grid.code}/team", headers=headers).status_code == 404
-    assert api.put(f"/api/v1/grids/{grid.code}/team", json={"primary": None}, headers=headers).status_code == 404
+    assert (
+        api.put(
+            f"/api/v1/grids/{grid.code}/team", json={"primary": None}, headers=headers
+        ).status_code
+        == 404
+    )
 
 
 def test_leave_needs_a_sane_range(api, station_staff, grid_worker):

@@ -33,7 +33,9 @@ def test_gcj02_locations_are_converted_and_the_raw_value_kept(api, station_staff
 
 
 def test_key_units_default_to_brigade_supervision(api, brigade_staff, grid):
-    premises = register(api, brigade_staff.headers(api), key_unit=True, premises_type="high_rise").json()
+    premises = register(
+        api, brigade_staff.headers(api), key_unit=True, premises_type="high_rise"
+    ).json()
     assert premises["supervision_tier"] == "brigade"
 
 
@@ -47,7 +49,10 @@ def test_bad_codes_and_locations_are_refused_with_reasons(api, station_staff, gr
 
     assert bad_code.status_code == 422 and "check character" in bad_code.text
     assert no_code.status_code == 422 and "individual businesses" in no_code.json()["detail"]
-    assert outside.status_code == 422 and outside.json()["detail"] == "the location is outside your area"
+    assert (
+        outside.status_code == 422
+        and outside.json()["detail"] == "the location is outside your area"
+    )
     assert nowhere.status_code == 422
     assert register(api, headers, uscc=None, individual_business=True).status_code == 201
 
@@ -58,7 +63,12 @@ def test_another_townships_premises_are_invisible(api, station_staff, other_stat
 
     assert api.get(f"/api/v1/premises/{created['id']}", headers=other).status_code == 404
     assert api.get("/api/v1/premises", headers=other).json() == []
-    assert api.patch(f"/api/v1/premises/{created['id']}", json={"version": 1, "name": "x"}, headers=other).status_code == 404
+    assert (
+        api.patch(
+            f"/api/v1/premises/{created['id']}", json={"version": 1, "name": "x"}, headers=other
+        ).status_code
+        == 404
+    )
 
 
 def test_list_filters_by_area_type_bbox_and_name(api, station_staff, grid, other_grid):
@@ -67,7 +77,9 @@ def test_list_filters_by_area_type_bbox_and_name(api, station_staff, grid, other
     register(api, headers, name="西街民宿", premises_type="farm_stay", lng=109.44, uscc=USCC_B)
 
     def names(**params):
-        return [p["name"] for p in api.get("/api/v1/premises", params=params, headers=headers).json()]
+        return [
+            p["name"] for p in api.get("/api/v1/premises", params=params, headers=headers).json()
+        ]
 
     assert names() == ["东街网吧", "西街民宿"]
     assert names(area=grid.code) == ["东街网吧"]
@@ -82,7 +94,9 @@ def test_edits_are_versioned_and_archiving_hides_them(api, station_staff, grid):
     created = register(api, headers).json()
     url = f"/api/v1/premises/{created['id']}"
 
-    renamed = api.patch(url, json={"version": 1, "name": "幸福快餐店", "risk_level": "high"}, headers=headers)
+    renamed = api.patch(
+        url, json={"version": 1, "name": "幸福快餐店", "risk_level": "high"}, headers=headers
+    )
     stale = api.patch(url, json={"version": 1, "name": "旧名"}, headers=headers)
 
     assert renamed.status_code == 200 and renamed.json()["version"] == 2
@@ -96,11 +110,17 @@ def test_a_grid_worker_registers_but_may_not_edit(api, grid_worker, grid):
     headers = grid_worker.headers(api)
     created = register(api, headers)
     assert created.status_code == 201
-    response = api.patch(f"/api/v1/premises/{created.json()['id']}", json={"version": 1, "name": "x"}, headers=headers)
+    response = api.patch(
+        f"/api/v1/premises/{created.json()['id']}",
+        json={"version": 1, "name": "x"},
+        headers=headers,
+    )
     assert response.status_code == 403
 
 
-CSV_HEADER = "name,uscc,individual_business,premises_type,risk_level,address,lng,lat,contact_phone\n"
+CSV_HEADER = (
+    "name,uscc,individual_business,premises_type,risk_level,address,lng,lat,contact_phone\n"
+)
 
 
 def test_a_good_csv_imports_every_row(api, station_staff, grid):
@@ -109,7 +129,8 @@ def test_a_good_csv_imports_every_row(api, station_staff, grid):
         "老李修车铺,,true,living_workshop,medium,示例路3号,109.42,24.36,\n"
     )
     response = api.post(
-        "/api/v1/premises/import", content=(CSV_HEADER + rows).encode(),
+        "/api/v1/premises/import",
+        content=(CSV_HEADER + rows).encode(),
         headers={**station_staff.headers(api), "Content-Type": "text/csv"},
     )
     assert response.status_code == 200, response.text
@@ -120,25 +141,33 @@ def test_a_good_csv_imports_every_row(api, station_staff, grid):
 
 def test_a_csv_with_bad_rows_imports_nothing_and_names_every_bad_line(api, station_staff, grid):
     rows = (
-        "好的一家,914403001922038216,false,small_venue,low,示例路1号,109.41,24.35,\n"   # line 2
-        "坏代码,914403001922038217,false,small_venue,low,示例路2号,109.41,24.35,\n"     # line 3
-        "好的两家,,true,small_venue,low,示例路3号,109.41,24.35,\n"                      # line 4
-        "坏类型,,true,spaceport,low,示例路4号,109.41,24.35,\n"                          # line 5
-        "在外面,,true,small_venue,low,示例路5号,100.0,30.0,\n"                          # line 6
+        "好的一家,914403001922038216,false,small_venue,low,示例路1号,109.41,24.35,\n"  # line 2
+        "坏代码,914403001922038217,false,small_venue,low,示例路2号,109.41,24.35,\n"  # line 3
+        "好的两家,,true,small_venue,low,示例路3号,109.41,24.35,\n"  # line 4
+        "坏类型,,true,spaceport,low,示例路4号,109.41,24.35,\n"  # line 5
+        "在外面,,true,small_venue,low,示例路5号,100.0,30.0,\n"  # line 6
     )
     headers = {**station_staff.headers(api), "Content-Type": "text/csv"}
 
-    response = api.post("/api/v1/premises/import", content=(CSV_HEADER + rows).encode(), headers=headers)
+    response = api.post(
+        "/api/v1/premises/import", content=(CSV_HEADER + rows).encode(), headers=headers
+    )
 
     assert response.status_code == 422
     problems = response.json()["problems"]
-    assert [(p["line"], p["field"]) for p in problems] == [(3, "uscc"), (5, "premises_type"), (6, "lng")]
+    assert [(p["line"], p["field"]) for p in problems] == [
+        (3, "uscc"),
+        (5, "premises_type"),
+        (6, "lng"),
+    ]
     assert api.get("/api/v1/premises", headers=station_staff.headers(api)).json() == []
 
 
 def test_a_csv_with_a_wrong_header_says_which_columns(api, station_staff, grid):
     headers = {**station_staff.headers(api), "Content-Type": "text/csv"}
-    response = api.post("/api/v1/premises/import", content="名称,地址\n甲,乙\n".encode(), headers=headers)
+    response = api.post(
+        "/api/v1/premises/import", content="名称,地址\n甲,乙\n".encode(), headers=headers
+    )
     assert response.status_code == 422
     assert response.json()["problems"][0]["line"] == 1
     assert "unknown columns: 名称, 地址" in response.json()["problems"][0]["message"]
@@ -154,7 +183,9 @@ def test_premises_follow_when_grids_change(api, admin, db, grid, other_township)
     created = register(api, headers, lng=109.48, lat=24.35).json()
     assert (created["route_status"], created["area_code"]) == ("township", other_township.code)
 
-    village = make_area(db, "990101002001", "village", (109.45, 24.30, 109.50, 24.40), other_township)
+    village = make_area(
+        db, "990101002001", "village", (109.45, 24.30, 109.50, 24.40), other_township
+    )
     make_area(db, "990101002001-01", "grid", (109.45, 24.30, 109.50, 24.40), village)
     with session_scope() as session:
         assert service.reroute_if_areas_changed(session, get_settings()) == 1
