@@ -80,7 +80,9 @@ def test_demo_load_twice_gives_one_working_demo(api, db):
         assert grids >= 40
         # the named demo users, one worker per grid, and the hotline client
         assert count(User) == len(DEMO_USERS) + grids + 1
-        assert count(Premises) == count(Premises, Premises.route_status == "inside") == PREMISES_COUNT
+        assert (
+            count(Premises) == count(Premises, Premises.route_status == "inside") == PREMISES_COUNT
+        )
     logins = json.loads((Path(os.environ["FIREGRID_DATA_DIR"]) / "demo-logins.json").read_text())
     line = next(
         line for line in second.stdout.splitlines() if line.strip().startswith("station.cz1")

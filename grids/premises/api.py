@@ -15,6 +15,7 @@ from backend.core.web import Offset, problem_response
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, require_roles
 from backend.identity.enums import Role
 from backend.identity.service import Principal
+from grids.crs import from_wgs84
 from grids.enums import Crs, RouteStatus
 from grids.premises import service
 from grids.premises.enums import PremisesType, RiskLevel
@@ -37,7 +38,14 @@ Editor = Annotated[Principal, Depends(require_roles(*EDITORS))]
 _NOT_FOUND = {404: {"description": "No such premises in your scope"}}
 
 
-def premises_out(premises: Premises, area_code: str | None) -> PremisesOut:
+def premises_out(
+    premises: Premises, area_code: str | None, answer_crs: Crs | None = None
+) -> PremisesOut:
+    """Coordinates as entered, or converted from the stored WGS-84 into `answer_crs`."""
+    if answer_crs is None:
+        lng, lat, crs = premises.raw_lng, premises.raw_lat, premises.raw_crs
+    else:
+        (lng, lat), crs = from_wgs84(premises.lng, premises.lat, answer_crs), answer_crs
     return PremisesOut(
         id=premises.id,
         name=premises.name,
@@ -48,9 +56,9 @@ def premises_out(premises: Premises, area_code: str | None) -> PremisesOut:
         supervision_tier=premises.supervision_tier,
         key_unit=premises.key_unit,
         address=premises.address,
-        lng=premises.raw_lng,
-        lat=premises.raw_lat,
-        crs=premises.raw_crs,
+        lng=lng,
+        lat=lat,
+        crs=crs,
         area_code=area_code,
         route_status=RouteStatus(premises.route_status),
         contact_name=premises.contact_name,
@@ -76,6 +84,9 @@ def list_premises(
     q: Annotated[Text | None, Query(max_length=100, description="part of the name")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
+    answer_crs: Annotated[
+        Crs | None, Query(description="coordinates in this CRS; default: as entered")
+    ] = None,
 ) -> list[PremisesOut]:
     """Premises in your scope, by name."""
     where = service.PremisesFilter(
@@ -88,7 +99,7 @@ def list_premises(
     rows = session.execute(
         service.query_in_scope(session, principal, where).limit(limit).offset(offset)
     )
-    return [premises_out(premises, code) for premises, code in rows]
+    return [premises_out(premises, code, answer_crs) for premises, code in rows]
 
 
 @router.post("", response_model=PremisesOut, status_code=201)
@@ -131,10 +142,15 @@ async def import_premises(
 
 @router.get("/{premises_id}", response_model=PremisesOut, responses=_NOT_FOUND)
 def get_premises(
-    premises_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+    premises_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    answer_crs: Annotated[
+        Crs | None, Query(description="coordinates in this CRS; default: as entered")
+    ] = None,
 ) -> PremisesOut:
     premises = service.in_scope(session, principal, premises_id)
-    return premises_out(premises, service.area_code_of(session, premises))
+    return premises_out(premises, service.area_code_of(session, premises), answer_crs)
 
 
 @router.patch("/{premises_id}", response_model=PremisesOut, responses=_NOT_FOUND)

@@ -30,6 +30,12 @@ def test_gcj02_locations_are_converted_and_the_raw_value_kept(api, station_staff
     premises = register(api, station_staff.headers(api), lng=lng, lat=lat, crs="gcj02").json()
     assert premises["area_code"] == grid.code
     assert (premises["lng"], premises["lat"], premises["crs"]) == (lng, lat, "gcj02")
+    as_wgs = api.get(
+        f"/api/v1/premises/{premises['id']}",
+        params={"answer_crs": "wgs84"},
+        headers=station_staff.headers(api),
+    ).json()
+    assert abs(as_wgs["lng"] - 109.41) < 1e-7 and abs(as_wgs["lat"] - 24.35) < 1e-7
 
 
 def test_key_units_default_to_brigade_supervision(api, brigade_staff, grid):
