@@ -256,12 +256,27 @@ class GridIndex:
         return self._route_outside(x, y)
 
     def _route_outside(self, x: float, y: float) -> Route:
-        xs, ys = np.array([x]), np.array([y])
+        """One point outside every grid: scalar code, as numpy's per-call overhead dominates
+        for a single point."""
+        point = shapely.Point(x, y)
         if self.snap_m > 0 and self.size:
-            nearest, metres = self._nearest(xs, ys)
-            if nearest[0] != NO_MATCH:
-                return self._route_of(_NEAREST, int(nearest[0]), NO_MATCH, float(metres[0]))
-        hits = self._township_tree.query(shapely.Point(x, y), predicate="intersects")
+            reach = self.snap_m / (
+                METRES_PER_DEGREE * max(math.cos(math.radians(min(abs(y), 89.0))), 1e-6)
+            )
+            candidates = np.sort(self._grid_tree.query(point, predicate="dwithin", distance=reach))
+            if candidates.size:
+                ends = shapely.get_coordinates(
+                    shapely.shortest_line(point, self._grid_geoms[candidates])
+                ).reshape(-1, 2, 2)
+                metres = ground_distance_m(
+                    ends[:, 0, 0], ends[:, 0, 1], ends[:, 1, 0], ends[:, 1, 1]
+                )
+                nearest = int(np.argmin(metres))  # first of the closest: the lowest code
+                if metres[nearest] <= self.snap_m:
+                    return self._route_of(
+                        _NEAREST, int(candidates[nearest]), NO_MATCH, float(metres[nearest])
+                    )
+        hits = self._township_tree.query(point, predicate="intersects")
         if len(hits):
             return self._route_of(_TOWNSHIP, NO_MATCH, int(hits.min()), math.nan)
         return Route(RouteStatus.UNROUTED)
@@ -287,10 +302,18 @@ class GridIndex:
         left, bottom = self._x0 + key[0] * self._step, self._y0 + key[1] * self._step
         cell = shapely.box(left, bottom, left + self._step, bottom + self._step)
         candidates = sorted(int(c) for c in self._grid_tree.query(cell, predicate="intersects"))
-        if len(candidates) == 1 and shapely.covers(self._grid_geoms[candidates[0]], cell):
-            entry: int | tuple[int, ...] = candidates[0]
-        else:
-            entry = tuple(candidates)
+        entry: int | tuple[int, ...] = tuple(candidates)
+        # Wholly inside one grid, with any other grid only touching its edge and having a
+        # higher code (so a point on that edge still goes to the lowest code, this one).
+        owner = next((c for c in candidates if shapely.covers(self._grid_geoms[c], cell)), None)
+        if owner is not None and all(
+            c > owner
+            and not shapely.overlaps(self._grid_geoms[c], cell)
+            and not shapely.within(cell, self._grid_geoms[c])
+            for c in candidates
+            if c != owner
+        ):
+            entry = owner
         with self._bucket_lock:
             self._buckets[key] = entry
         return entry
@@ -372,11 +395,14 @@ def build_index(session: Session, snap_m: float) -> GridIndex:
         if town_id in ancestors and ancestors[town_id][1] in ancestors
     }
     rows, wkb = [], []
-    for grid_id, code, name, village_id, geometry in conn.execute(
-        select(_text(Area.id), Area.code, Area.name, _text(Area.parent_id), _raw_wkb(Area.geom))
-        .where(Area.level == AreaLevel.GRID.value)
-        .order_by(Area.code)
-    ).all():
+    fetched = conn.execute(
+        select(
+            _text(Area.id), Area.code, Area.name, _text(Area.parent_id), _raw_wkb(Area.geom)
+        ).where(Area.level == AreaLevel.GRID.value)
+    ).all()
+    # Sorted here, not by the database, which would sort the WKB along (and spill to disk).
+    fetched.sort(key=lambda row: row[1])
+    for grid_id, code, name, village_id, geometry in fetched:
         if village_id in complete_villages:  # a grid routes only under a complete tree
             rows.append((grid_id, code, name, village_id))
             wkb.append(geometry)
