@@ -95,3 +95,18 @@ def test_a_malformed_bbox_is_refused(api, admin):
         "/api/v1/map/areas", params={"bbox": "109,24,108,25"}, headers=admin.headers(api)
     )
     assert response.status_code == 422 and "bbox" in response.json()["detail"]
+
+
+def test_a_gcj02_box_selects_what_it_shows(api, brigade_staff, grid, other_grid):
+    from grids.crs import wgs84_to_gcj02
+
+    (min_x, min_y), (max_x, max_y) = wgs84_to_gcj02(109.40, 24.30), wgs84_to_gcj02(109.42, 24.40)
+    body = collection(
+        api,
+        brigade_staff.headers(api),
+        "/api/v1/map/areas",
+        level="grid",
+        crs="gcj02",
+        bbox=f"{min_x},{min_y},{max_x},{max_y}",
+    )
+    assert codes(body) == [grid.code]
