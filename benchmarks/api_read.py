@@ -12,29 +12,20 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Targets  # noqa: E402
+from backend.demo import WORKER_LOGIN  # noqa: E402
+from benchmarks.common import BIN, Targets, firegrid_server  # noqa: E402
 
-BIN = Path(sys.executable).parent
 USERS, SECONDS = 16, 20
-STAFF = ["station.cz1", "station.cz2", "brigade.chengzhong", "worker.cz1-1-1", "leader.cz1-1"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+STAFF = ["station.cz1", "station.cz2", "brigade.chengzhong", "leader.cz1-1"]
+WORKER = "worker.450202901001-001"  # one of the demo's grid workers
 
 
 def run_backend(name: str, url: str | None, targets: Targets) -> None:
@@ -46,23 +37,10 @@ def run_backend(name: str, url: str | None, targets: Targets) -> None:
     for command in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
     logins = json.loads((Path(data_dir) / "demo-logins.json").read_text())
-    port = free_port()
-    server = subprocess.Popen(
-        [BIN / "firegrid", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    host = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{host}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with firegrid_server(env) as host:
         prefix = Path(data_dir) / "locust"
-        load_env = {**env, "FIREGRID_LOAD_LOGINS": json.dumps({u: logins[u] for u in STAFF})}
+        accounts = {u: logins[u] for u in STAFF} | {WORKER: logins[WORKER_LOGIN]}
+        load_env = {**env, "FIREGRID_LOAD_LOGINS": json.dumps(accounts)}
         subprocess.run(
             [
                 BIN / "locust",
@@ -88,9 +66,6 @@ def run_backend(name: str, url: str | None, targets: Targets) -> None:
             capture_output=True,
         )
         rows = {row["Name"]: row for row in csv.DictReader(open(f"{prefix}_stats.csv"))}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     def median(name: str) -> float:
         return float(rows[name]["Median Response Time"])

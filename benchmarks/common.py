@@ -7,12 +7,17 @@ shared and noisy), never absolute times.
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
 
 
 def backends() -> list[tuple[str, str]]:
@@ -66,3 +71,34 @@ class Targets:
 
     def exit(self) -> None:
         sys.exit(1 if self.failed else 0)
+
+
+BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def firegrid_server(env: dict[str, str]) -> Iterator[str]:
+    """`firegrid serve` on a free loopback port with `env`; yields its base URL once ready."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [BIN / "firegrid", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("firegrid serve did not become ready")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

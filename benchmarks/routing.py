@@ -18,7 +18,6 @@ import gc
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Targets, using_database  # noqa: E402
+from benchmarks.common import BIN, Targets, firegrid_server, using_database  # noqa: E402
 
 SIZES = (10_000, 100_000)
 CELL_DEG = 0.0025  # about 250 m
@@ -45,7 +44,6 @@ BATCH_POINTS = 200_000
 SINGLE_POINTS = 20_000
 HTTP_POINTS = 1_000
 BASELINE_POINTS = 2_000
-BIN = Path(sys.executable).parent
 
 
 def rss_bytes() -> int:
@@ -153,12 +151,6 @@ def random_points(count: int, extent: float, rng) -> tuple[np.ndarray, np.ndarra
     return xs, ys
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def http_rate(url: str, xs, ys) -> float:
     """Sequential single-point GET /api/v1/grids/locate over one keep-alive connection."""
     data_dir = tempfile.mkdtemp(prefix="firegrid-bench-routing-")
@@ -178,35 +170,18 @@ def http_rate(url: str, xs, ys) -> float:
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [BIN / "firegrid", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(200):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            token = client.post(
-                "/api/v1/auth/token", data={"username": username, "password": password}
-            ).json()
-            headers = {"Authorization": f"Bearer {token['access_token']}"}
-            client.get(
-                "/api/v1/grids/locate", params={"lng": xs[0], "lat": ys[0]}, headers=headers
-            ).raise_for_status()
-            started = time.perf_counter()
-            for x, y in zip(xs, ys, strict=True):
-                client.get("/api/v1/grids/locate", params={"lng": x, "lat": y}, headers=headers)
-            return len(xs) / (time.perf_counter() - started)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with firegrid_server(env) as url, httpx.Client(base_url=url, timeout=60) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": username, "password": password}
+        ).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        client.get(
+            "/api/v1/grids/locate", params={"lng": xs[0], "lat": ys[0]}, headers=headers
+        ).raise_for_status()
+        started = time.perf_counter()
+        for x, y in zip(xs, ys, strict=True):
+            client.get("/api/v1/grids/locate", params={"lng": x, "lat": y}, headers=headers)
+        return len(xs) / (time.perf_counter() - started)
 
 
 def main() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import AwareDatetime
 from shapely.geometry import mapping
 
 from backend.core.db import utcnow
@@ -256,20 +258,27 @@ TEAM_MANAGERS = (Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.
 TeamManager = Annotated[Principal, Depends(require_roles(*TEAM_MANAGERS))]
 
 
-def _team_out(session, grid: Area) -> TeamOut:
+def _team_out(session, grid: Area, at: datetime | None = None) -> TeamOut:
     team = workforce.team_of(session, grid)
     return TeamOut(
         grid_code=grid.code,
         primary=team.primary,
         backups=list(team.backups),
-        handler=_handler_out(workforce.who_handles(session, grid.id)),
+        handler=_handler_out(workforce.who_handles(session, grid.id, at)),
     )
 
 
 @router.get("/grids/{code}/team", response_model=TeamOut, tags=["workers"], responses=_NOT_FOUND)
-def get_team(code: AreaCode, principal: CurrentPrincipal, session: SessionDep) -> TeamOut:
-    """A grid's primary and backup workers, and who handles it right now."""
-    return _team_out(session, area_in_scope(session, principal, code))
+def get_team(
+    code: AreaCode,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    at: Annotated[
+        AwareDatetime | None, Query(description="who handles it then (default: now)")
+    ] = None,
+) -> TeamOut:
+    """A grid's primary and backup workers, and who handles it now (or at `at`)."""
+    return _team_out(session, area_in_scope(session, principal, code), at)
 
 
 @router.put("/grids/{code}/team", response_model=TeamOut, tags=["workers"], responses=_NOT_FOUND)

@@ -255,3 +255,28 @@ def test_leave_needs_a_sane_range(api, station_staff, grid_worker):
         headers=station_staff.headers(api),
     )
     assert response.status_code == 422
+
+
+def test_who_handles_at_a_given_time_follows_leave_dates(
+    api, station_staff, grid, grid_worker, grid_leader
+):
+    headers = station_staff.headers(api)
+    leave = {"status": "on_duty", "leave_from": "2027-02-01", "leave_until": "2027-02-07"}
+    api.put(f"/api/v1/users/{grid_worker.id}/duty", json=leave, headers=headers)
+
+    def handler_at(moment):
+        return api.get(
+            f"/api/v1/grids/{grid.code}/team", params={"at": moment}, headers=headers
+        ).json()["handler"]
+
+    assert handler_at("2027-01-31T15:59:00+00:00")["user_id"] == str(
+        grid_worker.id
+    )  # 23:59 in Shanghai
+    assert handler_at("2027-01-31T16:00:00+00:00")["user_id"] == str(
+        grid_leader.id
+    )  # 00:00 on 1 Feb
+    assert handler_at("2027-02-08T01:00:00+08:00")["user_id"] == str(grid_worker.id)
+    naive = api.get(
+        f"/api/v1/grids/{grid.code}/team", params={"at": "2027-02-02T10:00:00"}, headers=headers
+    )
+    assert naive.status_code == 422
