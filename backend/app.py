@@ -13,6 +13,7 @@ from backend.identity import api as identity_api
 from grids import api as grids_api
 from grids import map_api
 from grids.premises import api as premises_api
+from hazards import api as hazards_api
 
 DESCRIPTION = """
 Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡查).
@@ -45,4 +46,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grids_api.router)
     app.include_router(premises_api.router)
     app.include_router(map_api.router)
+    app.include_router(hazards_api.router)
     return app

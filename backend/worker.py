@@ -19,6 +19,7 @@ from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import service as identity
 from grids.premises import service as premises
+from hazards import scheduled as hazards
 
 log = logging.getLogger("firegrid.worker")
 
@@ -32,6 +33,7 @@ class Job:
 JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
+    Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
 ]
 
 

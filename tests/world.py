@@ -203,3 +203,23 @@ def premises_body(name="幸福小吃店", lng=109.41, lat=24.35, **extra) -> dic
     }
     body.update(extra)
     return body
+
+
+@pytest.fixture
+def officers(db, township, county) -> list[Person]:
+    """Certified enforcement staff beyond the `station_staff` and `brigade_staff` fixtures."""
+    return [
+        make_person(db, "station.officer2", Role.STATION_STAFF, township, certified=True),
+        make_person(db, "brigade.officer2", Role.BRIGADE_STAFF, county, certified=True),
+    ]
+
+
+def hazard_body(**extra) -> dict:
+    body = {
+        "category": "ebike_indoor",
+        "description": "楼道内电动车飞线充电",
+        "lng": 109.41,
+        "lat": 24.35,
+    }
+    body.update(extra)
+    return body

@@ -49,3 +49,11 @@ def bbox_intersects(dialect_name: str, column, bbox: tuple[float, float, float, 
     if dialect_name == "postgresql":
         return column.op("&&")(func.ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326))
     return func.MbrIntersects(column, func.BuildMbr(min_x, min_y, max_x, max_y, 4326)) == 1
+
+
+def claim(session, query):
+    """Rows for a worker to process: on PostgreSQL locked and skipped by other workers
+    (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query

@@ -65,8 +65,28 @@ class Settings(BaseSettings):
 
     worker_interval_seconds: float = Field(default=30.0, gt=0)
 
+    # Hazards (defaults and their sources: docs/hazards.md). Working days, Asia/Shanghai.
+    # Overdue at level grid, village, township, county after this many working days: up one.
+    escalation_working_days: list[int] = Field(default_factory=lambda: [3, 3, 5, 7])
+    recheck_working_days: int = Field(default=3, ge=1)  # 复查 after the unit submits
+    major_determination_working_days: int = Field(default=7, ge=1)  # collective opinion
+    major_notice_working_days: int = Field(default=3, ge=1)  # then the notice
+    calendar_overrides: Path | None = None  # JSON {"holidays": [...], "workdays": [...]}
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
+
+    @field_validator("calendar_overrides", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("escalation_working_days")
+    @classmethod
+    def _four_levels(cls, value: list[int]) -> list[int]:
+        if len(value) != 4 or any(days < 1 for days in value):
+            raise ValueError("give four positive numbers: grid, village, township, county")
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -1,0 +1,164 @@
+"""Hazards over HTTP. Thin: rules live in hazards.service and hazards.lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from backend.core.db import utcnow
+from backend.core.types import Text
+from backend.core.web import Offset
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from grids.enums import RouteStatus
+from grids.models import Area
+from grids.scope import area_in_scope
+from hazards import lifecycle, service
+from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
+from hazards.models import Hazard
+from hazards.schemas import ActionIn, HazardOut, HazardReport, PendingDecisionOut, TimelineEntry
+
+router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"])
+_NOT_FOUND = {404: {"description": "No such hazard visible to you"}}
+
+
+def hazard_out(session, hazard: Hazard) -> HazardOut:
+    area_code = (
+        session.scalar(select(Area.code).where(Area.id == hazard.area_id))
+        if hazard.area_id
+        else None
+    )
+    state = HazardState(hazard.state)
+    return HazardOut(
+        id=hazard.id,
+        source=hazard.source,
+        category=hazard.category,
+        severity=hazard.severity,
+        state=state,
+        is_open=hazard.is_open,
+        description=hazard.description,
+        lng=hazard.raw_lng,
+        lat=hazard.raw_lat,
+        crs=hazard.raw_crs,
+        area_code=area_code,
+        route_status=RouteStatus(hazard.route_status),
+        premises_id=hazard.premises_id,
+        reporter=service.reporter_label(session, hazard),
+        duplicate_of=hazard.duplicate_of_id,
+        reported_at=hazard.reported_at,
+        device_time=hazard.device_time,
+        level=hazard.level,
+        level_due_at=hazard.level_due_at,
+        overdue=bool(hazard.is_open and hazard.level_due_at and hazard.level_due_at <= utcnow()),
+        rectification_deadline=hazard.rectification_deadline,
+        failed_rechecks=hazard.failed_rechecks,
+        listing_level=hazard.listing_level,
+        version=hazard.version,
+        next_actions=lifecycle.actions_from(state),
+    )
+
+
+@router.post(
+    "",
+    response_model=HazardOut,
+    status_code=201,
+    responses={200: {"description": "Already recorded"}},
+)
+def report_hazard(
+    body: HazardReport, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """Report a hazard where it was seen (routed to its grid). Re-sending the same `id` from an
+    offline device returns the hazard already recorded (200) instead of a second one."""
+    hazard, created = service.report(session, principal, body, settings)
+    out = hazard_out(session, hazard)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.get("", response_model=list[HazardOut])
+def list_hazards(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    queue: Annotated[bool, Query(description="only what waits at my level (my queue)")] = False,
+    state: HazardState | None = None,
+    severity: Severity | None = None,
+    category: HazardCategory | None = None,
+    area: Annotated[
+        Text | None, Query(max_length=32, description="area code: it and below")
+    ] = None,
+    premises_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    include_closed: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[HazardOut]:
+    """Hazards you may see, overdue first."""
+    area_path = area_in_scope(session, principal, area).path if area else None
+    where = service.QueueFilter(
+        mine=queue,
+        state=state.value if state else None,
+        severity=severity.value if severity else None,
+        category=category.value if category else None,
+        area_path=area_path,
+        premises_id=premises_id,
+        overdue=overdue,
+        open_only=not include_closed,
+    )
+    hazards = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
+    return [hazard_out(session, h) for h in hazards]
+
+
+@router.get("/{hazard_id}", response_model=HazardOut, responses=_NOT_FOUND)
+def get_hazard(hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> HazardOut:
+    return hazard_out(session, service.get_visible(session, principal, hazard_id))
+
+
+@router.post(
+    "/{hazard_id}/actions",
+    response_model=HazardOut,
+    responses={
+        **_NOT_FOUND,
+        202: {"model": PendingDecisionOut, "description": "Waiting for more approvers"},
+        409: {"description": "Not possible in this state, or changed meanwhile"},
+    },
+)
+def act_on_hazard(
+    hazard_id: uuid.UUID,
+    body: ActionIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """Take a step in the lifecycle. Enforcement steps (ordering, determination, listing,
+    reinspection, delisting) need distinct certified officers: each one posts the same action;
+    the step applies when enough have (202 until then)."""
+    outcome = service.act(session, principal, hazard_id, body, settings)
+    if outcome.pending is not None:
+        pending = PendingDecisionOut(
+            hazard_id=hazard_id,
+            action=HazardAction(outcome.pending.action),
+            approvals=len(outcome.pending.approvers),
+            required=outcome.pending.required,
+            detail=f"{len(outcome.pending.approvers)} of {outcome.pending.required} officers have approved",
+        )
+        return JSONResponse(pending.model_dump(mode="json"), status_code=202)
+    return JSONResponse(hazard_out(session, outcome.hazard).model_dump(mode="json"))
+
+
+@router.get("/{hazard_id}/timeline", response_model=list[TimelineEntry], responses=_NOT_FOUND)
+def hazard_timeline(
+    hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[TimelineEntry]:
+    """Every step, from the audit log."""
+    return [
+        TimelineEntry(
+            at=e.occurred_at,
+            action=e.action,
+            actor_role=e.actor_role,
+            before=e.before,
+            after=e.after,
+        )
+        for e in service.timeline(session, principal, hazard_id)
+    ]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.ids import new_id
+
+
+class Hazard(Base):
+    """A hazard and where it stands. Its history is the audit log (subject "hazard")."""
+
+    __tablename__ = "hazards"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)  # devices may supply it
+    source: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(Text)
+    lng: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    location: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=True, nullable=False)
+    )
+    raw_lng: Mapped[float] = mapped_column(Float)
+    raw_lat: Mapped[float] = mapped_column(Float)
+    raw_crs: Mapped[str] = mapped_column(String(8))
+    area_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), index=True
+    )
+    area_path: Mapped[str] = mapped_column(String(255))  # "" while unrouted
+    route_status: Mapped[str] = mapped_column(String(16))
+    premises_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("premises.id", ondelete="SET NULL"), index=True
+    )
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("hazards.id", ondelete="SET NULL")
+    )
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Escalation: who holds it (hazards.enums.EscalationLevel) and when it is overdue there.
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    level_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    level_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # shown; overdue after it
+    # The sweep's key: when to move up next; None at the top level, so the sweep's cost follows
+    # the hazards that can still move, not the ones long overdue at the top.
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectification_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_rechecks: Mapped[int] = mapped_column(Integer, default=0)
+    listing_level: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index(
+            "ix_hazards_area_path", "area_path", postgresql_ops={"area_path": "varchar_pattern_ops"}
+        ),
+        # The escalation sweep reads only open, due rows: its cost follows them, not the table.
+        Index("ix_hazards_open_escalate_at", "is_open", "escalate_at"),
+    )
+
+
+class HazardDecision(Base):
+    """An enforcement step waiting for its approvers (双人执法, collective determination)."""
+
+    __tablename__ = "hazard_decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    hazard_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hazards.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    approvers: Mapped[list[str]] = mapped_column(JSON)  # user ids, in order
+    required: Mapped[int] = mapped_column(Integer)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

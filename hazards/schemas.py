@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from backend.core.types import Text
+from grids.enums import Crs, RouteStatus
+from grids.schemas import Latitude, Longitude
+from hazards.enums import (
+    HazardAction,
+    HazardCategory,
+    HazardSource,
+    HazardState,
+    ListingLevel,
+    Severity,
+)
+
+
+class HazardReport(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: uuid.UUID | None = Field(
+        default=None, description="set by an offline device; re-sending is safe"
+    )
+    category: HazardCategory
+    severity: Severity = Severity.ORDINARY
+    source: HazardSource = HazardSource.PATROL
+    description: Text = Field(min_length=1, max_length=2000)
+    lng: Longitude
+    lat: Latitude
+    crs: Crs = Crs.WGS84
+    premises_id: uuid.UUID | None = None
+    device_time: AwareDatetime | None = None
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: HazardAction
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="the version you read"
+    )
+    note: Text | None = Field(default=None, max_length=2000)
+    deadline_working_days: int | None = Field(default=None, ge=1, le=365)
+    duplicate_of: uuid.UUID | None = None
+    listing_level: ListingLevel | None = None
+    criteria: list[Text] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="GB 35181 criteria met (determination)",
+    )
+
+
+class HazardOut(BaseModel):
+    id: uuid.UUID
+    source: HazardSource
+    category: HazardCategory
+    severity: Severity
+    state: HazardState
+    is_open: bool
+    description: str
+    lng: float
+    lat: float
+    crs: Crs
+    area_code: str | None
+    route_status: RouteStatus
+    premises_id: uuid.UUID | None
+    reporter: str | None = Field(description="masked, e.g. 张*")
+    duplicate_of: uuid.UUID | None
+    reported_at: datetime
+    device_time: datetime | None
+    level: int
+    level_due_at: datetime | None
+    overdue: bool
+    rectification_deadline: datetime | None
+    failed_rechecks: int
+    listing_level: ListingLevel | None
+    version: int
+    next_actions: list[HazardAction]
+
+
+class PendingDecisionOut(BaseModel):
+    hazard_id: uuid.UUID
+    action: HazardAction
+    approvals: int
+    required: int
+    detail: str
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    action: str
+    actor_role: str | None
+    before: dict | None
+    after: dict | None

@@ -1,0 +1,426 @@
+"""Rules for hazards: reporting, the lifecycle, deadlines and who holds a hazard. No web
+imports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import Session
+
+from backend.core import audit
+from backend.core.db import utcnow
+from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.models import User
+from backend.identity.service import Principal
+from grids.crs import to_wgs84
+from grids.enums import RouteStatus
+from grids.premises.service import placement_of
+from grids.routing import current_index
+from grids.scope import scope_of
+from hazards import lifecycle
+from hazards.calendar import WorkingCalendar, calendar_from
+from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
+from hazards.models import Hazard, HazardDecision
+from hazards.schemas import ActionIn, HazardReport
+
+MAJOR_STATES = frozenset(
+    {
+        HazardState.MAJOR_SUSPECTED,
+        HazardState.DETERMINED_MAJOR,
+        HazardState.REPORTED_TO_GOVERNMENT,
+        HazardState.LISTED,
+        HazardState.RECTIFYING,
+        HazardState.REINSPECTED,
+    }
+)
+GOVERNMENT_STATES = frozenset(
+    {
+        HazardState.REPORTED_TO_GOVERNMENT,
+        HazardState.LISTED,
+        HazardState.RECTIFYING,
+        HazardState.REINSPECTED,
+    }
+)
+
+
+def working_calendar(settings: Settings) -> WorkingCalendar:
+    return calendar_from(str(settings.calendar_overrides) if settings.calendar_overrides else None)
+
+
+def top_level(severity: Severity) -> EscalationLevel:
+    """Ordinary hazards climb to the county brigade at most; major ones to government listing."""
+    return EscalationLevel.GOVERNMENT if severity is Severity.MAJOR else EscalationLevel.COUNTY
+
+
+def start_clock(hazard: Hazard, settings: Settings, since: datetime) -> None:
+    """Set when the hazard is overdue where it stands, and when the sweep moves it up."""
+    hazard.level_due_at = due_at(hazard, settings, since)
+    can_climb = hazard.level < top_level(Severity(hazard.severity))
+    hazard.escalate_at = hazard.level_due_at if can_climb else None
+
+
+def due_at(hazard: Hazard, settings: Settings, since: datetime) -> datetime | None:
+    """When the hazard becomes overdue where it stands now (None: no clock runs)."""
+    state, level = HazardState(hazard.state), EscalationLevel(hazard.level)
+    calendar = working_calendar(settings)
+    if state.is_closed or state in GOVERNMENT_STATES:
+        return None
+    if state in (HazardState.RECTIFICATION_ORDERED, HazardState.RECTIFICATION_FAILED):
+        return hazard.rectification_deadline
+    if state is HazardState.RECTIFICATION_SUBMITTED:
+        return calendar.deadline(since, settings.recheck_working_days)
+    if state is HazardState.MAJOR_SUSPECTED:
+        return calendar.deadline(since, settings.major_determination_working_days)
+    if state is HazardState.DETERMINED_MAJOR:
+        return calendar.deadline(since, settings.major_notice_working_days)
+    return calendar.deadline(
+        since, settings.escalation_working_days[min(level, EscalationLevel.COUNTY)]
+    )
+
+
+# --- Reporting -----------------------------------------------------------------------------------
+
+
+def _fields(body: HazardReport) -> dict[str, Any]:
+    return body.model_dump(mode="json", exclude={"id"})
+
+
+def report(
+    session: Session, principal: Principal, body: HazardReport, settings: Settings
+) -> tuple[Hazard, bool]:
+    """Record a hazard where it was seen. A device re-sending the same id gets the same hazard
+    back (nothing new); the same id with other content is a conflict."""
+    if principal.role is Role.INTEGRATION:
+        raise Forbidden("partner systems send complaints, not hazards")
+    if principal.role is Role.CITIZEN and body.source is not HazardSource.CITIZEN:
+        raise InvalidInput("citizens report with source 'citizen'", field="source")
+    if body.id is not None:
+        existing = session.get(Hazard, body.id)
+        if existing is not None:
+            if existing.reporter_id == principal.user_id and _same_report(existing, body):
+                return existing, False
+            raise Conflict(f"hazard {body.id} exists with other content", field="id")
+    x, y = to_wgs84(body.lng, body.lat, body.crs)
+    placement = placement_of(current_index(session, settings.routing_snap_m).route(x, y))
+    now = utcnow()
+    hazard = Hazard(
+        **({"id": body.id} if body.id else {}),
+        source=body.source.value,
+        category=body.category.value,
+        severity=Severity.ORDINARY.value,
+        state=HazardState.REPORTED.value,
+        is_open=True,
+        description=body.description,
+        lng=x,
+        lat=y,
+        location=from_shape(Point(x, y), srid=4326),
+        raw_lng=body.lng,
+        raw_lat=body.lat,
+        raw_crs=body.crs.value,
+        area_id=placement.area_id if placement else None,
+        area_path=placement.area_path if placement else "",
+        route_status=(placement.status if placement else RouteStatus.UNROUTED).value,
+        premises_id=body.premises_id,
+        reporter_id=principal.user_id,
+        device_time=body.device_time,
+        reported_at=now,
+        level=EscalationLevel.GRID,
+        level_since=now,
+    )
+    session.add(hazard)
+    session.flush()
+    start_clock(hazard, settings, now)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="hazard.reported",
+        subject_type="hazard",
+        subject_id=hazard.id,
+        after=_fields(body) | {"area_path": hazard.area_path},
+    )
+    if body.severity is Severity.MAJOR:  # seen as major on the spot: straight to determination
+        hazard = _apply(
+            session,
+            principal,
+            hazard,
+            lifecycle.transition_for(HazardState.REPORTED, HazardAction.SUSPECT_MAJOR),
+            ActionIn(action=HazardAction.SUSPECT_MAJOR),
+            settings,
+            [str(principal.user_id)],
+        )
+    return hazard, True
+
+
+def _same_report(hazard: Hazard, body: HazardReport) -> bool:
+    return (
+        hazard.category == body.category.value
+        and hazard.description == body.description
+        and hazard.raw_lng == body.lng
+        and hazard.raw_lat == body.lat
+        and hazard.raw_crs == body.crs.value
+    )
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+
+def visible(session: Session, principal: Principal):
+    """Hazards the caller may see: in scope, or reported by them."""
+    scope = scope_of(session, principal)
+    return or_(scope.area_clause_on(Hazard.area_path), Hazard.reporter_id == principal.user_id)
+
+
+def get_visible(session: Session, principal: Principal, hazard_id: uuid.UUID) -> Hazard:
+    hazard = session.scalar(
+        select(Hazard).where(Hazard.id == hazard_id, visible(session, principal))
+    )
+    if hazard is None:
+        raise NotFound(f"no hazard with id {hazard_id}")
+    return hazard
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    mine: bool = False  # only what waits at my level
+    state: str | None = None
+    severity: str | None = None
+    category: str | None = None
+    area_path: str | None = None
+    premises_id: uuid.UUID | None = None
+    overdue: bool | None = None
+    open_only: bool = True
+
+
+MY_LEVEL = {
+    Role.GRID_WORKER: EscalationLevel.GRID,
+    Role.GRID_LEADER: EscalationLevel.VILLAGE,
+    Role.STATION_STAFF: EscalationLevel.TOWNSHIP,
+    Role.BRIGADE_STAFF: EscalationLevel.COUNTY,
+}
+
+
+def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
+    """Hazards in scope, overdue first, then by when they fall due."""
+    now = utcnow()
+    query = select(Hazard).where(visible(session, principal))
+    if where.open_only:
+        query = query.where(Hazard.is_open.is_(True))
+    if where.mine:
+        level = MY_LEVEL.get(principal.role)
+        if level is None:
+            raise InvalidInput(f"a {principal.role} has no queue", field="queue")
+        levels = [level, EscalationLevel.GOVERNMENT] if level is EscalationLevel.COUNTY else [level]
+        query = query.where(Hazard.level.in_([int(v) for v in levels]))
+    for column, value in (
+        (Hazard.state, where.state),
+        (Hazard.severity, where.severity),
+        (Hazard.category, where.category),
+    ):
+        if value:
+            query = query.where(column == value)
+    if where.area_path:
+        query = query.where(Hazard.area_path.startswith(where.area_path, autoescape=True))
+    if where.premises_id:
+        query = query.where(Hazard.premises_id == where.premises_id)
+    if where.overdue is not None:
+        late = Hazard.level_due_at.is_not(None) & (Hazard.level_due_at <= now)
+        query = query.where(late if where.overdue else ~late)
+    return query.order_by(
+        Hazard.level_due_at.is_(None), Hazard.level_due_at, Hazard.reported_at, Hazard.id
+    )
+
+
+def timeline(
+    session: Session, principal: Principal, hazard_id: uuid.UUID
+) -> list[audit.AuditEvent]:
+    hazard = get_visible(session, principal, hazard_id)
+    return audit.events_for(session, "hazard", hazard.id)
+
+
+def reporter_label(session: Session, hazard: Hazard) -> str | None:
+    """The reporter as others may see them: first character and a star (张*)."""
+    if hazard.reporter_id is None:
+        return None
+    name = session.scalar(select(User.display_name).where(User.id == hazard.reporter_id)) or ""
+    return (name[:1] + "*") if name else None
+
+
+# --- Acting ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActOutcome:
+    hazard: Hazard
+    pending: HazardDecision | None = None  # an enforcement step still waiting for approvers
+
+
+def act(
+    session: Session, principal: Principal, hazard_id: uuid.UUID, body: ActionIn, settings: Settings
+) -> ActOutcome:
+    hazard = get_visible(session, principal, hazard_id)
+    if not scope_of(session, principal).covers_path(hazard.area_path or "\0"):
+        raise NotFound(f"no hazard with id {hazard_id}")  # a reporter sees but does not act
+    if body.version is not None and body.version != hazard.version:
+        raise lifecycle.HazardChangedMeanwhile(
+            f"hazard is at version {hazard.version}, you sent {body.version}",
+            current_version=hazard.version,
+        )
+    transition = lifecycle.transition_for(HazardState(hazard.state), body.action)
+    if principal.role not in transition.roles:
+        raise lifecycle.RoleMayNotAct(f"a {principal.role} may not {body.action.value}")
+    missing = [name for name in transition.needs if getattr(body, name) in (None, "", [])]
+    if missing:
+        raise lifecycle.ActionIncomplete(
+            f"{body.action.value} needs {', '.join(missing)}", fields=missing
+        )
+    if body.action is HazardAction.MARK_DUPLICATE:
+        original = get_visible(session, principal, body.duplicate_of)  # type: ignore[arg-type]
+        if original.id == hazard.id:
+            raise InvalidInput("a hazard cannot duplicate itself", field="duplicate_of")
+    if not transition.enforcement:
+        return ActOutcome(
+            _apply(session, principal, hazard, transition, body, settings, [str(principal.user_id)])
+        )
+    return _approve(session, principal, hazard, transition, body, settings)
+
+
+def _approve(
+    session: Session,
+    principal: Principal,
+    hazard: Hazard,
+    transition: lifecycle.Transition,
+    body: ActionIn,
+    settings: Settings,
+) -> ActOutcome:
+    """双人执法: the step applies once `approvers` distinct officers with valid certificates
+    have each approved it; until then it waits as a decision."""
+    if not principal.certified_on(utcnow().date()):
+        raise lifecycle.CertificateRequired(f"{body.action.value} needs a certified officer")
+    decision = session.scalar(
+        select(HazardDecision).where(
+            HazardDecision.hazard_id == hazard.id,
+            HazardDecision.action == body.action.value,
+            HazardDecision.from_state == hazard.state,
+            HazardDecision.done.is_(False),
+        )
+    )
+    me = str(principal.user_id)
+    if decision is None:
+        decision = HazardDecision(
+            hazard_id=hazard.id,
+            from_state=hazard.state,
+            action=body.action.value,
+            payload=body.model_dump(mode="json", exclude_none=True),
+            approvers=[me],
+            required=transition.approvers,
+        )
+        session.add(decision)
+    elif me in decision.approvers:
+        raise lifecycle.AlreadyApproved(
+            f"you already approved {body.action.value}; another officer must"
+        )
+    else:
+        decision.approvers = [*decision.approvers, me]
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="hazard.approval",
+        subject_type="hazard",
+        subject_id=hazard.id,
+        after={
+            "step": body.action.value,
+            "approvals": len(decision.approvers),
+            "required": decision.required,
+        },
+    )
+    if len(decision.approvers) < decision.required:
+        return ActOutcome(hazard, decision)
+    decision.done = True
+    agreed = ActionIn.model_validate(
+        decision.payload | {"action": body.action.value, "version": None}
+    )
+    return ActOutcome(
+        _apply(session, principal, hazard, transition, agreed, settings, decision.approvers)
+    )
+
+
+def _apply(
+    session: Session,
+    principal: Principal,
+    hazard: Hazard,
+    transition: lifecycle.Transition,
+    body: ActionIn,
+    settings: Settings,
+    approvers: list[str],
+) -> Hazard:
+    """The transition as a conditional update on (state, version): a concurrent change makes it
+    fail instead of being overwritten."""
+    now = utcnow()
+    before = {"state": hazard.state, "level": hazard.level, "version": hazard.version}
+    values: dict[str, Any] = {
+        "state": transition.target.value,
+        "version": hazard.version + 1,
+        "is_open": not transition.target.is_closed,
+    }
+    calendar = working_calendar(settings)
+    if body.deadline_working_days:
+        values["rectification_deadline"] = calendar.deadline(now, body.deadline_working_days)
+    if transition.action is HazardAction.FAIL_VERIFICATION:
+        values["failed_rechecks"] = hazard.failed_rechecks + 1
+    if transition.action is HazardAction.MARK_DUPLICATE:
+        values["duplicate_of_id"] = body.duplicate_of
+    if transition.action is HazardAction.DETERMINE_NOT_MAJOR:
+        values["severity"] = Severity.ORDINARY.value
+    if transition.target in MAJOR_STATES:
+        values["severity"] = Severity.MAJOR.value
+        # A major hazard goes straight to the county brigade; never back down by itself.
+        floor = (
+            EscalationLevel.GOVERNMENT
+            if transition.target in GOVERNMENT_STATES
+            else EscalationLevel.COUNTY
+        )
+        if hazard.level < floor:
+            values["level"], values["level_since"] = int(floor), now
+    if body.listing_level:
+        values["listing_level"] = body.listing_level.value
+    changed = session.execute(
+        update(Hazard)
+        .where(
+            Hazard.id == hazard.id, Hazard.state == hazard.state, Hazard.version == hazard.version
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise lifecycle.HazardChangedMeanwhile(
+            f"hazard {hazard.id} changed while you acted; reload it"
+        )
+    session.refresh(hazard)
+    start_clock(hazard, settings, now)
+    after = {
+        "state": hazard.state,
+        "level": hazard.level,
+        "version": hazard.version,
+        **body.model_dump(mode="json", exclude_none=True, exclude={"action", "version"}),
+    }
+    if len(approvers) > 1:
+        after["approvers"] = approvers
+    audit.record(
+        session,
+        actor=principal.actor,
+        action=f"hazard.{transition.action.value}",
+        subject_type="hazard",
+        subject_id=hazard.id,
+        before=before,
+        after=after,
+    )
+    return hazard
