@@ -19,7 +19,14 @@ from grids.scope import area_in_scope
 from hazards import lifecycle, service
 from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
 from hazards.models import Hazard
-from hazards.schemas import ActionIn, HazardOut, HazardReport, PendingDecisionOut, TimelineEntry
+from hazards.schemas import (
+    ActionIn,
+    AreaCounts,
+    HazardOut,
+    HazardReport,
+    PendingDecisionOut,
+    TimelineEntry,
+)
 
 router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"])
 _NOT_FOUND = {404: {"description": "No such hazard visible to you"}}
@@ -48,6 +55,7 @@ def hazard_out(session, hazard: Hazard) -> HazardOut:
         premises_id=hazard.premises_id,
         reporter=service.reporter_label(session, hazard),
         duplicate_of=hazard.duplicate_of_id,
+        possible_duplicate_of=hazard.possible_duplicate_of_id,
         reported_at=hazard.reported_at,
         device_time=hazard.device_time,
         level=hazard.level,
@@ -108,6 +116,17 @@ def list_hazards(
     )
     hazards = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
     return [hazard_out(session, h) for h in hazards]
+
+
+@router.get("/counts", response_model=list[AreaCounts])
+def hazard_counts(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    area: Annotated[Text, Query(max_length=32, description="area code: counts per child area")],
+) -> list[AreaCounts]:
+    """Open, overdue, closed in the grid and escalated, per child of an area in your scope."""
+    parent = area_in_scope(session, principal, area)
+    return [AreaCounts(**vars(c)) for c in service.counts_by_child(session, parent)]
 
 
 @router.get("/{hazard_id}", response_model=HazardOut, responses=_NOT_FOUND)

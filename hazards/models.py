@@ -25,7 +25,7 @@ class Hazard(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(Text)
     lng: Mapped[float] = mapped_column(Float)
-    lat: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float, index=True)  # bounding-box prefilters
     location: Mapped[WKBElement] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=True, nullable=False)
     )
@@ -44,6 +44,10 @@ class Hazard(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("hazards.id", ondelete="SET NULL")
+    )
+    # Flagged on report: an open hazard of the same category close by; staff decide (merge or not).
+    possible_duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("hazards.id", ondelete="SET NULL")
     )
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)

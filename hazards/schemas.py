@@ -68,6 +68,9 @@ class HazardOut(BaseModel):
     premises_id: uuid.UUID | None
     reporter: str | None = Field(description="masked, e.g. 张*")
     duplicate_of: uuid.UUID | None
+    possible_duplicate_of: uuid.UUID | None = Field(
+        description="an open hazard of the same category close by; merge with mark_duplicate"
+    )
     reported_at: datetime
     device_time: datetime | None
     level: int
@@ -94,3 +97,14 @@ class TimelineEntry(BaseModel):
     actor_role: str | None
     before: dict | None
     after: dict | None
+
+
+class AreaCounts(BaseModel):
+    code: str
+    name: str
+    open: int
+    overdue: int
+    closed_in_grid: int = Field(
+        description="closed without leaving the grid level (一般隐患不出网格)"
+    )
+    escalated: int = Field(description="open above the grid level")

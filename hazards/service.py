@@ -3,14 +3,15 @@ imports."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
@@ -22,8 +23,10 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.crs import to_wgs84
 from grids.enums import RouteStatus
+from grids.models import Area
+from grids.premises.models import Premises
 from grids.premises.service import placement_of
-from grids.routing import current_index
+from grids.routing import METRES_PER_DEGREE, current_index, ground_distance_m
 from grids.scope import scope_of
 from hazards import lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
@@ -108,6 +111,8 @@ def report(
             if existing.reporter_id == principal.user_id and _same_report(existing, body):
                 return existing, False
             raise Conflict(f"hazard {body.id} exists with other content", field="id")
+    if body.premises_id is not None:
+        _premises_in_scope(session, principal, body.premises_id)
     x, y = to_wgs84(body.lng, body.lat, body.crs)
     placement = placement_of(current_index(session, settings.routing_snap_m).route(x, y))
     now = utcnow()
@@ -135,6 +140,9 @@ def report(
         level=EscalationLevel.GRID,
         level_since=now,
     )
+    hazard.possible_duplicate_of_id = possible_duplicate(
+        session, settings, category=body.category.value, x=x, y=y, now=now
+    )
     session.add(hazard)
     session.flush()
     start_clock(hazard, settings, now)
@@ -157,6 +165,41 @@ def report(
             [str(principal.user_id)],
         )
     return hazard, True
+
+
+def possible_duplicate(
+    session: Session, settings: Settings, *, category: str, x: float, y: float, now: datetime
+) -> uuid.UUID | None:
+    """The nearest open hazard of the same category within the radius and the window."""
+    radius = settings.duplicate_radius_m
+    if radius <= 0:
+        return None
+    dlat = radius / METRES_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(y)), 1e-6)
+    candidates = session.execute(
+        select(Hazard.id, Hazard.lng, Hazard.lat).where(
+            Hazard.is_open.is_(True),
+            Hazard.category == category,
+            Hazard.reported_at >= now - timedelta(days=settings.duplicate_window_days),
+            Hazard.lat.between(y - dlat, y + dlat),
+            Hazard.lng.between(x - dlng, x + dlng),
+        )
+    ).all()
+    near = [
+        (float(ground_distance_m(x, y, lng, lat)), str(hid), hid) for hid, lng, lat in candidates
+    ]
+    near = [item for item in near if item[0] <= radius]
+    return min(near)[2] if near else None
+
+
+def _premises_in_scope(session: Session, principal: Principal, premises_id: uuid.UUID) -> None:
+    premises = session.get(Premises, premises_id)
+    if (
+        premises is None
+        or premises.archived
+        or not scope_of(session, principal).covers_path(premises.area_path)
+    ):
+        raise InvalidInput(f"no premises with id {premises_id} in your area", field="premises_id")
 
 
 def _same_report(hazard: Hazard, body: HazardReport) -> bool:
@@ -424,3 +467,37 @@ def _apply(
         after=after,
     )
     return hazard
+
+
+# --- Counts ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    code: str
+    name: str
+    open: int
+    overdue: int
+    closed_in_grid: int
+    escalated: int
+
+
+def counts_by_child(session: Session, area: Area) -> list[Counts]:
+    """For each child of an area: open, overdue, closed in the grid, escalated."""
+    now = utcnow()
+    children = session.execute(
+        select(Area.code, Area.name, Area.path).where(Area.parent_id == area.id).order_by(Area.code)
+    ).all()
+    rows = []
+    for code, name, path in children:
+        in_child = Hazard.area_path.startswith(path, autoescape=True)
+        totals = session.execute(
+            select(
+                func.count().filter(Hazard.is_open.is_(True)),
+                func.count().filter(Hazard.is_open.is_(True), Hazard.level_due_at <= now),
+                func.count().filter(Hazard.is_open.is_(False), Hazard.level == 0),
+                func.count().filter(Hazard.is_open.is_(True), Hazard.level > 0),
+            ).where(in_child)
+        ).one()
+        rows.append(Counts(code, name, *totals))
+    return rows

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     major_determination_working_days: int = Field(default=7, ge=1)  # collective opinion
     major_notice_working_days: int = Field(default=3, ge=1)  # then the notice
     calendar_overrides: Path | None = None  # JSON {"holidays": [...], "workdays": [...]}
+    # A new hazard this close to an open one of the same category, reported within the window,
+    # is flagged as a possible duplicate.
+    duplicate_radius_m: float = Field(default=50.0, ge=0, le=1000)
+    duplicate_window_days: int = Field(default=30, ge=1, le=365)
 
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)

@@ -28,7 +28,9 @@ def let_time_pass(db, hazard_id):
     with db() as session:
         session.execute(update(Hazard).where(Hazard.id == hazard_id).values(level_due_at=past))
         session.execute(
-            update(Hazard).where(Hazard.id == hazard_id, Hazard.escalate_at.is_not(None)).values(escalate_at=past)
+            update(Hazard)
+            .where(Hazard.id == hazard_id, Hazard.escalate_at.is_not(None))
+            .values(escalate_at=past)
         )
 
 
