@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
-from hazards.enums import EscalationLevel, Severity
+from hazards.enums import EscalationLevel, HazardState, Severity
 from hazards.models import Hazard
-from hazards.service import start_clock, top_level
+from hazards.service import clock, top_level
 
 BATCH = 500
 
@@ -44,10 +44,19 @@ def escalate_overdue_hazards(session: Session, settings: Settings, batch: int = 
     )
     escalated = 0
     for hazard in due:
-        if hazard.level >= top_level(Severity(hazard.severity)):
+        severity = Severity(hazard.severity)
+        if hazard.level >= top_level(severity):
             hazard.escalate_at = None  # nowhere higher to go (a rule changed meanwhile)
             continue
         new_level = EscalationLevel(hazard.level + 1)
+        level_due_at, escalate_at = clock(
+            HazardState(hazard.state),
+            severity,
+            new_level,
+            hazard.rectification_deadline,
+            settings,
+            now,
+        )
         changed = session.execute(
             update(Hazard)
             .where(
@@ -55,21 +64,24 @@ def escalate_overdue_hazards(session: Session, settings: Settings, batch: int = 
                 Hazard.level == hazard.level,
                 Hazard.version == hazard.version,
             )
-            .values(level=int(new_level), level_since=now, version=hazard.version + 1)
+            .values(
+                level=int(new_level),
+                level_since=now,
+                version=hazard.version + 1,
+                level_due_at=level_due_at,
+                escalate_at=escalate_at,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         if not changed:
             continue  # another worker or a person got there first
-        before_level = hazard.level
-        session.refresh(hazard)
-        start_clock(hazard, settings, now)
         audit.record(
             session,
             actor=audit.Actor.system(),
             action="hazard.escalated",
             subject_type="hazard",
             subject_id=hazard.id,
-            before={"level": before_level},
+            before={"level": hazard.level},
             after={"level": int(new_level), "reason": "overdue", "state": hazard.state},
         )
         escalated += 1

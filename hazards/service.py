@@ -65,19 +65,43 @@ def top_level(severity: Severity) -> EscalationLevel:
 
 def start_clock(hazard: Hazard, settings: Settings, since: datetime) -> None:
     """Set when the hazard is overdue where it stands, and when the sweep moves it up."""
-    hazard.level_due_at = due_at(hazard, settings, since)
-    can_climb = hazard.level < top_level(Severity(hazard.severity))
-    hazard.escalate_at = hazard.level_due_at if can_climb else None
+    hazard.level_due_at, hazard.escalate_at = clock(
+        HazardState(hazard.state),
+        Severity(hazard.severity),
+        EscalationLevel(hazard.level),
+        hazard.rectification_deadline,
+        settings,
+        since,
+    )
 
 
-def due_at(hazard: Hazard, settings: Settings, since: datetime) -> datetime | None:
-    """When the hazard becomes overdue where it stands now (None: no clock runs)."""
-    state, level = HazardState(hazard.state), EscalationLevel(hazard.level)
+def clock(
+    state: HazardState,
+    severity: Severity,
+    level: EscalationLevel,
+    rectification_deadline: datetime | None,
+    settings: Settings,
+    since: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """(when it is overdue where it stands, when the sweep moves it up): the second is None at
+    the top level, so the sweep never reads hazards that cannot move."""
+    due = due_at(state, level, rectification_deadline, settings, since)
+    return due, (due if level < top_level(severity) else None)
+
+
+def due_at(
+    state: HazardState,
+    level: EscalationLevel,
+    rectification_deadline: datetime | None,
+    settings: Settings,
+    since: datetime,
+) -> datetime | None:
+    """When a hazard in this state and level becomes overdue (None: no clock runs)."""
     calendar = working_calendar(settings)
     if state.is_closed or state in GOVERNMENT_STATES:
         return None
     if state in (HazardState.RECTIFICATION_ORDERED, HazardState.RECTIFICATION_FAILED):
-        return hazard.rectification_deadline
+        return rectification_deadline
     if state is HazardState.RECTIFICATION_SUBMITTED:
         return calendar.deadline(since, settings.recheck_working_days)
     if state is HazardState.MAJOR_SUSPECTED:
