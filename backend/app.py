@@ -31,7 +31,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(title="firegrid", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger_bodies=((r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

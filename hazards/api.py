@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from backend.core.db import utcnow
 from backend.core.types import Text
@@ -16,15 +17,17 @@ from backend.identity.dependencies import CurrentPrincipal, SessionDep, Settings
 from grids.enums import RouteStatus
 from grids.models import Area
 from grids.scope import area_in_scope
-from hazards import lifecycle, service
+from hazards import lifecycle, photos, service
 from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
 from hazards.models import Hazard
+from hazards.photos import PhotoKind, Variant
 from hazards.schemas import (
     ActionIn,
     AreaCounts,
     HazardOut,
     HazardReport,
     PendingDecisionOut,
+    PhotoOut,
     TimelineEntry,
 )
 
@@ -181,3 +184,86 @@ def hazard_timeline(
         )
         for e in service.timeline(session, principal, hazard_id)
     ]
+
+
+# --- Photos ----------------------------------------------------------------------------------------
+
+IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            m: {"schema": {"type": "string", "format": "binary"}}
+            for m in ("image/jpeg", "image/png", "image/heic")
+        },
+    }
+}
+
+
+@router.post(
+    "/{hazard_id}/photos",
+    response_model=PhotoOut,
+    status_code=201,
+    openapi_extra=IMAGE_BODY,
+    responses={
+        **_NOT_FOUND,
+        413: {"description": "Too large"},
+        415: {"description": "Not JPEG, PNG or HEIC"},
+        422: {"description": "Damaged, truncated or too many pixels"},
+    },
+)
+async def add_photo(
+    hazard_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: PhotoKind = PhotoKind.BEFORE,
+) -> PhotoOut:
+    """Attach a photo (the raw image as the body). Flags such as `taken_far_from_report` warn
+    and never refuse. A rectification needs an `after` photo before it can be submitted."""
+    data = await request.body()
+    record = await run_in_threadpool(
+        photos.attach, session, principal, hazard_id, data, kind, settings
+    )
+    return photo_out(record)
+
+
+@router.get("/{hazard_id}/photos", response_model=list[PhotoOut], responses=_NOT_FOUND)
+def list_photos(
+    hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[PhotoOut]:
+    return [photo_out(p) for p in photos.photos_of(session, principal, hazard_id)]
+
+
+@router.get(
+    "/{hazard_id}/photos/{sha256}/{variant}",
+    response_class=FileResponse,
+    responses={**_NOT_FOUND, 403: {"description": "Originals are for staff of the area"}},
+)
+def get_photo(
+    hazard_id: uuid.UUID,
+    sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    variant: Variant,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    path, mime = photos.file_of(session, principal, hazard_id, sha256, variant, settings)
+    return FileResponse(path, media_type=mime)
+
+
+def photo_out(record) -> PhotoOut:
+    base = f"/api/v1/hazards/{record.hazard_id}/photos/{record.sha256}"
+    return PhotoOut(
+        sha256=record.sha256,
+        kind=record.kind,
+        mime=record.mime,
+        size=record.size,
+        width=record.width,
+        height=record.height,
+        taken_at=record.taken_at,
+        flags=record.flags,
+        thumbnail_url=f"{base}/thumbnail",
+        public_url=f"{base}/public",
+        original_url=f"{base}/original",
+    )

@@ -90,3 +90,28 @@ class HazardDecision(Base):
     required: Mapped[int] = mapped_column(Integer)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HazardPhoto(Base):
+    """A photo of a hazard: before (as found) or after (rectified). The file is stored by its
+    sha256 (backend.core.media); evidence flags warn, never reject."""
+
+    __tablename__ = "hazard_photos"
+
+    hazard_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hazards.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # before | after
+    mime: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    photo_lng: Mapped[float | None] = mapped_column(Float)
+    photo_lat: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -108,3 +108,19 @@ class AreaCounts(BaseModel):
         description="closed without leaving the grid level (一般隐患不出网格)"
     )
     escalated: int = Field(description="open above the grid level")
+
+
+class PhotoOut(BaseModel):
+    sha256: str
+    kind: str
+    mime: str
+    size: int
+    width: int
+    height: int
+    taken_at: datetime | None
+    flags: list[str] = Field(
+        description="evidence doubts: taken_far_from_report, taken_long_before_report"
+    )
+    thumbnail_url: str
+    public_url: str
+    original_url: str

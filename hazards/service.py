@@ -31,7 +31,7 @@ from grids.scope import scope_of
 from hazards import lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
-from hazards.models import Hazard, HazardDecision
+from hazards.models import Hazard, HazardDecision, HazardPhoto
 from hazards.schemas import ActionIn, HazardReport
 
 MAJOR_STATES = frozenset(
@@ -216,6 +216,17 @@ def possible_duplicate(
     return min(near)[2] if near else None
 
 
+def _has_after_photo(session: Session, hazard_id: uuid.UUID) -> bool:
+    return (
+        session.scalar(
+            select(HazardPhoto.sha256).where(
+                HazardPhoto.hazard_id == hazard_id, HazardPhoto.kind == "after"
+            )
+        )
+        is not None
+    )
+
+
 def _premises_in_scope(session: Session, principal: Principal, premises_id: uuid.UUID) -> None:
     premises = session.get(Premises, premises_id)
     if (
@@ -347,6 +358,12 @@ def act(
     if missing:
         raise lifecycle.ActionIncomplete(
             f"{body.action.value} needs {', '.join(missing)}", fields=missing
+        )
+    if body.action is HazardAction.SUBMIT_RECTIFICATION and not _has_after_photo(
+        session, hazard.id
+    ):
+        raise lifecycle.ActionIncomplete(
+            "submitting a rectification needs an 'after' photo", fields=["photos"]
         )
     if body.action is HazardAction.MARK_DUPLICATE:
         original = get_visible(session, principal, body.duplicate_of)  # type: ignore[arg-type]

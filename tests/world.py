@@ -6,12 +6,14 @@ Geometry is a small synthetic square near Liuzhou, in WGS-84.
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx
 import pytest
+from PIL import Image
 from shapely.geometry import MultiPolygon, box
 
 from backend.core.audit import Actor
@@ -223,3 +225,23 @@ def hazard_body(**extra) -> dict:
     }
     body.update(extra)
     return body
+
+
+def jpeg(
+    width=4000, height=3000, *, taken="2026:11:23 09:30:00", gps=(109.41, 24.35), orientation=None
+) -> bytes:
+    image = Image.new("RGB", (width, height), (180, 90, 40))
+    exif = Image.Exif()
+    if taken:
+        exif.get_ifd(0x8769)[36867] = taken
+    if gps:
+        lng, lat = gps
+        ifd = exif.get_ifd(0x8825)
+        ifd[1], ifd[3] = "N", "E"
+        ifd[2] = (float(int(lat)), float(int(lat % 1 * 60)), round(lat * 3600 % 60, 4))
+        ifd[4] = (float(int(lng)), float(int(lng % 1 * 60)), round(lng * 3600 % 60, 4))
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=85)
+    return out.getvalue()

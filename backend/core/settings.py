@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # is flagged as a possible duplicate.
     duplicate_radius_m: float = Field(default=50.0, ge=0, le=1000)
     duplicate_window_days: int = Field(default=30, ge=1, le=365)
+    # Photos: size and pixel caps; evidence flags for a photo far from the report or old.
+    photo_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    photo_max_pixels: int = Field(default=50_000_000, ge=1_000_000)
+    photo_far_m: float = Field(default=200.0, gt=0)
+    photo_stale_hours: float = Field(default=24.0, gt=0)
 
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)

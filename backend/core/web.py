@@ -125,9 +125,13 @@ class RequestContextMiddleware:
     """Give every request an id (the caller's if sane), echo it in X-Request-ID, log one JSON
     line per request, and refuse bodies over the limit before reading them into memory."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, larger_bodies: tuple[tuple[str, int], ...] = ()
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # (path pattern, limit): uploads such as photos may be larger than JSON bodies.
+        self.larger_bodies = tuple((re.compile(pattern), limit) for pattern, limit in larger_bodies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -153,16 +157,18 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if self._declared_too_big(headers):
+            limit = next(
+                (size for pattern, size in self.larger_bodies if pattern.match(scope["path"])),
+                self.max_body_bytes,
+            )
+            if self._declared_too_big(headers, limit):
                 response = problem_response(
-                    413,
-                    f"the body is larger than {self.max_body_bytes} bytes",
-                    slug="body-too-large",
+                    413, f"the body is larger than {limit} bytes", slug="body-too-large"
                 )
                 await response(scope, receive, send_with_id)
                 return
             try:
-                await self.app(scope, self._limited(receive), send_with_id)
+                await self.app(scope, self._limited(receive, limit), send_with_id)
             except Exception:
                 # The last resort, here rather than in an exception handler so that the log
                 # line and the answer carry the request id.
@@ -189,11 +195,13 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
             client_location_var.reset(location_token)
 
-    def _declared_too_big(self, headers: dict[str, str]) -> bool:
+    @staticmethod
+    def _declared_too_big(headers: dict[str, str], limit: int) -> bool:
         length = headers.get("content-length")
-        return length is not None and length.isdigit() and int(length) > self.max_body_bytes
+        return length is not None and length.isdigit() and int(length) > limit
 
-    def _limited(self, receive: Receive) -> Receive:
+    @staticmethod
+    def _limited(receive: Receive, limit: int) -> Receive:
         seen = 0
 
         async def guarded() -> Message:
@@ -201,8 +209,8 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise BodyTooLarge(self.max_body_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         return guarded

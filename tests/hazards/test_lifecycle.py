@@ -11,7 +11,7 @@ from backend.core.db import utcnow
 from backend.core.settings import get_settings
 from hazards.models import Hazard
 from hazards.scheduled import escalate_overdue_hazards
-from tests.world import hazard_body, make_person
+from tests.world import hazard_body, jpeg, make_person
 
 
 def act(api, person, hazard_id, action, **fields):
@@ -79,10 +79,15 @@ def test_a_worker_report_is_rectified_and_verified_after_climbing_the_ladder(
         == []
     )
 
-    assert (
-        act(api, grid_worker, hid, "submit_rectification", note="已拆除飞线").json()["state"]
-        == "rectification_submitted"
+    after = api.post(
+        f"/api/v1/hazards/{hid}/photos",
+        params={"kind": "after"},
+        content=jpeg(800, 600),
+        headers={**grid_worker.headers(api), "Content-Type": "image/jpeg"},
     )
+    assert after.status_code == 201, after.text
+    submitted = act(api, grid_worker, hid, "submit_rectification", note="已拆除飞线")
+    assert submitted.json()["state"] == "rectification_submitted"
     closed = act(api, station_staff, hid, "verify").json()
     assert (closed["state"], closed["is_open"]) == ("verified_closed", False)
 
@@ -101,6 +106,7 @@ def test_a_worker_report_is_rectified_and_verified_after_climbing_the_ladder(
         "hazard.escalated",
         "hazard.escalated",
         "hazard.escalated",
+        "hazard.photo_added",
         "hazard.submit_rectification",
         "hazard.verify",
     ]

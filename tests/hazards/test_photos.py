@@ -1,0 +1,130 @@
+"""Photos of hazards: checked and shrunk in memory, stored by content, EXIF removed from what
+others see, doubts flagged; bad files refused with nothing left behind."""
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from tests.world import hazard_body, jpeg
+
+
+def media_files() -> list[Path]:
+    root = Path(os.environ["FIREGRID_DATA_DIR"]) / "media"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def new_hazard(api, person, **fields):
+    return api.post(
+        "/api/v1/hazards",
+        json=hazard_body(device_time="2026-11-23T10:00:00+08:00", **fields),
+        headers=person.headers(api),
+    ).json()
+
+
+def upload(api, person, hazard_id, data, kind="before", content_type="image/jpeg"):
+    return api.post(
+        f"/api/v1/hazards/{hazard_id}/photos",
+        params={"kind": kind},
+        content=data,
+        headers={**person.headers(api), "Content-Type": content_type},
+    )
+
+
+def test_a_phone_photo_is_stored_with_thumbnails_and_no_exif_for_others(
+    api, grid, grid_worker, station_staff, citizen
+):
+    hazard = new_hazard(api, grid_worker)
+    data = jpeg(orientation=6)  # taken with the phone on its side
+
+    response = upload(api, grid_worker, hazard["id"], data)
+
+    assert response.status_code == 201, response.text
+    photo = response.json()
+    assert photo["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (photo["width"], photo["height"], photo["flags"]) == (4000, 3000, [])
+    public = api.get(photo["public_url"], headers=grid_worker.headers(api))
+    thumb = api.get(photo["thumbnail_url"], headers=grid_worker.headers(api))
+    shown = Image.open(io.BytesIO(public.content))
+    assert shown.size == (960, 1280)  # upright (rotated by EXIF orientation 6), at most 1280 px
+    assert dict(shown.getexif()) == {}  # no GPS, no time, nothing
+    assert max(Image.open(io.BytesIO(thumb.content)).size) == 320
+    assert api.get(photo["original_url"], headers=station_staff.headers(api)).content == data
+    assert (
+        api.get(photo["original_url"], headers=citizen.headers(api)).status_code == 404
+    )  # not their hazard
+
+
+def test_doubtful_photos_are_flagged_not_refused(api, grid, grid_worker):
+    hazard = new_hazard(api, grid_worker)
+    far_and_old = jpeg(
+        width=800, height=600, taken="2026:11:01 09:30:00", gps=(109.45, 24.35)
+    )  # ~4 km east
+
+    photo = upload(api, grid_worker, hazard["id"], far_and_old).json()
+
+    assert photo["flags"] == ["taken_far_from_report", "taken_long_before_report"]
+
+
+def test_the_reporter_sees_the_public_copy_but_not_the_original(api, grid, citizen):
+    hazard = new_hazard(api, citizen, source="citizen")
+    photo = upload(api, citizen, hazard["id"], jpeg(width=800, height=600)).json()
+
+    assert api.get(photo["public_url"], headers=citizen.headers(api)).status_code == 200
+    assert api.get(photo["original_url"], headers=citizen.headers(api)).status_code == 403
+
+
+def test_bad_photos_are_refused_and_leave_nothing_stored(api, grid, grid_worker):
+    hazard = new_hazard(api, grid_worker)
+    good = jpeg(width=800, height=600)
+    bomb = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(bomb, "PNG")  # 144 MP of nothing: a few KB on the wire
+    before = media_files()
+
+    truncated = upload(api, grid_worker, hazard["id"], good[: len(good) // 2])
+    not_an_image = upload(
+        api, grid_worker, hazard["id"], b"GIF89a" + b"\0" * 100, content_type="image/gif"
+    )
+    too_many_pixels = upload(
+        api, grid_worker, hazard["id"], bomb.getvalue(), content_type="image/png"
+    )
+    too_big = upload(api, grid_worker, hazard["id"], b"\xff\xd8" + b"\0" * (16 * 1024 * 1024))
+
+    assert truncated.status_code == 422 and "truncated" in truncated.json()["detail"]
+    assert not_an_image.status_code == 415
+    assert too_many_pixels.status_code == 422 and "pixels" in too_many_pixels.json()["detail"]
+    assert too_big.status_code == 413
+    assert media_files() == before
+    assert (
+        api.get(f"/api/v1/hazards/{hazard['id']}/photos", headers=grid_worker.headers(api)).json()
+        == []
+    )
+
+
+def test_a_rectification_needs_an_after_photo(api, grid, grid_worker, station_staff, officers):
+    hid = new_hazard(api, grid_worker)["id"]
+    api.post(
+        f"/api/v1/hazards/{hid}/actions",
+        json={"action": "confirm"},
+        headers=grid_worker.headers(api),
+    )
+    for officer in (station_staff, officers[0]):
+        api.post(
+            f"/api/v1/hazards/{hid}/actions",
+            json={"action": "order_rectification", "deadline_working_days": 3},
+            headers=officer.headers(api),
+        )
+
+    def submit():
+        return api.post(
+            f"/api/v1/hazards/{hid}/actions",
+            json={"action": "submit_rectification", "note": "已整改"},
+            headers=grid_worker.headers(api),
+        )
+
+    refused = submit()
+    assert refused.status_code == 422 and refused.json()["fields"] == ["photos"]
+    upload(api, grid_worker, hid, jpeg(width=800, height=600), kind="after")
+    assert submit().json()["state"] == "rectification_submitted"
