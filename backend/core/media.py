@@ -83,7 +83,9 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
             width, height = image.size
             exif = image.getexif()
             if image.format == "JPEG":
-                image.draft("RGB", (PUBLIC_PX, PUBLIC_PX))
+                # Decode at the smallest DCT scale still >= the public size, and stay in the
+                # JPEG's own YCbCr: no colour conversion of pixels about to be thrown away.
+                image.draft("YCbCr", (PUBLIC_PX, PUBLIC_PX))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise PhotoUnreadable(f"the photo has too many pixels (at most {max_pixels})") from exc
@@ -93,7 +95,14 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
             raise PhotoUnreadable(f"the photo is damaged or truncated: {exc}") from exc
         finally:
             Image.MAX_IMAGE_PIXELS = previous
-    upright = ImageOps.exif_transpose(image).convert("RGB")
+    if image.mode not in ("RGB", "YCbCr"):
+        image = image.convert("RGB")
+    ImageOps.exif_transpose(image, in_place=True)
+    # Shrink once to the public size, then the thumbnail from that, never twice from the
+    # original; BOX (an area average) is the fast filter that does not alias when shrinking.
+    image.thumbnail((PUBLIC_PX, PUBLIC_PX), Image.Resampling.BOX)
+    public = _jpeg(image)
+    image.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BOX)
     lng, lat = _gps(exif)
     return Photo(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -105,16 +114,14 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
         lng=lng,
         lat=lat,
         original=data,
-        public=_jpeg(upright, PUBLIC_PX),
-        thumbnail=_jpeg(upright, THUMB_PX),
+        public=public,
+        thumbnail=_jpeg(image),
     )
 
 
-def _jpeg(image: Image.Image, longest: int) -> bytes:
-    copy = image.copy()
-    copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    copy.save(out, "JPEG", quality=82, optimize=True)  # no exif= argument: none is written
+    image.save(out, "JPEG", quality=82)  # no exif= argument: none is written
     return out.getvalue()
 
 

@@ -1,0 +1,87 @@
+"""The photo pipeline on a 12 MP phone JPEG, against a naive full decode, in one run.
+
+    make bench B=photos
+
+The photo is synthetic but phone-like: 4000 x 3000, textured (noise over gradients, so it
+compresses to about 3-4 MB like a real 12 MP phone JPEG), with EXIF time and GPS. Both sides
+produce the same outputs (1280 px and 320 px JPEGs without EXIF, upright); the naive one
+decodes the full image, then resizes from it twice. Single-threaded: the rate is per core.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from backend.core import media  # noqa: E402
+from benchmarks.common import Targets  # noqa: E402
+
+ROUNDS = 15
+
+
+def phone_jpeg() -> bytes:
+    rng = np.random.default_rng(12)
+    y, x = np.mgrid[0:3000, 0:4000]
+    base = np.stack([(x / 16) % 256, (y / 12) % 256, ((x + y) / 20) % 256], axis=-1)
+    pixels = np.clip(base + rng.normal(0, 7, base.shape), 0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2026:11:23 09:30:00"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (24.0, 21.0, 0.0), "E", (109.0, 24.0, 36.0)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=88, exif=exif)
+    return out.getvalue()
+
+
+def naive(data: bytes) -> tuple[bytes, bytes]:
+    image = Image.open(io.BytesIO(data))
+    image.load()  # the whole 12 MP
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    outputs = []
+    for longest in (media.PUBLIC_PX, media.THUMB_PX):
+        copy = upright.copy()
+        copy.thumbnail((longest, longest), Image.Resampling.BOX)  # the same filter as the pipeline
+        buffer = io.BytesIO()
+        copy.save(buffer, "JPEG", quality=82, optimize=True)
+        outputs.append(buffer.getvalue())
+    return outputs[0], outputs[1]
+
+
+def pipeline(data: bytes) -> media.Photo:
+    return media.process(data, max_bytes=64 * 1024 * 1024, max_pixels=50_000_000)
+
+
+def main() -> None:
+    data = phone_jpeg()
+    print(f"photo: 4000 x 3000 JPEG, {len(data) / 1e6:.1f} MB")
+    naive(data), pipeline(data)  # warm up
+    naive_s, pipeline_s = [], []
+    for _ in range(ROUNDS):  # interleaved, so machine drift hits both alike
+        started = time.perf_counter()
+        naive(data)
+        naive_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        photo = pipeline(data)
+        pipeline_s.append(time.perf_counter() - started)
+    assert photo.lng is not None and photo.taken_at is not None
+    slow, fast = statistics.median(naive_s), statistics.median(pipeline_s)
+    print(
+        f"naive full decode {slow * 1e3:.0f} ms, pipeline {fast * 1e3:.0f} ms (medians of {ROUNDS})"
+    )
+    targets = Targets()
+    targets.check("photos_pipeline_speedup_vs_full_decode", slow / fast, 3.0, lower_is_better=False)
+    targets.check("photos_per_second_per_core", 1 / fast, 20.0, lower_is_better=False)
+    targets.exit()
+
+
+if __name__ == "__main__":
+    main()
