@@ -30,12 +30,16 @@ from backend.identity.service import Principal
 from grids import service as grids
 from grids import uscc, workforce
 from grids.enums import AreaLevel, Crs
-from grids.models import Area
+from grids.models import Area, GridAssignment
 from grids.premises import service as premises_service
 from grids.premises.enums import PremisesType, RiskLevel
 from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
+from hazards import service as hazards
+from hazards.enums import HazardAction, HazardCategory
+from hazards.models import Hazard
+from hazards.schemas import ActionIn, HazardReport
 
 DISTRICTS_FILE = Path(__file__).parent / "demo_data" / "liuzhou_districts.geojson"
 SUBDIVIDED = {"450202": 2, "450203": 1}  # synthetic townships per district
@@ -230,6 +234,43 @@ def _load_premises(session: Session) -> None:
         )
 
 
+def _load_hazards(session: Session, settings: Settings) -> None:
+    """A few synthetic hazards reported by the workers at premises of their grids, some
+    confirmed, so that queues, counts and timelines have something to show."""
+    rng = random.Random(7)  # noqa: S311 - reproducible demo data, not secrets
+    categories = list(HazardCategory)
+    rows = session.execute(
+        select(Premises.id, Premises.lng, Premises.lat, Premises.area_id)
+        .order_by(Premises.name)
+        .limit(40)
+    ).all()
+    for number, (premises_id, lng, lat, grid_id) in enumerate(rows[::3]):
+        worker = session.scalar(
+            select(User)
+            .join(GridAssignment, GridAssignment.user_id == User.id)
+            .where(GridAssignment.area_id == grid_id)
+        )
+        if worker is None:
+            continue
+        reporter = Principal.of(worker)
+        hazard, _ = hazards.report(
+            session,
+            reporter,
+            HazardReport(
+                category=rng.choice(categories),
+                description=f"演示隐患{number + 1}：巡查发现",
+                lng=lng,
+                lat=lat,
+                premises_id=premises_id,
+            ),
+            settings,
+        )
+        if number % 2 == 0:
+            hazards.act(
+                session, reporter, hazard.id, ActionIn(action=HazardAction.CONFIRM), settings
+            )
+
+
 def _credentials_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-logins.json"
 
@@ -267,6 +308,8 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     logins[WORKER_LOGIN] = worker_password
     if session.scalar(select(func.count()).select_from(Premises)) == 0:
         _load_premises(session)
+    if session.scalar(select(func.count()).select_from(Hazard)) == 0:
+        _load_hazards(session, settings)
     _ensure_integration_client(session, settings, logins)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)

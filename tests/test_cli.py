@@ -70,6 +70,7 @@ def test_demo_load_twice_gives_one_working_demo(api, db):
     assert second.returncode == 0, second.stderr
     from backend.demo import DEMO_USERS, PREMISES_COUNT
     from grids.premises.models import Premises
+    from hazards.models import Hazard
 
     def count(model, *where):
         return session.scalar(select(func.count()).select_from(model).where(*where))
@@ -83,6 +84,8 @@ def test_demo_load_twice_gives_one_working_demo(api, db):
         assert (
             count(Premises) == count(Premises, Premises.route_status == "inside") == PREMISES_COUNT
         )
+        assert count(Hazard, Hazard.state == "reported") > 0
+        assert count(Hazard, Hazard.state == "confirmed") > 0
     logins = json.loads((Path(os.environ["FIREGRID_DATA_DIR"]) / "demo-logins.json").read_text())
     line = next(
         line for line in second.stdout.splitlines() if line.strip().startswith("station.cz1")
