@@ -10,6 +10,7 @@ from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
 from backend.core.web import RequestContextMiddleware, install_error_handlers
 from backend.identity import api as identity_api
+from backend.notify import api as notify_api
 from grids import api as grids_api
 from grids import map_api
 from grids.premises import api as premises_api
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(identity_api.router)
     app.include_router(identity_api.integration_router)
+    app.include_router(notify_api.router)
     app.include_router(grids_api.router)
     app.include_router(premises_api.router)
     app.include_router(map_api.router)

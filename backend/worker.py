@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import service as identity
+from backend.notify import service as notify
 from grids.premises import service as premises
 from hazards import scheduled as hazards
 
@@ -34,6 +35,7 @@ JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
+    Job("deliver_outbox", notify.deliver_outbox),
 ]
 
 

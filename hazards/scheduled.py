@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
+from backend.notify import service as notify
 from hazards.enums import EscalationLevel, HazardState, Severity
 from hazards.models import Hazard
-from hazards.service import clock, top_level
+from hazards.service import clock, level_holders, top_level
 
 BATCH = 500
 
@@ -83,6 +84,17 @@ def escalate_overdue_hazards(session: Session, settings: Settings, batch: int = 
             subject_id=hazard.id,
             before={"level": hazard.level},
             after={"level": int(new_level), "reason": "overdue", "state": hazard.state},
+        )
+        notify.push(
+            session,
+            level_holders(session, hazard, new_level),
+            title="隐患逾期升级 Overdue hazard escalated",
+            body=f"{hazard.description[:60]}（{hazard.category}）",
+            data={
+                "hazard_id": str(hazard.id),
+                "level": str(int(new_level)),
+                "kind": "hazard.escalated",
+            },
         )
         escalated += 1
     return escalated

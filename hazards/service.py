@@ -23,7 +23,7 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.crs import to_wgs84
 from grids.enums import RouteStatus
-from grids.models import Area
+from grids.models import Area, GridAssignment
 from grids.premises.models import Premises
 from grids.premises.service import placement_of
 from grids.routing import METRES_PER_DEGREE, current_index, ground_distance_m
@@ -542,3 +542,37 @@ def counts_by_child(session: Session, area: Area) -> list[Counts]:
         ).one()
         rows.append(Counts(code, name, *totals))
     return rows
+
+
+# --- Who holds a level ------------------------------------------------------------------------------
+
+LEVEL_ROLES = {
+    EscalationLevel.VILLAGE: (Role.GRID_LEADER, 2),  # (role, depth of its area in the path)
+    EscalationLevel.TOWNSHIP: (Role.STATION_STAFF, 1),
+    EscalationLevel.COUNTY: (Role.BRIGADE_STAFF, 0),
+    EscalationLevel.GOVERNMENT: (Role.BRIGADE_STAFF, 0),  # the brigade runs the listing
+}
+
+
+def level_holders(session: Session, hazard: Hazard, level: EscalationLevel) -> list[uuid.UUID]:
+    """The people whose queue a hazard lands in at a level: its grid's workers, the village's
+    grid leaders, the township's station staff, the county's brigade staff."""
+    codes = [c for c in hazard.area_path.split("/") if c]
+    if level is EscalationLevel.GRID:
+        if hazard.area_id is None:
+            return []
+        return list(
+            session.scalars(
+                select(GridAssignment.user_id).where(GridAssignment.area_id == hazard.area_id)
+            )
+        )
+    role, depth = LEVEL_ROLES[level]
+    if len(codes) <= depth:
+        return []
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(Area, Area.id == User.scope_area_id)
+            .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
+        )
+    )

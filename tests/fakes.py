@@ -1,0 +1,90 @@
+"""A local stand-in for Google's OAuth token endpoint and FCM's v1 send API, so the real
+firebase-admin client can be tested on loopback. It records every message; tokens it was told
+are gone answer 404 UNREGISTERED, as FCM does; `flaky` tokens answer 502 (which the SDK does
+not retry by itself, so our own backoff is what the tests see)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+class FakeFcm:
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.unregistered: set[str] = set()
+        self.flaky: set[str] = set()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path == "/token":
+                    return self._json(
+                        200,
+                        {"access_token": "fake-access", "expires_in": 3600, "token_type": "Bearer"},
+                    )
+                message = json.loads(body)["message"]
+                token = message.get("token")
+                if token in fake.unregistered:
+                    return self._json(
+                        404,
+                        {
+                            "error": {
+                                "code": 404,
+                                "status": "NOT_FOUND",
+                                "message": "not found",
+                                "details": [
+                                    {
+                                        "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                                        "errorCode": "UNREGISTERED",
+                                    }
+                                ],
+                            }
+                        },
+                    )
+                if token in fake.flaky:
+                    return self._json(
+                        500, {"error": {"code": 500, "status": "INTERNAL", "message": "try later"}}
+                    )
+                fake.received.append(message)
+                self._json(200, {"name": f"projects/firegrid-test/messages/{len(fake.received)}"})
+
+            def _json(self, status: int, data: dict) -> None:
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def service_account(self) -> dict:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        return {
+            "type": "service_account",
+            "project_id": "firegrid-test",
+            "private_key_id": "fake",
+            "private_key": pem,
+            "client_email": "push@firegrid-test.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"{self.url}/token",
+        }
+
+    def close(self) -> None:
+        self.server.shutdown()
