@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
+export FIREGRID_TESTDB_STATE="var/testdb-$$.json"  # this run's own, see scripts/testdb.py
 only="${1:-}"
 
 url=$($py scripts/testdb.py up) || { echo "no PostGIS to benchmark against" >&2; exit 1; }

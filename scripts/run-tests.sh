@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
+export FIREGRID_TESTDB_STATE="var/testdb-$$.json"  # this run's own, see scripts/testdb.py
 mkdir -p var/test-reports
 
 url=$($py scripts/testdb.py up) || { echo "no PostGIS to test against" >&2; exit 1; }

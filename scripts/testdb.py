@@ -31,7 +31,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-STATE = VAR / "testdb.json"
+# One state file per caller (FIREGRID_TESTDB_STATE), so two runs at once never drop each
+# other's database.
+STATE = Path(os.environ.get("FIREGRID_TESTDB_STATE", VAR / "testdb.json"))
 PRIVATE_DIR = VAR / "pgtest"
 # When the postgres user cannot reach ./var (a checkout under a private home), use /tmp.
 FALLBACK_DIR = Path(tempfile.gettempdir()) / f"firegrid-pgtest-{os.getuid()}"
