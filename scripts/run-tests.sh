@@ -5,7 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
 export FIREGRID_TESTDB_STATE="var/testdb-$$.json"  # this run's own, see scripts/testdb.py
-mkdir -p var/test-reports
+reports="var/test-reports/$$"  # this run's own: a run that fails early leaves no stale report
+mkdir -p "$reports"
 
 url=$($py scripts/testdb.py up) || { echo "no PostGIS to test against" >&2; exit 1; }
 trap '$py scripts/testdb.py down' EXIT
@@ -14,7 +15,7 @@ status=0
 for backend in spatialite postgis; do
   echo "=== firegrid tests on $backend ==="
   if [ "$backend" = postgis ]; then export FIREGRID_TEST_DATABASE_URL="$url"; else unset FIREGRID_TEST_DATABASE_URL; fi
-  FIREGRID_TEST_BACKEND=$backend $py -m pytest --junitxml="var/test-reports/$backend.xml" "$@"
+  FIREGRID_TEST_BACKEND=$backend $py -m pytest --junitxml="$reports/$backend.xml" "$@"
   rc=$?
   if [ $rc -ne 0 ]; then
     echo "=== $backend: FAILED (pytest exit $rc) ===" >&2
@@ -30,7 +31,7 @@ totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
 broken = False
 for backend in ("spatialite", "postgis"):
     try:
-        suite = ET.parse(f"var/test-reports/{backend}.xml").getroot().find("testsuite")
+        suite = ET.parse(f"{os.environ['REPORTS']}/{backend}.xml").getroot().find("testsuite")
     except (OSError, ET.ParseError):
         print(f"{backend}: no report"); broken = True; continue
     counts = {key: int(suite.get(key, 0)) for key in totals}
