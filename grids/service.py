@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import MultiPolygon, mapping, shape
+from shapely.geometry import MultiPolygon, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
@@ -398,3 +399,46 @@ def locate_points(
                 handler = workforce.station(route.township)
         located.append(Located(route, handler))
     return located
+
+
+# --- Placing located records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a location puts a record in the area tree: its grid, else its township."""
+
+    area_id: uuid.UUID
+    area_path: str
+    status: RouteStatus
+
+
+def placement_of(route: Route) -> Placement | None:
+    if route.grid is not None:
+        return Placement(route.grid.grid.id, grid_path(route.grid), route.status)
+    if route.status is RouteStatus.TOWNSHIP and route.township and route.county:
+        return Placement(
+            route.township.id, f"/{route.county.code}/{route.township.code}/", route.status
+        )
+    return None
+
+
+def place_point(
+    session: Session, lng: float, lat: float, crs: Crs, snap_m: float
+) -> tuple[dict[str, Any], Placement | None]:
+    """The columns every located record keeps (premises, hazards): the WGS-84 point, also as
+    plain lng/lat for portable bounding-box filters, the raw input, and where routing put it."""
+    x, y = to_wgs84(lng, lat, crs)
+    placement = placement_of(current_index(session, snap_m).route(x, y))
+    columns = {
+        "lng": x,
+        "lat": y,
+        "location": from_shape(Point(x, y), srid=4326),
+        "raw_lng": lng,
+        "raw_lat": lat,
+        "raw_crs": crs.value,
+        "area_id": placement.area_id if placement else None,
+        "area_path": placement.area_path if placement else "",
+        "route_status": (placement.status if placement else RouteStatus.UNROUTED).value,
+    }
+    return columns, placement

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -21,13 +19,11 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
-from grids.crs import to_wgs84
-from grids.enums import RouteStatus
 from grids.models import Area, GridAssignment
 from grids.premises.models import Premises
-from grids.premises.service import placement_of
-from grids.routing import METRES_PER_DEGREE, current_index, ground_distance_m
+from grids.routing import METRES_PER_DEGREE, ground_distance_m
 from grids.scope import scope_of
+from grids.service import place_point
 from hazards import lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
@@ -137,8 +133,9 @@ def report(
             raise Conflict(f"hazard {body.id} exists with other content", field="id")
     if body.premises_id is not None:
         _premises_in_scope(session, principal, body.premises_id)
-    x, y = to_wgs84(body.lng, body.lat, body.crs)
-    placement = placement_of(current_index(session, settings.routing_snap_m).route(x, y))
+    located, _placement = place_point(
+        session, body.lng, body.lat, body.crs, settings.routing_snap_m
+    )
     now = utcnow()
     hazard = Hazard(
         **({"id": body.id} if body.id else {}),
@@ -148,15 +145,7 @@ def report(
         state=HazardState.REPORTED.value,
         is_open=True,
         description=body.description,
-        lng=x,
-        lat=y,
-        location=from_shape(Point(x, y), srid=4326),
-        raw_lng=body.lng,
-        raw_lat=body.lat,
-        raw_crs=body.crs.value,
-        area_id=placement.area_id if placement else None,
-        area_path=placement.area_path if placement else "",
-        route_status=(placement.status if placement else RouteStatus.UNROUTED).value,
+        **located,
         premises_id=body.premises_id,
         reporter_id=principal.user_id,
         device_time=body.device_time,
@@ -165,7 +154,7 @@ def report(
         level_since=now,
     )
     hazard.possible_duplicate_of_id = possible_duplicate(
-        session, settings, category=body.category.value, x=x, y=y, now=now
+        session, settings, category=body.category.value, x=located["lng"], y=located["lat"], now=now
     )
     session.add(hazard)
     session.flush()

@@ -9,9 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from geoalchemy2.shape import from_shape
 from pydantic import ValidationError
-from shapely.geometry import Point
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
@@ -19,43 +17,16 @@ from backend.core import audit
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.settings import Settings, get_settings
 from backend.identity.service import Principal
-from grids.crs import to_wgs84
 from grids.enums import Crs, RouteStatus
 from grids.models import Area, AreaRevision
 from grids.premises.enums import SupervisionTier
 from grids.premises.models import Premises
 from grids.premises.schemas import ImportProblem, PremisesFields, PremisesPatch
-from grids.routing import Route, area_revision, current_index
+from grids.routing import area_revision, current_index
 from grids.scope import Scope, scope_of
-from grids.service import grid_path
+from grids.service import place_point, placement_of
 
 MAX_IMPORT_ROWS = 20_000
-
-
-@dataclass(frozen=True)
-class Placement:
-    area_id: uuid.UUID
-    area_path: str
-    status: RouteStatus
-
-
-def placement_of(route: Route) -> Placement | None:
-    """Where a location puts a premises in the area tree: its grid, else its township."""
-    if route.grid is not None:
-        return Placement(route.grid.grid.id, grid_path(route.grid), route.status)
-    if route.status is RouteStatus.TOWNSHIP and route.township and route.county:
-        return Placement(
-            route.township.id, f"/{route.county.code}/{route.township.code}/", route.status
-        )
-    return None
-
-
-def _place(
-    session: Session, lng: float, lat: float, crs: Crs
-) -> tuple[float, float, Placement | None]:
-    x, y = to_wgs84(lng, lat, crs)
-    index = current_index(session, get_settings().routing_snap_m)
-    return x, y, placement_of(index.route(x, y))
 
 
 def _snapshot(premises: Premises) -> dict[str, Any]:
@@ -78,7 +49,9 @@ def create(
     session: Session, principal: Principal, fields: PremisesFields, scope: Scope | None = None
 ) -> Premises:
     scope = scope or scope_of(session, principal)
-    x, y, placement = _place(session, fields.lng, fields.lat, fields.crs)
+    located, placement = place_point(
+        session, fields.lng, fields.lat, fields.crs, get_settings().routing_snap_m
+    )
     if placement is None:
         raise InvalidInput("the location is not inside any township we know", field="lng")
     if not scope.covers_path(placement.area_path):
@@ -100,15 +73,7 @@ def create(
         supervision_tier=tier.value,
         key_unit=fields.key_unit,
         address=fields.address,
-        lng=x,
-        lat=y,
-        location=from_shape(Point(x, y), srid=4326),
-        raw_lng=fields.lng,
-        raw_lat=fields.lat,
-        raw_crs=fields.crs.value,
-        area_id=placement.area_id,
-        area_path=placement.area_path,
-        route_status=placement.status.value,
+        **located,
         contact_name=fields.contact_name,
         contact_phone=fields.contact_phone,
     )
