@@ -24,9 +24,11 @@ for backend in spatialite postgis; do
 done
 
 # One closing line over both runs.
-$py - <<'PY'
-import xml.etree.ElementTree as ET
+REPORTS="$reports" $py - <<'PY'
+import os
 import sys
+import xml.etree.ElementTree as ET
+
 totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
 broken = False
 for backend in ("spatialite", "postgis"):
