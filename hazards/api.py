@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from backend.core.db import utcnow
@@ -15,7 +14,6 @@ from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from grids.enums import RouteStatus
-from grids.models import Area
 from grids.scope import area_in_scope
 from hazards import lifecycle, photos, service
 from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
@@ -36,11 +34,15 @@ _NOT_FOUND = {404: {"description": "No such hazard visible to you"}}
 
 
 def hazard_out(session, hazard: Hazard) -> HazardOut:
-    area_code = (
-        session.scalar(select(Area.code).where(Area.id == hazard.area_id))
-        if hazard.area_id
-        else None
-    )
+    return hazards_out(session, [hazard])[0]
+
+
+def hazards_out(session, hazards: list[Hazard]) -> list[HazardOut]:
+    labels = service.labels_for(session, hazards)
+    return [_out(h, labels[h.id]) for h in hazards]
+
+
+def _out(hazard: Hazard, labels: service.Labels) -> HazardOut:
     state = HazardState(hazard.state)
     return HazardOut(
         id=hazard.id,
@@ -53,10 +55,10 @@ def hazard_out(session, hazard: Hazard) -> HazardOut:
         lng=hazard.raw_lng,
         lat=hazard.raw_lat,
         crs=hazard.raw_crs,
-        area_code=area_code,
+        area_code=labels.area_code,
         route_status=RouteStatus(hazard.route_status),
         premises_id=hazard.premises_id,
-        reporter=service.reporter_label(session, hazard),
+        reporter=labels.reporter,
         duplicate_of=hazard.duplicate_of_id,
         possible_duplicate_of=hazard.possible_duplicate_of_id,
         reported_at=hazard.reported_at,
@@ -118,7 +120,7 @@ def list_hazards(
         open_only=not include_closed,
     )
     hazards = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
-    return [hazard_out(session, h) for h in hazards]
+    return hazards_out(session, list(hazards))
 
 
 @router.get("/counts", response_model=list[AreaCounts])

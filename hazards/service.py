@@ -312,11 +312,33 @@ def timeline(
     return audit.events_for(session, "hazard", hazard.id)
 
 
-def reporter_label(session: Session, hazard: Hazard) -> str | None:
+@dataclass(frozen=True)
+class Labels:
+    """What a hazard shows beyond its own row: its area's code and its masked reporter."""
+
+    area_code: str | None
+    reporter: str | None
+
+
+def labels_for(session: Session, hazards: list[Hazard]) -> dict[uuid.UUID, Labels]:
+    """Labels for many hazards in two queries, not two per hazard."""
+    area_ids = {h.area_id for h in hazards if h.area_id}
+    user_ids = {h.reporter_id for h in hazards if h.reporter_id}
+    codes = (
+        dict(session.execute(select(Area.id, Area.code).where(Area.id.in_(area_ids))).all())
+        if area_ids
+        else {}
+    )
+    names = (
+        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    return {h.id: Labels(codes.get(h.area_id), _masked(names.get(h.reporter_id))) for h in hazards}
+
+
+def _masked(name: str | None) -> str | None:
     """The reporter as others may see them: first character and a star (张*)."""
-    if hazard.reporter_id is None:
-        return None
-    name = session.scalar(select(User.display_name).where(User.id == hazard.reporter_id)) or ""
     return (name[:1] + "*") if name else None
 
 
