@@ -21,6 +21,7 @@ from backend.identity import service as identity
 from backend.notify import service as notify
 from grids.premises import service as premises
 from hazards import scheduled as hazards
+from hazards.credit import scheduled as credit
 
 log = logging.getLogger("firegrid.worker")
 
@@ -35,6 +36,8 @@ JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
+    Job("record_overdue_rectifications", credit.record_overdue_rectifications),
+    Job("reassess_due_credit", credit.reassess_due_credit),
     Job("deliver_outbox", notify.deliver_outbox),
 ]
 

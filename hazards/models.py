@@ -60,6 +60,9 @@ class Hazard(Base):
     # the hazards that can still move, not the ones long overdue at the top.
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rectification_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the unit's credit record notes the deadline missed (逾期未整改): the deadline while
+    # one runs, None once noted or when the unit has submitted (hazards.credit.scheduled).
+    credit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     failed_rechecks: Mapped[int] = mapped_column(Integer, default=0)
     listing_level: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -26,6 +26,7 @@ from grids.scope import scope_of
 from grids.service import place_point
 from hazards import lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
+from hazards.credit import service as credit
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
 from hazards.models import Hazard, HazardDecision, HazardPhoto
 from hazards.schemas import ActionIn, HazardReport
@@ -38,6 +39,15 @@ MAJOR_STATES = frozenset(
         HazardState.LISTED,
         HazardState.RECTIFYING,
         HazardState.REINSPECTED,
+    }
+)
+# States in which the unit is working against a rectification deadline (missing it is recorded).
+DEADLINE_STATES = frozenset(
+    {
+        HazardState.RECTIFICATION_ORDERED,
+        HazardState.RECTIFICATION_FAILED,
+        HazardState.LISTED,
+        HazardState.RECTIFYING,
     }
 )
 GOVERNMENT_STATES = frozenset(
@@ -487,6 +497,8 @@ def _apply(
             values["level"], values["level_since"] = int(floor), now
     if body.listing_level:
         values["listing_level"] = body.listing_level.value
+    deadline = values.get("rectification_deadline", hazard.rectification_deadline)
+    values["credit_overdue_at"] = deadline if transition.target in DEADLINE_STATES else None
     changed = session.execute(
         update(Hazard)
         .where(
@@ -501,6 +513,7 @@ def _apply(
         )
     session.refresh(hazard)
     start_clock(hazard, settings, now)
+    credit.note_hazard_step(session, hazard, transition.target, settings)
     after = {
         "state": hazard.state,
         "level": hazard.level,

@@ -208,6 +208,14 @@ def premises_body(name="幸福小吃店", lng=109.41, lat=24.35, **extra) -> dic
 
 
 @pytest.fixture
+def premises(api, grid, station_staff) -> str:
+    """A small restaurant in the grid, registered by the township station; its id."""
+    created = api.post("/api/v1/premises", json=premises_body(), headers=station_staff.headers(api))
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+@pytest.fixture
 def officers(db, township, county) -> list[Person]:
     """Certified enforcement staff beyond the `station_staff` and `brigade_staff` fixtures."""
     return [

@@ -57,3 +57,14 @@ def claim(session, query):
     if session.get_bind().dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
+
+
+def insert_unless_present(session, table, values: dict, key: str) -> bool:
+    """Insert a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING on
+    both backends); whether it was inserted. Safe when two transactions try at once."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
+    return bool(session.execute(statement).rowcount)

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     photo_far_m: float = Field(default=200.0, gt=0)
     photo_stale_hours: float = Field(default=24.0, gt=0)
 
+    # Credit: a JSON rule set (blacklist, watch, red list, repair); unset = the defaults in
+    # hazards/credit/rules.py, documented in docs/credit.md.
+    credit_rules: Path | None = None
+
     # Push: a Firebase service-account JSON file (kept out of the repository); unset = push off.
     fcm_credentials_file: Path | None = None
     push_max_attempts: int = Field(default=8, ge=1, le=50)
@@ -89,7 +93,7 @@ class Settings(BaseSettings):
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 
-    @field_validator("calendar_overrides", "fcm_credentials_file", mode="before")
+    @field_validator("calendar_overrides", "credit_rules", "fcm_credentials_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

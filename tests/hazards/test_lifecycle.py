@@ -139,8 +139,15 @@ def test_a_major_hazard_goes_to_the_county_then_to_listing_and_delisting(
         "reported_to_government",
         4,
     )
-    assert act(api, brigade_staff, hid, "list", listing_level="city").status_code == 202
-    listed = act(api, second_brigade, hid, "list", listing_level="city").json()
+    assert (
+        act(
+            api, brigade_staff, hid, "list", listing_level="city", deadline_working_days=60
+        ).status_code
+        == 202
+    )
+    listed = act(
+        api, second_brigade, hid, "list", listing_level="city", deadline_working_days=60
+    ).json()
     assert (listed["state"], listed["listing_level"]) == ("listed", "city")
     assert act(api, station_staff, hid, "start_rectifying").json()["state"] == "rectifying"
     act(api, station_staff, hid, "reinspect")

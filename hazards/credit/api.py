@@ -1,0 +1,149 @@
+"""Credit records over HTTP. Thin: rules live in hazards.credit.service and rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from backend.core.web import Offset
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, require_roles
+from backend.identity.enums import Role
+from backend.identity.service import Principal
+from grids.premises.enums import CreditStatus
+from hazards.credit import service
+from hazards.credit.enums import AppealState
+from hazards.credit.models import CreditAppeal, CreditRecord
+from hazards.credit.rules import CreditRules
+from hazards.credit.schemas import (
+    AppealIn,
+    AppealOut,
+    CreditOut,
+    DecisionIn,
+    RecordIn,
+    RecordOut,
+)
+
+READERS = (
+    Role.GRID_WORKER,
+    Role.GRID_LEADER,
+    Role.STATION_STAFF,
+    Role.BRIGADE_STAFF,
+    Role.ADMIN,
+)
+Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+
+premises_router = APIRouter(prefix="/api/v1/premises", tags=["credit"])
+router = APIRouter(prefix="/api/v1/credit", tags=["credit"])
+_NOT_FOUND = {404: {"description": "Not found in your area"}}
+
+
+def record_out(record: CreditRecord, settings) -> RecordOut:
+    return RecordOut(
+        id=record.id,
+        kind=record.kind,
+        severity=record.severity,
+        hazard_id=record.hazard_id,
+        note=record.note,
+        standing=record.standing,
+        recorded_at=record.recorded_at,
+        repairable_from=service.repairable_from(record, settings),
+    )
+
+
+def appeal_out(appeal: CreditAppeal) -> AppealOut:
+    return AppealOut(
+        id=appeal.id,
+        record_id=appeal.record_id,
+        premises_id=appeal.premises_id,
+        kind=appeal.kind,
+        state=appeal.state,
+        statement=appeal.statement,
+        obligations_met=appeal.obligations_met,
+        filed_at=appeal.filed_at,
+        decided_at=appeal.decided_at,
+        decision_note=appeal.decision_note,
+    )
+
+
+@premises_router.get("/{premises_id}/credit", response_model=CreditOut, responses=_NOT_FOUND)
+def get_credit(
+    premises_id: uuid.UUID, principal: Reader, session: SessionDep, settings: SettingsDep
+) -> CreditOut:
+    """A unit's credit status, why, its record (repaired and annulled entries included) and
+    its appeals."""
+    view = service.credit_of(session, principal, premises_id)
+    standing = view.standing
+    return CreditOut(
+        premises_id=view.premises.id,
+        status=CreditStatus(view.premises.credit_status),
+        reasons=standing.reasons if standing else [],
+        rules_version=standing.rules_version if standing else service.rules(settings).version,
+        assessed_at=standing.assessed_at if standing else None,
+        records=[record_out(r, settings) for r in view.records],
+        appeals=[appeal_out(a) for a in view.appeals],
+    )
+
+
+@premises_router.post(
+    "/{premises_id}/credit/records",
+    response_model=RecordOut,
+    status_code=201,
+    responses=_NOT_FOUND,
+)
+def add_credit_record(
+    premises_id: uuid.UUID,
+    body: RecordIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> RecordOut:
+    """An officer's entry (certificate required): a refusal to rectify, an ignored stop order,
+    an order to stop business, a false commitment, or a commendation."""
+    return record_out(
+        service.record_by_officer(session, principal, premises_id, body, settings), settings
+    )
+
+
+@router.get("/rules", response_model=CreditRules)
+def credit_rules(principal: Reader, settings: SettingsDep) -> CreditRules:
+    """The rule set in force: what leads to the blacklist, watch and the red list, and when a
+    record may be repaired."""
+    return service.rules(settings)
+
+
+@router.get("/appeals", response_model=list[AppealOut])
+def list_appeals(
+    principal: Reader,
+    session: SessionDep,
+    state: AppealState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[AppealOut]:
+    """Repair requests and objections for units in your area, oldest first."""
+    return [
+        appeal_out(a) for a in service.appeals_in_scope(session, principal, state, limit, offset)
+    ]
+
+
+@router.post("/appeals", response_model=AppealOut, status_code=201, responses=_NOT_FOUND)
+def file_appeal(
+    body: AppealIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> AppealOut:
+    """File a repair request (信用修复) or an objection (异议申诉) on a unit's behalf. A repair
+    that is not yet possible is refused (409) with what is missing and from when."""
+    return appeal_out(service.file_appeal(session, principal, body, settings))
+
+
+@router.post("/appeals/{appeal_id}/decision", response_model=AppealOut, responses=_NOT_FOUND)
+def decide_appeal(
+    appeal_id: uuid.UUID,
+    body: DecisionIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> AppealOut:
+    """Another certified officer approves or rejects; approval repairs or annuls the record
+    and the unit's status is reassessed at once."""
+    return appeal_out(service.decide_appeal(session, principal, appeal_id, body, settings))

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.core.types import Text
+from grids.premises.enums import CreditStatus
+from hazards.credit.enums import (
+    AppealDecision,
+    AppealKind,
+    AppealState,
+    CreditRecordKind,
+    CreditRecordStanding,
+)
+from hazards.enums import Severity
+
+
+class RecordIn(BaseModel):
+    """An entry an officer makes: a refusal, an ignored stop order, a stop order, a false
+    commitment or a commendation. Hazards make their own entries."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: CreditRecordKind
+    note: Text = Field(min_length=1, max_length=2000, description="what happened, and the basis")
+    hazard_id: uuid.UUID | None = Field(default=None, description="the hazard it concerns")
+
+
+class RecordOut(BaseModel):
+    id: uuid.UUID
+    kind: CreditRecordKind
+    severity: Severity | None
+    hazard_id: uuid.UUID | None
+    note: str
+    standing: CreditRecordStanding
+    recorded_at: datetime
+    repairable_from: datetime | None = Field(description="earliest repair, for a bad record")
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    record_id: uuid.UUID
+    kind: AppealKind
+    statement: Text = Field(min_length=1, max_length=4000, description="the unit's case")
+    obligations_met: bool = Field(
+        default=False,
+        description="repair: the unit has rectified, paid fines and complied with every order",
+    )
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    decision: AppealDecision
+    note: Text = Field(min_length=1, max_length=2000)
+
+
+class AppealOut(BaseModel):
+    id: uuid.UUID
+    record_id: uuid.UUID
+    premises_id: uuid.UUID
+    kind: AppealKind
+    state: AppealState
+    statement: str
+    obligations_met: bool
+    filed_at: datetime
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class CreditOut(BaseModel):
+    premises_id: uuid.UUID
+    status: CreditStatus
+    reasons: list[str]
+    rules_version: str
+    assessed_at: datetime | None
+    records: list[RecordOut]
+    appeals: list[AppealOut]
