@@ -9,9 +9,10 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
 from backend.notify import service as notify
+from hazards.announcements import level_holders
 from hazards.enums import EscalationLevel, HazardState, Severity
 from hazards.models import Hazard
-from hazards.service import clock, level_holders, top_level
+from hazards.service import clock, top_level
 
 BATCH = 500
 

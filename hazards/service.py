@@ -19,12 +19,12 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
-from grids.models import Area, GridAssignment
+from grids.models import Area
 from grids.premises.models import Premises
 from grids.routing import METRES_PER_DEGREE, ground_distance_m
 from grids.scope import scope_of
 from grids.service import place_point
-from hazards import lifecycle
+from hazards import announcements, lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
 from hazards.credit import service as credit
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
@@ -177,6 +177,7 @@ def report(
         subject_id=hazard.id,
         after=_fields(body) | {"area_path": hazard.area_path},
     )
+    announcements.announce_report(session, hazard, principal.user_id)
     if body.severity is Severity.MAJOR:  # seen as major on the spot: straight to determination
         hazard = _apply(
             session,
@@ -531,6 +532,7 @@ def _apply(
         before=before,
         after=after,
     )
+    announcements.announce(session, hazard, transition.action, principal.user_id)
     return hazard
 
 
@@ -566,37 +568,3 @@ def counts_by_child(session: Session, area: Area) -> list[Counts]:
         ).one()
         rows.append(Counts(code, name, *totals))
     return rows
-
-
-# --- Who holds a level ------------------------------------------------------------------------------
-
-LEVEL_ROLES = {
-    EscalationLevel.VILLAGE: (Role.GRID_LEADER, 2),  # (role, depth of its area in the path)
-    EscalationLevel.TOWNSHIP: (Role.STATION_STAFF, 1),
-    EscalationLevel.COUNTY: (Role.BRIGADE_STAFF, 0),
-    EscalationLevel.GOVERNMENT: (Role.BRIGADE_STAFF, 0),  # the brigade runs the listing
-}
-
-
-def level_holders(session: Session, hazard: Hazard, level: EscalationLevel) -> list[uuid.UUID]:
-    """The people whose queue a hazard lands in at a level: its grid's workers, the village's
-    grid leaders, the township's station staff, the county's brigade staff."""
-    codes = [c for c in hazard.area_path.split("/") if c]
-    if level is EscalationLevel.GRID:
-        if hazard.area_id is None:
-            return []
-        return list(
-            session.scalars(
-                select(GridAssignment.user_id).where(GridAssignment.area_id == hazard.area_id)
-            )
-        )
-    role, depth = LEVEL_ROLES[level]
-    if len(codes) <= depth:
-        return []
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(Area, Area.id == User.scope_area_id)
-            .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
-        )
-    )

@@ -1,7 +1,8 @@
 """A local stand-in for Google's OAuth token endpoint and FCM's v1 send API, so the real
 firebase-admin client can be tested on loopback. It records every message; tokens it was told
-are gone answer 404 UNREGISTERED, as FCM does; `flaky` tokens answer 502 (which the SDK does
-not retry by itself, so our own backoff is what the tests see)."""
+are gone answer 404 UNREGISTERED, as FCM does; `flaky` tokens answer 500 (which the SDK
+retries by itself for about 7 s before giving up); while `down` is set, every send answers 502
+at once (which the SDK does not retry), as when Google's front end is unreachable."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class FakeFcm:
         self.received: list[dict] = []
         self.unregistered: set[str] = set()
         self.flaky: set[str] = set()
+        self.down = False
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +32,10 @@ class FakeFcm:
                     return self._json(
                         200,
                         {"access_token": "fake-access", "expires_in": 3600, "token_type": "Bearer"},
+                    )
+                if fake.down:
+                    return self._json(
+                        502, {"error": {"code": 502, "status": "UNAVAILABLE", "message": "down"}}
                     )
                 message = json.loads(body)["message"]
                 token = message.get("token")

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     # Push: a Firebase service-account JSON file (kept out of the repository); unset = push off.
     fcm_credentials_file: Path | None = None
     push_max_attempts: int = Field(default=8, ge=1, le=50)
+    push_pass_seconds: float = Field(default=20.0, ge=0)  # longest a worker pass spends sending
 
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)

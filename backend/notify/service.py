@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -20,6 +21,7 @@ from backend.notify.models import Device, OutboxMessage
 
 log = logging.getLogger("firegrid.notify")
 MAX_BACKOFF = timedelta(hours=1)
+FAILURE_STREAK = 3  # failed messages in a row before a pass gives up on FCM for now
 
 
 class Delivery(StrEnum):
@@ -67,10 +69,17 @@ def push(
 def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> int:
     """Worker job: send due messages (claimed with SKIP LOCKED on PostgreSQL). A failure waits
     twice as long each time (30 s, 1 min, … at most 1 h); after `push_max_attempts` the message
-    is dead. A token FCM calls UNREGISTERED is retired."""
+    is dead. A token FCM calls UNREGISTERED is retired.
+
+    A pass is bounded: it stops after `push_pass_seconds` (firebase-admin itself retries a
+    failing send for about 7 s) or after `FAILURE_STREAK` failed messages in a row (FCM looks
+    unreachable), so other jobs keep running; messages it did not try wait, with no attempt
+    counted against them."""
     sender = fcm.sender(settings)
     if sender is None:
         return 0  # push is not configured: messages wait, nothing is lost
+    started = time.monotonic()
+    streak = 0
     now = utcnow()
     due = session.scalars(
         dialect.claim(
@@ -84,7 +93,11 @@ def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> in
         )
     ).all()
     delivered = 0
-    for message in due:
+    for tried, message in enumerate(due):
+        if tried and (
+            streak >= FAILURE_STREAK or time.monotonic() - started >= settings.push_pass_seconds
+        ):
+            break
         tokens = session.scalars(
             select(Device.token).where(
                 Device.user_id == message.user_id, Device.retired_at.is_(None)
@@ -101,6 +114,7 @@ def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> in
             elif outcome is not fcm.Outcome.SENT:
                 failures.append(f"{token[:12]}…: {outcome.value}")
         message.attempts += 1
+        streak = streak + 1 if failures else 0
         if failures and message.attempts < settings.push_max_attempts:
             message.last_error = "; ".join(failures)
             wait = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)

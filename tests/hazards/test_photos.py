@@ -128,3 +128,25 @@ def test_a_rectification_needs_an_after_photo(api, grid, grid_worker, station_st
     assert refused.status_code == 422 and refused.json()["fields"] == ["photos"]
     upload(api, grid_worker, hid, jpeg(width=800, height=600), kind="after")
     assert submit().json()["state"] == "rectification_submitted"
+
+
+def test_an_iphone_heic_photo_is_accepted_with_its_time_and_place(api, grid, grid_worker):
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    exif = Image.open(io.BytesIO(jpeg(width=8, height=8))).getexif()  # the same EXIF as a JPEG
+    out = io.BytesIO()
+    Image.new("RGB", (4032, 3024), (120, 60, 30)).save(out, "HEIF", quality=60, exif=exif)
+    hazard = new_hazard(api, grid_worker)
+
+    response = upload(api, grid_worker, hazard["id"], out.getvalue(), content_type="image/heic")
+
+    assert response.status_code == 201, response.text
+    photo = response.json()
+    assert (photo["mime"], photo["width"], photo["height"]) == ("image/heic", 4032, 3024)
+    assert photo["taken_at"].startswith("2026-11-23T01:30:00")  # 09:30 in Shanghai
+    assert photo["flags"] == []  # its GPS matches the report
+    public = Image.open(
+        io.BytesIO(api.get(photo["public_url"], headers=grid_worker.headers(api)).content)
+    )
+    assert (public.format, max(public.size)) == ("JPEG", 1280)

@@ -35,6 +35,7 @@ def fresh_fake(fake_fcm):
     fake_fcm.received.clear()
     fake_fcm.unregistered.clear()
     fake_fcm.flaky.clear()
+    fake_fcm.down = False
 
 
 def deliver(db, settings):
@@ -131,3 +132,72 @@ def test_escalation_pushes_to_whoever_holds_the_next_level(
         deliver(db, fake_fcm.settings)
         assert fake_fcm.received[-1]["token"] == expected
         assert fake_fcm.received[-1]["data"]["hazard_id"] == hid
+
+
+def queue_for(db, people, count):
+    with db() as session:
+        for n in range(count):
+            service.push(session, [p.id for p in people], f"t{n}", "b", {})
+
+
+def test_a_pass_gives_up_on_an_unreachable_fcm_without_counting_untried_messages(
+    api, db, grid_worker, fake_fcm
+):
+    register(api, grid_worker, "phone-1")
+    queue_for(db, [grid_worker], 5)
+    fake_fcm.down = True
+    try:
+        assert deliver(db, fake_fcm.settings) == 0
+    finally:
+        fake_fcm.down = False
+
+    with db() as session:
+        attempts = sorted(session.scalars(select(OutboxMessage.attempts)).all())
+    assert attempts == [0, 0, 1, 1, 1]  # three failures in a row, then the pass stopped
+
+
+def test_a_pass_stops_at_its_time_budget_and_the_next_one_goes_on(api, db, grid_worker, fake_fcm):
+    register(api, grid_worker, "phone-1")
+    queue_for(db, [grid_worker], 3)
+    hurried = fake_fcm.settings.model_copy(update={"push_pass_seconds": 0})
+
+    assert [deliver(db, hurried) for _ in range(4)] == [1, 1, 1, 0]  # at least one per pass
+    assert sorted(m["notification"]["title"] for m in fake_fcm.received) == ["t0", "t1", "t2"]
+
+
+def test_each_step_tells_the_people_it_concerns_and_nobody_hears_of_their_own_step(
+    api, db, grid, grid_worker, citizen, station_staff, officers, fake_fcm
+):
+    from tests.world import hazard_body
+
+    for person, token in ((grid_worker, "worker-phone"), (citizen, "citizen-phone")):
+        register(api, person, token)
+    register(api, station_staff, "station-phone")
+
+    def heard() -> list[tuple[str, str]]:
+        deliver(db, fake_fcm.settings)
+        got = [(m["token"], m["data"]["kind"]) for m in fake_fcm.received]
+        fake_fcm.received.clear()
+        return got
+
+    hid = api.post(
+        "/api/v1/hazards", json=hazard_body(source="citizen"), headers=citizen.headers(api)
+    ).json()["id"]
+    assert heard() == [("worker-phone", "hazard.reported")]
+
+    def act(person, action, **fields):
+        answer = api.post(
+            f"/api/v1/hazards/{hid}/actions",
+            json={"action": action, **fields},
+            headers=person.headers(api),
+        )
+        assert answer.status_code in (200, 202), answer.text
+
+    act(grid_worker, "confirm")
+    assert heard() == [("citizen-phone", "hazard.confirm")]
+    act(station_staff, "order_rectification", deadline_working_days=5)
+    act(officers[0], "order_rectification", deadline_working_days=5)
+    (ordered,) = fake_fcm.received if deliver(db, fake_fcm.settings) else [None]
+    assert ordered["token"] == "worker-phone"
+    assert ordered["data"]["kind"] == "hazard.order_rectification"
+    assert ordered["data"]["deadline"]  # the worker sees by when the unit must fix it

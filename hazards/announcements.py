@@ -1,0 +1,135 @@
+"""Who hears of a hazard: whose queue it lands in at each level, and which step pushes to
+whom (the reporter hears the outcome, the grid hears orders, the level holding it hears what
+waits for it). Pushes go through the outbox, in the step's own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.identity.enums import Role
+from backend.identity.models import User
+from backend.notify import service as notify
+from grids.models import Area, GridAssignment
+from hazards.enums import EscalationLevel, HazardAction
+from hazards.models import Hazard
+
+LEVEL_ROLES = {
+    EscalationLevel.VILLAGE: (Role.GRID_LEADER, 2),  # (role, depth of its area in the path)
+    EscalationLevel.TOWNSHIP: (Role.STATION_STAFF, 1),
+    EscalationLevel.COUNTY: (Role.BRIGADE_STAFF, 0),
+    EscalationLevel.GOVERNMENT: (Role.BRIGADE_STAFF, 0),  # the brigade runs the listing
+}
+
+
+def level_holders(session: Session, hazard: Hazard, level: EscalationLevel) -> list[uuid.UUID]:
+    """The people whose queue a hazard lands in at a level: its grid's workers, the village's
+    grid leaders, the township's station staff, the county's brigade staff."""
+    codes = [c for c in hazard.area_path.split("/") if c]
+    if level is EscalationLevel.GRID:
+        if hazard.area_id is None:
+            return []
+        return list(
+            session.scalars(
+                select(GridAssignment.user_id).where(GridAssignment.area_id == hazard.area_id)
+            )
+        )
+    role, depth = LEVEL_ROLES[level]
+    if len(codes) <= depth:
+        return []
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(Area, Area.id == User.scope_area_id)
+            .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
+        )
+    )
+
+
+class Audience(StrEnum):
+    REPORTER = "reporter"  # whoever reported it (a citizen follows their report)
+    GRID = "grid"  # the grid's workers, who follow the unit up
+    HOLDERS = "holders"  # whoever holds it at its current level
+    COUNTY = "county"  # the county brigade
+
+
+@dataclass(frozen=True)
+class Announcement:
+    audience: Audience
+    title: str
+
+
+ANNOUNCEMENTS: dict[HazardAction, Announcement] = {
+    HazardAction.CONFIRM: Announcement(
+        Audience.REPORTER, "您报告的隐患已确认 Your report was confirmed"
+    ),
+    HazardAction.REJECT: Announcement(
+        Audience.REPORTER, "您报告的隐患经核查不属实 Your report was not confirmed"
+    ),
+    HazardAction.MARK_DUPLICATE: Announcement(
+        Audience.REPORTER, "您报告的隐患已合并处理 Your report joined an earlier one"
+    ),
+    HazardAction.RECTIFY_ON_SPOT: Announcement(
+        Audience.REPORTER, "隐患已当场整改 Fixed on the spot"
+    ),
+    HazardAction.VERIFY: Announcement(Audience.REPORTER, "隐患已整改销号 Rectified and closed"),
+    HazardAction.DELIST: Announcement(Audience.REPORTER, "重大隐患已摘牌 Major hazard delisted"),
+    HazardAction.ORDER_RECTIFICATION: Announcement(
+        Audience.GRID, "责令整改通知已下达 Rectification ordered"
+    ),
+    HazardAction.FAIL_VERIFICATION: Announcement(
+        Audience.GRID, "复查不合格，已重新限期整改 Re-check failed: new deadline"
+    ),
+    HazardAction.SUBMIT_RECTIFICATION: Announcement(
+        Audience.HOLDERS, "单位已提交整改，请复查 Rectification submitted: please re-check"
+    ),
+    HazardAction.SUSPECT_MAJOR: Announcement(
+        Audience.COUNTY, "疑似重大火灾隐患 Suspected major hazard: determination due"
+    ),
+}
+
+
+def announce(
+    session: Session, hazard: Hazard, action: HazardAction, actor_id: uuid.UUID | None
+) -> int:
+    """Queue the push a step sends (nobody is told of their own step)."""
+    announcement = ANNOUNCEMENTS.get(action)
+    if announcement is None:
+        return 0
+    people = [p for p in _audience(session, hazard, announcement.audience) if p != actor_id]
+    data = {"hazard_id": str(hazard.id), "kind": f"hazard.{action.value}", "state": hazard.state}
+    if hazard.rectification_deadline is not None:
+        data["deadline"] = hazard.rectification_deadline.isoformat()
+    return notify.push(session, people, announcement.title, _summary(hazard), data)
+
+
+def announce_report(session: Session, hazard: Hazard, reporter_id: uuid.UUID | None) -> int:
+    """A new report lands in its grid's queue: its workers hear of it (the reporter need not)."""
+    people = [
+        p for p in level_holders(session, hazard, EscalationLevel(hazard.level)) if p != reporter_id
+    ]
+    return notify.push(
+        session,
+        people,
+        "网格内新报隐患 New hazard reported in your area",
+        _summary(hazard),
+        {"hazard_id": str(hazard.id), "kind": "hazard.reported", "state": hazard.state},
+    )
+
+
+def _audience(session: Session, hazard: Hazard, audience: Audience) -> list[uuid.UUID]:
+    if audience is Audience.REPORTER:
+        return [hazard.reporter_id] if hazard.reporter_id else []
+    if audience is Audience.GRID:
+        return level_holders(session, hazard, EscalationLevel.GRID)
+    if audience is Audience.COUNTY:
+        return level_holders(session, hazard, EscalationLevel.COUNTY)
+    return level_holders(session, hazard, EscalationLevel(hazard.level))
+
+
+def _summary(hazard: Hazard) -> str:
+    return f"{hazard.description[:60]}（{hazard.category}）"
