@@ -37,6 +37,9 @@ from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
 from hazards import service as hazards
+from hazards.credit import service as credit
+from hazards.credit.enums import CreditRecordKind
+from hazards.credit.schemas import RecordIn
 from hazards.enums import HazardAction, HazardCategory
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
@@ -271,6 +274,32 @@ def _load_hazards(session: Session, settings: Settings) -> None:
             )
 
 
+def _load_credit(session: Session, settings: Settings) -> None:
+    """One unit commended (red list) and one that refused to rectify (blacklist), entered by
+    the first township's station, so the credit views have something to show."""
+    station = session.scalar(select(User).where(User.username == "station.cz1"))
+    township = session.scalar(select(Area.path).where(Area.code == "450202901"))
+    units = session.scalars(
+        select(Premises.id)
+        .where(
+            Premises.area_path.startswith(township),
+            Premises.id.not_in(select(Hazard.premises_id).where(Hazard.premises_id.is_not(None))),
+        )
+        .order_by(Premises.name)
+        .limit(2)
+    ).all()
+    officer = Principal.of(station)
+    for premises_id, kind, note in zip(
+        units,
+        (CreditRecordKind.COMMENDATION, CreditRecordKind.ORDER_REFUSED),
+        ("消防安全标准化管理达标（演示）", "拒不清理疏散通道杂物（演示）"),
+        strict=False,
+    ):
+        credit.record_by_officer(
+            session, officer, premises_id, RecordIn(kind=kind, note=note), settings
+        )
+
+
 def _credentials_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-logins.json"
 
@@ -310,6 +339,7 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
         _load_premises(session)
     if session.scalar(select(func.count()).select_from(Hazard)) == 0:
         _load_hazards(session, settings)
+        _load_credit(session, settings)
     _ensure_integration_client(session, settings, logins)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)

@@ -86,6 +86,8 @@ def test_demo_load_twice_gives_one_working_demo(api, db):
         )
         assert count(Hazard, Hazard.state == "reported") > 0
         assert count(Hazard, Hazard.state == "confirmed") > 0
+        statuses = set(session.scalars(select(Premises.credit_status)))
+        assert {"red_list", "blacklist", "normal"} <= statuses  # the credit views show something
     logins = json.loads((Path(os.environ["FIREGRID_DATA_DIR"]) / "demo-logins.json").read_text())
     line = next(
         line for line in second.stdout.splitlines() if line.strip().startswith("station.cz1")
