@@ -143,4 +143,5 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
+from tests.fakes import fake_fcm  # noqa: E402,F401 - a local FCM for push tests
 from tests.world import *  # noqa: E402,F403 - the fixture chain

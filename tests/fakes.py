@@ -10,8 +10,12 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from firebase_admin import messaging
+
+from backend.core.settings import get_settings
 
 
 class FakeFcm:
@@ -94,3 +98,19 @@ class FakeFcm:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def fake_fcm(tmp_path_factory):
+    """The fake FCM, with settings (`fake_fcm.settings`) that push through it."""
+    fake = FakeFcm()
+    original = messaging._MessagingService.FCM_URL
+    messaging._MessagingService.FCM_URL = fake.url + "/v1/projects/{0}/messages:send"
+    path = tmp_path_factory.mktemp("fcm") / "service-account.json"
+    path.write_text(json.dumps(fake.service_account()))
+    fake.settings = get_settings().model_copy(
+        update={"fcm_credentials_file": path, "push_max_attempts": 3}
+    )
+    yield fake
+    messaging._MessagingService.FCM_URL = original
+    fake.close()

@@ -1,33 +1,15 @@
 """Push through the real firebase-admin client against a local fake FCM: messages leave the
 outbox, retry with backoff, dead-letter, and tokens FCM calls UNREGISTERED are retired."""
 
-import json
 from datetime import timedelta
 
 import pytest
-from firebase_admin import messaging
 from sqlalchemy import select, update
 
 from backend.core.db import utcnow
 from backend.core.settings import get_settings
 from backend.notify import service
 from backend.notify.models import Device, OutboxMessage
-from tests.fakes import FakeFcm
-
-
-@pytest.fixture(scope="session")
-def fake_fcm(tmp_path_factory):
-    fake = FakeFcm()
-    original = messaging._MessagingService.FCM_URL
-    messaging._MessagingService.FCM_URL = fake.url + "/v1/projects/{0}/messages:send"
-    path = tmp_path_factory.mktemp("fcm") / "service-account.json"
-    path.write_text(json.dumps(fake.service_account()))
-    fake.settings = get_settings().model_copy(
-        update={"fcm_credentials_file": path, "push_max_attempts": 3}
-    )
-    yield fake
-    messaging._MessagingService.FCM_URL = original
-    fake.close()
 
 
 @pytest.fixture(autouse=True)
