@@ -4,7 +4,16 @@ import uuid
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -34,6 +43,11 @@ class Area(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Offline sync's cursor: the change clock's number at this row's last write (set by a
+    # trigger, backend.core.dialect.change_stamp_triggers).
+    change_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
+    )
 
     __table_args__ = (
         # Prefix searches (scope) need pattern ops on PostgreSQL.
@@ -56,6 +70,25 @@ class GridAssignment(Base):
     )
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GridAssignmentChange(Base):
+    """A worker joined or left a grid: offline sync sends the grid's records to a device that
+    gained it and deletes them from one that lost it, whatever their age."""
+
+    __tablename__ = "grid_assignment_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    joined: Mapped[bool] = mapped_column(Boolean)
+    # Offline sync's cursor: the change clock's number at this row's last write (set by a
+    # trigger, backend.core.dialect.change_stamp_triggers).
+    change_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
+    )
 
 
 class AreaRevision(Base):

@@ -22,7 +22,7 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.enums import AreaLevel, AssignmentRole, DutyStatus, HandlerKind
-from grids.models import Area, GridAssignment, WorkerDuty
+from grids.models import Area, GridAssignment, GridAssignmentChange, WorkerDuty
 from grids.routing import GridPlace, Place
 from grids.scope import Scope, area_in_scope
 
@@ -108,6 +108,7 @@ def assign_to_grid(
         raise InvalidInput(f"{grid.code} is a {grid.level}, not a grid", field="grid")
     assignment = GridAssignment(user_id=user.id, area_id=grid.id, role=role.value)
     session.add(assignment)
+    session.add(GridAssignmentChange(user_id=user.id, area_id=grid.id, joined=True))
     session.flush()
     audit.record(
         session,
@@ -216,7 +217,15 @@ def reassign_grid(
         if user is None or not user.is_active or Role(user.role) is not Role.GRID_WORKER:
             raise InvalidInput(f"{user_id} is not an active grid worker", field="workers")
     before = team_of(session, grid)
+    members_before = set(
+        session.scalars(select(GridAssignment.user_id).where(GridAssignment.area_id == grid.id))
+    )
     session.execute(delete(GridAssignment).where(GridAssignment.area_id == grid.id))
+    members_after = set(wanted)
+    for user_id in members_before ^ members_after:
+        session.add(
+            GridAssignmentChange(user_id=user_id, area_id=grid.id, joined=user_id in members_after)
+        )
     for user_id, role in [(primary, AssignmentRole.PRIMARY)] + [
         (b, AssignmentRole.BACKUP) for b in backups
     ]:

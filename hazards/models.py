@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -67,6 +67,11 @@ class Hazard(Base):
     listing_level: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Offline sync's cursor: the change clock's number at this row's last write (set by a
+    # trigger, backend.core.dialect.change_stamp_triggers).
+    change_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
+    )
 
     __table_args__ = (
         Index(

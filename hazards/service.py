@@ -568,3 +568,52 @@ def counts_by_child(session: Session, area: Area) -> list[Counts]:
         ).one()
         rows.append(Counts(code, name, *totals))
     return rows
+
+
+# --- Revising a report (offline devices) -------------------------------------------------------
+
+
+def revise_report(
+    session: Session, principal: Principal, hazard: Hazard, body: HazardReport, settings: Settings
+) -> list[str]:
+    """The reporter corrects their report from a device: the description while the hazard is
+    open, the category and place while nobody has acted on it yet. Returns the fields changed;
+    anything else stays as the server has it (and the device gets the server's copy back)."""
+    if hazard.reporter_id != principal.user_id:
+        raise Conflict(f"hazard {hazard.id} was reported by someone else", field="id")
+    changed: dict[str, Any] = {}
+    if hazard.is_open and body.description != hazard.description:
+        changed["description"] = body.description
+    if hazard.state == HazardState.REPORTED.value:
+        if body.category.value != hazard.category:
+            changed["category"] = body.category.value
+        if (body.lng, body.lat, body.crs.value) != (hazard.raw_lng, hazard.raw_lat, hazard.raw_crs):
+            located, _placement = place_point(
+                session, body.lng, body.lat, body.crs, settings.routing_snap_m
+            )
+            changed |= located
+        if body.premises_id != hazard.premises_id:
+            if body.premises_id is not None:
+                _premises_in_scope(session, principal, body.premises_id)
+            changed["premises_id"] = body.premises_id
+    if not changed:
+        return []
+    before = {k: _plain(getattr(hazard, k)) for k in changed if k != "location"}
+    for name, value in changed.items():
+        setattr(hazard, name, value)
+    hazard.version += 1
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="hazard.report_revised",
+        subject_type="hazard",
+        subject_id=hazard.id,
+        before=before,
+        after={k: _plain(v) for k, v in changed.items() if k != "location"},
+    )
+    return sorted(k for k in changed if k != "location")
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value

@@ -68,3 +68,53 @@ def insert_unless_present(session, table, values: dict, key: str) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
     return bool(session.execute(statement).rowcount)
+
+
+# The change clock (offline sync's cursor) lives in the audit chain's head row: every write
+# transaction already locks that row for its audit event, so one row serialises both and no
+# two locks can be taken in opposite orders. Numbers are therefore handed out in commit order.
+CLOCK_TABLE, CLOCK_COLUMN = "audit_chain_head", "change_seq"
+
+
+def change_stamp_triggers(dialect_name: str, table: str) -> list[str]:
+    """DDL that gives every inserted or updated row of `table` the next change number in its
+    `change_seq` column, whatever code path writes it."""
+    bump = f"UPDATE {CLOCK_TABLE} SET {CLOCK_COLUMN} = {CLOCK_COLUMN} + 1 WHERE id = 1"
+    if dialect_name == "postgresql":
+        return [
+            f"CREATE TRIGGER {table}_change_stamp BEFORE INSERT OR UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION firegrid_change_stamp()",
+        ]
+    stamp = (
+        f"UPDATE {table} SET change_seq = (SELECT {CLOCK_COLUMN} FROM {CLOCK_TABLE} WHERE id = 1) "
+        "WHERE rowid = NEW.rowid"
+    )
+    return [
+        f"CREATE TRIGGER {table}_change_stamp_insert AFTER INSERT ON {table} "
+        f"BEGIN {bump}; {stamp}; END",
+        # The WHEN clause skips the trigger's own stamping update.
+        f"CREATE TRIGGER {table}_change_stamp_update AFTER UPDATE ON {table} "
+        f"WHEN NEW.change_seq IS OLD.change_seq BEGIN {bump}; {stamp}; END",
+    ]
+
+
+def change_stamp_function(dialect_name: str) -> list[str]:
+    if dialect_name != "postgresql":
+        return []
+    return [
+        "CREATE FUNCTION firegrid_change_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"UPDATE {CLOCK_TABLE} SET {CLOCK_COLUMN} = {CLOCK_COLUMN} + 1 WHERE id = 1 "
+        f"RETURNING {CLOCK_COLUMN} INTO NEW.change_seq; RETURN NEW; END $$",
+    ]
+
+
+def drop_change_stamp(dialect_name: str, tables: list[str]) -> list[str]:
+    if dialect_name == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {t}_change_stamp ON {t}" for t in tables] + [
+            "DROP FUNCTION IF EXISTS firegrid_change_stamp()"
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {t}_change_stamp_{when}"
+        for t in tables
+        for when in ("insert", "update")
+    ]

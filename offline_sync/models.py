@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.db import Base, UTCDateTime, utcnow
+
+
+class DeviceAction(Base):
+    """A lifecycle step a device asked for while offline (e.g. `submit_rectification`), with
+    its own id, and what the server made of it."""
+
+    __tablename__ = "device_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the device's
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    hazard_id: Mapped[uuid.UUID] = mapped_column(index=True)  # not a foreign key: may be unknown
+    action: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    device_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
+    )
+
+
+class HiddenRecord(Base):
+    """A device-owned record its user deleted on a device: the domain record stays (a report
+    once sent is a hazard), but the user's devices drop it and never get it back."""
+
+    __tablename__ = "sync_hidden_records"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    change_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+    __table_args__ = (Index("ix_sync_hidden_user_seq", "user_id", "change_seq"),)

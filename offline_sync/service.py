@@ -1,0 +1,597 @@
+"""The WatermelonDB sync protocol over the domains: pull what changed in a device's scope since
+its cursor, push what the device did offline, all or nothing. No web imports.
+
+The cursor is the change clock (backend.core.dialect.CLOCK_TABLE): every write of a synced row
+takes the next number, in commit order, by a trigger. A pull reads the clock first and then
+rows numbered up to it, so nothing committed later can fall below the cursor it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from pydantic import ValidationError
+from shapely import to_geojson
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from backend.core.audit import AuditChainHead
+from backend.core.db import utcnow
+from backend.core.errors import Conflict, Forbidden, InvalidInput, Problem
+from backend.core.privacy import mask_phone
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.service import Principal
+from grids.enums import AreaLevel
+from grids.models import Area, GridAssignment, GridAssignmentChange
+from grids.premises.models import Premises
+from grids.scope import Scope, scope_of
+from hazards import lifecycle
+from hazards import service as hazards
+from hazards.enums import HazardState
+from hazards.models import Hazard
+from hazards.schemas import ActionIn, HazardReport
+from offline_sync.enums import ActionStatus, Owner
+from offline_sync.models import DeviceAction, HiddenRecord
+from offline_sync.tables import SCHEMA_VERSION, TABLES
+
+DEVICE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
+DEFAULT_PAGE = 5_000
+MAX_PAGE = 20_000
+
+
+class SchemaMismatch(Conflict):
+    slug, title = "sync-schema-mismatch", "The app's database schema does not match the server's"
+
+
+class PushConflict(Conflict):
+    slug, title = "sync-conflict", "Records changed on the server since your last pull"
+
+
+# --- Pull ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    seq: int
+    table: str
+    record_id: str
+    record: dict[str, Any] | None  # None: deleted
+
+
+@dataclass
+class PullPage:
+    changes: dict[str, dict[str, list]]
+    timestamp: int
+    has_more: bool
+
+
+def check_schema(schema_version: int | None) -> None:
+    if schema_version is not None and schema_version != SCHEMA_VERSION:
+        raise SchemaMismatch(
+            f"the app speaks sync schema {schema_version}, the server {SCHEMA_VERSION}: "
+            "update the app",
+            server_schema_version=SCHEMA_VERSION,
+            app_schema_version=schema_version,
+        )
+
+
+def _device_user(principal: Principal) -> None:
+    if principal.role not in DEVICE_ROLES:
+        raise Forbidden(f"a {principal.role} does not sync a device")
+
+
+def clock_now(session: Session) -> int:
+    return int(session.scalar(select(AuditChainHead.change_seq).where(AuditChainHead.id == 1)) or 0)
+
+
+def pull(
+    session: Session,
+    principal: Principal,
+    last_pulled_at: int | None,
+    schema_version: int | None,
+    page_size: int = DEFAULT_PAGE,
+) -> PullPage:
+    """Changes in the caller's scope numbered after `last_pulled_at`, oldest first, at most
+    `page_size` of them (`has_more` then says to pull again from the returned timestamp)."""
+    _device_user(principal)
+    check_schema(schema_version)
+    now = clock_now(session)  # first: every row numbered up to it is committed
+    since = last_pulled_at or 0
+    scope = scope_of(session, principal)
+    found: list[Change] = []
+    for source in _sources(session, principal, scope):
+        found += source(since, now, page_size + 1)
+    found.sort(key=lambda c: c.seq)
+    has_more = len(found) > page_size
+    timestamp = now
+    if has_more:
+        timestamp = found[page_size - 1].seq
+        found = [c for c in found if c.seq <= timestamp]  # never split one row's projections
+    if since:
+        found += _scope_moves(session, principal, scope, since, timestamp)
+    return PullPage(_as_changes(found), timestamp, has_more)
+
+
+def _as_changes(found: list[Change]) -> dict[str, dict[str, list]]:
+    changes: dict[str, dict[str, list]] = {
+        name: {"created": [], "updated": [], "deleted": []} for name in TABLES
+    }
+    latest: dict[tuple[str, str], Change] = {}
+    for change in found:  # a record seen twice (moved into scope and changed) goes once
+        latest[(change.table, change.record_id)] = change
+    for (table, record_id), change in latest.items():
+        if change.record is None:
+            changes[table]["deleted"].append(record_id)
+        else:
+            changes[table]["updated"].append(change.record)  # sendCreatedAsUpdated
+    return changes
+
+
+def _sources(session: Session, principal: Principal, scope: Scope):
+    """One reader per table: (since, until, limit) -> changes numbered in (since, until]."""
+    me = principal.user_id
+    hidden = {
+        table: select(HiddenRecord.record_id).where(
+            HiddenRecord.user_id == me, HiddenRecord.table_name == table
+        )
+        for table in ("hazard_reports", "actions")
+    }
+
+    def window(column, since, until):
+        return and_(column > since, column <= until)
+
+    def grids(since, until, limit):
+        rows = session.scalars(
+            select(Area)
+            .where(
+                Area.level == AreaLevel.GRID.value,
+                scope.area_clause(),
+                window(Area.change_seq, since, until),
+            )
+            .order_by(Area.change_seq)
+            .limit(limit)
+        ).all()
+        return [Change(a.change_seq, "grids", str(a.id), grid_record(a)) for a in rows]
+
+    def premises(since, until, limit):
+        rows = session.scalars(
+            select(Premises)
+            .where(
+                scope.area_clause_on(Premises.area_path),
+                window(Premises.change_seq, since, until),
+            )
+            .order_by(Premises.change_seq)
+            .limit(limit)
+        ).all()
+        return [
+            Change(p.change_seq, "premises", str(p.id), None if p.archived else premises_record(p))
+            for p in rows
+        ]
+
+    def hazard_rows(since, until, limit):
+        rows = session.scalars(
+            select(Hazard)
+            .where(
+                or_(scope.area_clause_on(Hazard.area_path), Hazard.reporter_id == me),
+                window(Hazard.change_seq, since, until),
+            )
+            .order_by(Hazard.change_seq)
+            .limit(limit)
+        ).all()
+        out = []
+        for h in rows:
+            out.append(Change(h.change_seq, "hazards", str(h.id), hazard_record(h)))
+            if h.reporter_id == me:
+                out.append(Change(h.change_seq, "hazard_reports", str(h.id), report_record(h)))
+        return out
+
+    def actions(since, until, limit):
+        rows = session.scalars(
+            select(DeviceAction)
+            .where(
+                DeviceAction.user_id == me,
+                DeviceAction.id.not_in(hidden["actions"]),
+                window(DeviceAction.change_seq, since, until),
+            )
+            .order_by(DeviceAction.change_seq)
+            .limit(limit)
+        ).all()
+        return [Change(a.change_seq, "actions", str(a.id), action_record(a)) for a in rows]
+
+    def deletions(since, until, limit):
+        rows = session.execute(
+            select(HiddenRecord.table_name, HiddenRecord.record_id, HiddenRecord.change_seq)
+            .where(HiddenRecord.user_id == me, window(HiddenRecord.change_seq, since, until))
+            .order_by(HiddenRecord.change_seq)
+            .limit(limit)
+        ).all()
+        return [Change(seq, table, str(rid), None) for table, rid, seq in rows]
+
+    def reports_not_hidden(since, until, limit):
+        return [
+            c
+            for c in hazard_rows(since, until, limit)
+            if c.table == "hazards" or c.record_id not in hidden_ids
+        ]
+
+    hidden_ids = {
+        str(rid) for rid in session.scalars(hidden["hazard_reports"])
+    }  # small: what one user deleted on their devices
+    return [grids, premises, reports_not_hidden, actions, deletions]
+
+
+def _scope_moves(
+    session: Session, principal: Principal, scope: Scope, since: int, until: int
+) -> list[Change]:
+    """A grid the user joined since `since` arrives whole, whatever the age of its records;
+    one they left arrives as deleted (but for hazards they reported themselves)."""
+    moved = set(
+        session.scalars(
+            select(GridAssignmentChange.area_id).where(
+                GridAssignmentChange.user_id == principal.user_id,
+                GridAssignmentChange.change_seq > since,
+                GridAssignmentChange.change_seq <= until,
+            )
+        )
+    )
+    if not moved:
+        return []
+    mine = set(
+        session.scalars(
+            select(GridAssignment.area_id).where(GridAssignment.user_id == principal.user_id)
+        )
+    )
+    out: list[Change] = []
+    for grid in session.scalars(select(Area).where(Area.id.in_(moved))):
+        joined = grid.id in mine and scope.covers(grid)
+        in_grid_premises = session.scalars(
+            select(Premises).where(Premises.area_path.startswith(grid.path, autoescape=True))
+        ).all()
+        in_grid_hazards = session.scalars(
+            select(Hazard).where(Hazard.area_path.startswith(grid.path, autoescape=True))
+        ).all()
+        seq = until  # sorts last: the move wins over older changes of the same records
+        if joined:
+            out.append(Change(seq, "grids", str(grid.id), grid_record(grid)))
+            out += [
+                Change(seq, "premises", str(p.id), None if p.archived else premises_record(p))
+                for p in in_grid_premises
+            ]
+            out += [Change(seq, "hazards", str(h.id), hazard_record(h)) for h in in_grid_hazards]
+        else:
+            out.append(Change(seq, "grids", str(grid.id), None))
+            out += [Change(seq, "premises", str(p.id), None) for p in in_grid_premises]
+            out += [
+                Change(seq, "hazards", str(h.id), None)
+                for h in in_grid_hazards
+                if h.reporter_id != principal.user_id
+            ]
+    return out
+
+
+# --- Records as the device sees them -------------------------------------------------------------
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def _from_ms(value: Any, where: str) -> datetime | None:
+    if value in (None, "", 0):
+        return None
+    try:
+        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise InvalidInput(f"{where} is not a time in milliseconds", field=where) from exc
+
+
+def grid_record(area: Area) -> dict[str, Any]:
+    codes = [c for c in area.path.split("/") if c]
+    return {
+        "id": str(area.id),
+        "code": area.code,
+        "name": area.name,
+        "village_code": codes[-2] if len(codes) >= 2 else "",
+        "geometry": to_geojson(to_shape(area.geom)),
+    }
+
+
+def premises_record(p: Premises) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "name": p.name,
+        "premises_type": p.premises_type,
+        "risk_level": p.risk_level,
+        "key_unit": p.key_unit,
+        "address": p.address,
+        "lng": p.lng,
+        "lat": p.lat,
+        "grid_id": str(p.area_id) if p.area_id else None,
+        "credit_status": p.credit_status,
+        "contact_name": p.contact_name,
+        "contact_phone": mask_phone(p.contact_phone),
+    }
+
+
+def hazard_record(h: Hazard) -> dict[str, Any]:
+    return {
+        "id": str(h.id),
+        "source": h.source,
+        "category": h.category,
+        "severity": h.severity,
+        "state": h.state,
+        "is_open": h.is_open,
+        "description": h.description,
+        "lng": h.lng,
+        "lat": h.lat,
+        "premises_id": str(h.premises_id) if h.premises_id else None,
+        "grid_id": str(h.area_id) if h.area_id else None,
+        "level": h.level,
+        "level_due_at": _ms(h.level_due_at),
+        "rectification_deadline": _ms(h.rectification_deadline),
+        "reported_at": _ms(h.reported_at),
+        "version": h.version,
+        "next_actions": json.dumps([a.value for a in lifecycle.actions_from(HazardState(h.state))]),
+        "possible_duplicate_of": (
+            str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id else None
+        ),
+    }
+
+
+def report_record(h: Hazard) -> dict[str, Any]:
+    return {
+        "id": str(h.id),
+        "category": h.category,
+        "severity": h.severity,
+        "source": h.source,
+        "description": h.description,
+        "lng": h.raw_lng,
+        "lat": h.raw_lat,
+        "crs": h.raw_crs,
+        "premises_id": str(h.premises_id) if h.premises_id else None,
+        "device_time": _ms(h.device_time),
+    }
+
+
+def action_record(a: DeviceAction) -> dict[str, Any]:
+    p = a.payload
+    return {
+        "id": str(a.id),
+        "hazard_id": str(a.hazard_id),
+        "action": a.action,
+        "note": p.get("note"),
+        "deadline_working_days": p.get("deadline_working_days"),
+        "duplicate_of": p.get("duplicate_of"),
+        "version": p.get("version"),
+        "created_at": _ms(a.device_created_at),
+        "status": a.status,
+        "reason": a.reason,
+    }
+
+
+# --- Push ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PushOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    hidden: int = 0
+    refused_actions: list[str] = field(default_factory=list)
+
+
+def push(
+    session: Session,
+    principal: Principal,
+    last_pulled_at: int | None,
+    changes: dict[str, Any],
+    settings: Settings,
+) -> PushOutcome:
+    """Apply a device's changes in one transaction: any conflict or invalid record refuses the
+    whole push and nothing is written. Reports go first, so an action may follow its report."""
+    _device_user(principal)
+    since = last_pulled_at or 0
+    outcome = PushOutcome()
+    for name, table_changes in changes.items():
+        table = TABLES.get(name)
+        if table is None:
+            raise InvalidInput(f"there is no sync table {name!r}", field=f"changes.{name}")
+        if table.owner is Owner.SERVER and any(table_changes.get(k) for k in _KINDS):
+            raise InvalidInput(
+                f"{name} is read-only on devices; its changes are not accepted",
+                field=f"changes.{name}",
+            )
+    conflicts: list[str] = []
+    reports = changes.get("hazard_reports") or {}
+    for kind in ("created", "updated"):
+        for index, raw in enumerate(_records(reports, kind, "hazard_reports")):
+            _push_report(
+                session,
+                principal,
+                raw,
+                since,
+                settings,
+                outcome,
+                conflicts,
+                where=f"changes.hazard_reports.{kind}[{index}]",
+            )
+    actions = changes.get("actions") or {}
+    pushed_actions = [
+        (f"changes.actions.{kind}[{index}]", raw)
+        for kind in ("created", "updated")
+        for index, raw in enumerate(_records(actions, kind, "actions"))
+    ]
+    pushed_actions.sort(key=lambda item: item[1].get("created_at") or 0)
+    for where, raw in pushed_actions:
+        _push_action(session, principal, raw, settings, outcome, where)
+    for name in ("hazard_reports", "actions"):
+        for record_id in (changes.get(name) or {}).get("deleted") or []:
+            _hide(session, principal, name, record_id, outcome)
+    if conflicts:
+        raise PushConflict(
+            f"{len(conflicts)} record(s) changed on the server after {since}: pull, then push again",
+            conflicts=conflicts,
+        )
+    return outcome
+
+
+_KINDS = ("created", "updated", "deleted")
+
+
+def _records(table_changes: dict[str, Any], kind: str, name: str) -> list[dict[str, Any]]:
+    records = table_changes.get(kind) or []
+    if not isinstance(records, list) or not all(
+        isinstance(r, dict) and r.get("id") for r in records
+    ):
+        raise InvalidInput(
+            f"changes.{name}.{kind} must be a list of records with ids",
+            field=f"changes.{name}.{kind}",
+        )
+    return records
+
+
+def _uuid(value: Any, where: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"{where} is not a uuid", field=where) from exc
+
+
+def _report_body(raw: dict[str, Any], where: str) -> HazardReport:
+    fields = {
+        "id": raw.get("id"),
+        "category": raw.get("category"),
+        "severity": raw.get("severity") or "ordinary",
+        "source": raw.get("source") or "patrol",
+        "description": raw.get("description"),
+        "lng": raw.get("lng"),
+        "lat": raw.get("lat"),
+        "crs": raw.get("crs") or "wgs84",
+        "premises_id": raw.get("premises_id") or None,
+        "device_time": _from_ms(raw.get("device_time"), f"{where}.device_time"),
+    }
+    try:
+        return HazardReport.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where}.{path}: {first['msg']}", field=f"{where}.{path}") from exc
+
+
+def _push_report(
+    session: Session,
+    principal: Principal,
+    raw: dict[str, Any],
+    since: int,
+    settings: Settings,
+    outcome: PushOutcome,
+    conflicts: list[str],
+    where: str,
+) -> None:
+    body = _report_body(raw, where)
+    existing = session.get(Hazard, body.id)
+    if existing is None:
+        hazards.report(session, principal, body, settings)
+        outcome.created += 1
+        return
+    if existing.reporter_id != principal.user_id:
+        raise Conflict(f"{where}: id {body.id} belongs to another record", field=f"{where}.id")
+    if report_record(existing) == {**report_record(existing), **_comparable(body)}:
+        outcome.unchanged += 1  # the same content again (a replayed push): nothing to do
+        return
+    if existing.change_seq > since:
+        conflicts.append(str(existing.id))
+        return
+    if hazards.revise_report(session, principal, existing, body, settings):
+        outcome.updated += 1
+    else:  # nothing it may still change: send the server's copy back on the next pull
+        _touch(session, existing)
+        outcome.unchanged += 1
+
+
+def _comparable(body: HazardReport) -> dict[str, Any]:
+    return {
+        "category": body.category.value,
+        "description": body.description,
+        "lng": body.lng,
+        "lat": body.lat,
+        "crs": body.crs.value,
+        "premises_id": str(body.premises_id) if body.premises_id else None,
+    }
+
+
+def _touch(session: Session, hazard: Hazard) -> None:
+    session.execute(
+        update(Hazard)
+        .where(Hazard.id == hazard.id)
+        .values(version=Hazard.version)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _push_action(
+    session: Session,
+    principal: Principal,
+    raw: dict[str, Any],
+    settings: Settings,
+    outcome: PushOutcome,
+    where: str,
+) -> None:
+    """An action is applied once, through the hazard lifecycle; a refusal is kept with its
+    reason (the device pulls it back) instead of failing the push."""
+    action_id = _uuid(raw["id"], f"{where}.id")
+    if session.get(DeviceAction, action_id) is not None:
+        outcome.unchanged += 1  # actions are immutable: a re-push changes nothing
+        return
+    hazard_id = _uuid(raw.get("hazard_id"), f"{where}.hazard_id")
+    payload = {
+        k: raw.get(k)
+        for k in ("note", "deadline_working_days", "duplicate_of", "version")
+        if raw.get(k) not in (None, "")
+    }
+    record = DeviceAction(
+        id=action_id,
+        user_id=principal.user_id,
+        hazard_id=hazard_id,
+        action=str(raw.get("action") or "")[:32],
+        payload=payload,
+        status=ActionStatus.REFUSED.value,
+        device_created_at=_from_ms(raw.get("created_at"), f"{where}.created_at"),
+        received_at=utcnow(),
+    )
+    try:
+        body = ActionIn.model_validate({"action": raw.get("action"), **payload})
+        with session.begin_nested():
+            result = hazards.act(session, principal, hazard_id, body, settings)
+        record.status = (
+            ActionStatus.AWAITING_APPROVAL if result.pending else ActionStatus.APPLIED
+        ).value
+    except ValidationError as exc:
+        record.reason = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+    except Problem as refusal:
+        record.reason = f"{refusal.title}: {refusal.detail}"
+    if record.status == ActionStatus.REFUSED.value:
+        outcome.refused_actions.append(str(action_id))
+    session.add(record)
+    session.flush()
+    outcome.created += 1
+
+
+def _hide(
+    session: Session, principal: Principal, table: str, record_id: Any, outcome: PushOutcome
+) -> None:
+    rid = _uuid(record_id, f"changes.{table}.deleted")
+    key = (principal.user_id, table, rid)
+    if session.get(HiddenRecord, key) is None:
+        session.add(HiddenRecord(user_id=principal.user_id, table_name=table, record_id=rid))
+        session.flush()
+        outcome.hidden += 1

@@ -1,0 +1,153 @@
+"""The tables a device syncs, declared once: the server reads them to build pull and push, and
+publishes them (`GET /api/v1/sync/schema`) in WatermelonDB's own schema shape, so the app's
+schema is generated from the same definitions.
+
+Times are milliseconds since the epoch (WatermelonDB's convention); coordinates of server
+tables are WGS-84; JSON-valued columns are strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from offline_sync.enums import Owner
+
+# Raise when a table or column changes; apps with another version are told to update.
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # WatermelonDB column types: "string", "number", "boolean"
+    optional: bool = False
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class SyncTable:
+    name: str
+    owner: Owner
+    description: str
+    columns: tuple[Column, ...]
+
+    def as_watermelon(self) -> dict:
+        return {
+            "name": self.name,
+            "owner": self.owner.value,
+            "description": self.description,
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    **({"isOptional": True} if c.optional else {}),
+                    **({"isIndexed": True} if c.indexed else {}),
+                }
+                for c in self.columns
+            ],
+        }
+
+
+def _s(name, **kw):
+    return Column(name, "string", **kw)
+
+
+def _n(name, **kw):
+    return Column(name, "number", **kw)
+
+
+def _b(name, **kw):
+    return Column(name, "boolean", **kw)
+
+
+GRIDS = SyncTable(
+    "grids",
+    Owner.SERVER,
+    "the grids the worker patrols (a grid leader: all of the village's)",
+    (_s("code", indexed=True), _s("name"), _s("village_code"), _s("geometry")),
+)
+PREMISES = SyncTable(
+    "premises",
+    Owner.SERVER,
+    "premises in those grids; archived ones arrive as deleted",
+    (
+        _s("name"),
+        _s("premises_type"),
+        _s("risk_level"),
+        _b("key_unit"),
+        _s("address"),
+        _n("lng"),
+        _n("lat"),
+        _s("grid_id", optional=True, indexed=True),
+        _s("credit_status"),
+        _s("contact_name", optional=True),
+        _s("contact_phone", optional=True),  # masked
+    ),
+)
+HAZARDS = SyncTable(
+    "hazards",
+    Owner.SERVER,
+    "hazards in those grids and hazards the user reported, as the server sees them",
+    (
+        _s("source"),
+        _s("category"),
+        _s("severity"),
+        _s("state", indexed=True),
+        _b("is_open"),
+        _s("description"),
+        _n("lng"),
+        _n("lat"),
+        _s("premises_id", optional=True, indexed=True),
+        _s("grid_id", optional=True, indexed=True),
+        _n("level"),
+        _n("level_due_at", optional=True),
+        _n("rectification_deadline", optional=True),
+        _n("reported_at"),
+        _n("version"),
+        _s("next_actions"),  # JSON list of the steps possible now
+        _s("possible_duplicate_of", optional=True),
+    ),
+)
+HAZARD_REPORTS = SyncTable(
+    "hazard_reports",
+    Owner.DEVICE,
+    "hazards as the user reported them; the id becomes the hazard's id",
+    (
+        _s("category"),
+        _s("severity"),
+        _s("source"),
+        _s("description"),
+        _n("lng"),
+        _n("lat"),
+        _s("crs"),
+        _s("premises_id", optional=True),
+        _n("device_time", optional=True),
+    ),
+)
+ACTIONS = SyncTable(
+    "actions",
+    Owner.DEVICE,
+    "lifecycle steps asked for on the device; the server fills status and reason",
+    (
+        _s("hazard_id", indexed=True),
+        _s("action"),
+        _s("note", optional=True),
+        _n("deadline_working_days", optional=True),
+        _s("duplicate_of", optional=True),
+        _n("version", optional=True),
+        _n("created_at", optional=True),
+        _s("status", optional=True),  # server: applied | awaiting_approval | refused
+        _s("reason", optional=True),  # server: why it was refused
+    ),
+)
+
+TABLES: dict[str, SyncTable] = {
+    t.name: t for t in (GRIDS, PREMISES, HAZARDS, HAZARD_REPORTS, ACTIONS)
+}
+
+
+def schema_document() -> dict:
+    return {
+        "version": SCHEMA_VERSION,
+        "tables": [t.as_watermelon() for t in TABLES.values()],
+    }

@@ -1,0 +1,239 @@
+"""The sync protocol as a grid worker's phone lives it, through the reference device (a local
+store with WatermelonDB's bookkeeping) against the real server: work offline, sync when the
+network returns, and never lose, duplicate or resurrect a record."""
+
+import uuid
+
+import pytest
+
+from offline_sync.client import Device, SyncConflict
+from tests.world import hazard_body, premises_body
+
+
+@pytest.fixture
+def phone(live_server, grid, grid_worker):
+    device = Device(live_server, grid_worker.username, grid_worker.password)
+    yield device
+    device.close()
+
+
+def second_phone(live_server, person) -> Device:
+    return Device(live_server, person.username, person.password)
+
+
+def report(**extra) -> dict:
+    body = hazard_body(**extra)
+    return {
+        "category": body["category"],
+        "severity": "ordinary",
+        "source": "patrol",
+        "description": body["description"],
+        "lng": body["lng"],
+        "lat": body["lat"],
+        "crs": "wgs84",
+        "premises_id": None,
+        "device_time": 1_763_880_000_000,
+        **{k: v for k, v in extra.items() if k not in body or k == "description"},
+    }
+
+
+def test_a_first_sync_brings_the_workers_grid_and_nothing_of_the_neighbours(
+    api, phone, grid, other_grid, station_staff
+):
+    mine = api.post(
+        "/api/v1/premises", json=premises_body(lng=109.41), headers=station_staff.headers(api)
+    ).json()
+    api.post(
+        "/api/v1/premises",
+        json=premises_body(name="隔壁网格小店", lng=109.44),
+        headers=station_staff.headers(api),
+    )
+
+    phone.sync()
+
+    assert [g["code"] for g in phone.all("grids")] == [grid.code]
+    assert (
+        '"Polygon"' in phone.all("grids")[0]["geometry"]
+        or "MultiPolygon" in phone.all("grids")[0]["geometry"]
+    )
+    (premises,) = phone.all("premises")
+    assert premises["id"] == mine["id"]
+    assert premises["contact_phone"] == "138****1234"  # masked on the phone too
+
+
+def test_a_report_made_offline_arrives_once_and_reaches_the_users_other_phone(
+    live_server, phone, grid_worker, api, station_staff
+):
+    phone.sync()
+    rid = phone.create("hazard_reports", report())
+    first = phone.sync()
+    assert first.push_answer["created"] == 1
+
+    hazard = api.get(f"/api/v1/hazards/{rid}", headers=station_staff.headers(api)).json()
+    assert (hazard["state"], hazard["area_code"]) == ("reported", "990101001001-01")
+
+    other = second_phone(live_server, grid_worker)
+    other.sync()
+    assert other.get("hazard_reports", rid)["description"] == report()["description"]
+    assert other.get("hazards", rid)["state"] == "reported"
+    other.close()
+
+
+def test_a_replayed_push_changes_nothing(phone, api, station_staff):
+    phone.sync()
+    rid = phone.create("hazard_reports", report())
+    changes = phone.local_changes()
+    phone.sync()
+    replay = phone.http.post(
+        "/api/v1/sync",
+        params={"last_pulled_at": phone.last_pulled_at},
+        json={"changes": changes},
+        headers=phone.headers,
+    )
+    assert replay.status_code == 200, replay.text
+    assert (replay.json()["created"], replay.json()["unchanged"]) == (0, 1)
+    listed = api.get("/api/v1/hazards", headers=station_staff.headers(api)).json()
+    assert [h["id"] for h in listed] == [rid]
+
+
+def test_a_server_change_between_pull_and_push_is_a_conflict_then_merges_column_wise(
+    phone, api, grid_worker
+):
+    phone.sync()
+    rid = phone.create("hazard_reports", report(description="楼道飞线充电"))
+    phone.sync()
+    # Meanwhile, on the web, the worker's colleague corrects the category of the same report.
+    corrected = api.post(
+        f"/api/v1/hazards/{rid}/actions",
+        json={"action": "confirm"},
+        headers=grid_worker.headers(api),
+    )
+    assert corrected.status_code == 200
+    phone.update("hazard_reports", rid, {"description": "楼道飞线充电，已告知住户"})
+
+    with pytest.raises(SyncConflict) as refused:
+        phone.push()
+    assert refused.value.args[0]["conflicts"] == [rid]
+
+    phone.sync()  # pull (merge: the local description wins), then push again
+    assert phone.get("hazards", rid)["state"] == "confirmed"
+    hazard = api.get(f"/api/v1/hazards/{rid}", headers=grid_worker.headers(api)).json()
+    assert hazard["description"] == "楼道飞线充电，已告知住户"
+    assert hazard["state"] == "confirmed"
+
+
+def test_a_record_deleted_on_one_phone_is_deleted_on_the_other_and_never_comes_back(
+    live_server, phone, grid_worker
+):
+    phone.sync()
+    rid = phone.create("hazard_reports", report())
+    phone.sync()
+    other = second_phone(live_server, grid_worker)
+    other.sync()
+    assert other.get("hazard_reports", rid) is not None
+
+    phone.delete("hazard_reports", rid)
+    phone.sync()
+    phone.sync()
+    other.sync()
+
+    assert phone.get("hazard_reports", rid) is None  # not resurrected by the next pull
+    assert other.get("hazard_reports", rid) is None
+    assert other.get("hazards", rid) is not None  # the hazard itself stays: it was reported
+    other.close()
+
+
+def test_a_refused_action_is_kept_and_comes_back_with_its_reason(phone, api, station_staff):
+    phone.sync()
+    rid = phone.create("hazard_reports", report())
+    phone.sync()
+    aid = phone.create(
+        "actions", {"hazard_id": rid, "action": "verify", "created_at": 1_763_880_100_000}
+    )
+    confirm = phone.create(
+        "actions", {"hazard_id": rid, "action": "confirm", "created_at": 1_763_880_000_000}
+    )
+
+    answer = phone.sync().push_answer
+    assert answer["refused_actions"] == [aid]
+    phone.sync()
+
+    assert phone.get("actions", confirm)["status"] == "applied"
+    refused = phone.get("actions", aid)
+    assert refused["status"] == "refused"
+    assert "cannot verify a hazard that is confirmed" in refused["reason"]
+    assert phone.get("hazards", rid)["state"] == "confirmed"
+
+
+def test_a_grid_handed_to_another_worker_moves_its_records_between_phones(
+    live_server, api, phone, grid, other_grid, backup_worker, station_staff
+):
+    newcomer = backup_worker  # works the neighbouring grid
+    api.post(
+        "/api/v1/premises", json=premises_body(), headers=station_staff.headers(api)
+    ).raise_for_status()
+    phone.sync()
+    theirs = second_phone(live_server, newcomer)
+    theirs.sync()
+    assert theirs.all("premises") == [] and len(phone.all("premises")) == 1
+
+    handed = api.put(
+        f"/api/v1/grids/{grid.code}/team",
+        json={"primary": str(newcomer.id), "backups": []},
+        headers=station_staff.headers(api),
+    )
+    assert handed.status_code == 200, handed.text
+    phone.sync()
+    theirs.sync()
+
+    assert len(theirs.all("premises")) == 1  # older than their cursor, sent all the same
+    assert sorted(g["code"] for g in theirs.all("grids")) == [grid.code, other_grid.code]
+    assert phone.all("premises") == [] and phone.all("grids") == []
+    theirs.close()
+
+
+def test_a_large_first_sync_comes_in_pages_without_gaps_or_repeats(phone, api, station_staff):
+    rows = "\n".join(
+        f"店{n},,true,small_venue,low,,柳州市示例路{n}号,{109.401 + n * 0.0001:.4f},24.35,,"
+        for n in range(120)
+    )
+    csv = (
+        "name,uscc,individual_business,premises_type,risk_level,key_unit,address,lng,lat,contact_name,contact_phone\n"
+        + rows
+    )
+    imported = api.post(
+        "/api/v1/premises/import",
+        content=csv.encode(),
+        headers={**station_staff.headers(api), "Content-Type": "text/csv"},
+    )
+    assert imported.status_code in (200, 201), imported.text
+
+    report = phone.sync(page_size=50)
+
+    assert report.pages == 3
+    assert len(phone.all("premises")) == 120
+    assert report.pulled == 121  # 120 premises and the grid, each once
+
+
+def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citizen):
+    old_app = api.get("/api/v1/sync", params={"schema_version": 99}, headers=phone.headers)
+    assert old_app.status_code == 409
+    assert old_app.json()["server_schema_version"] == 1
+    assert "update the app" in old_app.json()["detail"]
+
+    tampered = api.post(
+        "/api/v1/sync",
+        json={"changes": {"hazards": {"created": [], "updated": [{"id": str(uuid.uuid4())}]}}},
+        headers=phone.headers,
+    )
+    assert tampered.status_code == 422 and tampered.json()["field"] == "changes.hazards"
+    assert api.get("/api/v1/sync", headers=citizen.headers(api)).status_code == 403
+    schema = api.get("/api/v1/sync/schema", headers=phone.headers).json()
+    owners = {t["name"]: t["owner"] for t in schema["tables"]}
+    assert owners == {
+        "grids": "server",
+        "premises": "server",
+        "hazards": "server",
+        "hazard_reports": "device",
+        "actions": "device",
+    }
