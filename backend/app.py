@@ -37,7 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        larger_bodies=((r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),),
+        larger_bodies=(
+            (r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),
+            (r"^/api/v1/uploads/", settings.photo_max_bytes),
+        ),
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -58,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(sync_api.router)
+    app.include_router(sync_api.uploads_router)
     return app

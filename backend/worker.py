@@ -22,6 +22,7 @@ from backend.notify import service as notify
 from grids.premises import service as premises
 from hazards import scheduled as hazards
 from hazards.credit import scheduled as credit
+from offline_sync import uploads
 
 log = logging.getLogger("firegrid.worker")
 
@@ -39,6 +40,7 @@ JOBS: list[Job] = [
     Job("record_overdue_rectifications", credit.record_overdue_rectifications),
     Job("reassess_due_credit", credit.reassess_due_credit),
     Job("deliver_outbox", notify.deliver_outbox),
+    Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),
 ]
 
 

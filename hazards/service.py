@@ -265,6 +265,12 @@ def get_visible(session: Session, principal: Principal, hazard_id: uuid.UUID) ->
     return hazard
 
 
+def get_visible_or_none(
+    session: Session, principal: Principal, hazard_id: uuid.UUID
+) -> Hazard | None:
+    return session.scalar(select(Hazard).where(Hazard.id == hazard_id, visible(session, principal)))
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     mine: bool = False  # only what waits at my level

@@ -3,14 +3,22 @@ offline_sync.service."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+from email.utils import format_datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
+from backend.core.db import session_scope
+from backend.core.errors import InvalidInput
 from backend.core.types import Int32
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
-from offline_sync import service
+from backend.identity.dependencies import BriefPrincipal, CurrentPrincipal, SessionDep, SettingsDep
+from offline_sync import service, uploads
+from offline_sync.models import Upload
 from offline_sync.tables import schema_document
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
@@ -81,3 +89,158 @@ def push_changes(
 def sync_schema(principal: CurrentPrincipal) -> dict:
     """The device tables, their columns and owners, as WatermelonDB's `appSchema` expects."""
     return schema_document()
+
+
+# --- tus 1.0 resumable uploads (fixed path) ------------------------------------------------------
+
+uploads_router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
+UploadId = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
+
+
+def _tus_headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:
+    headers = {"Tus-Resumable": uploads.TUS_VERSION, "Cache-Control": "no-store", **extra}
+    if upload is not None:
+        headers["Upload-Offset"] = str(upload.offset)
+        headers["Upload-Length"] = str(upload.length)
+        headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    return headers
+
+
+def _int_header(request: Request, name: str) -> int | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput(f"{name} must be a non-negative integer", field=name)
+    return int(value)
+
+
+@uploads_router.options("/", status_code=204)
+def tus_options(settings: SettingsDep) -> Response:
+    """What this tus server supports (no authentication needed to ask)."""
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Resumable": uploads.TUS_VERSION,
+            "Tus-Version": uploads.TUS_VERSION,
+            "Tus-Extension": uploads.EXTENSIONS,
+            "Tus-Max-Size": str(settings.photo_max_bytes),
+            "Tus-Checksum-Algorithm": ",".join(uploads.CHECKSUMS),
+        },
+    )
+
+
+@uploads_router.post("/", status_code=201)
+def create_upload(request: Request, principal: BriefPrincipal, settings: SettingsDep) -> Response:
+    """Start an upload: `Upload-Length` and `Upload-Metadata` naming `photo_id` (the photo
+    record's uuid) and `sha256` (of the whole file). Answers `Location`."""
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    length = _int_header(request, "upload-length")
+    metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
+    with session_scope() as session:
+        upload = uploads.create(session, principal, length, metadata, settings)
+        headers = _tus_headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
+    return Response(status_code=201, headers=headers)
+
+
+@uploads_router.head("/{upload_id}")
+def upload_offset(upload_id: UploadId, request: Request, principal: BriefPrincipal) -> Response:
+    """Where the upload stands: resume from `Upload-Offset`."""
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    with session_scope(read_only=True) as session:
+        headers = _tus_headers(uploads.own_upload(session, principal, upload_id))
+    return Response(status_code=200, headers=headers)
+
+
+@uploads_router.patch("/{upload_id}", status_code=204)
+async def upload_bytes(
+    upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
+) -> Response:
+    """Append bytes at `Upload-Offset`. Every check runs before the first byte is written; an
+    interrupted request keeps what arrived (resume from HEAD); with `Upload-Checksum` (sha1 or
+    sha256 of this request's bytes) a mismatch or a cut-off request keeps nothing (460)."""
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    offset = _int_header(request, "upload-offset")
+    checksum = uploads.parse_checksum(request.headers.get("upload-checksum"))
+
+    def check() -> tuple[int, int]:
+        with session_scope(read_only=True) as session:
+            upload = uploads.own_upload(session, principal, upload_id)
+            uploads.check_patch(upload, offset, request.headers.get("content-type"))
+            return upload.length, upload.offset
+
+    length, start = await run_in_threadpool(check)
+    written, _whole = await _receive(request, settings, upload_id, start, length, checksum)
+
+    def commit() -> dict[str, str] | None:
+        with session_scope() as session:
+            if not uploads.record_progress(session, upload_id, start, start + written):
+                raise uploads.OffsetMismatch("another request moved the upload meanwhile")
+            upload = session.get(Upload, upload_id)
+            session.refresh(upload)
+            if upload.offset == upload.length and not uploads.finish(session, upload, settings):
+                return None  # removed, and committed so: the client must start again
+            return _tus_headers(upload)
+
+    headers = await run_in_threadpool(commit)
+    if headers is None:
+        raise uploads.ChecksumMismatch(
+            "the uploaded file does not match the sha256 in its metadata; upload it again"
+        )
+    # A client cut off mid-request never reads this; what arrived is kept for its HEAD.
+    return Response(status_code=204, headers=headers)
+
+
+async def _receive(
+    request: Request,
+    settings,
+    upload_id: str,
+    start: int,
+    length: int,
+    checksum: tuple[str, bytes] | None,
+) -> tuple[int, bool]:
+    """Write the request's bytes at `start`, one request at a time per upload (a lock on its
+    file). Returns (bytes kept, whether the request arrived whole)."""
+    digest = uploads.CHECKSUMS[checksum[0]]() if checksum else None
+    written, whole = 0, True
+    with open(uploads.file_of(settings, upload_id), "r+b") as part:
+        try:
+            fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise uploads.OffsetMismatch("another request is writing to this upload") from exc
+        part.seek(start)
+        part.truncate(start)
+        try:
+            async for chunk in request.stream():
+                if start + written + len(chunk) > length:
+                    part.truncate(start)
+                    raise uploads.UploadTooLarge(
+                        f"the upload holds {length} bytes; this request goes past its end"
+                    )
+                part.write(chunk)
+                if digest:
+                    digest.update(chunk)
+                written += len(chunk)
+        except ClientDisconnect:
+            whole = False
+        part.flush()
+        if checksum and (not whole or digest.digest() != checksum[1]):
+            part.truncate(start)
+            if whole:
+                raise uploads.ChecksumMismatch(
+                    f"the bytes of this request do not match their {checksum[0]}; nothing kept"
+                )
+            written = 0
+        os.fsync(part.fileno())
+    return written, whole
+
+
+@uploads_router.delete("/{upload_id}", status_code=204)
+def terminate_upload(
+    upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
+) -> Response:
+    """Abandon an upload and its bytes (termination extension)."""
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    with session_scope() as session:
+        uploads.terminate(session, uploads.own_upload(session, principal, upload_id), settings)
+    return Response(status_code=204, headers={"Tus-Resumable": uploads.TUS_VERSION})

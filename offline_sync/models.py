@@ -46,3 +46,44 @@ class HiddenRecord(Base):
     change_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
 
     __table_args__ = (Index("ix_sync_hidden_user_seq", "user_id", "change_seq"),)
+
+
+class DevicePhoto(Base):
+    """A photo a device declared for a hazard (its uuid, sha256 and size), and whether its
+    bytes have arrived through the resumable upload and been stored."""
+
+    __tablename__ = "device_photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the device's photo uuid
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    hazard_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # before | after
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | stored | refused
+    reason: Mapped[str | None] = mapped_column(Text)
+    change_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
+    )
+
+
+class Upload(Base):
+    """A tus upload in progress: bytes so far live in a file named by the upload id."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    photo_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    length: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    offset: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    state: Mapped[str] = mapped_column(String(16))  # receiving | complete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -36,8 +36,8 @@ from hazards import service as hazards
 from hazards.enums import HazardState
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
-from offline_sync.enums import ActionStatus, Owner
-from offline_sync.models import DeviceAction, HiddenRecord
+from offline_sync.enums import ActionStatus, Owner, PhotoState
+from offline_sync.models import DeviceAction, DevicePhoto, HiddenRecord
 from offline_sync.tables import SCHEMA_VERSION, TABLES
 
 DEVICE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
@@ -140,7 +140,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         table: select(HiddenRecord.record_id).where(
             HiddenRecord.user_id == me, HiddenRecord.table_name == table
         )
-        for table in ("hazard_reports", "actions")
+        for table in ("hazard_reports", "actions", "photos")
     }
 
     def window(column, since, until):
@@ -185,8 +185,11 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             .limit(limit)
         ).all()
         out = []
+        missing = missing_photos(session, [h.id for h in rows])
         for h in rows:
-            out.append(Change(h.change_seq, "hazards", str(h.id), hazard_record(h)))
+            out.append(
+                Change(h.change_seq, "hazards", str(h.id), hazard_record(h, missing.get(h.id, [])))
+            )
             if h.reporter_id == me:
                 out.append(Change(h.change_seq, "hazard_reports", str(h.id), report_record(h)))
         return out
@@ -203,6 +206,19 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             .limit(limit)
         ).all()
         return [Change(a.change_seq, "actions", str(a.id), action_record(a)) for a in rows]
+
+    def device_photos(since, until, limit):
+        rows = session.scalars(
+            select(DevicePhoto)
+            .where(
+                DevicePhoto.user_id == me,
+                DevicePhoto.id.not_in(hidden["photos"]),
+                window(DevicePhoto.change_seq, since, until),
+            )
+            .order_by(DevicePhoto.change_seq)
+            .limit(limit)
+        ).all()
+        return [Change(p.change_seq, "photos", str(p.id), photo_record(p)) for p in rows]
 
     def deletions(since, until, limit):
         rows = session.execute(
@@ -223,7 +239,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
     hidden_ids = {
         str(rid) for rid in session.scalars(hidden["hazard_reports"])
     }  # small: what one user deleted on their devices
-    return [grids, premises, reports_not_hidden, actions, deletions]
+    return [grids, premises, reports_not_hidden, actions, device_photos, deletions]
 
 
 def _scope_moves(
@@ -263,7 +279,11 @@ def _scope_moves(
                 Change(seq, "premises", str(p.id), None if p.archived else premises_record(p))
                 for p in in_grid_premises
             ]
-            out += [Change(seq, "hazards", str(h.id), hazard_record(h)) for h in in_grid_hazards]
+            missing = missing_photos(session, [h.id for h in in_grid_hazards])
+            out += [
+                Change(seq, "hazards", str(h.id), hazard_record(h, missing.get(h.id, [])))
+                for h in in_grid_hazards
+            ]
         else:
             out.append(Change(seq, "grids", str(grid.id), None))
             out += [Change(seq, "premises", str(p.id), None) for p in in_grid_premises]
@@ -319,7 +339,21 @@ def premises_record(p: Premises) -> dict[str, Any]:
     }
 
 
-def hazard_record(h: Hazard) -> dict[str, Any]:
+def missing_photos(session: Session, hazard_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Declared photos whose bytes have not arrived, per hazard (one query for a page)."""
+    missing: dict[uuid.UUID, list[str]] = {}
+    if not hazard_ids:
+        return missing
+    for hazard_id, photo_id in session.execute(
+        select(DevicePhoto.hazard_id, DevicePhoto.id)
+        .where(DevicePhoto.hazard_id.in_(hazard_ids), DevicePhoto.state == PhotoState.PENDING.value)
+        .order_by(DevicePhoto.id)
+    ):
+        missing.setdefault(hazard_id, []).append(str(photo_id))
+    return missing
+
+
+def hazard_record(h: Hazard, missing: list[str]) -> dict[str, Any]:
     return {
         "id": str(h.id),
         "source": h.source,
@@ -341,6 +375,7 @@ def hazard_record(h: Hazard) -> dict[str, Any]:
         "possible_duplicate_of": (
             str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id else None
         ),
+        "missing_photos": json.dumps(missing),
     }
 
 
@@ -356,6 +391,19 @@ def report_record(h: Hazard) -> dict[str, Any]:
         "crs": h.raw_crs,
         "premises_id": str(h.premises_id) if h.premises_id else None,
         "device_time": _ms(h.device_time),
+    }
+
+
+def photo_record(p: DevicePhoto) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "hazard_id": str(p.hazard_id),
+        "kind": p.kind,
+        "sha256": p.sha256,
+        "size": p.size,
+        "taken_at": _ms(p.taken_at),
+        "state": p.state,
+        "reason": p.reason,
     }
 
 
@@ -431,7 +479,13 @@ def push(
     pushed_actions.sort(key=lambda item: item[1].get("created_at") or 0)
     for where, raw in pushed_actions:
         _push_action(session, principal, raw, settings, outcome, where)
-    for name in ("hazard_reports", "actions"):
+    photos = changes.get("photos") or {}
+    for kind in ("created", "updated"):
+        for index, raw in enumerate(_records(photos, kind, "photos")):
+            _push_photo(
+                session, principal, raw, settings, outcome, f"changes.photos.{kind}[{index}]"
+            )
+    for name in ("hazard_reports", "actions", "photos"):
         for record_id in (changes.get(name) or {}).get("deleted") or []:
             _hide(session, principal, name, record_id, outcome)
     if conflicts:
@@ -584,6 +638,58 @@ def _push_action(
     session.add(record)
     session.flush()
     outcome.created += 1
+
+
+def _push_photo(
+    session: Session,
+    principal: Principal,
+    raw: dict[str, Any],
+    settings: Settings,
+    outcome: PushOutcome,
+    where: str,
+) -> None:
+    """A photo's record: what to expect from the upload. If its bytes are already in (uploaded
+    before the record was pushed), it is processed now."""
+    from offline_sync import uploads  # the upload side needs this module too
+
+    photo_id = _uuid(raw["id"], f"{where}.id")
+    existing = session.get(DevicePhoto, photo_id)
+    if existing is not None:
+        if existing.user_id != principal.user_id:
+            raise Conflict(f"{where}: id {photo_id} belongs to another record", field=f"{where}.id")
+        outcome.unchanged += 1  # a photo's record does not change; the server fills its state
+        return
+    sha256 = str(raw.get("sha256") or "").lower()
+    if not uploads.SHA256_HEX.match(sha256):
+        raise InvalidInput(f"{where}.sha256 must be 64 hex digits", field=f"{where}.sha256")
+    kind = raw.get("kind") or "before"
+    if kind not in ("before", "after"):
+        raise InvalidInput(f"{where}.kind must be before or after", field=f"{where}.kind")
+    size = raw.get("size")
+    if not isinstance(size, int | float) or not 0 < size <= settings.photo_max_bytes:
+        raise InvalidInput(
+            f"{where}.size must be 1 to {settings.photo_max_bytes} bytes", field=f"{where}.size"
+        )
+    hazard_id = _uuid(raw.get("hazard_id"), f"{where}.hazard_id")
+    photo = DevicePhoto(
+        id=photo_id,
+        user_id=principal.user_id,
+        hazard_id=hazard_id,
+        kind=kind,
+        sha256=sha256,
+        size=int(size),
+        taken_at=_from_ms(raw.get("taken_at"), f"{where}.taken_at"),
+        state=PhotoState.PENDING.value,
+    )
+    if hazards.get_visible_or_none(session, principal, hazard_id) is None:
+        photo.state, photo.reason = (
+            PhotoState.REFUSED.value,
+            f"no hazard {hazard_id} visible to you",
+        )
+    session.add(photo)
+    session.flush()
+    outcome.created += 1
+    uploads.deliver(session, photo_id, settings)
 
 
 def _hide(

@@ -106,6 +106,7 @@ HAZARDS = SyncTable(
         _n("version"),
         _s("next_actions"),  # JSON list of the steps possible now
         _s("possible_duplicate_of", optional=True),
+        _s("missing_photos"),  # JSON list of declared photo ids whose bytes are not in yet
     ),
 )
 HAZARD_REPORTS = SyncTable(
@@ -141,8 +142,23 @@ ACTIONS = SyncTable(
     ),
 )
 
+PHOTOS = SyncTable(
+    "photos",
+    Owner.DEVICE,
+    "photos declared for a hazard; their bytes go through the tus upload, keyed by this id",
+    (
+        _s("hazard_id", indexed=True),
+        _s("kind"),  # before | after
+        _s("sha256"),
+        _n("size"),
+        _n("taken_at", optional=True),
+        _s("state", optional=True),  # server: pending | stored | refused
+        _s("reason", optional=True),  # server: why it was refused
+    ),
+)
+
 TABLES: dict[str, SyncTable] = {
-    t.name: t for t in (GRIDS, PREMISES, HAZARDS, HAZARD_REPORTS, ACTIONS)
+    t.name: t for t in (GRIDS, PREMISES, HAZARDS, HAZARD_REPORTS, ACTIONS, PHOTOS)
 }
 
 

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     push_max_attempts: int = Field(default=8, ge=1, le=50)
     push_pass_seconds: float = Field(default=20.0, ge=0)  # longest a worker pass spends sending
 
+    # Resumable photo uploads (tus): an upload not finished within this many hours expires
+    # and its bytes are removed by the worker.
+    upload_expiry_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 

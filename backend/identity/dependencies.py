@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from backend.core.db import session_scope
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.settings import Settings, get_settings
 from backend.core.web import db_session
@@ -38,6 +39,21 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def brief_principal(
+    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    """The caller, checked in a short transaction of its own: for endpoints that stream a body
+    (uploads), so that no transaction, and on SQLite no write lock, stays open while bytes
+    arrive."""
+    if not token:
+        raise Unauthenticated("send an access token: Authorization: Bearer <token>")
+    with session_scope(read_only=True) as session:
+        return service.principal_for_token(session, settings, token)
+
+
+BriefPrincipal = Annotated[Principal, Depends(brief_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:

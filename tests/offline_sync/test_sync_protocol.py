@@ -236,4 +236,5 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "hazards": "server",
         "hazard_reports": "device",
         "actions": "device",
+        "photos": "device",
     }
