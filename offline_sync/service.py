@@ -478,7 +478,7 @@ def push(
         for kind in ("created", "updated")
         for index, raw in enumerate(_records(actions, kind, "actions"))
     ]
-    pushed_actions.sort(key=lambda item: item[1].get("created_at") or 0)
+    pushed_actions.sort(key=lambda item: _sort_time(item[1].get("created_at")))
     for where, raw in pushed_actions:
         _push_action(session, principal, raw, settings, outcome, where)
     photos = changes.get("photos") or {}
@@ -499,6 +499,12 @@ def push(
 
 
 _KINDS = ("created", "updated", "deleted")
+
+
+def _sort_time(value: Any) -> float:
+    """The order actions were taken on the phone; a missing or odd time sorts first (the
+    record itself is checked when applied)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _records(table_changes: dict[str, Any], kind: str, name: str) -> list[dict[str, Any]]:

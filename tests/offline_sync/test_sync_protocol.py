@@ -238,3 +238,69 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "actions": "device",
         "photos": "device",
     }
+
+
+def test_malformed_pushes_are_refused_with_where_and_write_nothing(api, phone, station_staff):
+    phone.sync()
+    good = report()
+    bad_pushes = [
+        (
+            {"hazard_reports": {"created": [{**good, "id": str(uuid.uuid4()), "lng": "east"}]}},
+            "changes.hazard_reports.created[0].lng",
+        ),
+        (
+            {"hazard_reports": {"created": [{"description": "no id"}]}},
+            "changes.hazard_reports.created",
+        ),
+        (
+            {"actions": {"created": [{"id": "not-a-uuid", "hazard_id": str(uuid.uuid4())}]}},
+            "changes.actions.created[0].id",
+        ),
+        (
+            {
+                "photos": {
+                    "created": [
+                        {
+                            "id": str(uuid.uuid4()),
+                            "hazard_id": str(uuid.uuid4()),
+                            "kind": "before",
+                            "sha256": "beef",
+                            "size": 10,
+                        }
+                    ]
+                }
+            },
+            "changes.photos.created[0].sha256",
+        ),
+        ({"nonsense": {"created": []}}, "changes.nonsense"),
+    ]
+    for changes, where in bad_pushes:
+        # a valid report rides along in each push: all or nothing means it is not kept either
+        changes = {**changes}
+        changes.setdefault("hazard_reports", {"created": []})
+        changes["hazard_reports"] = {
+            "created": [*changes["hazard_reports"]["created"], {**good, "id": str(uuid.uuid4())}]
+        }
+        answer = api.post("/api/v1/sync", json={"changes": changes}, headers=phone.headers)
+        assert answer.status_code == 422, (where, answer.text)
+        assert answer.json()["field"] == where
+    odd_time = api.post(
+        "/api/v1/sync",
+        json={
+            "changes": {
+                "actions": {
+                    "created": [
+                        {
+                            "id": str(uuid.uuid4()),
+                            "hazard_id": str(uuid.uuid4()),
+                            "action": "confirm",
+                            "created_at": "yesterday",
+                        }
+                    ]
+                }
+            }
+        },
+        headers=phone.headers,
+    )
+    assert odd_time.status_code == 422 and odd_time.json()["field"].endswith("created_at")
+    assert api.get("/api/v1/hazards", headers=station_staff.headers(api)).json() == []
