@@ -58,6 +58,8 @@ def run_backend(name: str, url: str | None, targets: Targets) -> None:
                 "--csv",
                 str(prefix),
                 "--only-summary",
+                "StaffUser",  # the read mix only: field workers and citizens write
+                "Baseline",
                 "--loglevel",
                 "WARNING",
             ],

@@ -1,23 +1,62 @@
-"""Load scenario: township staff and grid workers reading their areas, next to a bare
-`/healthz` baseline measured in the same run.
+"""Load scenarios: township staff reading their areas, grid workers syncing their phones (pull,
+reports with photos, push, tus upload), citizens reporting, next to a bare `/healthz` baseline
+measured in the same run.
 
-    locust -f load_tests/locustfile.py --host http://127.0.0.1:8000
+    firegrid demo load && firegrid serve &          # or `make run` in another terminal
+    FIREGRID_LOAD_LOGINS="$(.venv/bin/python load_tests/demo_logins.py)" \
+        .venv/bin/locust -f load_tests/locustfile.py --headless -u 40 -r 10 -t 60s \
+        --host http://127.0.0.1:8000
 
-Credentials come from FIREGRID_LOAD_LOGINS, a JSON object {username: password}
-(`benchmarks/api_read.py` passes the demo logins); only loopback hosts are allowed.
+Credentials come from FIREGRID_LOAD_LOGINS, a JSON object {username: password}: usernames
+starting `worker.` sync as field workers, `citizen.` report as citizens, the others read as
+staff (`benchmarks/api_read.py` runs only StaffUser and Baseline). Loopback hosts only.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import itertools
 import json
 import os
 import random
+import time
+import uuid
 from urllib.parse import urlparse
 
 from locust import HttpUser, between, events, task
+from PIL import Image
 
-_logins = itertools.cycle(sorted(json.loads(os.environ.get("FIREGRID_LOAD_LOGINS", "{}")).items()))
+_all_logins = sorted(json.loads(os.environ.get("FIREGRID_LOAD_LOGINS", "{}")).items())
+
+
+def _of(kind: str):
+    if kind == "worker":
+        chosen = [item for item in _all_logins if item[0].startswith("worker.")]
+    elif kind == "citizen":
+        chosen = [item for item in _all_logins if item[0].startswith("citizen.")]
+    else:
+        chosen = [item for item in _all_logins if not item[0].startswith(("worker.", "citizen."))]
+    return itertools.cycle(chosen or [("nobody", "")])
+
+
+_logins, _workers, _citizens = _of("staff"), _of("worker"), _of("citizen")
+
+
+def _photo() -> bytes:
+    """A small phone-like JPEG (noise does not compress away)."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (640, 480), os.urandom(640 * 480 * 3)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _sign_in(user: HttpUser, username: str, password: str) -> None:
+    response = user.client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}, name="sign in"
+    )
+    response.raise_for_status()
+    user.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
 
 @events.test_start.add_listener
@@ -34,12 +73,7 @@ class StaffUser(HttpUser):
     weight = 4
 
     def on_start(self) -> None:
-        username, password = next(_logins)
-        response = self.client.post(
-            "/api/v1/auth/token", data={"username": username, "password": password}, name="sign in"
-        )
-        response.raise_for_status()
-        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        _sign_in(self, *next(_logins))
         areas = self.client.get("/api/v1/areas", name="GET /api/v1/areas").json()
         self.codes = [a["code"] for a in areas] or ["none"]
 
@@ -67,3 +101,133 @@ class Baseline(HttpUser):
     @task
     def healthz(self) -> None:
         self.client.get("/healthz", name="GET /healthz")
+
+
+class FieldWorker(HttpUser):
+    """A grid worker's phone: pulls, reports hazards with a photo, pushes, uploads the photo
+    through tus, and pulls again to see what the server made of it."""
+
+    wait_time = between(0.5, 2)
+    weight = 2
+
+    def on_start(self) -> None:
+        _sign_in(self, *next(_workers))
+        self.cursor: int | None = None
+        self.grid_point: tuple[float, float] | None = None
+        self.pull()
+
+    def pull(self) -> None:
+        while True:
+            params = {"last_pulled_at": self.cursor} if self.cursor else {}
+            page = self.client.get("/api/v1/sync", params=params, name="GET /api/v1/sync").json()
+            self.cursor = page["timestamp"]
+            for grid in page["changes"]["grids"]["updated"]:
+                ring = json.loads(grid["geometry"])["coordinates"][0][0]
+                xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+                self.grid_point = (sum(xs) / len(xs), sum(ys) / len(ys))
+            if not page.get("has_more"):
+                return
+
+    @task(3)
+    def incremental_pull(self) -> None:
+        self.pull()
+
+    @task(1)
+    def report_with_photo(self) -> None:
+        if self.grid_point is None:
+            return
+        lng, lat = self.grid_point
+        data = _photo()
+        sha256 = hashlib.sha256(data).hexdigest()
+        hazard_id, photo_id = str(uuid.uuid4()), str(uuid.uuid4())
+        changes = {
+            "hazard_reports": {
+                "created": [
+                    {
+                        "id": hazard_id,
+                        "category": random.choice(["ebike_indoor", "exit_blocked", "flammables"]),
+                        "severity": "ordinary",
+                        "source": "patrol",
+                        "description": "压测：巡查发现隐患",
+                        "lng": lng + random.uniform(-0.002, 0.002),
+                        "lat": lat + random.uniform(-0.002, 0.002),
+                        "crs": "wgs84",
+                        "device_time": int(time.time() * 1000),
+                    }
+                ]
+            },
+            "photos": {
+                "created": [
+                    {
+                        "id": photo_id,
+                        "hazard_id": hazard_id,
+                        "kind": "before",
+                        "sha256": sha256,
+                        "size": len(data),
+                    }
+                ]
+            },
+        }
+        self.client.post(
+            "/api/v1/sync",
+            params={"last_pulled_at": self.cursor},
+            json={"changes": changes},
+            name="POST /api/v1/sync",
+        )
+        meta = f"photo_id {base64.b64encode(photo_id.encode()).decode()},sha256 " + (
+            base64.b64encode(sha256.encode()).decode()
+        )
+        created = self.client.post(
+            "/api/v1/uploads/",
+            headers={
+                "Tus-Resumable": "1.0.0",
+                "Upload-Length": str(len(data)),
+                "Upload-Metadata": meta,
+            },
+            name="POST /api/v1/uploads/",
+        )
+        if created.status_code != 201:
+            return
+        self.client.patch(
+            urlparse(created.headers["Location"]).path,
+            data=data,
+            headers={
+                "Tus-Resumable": "1.0.0",
+                "Upload-Offset": "0",
+                "Content-Type": "application/offset+octet-stream",
+            },
+            name="PATCH /api/v1/uploads/{id}",
+        )
+
+
+class Citizen(HttpUser):
+    """A citizen reporting a hazard with a photo through the app (随手拍)."""
+
+    wait_time = between(1, 3)
+    weight = 1
+
+    def on_start(self) -> None:
+        _sign_in(self, *next(_citizens))
+
+    @task
+    def report(self) -> None:
+        answer = self.client.post(
+            "/api/v1/hazards",
+            json={
+                "category": "fire_lane_blocked",
+                "source": "citizen",
+                "description": "压测：消防车通道被占用",
+                "lng": 109.41 + random.uniform(-0.05, 0.05),
+                "lat": 24.31 + random.uniform(-0.03, 0.03),
+                "crs": "gcj02",
+            },
+            name="POST /api/v1/hazards (citizen)",
+        )
+        if answer.status_code == 201:
+            self.client.post(
+                f"/api/v1/hazards/{answer.json()['id']}/photos",
+                params={"kind": "before"},
+                data=_photo(),
+                headers={"Content-Type": "image/jpeg"},
+                name="POST /api/v1/hazards/{id}/photos",
+            )
