@@ -196,31 +196,23 @@ def _sources(session: Session, principal: Principal, scope: Scope):
                 out.append(Change(h.change_seq, "hazard_reports", str(h.id), report_record(h)))
         return out
 
-    def actions(since, until, limit):
-        rows = session.scalars(
-            select(DeviceAction)
-            .where(
-                DeviceAction.user_id == me,
-                DeviceAction.id.not_in(hidden["actions"]),
-                window(DeviceAction.change_seq, since, until),
-            )
-            .order_by(DeviceAction.change_seq)
-            .limit(limit)
-        ).all()
-        return [Change(a.change_seq, "actions", str(a.id), action_record(a)) for a in rows]
+    def own(model, table, as_record):
+        """The caller's own device-owned rows of one table, but those they deleted."""
 
-    def device_photos(since, until, limit):
-        rows = session.scalars(
-            select(DevicePhoto)
-            .where(
-                DevicePhoto.user_id == me,
-                DevicePhoto.id.not_in(hidden["photos"]),
-                window(DevicePhoto.change_seq, since, until),
-            )
-            .order_by(DevicePhoto.change_seq)
-            .limit(limit)
-        ).all()
-        return [Change(p.change_seq, "photos", str(p.id), photo_record(p)) for p in rows]
+        def read(since, until, limit):
+            rows = session.scalars(
+                select(model)
+                .where(
+                    model.user_id == me,
+                    model.id.not_in(hidden[table]),
+                    window(model.change_seq, since, until),
+                )
+                .order_by(model.change_seq)
+                .limit(limit)
+            ).all()
+            return [Change(r.change_seq, table, str(r.id), as_record(r)) for r in rows]
+
+        return read
 
     def deletions(since, until, limit):
         rows = session.execute(
@@ -241,7 +233,14 @@ def _sources(session: Session, principal: Principal, scope: Scope):
     hidden_ids = {
         str(rid) for rid in session.scalars(hidden["hazard_reports"])
     }  # small: what one user deleted on their devices
-    return [grids, premises, reports_not_hidden, actions, device_photos, deletions]
+    return [
+        grids,
+        premises,
+        reports_not_hidden,
+        own(DeviceAction, "actions", action_record),
+        own(DevicePhoto, "photos", photo_record),
+        deletions,
+    ]
 
 
 def _scope_moves(

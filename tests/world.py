@@ -253,3 +253,27 @@ def jpeg(
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif, quality=85)
     return out.getvalue()
+
+
+def at_once(action, times: int = 2) -> list:
+    """Run `action` in `times` threads at the same moment (two workers, two officers);
+    the results, in no particular order. Any exception fails the test."""
+    import threading
+
+    results, errors = [], []
+    start = threading.Barrier(times)
+
+    def run():
+        start.wait()
+        try:
+            results.append(action())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [], errors
+    return results

@@ -1,7 +1,6 @@
 """A hazard followed to closure, level by level when overdue, and the major path to listing and
 delisting with certified officers approving together."""
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ from backend.core.db import utcnow
 from backend.core.settings import get_settings
 from hazards.models import Hazard
 from hazards.scheduled import escalate_overdue_hazards
-from tests.world import hazard_body, jpeg, make_person
+from tests.world import at_once, hazard_body, jpeg, make_person
 
 
 def act(api, person, hazard_id, action, **fields):
@@ -234,21 +233,8 @@ def test_two_workers_sweeping_at_once_escalate_once(api, db, grid, grid_worker):
         "id"
     ]
     let_time_pass(db, hid)
-    results, errors = [], []
-
-    def worker():
-        try:
-            results.append(sweep(db))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert errors == [] and sorted(results) == [0, 1]
+    results = at_once(lambda: sweep(db))
+    assert sorted(results) == [0, 1]
     with db() as session:
         assert session.get(Hazard, uuid.UUID(hid)).level == 1
     assert sweep(db) == 0  # not due again until the next period passes

@@ -2,7 +2,6 @@
 orders, the rules put it on the blacklist, under watch or on the red list, and a unit that has
 put things right gets its record repaired after the waiting time, decided by a second officer."""
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -13,7 +12,7 @@ from backend.core.settings import get_settings
 from hazards.credit.models import CreditRecord, CreditStanding
 from hazards.credit.scheduled import reassess_due_credit, record_overdue_rectifications
 from hazards.models import Hazard
-from tests.world import hazard_body, make_person
+from tests.world import at_once, hazard_body, make_person
 
 
 def act(api, person, hazard_id, action, **fields):
@@ -266,20 +265,7 @@ def test_two_workers_noting_the_same_missed_deadline_note_it_once(
     for officer in (station_staff, officers[0]):
         act(api, officer, hid, "order_rectification", deadline_working_days=5)
     deadline_passes(db, hid)
-    results, errors = [], []
-
-    def worker():
-        try:
-            results.append(note_overdue(db))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert errors == [] and sorted(results) == [0, 1]
+    results = at_once(lambda: note_overdue(db))
+    assert sorted(results) == [0, 1]
     kinds = [r["kind"] for r in credit(api, station_staff, premises)["records"]]
     assert kinds.count("rectification_overdue") == 1
