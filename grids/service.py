@@ -430,7 +430,28 @@ def place_point(
     plain lng/lat for portable bounding-box filters, the raw input, and where routing put it."""
     x, y = to_wgs84(lng, lat, crs)
     placement = placement_of(current_index(session, snap_m).route(x, y))
-    columns = {
+    return _located(x, y, lng, lat, crs, placement), placement
+
+
+def place_points(
+    session: Session, points: list[tuple[float, float, Crs]], snap_m: float
+) -> list[tuple[dict[str, Any], Placement | None]]:
+    """`place_point` for many points at once: one routing pass over the whole batch."""
+    wgs84 = [to_wgs84(lng, lat, crs) for lng, lat, crs in points]
+    routes = current_index(session, snap_m).route_many(
+        [x for x, _ in wgs84], [y for _, y in wgs84]
+    )
+    placed = []
+    for (lng, lat, crs), (x, y), route in zip(points, wgs84, routes, strict=True):
+        placement = placement_of(route)
+        placed.append((_located(x, y, lng, lat, crs, placement), placement))
+    return placed
+
+
+def _located(
+    x: float, y: float, lng: float, lat: float, crs: Crs, placement: Placement | None
+) -> dict[str, Any]:
+    return {
         "lng": x,
         "lat": y,
         "location": from_shape(Point(x, y), srid=4326),
@@ -441,4 +462,3 @@ def place_point(
         "area_path": placement.area_path if placement else "",
         "route_status": (placement.status if placement else RouteStatus.UNROUTED).value,
     }
-    return columns, placement

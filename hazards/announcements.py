@@ -121,6 +121,31 @@ def announce_report(session: Session, hazard: Hazard, reporter_id: uuid.UUID | N
     )
 
 
+def announce_reports(session: Session, hazards: list[dict], reporter_id: uuid.UUID | None) -> int:
+    """`announce_report` for a batch of new hazards (rows as inserted): one query for the
+    grids' workers."""
+    areas = {h["area_id"] for h in hazards if h["area_id"] is not None}
+    workers: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if areas:
+        for area_id, user_id in session.execute(
+            select(GridAssignment.area_id, GridAssignment.user_id).where(
+                GridAssignment.area_id.in_(areas)
+            )
+        ):
+            workers.setdefault(area_id, []).append(user_id)
+    sent = 0
+    for h in hazards:
+        people = [p for p in workers.get(h["area_id"], []) if p != reporter_id]
+        sent += notify.push(
+            session,
+            people,
+            "网格内新报隐患 New hazard reported in your area",
+            f"{h['description'][:60]}（{h['category']}）",
+            {"hazard_id": str(h["id"]), "kind": "hazard.reported", "state": h["state"]},
+        )
+    return sent
+
+
 def _audience(session: Session, hazard: Hazard, audience: Audience) -> list[uuid.UUID]:
     if audience is Audience.REPORTER:
         return [hazard.reporter_id] if hazard.reporter_id else []

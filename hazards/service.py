@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.core.ids import new_id
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -23,7 +24,7 @@ from grids.models import Area
 from grids.premises.models import Premises
 from grids.routing import METRES_PER_DEGREE, ground_distance_m
 from grids.scope import scope_of
-from grids.service import place_point
+from grids.service import place_point, place_points
 from hazards import announcements, lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
 from hazards.credit import service as credit
@@ -189,6 +190,152 @@ def report(
             [str(principal.user_id)],
         )
     return hazard, True
+
+
+def report_many(
+    session: Session, principal: Principal, bodies: list[HazardReport], settings: Settings
+) -> list[uuid.UUID]:
+    """`report` for a batch of new reports (a phone's push after a day offline): the same rows,
+    audit events and pushes, with one routing pass, one duplicate query, one insert and one
+    audit append for the batch. Major reports, and ids that exist already, take `report` one
+    by one. Returns the ids, in order."""
+    if principal.role is Role.INTEGRATION:
+        raise Forbidden("partner systems send complaints, not hazards")
+    ids = [body.id for body in bodies if body.id is not None]
+    known = set(session.scalars(select(Hazard.id).where(Hazard.id.in_(ids)))) if ids else set()
+    single = [b for b in bodies if b.severity is Severity.MAJOR or b.id in known]
+    batch = [b for b in bodies if not (b.severity is Severity.MAJOR or b.id in known)]
+    out = {id(b): report(session, principal, b, settings)[0].id for b in single}
+    if batch:
+        for body in batch:
+            if principal.role is Role.CITIZEN and body.source is not HazardSource.CITIZEN:
+                raise InvalidInput("citizens report with source 'citizen'", field="source")
+        premises = {b.premises_id for b in batch if b.premises_id is not None}
+        if premises:
+            _all_premises_in_scope(session, principal, premises)
+        placed = place_points(
+            session, [(b.lng, b.lat, b.crs) for b in batch], settings.routing_snap_m
+        )
+        now = utcnow()
+        new_ids = [b.id or new_id() for b in batch]
+        flags = possible_duplicates(
+            session,
+            settings,
+            [
+                (i, b.category.value, c["lng"], c["lat"])
+                for i, b, (c, _) in zip(new_ids, batch, placed, strict=True)
+            ],
+            now,
+        )
+        due, escalate = clock(
+            HazardState.REPORTED, Severity.ORDINARY, EscalationLevel.GRID, None, settings, now
+        )
+        rows = [
+            {
+                "id": hazard_id,
+                "source": body.source.value,
+                "category": body.category.value,
+                "severity": Severity.ORDINARY.value,
+                "state": HazardState.REPORTED.value,
+                "is_open": True,
+                "description": body.description,
+                **located,
+                "premises_id": body.premises_id,
+                "reporter_id": principal.user_id,
+                "duplicate_of_id": None,
+                "possible_duplicate_of_id": flag,
+                "device_time": body.device_time,
+                "reported_at": now,
+                "level": int(EscalationLevel.GRID),
+                "level_since": now,
+                "level_due_at": due,
+                "escalate_at": escalate,
+                "rectification_deadline": None,
+                "failed_rechecks": 0,
+                "listing_level": None,
+                "version": 1,
+                "updated_at": now,
+                "credit_overdue_at": None,
+            }
+            for hazard_id, body, (located, _), flag in zip(
+                new_ids, batch, placed, flags, strict=True
+            )
+        ]
+        session.execute(insert(Hazard), rows)
+        audit.record_many(
+            session,
+            [
+                audit.Entry(
+                    principal.actor,
+                    "hazard.reported",
+                    "hazard",
+                    hazard_id,
+                    after=_fields(body) | {"area_path": located["area_path"]},
+                )
+                for hazard_id, body, (located, _) in zip(new_ids, batch, placed, strict=True)
+            ],
+        )
+        announcements.announce_reports(session, rows, principal.user_id)
+        out |= {id(b): hazard_id for b, hazard_id in zip(batch, new_ids, strict=True)}
+    return [out[id(b)] for b in bodies]
+
+
+def _all_premises_in_scope(
+    session: Session, principal: Principal, premises_ids: set[uuid.UUID]
+) -> None:
+    scope = scope_of(session, principal)
+    found = dict(
+        session.execute(
+            select(Premises.id, Premises.area_path).where(
+                Premises.id.in_(premises_ids), Premises.archived.is_(False)
+            )
+        ).all()
+    )
+    for premises_id in sorted(premises_ids, key=str):
+        if premises_id not in found or not scope.covers_path(found[premises_id]):
+            raise InvalidInput(
+                f"no premises with id {premises_id} in your area", field="premises_id"
+            )
+
+
+def possible_duplicates(
+    session: Session,
+    settings: Settings,
+    reports: list[tuple[uuid.UUID, str, float, float]],
+    now: datetime,
+) -> list[uuid.UUID | None]:
+    """`possible_duplicate` for a batch of (id, category, lng, lat) in order: one query for
+    the open hazards near any of them; a report may also duplicate an earlier one of its batch."""
+    radius = settings.duplicate_radius_m
+    if radius <= 0 or not reports:
+        return [None] * len(reports)
+    dlat = radius / METRES_PER_DEGREE
+    ys = [y for _, _, _, y in reports]
+    dlng = dlat / max(math.cos(math.radians(max(abs(min(ys)), abs(max(ys))))), 1e-6)
+    xs = [x for _, _, x, _ in reports]
+    known = [
+        (hid, category, lng, lat)
+        for hid, category, lng, lat in session.execute(
+            select(Hazard.id, Hazard.category, Hazard.lng, Hazard.lat).where(
+                Hazard.is_open.is_(True),
+                Hazard.category.in_({c for _, c, _, _ in reports}),
+                Hazard.reported_at >= now - timedelta(days=settings.duplicate_window_days),
+                Hazard.lat.between(min(ys) - dlat, max(ys) + dlat),
+                Hazard.lng.between(min(xs) - dlng, max(xs) + dlng),
+            )
+        ).all()
+    ]
+    flags: list[uuid.UUID | None] = []
+    for hazard_id, category, x, y in reports:
+        near = [
+            (float(ground_distance_m(x, y, lng, lat)), str(other), other)
+            for other, cat, lng, lat in known
+            if cat == category
+        ]
+        near = [item for item in near if item[0] <= radius]
+        flags.append(min(near)[2] if near else None)
+        known.append((hazard_id, category, x, y))
+    return flags
 
 
 def possible_duplicate(

@@ -418,7 +418,7 @@ def action_record(a: DeviceAction) -> dict[str, Any]:
         "deadline_working_days": p.get("deadline_working_days"),
         "duplicate_of": p.get("duplicate_of"),
         "version": p.get("version"),
-        "created_at": _ms(a.device_created_at),
+        "acted_at": _ms(a.device_created_at),
         "status": a.status,
         "reason": a.reason,
     }
@@ -459,25 +459,31 @@ def push(
             )
     conflicts: list[str] = []
     reports = changes.get("hazard_reports") or {}
-    for kind in ("created", "updated"):
-        for index, raw in enumerate(_records(reports, kind, "hazard_reports")):
-            _push_report(
-                session,
-                principal,
-                raw,
-                since,
-                settings,
-                outcome,
-                conflicts,
-                where=f"changes.hazard_reports.{kind}[{index}]",
-            )
+    pushed = [
+        (where, _report_body(raw, where), raw)
+        for kind in ("created", "updated")
+        for index, raw in enumerate(_records(reports, kind, "hazard_reports"))
+        for where in [f"changes.hazard_reports.{kind}[{index}]"]
+    ]
+    ids = [body.id for _, body, _ in pushed]
+    known = set(session.scalars(select(Hazard.id).where(Hazard.id.in_(ids)))) if ids else set()
+    fresh, first_seen = [], set()
+    for _, body, _ in pushed:
+        if body.id not in known and body.id not in first_seen:
+            fresh.append(body)
+            first_seen.add(body.id)
+    hazards.report_many(session, principal, fresh, settings)  # new reports: one batch
+    outcome.created += len(fresh)
+    for where, body, raw in pushed:
+        if body.id in known or (body.id in first_seen and body not in fresh):
+            _push_report(session, principal, raw, since, settings, outcome, conflicts, where)
     actions = changes.get("actions") or {}
     pushed_actions = [
         (f"changes.actions.{kind}[{index}]", raw)
         for kind in ("created", "updated")
         for index, raw in enumerate(_records(actions, kind, "actions"))
     ]
-    pushed_actions.sort(key=lambda item: _sort_time(item[1].get("created_at")))
+    pushed_actions.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
     for where, raw in pushed_actions:
         _push_action(session, principal, raw, settings, outcome, where)
     photos = changes.get("photos") or {}
@@ -624,7 +630,7 @@ def _push_action(
         action=str(raw.get("action") or "")[:32],
         payload=payload,
         status=ActionStatus.REFUSED.value,
-        device_created_at=_from_ms(raw.get("created_at"), f"{where}.created_at"),
+        device_created_at=_from_ms(raw.get("acted_at"), f"{where}.acted_at"),
         received_at=utcnow(),
     )
     try:

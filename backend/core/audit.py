@@ -108,6 +108,19 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append, before the chain numbers and hashes it."""
+
+    actor: Actor
+    action: str
+    subject_type: str
+    subject_id: Any
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    client_location: tuple[float, float] | None = None
+
+
 def record(
     session: Session,
     *,
@@ -119,42 +132,55 @@ def record(
     after: dict[str, Any] | None = None,
     client_location: tuple[float, float] | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain inside the caller's transaction.
+    """Append an event to the chain inside the caller's transaction."""
+    entry = Entry(actor, action, subject_type, subject_id, before, after, client_location)
+    return record_many(session, [entry])[0]
+
+
+def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:
+    """Append events in order, in the caller's transaction, with one update of the head row
+    for the whole batch (a sync push of a hundred reports appends a hundred events).
 
     Bumping the head row first takes its lock (a row lock on PostgreSQL; SQLite's write
     transactions are already exclusive), so concurrent writers queue here and the chain
     stays linear.
     """
+    if not entries:
+        return []
     head = AuditChainHead.__table__.c
-    client_location = client_location or client_location_var.get()
-    seq, prev_hash = session.execute(
+    last_seq, prev_hash = session.execute(
         AuditChainHead.__table__.update()
         .where(head.id == HEAD_ID)
-        .values(last_seq=head.last_seq + 1)
+        .values(last_seq=head.last_seq + len(entries))
         .returning(head.last_seq, head.last_hash)
     ).one()
-    event = AuditEvent(
-        seq=seq,
-        event_id=new_id(),
-        occurred_at=utcnow(),
-        actor_id=actor.id,
-        actor_role=actor.role,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        client_lng=client_location[0] if client_location else None,
-        client_lat=client_location[1] if client_location else None,
-        request_id=request_id_var.get(),
-        prev_hash=prev_hash,
-    )
-    event.hash = compute_hash(prev_hash, event)
+    now, request_id = utcnow(), request_id_var.get()
+    events = []
+    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
+        where = entry.client_location or client_location_var.get()
+        event = AuditEvent(
+            seq=seq,
+            event_id=new_id(),
+            occurred_at=now,
+            actor_id=entry.actor.id,
+            actor_role=entry.actor.role,
+            action=entry.action,
+            subject_type=entry.subject_type,
+            subject_id=str(entry.subject_id),
+            before=_jsonable(entry.before),
+            after=_jsonable(entry.after),
+            client_lng=where[0] if where else None,
+            client_lat=where[1] if where else None,
+            request_id=request_id,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = compute_hash(prev_hash, event)
+        events.append(event)
     session.execute(
-        AuditChainHead.__table__.update().where(head.id == HEAD_ID).values(last_hash=event.hash)
+        AuditChainHead.__table__.update().where(head.id == HEAD_ID).values(last_hash=prev_hash)
     )
-    session.execute(AuditEvent.__table__.insert(), _row(event))
-    return event
+    session.execute(AuditEvent.__table__.insert(), [_row(e) for e in events])
+    return events
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:

@@ -148,10 +148,10 @@ def test_a_refused_action_is_kept_and_comes_back_with_its_reason(phone, api, sta
     rid = phone.create("hazard_reports", report())
     phone.sync()
     aid = phone.create(
-        "actions", {"hazard_id": rid, "action": "verify", "created_at": 1_763_880_100_000}
+        "actions", {"hazard_id": rid, "action": "verify", "acted_at": 1_763_880_100_000}
     )
     confirm = phone.create(
-        "actions", {"hazard_id": rid, "action": "confirm", "created_at": 1_763_880_000_000}
+        "actions", {"hazard_id": rid, "action": "confirm", "acted_at": 1_763_880_000_000}
     )
 
     answer = phone.sync().push_answer
@@ -294,7 +294,7 @@ def test_malformed_pushes_are_refused_with_where_and_write_nothing(api, phone, s
                             "id": str(uuid.uuid4()),
                             "hazard_id": str(uuid.uuid4()),
                             "action": "confirm",
-                            "created_at": "yesterday",
+                            "acted_at": "yesterday",
                         }
                     ]
                 }
@@ -302,5 +302,43 @@ def test_malformed_pushes_are_refused_with_where_and_write_nothing(api, phone, s
         },
         headers=phone.headers,
     )
-    assert odd_time.status_code == 422 and odd_time.json()["field"].endswith("created_at")
+    assert odd_time.status_code == 422 and odd_time.json()["field"].endswith("acted_at")
     assert api.get("/api/v1/hazards", headers=station_staff.headers(api)).json() == []
+
+
+def test_a_batch_of_reports_is_routed_flagged_audited_and_announced_like_single_ones(
+    api, db, phone, grid, grid_worker, backup_worker, station_staff
+):
+    api.post(
+        "/api/v1/devices",
+        json={"token": "backup-phone", "platform": "android"},
+        headers=backup_worker.headers(api),
+    )
+    phone.sync()
+    first = phone.create("hazard_reports", report(lng=109.41, lat=24.35))
+    near = phone.create("hazard_reports", report(lng=109.41005, lat=24.35))  # ~5 m east
+    elsewhere = phone.create("hazard_reports", report(lng=109.44, lat=24.35))  # other grid
+
+    assert phone.sync().push_answer["created"] == 3
+
+    seen = {
+        h["id"]: h for h in api.get("/api/v1/hazards", headers=station_staff.headers(api)).json()
+    }
+    assert seen[first]["area_code"] == grid.code and seen[first]["possible_duplicate_of"] is None
+    assert seen[near]["possible_duplicate_of"] == first
+    assert seen[elsewhere]["area_code"] == "990101001001-02"
+    timeline = api.get(
+        f"/api/v1/hazards/{near}/timeline", headers=station_staff.headers(api)
+    ).json()
+    assert [e["action"] for e in timeline] == ["hazard.reported"]
+    from sqlalchemy import select
+
+    from backend.notify.models import OutboxMessage
+
+    with db() as session:
+        told = session.scalars(
+            select(OutboxMessage.user_id).where(
+                OutboxMessage.data["hazard_id"].as_string() == elsewhere
+            )
+        ).all()
+    assert told == [backup_worker.id]  # the other grid's worker hears of the report in it
