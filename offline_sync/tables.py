@@ -136,7 +136,7 @@ ACTIONS = SyncTable(
         _n("deadline_working_days", optional=True),
         _s("duplicate_of", optional=True),
         _n("version", optional=True),
-        _n("created_at", optional=True),
+        _n("acted_at", optional=True),  # on the phone (created_at is WatermelonDB's own)
         _s("status", optional=True),  # server: applied | awaiting_approval | refused
         _s("reason", optional=True),  # server: why it was refused
     ),

@@ -54,3 +54,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
   touch "$stamp"
 fi
+
+# 4. For the tests: the real JavaScript clients the sync tests drive (npm ci, lockfile).
+case "$extras" in
+  test|dev) scripts/install-js-clients.sh ;;
+esac
