@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -325,16 +326,36 @@ def possible_duplicates(
             )
         ).all()
     ]
+    # Bucket by cells one radius wide: each report compares with its 3 x 3 cells only.
+    cells: dict[tuple[str, int, int], list[tuple[uuid.UUID, float, float]]] = {}
+
+    def cell(x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / dlng), math.floor(y / dlat)
+
+    for hid, category, lng, lat in known:
+        cx, cy = cell(lng, lat)
+        cells.setdefault((category, cx, cy), []).append((hid, lng, lat))
     flags: list[uuid.UUID | None] = []
     for hazard_id, category, x, y in reports:
-        near = [
-            (float(ground_distance_m(x, y, lng, lat)), str(other), other)
-            for other, cat, lng, lat in known
-            if cat == category
+        cx, cy = cell(x, y)
+        around = [
+            found
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for found in cells.get((category, cx + dx, cy + dy), ())
         ]
-        near = [item for item in near if item[0] <= radius]
-        flags.append(min(near)[2] if near else None)
-        known.append((hazard_id, category, x, y))
+        flag = None
+        if around:
+            metres = ground_distance_m(
+                x, y, np.array([a[1] for a in around]), np.array([a[2] for a in around])
+            )
+            near = [
+                (float(metres[i]), str(around[i][0]), around[i][0])
+                for i in np.flatnonzero(metres <= radius)
+            ]
+            flag = min(near)[2] if near else None
+        flags.append(flag)
+        cells.setdefault((category, cx, cy), []).append((hazard_id, x, y))
     return flags
 
 

@@ -467,16 +467,17 @@ def push(
     ]
     ids = [body.id for _, body, _ in pushed]
     known = set(session.scalars(select(Hazard.id).where(Hazard.id.in_(ids)))) if ids else set()
-    fresh, first_seen = [], set()
-    for _, body, _ in pushed:
-        if body.id not in known and body.id not in first_seen:
+    fresh, first_seen, later = [], set(), []
+    for where, body, raw in pushed:
+        if body.id in known or body.id in first_seen:
+            later.append((where, raw))  # an existing record, or the same id again
+        else:
             fresh.append(body)
             first_seen.add(body.id)
     hazards.report_many(session, principal, fresh, settings)  # new reports: one batch
     outcome.created += len(fresh)
-    for where, body, raw in pushed:
-        if body.id in known or (body.id in first_seen and body not in fresh):
-            _push_report(session, principal, raw, since, settings, outcome, conflicts, where)
+    for where, raw in later:
+        _push_report(session, principal, raw, since, settings, outcome, conflicts, where)
     actions = changes.get("actions") or {}
     pushed_actions = [
         (f"changes.actions.{kind}[{index}]", raw)
