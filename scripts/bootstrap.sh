@@ -7,18 +7,7 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 venv=.venv
 
-need_root_pkg() {
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "[bootstrap] installing $* from Debian's packages" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null
-  else
-    echo "[bootstrap] missing system package(s): $*" >&2
-    echo "  Debian/Ubuntu: sudo apt-get install $*" >&2
-    echo "  macOS: brew install spatialite-tools (and see README.md, 'Other systems')" >&2
-    exit 1
-  fi
-}
+. scripts/lib.sh  # need_root_pkg
 
 # 1. SpatiaLite, the embedded database's spatial extension.
 have_spatialite=""
@@ -26,7 +15,7 @@ for candidate in ${SPATIALITE_LIBRARY_PATH:-} /usr/lib/*/mod_spatialite.so /usr/
     /usr/local/lib/mod_spatialite.* /opt/homebrew/lib/mod_spatialite.*; do
   if [ -e "$candidate" ]; then have_spatialite="$candidate"; break; fi
 done
-[ -n "$have_spatialite" ] || need_root_pkg libsqlite3-mod-spatialite
+[ -n "$have_spatialite" ] || need_root_pkg bootstrap libsqlite3-mod-spatialite
 
 # 2. A Python >= 3.11 for the virtualenv.
 python=""
@@ -41,7 +30,7 @@ if [ ! -x "$venv/bin/python" ]; then
   echo "[bootstrap] creating $venv with $python" >&2
   if ! "$python" -m venv "$venv" 2>/dev/null; then
     rm -rf "$venv"
-    need_root_pkg python3-venv
+    need_root_pkg bootstrap python3-venv
     "$python" -m venv "$venv"
   fi
 fi

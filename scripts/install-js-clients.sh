@@ -8,22 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=tests/clients
 
-need_root_pkg() {
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "[install-js-clients] installing $* from Debian's packages" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null
-  else
-    echo "[install-js-clients] missing system package(s): $*" >&2
-    echo "  Debian/Ubuntu: sudo apt-get install $*" >&2
-    echo "  macOS: brew install node" >&2
-    exit 1
-  fi
-}
+. scripts/lib.sh  # need_root_pkg
 
 # 1. Node.js (>= 18, WatermelonDB's minimum) and npm.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  need_root_pkg nodejs npm
+  need_root_pkg install-js-clients nodejs npm
 fi
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0] < 18))'; then
   echo "[install-js-clients] Node.js >= 18 is needed, found $(node --version)" >&2

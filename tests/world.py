@@ -235,6 +235,23 @@ def hazard_body(**extra) -> dict:
     return body
 
 
+def device_report(**extra) -> dict:
+    """A `hazard_reports` record as a phone makes it offline (times in milliseconds)."""
+    body = hazard_body(**extra)
+    return {
+        "category": body["category"],
+        "severity": "ordinary",
+        "source": "patrol",
+        "description": body["description"],
+        "lng": body["lng"],
+        "lat": body["lat"],
+        "crs": "wgs84",
+        "premises_id": None,
+        "device_time": 1_763_880_000_000,
+        **{k: v for k, v in extra.items() if k not in body or k == "description"},
+    }
+
+
 def jpeg(
     width=4000, height=3000, *, taken="2026:11:23 09:30:00", gps=(109.41, 24.35), orientation=None
 ) -> bytes:

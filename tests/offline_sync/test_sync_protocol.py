@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from offline_sync.client import Device, SyncConflict
-from tests.world import hazard_body, premises_body
+from tests.world import device_report, premises_body
 
 
 @pytest.fixture
@@ -19,22 +19,6 @@ def phone(live_server, grid, grid_worker):
 
 def second_phone(live_server, person) -> Device:
     return Device(live_server, person.username, person.password)
-
-
-def report(**extra) -> dict:
-    body = hazard_body(**extra)
-    return {
-        "category": body["category"],
-        "severity": "ordinary",
-        "source": "patrol",
-        "description": body["description"],
-        "lng": body["lng"],
-        "lat": body["lat"],
-        "crs": "wgs84",
-        "premises_id": None,
-        "device_time": 1_763_880_000_000,
-        **{k: v for k, v in extra.items() if k not in body or k == "description"},
-    }
 
 
 def test_a_first_sync_brings_the_workers_grid_and_nothing_of_the_neighbours(
@@ -65,7 +49,7 @@ def test_a_report_made_offline_arrives_once_and_reaches_the_users_other_phone(
     live_server, phone, grid_worker, api, station_staff
 ):
     phone.sync()
-    rid = phone.create("hazard_reports", report())
+    rid = phone.create("hazard_reports", device_report())
     first = phone.sync()
     assert first.push_answer["created"] == 1
 
@@ -74,14 +58,14 @@ def test_a_report_made_offline_arrives_once_and_reaches_the_users_other_phone(
 
     other = second_phone(live_server, grid_worker)
     other.sync()
-    assert other.get("hazard_reports", rid)["description"] == report()["description"]
+    assert other.get("hazard_reports", rid)["description"] == device_report()["description"]
     assert other.get("hazards", rid)["state"] == "reported"
     other.close()
 
 
 def test_a_replayed_push_changes_nothing(phone, api, station_staff):
     phone.sync()
-    rid = phone.create("hazard_reports", report())
+    rid = phone.create("hazard_reports", device_report())
     changes = phone.local_changes()
     phone.sync()
     replay = phone.http.post(
@@ -100,7 +84,7 @@ def test_a_server_change_between_pull_and_push_is_a_conflict_then_merges_column_
     phone, api, grid_worker
 ):
     phone.sync()
-    rid = phone.create("hazard_reports", report(description="楼道飞线充电"))
+    rid = phone.create("hazard_reports", device_report(description="楼道飞线充电"))
     phone.sync()
     # Meanwhile, on the web, the worker's colleague corrects the category of the same report.
     corrected = api.post(
@@ -126,7 +110,7 @@ def test_a_record_deleted_on_one_phone_is_deleted_on_the_other_and_never_comes_b
     live_server, phone, grid_worker
 ):
     phone.sync()
-    rid = phone.create("hazard_reports", report())
+    rid = phone.create("hazard_reports", device_report())
     phone.sync()
     other = second_phone(live_server, grid_worker)
     other.sync()
@@ -145,7 +129,7 @@ def test_a_record_deleted_on_one_phone_is_deleted_on_the_other_and_never_comes_b
 
 def test_a_refused_action_is_kept_and_comes_back_with_its_reason(phone, api, station_staff):
     phone.sync()
-    rid = phone.create("hazard_reports", report())
+    rid = phone.create("hazard_reports", device_report())
     phone.sync()
     aid = phone.create(
         "actions", {"hazard_id": rid, "action": "verify", "acted_at": 1_763_880_100_000}
@@ -242,7 +226,7 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
 
 def test_malformed_pushes_are_refused_with_where_and_write_nothing(api, phone, station_staff):
     phone.sync()
-    good = report()
+    good = device_report()
     bad_pushes = [
         (
             {"hazard_reports": {"created": [{**good, "id": str(uuid.uuid4()), "lng": "east"}]}},
@@ -315,9 +299,9 @@ def test_a_batch_of_reports_is_routed_flagged_audited_and_announced_like_single_
         headers=backup_worker.headers(api),
     )
     phone.sync()
-    first = phone.create("hazard_reports", report(lng=109.41, lat=24.35))
-    near = phone.create("hazard_reports", report(lng=109.41005, lat=24.35))  # ~5 m east
-    elsewhere = phone.create("hazard_reports", report(lng=109.44, lat=24.35))  # other grid
+    first = phone.create("hazard_reports", device_report(lng=109.41, lat=24.35))
+    near = phone.create("hazard_reports", device_report(lng=109.41005, lat=24.35))  # ~5 m east
+    elsewhere = phone.create("hazard_reports", device_report(lng=109.44, lat=24.35))  # other grid
 
     assert phone.sync().push_answer["created"] == 3
 

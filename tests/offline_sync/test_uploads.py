@@ -23,7 +23,7 @@ from backend.core.settings import get_settings
 from offline_sync.client import Device
 from offline_sync.models import Upload
 from offline_sync.uploads import expire_abandoned_uploads
-from tests.world import hazard_body, jpeg
+from tests.world import device_report, hazard_body, jpeg
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -48,21 +48,7 @@ def noisy_jpeg(width=800, height=600) -> bytes:
 
 def reported_with_photo(phone, data: bytes) -> tuple[str, str]:
     """A report and its photo's record, made offline and synced; the bytes still to come."""
-    body = hazard_body()
-    rid = phone.create(
-        "hazard_reports",
-        {
-            "category": body["category"],
-            "severity": "ordinary",
-            "source": "patrol",
-            "description": body["description"],
-            "lng": body["lng"],
-            "lat": body["lat"],
-            "crs": "wgs84",
-            "premises_id": None,
-            "device_time": None,
-        },
-    )
+    rid = phone.create("hazard_reports", device_report())
     pid = phone.create(
         "photos",
         {

@@ -1,0 +1,15 @@
+# Shared by the set-up scripts: install a missing system package as root on Debian/Ubuntu, or
+# say what to install and stop. Usage: need_root_pkg <tag> <package>...
+need_root_pkg() {
+  local tag="$1"; shift
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[$tag] installing $* from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "[$tag] missing system package(s): $*" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install $*" >&2
+    echo "  macOS: see README.md, 'Other systems'" >&2
+    exit 1
+  fi
+}
