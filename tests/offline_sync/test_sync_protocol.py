@@ -326,3 +326,29 @@ def test_a_batch_of_reports_is_routed_flagged_audited_and_announced_like_single_
             )
         ).all()
     assert told == [backup_worker.id]  # the other grid's worker hears of the report in it
+
+
+def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
+    api, phone, station_staff
+):
+    api.post(
+        "/api/v1/premises", json=premises_body(), headers=station_staff.headers(api)
+    ).raise_for_status()
+    phone.sync()
+    rid = phone.create("hazard_reports", device_report())
+    phone.create("actions", {"hazard_id": rid, "action": "confirm", "acted_at": 1_763_880_000_000})
+    phone.create(
+        "photos",
+        {"hazard_id": rid, "kind": "before", "sha256": "a" * 64, "size": 1000, "taken_at": None},
+    )
+    phone.sync()
+    fresh = phone.http.get("/api/v1/sync", headers=phone.headers).json()["changes"]
+    schema = {
+        t["name"]: {c["name"] for c in t["columns"]} | {"id"}
+        for t in phone.http.get("/api/v1/sync/schema", headers=phone.headers).json()["tables"]
+    }
+
+    for table, columns in schema.items():
+        records = fresh[table]["updated"]
+        assert records, f"nothing pulled for {table}"
+        assert all(set(r) == columns for r in records), table
