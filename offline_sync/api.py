@@ -27,7 +27,7 @@ from backend.identity.dependencies import (
 from backend.identity.service import principal_for_token
 from offline_sync import service, uploads
 from offline_sync.models import Upload
-from offline_sync.tables import schema_document
+from offline_sync.tables import SCHEMA_VERSION, schema_document
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -81,13 +81,22 @@ async def pull_changes(
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
 
     def read() -> bytes:
+        if schema_version in (None, SCHEMA_VERSION) and service.nothing_new(
+            settings, token, last_pulled_at
+        ):
+            page = service.PullPage(service.empty_changes(), last_pulled_at or 0, False)
+            return _page_json(page)
         with session_scope(read_only=True) as session:
             principal = principal_for_token(session, settings, token)
             page = service.pull(session, principal, last_pulled_at, schema_version, page_size)
-        document = {"changes": page.changes, "timestamp": page.timestamp, "has_more": page.has_more}
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        return _page_json(page)
 
     return Response(await run_in_threadpool(read), media_type="application/json")
+
+
+def _page_json(page: service.PullPage) -> bytes:
+    document = {"changes": page.changes, "timestamp": page.timestamp, "has_more": page.has_more}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.post("", response_model=PushOut, responses={409: {"description": "pull first"}})

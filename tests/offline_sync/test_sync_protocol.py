@@ -352,3 +352,15 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
         records = fresh[table]["updated"]
         assert records, f"nothing pulled for {table}"
         assert all(set(r) == columns for r in records), table
+
+
+def test_a_signed_out_phone_gets_nothing_even_when_nothing_changed(api, phone, grid_worker):
+    phone.sync()
+    cursor = phone.last_pulled_at
+    quiet = api.get("/api/v1/sync", params={"last_pulled_at": cursor}, headers=phone.headers)
+    assert quiet.status_code == 200 and quiet.json()["timestamp"] == cursor
+
+    signed_out = api.post("/api/v1/auth/revoke-all", headers=phone.headers)
+    assert signed_out.status_code in (200, 204), signed_out.text
+    stale = api.get("/api/v1/sync", params={"last_pulled_at": cursor}, headers=phone.headers)
+    assert stale.status_code == 401
