@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
@@ -262,7 +262,7 @@ def report_many(
                 new_ids, batch, placed, flags, strict=True
             )
         ]
-        session.execute(insert(Hazard), rows)
+        session.execute(Hazard.__table__.insert(), rows)
         audit.record_many(
             session,
             [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,26 +81,27 @@ def _time_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
+def _hashed_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "seq": event.seq,
-        "event_id": str(event.event_id),
-        "occurred_at": _time_text(event.occurred_at),
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "before": event.before,
-        "after": event.after,
-        "client_lng": event.client_lng,
-        "client_lat": event.client_lat,
-        "request_id": event.request_id,
+        "seq": row["seq"],
+        "event_id": str(row["event_id"]),
+        "occurred_at": _time_text(row["occurred_at"]),
+        "actor_id": str(row["actor_id"]) if row["actor_id"] else None,
+        "actor_role": row["actor_role"],
+        "action": row["action"],
+        "subject_type": row["subject_type"],
+        "subject_id": row["subject_id"],
+        "before": row["before"],
+        "after": row["after"],
+        "client_lng": row["client_lng"],
+        "client_lat": row["client_lat"],
+        "request_id": row["request_id"],
     }
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(_hashed_fields(event))).encode()).hexdigest()
+def compute_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    """The event's hash from its stored columns (a row as written, or `_row(event)` read back)."""
+    return hashlib.sha256((prev_hash + canonical_json(_hashed_fields(row))).encode()).hexdigest()
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -131,13 +132,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     client_location: tuple[float, float] | None = None,
-) -> AuditEvent:
-    """Append an event to the chain inside the caller's transaction."""
+) -> dict[str, Any]:
+    """Append an event to the chain inside the caller's transaction; the row as written."""
     entry = Entry(actor, action, subject_type, subject_id, before, after, client_location)
     return record_many(session, [entry])[0]
 
 
-def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:
+def record_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
     """Append events in order, in the caller's transaction, with one update of the head row
     for the whole batch (a sync push of a hundred reports appends a hundred events).
 
@@ -155,32 +156,32 @@ def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:
         .returning(head.last_seq, head.last_hash)
     ).one()
     now, request_id = utcnow(), request_id_var.get()
-    events = []
+    rows = []
     for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
         where = entry.client_location or client_location_var.get()
-        event = AuditEvent(
-            seq=seq,
-            event_id=new_id(),
-            occurred_at=now,
-            actor_id=entry.actor.id,
-            actor_role=entry.actor.role,
-            action=entry.action,
-            subject_type=entry.subject_type,
-            subject_id=str(entry.subject_id),
-            before=_jsonable(entry.before),
-            after=_jsonable(entry.after),
-            client_lng=where[0] if where else None,
-            client_lat=where[1] if where else None,
-            request_id=request_id,
-            prev_hash=prev_hash,
-        )
-        event.hash = prev_hash = compute_hash(prev_hash, event)
-        events.append(event)
+        row = {
+            "seq": seq,
+            "event_id": new_id(),
+            "occurred_at": now,
+            "actor_id": entry.actor.id,
+            "actor_role": entry.actor.role,
+            "action": entry.action,
+            "subject_type": entry.subject_type,
+            "subject_id": str(entry.subject_id),
+            "before": _jsonable(entry.before),
+            "after": _jsonable(entry.after),
+            "client_lng": where[0] if where else None,
+            "client_lat": where[1] if where else None,
+            "request_id": request_id,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = compute_hash(prev_hash, row)
+        rows.append(row)
     session.execute(
         AuditChainHead.__table__.update().where(head.id == HEAD_ID).values(last_hash=prev_hash)
     )
-    session.execute(AuditEvent.__table__.insert(), [_row(e) for e in events])
-    return events
+    session.execute(AuditEvent.__table__.insert(), rows)
+    return rows
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:
@@ -236,7 +237,7 @@ def verify_chain(session: Session) -> ChainReport:
             problem = f"event {expected_seq} is missing (next present is {event.seq})"
         elif event.prev_hash != prev_hash:
             problem = "prev_hash does not match the previous event's hash"
-        elif compute_hash(prev_hash, event) != event.hash:
+        elif compute_hash(prev_hash, _row(event)) != event.hash:
             problem = "content does not match its hash (the event was edited)"
         if problem:
             return ChainReport(checked, event.seq, str(event.event_id), problem)
