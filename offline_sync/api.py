@@ -69,7 +69,10 @@ async def pull_changes(
     settings: SettingsDep,
     last_pulled_at: Cursor = None,
     schema_version: Annotated[Int32 | None, Query(ge=1)] = None,
-    migration: Annotated[str | None, Query(max_length=2000)] = None,
+    migration: Annotated[
+        str | None,
+        Query(max_length=2000, description="WatermelonDB's migration sync: resend everything"),
+    ] = None,
     page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = service.DEFAULT_PAGE,
 ) -> Response:
     """WatermelonDB `pullChanges`: what changed in your grids since `last_pulled_at`, every
@@ -79,6 +82,10 @@ async def pull_changes(
     pool (authentication included), and writes its JSON directly."""
     if not token:
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
+    if migration not in (None, "", "null"):
+        # The app migrated its database (new tables or columns): records it already has lack
+        # them, so this pull sends everything in scope again, as a first sync does.
+        last_pulled_at = None
 
     def read() -> bytes:
         if schema_version in (None, SCHEMA_VERSION) and service.nothing_new(

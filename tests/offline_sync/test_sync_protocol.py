@@ -364,3 +364,23 @@ def test_a_signed_out_phone_gets_nothing_even_when_nothing_changed(api, phone, g
     assert signed_out.status_code in (200, 204), signed_out.text
     stale = api.get("/api/v1/sync", params={"last_pulled_at": cursor}, headers=phone.headers)
     assert stale.status_code == 401
+
+
+def test_after_an_app_migration_the_pull_sends_everything_again(api, phone, station_staff):
+    api.post(
+        "/api/v1/premises", json=premises_body(), headers=station_staff.headers(api)
+    ).raise_for_status()
+    phone.sync()
+    cursor = phone.last_pulled_at
+    since = api.get("/api/v1/sync", params={"last_pulled_at": cursor}, headers=phone.headers)
+    migrated = api.get(
+        "/api/v1/sync",
+        params={
+            "last_pulled_at": cursor,
+            "schema_version": 1,
+            "migration": '{"from":0,"tables":[],"columns":[{"table":"premises","columns":["address"]}]}',
+        },
+        headers=phone.headers,
+    )
+    assert since.json()["changes"]["premises"]["updated"] == []
+    assert len(migrated.json()["changes"]["premises"]["updated"]) == 1
