@@ -194,16 +194,25 @@ def report(
 
 
 def report_many(
-    session: Session, principal: Principal, bodies: list[HazardReport], settings: Settings
+    session: Session,
+    principal: Principal,
+    bodies: list[HazardReport],
+    settings: Settings,
+    *,
+    known_new: bool = False,
 ) -> list[uuid.UUID]:
     """`report` for a batch of new reports (a phone's push after a day offline): the same rows,
     audit events and pushes, with one routing pass, one duplicate query, one insert and one
     audit append for the batch. Major reports, and ids that exist already, take `report` one
-    by one. Returns the ids, in order."""
+    by one (`known_new`: the caller has checked that none exists). Returns the ids, in order."""
     if principal.role is Role.INTEGRATION:
         raise Forbidden("partner systems send complaints, not hazards")
     ids = [body.id for body in bodies if body.id is not None]
-    known = set(session.scalars(select(Hazard.id).where(Hazard.id.in_(ids)))) if ids else set()
+    known = (
+        set(session.scalars(select(Hazard.id).where(Hazard.id.in_(ids))))
+        if ids and not known_new
+        else set()
+    )
     single = [b for b in bodies if b.severity is Severity.MAJOR or b.id in known]
     batch = [b for b in bodies if not (b.severity is Severity.MAJOR or b.id in known)]
     out = {id(b): report(session, principal, b, settings)[0].id for b in single}

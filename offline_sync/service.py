@@ -510,7 +510,7 @@ def push(
         else:
             fresh.append(body)
             first_seen.add(body.id)
-    hazards.report_many(session, principal, fresh, settings)  # new reports: one batch
+    hazards.report_many(session, principal, fresh, settings, known_new=True)  # one batch
     outcome.created += len(fresh)
     for where, raw in later:
         _push_report(session, principal, raw, since, settings, outcome, conflicts, where)
