@@ -8,15 +8,11 @@ rows numbered up to it, so nothing committed later can fall below the cursor it 
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from geoalchemy2.shape import to_shape
 from pydantic import ValidationError
-from shapely import to_geojson
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -24,7 +20,6 @@ from backend.core import security
 from backend.core.audit import AuditChainHead
 from backend.core.db import READ_ONLY, get_engine, utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, Problem
-from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -33,11 +28,10 @@ from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
-from hazards import lifecycle
 from hazards import service as hazards
-from hazards.enums import HazardState
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
+from offline_sync import records
 from offline_sync.enums import ActionStatus, Owner, PhotoState
 from offline_sync.models import DeviceAction, DevicePhoto, HiddenRecord
 from offline_sync.tables import SCHEMA_VERSION, TABLES
@@ -195,7 +189,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             .order_by(Area.change_seq)
             .limit(limit)
         ).all()
-        return [Change(a.change_seq, "grids", str(a.id), grid_record(a)) for a in rows]
+        return [Change(a.change_seq, "grids", str(a.id), records.grid_record(a)) for a in rows]
 
     def premises(since, until, limit):
         rows = session.scalars(
@@ -208,7 +202,12 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             .limit(limit)
         ).all()
         return [
-            Change(p.change_seq, "premises", str(p.id), None if p.archived else premises_record(p))
+            Change(
+                p.change_seq,
+                "premises",
+                str(p.id),
+                None if p.archived else records.premises_record(p),
+            )
             for p in rows
         ]
 
@@ -223,13 +222,20 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             .limit(limit)
         ).all()
         out = []
-        missing = missing_photos(session, [h.id for h in rows])
+        missing = records.missing_photos(session, [h.id for h in rows])
         for h in rows:
             out.append(
-                Change(h.change_seq, "hazards", str(h.id), hazard_record(h, missing.get(h.id, [])))
+                Change(
+                    h.change_seq,
+                    "hazards",
+                    str(h.id),
+                    records.hazard_record(h, missing.get(h.id, [])),
+                )
             )
             if h.reporter_id == me:
-                out.append(Change(h.change_seq, "hazard_reports", str(h.id), report_record(h)))
+                out.append(
+                    Change(h.change_seq, "hazard_reports", str(h.id), records.report_record(h))
+                )
         return out
 
     def own(model, table, as_record):
@@ -273,8 +279,8 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         grids,
         premises,
         reports_not_hidden,
-        own(DeviceAction, "actions", action_record),
-        own(DevicePhoto, "photos", photo_record),
+        own(DeviceAction, "actions", records.action_record),
+        own(DevicePhoto, "photos", records.photo_record),
         deletions,
     ]
 
@@ -311,14 +317,16 @@ def _scope_moves(
         ).all()
         seq = until  # sorts last: the move wins over older changes of the same records
         if joined:
-            out.append(Change(seq, "grids", str(grid.id), grid_record(grid)))
+            out.append(Change(seq, "grids", str(grid.id), records.grid_record(grid)))
             out += [
-                Change(seq, "premises", str(p.id), None if p.archived else premises_record(p))
+                Change(
+                    seq, "premises", str(p.id), None if p.archived else records.premises_record(p)
+                )
                 for p in in_grid_premises
             ]
-            missing = missing_photos(session, [h.id for h in in_grid_hazards])
+            missing = records.missing_photos(session, [h.id for h in in_grid_hazards])
             out += [
-                Change(seq, "hazards", str(h.id), hazard_record(h, missing.get(h.id, [])))
+                Change(seq, "hazards", str(h.id), records.hazard_record(h, missing.get(h.id, [])))
                 for h in in_grid_hazards
             ]
         else:
@@ -330,134 +338,6 @@ def _scope_moves(
                 if h.reporter_id != principal.user_id
             ]
     return out
-
-
-# --- Records as the device sees them -------------------------------------------------------------
-
-
-def _ms(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
-
-
-def _from_ms(value: Any, where: str) -> datetime | None:
-    if value in (None, "", 0):
-        return None
-    try:
-        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError) as exc:
-        raise InvalidInput(f"{where} is not a time in milliseconds", field=where) from exc
-
-
-def grid_record(area: Area) -> dict[str, Any]:
-    codes = [c for c in area.path.split("/") if c]
-    return {
-        "id": str(area.id),
-        "code": area.code,
-        "name": area.name,
-        "village_code": codes[-2] if len(codes) >= 2 else "",
-        "geometry": to_geojson(to_shape(area.geom)),
-    }
-
-
-def premises_record(p: Premises) -> dict[str, Any]:
-    return {
-        "id": str(p.id),
-        "name": p.name,
-        "premises_type": p.premises_type,
-        "risk_level": p.risk_level,
-        "key_unit": p.key_unit,
-        "address": p.address,
-        "lng": p.lng,
-        "lat": p.lat,
-        "grid_id": str(p.area_id) if p.area_id else None,
-        "credit_status": p.credit_status,
-        "contact_name": p.contact_name,
-        "contact_phone": mask_phone(p.contact_phone),
-    }
-
-
-def missing_photos(session: Session, hazard_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    """Declared photos whose bytes have not arrived, per hazard (one query for a page)."""
-    missing: dict[uuid.UUID, list[str]] = {}
-    if not hazard_ids:
-        return missing
-    for hazard_id, photo_id in session.execute(
-        select(DevicePhoto.hazard_id, DevicePhoto.id)
-        .where(DevicePhoto.hazard_id.in_(hazard_ids), DevicePhoto.state == PhotoState.PENDING.value)
-        .order_by(DevicePhoto.id)
-    ):
-        missing.setdefault(hazard_id, []).append(str(photo_id))
-    return missing
-
-
-def hazard_record(h: Hazard, missing: list[str]) -> dict[str, Any]:
-    return {
-        "id": str(h.id),
-        "source": h.source,
-        "category": h.category,
-        "severity": h.severity,
-        "state": h.state,
-        "is_open": h.is_open,
-        "description": h.description,
-        "lng": h.lng,
-        "lat": h.lat,
-        "premises_id": str(h.premises_id) if h.premises_id else None,
-        "grid_id": str(h.area_id) if h.area_id else None,
-        "level": h.level,
-        "level_due_at": _ms(h.level_due_at),
-        "rectification_deadline": _ms(h.rectification_deadline),
-        "reported_at": _ms(h.reported_at),
-        "version": h.version,
-        "next_actions": json.dumps([a.value for a in lifecycle.actions_from(HazardState(h.state))]),
-        "possible_duplicate_of": (
-            str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id else None
-        ),
-        "missing_photos": json.dumps(missing),
-    }
-
-
-def report_record(h: Hazard) -> dict[str, Any]:
-    return {
-        "id": str(h.id),
-        "category": h.category,
-        "severity": h.severity,
-        "source": h.source,
-        "description": h.description,
-        "lng": h.raw_lng,
-        "lat": h.raw_lat,
-        "crs": h.raw_crs,
-        "premises_id": str(h.premises_id) if h.premises_id else None,
-        "device_time": _ms(h.device_time),
-    }
-
-
-def photo_record(p: DevicePhoto) -> dict[str, Any]:
-    return {
-        "id": str(p.id),
-        "hazard_id": str(p.hazard_id),
-        "kind": p.kind,
-        "sha256": p.sha256,
-        "size": p.size,
-        "taken_at": _ms(p.taken_at),
-        "state": p.state,
-        "reason": p.reason,
-    }
-
-
-def action_record(a: DeviceAction) -> dict[str, Any]:
-    p = a.payload
-    return {
-        "id": str(a.id),
-        "hazard_id": str(a.hazard_id),
-        "action": a.action,
-        "note": p.get("note"),
-        "deadline_working_days": p.get("deadline_working_days"),
-        "duplicate_of": p.get("duplicate_of"),
-        "version": p.get("version"),
-        "acted_at": _ms(a.device_created_at),
-        "status": a.status,
-        "reason": a.reason,
-    }
 
 
 # --- Push ----------------------------------------------------------------------------------------
@@ -579,7 +459,7 @@ def _report_body(raw: dict[str, Any], where: str) -> HazardReport:
         "lat": raw.get("lat"),
         "crs": raw.get("crs") or "wgs84",
         "premises_id": raw.get("premises_id") or None,
-        "device_time": _from_ms(raw.get("device_time"), f"{where}.device_time"),
+        "device_time": records.from_ms(raw.get("device_time"), f"{where}.device_time"),
     }
     try:
         return HazardReport.model_validate(fields)
@@ -607,7 +487,7 @@ def _push_report(
         return
     if existing.reporter_id != principal.user_id:
         raise Conflict(f"{where}: id {body.id} belongs to another record", field=f"{where}.id")
-    if report_record(existing) == {**report_record(existing), **_comparable(body)}:
+    if records.report_record(existing) == {**records.report_record(existing), **_comparable(body)}:
         outcome.unchanged += 1  # the same content again (a replayed push): nothing to do
         return
     if existing.change_seq > since:
@@ -667,7 +547,7 @@ def _push_action(
         action=str(raw.get("action") or "")[:32],
         payload=payload,
         status=ActionStatus.REFUSED.value,
-        device_created_at=_from_ms(raw.get("acted_at"), f"{where}.acted_at"),
+        device_created_at=records.from_ms(raw.get("acted_at"), f"{where}.acted_at"),
         received_at=utcnow(),
     )
     try:
@@ -728,7 +608,7 @@ def _push_photo(
         kind=kind,
         sha256=sha256,
         size=int(size),
-        taken_at=_from_ms(raw.get("taken_at"), f"{where}.taken_at"),
+        taken_at=records.from_ms(raw.get("taken_at"), f"{where}.taken_at"),
         state=PhotoState.PENDING.value,
     )
     if hazards.get_visible_or_none(session, principal, hazard_id) is None:

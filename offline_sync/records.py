@@ -1,0 +1,149 @@
+"""Rows as a device sees them, one function per sync table: the columns `tables.py` publishes
+(a test holds every pulled record to them). Times travel as milliseconds since the epoch."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from shapely import to_geojson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.core.errors import InvalidInput
+from backend.core.privacy import mask_phone
+from grids.models import Area
+from grids.premises.models import Premises
+from hazards import lifecycle
+from hazards.enums import HazardState
+from hazards.models import Hazard
+from offline_sync.enums import PhotoState
+from offline_sync.models import DeviceAction, DevicePhoto
+
+
+def ms(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def from_ms(value: Any, where: str) -> datetime | None:
+    if value in (None, "", 0):
+        return None
+    try:
+        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise InvalidInput(f"{where} is not a time in milliseconds", field=where) from exc
+
+
+def grid_record(area: Area) -> dict[str, Any]:
+    codes = [c for c in area.path.split("/") if c]
+    return {
+        "id": str(area.id),
+        "code": area.code,
+        "name": area.name,
+        "village_code": codes[-2] if len(codes) >= 2 else "",
+        "geometry": to_geojson(to_shape(area.geom)),
+    }
+
+
+def premises_record(p: Premises) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "name": p.name,
+        "premises_type": p.premises_type,
+        "risk_level": p.risk_level,
+        "key_unit": p.key_unit,
+        "address": p.address,
+        "lng": p.lng,
+        "lat": p.lat,
+        "grid_id": str(p.area_id) if p.area_id else None,
+        "credit_status": p.credit_status,
+        "contact_name": p.contact_name,
+        "contact_phone": mask_phone(p.contact_phone),
+    }
+
+
+def missing_photos(session: Session, hazard_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Declared photos whose bytes have not arrived, per hazard (one query for a page)."""
+    missing: dict[uuid.UUID, list[str]] = {}
+    if not hazard_ids:
+        return missing
+    for hazard_id, photo_id in session.execute(
+        select(DevicePhoto.hazard_id, DevicePhoto.id)
+        .where(DevicePhoto.hazard_id.in_(hazard_ids), DevicePhoto.state == PhotoState.PENDING.value)
+        .order_by(DevicePhoto.id)
+    ):
+        missing.setdefault(hazard_id, []).append(str(photo_id))
+    return missing
+
+
+def hazard_record(h: Hazard, missing: list[str]) -> dict[str, Any]:
+    return {
+        "id": str(h.id),
+        "source": h.source,
+        "category": h.category,
+        "severity": h.severity,
+        "state": h.state,
+        "is_open": h.is_open,
+        "description": h.description,
+        "lng": h.lng,
+        "lat": h.lat,
+        "premises_id": str(h.premises_id) if h.premises_id else None,
+        "grid_id": str(h.area_id) if h.area_id else None,
+        "level": h.level,
+        "level_due_at": ms(h.level_due_at),
+        "rectification_deadline": ms(h.rectification_deadline),
+        "reported_at": ms(h.reported_at),
+        "version": h.version,
+        "next_actions": json.dumps([a.value for a in lifecycle.actions_from(HazardState(h.state))]),
+        "possible_duplicate_of": (
+            str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id else None
+        ),
+        "missing_photos": json.dumps(missing),
+    }
+
+
+def report_record(h: Hazard) -> dict[str, Any]:
+    return {
+        "id": str(h.id),
+        "category": h.category,
+        "severity": h.severity,
+        "source": h.source,
+        "description": h.description,
+        "lng": h.raw_lng,
+        "lat": h.raw_lat,
+        "crs": h.raw_crs,
+        "premises_id": str(h.premises_id) if h.premises_id else None,
+        "device_time": ms(h.device_time),
+    }
+
+
+def photo_record(p: DevicePhoto) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "hazard_id": str(p.hazard_id),
+        "kind": p.kind,
+        "sha256": p.sha256,
+        "size": p.size,
+        "taken_at": ms(p.taken_at),
+        "state": p.state,
+        "reason": p.reason,
+    }
+
+
+def action_record(a: DeviceAction) -> dict[str, Any]:
+    p = a.payload
+    return {
+        "id": str(a.id),
+        "hazard_id": str(a.hazard_id),
+        "action": a.action,
+        "note": p.get("note"),
+        "deadline_working_days": p.get("deadline_working_days"),
+        "duplicate_of": p.get("duplicate_of"),
+        "version": p.get("version"),
+        "acted_at": ms(a.device_created_at),
+        "status": a.status,
+        "reason": a.reason,
+    }
