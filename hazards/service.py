@@ -344,27 +344,37 @@ def possible_duplicates(
     for hid, category, lng, lat in known:
         cx, cy = cell(lng, lat)
         cells.setdefault((category, cx, cy), []).append((hid, lng, lat))
-    flags: list[uuid.UUID | None] = []
-    for hazard_id, category, x, y in reports:
+    # Gather each report's neighbours (open hazards and earlier reports of the batch), then
+    # measure every pair in one numpy call and keep each report's nearest (then lowest id).
+    pairs_of: list[int] = []
+    neighbours: list[tuple[uuid.UUID, float, float]] = []
+    for index, (hazard_id, category, x, y) in enumerate(reports):
         cx, cy = cell(x, y)
-        around = [
-            found
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
-            for found in cells.get((category, cx + dx, cy + dy), ())
-        ]
-        flag = None
-        if around:
-            metres = ground_distance_m(
-                x, y, np.array([a[1] for a in around]), np.array([a[2] for a in around])
-            )
-            near = [
-                (float(metres[i]), str(around[i][0]), around[i][0])
-                for i in np.flatnonzero(metres <= radius)
-            ]
-            flag = min(near)[2] if near else None
-        flags.append(flag)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                found = cells.get((category, cx + dx, cy + dy))
+                if found:
+                    neighbours.extend(found)
+                    pairs_of.extend([index] * len(found))
         cells.setdefault((category, cx, cy), []).append((hazard_id, x, y))
+    flags: list[uuid.UUID | None] = [None] * len(reports)
+    if neighbours:
+        mine = np.array(pairs_of)
+        metres = ground_distance_m(
+            np.array([r[2] for r in reports])[mine],
+            np.array([r[3] for r in reports])[mine],
+            np.array([n[1] for n in neighbours]),
+            np.array([n[2] for n in neighbours]),
+        )
+        best: dict[int, tuple[float, str, uuid.UUID]] = {}
+        for k in np.flatnonzero(metres <= radius).tolist():
+            i, other = pairs_of[k], neighbours[k][0]
+            if i not in best or metres[k] <= best[i][0]:
+                candidate = (float(metres[k]), str(other), other)
+                if i not in best or candidate < best[i]:
+                    best[i] = candidate
+        for i, (_, _, other) in best.items():
+            flags[i] = other
     return flags
 
 
