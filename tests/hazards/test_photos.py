@@ -152,9 +152,7 @@ def test_an_iphone_heic_photo_is_accepted_with_its_time_and_place(api, grid, gri
     assert (public.format, max(public.size)) == ("JPEG", 1280)
 
 
-def test_a_cmyk_jpeg_from_a_scanner_is_accepted_and_shown_as_rgb(
-    api, grid, grid_worker
-):
+def test_a_cmyk_jpeg_from_a_scanner_is_accepted_and_shown_as_rgb(api, grid, grid_worker):
     out = io.BytesIO()
     Image.new("CMYK", (1600, 1200), (0, 80, 160, 20)).save(out, "JPEG", quality=85)
     hazard = new_hazard(api, grid_worker)

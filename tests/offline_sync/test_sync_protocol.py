@@ -326,6 +326,29 @@ def test_a_batch_of_reports_is_routed_flagged_audited_and_announced_like_single_
             )
         ).all()
     assert told == [backup_worker.id]  # the other grid's worker hears of the report in it
+    from backend.core.audit import verify_chain
+
+    with db() as session:
+        assert verify_chain(session).sound  # the batch's events hold in the chain
+
+
+def test_a_hundred_reports_pushed_at_once_are_all_kept_and_the_audit_chain_holds(
+    api, db, phone, station_staff
+):
+    phone.sync()
+    ids = [
+        phone.create("hazard_reports", device_report(lng=109.401 + n * 0.0002, lat=24.35))
+        for n in range(100)
+    ]
+    assert phone.sync().push_answer["created"] == 100
+    listed = api.get(
+        "/api/v1/hazards", params={"limit": 500}, headers=station_staff.headers(api)
+    ).json()
+    assert sorted(h["id"] for h in listed) == sorted(ids)
+    from backend.core.audit import verify_chain
+
+    with db() as session:
+        assert verify_chain(session).sound
 
 
 def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
