@@ -34,6 +34,7 @@ from hazards.schemas import ActionIn, HazardReport
 from offline_sync import records
 from offline_sync.enums import ActionStatus, Owner, PhotoState
 from offline_sync.models import DeviceAction, DevicePhoto, HiddenRecord
+from offline_sync.quiet import QUIET, SignedIn
 from offline_sync.tables import SCHEMA_VERSION, TABLES
 
 DEVICE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
@@ -86,6 +87,19 @@ def clock_now(session: Session) -> int:
     return int(session.scalar(select(AuditChainHead.change_seq).where(AuditChainHead.id == 1)) or 0)
 
 
+def quietly_nothing_new(settings: Settings, token: str, last_pulled_at: int | None) -> bool:
+    """Whether this process already knows, without the database, that nothing changed since
+    the cursor for a caller who is still signed in (offline_sync.quiet). False: ask."""
+    if not last_pulled_at:
+        return False
+    try:
+        claims = security.read_access_token(settings.resolved_secret_key, token)
+    except security.TokenRejected:
+        return False
+    known = QUIET.recall(claims.subject, settings.sync_quiet_seconds)
+    return known is not None and _quiet(known[1], claims, known[0], last_pulled_at)
+
+
 def nothing_new(settings: Settings, token: str, last_pulled_at: int | None) -> bool:
     """Whether a phone's pull can be answered "nothing changed" from one statement: the token
     is valid, its user still active and signed in, a device user, and the change clock has not
@@ -97,6 +111,7 @@ def nothing_new(settings: Settings, token: str, last_pulled_at: int | None) -> b
         claims = security.read_access_token(settings.resolved_secret_key, token)
     except security.TokenRejected:
         return False
+    generation = QUIET.generation()
     with get_engine().execution_options(**{READ_ONLY: True}).connect() as connection:
         row = connection.execute(
             select(
@@ -109,12 +124,19 @@ def nothing_new(settings: Settings, token: str, last_pulled_at: int | None) -> b
                 .label("change_seq"),
             ).where(User.id == claims.subject)
         ).first()
+    if row is None:
+        return False
+    state = SignedIn(row.is_active, row.session_version, row.role)
+    QUIET.remember(generation, claims.subject, state, row.change_seq)
+    return _quiet(state, claims, row.change_seq, last_pulled_at)
+
+
+def _quiet(state: SignedIn, claims, clock: int, last_pulled_at: int) -> bool:
     return bool(
-        row is not None
-        and row.is_active
-        and row.session_version == claims.session_version
-        and Role(row.role) in DEVICE_ROLES
-        and row.change_seq <= last_pulled_at
+        state.active
+        and state.session_version == claims.session_version
+        and Role(state.role) in DEVICE_ROLES
+        and clock <= last_pulled_at
     )
 
 

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     # and its bytes are removed by the worker.
     upload_expiry_hours: float = Field(default=24.0, gt=0, le=24 * 30)
 
+    # Offline sync: how long this process may answer "nothing new" to a polling phone from
+    # memory (offline_sync/quiet.py); its own writes are seen at once. 0 = always ask.
+    sync_quiet_seconds: float = Field(default=1.0, ge=0, le=60)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 
