@@ -20,7 +20,6 @@ from backend.core.types import Int32
 from backend.identity.dependencies import (
     BriefPrincipal,
     CurrentPrincipal,
-    SessionDep,
     SettingsDep,
     oauth2_scheme,
 )
@@ -113,18 +112,28 @@ def _page_json(page: service.PullPage) -> bytes:
 
 
 @router.post("", response_model=PushOut, responses={409: {"description": "pull first"}})
-def push_changes(
+async def push_changes(
     body: PushIn,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
     settings: SettingsDep,
     last_pulled_at: Cursor = None,
-) -> PushOut:
+) -> Response:
     """WatermelonDB `pushChanges`: all or nothing; 409 when a record you push changed on the
-    server after `last_pulled_at`."""
-    changes = {name: table.model_dump() for name, table in body.changes.items()}
-    outcome = service.push(session, principal, last_pulled_at, changes, settings)
-    return PushOut(**vars(outcome))
+    server after `last_pulled_at`. One transaction, authentication included."""
+    if not token:
+        raise Unauthenticated("send an access token: Authorization: Bearer <token>")
+    changes = {
+        name: {"created": table.created, "updated": table.updated, "deleted": table.deleted}
+        for name, table in body.changes.items()
+    }
+
+    def write() -> bytes:
+        with session_scope() as session:
+            principal = principal_for_token(session, settings, token)
+            outcome = service.push(session, principal, last_pulled_at, changes, settings)
+        return json.dumps(vars(outcome)).encode()
+
+    return Response(await run_in_threadpool(write), media_type="application/json")
 
 
 @router.get("/schema")
