@@ -345,10 +345,17 @@ def test_a_hundred_reports_pushed_at_once_are_all_kept_and_the_audit_chain_holds
         "/api/v1/hazards", params={"limit": 500}, headers=station_staff.headers(api)
     ).json()
     assert sorted(h["id"] for h in listed) == sorted(ids)
+    from geoalchemy2.shape import to_shape
+    from sqlalchemy import select
+
     from backend.core.audit import verify_chain
+    from hazards.models import Hazard
 
     with db() as session:
         assert verify_chain(session).sound
+        for lng, lat, location in session.execute(select(Hazard.lng, Hazard.lat, Hazard.location)):
+            point = to_shape(location)
+            assert (point.x, point.y) == (lng, lat)  # the geometry is the point reported
 
 
 def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
