@@ -105,8 +105,26 @@ def compute_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Round-trip through JSON now, so the stored value is exactly what was hashed."""
-    return None if value is None else json.loads(json.dumps(value, default=str, ensure_ascii=False))
+    """Round-trip through JSON now, so the stored value is exactly what was hashed (a value
+    that is plain JSON already, as most are, is taken as it is)."""
+    if value is None or _plain(value):
+        return value
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """JSON-native all the way down: str keys; str, number, bool, null, list and dict values
+    (floats that JSON cannot hold, NaN and infinities, are not plain)."""
+    if isinstance(value, dict):
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    return isinstance(value, _SCALARS)
 
 
 @dataclass(frozen=True)
