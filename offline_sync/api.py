@@ -81,10 +81,7 @@ async def pull_changes(
     pool (authentication included), and writes its JSON directly."""
     if not token:
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
-    if migration not in (None, "", "null"):
-        # The app migrated its database (new tables or columns): records it already has lack
-        # them, so this pull sends everything in scope again, as a first sync does.
-        last_pulled_at = None
+    last_pulled_at = service.cursor_for(last_pulled_at, migration)
 
     if schema_version in (None, SCHEMA_VERSION) and service.quietly_nothing_new(
         settings, token, last_pulled_at

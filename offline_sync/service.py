@@ -140,6 +140,12 @@ def _quiet(state: SignedIn, claims, clock: int, last_pulled_at: int) -> bool:
     )
 
 
+def cursor_for(last_pulled_at: int | None, migration: str | None) -> int | None:
+    """Where a pull starts. After an app migration (new tables or columns) the records the
+    phone has lack them, so it starts from nothing, as a first sync does."""
+    return None if migration not in (None, "", "null") else last_pulled_at
+
+
 def pull(
     session: Session,
     principal: Principal,
