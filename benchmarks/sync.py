@@ -6,7 +6,8 @@ first sync, and empty incremental pulls against `/healthz`, all in one run.
 Runs on PostGIS (FIREGRID_BENCH_DATABASE_URL, as `make bench` provides), else on SpatiaLite
 and says so. The demo is loaded, 20,000 premises are added to one worker's grid, then
 `firegrid serve` answers on loopback. Pushes go through routing, duplicate checks, the audit
-log and the outbox like any report; the first sync is the reference device
+log and the outbox like any report; each report is made at one of the worker's premises, so
+a batch is spread over the grid as a day's patrol is. The first sync is the reference device
 (offline_sync/client.py) pulling every page into its local store.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -71,17 +73,19 @@ def rate(client: httpx.Client, path: str, params: dict, headers: dict, n: int) -
     return n / (time.perf_counter() - started)
 
 
-def report(n: int, lng: float, lat: float) -> dict:
+def report(n: int, premises: dict) -> dict:
+    """A patrol report at one of the worker's premises, a few metres off its pin, as a phone
+    records it."""
     return {
         "id": str(uuid.uuid4()),
         "category": ["ebike_indoor", "exit_blocked", "open_flame", "flammables"][n % 4],
         "severity": "ordinary",
         "source": "patrol",
         "description": f"压测隐患{n}",
-        "lng": lng + (n % 50) * 0.0001,
-        "lat": lat + (n // 50 % 50) * 0.0001,
+        "lng": premises["lng"] + (n % 7 - 3) * 0.00002,
+        "lat": premises["lat"] + (n % 5 - 2) * 0.00002,
         "crs": "wgs84",
-        "premises_id": None,
+        "premises_id": premises["id"],
         "device_time": None,
     }
 
@@ -128,12 +132,11 @@ def main() -> None:
         print(f"/healthz {health_rate:.0f} req/s, empty pull {pull_rate:.0f} req/s")
 
         # 3. Pushes of 100 new reports each, as phones do after a day offline.
-        grid = next(r for r in device.all("grids") if r["code"] == "450202901001-001")
-        lng, lat = json.loads(grid["geometry"])["coordinates"][0][0][0]
-        lng, lat = lng + 0.001, lat + 0.001
+        # Each report is made at one of the worker's premises, as patrol reports are.
+        sites = random.Random(7).sample(device.all("premises"), BATCH * BATCHES)  # noqa: S311
         pushed, started = 0, time.perf_counter()
         for b in range(BATCHES):
-            batch = [report(b * BATCH + n, lng, lat) for n in range(BATCH)]
+            batch = [report(n, sites[n]) for n in range(b * BATCH, (b + 1) * BATCH)]
             answer = client.post(
                 "/api/v1/sync",
                 params={"last_pulled_at": device.last_pulled_at},

@@ -3,13 +3,11 @@ imports."""
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -23,12 +21,12 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.models import Area
 from grids.premises.models import Premises
-from grids.routing import METRES_PER_DEGREE, ground_distance_m
 from grids.scope import scope_of
 from grids.service import place_point, place_points
 from hazards import announcements, lifecycle
 from hazards.calendar import WorkingCalendar, calendar_from
 from hazards.credit import service as credit
+from hazards.duplicates import possible_duplicate, possible_duplicates
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
 from hazards.models import Hazard, HazardDecision, HazardPhoto
 from hazards.schemas import ActionIn, HazardReport
@@ -306,101 +304,6 @@ def _all_premises_in_scope(
             raise InvalidInput(
                 f"no premises with id {premises_id} in your area", field="premises_id"
             )
-
-
-def possible_duplicates(
-    session: Session,
-    settings: Settings,
-    reports: list[tuple[uuid.UUID, str, float, float]],
-    now: datetime,
-) -> list[uuid.UUID | None]:
-    """`possible_duplicate` for a batch of (id, category, lng, lat) in order: one query for
-    the open hazards near any of them; a report may also duplicate an earlier one of its batch."""
-    radius = settings.duplicate_radius_m
-    if radius <= 0 or not reports:
-        return [None] * len(reports)
-    dlat = radius / METRES_PER_DEGREE
-    ys = [y for _, _, _, y in reports]
-    dlng = dlat / max(math.cos(math.radians(max(abs(min(ys)), abs(max(ys))))), 1e-6)
-    xs = [x for _, _, x, _ in reports]
-    known = [
-        (hid, category, lng, lat)
-        for hid, category, lng, lat in session.execute(
-            select(Hazard.id, Hazard.category, Hazard.lng, Hazard.lat).where(
-                Hazard.is_open.is_(True),
-                Hazard.category.in_({c for _, c, _, _ in reports}),
-                Hazard.reported_at >= now - timedelta(days=settings.duplicate_window_days),
-                Hazard.lat.between(min(ys) - dlat, max(ys) + dlat),
-                Hazard.lng.between(min(xs) - dlng, max(xs) + dlng),
-            )
-        ).all()
-    ]
-    # Bucket by cells one radius wide: each report compares with its 3 x 3 cells only.
-    cells: dict[tuple[str, int, int], list[tuple[uuid.UUID, float, float]]] = {}
-
-    def cell(x: float, y: float) -> tuple[int, int]:
-        return math.floor(x / dlng), math.floor(y / dlat)
-
-    for hid, category, lng, lat in known:
-        cx, cy = cell(lng, lat)
-        cells.setdefault((category, cx, cy), []).append((hid, lng, lat))
-    # Gather each report's neighbours (open hazards and earlier reports of the batch), then
-    # measure every pair in one numpy call and keep each report's nearest (then lowest id).
-    pairs_of: list[int] = []
-    neighbours: list[tuple[uuid.UUID, float, float]] = []
-    for index, (hazard_id, category, x, y) in enumerate(reports):
-        cx, cy = cell(x, y)
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                found = cells.get((category, cx + dx, cy + dy))
-                if found:
-                    neighbours.extend(found)
-                    pairs_of.extend([index] * len(found))
-        cells.setdefault((category, cx, cy), []).append((hazard_id, x, y))
-    flags: list[uuid.UUID | None] = [None] * len(reports)
-    if neighbours:
-        mine = np.array(pairs_of)
-        metres = ground_distance_m(
-            np.array([r[2] for r in reports])[mine],
-            np.array([r[3] for r in reports])[mine],
-            np.array([n[1] for n in neighbours]),
-            np.array([n[2] for n in neighbours]),
-        )
-        best: dict[int, tuple[float, str, uuid.UUID]] = {}
-        for k in np.flatnonzero(metres <= radius).tolist():
-            i, other = pairs_of[k], neighbours[k][0]
-            if i not in best or metres[k] <= best[i][0]:
-                candidate = (float(metres[k]), str(other), other)
-                if i not in best or candidate < best[i]:
-                    best[i] = candidate
-        for i, (_, _, other) in best.items():
-            flags[i] = other
-    return flags
-
-
-def possible_duplicate(
-    session: Session, settings: Settings, *, category: str, x: float, y: float, now: datetime
-) -> uuid.UUID | None:
-    """The nearest open hazard of the same category within the radius and the window."""
-    radius = settings.duplicate_radius_m
-    if radius <= 0:
-        return None
-    dlat = radius / METRES_PER_DEGREE
-    dlng = dlat / max(math.cos(math.radians(y)), 1e-6)
-    candidates = session.execute(
-        select(Hazard.id, Hazard.lng, Hazard.lat).where(
-            Hazard.is_open.is_(True),
-            Hazard.category == category,
-            Hazard.reported_at >= now - timedelta(days=settings.duplicate_window_days),
-            Hazard.lat.between(y - dlat, y + dlat),
-            Hazard.lng.between(x - dlng, x + dlng),
-        )
-    ).all()
-    near = [
-        (float(ground_distance_m(x, y, lng, lat)), str(hid), hid) for hid, lng, lat in candidates
-    ]
-    near = [item for item in near if item[0] <= radius]
-    return min(near)[2] if near else None
 
 
 def _has_after_photo(session: Session, hazard_id: uuid.UUID) -> bool:

@@ -51,6 +51,89 @@ def bbox_intersects(dialect_name: str, column, bbox: tuple[float, float, float, 
     return func.MbrIntersects(column, func.BuildMbr(min_x, min_y, max_x, max_y, 4326)) == 1
 
 
+def rows_parameter(dialect_name: str, name: str, columns: list, rows: list[dict]):
+    """A derived table `name` with `columns` holding `rows`, sent as one JSON parameter: the
+    statement's text stays the same whatever the number of rows (so it is compiled and planned
+    once), where a VALUES list would be rebuilt for every call."""
+    import json
+
+    from sqlalchemy import func, literal, select
+    from sqlalchemy.dialects.postgresql import JSON
+
+    if dialect_name == "postgresql":
+        return (
+            func.json_to_recordset(literal(rows, JSON))
+            .table_valued(*columns)
+            .render_derived(name=name, with_types=True)
+        )
+    each = func.json_each(literal(json.dumps(rows))).table_valued("value")
+    return select(
+        *(
+            func.json_extract(each.c.value, f"$.{c.name}").cast(c.type).label(c.name)
+            for c in columns
+        )
+    ).subquery(name)
+
+
+def rows_near_each(
+    session, probes, keys: list, geometry, box, where: list, columns: list, same: tuple = ()
+):
+    """For each row of `probes` (a derived table), the rows of `geometry`'s table whose bounding
+    box meets `box` (min_x, min_y, max_x, max_y: expressions over `probes`), that satisfy
+    `where` (over the table alone) and whose columns equal the probe's in each (probe column,
+    table column) of `same`: tuples of `keys` (columns of `probes`) then `columns`.
+
+    Each probe makes its own lookup in the spatial index, whatever the table statistics say.
+    PostgreSQL: a LATERAL subquery over the GiST index, fenced with OFFSET 0 so that the planner
+    cannot turn it into a hash join over the whole table while statistics are stale. SQLite:
+    the probes against SpatiaLite's R*Tree `idx_<table>_<column>` (keyed by rowid) first, then
+    the rows by rowid, because in one statement its planner may start from another index of
+    the table and rescan the R*Tree for every row."""
+    from sqlalchemy import and_, func, literal_column, select, true
+    from sqlalchemy import column as sql_column
+    from sqlalchemy import table as sql_table
+
+    min_x, min_y, max_x, max_y = box
+    rows = geometry.table
+    if session.get_bind().dialect.name == "postgresql":
+        envelope = func.ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326)
+        matching = [theirs == mine for mine, theirs in same]
+        near = (
+            select(*columns)
+            .where(geometry.op("&&")(envelope), *where, *matching)
+            .offset(0)
+            .lateral("near")
+        )
+        query = select(*keys, *(near.c[c.name] for c in columns)).select_from(probes)
+        return [tuple(row) for row in session.execute(query.join(near, true())).all()]
+    index = sql_table(
+        f"idx_{rows.name}_{geometry.name}",
+        *(sql_column(name) for name in ("pkid", "xmin", "xmax", "ymin", "ymax")),
+    )
+    meets = and_(
+        index.c.xmin <= max_x, index.c.xmax >= min_x, index.c.ymin <= max_y, index.c.ymax >= min_y
+    )
+    mine, theirs = [m for m, _ in same], [t for _, t in same]
+    hits = session.execute(
+        select(*keys, *mine, index.c.pkid).select_from(probes).join(index, meets)
+    ).all()
+    rowid = literal_column(f"{rows.name}.rowid")
+    found = {}
+    wanted = sorted({hit[-1] for hit in hits})
+    for start in range(0, len(wanted), 10_000):  # within SQLite's limit on bound parameters
+        chunk = wanted[start : start + 10_000]
+        query = select(rowid, *theirs, *columns).where(rowid.in_(chunk), *where)
+        for row in session.execute(query).all():
+            found[row[0]] = tuple(row[1:])
+    width = len(same)
+    return [
+        (*hit[: len(keys)], *row[width:])
+        for hit in hits
+        if (row := found.get(hit[-1])) is not None
+        and tuple(hit[len(keys) : len(keys) + width]) == row[:width]
+    ]
+
+
 def claim(session, query):
     """Rows for a worker to process: on PostgreSQL locked and skipped by other workers
     (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time anyway."""

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from offline_sync.client import Device, SyncConflict
-from tests.world import device_report, premises_body
+from tests.world import device_report, hazard_body, premises_body
 
 
 @pytest.fixture
@@ -330,6 +330,42 @@ def test_a_batch_of_reports_is_routed_flagged_audited_and_announced_like_single_
 
     with db() as session:
         assert verify_chain(session).sound  # the batch's events hold in the chain
+
+
+def test_each_report_of_a_push_spread_over_the_grid_is_checked_against_the_hazards_near_it(
+    api, phone, grid_worker, station_staff
+):
+    """A day's reports lie kilometres apart; each is compared with what is open around it."""
+    north = api.post(
+        "/api/v1/hazards", json=hazard_body(lat=24.39), headers=grid_worker.headers(api)
+    ).json()["id"]
+    south = api.post(
+        "/api/v1/hazards", json=hazard_body(lat=24.31), headers=grid_worker.headers(api)
+    ).json()["id"]
+    closer_south = api.post(
+        "/api/v1/hazards", json=hazard_body(lat=24.3102), headers=grid_worker.headers(api)
+    ).json()["id"]  # ~22 m north of `south`
+    phone.sync()
+    by_north = phone.create("hazard_reports", device_report(lng=109.4102, lat=24.39))  # ~20 m
+    by_south = phone.create("hazard_reports", device_report(lng=109.41, lat=24.3103))
+    fire_by_north = phone.create(
+        "hazard_reports", device_report(category="open_flame", lng=109.4101, lat=24.39)
+    )
+    middle = phone.create("hazard_reports", device_report(lat=24.35))
+    next_to_middle = phone.create("hazard_reports", device_report(lng=109.41003, lat=24.35))
+
+    assert phone.sync().push_answer["created"] == 5
+
+    seen = {
+        h["id"]: h["possible_duplicate_of"]
+        for h in api.get("/api/v1/hazards", headers=station_staff.headers(api)).json()
+    }
+    assert seen[by_north] == north
+    assert seen[by_south] == closer_south  # the nearest of two open ones
+    assert seen[fire_by_north] is None  # another category
+    assert seen[middle] is None  # nothing open within 50 m
+    assert seen[next_to_middle] == middle  # an earlier report of the same push
+    assert seen[south] is None
 
 
 def test_a_hundred_reports_pushed_at_once_are_all_kept_and_the_audit_chain_holds(
