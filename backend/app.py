@@ -17,6 +17,7 @@ from grids.premises import api as premises_api
 from hazards import api as hazards_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
+from patrols import api as patrols_api
 
 DESCRIPTION = """
 Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡查).
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hazards_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
+    app.include_router(patrols_api.router)
     app.include_router(sync_api.router)
     app.include_router(sync_api.uploads_router)
     return app

@@ -23,6 +23,7 @@ from grids.premises import service as premises
 from hazards import scheduled as hazards
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
+from patrols import scheduled as patrols
 
 log = logging.getLogger("firegrid.worker")
 
@@ -37,6 +38,7 @@ JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
+    Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
     Job("record_overdue_rectifications", credit.record_overdue_rectifications),
     Job("reassess_due_credit", credit.reassess_due_credit),
     Job("deliver_outbox", notify.deliver_outbox),

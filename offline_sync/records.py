@@ -22,6 +22,7 @@ from hazards.enums import HazardState
 from hazards.models import Hazard
 from offline_sync.enums import PhotoState
 from offline_sync.models import DeviceAction, DevicePhoto
+from patrols.models import Checklist, PatrolTask, Visit, VisitAnswer
 
 
 def ms(moment: datetime | None) -> int | None:
@@ -146,4 +147,63 @@ def action_record(a: DeviceAction) -> dict[str, Any]:
         "acted_at": ms(a.device_created_at),
         "status": a.status,
         "reason": a.reason,
+    }
+
+
+def checklist_record(c: Checklist) -> dict[str, Any]:
+    return {
+        "id": str(c.id),
+        "code": c.code,
+        "version": c.version,
+        "title": c.title,
+        "premises_type": c.premises_type,
+        "items": json.dumps(c.items, ensure_ascii=False),
+        "active": c.active,
+    }
+
+
+def task_record(t: PatrolTask) -> dict[str, Any]:
+    return {
+        "id": str(t.id),
+        "kind": t.kind,
+        "premises_id": str(t.premises_id) if t.premises_id else None,
+        "lng": t.lng,
+        "lat": t.lat,
+        "grid_id": str(t.area_id) if t.area_id else None,
+        "checklist_id": str(t.checklist_id),
+        "note": t.note,
+        "due_at": ms(t.due_at),
+        "state": t.state,
+        "done_at": ms(t.done_at),
+        "level": t.level,
+        "version": t.version,
+    }
+
+
+def visit_record(v: Visit) -> dict[str, Any]:
+    return {
+        "id": str(v.id),
+        "task_id": str(v.task_id) if v.task_id else None,
+        "premises_id": str(v.premises_id) if v.premises_id else None,
+        "checked_in_at": ms(v.checked_in_at),
+        "lng": v.raw_lng,
+        "lat": v.raw_lat,
+        "crs": v.raw_crs,
+        "accuracy_m": v.accuracy_m,
+        "checked_out_at": ms(v.checked_out_at),
+        "check_in_valid": v.check_in_valid,
+        "check_in_flag": v.check_in_flag,
+        "distance_m": round(v.distance_m, 1) if v.distance_m is not None else None,
+    }
+
+
+def answer_record(a: VisitAnswer) -> dict[str, Any]:
+    return {
+        "id": str(a.id),
+        "visit_id": str(a.visit_id),
+        "item_key": a.item_key,
+        "result": a.result,
+        "note": a.note or None,
+        "answered_at": ms(a.answered_at),
+        "hazard_id": str(a.hazard_id) if a.hazard_id else None,
     }

@@ -24,6 +24,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from grids.crs import Crs
 from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
@@ -36,6 +37,9 @@ from offline_sync.enums import ActionStatus, Owner, PhotoState
 from offline_sync.models import DeviceAction, DevicePhoto, HiddenRecord
 from offline_sync.quiet import QUIET, SignedIn
 from offline_sync.tables import SCHEMA_VERSION, TABLES
+from patrols import service as patrols
+from patrols.enums import AnswerResult
+from patrols.models import Checklist, PatrolTask, TaskRelease, Visit, VisitAnswer
 
 DEVICE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
 DEFAULT_PAGE = 5_000
@@ -200,7 +204,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         table: select(HiddenRecord.record_id).where(
             HiddenRecord.user_id == me, HiddenRecord.table_name == table
         )
-        for table in ("hazard_reports", "actions", "photos")
+        for table in DEVICE_TABLES
     }
 
     def window(column, since, until):
@@ -293,6 +297,37 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         ).all()
         return [Change(seq, table, str(rid), None) for table, rid, seq in rows]
 
+    def checklists(since, until, limit):
+        rows = session.scalars(
+            select(Checklist)
+            .where(window(Checklist.change_seq, since, until))
+            .order_by(Checklist.change_seq)
+            .limit(limit)
+        ).all()
+        return [
+            Change(c.change_seq, "checklists", str(c.id), records.checklist_record(c)) for c in rows
+        ]
+
+    def tasks(since, until, limit):
+        rows = session.scalars(
+            select(PatrolTask)
+            .where(PatrolTask.assignee_id == me, window(PatrolTask.change_seq, since, until))
+            .order_by(PatrolTask.change_seq)
+            .limit(limit)
+        ).all()
+        return [
+            Change(t.change_seq, "patrol_tasks", str(t.id), records.task_record(t)) for t in rows
+        ]
+
+    def released_tasks(since, until, limit):
+        rows = session.execute(
+            select(TaskRelease.task_id, TaskRelease.change_seq)
+            .where(TaskRelease.user_id == me, window(TaskRelease.change_seq, since, until))
+            .order_by(TaskRelease.change_seq)
+            .limit(limit)
+        ).all()
+        return [Change(seq, "patrol_tasks", str(task_id), None) for task_id, seq in rows]
+
     def reports_not_hidden(since, until, limit):
         return [
             c
@@ -309,7 +344,12 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         reports_not_hidden,
         own(DeviceAction, "actions", records.action_record),
         own(DevicePhoto, "photos", records.photo_record),
+        own(Visit, "visits", records.visit_record),
+        own(VisitAnswer, "visit_answers", records.answer_record),
         deletions,
+        checklists,
+        tasks,
+        released_tasks,
     ]
 
 
@@ -422,6 +462,7 @@ def push(
     outcome.created += len(fresh)
     for where, raw in later:
         _push_report(session, principal, raw, since, settings, outcome, conflicts, where)
+    _push_patrols(session, principal, changes, settings, outcome)
     actions = changes.get("actions") or {}
     pushed_actions = [
         (f"changes.actions.{kind}[{index}]", raw)
@@ -437,7 +478,7 @@ def push(
             _push_photo(
                 session, principal, raw, settings, outcome, f"changes.photos.{kind}[{index}]"
             )
-    for name in ("hazard_reports", "actions", "photos"):
+    for name in DEVICE_TABLES:
         for record_id in (changes.get(name) or {}).get("deleted") or []:
             _hide(session, principal, name, record_id, outcome)
     if conflicts:
@@ -449,6 +490,7 @@ def push(
 
 
 _KINDS = ("created", "updated", "deleted")
+DEVICE_TABLES = tuple(t.name for t in TABLES.values() if t.owner is Owner.DEVICE)
 
 
 def _sort_time(value: Any) -> float:
@@ -659,3 +701,127 @@ def _hide(
         session.add(HiddenRecord(user_id=principal.user_id, table_name=table, record_id=rid))
         session.flush()
         outcome.hidden += 1
+
+
+# --- Patrol visits, answers and track points ---------------------------------------------------------
+
+
+def _push_patrols(
+    session: Session,
+    principal: Principal,
+    changes: dict[str, Any],
+    settings: Settings,
+    outcome: PushOutcome,
+) -> None:
+    """Visits first, then their answers (a failed item reports its hazard, so photos pushed
+    with it find the hazard), then track points in one insert."""
+    for kind in ("created", "updated"):
+        for index, raw in enumerate(_records(changes.get("visits") or {}, kind, "visits")):
+            where = f"changes.visits.{kind}[{index}]"
+            _, created = patrols.record_visit(session, principal, settings, _visit(raw, where))
+            outcome.created += created
+            outcome.updated += not created
+    for kind in ("created", "updated"):
+        answers = _records(changes.get("visit_answers") or {}, kind, "visit_answers")
+        for index, raw in enumerate(answers):
+            where = f"changes.visit_answers.{kind}[{index}]"
+            _, created = patrols.record_answer(session, principal, settings, _answer(raw, where))
+            outcome.created += created
+            outcome.updated += not created
+    points = [
+        _track_point(raw, f"changes.track_points.{kind}[{index}]")
+        for kind in ("created", "updated")
+        for index, raw in enumerate(
+            _records(changes.get("track_points") or {}, kind, "track_points")
+        )
+    ]
+    added = patrols.record_track(session, principal, points) if points else 0
+    outcome.created += added
+    outcome.unchanged += len(points) - added
+
+
+def _crs(value: Any, where: str) -> Crs:
+    try:
+        return Crs(value or "wgs84")
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{where}.crs must be one of {', '.join(c.value for c in Crs)}", field=f"{where}.crs"
+        ) from exc
+
+
+def _number(raw: dict[str, Any], name: str, where: str, low: float, high: float) -> float | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InvalidInput(
+            f"{where}.{name} must be a number from {low} to {high}", field=f"{where}.{name}"
+        )
+    return float(value)
+
+
+def _required_time(raw: dict[str, Any], name: str, where: str):
+    moment = records.from_ms(raw.get(name), f"{where}.{name}")
+    if moment is None:
+        raise InvalidInput(f"{where}.{name} is required (milliseconds)", field=f"{where}.{name}")
+    return moment
+
+
+def _optional_uuid(raw: dict[str, Any], name: str, where: str) -> uuid.UUID | None:
+    return _uuid(raw[name], f"{where}.{name}") if raw.get(name) else None
+
+
+def _visit(raw: dict[str, Any], where: str) -> patrols.VisitRecord:
+    return patrols.VisitRecord(
+        id=_uuid(raw["id"], f"{where}.id"),
+        task_id=_optional_uuid(raw, "task_id", where),
+        premises_id=_optional_uuid(raw, "premises_id", where),
+        checked_in_at=_required_time(raw, "checked_in_at", where),
+        check_in=patrols.CheckIn(
+            lng=_number(raw, "lng", where, -180, 180),
+            lat=_number(raw, "lat", where, -90, 90),
+            crs=_crs(raw.get("crs"), where),
+            accuracy_m=_number(raw, "accuracy_m", where, 0, 100_000),
+        ),
+        checked_out_at=records.from_ms(raw.get("checked_out_at"), f"{where}.checked_out_at"),
+    )
+
+
+def _answer(raw: dict[str, Any], where: str) -> patrols.AnswerRecord:
+    try:
+        result = AnswerResult(raw.get("result"))
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{where}.result must be pass, fail or na", field=f"{where}.result"
+        ) from exc
+    key = raw.get("item_key")
+    if not isinstance(key, str) or not key:
+        raise InvalidInput(f"{where}.item_key is required", field=f"{where}.item_key")
+    note = raw.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        raise InvalidInput(
+            f"{where}.note must be text of at most 2000 characters", field=f"{where}.note"
+        )
+    return patrols.AnswerRecord(
+        id=_uuid(raw["id"], f"{where}.id"),
+        visit_id=_uuid(raw.get("visit_id"), f"{where}.visit_id"),
+        item_key=key,
+        result=result,
+        note=note.strip(),
+        answered_at=records.from_ms(raw.get("answered_at"), f"{where}.answered_at"),
+    )
+
+
+def _track_point(raw: dict[str, Any], where: str) -> patrols.TrackRecord:
+    lng, lat = _number(raw, "lng", where, -180, 180), _number(raw, "lat", where, -90, 90)
+    if lng is None or lat is None:
+        raise InvalidInput(f"{where}: a track point needs lng and lat", field=f"{where}.lng")
+    return patrols.TrackRecord(
+        id=_uuid(raw["id"], f"{where}.id"),
+        visit_id=_optional_uuid(raw, "visit_id", where),
+        recorded_at=_required_time(raw, "recorded_at", where),
+        lng=lng,
+        lat=lat,
+        crs=_crs(raw.get("crs"), where),
+        accuracy_m=_number(raw, "accuracy_m", where, 0, 100_000),
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from offline_sync.enums import Owner
 
 # Raise when a table or column changes; apps with another version are told to update.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the patrol tables
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,98 @@ PHOTOS = SyncTable(
     ),
 )
 
+CHECKLISTS = SyncTable(
+    "checklists",
+    Owner.SERVER,
+    "the current checklist versions, and the versions the user's tasks carry",
+    (
+        _s("code", indexed=True),
+        _n("version"),
+        _s("title"),
+        _s("premises_type", optional=True),
+        _s("items"),  # JSON [{"key", "text", "hazard_category"}]
+        _b("active"),
+    ),
+)
+PATROL_TASKS = SyncTable(
+    "patrol_tasks",
+    Owner.SERVER,
+    "the patrol tasks assigned to the user; one taken away arrives as deleted",
+    (
+        _s("kind"),
+        _s("premises_id", optional=True, indexed=True),
+        _n("lng"),
+        _n("lat"),
+        _s("grid_id", optional=True),
+        _s("checklist_id"),
+        _s("note"),
+        _n("due_at"),
+        _s("state", indexed=True),
+        _n("done_at", optional=True),
+        _n("level"),
+        _n("version"),
+    ),
+)
+VISITS = SyncTable(
+    "visits",
+    Owner.DEVICE,
+    "a visit to a premises: check-in where the phone was, check-out; the server judges the check-in",
+    (
+        _s("task_id", optional=True, indexed=True),
+        _s("premises_id", optional=True),
+        _n("checked_in_at"),
+        _n("lng", optional=True),
+        _n("lat", optional=True),
+        _s("crs", optional=True),
+        _n("accuracy_m", optional=True),
+        _n("checked_out_at", optional=True),
+        _b("check_in_valid", optional=True),  # server
+        _s("check_in_flag", optional=True),  # server: why it does not prove presence
+        _n("distance_m", optional=True),  # server: from the premises
+    ),
+)
+VISIT_ANSWERS = SyncTable(
+    "visit_answers",
+    Owner.DEVICE,
+    "checklist answers of a visit; a failed item's id becomes the id of the hazard it reports",
+    (
+        _s("visit_id", indexed=True),
+        _s("item_key"),
+        _s("result"),  # pass | fail | na
+        _s("note", optional=True),
+        _n("answered_at", optional=True),
+        _s("hazard_id", optional=True),  # server: the hazard a failed item reported
+    ),
+)
+TRACK_POINTS = SyncTable(
+    "track_points",
+    Owner.DEVICE,
+    "where the phone was while patrolling; pushed in batches, not pulled back",
+    (
+        _s("visit_id", optional=True),
+        _n("recorded_at"),
+        _n("lng"),
+        _n("lat"),
+        _s("crs", optional=True),
+        _n("accuracy_m", optional=True),
+    ),
+)
+
 TABLES: dict[str, SyncTable] = {
-    t.name: t for t in (GRIDS, PREMISES, HAZARDS, HAZARD_REPORTS, ACTIONS, PHOTOS)
+    t.name: t
+    for t in (
+        GRIDS,
+        PREMISES,
+        HAZARDS,
+        HAZARD_REPORTS,
+        ACTIONS,
+        PHOTOS,
+        CHECKLISTS,
+        PATROL_TASKS,
+        VISITS,
+        VISIT_ANSWERS,
+        TRACK_POINTS,
+    )
 }
 
 

@@ -144,4 +144,5 @@ def api(live_server: str) -> Iterator[httpx.Client]:
 
 
 from tests.fakes import fake_fcm  # noqa: E402,F401 - a local FCM for push tests
+from tests.phones import js_clients, phones  # noqa: E402,F401 - phones running WatermelonDB
 from tests.world import *  # noqa: E402,F403 - the fixture chain

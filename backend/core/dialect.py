@@ -159,6 +159,19 @@ def insert_unless_present(session, table, values: dict, key: str) -> bool:
 CLOCK_TABLE, CLOCK_COLUMN = "audit_chain_head", "change_seq"
 
 
+def insert_many_unless_present(session, table, rows: list[dict], key: str) -> int:
+    """Insert rows, skipping those whose unique `key` is taken (ON CONFLICT DO NOTHING on
+    both backends, so two concurrent runs insert each row once); how many were inserted."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key])
+    return session.execute(statement, rows).rowcount
+
+
 def change_stamp_triggers(dialect_name: str, table: str) -> list[str]:
     """DDL that gives every inserted or updated row of `table` the next change number in its
     `change_seq` column, whatever code path writes it."""

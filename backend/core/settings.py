@@ -99,10 +99,26 @@ class Settings(BaseSettings):
     # memory (offline_sync/quiet.py); its own writes are seen at once. 0 = always ask.
     sync_quiet_seconds: float = Field(default=1.0, ge=0, le=60)
 
+    # Patrols (defaults and their sources: docs/patrols.md). Frequencies: a JSON rule list,
+    # unset = the defaults in patrols/rules.py. A check-in proves presence within the radius
+    # around the premises, widened by the phone's reported accuracy, never beyond the cap.
+    patrol_frequencies: Path | None = None
+    geofence_radius_m: float = Field(default=100.0, gt=0, le=1000)
+    geofence_cap_m: float = Field(default=300.0, gt=0, le=5000)
+    # An overdue task goes to the grid leader at its due time, to the township this many
+    # working days later.
+    task_escalation_working_days: int = Field(default=2, ge=1, le=30)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 
-    @field_validator("calendar_overrides", "credit_rules", "fcm_credentials_file", mode="before")
+    @field_validator(
+        "calendar_overrides",
+        "credit_rules",
+        "patrol_frequencies",
+        "fcm_credentials_file",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

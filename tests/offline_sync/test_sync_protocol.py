@@ -3,10 +3,12 @@ store with WatermelonDB's bookkeeping) against the real server: work offline, sy
 network returns, and never lose, duplicate or resurrect a record."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from offline_sync.client import Device, SyncConflict
+from offline_sync.tables import SCHEMA_VERSION
 from tests.world import device_report, hazard_body, premises_body
 
 
@@ -202,7 +204,7 @@ def test_a_large_first_sync_comes_in_pages_without_gaps_or_repeats(phone, api, s
 def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citizen):
     old_app = api.get("/api/v1/sync", params={"schema_version": 99}, headers=phone.headers)
     assert old_app.status_code == 409
-    assert old_app.json()["server_schema_version"] == 1
+    assert old_app.json()["server_schema_version"] == SCHEMA_VERSION
     assert "update the app" in old_app.json()["detail"]
 
     tampered = api.post(
@@ -221,6 +223,11 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "hazard_reports": "device",
         "actions": "device",
         "photos": "device",
+        "checklists": "server",
+        "patrol_tasks": "server",
+        "visits": "device",
+        "visit_answers": "device",
+        "track_points": "device",
     }
 
 
@@ -397,10 +404,21 @@ def test_a_hundred_reports_pushed_at_once_are_all_kept_and_the_audit_chain_holds
 def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
     api, phone, station_staff
 ):
-    api.post(
+    premises = api.post(
         "/api/v1/premises", json=premises_body(), headers=station_staff.headers(api)
+    ).json()["id"]
+    api.post(
+        "/api/v1/patrols/plans",
+        json={"area_code": "990101001", "period": datetime.now(UTC).strftime("%Y-%m")},
+        headers=station_staff.headers(api),
     ).raise_for_status()
     phone.sync()
+    visit = phone.create(
+        "visits",
+        {"premises_id": premises, "checked_in_at": 1_763_880_000_000, "lng": 109.41, "lat": 24.35},
+    )
+    phone.create("visit_answers", {"visit_id": visit, "item_key": "ebikes", "result": "pass"})
+    phone.create("track_points", {"recorded_at": 1_763_880_000_000, "lng": 109.41, "lat": 24.35})
     rid = phone.create("hazard_reports", device_report())
     phone.create("actions", {"hazard_id": rid, "action": "confirm", "acted_at": 1_763_880_000_000})
     phone.create(
@@ -414,6 +432,8 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
         for t in phone.http.get("/api/v1/sync/schema", headers=phone.headers).json()["tables"]
     }
 
+    assert fresh["track_points"]["updated"] == []  # pushed, never pulled back
+    del schema["track_points"]
     for table, columns in schema.items():
         records = fresh[table]["updated"]
         assert records, f"nothing pulled for {table}"
@@ -443,7 +463,7 @@ def test_after_an_app_migration_the_pull_sends_everything_again(api, phone, stat
         "/api/v1/sync",
         params={
             "last_pulled_at": cursor,
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "migration": '{"from":0,"tables":[],"columns":[{"table":"premises","columns":["address"]}]}',
         },
         headers=phone.headers,

@@ -1,0 +1,204 @@
+"""Patrols over HTTP. Thin: rules live in patrols.service."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from backend.core.web import Offset
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from patrols import service
+from patrols.enums import TaskState
+from patrols.models import Checklist, PatrolTask
+from patrols.schemas import (
+    AreaMonthOut,
+    AssessmentOut,
+    CancelIn,
+    ChecklistIn,
+    ChecklistOut,
+    PlanIn,
+    PlanOut,
+    ProgressOut,
+    ReassignIn,
+    TaskIn,
+    TaskOut,
+    WorkerMonthOut,
+)
+
+router = APIRouter(prefix="/api/v1/patrols", tags=["patrols"])
+_NOT_FOUND = {404: {"description": "No such task in your area"}}
+Period = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+def checklist_out(checklist: Checklist) -> ChecklistOut:
+    return ChecklistOut.model_validate(checklist, from_attributes=True)
+
+
+def tasks_out(session, tasks: list[PatrolTask]) -> list[TaskOut]:
+    visited = service.visited_with_valid_check_in(session, [t.id for t in tasks]) if tasks else {}
+    return [
+        TaskOut.model_validate(
+            {
+                **{c.key: getattr(t, c.key) for c in PatrolTask.__table__.columns},
+                "visited_with_valid_check_in": visited.get(t.id, False),
+            }
+        )
+        for t in tasks
+    ]
+
+
+@router.get("/checklists", response_model=list[ChecklistOut])
+def list_checklists(principal: CurrentPrincipal, session: SessionDep) -> list[ChecklistOut]:
+    """The current version of every checklist."""
+    service.require_signed_in_staff_or_field(principal)
+    return [checklist_out(c) for c in service.checklists(session)]
+
+
+@router.post("/checklists", response_model=ChecklistOut, status_code=201)
+def publish_checklist(
+    body: ChecklistIn, principal: CurrentPrincipal, session: SessionDep
+) -> ChecklistOut:
+    """A new version of a checklist (county brigade, dispatch centre, admin). Tasks keep the
+    version they were given."""
+    checklist = service.publish_checklist(
+        session,
+        principal,
+        code=body.code,
+        title=body.title,
+        premises_type=body.premises_type.value if body.premises_type else None,
+        items=[i.model_dump(mode="json") for i in body.items],
+    )
+    return checklist_out(checklist)
+
+
+@router.post("/plans", response_model=PlanOut)
+def generate_plan(
+    body: PlanIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> PlanOut:
+    """Generate (or preview) a month's patrol tasks for every premises in an area, by the
+    frequency rules. Running it again creates nothing new."""
+    outcome = service.generate_plan_tasks(
+        session,
+        principal,
+        settings,
+        area_code=body.area_code,
+        period=body.period,
+        preview=body.preview,
+    )
+    return PlanOut(preview=body.preview, **asdict(outcome))
+
+
+@router.post("/tasks", response_model=TaskOut, status_code=201)
+def create_task(
+    body: TaskIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> TaskOut:
+    task = service.create_adhoc_task(
+        session,
+        principal,
+        settings,
+        premises_id=body.premises_id,
+        lng=body.lng,
+        lat=body.lat,
+        crs=body.crs,
+        due_at=body.due_at,
+        note=body.note,
+        assignee_id=body.assignee_id,
+    )
+    return tasks_out(session, [task])[0]
+
+
+@router.get("/tasks", response_model=list[TaskOut])
+def list_tasks(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    offset: Offset = 0,
+    area_code: str | None = None,
+    state: TaskState | None = None,
+    assignee_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TaskOut]:
+    """Tasks in your area (a grid worker: their own), by due time."""
+    tasks = service.list_tasks(
+        session,
+        principal,
+        area_code=area_code,
+        state=state,
+        assignee_id=assignee_id,
+        limit=limit,
+        offset=offset,
+    )
+    return tasks_out(session, tasks)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut, responses=_NOT_FOUND)
+def get_task(task_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> TaskOut:
+    return tasks_out(session, [service.task_in_scope(session, principal, task_id)])[0]
+
+
+@router.post("/tasks/{task_id}/reassign", response_model=TaskOut, responses=_NOT_FOUND)
+def reassign_task(
+    task_id: uuid.UUID, body: ReassignIn, principal: CurrentPrincipal, session: SessionDep
+) -> TaskOut:
+    task = service.reassign_task(session, principal, task_id, body.assignee_id)
+    return tasks_out(session, [task])[0]
+
+
+@router.post("/tasks/{task_id}/cancel", response_model=TaskOut, responses=_NOT_FOUND)
+def cancel_task(
+    task_id: uuid.UUID, body: CancelIn, principal: CurrentPrincipal, session: SessionDep
+) -> TaskOut:
+    task = service.cancel_task(session, principal, task_id, body.note)
+    return tasks_out(session, [task])[0]
+
+
+@router.get("/progress", response_model=list[ProgressOut])
+def get_progress(
+    area_code: str, period: Period, principal: CurrentPrincipal, session: SessionDep
+) -> list[ProgressOut]:
+    """Tasks due in a month: the area, then each child area (grids of a village, villages of
+    a township ...)."""
+    return [
+        ProgressOut(**asdict(p)) for p in service.progress(session, principal, area_code, period)
+    ]
+
+
+@router.get(
+    "/assessment",
+    response_model=AssessmentOut,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+)
+def get_assessment(
+    area_code: str,
+    period: Period,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+):
+    """考核: each grid worker's month, then rolled up per grid, village and township."""
+    workers, areas = service.assessment(session, principal, area_code, period)
+    if format == "csv":
+        out = io.StringIO()
+        fields = [f for f in WorkerMonthOut.model_fields if f != "user_id"]
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        for worker in workers:
+            row = {k: v for k, v in asdict(worker).items() if k in fields}
+            row["grids"] = " ".join(row["grids"])
+            writer.writerow(row)
+        name = f"assessment-{area_code}-{period}.csv"
+        return Response(
+            "\ufeff" + out.getvalue(),  # a BOM, so that Excel reads the Chinese names
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return AssessmentOut(
+        area_code=area_code,
+        period=period,
+        workers=[WorkerMonthOut(**asdict(w)) for w in workers],
+        areas=[AreaMonthOut(**asdict(a)) for a in areas],
+    )

@@ -1,0 +1,157 @@
+"""Patrol requests and answers over HTTP."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from backend.core.types import Text
+from grids.crs import Crs
+from grids.premises.enums import PremisesType
+from grids.schemas import Latitude, Longitude
+from hazards.enums import HazardCategory
+from patrols.enums import TaskKind, TaskState
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area_code: str = Field(min_length=1, max_length=32)
+    period: str = Field(description="the month, YYYY-MM (Beijing time)", examples=["2026-12"])
+    preview: bool = Field(default=False, description="count what would be made; make nothing")
+
+    @field_validator("period")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not PERIOD.match(value):
+            raise ValueError("a period is a month written YYYY-MM")
+        return value
+
+
+class PlanOut(BaseModel):
+    period: str
+    preview: bool
+    created: int = Field(description="tasks made (or that would be, in a preview)")
+    existing: int = Field(description="tasks this period already had: left alone")
+    unassigned: int = Field(description="no worker on duty: the township station hands them out")
+    unrouted: int = Field(description="premises in no grid: place them on the map first")
+    not_due: int = Field(description="premises patrolled every few months, not in this one")
+    per_grid: dict[str, int]
+
+
+class ChecklistItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    text: Text = Field(min_length=1, max_length=200)
+    hazard_category: HazardCategory
+
+
+class ChecklistIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")
+    title: Text = Field(min_length=1, max_length=200)
+    premises_type: PremisesType | None = None
+    items: list[ChecklistItem] = Field(min_length=1, max_length=100)
+
+
+class ChecklistOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    version: int
+    title: str
+    premises_type: str | None
+    items: list[ChecklistItem]
+    active: bool
+
+
+class TaskIn(BaseModel):
+    """An ad-hoc task: a premises, or a point; for a named worker of its grid, or whoever
+    handles the grid."""
+
+    model_config = ConfigDict(extra="forbid")
+    premises_id: uuid.UUID | None = None
+    lng: Longitude | None = None
+    lat: Latitude | None = None
+    crs: Crs = Crs.WGS84
+    due_at: AwareDatetime
+    note: Text = Field(default="", max_length=2000)
+    assignee_id: uuid.UUID | None = None
+
+
+class ReassignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee_id: uuid.UUID | None = Field(
+        default=None, description="a worker of the task's grid; none: whoever handles it now"
+    )
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Text = Field(min_length=1, max_length=2000)
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    kind: TaskKind
+    period: str | None
+    premises_id: uuid.UUID | None
+    lng: float
+    lat: float
+    area_path: str
+    assignee_id: uuid.UUID | None
+    checklist_id: uuid.UUID
+    note: str
+    due_at: datetime
+    state: TaskState
+    done_at: datetime | None
+    level: int
+    version: int
+    visited_with_valid_check_in: bool
+
+
+class ProgressOut(BaseModel):
+    area_code: str
+    area_name: str
+    due: int
+    done: int
+    done_on_time: int
+    overdue_open: int
+
+
+class WorkerMonthOut(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    grids: list[str]
+    tasks_due: int
+    tasks_done_on_time: int
+    visits: int
+    visits_with_valid_check_in: int
+    premises_visited: int
+    hazards_found: int
+    ordinary_closed_in_grid: int
+    distance_km: float
+
+
+class AreaMonthOut(BaseModel):
+    area_code: str
+    area_name: str
+    level: str
+    workers: int
+    tasks_due: int
+    tasks_done_on_time: int
+    visits: int
+    visits_with_valid_check_in: int
+    hazards_found: int
+    ordinary_closed_in_grid: int
+
+
+class AssessmentOut(BaseModel):
+    area_code: str
+    period: str
+    workers: list[WorkerMonthOut]
+    areas: list[AreaMonthOut]
