@@ -13,7 +13,7 @@ import math
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from shapely.geometry import Point, box
@@ -43,6 +43,8 @@ from hazards.credit.schemas import RecordIn
 from hazards.enums import HazardAction, HazardCategory
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
+from patrols import service as patrols
+from patrols.models import PatrolTask
 
 DISTRICTS_FILE = Path(__file__).parent / "demo_data" / "liuzhou_districts.geojson"
 SUBDIVIDED = {"450202": 2, "450203": 1}  # synthetic townships per district
@@ -300,6 +302,19 @@ def _load_credit(session: Session, settings: Settings) -> None:
         )
 
 
+def _load_patrol_plan(session: Session, settings: Settings) -> None:
+    """This month's patrol tasks in the first township, as its station would make them, so a
+    worker's phone has tasks on its first sync."""
+    station = Principal.of(session.scalar(select(User).where(User.username == "station.cz1")))
+    patrols.generate_plan_tasks(
+        session,
+        station,
+        settings,
+        area_code="450202901",
+        period=datetime.now(patrols.LOCAL_TIME).strftime("%Y-%m"),
+    )
+
+
 def _credentials_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-logins.json"
 
@@ -340,6 +355,8 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     if session.scalar(select(func.count()).select_from(Hazard)) == 0:
         _load_hazards(session, settings)
         _load_credit(session, settings)
+    if session.scalar(select(func.count()).select_from(PatrolTask)) == 0:
+        _load_patrol_plan(session, settings)
     _ensure_integration_client(session, settings, logins)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
