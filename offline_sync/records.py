@@ -49,6 +49,11 @@ def grid_record(area: Area) -> dict[str, Any]:
     }
 
 
+def premises_or_deleted(p: Premises) -> dict[str, Any] | None:
+    """An archived premises travels as deleted."""
+    return None if p.archived else premises_record(p)
+
+
 def premises_record(p: Premises) -> dict[str, Any]:
     return {
         "id": str(p.id),

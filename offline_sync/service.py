@@ -210,38 +210,20 @@ def _sources(session: Session, principal: Principal, scope: Scope):
     def window(column, since, until):
         return and_(column > since, column <= until)
 
-    def grids(since, until, limit):
-        rows = session.scalars(
-            select(Area)
-            .where(
-                Area.level == AreaLevel.GRID.value,
-                scope.area_clause(),
-                window(Area.change_seq, since, until),
-            )
-            .order_by(Area.change_seq)
-            .limit(limit)
-        ).all()
-        return [Change(a.change_seq, "grids", str(a.id), records.grid_record(a)) for a in rows]
+    def stamped(model, table, as_record, *where):
+        """A reader of the rows of `model` matching `where`, as changes of `table` (a record
+        of None: deleted)."""
 
-    def premises(since, until, limit):
-        rows = session.scalars(
-            select(Premises)
-            .where(
-                scope.area_clause_on(Premises.area_path),
-                window(Premises.change_seq, since, until),
-            )
-            .order_by(Premises.change_seq)
-            .limit(limit)
-        ).all()
-        return [
-            Change(
-                p.change_seq,
-                "premises",
-                str(p.id),
-                None if p.archived else records.premises_record(p),
-            )
-            for p in rows
-        ]
+        def read(since, until, limit):
+            rows = session.scalars(
+                select(model)
+                .where(*where, window(model.change_seq, since, until))
+                .order_by(model.change_seq)
+                .limit(limit)
+            ).all()
+            return [Change(r.change_seq, table, str(r.id), as_record(r)) for r in rows]
+
+        return read
 
     def hazard_rows(since, until, limit):
         rows = session.scalars(
@@ -272,21 +254,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
 
     def own(model, table, as_record):
         """The caller's own device-owned rows of one table, but those they deleted."""
-
-        def read(since, until, limit):
-            rows = session.scalars(
-                select(model)
-                .where(
-                    model.user_id == me,
-                    model.id.not_in(hidden[table]),
-                    window(model.change_seq, since, until),
-                )
-                .order_by(model.change_seq)
-                .limit(limit)
-            ).all()
-            return [Change(r.change_seq, table, str(r.id), as_record(r)) for r in rows]
-
-        return read
+        return stamped(model, table, as_record, model.user_id == me, model.id.not_in(hidden[table]))
 
     def deletions(since, until, limit):
         rows = session.execute(
@@ -296,28 +264,6 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             .limit(limit)
         ).all()
         return [Change(seq, table, str(rid), None) for table, rid, seq in rows]
-
-    def checklists(since, until, limit):
-        rows = session.scalars(
-            select(Checklist)
-            .where(window(Checklist.change_seq, since, until))
-            .order_by(Checklist.change_seq)
-            .limit(limit)
-        ).all()
-        return [
-            Change(c.change_seq, "checklists", str(c.id), records.checklist_record(c)) for c in rows
-        ]
-
-    def tasks(since, until, limit):
-        rows = session.scalars(
-            select(PatrolTask)
-            .where(PatrolTask.assignee_id == me, window(PatrolTask.change_seq, since, until))
-            .order_by(PatrolTask.change_seq)
-            .limit(limit)
-        ).all()
-        return [
-            Change(t.change_seq, "patrol_tasks", str(t.id), records.task_record(t)) for t in rows
-        ]
 
     def released_tasks(since, until, limit):
         rows = session.execute(
@@ -339,16 +285,27 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         str(rid) for rid in session.scalars(hidden["hazard_reports"])
     }  # small: what one user deleted on their devices
     return [
-        grids,
-        premises,
+        stamped(
+            Area,
+            "grids",
+            records.grid_record,
+            Area.level == AreaLevel.GRID.value,
+            scope.area_clause(),
+        ),
+        stamped(
+            Premises,
+            "premises",
+            records.premises_or_deleted,
+            scope.area_clause_on(Premises.area_path),
+        ),
         reports_not_hidden,
         own(DeviceAction, "actions", records.action_record),
         own(DevicePhoto, "photos", records.photo_record),
         own(Visit, "visits", records.visit_record),
         own(VisitAnswer, "visit_answers", records.answer_record),
         deletions,
-        checklists,
-        tasks,
+        stamped(Checklist, "checklists", records.checklist_record),
+        stamped(PatrolTask, "patrol_tasks", records.task_record, PatrolTask.assignee_id == me),
         released_tasks,
     ]
 
@@ -387,9 +344,7 @@ def _scope_moves(
         if joined:
             out.append(Change(seq, "grids", str(grid.id), records.grid_record(grid)))
             out += [
-                Change(
-                    seq, "premises", str(p.id), None if p.archived else records.premises_record(p)
-                )
+                Change(seq, "premises", str(p.id), records.premises_or_deleted(p))
                 for p in in_grid_premises
             ]
             missing = records.missing_photos(session, [h.id for h in in_grid_hazards])

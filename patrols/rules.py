@@ -55,7 +55,7 @@ TYPE_OMITS = {
 }
 
 
-def default_items(premises_type: PremisesType | None) -> list[ItemDraft]:
+def default_items(premises_type: str | None) -> list[ItemDraft]:
     omitted = TYPE_OMITS.get(premises_type, set()) if premises_type else set()
     return [item for item in COMMON_ITEMS if item.key not in omitted]
 

@@ -26,7 +26,8 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.crs import Crs, to_wgs84
 from grids.enums import AreaLevel, HandlerKind
-from grids.models import Area
+from grids.models import Area, GridAssignment
+from grids.premises import service as premises_service
 from grids.premises.models import Premises
 from grids.routing import ground_distance_m
 from grids.scope import area_in_scope, scope_of
@@ -95,17 +96,16 @@ def default_checklist(session: Session, premises_type: str | None) -> Checklist:
     for code in codes:
         if code in found:
             return found[code]
-    omits = rules.TYPE_OMITS.get(premises_type) if premises_type else None  # type: ignore[arg-type]
-    code = f"default.{premises_type}" if omits else "default"
+    own = premises_type if premises_type in rules.TYPE_OMITS else None  # else the general one
     checklist = Checklist(
         id=new_id(),
-        code=code,
+        code=f"default.{own}" if own else "default",
         version=1,
-        title="消防安全网格巡查内容" + (f"（{premises_type}）" if omits else ""),
-        premises_type=premises_type if omits else None,
+        title="消防安全网格巡查内容" + (f"（{own}）" if own else ""),
+        premises_type=own,
         items=[
             {"key": i.key, "text": i.text, "hazard_category": i.hazard_category.value}
-            for i in rules.default_items(premises_type if omits else None)  # type: ignore[arg-type]
+            for i in rules.default_items(own)
         ],
     )
     session.add(checklist)
@@ -338,11 +338,8 @@ def create_adhoc_task(
     """A task made by hand: a premises, or a point (routed to its grid); for a named worker of
     that grid, or for whoever handles it."""
     _require(principal, PLANNERS)
-    scope = scope_of(session, principal)
     if premises_id is not None:
-        premises = session.get(Premises, premises_id)
-        if premises is None or premises.archived or not scope.covers_path(premises.area_path):
-            raise NotFound(f"no premises {premises_id} in your area", field="premises_id")
+        premises = premises_service.in_scope(session, principal, premises_id)
         x, y, area_id, path, kind = (
             premises.lng,
             premises.lat,
@@ -354,7 +351,7 @@ def create_adhoc_task(
         if lng is None or lat is None:
             raise InvalidInput("give a premises_id, or a point (lng, lat)", field="premises_id")
         _, placement = place_point(session, lng, lat, crs, settings.routing_snap_m)
-        if placement is None or not scope.covers_path(placement.area_path):
+        if placement is None or not scope_of(session, principal).covers_path(placement.area_path):
             raise InvalidInput("the point is in no grid of your area", field="lng")
         x, y = to_wgs84(lng, lat, crs)
         area_id, path, kind = placement.area_id, placement.area_path, None
@@ -389,8 +386,6 @@ def _assignee_for(
 ) -> uuid.UUID | None:
     """A named worker must be assigned to the task's grid; otherwise whoever handles it now."""
     if assignee_id is not None:
-        from grids.models import GridAssignment
-
         assigned = session.scalar(
             select(GridAssignment.user_id).where(
                 GridAssignment.area_id == area_id, GridAssignment.user_id == assignee_id
@@ -617,9 +612,12 @@ def record_visit(
     if visit is not None and visit.user_id != principal.user_id:
         raise Conflict(f"visit {body.id} belongs to someone else", field="id")
     task = session.get(PatrolTask, body.task_id) if body.task_id else None
-    if body.task_id and (task is None or task.assignee_id not in (principal.user_id, None)):
-        if task is None or not scope_of(session, principal).covers_path(task.area_path):
-            raise InvalidInput(f"no patrol task {body.task_id} for you", field="task_id")
+    if body.task_id and (
+        task is None
+        or task.assignee_id != principal.user_id
+        and not scope_of(session, principal).covers_path(task.area_path)
+    ):
+        raise InvalidInput(f"no patrol task {body.task_id} for you", field="task_id")
     premises_id = body.premises_id or (task.premises_id if task else None)
     premises = session.get(Premises, premises_id) if premises_id else None
     if premises_id and premises is None:
@@ -838,8 +836,6 @@ def assessment(
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     start, end = month_start(year, month), month_start(year, month, 1)
-    from grids.models import GridAssignment
-
     assigned = session.execute(
         select(User.id, User.username, User.display_name, Area.code, Area.path)
         .join(GridAssignment, GridAssignment.user_id == User.id)

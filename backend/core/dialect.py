@@ -145,12 +145,7 @@ def claim(session, query):
 def insert_unless_present(session, table, values: dict, key: str) -> bool:
     """Insert a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING on
     both backends); whether it was inserted. Safe when two transactions try at once."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
-    return bool(session.execute(statement).rowcount)
+    return insert_many_unless_present(session, table, [values], key) > 0
 
 
 # The change clock (offline sync's cursor) lives in the audit chain's head row: every write
@@ -168,8 +163,9 @@ def insert_many_unless_present(session, table, rows: list[dict], key: str) -> in
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=[key])
-    return session.execute(statement, rows).rowcount
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    # Counted from RETURNING: drivers report no reliable rowcount for a batch.
+    return len(session.execute(statement, rows).all())
 
 
 def change_stamp_triggers(dialect_name: str, table: str) -> list[str]:
