@@ -18,6 +18,7 @@ from hazards import api as hazards_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
+from patrols.inspections import api as inspections_api
 
 DESCRIPTION = """
 Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡查).
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(patrols_api.router)
+    app.include_router(inspections_api.router)
+    app.include_router(inspections_api.public_router)
     app.include_router(sync_api.router)
     app.include_router(sync_api.uploads_router)
     return app

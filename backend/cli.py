@@ -25,6 +25,7 @@ demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 areas_app = typer.Typer(help="The area tree.", no_args_is_help=True)
 integrations_app = typer.Typer(help="Partner systems (hotlines).", no_args_is_help=True)
 grids_app = typer.Typer(help="Grids: splitting townships.", no_args_is_help=True)
+inspections_app = typer.Typer(help="Random inspections (双随机).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
@@ -32,6 +33,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(areas_app, name="areas")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(grids_app, name="grids")
+app.add_typer(inspections_app, name="inspections")
 
 CLI_ACTOR = Actor(id=None, role="cli")
 
@@ -199,6 +201,29 @@ def audit_verify() -> None:
     _fail(
         f"audit chain BROKEN at {where}: {report.reason} ({report.checked} events before it are sound)"
     )
+
+
+@inspections_app.command("verify")
+def inspections_verify(draw_id: str) -> None:
+    """Recompute a draw from what it kept; exit 1 saying what does not hold."""
+    import uuid
+
+    from backend.core.db import session_scope
+    from patrols.inspections.service import verify
+
+    try:
+        draw = uuid.UUID(draw_id)
+    except ValueError:
+        _fail(f"{draw_id!r} is not a draw id (a uuid)", 2)
+    try:
+        with session_scope(read_only=True) as session:
+            report = verify(session, draw)
+    except Problem as problem:
+        _fail(problem.detail, 2)
+    if report.sound:
+        typer.echo(f"draw {draw_id} holds: recomputed from its inputs, the same result")
+        return
+    _fail(f"draw {draw_id} does NOT hold:\n  " + "\n  ".join(report.problems))
 
 
 @demo_app.command("load")

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # working days later.
     task_escalation_working_days: int = Field(default=2, ge=1, le=30)
 
+    # Random inspections: a unit is drawn at most this many times a calendar year (Chongqing's
+    # 双随机 rules: twice).
+    inspection_max_per_year: int = Field(default=2, ge=1, le=12)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 

@@ -1,0 +1,145 @@
+"""Random inspections over HTTP. Thin: rules live in patrols.inspections.service."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from patrols.inspections import service
+from patrols.inspections.models import InspectionAssignment, InspectionDraw
+from patrols.inspections.schemas import (
+    AssignmentOut,
+    ConflictIn,
+    DrawIn,
+    DrawOut,
+    ItemIn,
+    ItemOut,
+    PlanIn,
+    PlanOut,
+    ResultIn,
+    VerificationOut,
+)
+
+router = APIRouter(prefix="/api/v1/inspections", tags=["random inspections"])
+public_router = APIRouter(prefix="/public", tags=["public disclosure"])
+_NOT_FOUND = {404: {"description": "Not found in your area"}}
+
+
+def draw_out(session, record: InspectionDraw) -> DrawOut:
+    drawn = session.scalar(select(func.count()).where(InspectionAssignment.draw_id == record.id))
+    return DrawOut(
+        id=record.id,
+        plan_id=record.plan_id,
+        algorithm=record.algorithm,
+        public_value=record.public_value,
+        seed=record.seed,
+        drawn_at=record.drawn_at,
+        inputs_fingerprint=record.inputs_fingerprint,
+        result_fingerprint=record.result_fingerprint,
+        drawn=drawn,
+    )
+
+
+@router.get("/items", response_model=list[ItemOut])
+def list_items(principal: CurrentPrincipal, session: SessionDep) -> list[ItemOut]:
+    """一单: what random inspections check, with the legal basis (also published)."""
+    return [ItemOut.model_validate(i) for i in service.items(session)]
+
+
+@router.post("/items", response_model=ItemOut, status_code=201)
+def add_item(body: ItemIn, principal: CurrentPrincipal, session: SessionDep) -> ItemOut:
+    item = service.add_item(session, principal, code=body.code, title=body.title, basis=body.basis)
+    return ItemOut.model_validate(item)
+
+
+@router.post("/conflicts", status_code=201)
+def record_conflict(body: ConflictIn, principal: CurrentPrincipal, session: SessionDep) -> dict:
+    """A unit an inspector must not inspect: declared by the inspector or recorded by an
+    organiser. Draws never pair them."""
+    conflict = service.record_conflict(
+        session,
+        principal,
+        user_id=body.user_id,
+        premises_id=body.premises_id,
+        uscc=body.uscc,
+        relation=body.relation.value,
+        note=body.note,
+    )
+    return {"id": str(conflict.id)}
+
+
+@router.post("/plans", response_model=PlanOut, status_code=201)
+def create_plan(body: PlanIn, principal: CurrentPrincipal, session: SessionDep) -> PlanOut:
+    plan = service.create_plan(
+        session,
+        principal,
+        title=body.title,
+        area_code=body.area_code,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        rates=[r.model_dump(mode="json") for r in body.rates],
+        item_codes=body.item_codes,
+    )
+    return PlanOut.model_validate(plan, from_attributes=True)
+
+
+@router.post(
+    "/plans/{plan_id}/draws", response_model=DrawOut, status_code=201, responses=_NOT_FOUND
+)
+def draw(
+    plan_id: uuid.UUID,
+    body: DrawIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> DrawOut:
+    """Draw the plan's objects and pair each with two certified inspectors. Once per plan."""
+    record = service.run_draw(session, principal, settings, plan_id, body.public_value)
+    return draw_out(session, record)
+
+
+@router.get("/draws/{draw_id}", response_model=list[AssignmentOut], responses=_NOT_FOUND)
+def assignments(
+    draw_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[AssignmentOut]:
+    return [
+        AssignmentOut.model_validate(a) for a in service.assignments_of(session, principal, draw_id)
+    ]
+
+
+@router.get("/draws/{draw_id}/verify", response_model=VerificationOut, responses=_NOT_FOUND)
+def verify(draw_id: uuid.UUID, session: SessionDep) -> VerificationOut:
+    """Recompute the draw from what it kept and say whether it holds. Open to anyone, as the
+    published result is."""
+    return VerificationOut(**asdict(service.verify(session, draw_id)))
+
+
+@router.post(
+    "/assignments/{assignment_id}/result", response_model=AssignmentOut, responses=_NOT_FOUND
+)
+def record_result(
+    assignment_id: uuid.UUID, body: ResultIn, principal: CurrentPrincipal, session: SessionDep
+) -> AssignmentOut:
+    assignment = service.record_result(
+        session,
+        principal,
+        assignment_id,
+        outcome=body.outcome,
+        hazards_found=body.hazards_found,
+        note=body.note,
+    )
+    return AssignmentOut.model_validate(assignment)
+
+
+@public_router.get("/inspections")
+def public_inspections(session: SessionDep) -> dict:
+    """一公开: inspection items, plans, draws (with what is needed to check them) and results.
+    Units by name and area; no personal data."""
+    return {
+        "items": [ItemOut.model_validate(i).model_dump() for i in service.items(session)],
+        "plans": service.published(session),
+    }

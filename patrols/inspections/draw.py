@@ -1,0 +1,126 @@
+"""The draw itself: a pure function of its inputs, so anyone holding them can recompute it.
+
+Randomness comes from SHA-256 of the seed and each object's id (and each inspector's), never
+from a library generator whose algorithm may change between versions. Objects are drawn per
+stratum (a rate rule: supervision tier and/or risk level) without replacement, weighted by
+risk and credit (Efraimidis-Spirakis: the largest u^(1/w) win). Objects already drawn the
+yearly maximum are not candidates. Each drawn object gets two certified inspectors with no
+conflict with it who did not inspect it last time, the least loaded first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+
+ALGORITHM = "firegrid-draw-v1"
+
+RISK_WEIGHT = {"low": 1.0, "medium": 1.5, "high": 2.0, "very_high": 3.0}
+CREDIT_WEIGHT = {"red_list": 0.5, "normal": 1.0, "watch": 1.5, "blacklist": 2.0}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str  # premises id
+    uscc: str | None
+    tier: str
+    risk: str
+    credit: str
+    drawn_this_year: int
+    last_inspectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Inspector:
+    id: str  # user id
+    conflicts: tuple[str, ...]  # premises ids and USCCs they must not inspect
+
+
+@dataclass(frozen=True)
+class RateRule:
+    tier: str | None
+    risk: str | None
+    rate: float  # share of the stratum's eligible objects to draw, 0..1
+
+    def matches(self, c: Candidate) -> bool:
+        return (self.tier is None or self.tier == c.tier) and (
+            self.risk is None or self.risk == c.risk
+        )
+
+
+@dataclass(frozen=True)
+class Drawn:
+    premises_id: str
+    inspectors: tuple[str, ...]  # two, or fewer when not enough are free of conflicts
+
+
+def seed_for(plan_fingerprint: str, public_value: str) -> str:
+    """The draw's seed: the plan's fingerprint and a value published by someone else at draw
+    time (e.g. that day's lottery number), so nobody could pick the seed in advance."""
+    return hashlib.sha256(f"{ALGORITHM}|{plan_fingerprint}|{public_value}".encode()).hexdigest()
+
+
+def _uniform(seed: str, *parts: str) -> float:
+    digest = hashlib.sha256("|".join((seed, *parts)).encode()).digest()
+    return (int.from_bytes(digest[:8], "big") + 1) / (2**64 + 1)  # in (0, 1)
+
+
+def draw(
+    seed: str,
+    candidates: list[Candidate],
+    inspectors: list[Inspector],
+    rules: list[RateRule],
+    max_per_year: int,
+) -> list[Drawn]:
+    strata: dict[int, list[Candidate]] = {}
+    for c in sorted(candidates, key=lambda c: c.id):
+        if c.drawn_this_year >= max_per_year:
+            continue
+        rule = next((i for i, r in enumerate(rules) if r.matches(c)), None)
+        if rule is not None:
+            strata.setdefault(rule, []).append(c)
+    chosen: list[tuple[float, Candidate]] = []
+    for index, members in sorted(strata.items()):
+        wanted = min(len(members), math.floor(rules[index].rate * len(members) + 0.5))
+        keyed = sorted(
+            (
+                (
+                    math.log(_uniform(seed, "object", c.id))
+                    / (RISK_WEIGHT.get(c.risk, 1.0) * CREDIT_WEIGHT.get(c.credit, 1.0)),
+                    c,
+                )
+                for c in members
+            ),
+            key=lambda pair: (-pair[0], pair[1].id),
+        )
+        chosen += keyed[:wanted]
+    chosen.sort(key=lambda pair: (-pair[0], pair[1].id))
+    load = {i.id: 0 for i in inspectors}
+    out = []
+    for _, c in chosen:
+        free = [
+            i
+            for i in inspectors
+            if c.id not in i.conflicts
+            and (c.uscc is None or c.uscc not in i.conflicts)
+            and i.id not in c.last_inspectors
+        ]
+        free.sort(key=lambda i: (load[i.id], _uniform(seed, "inspector", c.id, i.id), i.id))
+        pair = tuple(sorted(i.id for i in free[:2]))
+        for inspector_id in pair:
+            load[inspector_id] += 1
+        out.append(Drawn(c.id, pair))
+    return out
+
+
+def fingerprint(value: object) -> str:
+    """SHA-256 of a value's canonical JSON: what the audit log keeps of inputs and results."""
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def result_fingerprint(result: list[Drawn]) -> str:
+    return fingerprint([asdict(d) for d in result])

@@ -1,0 +1,108 @@
+"""Random inspections over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.core.types import Text
+from grids.premises.enums import RiskLevel, SupervisionTier
+from patrols.inspections.enums import Outcome, Relation
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")
+    title: Text = Field(min_length=1, max_length=200)
+    basis: Text = Field(min_length=1, max_length=2000, description="检查依据: the legal basis")
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    title: str
+    basis: str
+
+
+class ConflictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: uuid.UUID
+    premises_id: uuid.UUID | None = None
+    uscc: str | None = Field(default=None, min_length=18, max_length=18)
+    relation: Relation
+    note: Text = Field(default="", max_length=2000)
+
+
+class RateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tier: SupervisionTier | None = None
+    risk: RiskLevel | None = None
+    rate: float = Field(ge=0, le=1, description="share of the matching units to draw")
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Text = Field(min_length=1, max_length=200)
+    area_code: str = Field(min_length=1, max_length=32)
+    starts_on: date
+    ends_on: date
+    rates: list[RateIn] = Field(min_length=1, max_length=50, description="first match wins")
+    item_codes: list[str] = Field(min_length=1, max_length=100)
+
+
+class PlanOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    area_path: str
+    starts_on: date
+    ends_on: date
+    rates: list[dict]
+    item_codes: list[str]
+
+
+class DrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    public_value: Text = Field(
+        min_length=1,
+        max_length=200,
+        description="a value published by someone else at draw time, e.g. the day's lottery draw",
+    )
+
+
+class DrawOut(BaseModel):
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    algorithm: str
+    public_value: str
+    seed: str
+    drawn_at: datetime
+    inputs_fingerprint: str
+    result_fingerprint: str
+    drawn: int
+
+
+class AssignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    position: int
+    premises_id: uuid.UUID
+    inspector_ids: list[uuid.UUID]
+    outcome: Outcome
+    hazards_found: int
+    note: str
+    recorded_at: datetime | None
+
+
+class ResultIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
+    hazards_found: int = Field(default=0, ge=0, le=1000)
+    note: Text = Field(default="", max_length=2000)
+
+
+class VerificationOut(BaseModel):
+    draw_id: uuid.UUID
+    sound: bool
+    problems: list[str]

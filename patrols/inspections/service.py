@@ -1,0 +1,510 @@
+"""Random inspections: the item list, the conflict register, plans, reproducible draws,
+results, verification and publication. No web imports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from backend.core import audit
+from backend.core.db import utcnow
+from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.models import User
+from backend.identity.service import Principal
+from grids.models import Area
+from grids.premises.models import Premises
+from grids.scope import area_in_scope, scope_of
+from patrols.inspections import draw as lottery
+from patrols.inspections.enums import Outcome
+from patrols.inspections.models import (
+    InspectionAssignment,
+    InspectionDraw,
+    InspectionItem,
+    InspectionPlan,
+    InspectorConflict,
+)
+
+ORGANISERS = (Role.BRIGADE_STAFF, Role.ADMIN)
+READERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.DISPATCHER, Role.ADMIN)
+
+
+class DrawRefused(Conflict):
+    """The plan cannot be drawn now (already drawn, or nothing to draw)."""
+
+
+def _require(principal: Principal, roles: tuple[Role, ...]) -> None:
+    if principal.role not in roles:
+        raise Forbidden(f"a {principal.role} may not do this")
+
+
+# --- 一单: the item list --------------------------------------------------------------------------
+
+
+def add_item(
+    session: Session, principal: Principal, *, code: str, title: str, basis: str
+) -> InspectionItem:
+    _require(principal, ORGANISERS)
+    if session.scalar(select(InspectionItem.id).where(InspectionItem.code == code)):
+        raise Conflict(f"an inspection item {code!r} exists", field="code")
+    item = InspectionItem(code=code, title=title, basis=basis)
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="inspection.item_added",
+        subject_type="inspection_item",
+        subject_id=item.id,
+        after={"code": code, "title": title, "basis": basis},
+    )
+    return item
+
+
+def items(session: Session) -> list[InspectionItem]:
+    return list(session.scalars(select(InspectionItem).order_by(InspectionItem.code)))
+
+
+# --- 两库: inspectors and their conflicts ------------------------------------------------------------
+
+
+def record_conflict(
+    session: Session,
+    principal: Principal,
+    *,
+    user_id: uuid.UUID,
+    premises_id: uuid.UUID | None,
+    uscc: str | None,
+    relation: str,
+    note: str,
+) -> InspectorConflict:
+    """An inspector declares (or an organiser records) a unit they must not inspect."""
+    if principal.user_id != user_id:
+        _require(principal, ORGANISERS)
+    if premises_id is None and not uscc:
+        raise InvalidInput("name the unit: premises_id or uscc", field="premises_id")
+    if premises_id is not None and session.get(Premises, premises_id) is None:
+        raise NotFound(f"no premises {premises_id}", field="premises_id")
+    conflict = InspectorConflict(
+        user_id=user_id,
+        premises_id=premises_id,
+        uscc=uscc,
+        relation=relation,
+        note=note,
+        recorded_by=principal.user_id,
+    )
+    session.add(conflict)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="inspection.conflict_recorded",
+        subject_type="user",
+        subject_id=user_id,
+        after={"premises_id": premises_id, "uscc": uscc, "relation": relation},
+    )
+    return conflict
+
+
+def certified_inspectors(session: Session, area: Area, on: date) -> list[User]:
+    """执法人员名录库: active staff of the area's brigade and stations whose certificate is
+    valid on the day."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Area, Area.id == User.scope_area_id)
+            .where(
+                User.is_active.is_(True),
+                User.role.in_([Role.BRIGADE_STAFF.value, Role.STATION_STAFF.value]),
+                User.certificate_number.is_not(None),
+                User.certificate_expires_on >= on,
+                Area.path.startswith(area.path, autoescape=True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+# --- Plans and draws ---------------------------------------------------------------------------------
+
+
+def create_plan(
+    session: Session,
+    principal: Principal,
+    *,
+    title: str,
+    area_code: str,
+    starts_on: date,
+    ends_on: date,
+    rates: list[dict[str, Any]],
+    item_codes: list[str],
+) -> InspectionPlan:
+    _require(principal, ORGANISERS)
+    area = area_in_scope(session, principal, area_code)
+    if ends_on < starts_on or ends_on.year != starts_on.year:
+        raise InvalidInput("a plan ends after it starts, within one calendar year", field="ends_on")
+    known = set(session.scalars(select(InspectionItem.code)))
+    missing = sorted(set(item_codes) - known)
+    if missing:
+        raise InvalidInput(f"no inspection items {missing}: add them first", field="item_codes")
+    plan = InspectionPlan(
+        title=title,
+        area_id=area.id,
+        area_path=area.path,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        rates=rates,
+        item_codes=item_codes,
+        created_by=principal.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="inspection.plan_created",
+        subject_type="inspection_plan",
+        subject_id=plan.id,
+        after={"fingerprint": plan_fingerprint(plan), "title": title, "area": area_code},
+    )
+    return plan
+
+
+def plan_fingerprint(plan: InspectionPlan) -> str:
+    return lottery.fingerprint(
+        {
+            "id": str(plan.id),
+            "area_path": plan.area_path,
+            "starts_on": plan.starts_on.isoformat(),
+            "ends_on": plan.ends_on.isoformat(),
+            "rates": plan.rates,
+            "item_codes": plan.item_codes,
+        }
+    )
+
+
+def _plan_in_scope(session: Session, principal: Principal, plan_id: uuid.UUID) -> InspectionPlan:
+    plan = session.get(InspectionPlan, plan_id)
+    if plan is None or not scope_of(session, principal).covers_path(plan.area_path):
+        raise NotFound(f"no inspection plan {plan_id} in your area")
+    return plan
+
+
+def run_draw(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    plan_id: uuid.UUID,
+    public_value: str,
+) -> InspectionDraw:
+    """Draw a plan once. The inputs are read and kept as they are now (the object directory
+    with tier, risk and credit, how often each unit was drawn this year and by whom last, the
+    certified inspectors and their conflicts), the seed is derived from the plan and the
+    public value, and the audit log keeps the fingerprints of inputs and result."""
+    _require(principal, ORGANISERS)
+    plan = _plan_in_scope(session, principal, plan_id)
+    if session.scalar(select(InspectionDraw.id).where(InspectionDraw.plan_id == plan.id)):
+        raise DrawRefused("this plan has been drawn; make a new plan to draw again")
+    inputs = _inputs(session, plan)
+    seed = lottery.seed_for(plan_fingerprint(plan), public_value)
+    result = _compute(seed, inputs, settings.inspection_max_per_year)
+    record = InspectionDraw(
+        plan_id=plan.id,
+        algorithm=lottery.ALGORITHM,
+        public_value=public_value,
+        seed=seed,
+        max_per_year=settings.inspection_max_per_year,
+        inputs=inputs,
+        inputs_fingerprint=lottery.fingerprint(inputs),
+        result_fingerprint=lottery.result_fingerprint(result),
+        drawn_by=principal.user_id,
+    )
+    session.add(record)
+    session.flush()
+    if result:
+        session.execute(
+            insert(InspectionAssignment),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "draw_id": record.id,
+                    "position": position,
+                    "premises_id": uuid.UUID(drawn.premises_id),
+                    "inspector_ids": list(drawn.inspectors),
+                    "year": plan.starts_on.year,
+                    "outcome": Outcome.PENDING.value,
+                    "hazards_found": 0,
+                    "note": "",
+                }
+                for position, drawn in enumerate(result)
+            ],
+        )
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="inspection.drawn",
+        subject_type="inspection_draw",
+        subject_id=record.id,
+        after={
+            "plan": str(plan.id),
+            "public_value": public_value,
+            "seed": seed,
+            "inputs": record.inputs_fingerprint,
+            "result": record.result_fingerprint,
+            "drawn": len(result),
+        },
+    )
+    return record
+
+
+def _inputs(session: Session, plan: InspectionPlan) -> dict[str, Any]:
+    year = plan.starts_on.year
+    drawn_counts = dict(
+        session.execute(
+            select(InspectionAssignment.premises_id, func.count())
+            .where(InspectionAssignment.year == year)
+            .group_by(InspectionAssignment.premises_id)
+        ).all()
+    )
+    last_inspectors: dict[uuid.UUID, list[str]] = {}
+    for premises_id, inspector_ids in session.execute(
+        select(InspectionAssignment.premises_id, InspectionAssignment.inspector_ids)
+        .join(InspectionDraw, InspectionDraw.id == InspectionAssignment.draw_id)
+        .order_by(InspectionDraw.drawn_at)
+    ):
+        last_inspectors[premises_id] = inspector_ids  # the latest wins
+    candidates = [
+        asdict(
+            lottery.Candidate(
+                id=str(pid),
+                uscc=uscc,
+                tier=tier,
+                risk=risk,
+                credit=credit,
+                drawn_this_year=drawn_counts.get(pid, 0),
+                last_inspectors=tuple(last_inspectors.get(pid, ())),
+            )
+        )
+        for pid, uscc, tier, risk, credit in session.execute(
+            select(
+                Premises.id,
+                Premises.uscc,
+                Premises.supervision_tier,
+                Premises.risk_level,
+                Premises.credit_status,
+            ).where(
+                Premises.archived.is_(False),
+                Premises.area_path.startswith(plan.area_path, autoescape=True),
+            )
+        )
+    ]
+    area = session.get(Area, plan.area_id)
+    people = certified_inspectors(session, area, plan.starts_on)
+    conflicts: dict[uuid.UUID, list[str]] = {p.id: [] for p in people}
+    for user_id, premises_id, uscc in session.execute(
+        select(
+            InspectorConflict.user_id, InspectorConflict.premises_id, InspectorConflict.uscc
+        ).where(InspectorConflict.user_id.in_(list(conflicts)))
+    ):
+        conflicts[user_id] += [str(premises_id)] if premises_id else []
+        conflicts[user_id] += [uscc] if uscc else []
+    return {
+        "candidates": candidates,
+        "inspectors": [
+            asdict(lottery.Inspector(str(p.id), tuple(sorted(conflicts[p.id])))) for p in people
+        ],
+        "rules": plan.rates,
+    }
+
+
+def _compute(seed: str, inputs: dict[str, Any], max_per_year: int) -> list[lottery.Drawn]:
+    return lottery.draw(
+        seed,
+        [
+            lottery.Candidate(**{**c, "last_inspectors": tuple(c["last_inspectors"])})
+            for c in inputs["candidates"]
+        ],
+        [lottery.Inspector(i["id"], tuple(i["conflicts"])) for i in inputs["inspectors"]],
+        [lottery.RateRule(r.get("tier"), r.get("risk"), float(r["rate"])) for r in inputs["rules"]],
+        max_per_year,
+    )
+
+
+@dataclass
+class Verification:
+    draw_id: uuid.UUID
+    sound: bool
+    problems: list[str]
+
+
+def verify(session: Session, draw_id: uuid.UUID) -> Verification:
+    """Recompute a draw from what it kept and compare: the seed with the plan and the public
+    value, the inputs and the result with the fingerprints the audit log took at draw time,
+    and the assignments as they stand now with the recomputed result."""
+    record = session.get(InspectionDraw, draw_id)
+    if record is None:
+        raise NotFound(f"no draw {draw_id}")
+    problems = []
+    plan = session.get(InspectionPlan, record.plan_id)
+    if lottery.seed_for(plan_fingerprint(plan), record.public_value) != record.seed:
+        problems.append("the seed does not follow from the plan and the public value")
+    logged = next(
+        (
+            e
+            for e in audit.events_for(session, "inspection_draw", record.id)
+            if e.action == "inspection.drawn"
+        ),
+        None,
+    )
+    if logged is None:
+        problems.append("the audit log has no record of this draw")
+    else:
+        for key, kept in (
+            ("seed", record.seed),
+            ("inputs", lottery.fingerprint(record.inputs)),
+            ("public_value", record.public_value),
+        ):
+            if logged.after.get(key) != kept:
+                problems.append(f"the {key} differs from what the audit log recorded at draw time")
+    recomputed = _compute(record.seed, record.inputs, record.max_per_year)
+    if logged is not None and lottery.result_fingerprint(recomputed) != logged.after.get("result"):
+        problems.append("recomputing the draw gives another result than the one logged")
+    stored = [
+        lottery.Drawn(str(a.premises_id), tuple(a.inspector_ids))
+        for a in session.scalars(
+            select(InspectionAssignment)
+            .where(InspectionAssignment.draw_id == record.id)
+            .order_by(InspectionAssignment.position)
+        )
+    ]
+    if stored != recomputed:
+        changed = sum(1 for a, b in zip(stored, recomputed, strict=False) if a != b)
+        changed += abs(len(stored) - len(recomputed))
+        problems.append(f"{changed} assignment(s) differ from the recomputed draw")
+    return Verification(record.id, not problems, problems)
+
+
+# --- Results -------------------------------------------------------------------------------------
+
+
+def record_result(
+    session: Session,
+    principal: Principal,
+    assignment_id: uuid.UUID,
+    *,
+    outcome: Outcome,
+    hazards_found: int,
+    note: str,
+) -> InspectionAssignment:
+    """One of the two drawn inspectors records what they found (双人执法: both were there)."""
+    assignment = session.get(InspectionAssignment, assignment_id)
+    if assignment is None or str(principal.user_id) not in assignment.inspector_ids:
+        raise NotFound(f"no inspection {assignment_id} drawn for you")
+    if not principal.certified_on(utcnow().date()):
+        raise Forbidden("recording an inspection needs a valid certificate")
+    if outcome is Outcome.PENDING:
+        raise InvalidInput("record passed, failed or not_found", field="outcome")
+    if outcome is Outcome.FAILED and hazards_found < 1:
+        raise InvalidInput("a failed inspection found at least one hazard", field="hazards_found")
+    before = {"outcome": assignment.outcome, "hazards_found": assignment.hazards_found}
+    assignment.outcome = outcome.value
+    assignment.hazards_found = hazards_found
+    assignment.note = note
+    assignment.recorded_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="inspection.result_recorded",
+        subject_type="inspection_assignment",
+        subject_id=assignment.id,
+        before=before,
+        after={"outcome": outcome.value, "hazards_found": hazards_found},
+    )
+    return assignment
+
+
+def assignments_of(
+    session: Session, principal: Principal, draw_id: uuid.UUID
+) -> list[InspectionAssignment]:
+    _require(principal, READERS)
+    record = session.get(InspectionDraw, draw_id)
+    if record is None:
+        raise NotFound(f"no draw {draw_id}")
+    _plan_in_scope(session, principal, record.plan_id)
+    return list(
+        session.scalars(
+            select(InspectionAssignment)
+            .where(InspectionAssignment.draw_id == draw_id)
+            .order_by(InspectionAssignment.position)
+        )
+    )
+
+
+# --- 一公开: what is published -------------------------------------------------------------------
+
+
+def published(session: Session) -> list[dict[str, Any]]:
+    """Plans, their draws and results, for anyone: units by name and area, never a person
+    (no contact, no inspector names or ids)."""
+    plans = list(session.scalars(select(InspectionPlan).order_by(InspectionPlan.starts_on)))
+    areas = dict(session.execute(select(Area.id, Area.code)).all()) if plans else {}
+    item_titles = dict(session.execute(select(InspectionItem.code, InspectionItem.title)).all())
+    out = []
+    for plan in plans:
+        draws = []
+        for record in session.scalars(
+            select(InspectionDraw).where(InspectionDraw.plan_id == plan.id)
+        ):
+            rows = session.execute(
+                select(
+                    InspectionAssignment.position,
+                    Premises.name,
+                    Premises.area_path,
+                    InspectionAssignment.outcome,
+                    InspectionAssignment.hazards_found,
+                )
+                .join(Premises, Premises.id == InspectionAssignment.premises_id)
+                .where(InspectionAssignment.draw_id == record.id)
+                .order_by(InspectionAssignment.position)
+            ).all()
+            draws.append(
+                {
+                    "id": str(record.id),
+                    "algorithm": record.algorithm,
+                    "public_value": record.public_value,
+                    "seed": record.seed,
+                    "drawn_at": record.drawn_at.isoformat(),
+                    "inputs_fingerprint": record.inputs_fingerprint,
+                    "result_fingerprint": record.result_fingerprint,
+                    "objects": [
+                        {
+                            "position": position,
+                            "unit": name,
+                            "area_code": path.rstrip("/").rsplit("/", 1)[-1] or None,
+                            "outcome": outcome,
+                            "hazards_found": found,
+                        }
+                        for position, name, path, outcome, found in rows
+                    ],
+                }
+            )
+        out.append(
+            {
+                "id": str(plan.id),
+                "title": plan.title,
+                "area_code": areas.get(plan.area_id),
+                "starts_on": plan.starts_on.isoformat(),
+                "ends_on": plan.ends_on.isoformat(),
+                "rates": plan.rates,
+                "items": [{"code": c, "title": item_titles.get(c, "")} for c in plan.item_codes],
+                "draws": draws,
+            }
+        )
+    return out

@@ -1,0 +1,280 @@
+"""双随机、一公开: a county brigade draws units and inspector pairs at random, reproducibly,
+fairly (risk and credit weigh, nobody more than twice a year, no conflicted inspector), and
+publishes plans, draws and results without personal data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from backend.core.ids import new_id
+from backend.identity.enums import Role
+from grids.models import Area
+from grids.premises.models import Premises
+from patrols.inspections.models import InspectionAssignment
+from tests.world import make_person
+
+FIREGRID = str(Path(sys.executable).parent / "firegrid")
+YEAR = 2027
+
+
+@pytest.fixture
+def units(db, township) -> list[str]:
+    """Sixty units in the township: a third high risk, some blacklisted, some red-listed."""
+    with db() as session:
+        town = session.scalar(select(Area).where(Area.code == township.code))
+        rows = [
+            {
+                "id": new_id(),
+                "name": f"抽查单位{n:02d}",
+                "uscc": None,
+                "individual_business": True,
+                "premises_type": "small_venue",
+                "risk_level": "high" if n % 3 == 0 else "low",
+                "supervision_tier": "township",
+                "key_unit": False,
+                "address": f"示例路{n}号",
+                "lng": 109.41,
+                "lat": 24.35,
+                "location": "SRID=4326;POINT(109.41 24.35)",
+                "raw_lng": 109.41,
+                "raw_lat": 24.35,
+                "raw_crs": "wgs84",
+                "area_id": town.id,
+                "area_path": town.path,
+                "route_status": "inside",
+                "contact_name": "李四",
+                "contact_phone": "13900001111",
+                "credit_status": ["normal", "blacklist", "red_list", "normal"][n % 4],
+                "archived": False,
+                "version": 1,
+            }
+            for n in range(60)
+        ]
+        session.execute(insert(Premises), rows)
+    return [str(r["id"]) for r in rows]
+
+
+@pytest.fixture
+def inspectors(db, township, county, brigade_staff, station_staff) -> list:
+    """Five certified inspectors (the brigade officer, the station officer and three more) and
+    one whose certificate is missing."""
+    more = [
+        make_person(db, f"inspector.{n}", Role.STATION_STAFF, township, certified=True)
+        for n in range(3)
+    ]
+    make_person(db, "uncertified.one", Role.STATION_STAFF, township)
+    return [brigade_staff, station_staff, *more]
+
+
+def organise(api, brigade_staff, *, rate=0.5, title="2027年第一季度双随机抽查") -> dict:
+    api.post(
+        "/api/v1/inspections/items",
+        json={"code": "exits", "title": "疏散通道、安全出口", "basis": "《消防法》第十六条"},
+        headers=brigade_staff.headers(api),
+    )
+    plan = api.post(
+        "/api/v1/inspections/plans",
+        json={
+            "title": title,
+            "area_code": "990101",
+            "starts_on": f"{YEAR}-01-01",
+            "ends_on": f"{YEAR}-03-31",
+            "rates": [{"risk": "high", "rate": rate}, {"rate": rate / 2}],
+            "item_codes": ["exits"],
+        },
+        headers=brigade_staff.headers(api),
+    )
+    assert plan.status_code == 201, plan.text
+    return plan.json()
+
+
+def run_draw(api, brigade_staff, plan, value="2027001期 福彩3D 123"):
+    drawn = api.post(
+        f"/api/v1/inspections/plans/{plan['id']}/draws",
+        json={"public_value": value},
+        headers=brigade_staff.headers(api),
+    )
+    assert drawn.status_code == 201, drawn.text
+    draw = drawn.json()
+    rows = api.get(
+        f"/api/v1/inspections/draws/{draw['id']}", headers=brigade_staff.headers(api)
+    ).json()
+    return draw, rows
+
+
+def test_a_draw_is_weighted_fair_reproducible_and_free_of_conflicts(
+    api, db, units, inspectors, brigade_staff
+):
+    conflicted = inspectors[2]
+    refused = api.post(
+        "/api/v1/inspections/conflicts",
+        json={"user_id": str(conflicted.id), "premises_id": units[0], "relation": "spouse"},
+        headers=conflicted.headers(api),
+    )
+    assert refused.status_code == 201, refused.text
+    plan = organise(api, brigade_staff)
+    draw, rows = run_draw(api, brigade_staff, plan)
+
+    # 20 high risk at 50 %, 40 low at 25 %: 10 + 10.
+    assert draw["drawn"] == len(rows) == 20
+    certified = {str(p.id) for p in inspectors}
+    for row in rows:
+        pair = set(row["inspector_ids"])
+        assert len(pair) == 2 and pair <= certified
+        if row["premises_id"] == units[0]:
+            assert str(conflicted.id) not in pair
+
+    # The same plan and public value give the same result: a second plan with the same
+    # inputs is drawn alike but for its own fingerprint, so recompute through verify.
+    verified = api.get(f"/api/v1/inspections/draws/{draw['id']}/verify").json()
+    assert verified == {"draw_id": draw["id"], "sound": True, "problems": []}
+
+    # Blacklisted units are drawn more often than red-listed ones (weights 2 and 0.5).
+    with db() as session:
+        credit = dict(session.execute(select(Premises.id, Premises.credit_status)).all())
+    drawn_credit = [credit[uuid.UUID(r["premises_id"])] for r in rows]
+    assert drawn_credit.count("blacklist") > drawn_credit.count("red_list")
+
+
+def test_the_same_seed_gives_the_same_draw_and_a_tampered_draw_is_caught(
+    api, db, units, inspectors, brigade_staff
+):
+    from patrols.inspections import draw as lottery
+    from patrols.inspections.models import InspectionDraw
+    from patrols.inspections.service import _compute
+
+    plan = organise(api, brigade_staff)
+    draw, rows = run_draw(api, brigade_staff, plan)
+    with db() as session:
+        record = session.get(InspectionDraw, uuid.UUID(draw["id"]))
+        again = _compute(record.seed, record.inputs, record.max_per_year)
+        twice = _compute(record.seed, record.inputs, record.max_per_year)
+        other = _compute(lottery.seed_for("x", "another value"), record.inputs, 2)
+    assert again == twice
+    assert [d.premises_id for d in again] == [r["premises_id"] for r in rows]
+    assert [d.premises_id for d in other] != [d.premises_id for d in again]
+
+    outside = subprocess.run(
+        [FIREGRID, "inspections", "verify", draw["id"]],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=120,
+    )
+    assert outside.returncode == 0, outside.stderr
+
+    # Someone swaps an inspector in the database after the draw.
+    with db() as session:
+        first = session.scalar(
+            select(InspectionAssignment).where(
+                InspectionAssignment.draw_id == uuid.UUID(draw["id"]),
+                InspectionAssignment.position == 0,
+            )
+        )
+        session.execute(
+            update(InspectionAssignment)
+            .where(InspectionAssignment.id == first.id)
+            .values(inspector_ids=[str(uuid.uuid4()), first.inspector_ids[1]])
+        )
+    caught = api.get(f"/api/v1/inspections/draws/{draw['id']}/verify").json()
+    assert caught["sound"] is False
+    assert caught["problems"] == ["1 assignment(s) differ from the recomputed draw"]
+    cli = subprocess.run(
+        [FIREGRID, "inspections", "verify", draw["id"]],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=120,
+    )
+    assert cli.returncode == 1 and "differ" in cli.stderr
+
+    # Or edits what the draw kept of its inputs, so that the result would follow.
+    with db() as session:
+        record = session.get(InspectionDraw, uuid.UUID(draw["id"]))
+        inputs = json.loads(json.dumps(record.inputs))
+        inputs["inspectors"] = inputs["inspectors"][:2]
+        record.inputs = inputs
+    assert "inputs differs" in " ".join(
+        api.get(f"/api/v1/inspections/draws/{draw['id']}/verify").json()["problems"]
+    )
+
+
+def test_no_unit_is_drawn_more_than_twice_a_year(api, units, inspectors, brigade_staff):
+    counts: dict[str, int] = {}
+    last_pair: dict[str, set] = {}
+    for n in range(3):
+        plan = organise(api, brigade_staff, rate=1.0, title=f"第{n + 1}批")
+        draw, rows = run_draw(api, brigade_staff, plan, value=f"value {n}")
+        for row in rows:
+            unit, pair = row["premises_id"], set(row["inspector_ids"])
+            counts[unit] = counts.get(unit, 0) + 1
+            assert not pair & last_pair.get(unit, set())  # nobody inspects it twice in a row
+            last_pair[unit] = pair
+    assert max(counts.values()) == 2
+    high_risk = {u for n, u in enumerate(units) if n % 3 == 0}
+    assert not high_risk & {r["premises_id"] for r in rows}  # all drawn twice already
+
+
+def test_inspectors_record_results_which_are_published_without_personal_data(
+    api, units, inspectors, brigade_staff, station_staff, grid_worker
+):
+    plan = organise(api, brigade_staff)
+    draw, rows = run_draw(api, brigade_staff, plan)
+    mine = next(r for r in rows if str(station_staff.id) in r["inspector_ids"])
+    not_mine = next(r for r in rows if str(station_staff.id) not in r["inspector_ids"])
+    recorded = api.post(
+        f"/api/v1/inspections/assignments/{mine['id']}/result",
+        json={"outcome": "failed", "hazards_found": 2, "note": "安全出口锁闭"},
+        headers=station_staff.headers(api),
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert (
+        api.post(
+            f"/api/v1/inspections/assignments/{not_mine['id']}/result",
+            json={"outcome": "passed"},
+            headers=station_staff.headers(api),
+        ).status_code
+        == 404
+    )
+    bad = api.post(
+        f"/api/v1/inspections/assignments/{mine['id']}/result",
+        json={"outcome": "failed", "hazards_found": 0},
+        headers=station_staff.headers(api),
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "hazards_found"
+    assert (
+        api.post(
+            f"/api/v1/inspections/plans/{plan['id']}/draws",
+            json={"public_value": "again"},
+            headers=brigade_staff.headers(api),
+        ).status_code
+        == 409
+    )
+    assert (
+        api.post(
+            f"/api/v1/inspections/plans/{plan['id']}/draws",
+            json={"public_value": "again"},
+            headers=grid_worker.headers(api),
+        ).status_code
+        == 403
+    )
+
+    public = api.get("/public/inspections")
+    assert public.status_code == 200
+    text = public.text
+    [published] = public.json()["plans"]
+    [published_draw] = published["draws"]
+    assert published["items"] == [{"code": "exits", "title": "疏散通道、安全出口"}]
+    assert published_draw["seed"] == draw["seed"] and len(published_draw["objects"]) == 20
+    failed = [o for o in published_draw["objects"] if o["outcome"] == "failed"]
+    assert [(o["hazards_found"], o["area_code"]) for o in failed] == [(2, "990101001")]
+    for personal in ("李四", "13900001111", "1111", str(station_staff.id), station_staff.username):
+        assert personal not in text
