@@ -22,7 +22,7 @@ from hazards.enums import HazardState
 from hazards.models import Hazard
 from offline_sync.enums import PhotoState
 from offline_sync.models import DeviceAction, DevicePhoto
-from patrols.models import Checklist, PatrolTask, Visit, VisitAnswer
+from patrols.models import Checklist, PatrolTask, Visit, VisitAnswer, WorkPrompt
 
 
 def ms(moment: datetime | None) -> int | None:
@@ -212,3 +212,7 @@ def answer_record(a: VisitAnswer) -> dict[str, Any]:
         "answered_at": ms(a.answered_at),
         "hazard_id": str(a.hazard_id) if a.hazard_id else None,
     }
+
+
+def prompt_record(p: WorkPrompt) -> dict[str, Any]:
+    return {"id": str(p.id), "title": p.title, "body": p.body, "sent_at": ms(p.created_at)}

@@ -37,9 +37,17 @@ from offline_sync.enums import ActionStatus, Owner, PhotoState
 from offline_sync.models import DeviceAction, DevicePhoto, HiddenRecord
 from offline_sync.quiet import QUIET, SignedIn
 from offline_sync.tables import SCHEMA_VERSION, TABLES
+from patrols import dispatch
 from patrols import service as patrols
 from patrols.enums import AnswerResult
-from patrols.models import Checklist, PatrolTask, TaskRelease, Visit, VisitAnswer
+from patrols.models import (
+    Checklist,
+    PatrolTask,
+    TaskRelease,
+    Visit,
+    VisitAnswer,
+    WorkPrompt,
+)
 
 DEVICE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
 DEFAULT_PAGE = 5_000
@@ -306,6 +314,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         deletions,
         stamped(Checklist, "checklists", records.checklist_record),
         stamped(PatrolTask, "patrol_tasks", records.task_record, PatrolTask.assignee_id == me),
+        stamped(WorkPrompt, "work_prompts", records.prompt_record, dispatch.prompts_clause(scope)),
         released_tasks,
     ]
 

@@ -234,6 +234,13 @@ TRACK_POINTS = SyncTable(
     ),
 )
 
+WORK_PROMPTS = SyncTable(
+    "work_prompts",
+    Owner.SERVER,
+    "工作提示 from the dispatch centre for the user's area; reading is acknowledged online",
+    (_s("title"), _s("body"), _n("sent_at")),
+)
+
 TABLES: dict[str, SyncTable] = {
     t.name: t
     for t in (
@@ -248,6 +255,7 @@ TABLES: dict[str, SyncTable] = {
         VISITS,
         VISIT_ANSWERS,
         TRACK_POINTS,
+        WORK_PROMPTS,
     )
 }
 

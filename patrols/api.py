@@ -12,19 +12,26 @@ from fastapi import APIRouter, Query, Response
 
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
-from patrols import service
+from patrols import dispatch, service
 from patrols.enums import TaskState
 from patrols.models import Checklist, PatrolTask
 from patrols.schemas import (
     AreaMonthOut,
     AssessmentOut,
+    CampaignIn,
+    CampaignOut,
     CancelIn,
     ChecklistIn,
     ChecklistOut,
     PlanIn,
     PlanOut,
     ProgressOut,
+    PromptIn,
+    PromptOut,
+    Reader,
+    ReadOut,
     ReassignIn,
+    ReceiptsOut,
     TaskIn,
     TaskOut,
     WorkerMonthOut,
@@ -201,4 +208,71 @@ def get_assessment(
         period=period,
         workers=[WorkerMonthOut(**asdict(w)) for w in workers],
         areas=[AreaMonthOut(**asdict(a)) for a in areas],
+    )
+
+
+@router.post("/campaigns", response_model=CampaignOut, status_code=201)
+def start_campaign(
+    body: CampaignIn, principal: CurrentPrincipal, session: SessionDep
+) -> CampaignOut:
+    """专项整治: tasks for every matching premises in the area, pushed to the workers who get
+    them (dispatch centre and fire staff, within their area)."""
+    started = dispatch.start_campaign(
+        session,
+        principal,
+        title=body.title,
+        area_code=body.area_code,
+        premises_types=[t.value for t in body.premises_types],
+        starts_at=body.starts_at,
+        due_at=body.due_at,
+        checklist_code=body.checklist_code,
+    )
+    tasks = started.tasks
+    return CampaignOut(
+        id=started.campaign.id,
+        title=started.campaign.title,
+        created=tasks.created,
+        existing=tasks.existing,
+        unassigned=tasks.unassigned,
+        unrouted=tasks.unrouted,
+        per_grid=tasks.per_grid,
+        workers_told=started.told,
+    )
+
+
+@router.post("/prompts", response_model=PromptOut, status_code=201)
+def send_prompt(body: PromptIn, principal: CurrentPrincipal, session: SessionDep) -> PromptOut:
+    """工作提示 to everyone patrolling an area, pushed to their phones."""
+    prompt, told = dispatch.send_prompt(
+        session, principal, area_code=body.area_code, title=body.title, body=body.body
+    )
+    return PromptOut.model_validate({**vars(prompt), "recipients": told})
+
+
+@router.get("/prompts", response_model=list[PromptOut])
+def list_prompts(principal: CurrentPrincipal, session: SessionDep) -> list[PromptOut]:
+    """The prompts for you, newest first."""
+    return [
+        PromptOut.model_validate(p, from_attributes=True)
+        for p in dispatch.prompts_for(session, principal)
+    ]
+
+
+@router.post("/prompts/{prompt_id}/read", response_model=ReadOut)
+def mark_read(prompt_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> ReadOut:
+    read = dispatch.mark_read(session, principal, prompt_id)
+    return ReadOut(prompt_id=read.prompt_id, read_at=read.read_at)
+
+
+@router.get("/prompts/{prompt_id}/receipts", response_model=ReceiptsOut)
+def receipts(prompt_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> ReceiptsOut:
+    """Who has read a prompt, and who has not yet."""
+    found = dispatch.receipts(session, principal, prompt_id)
+    return ReceiptsOut(
+        prompt_id=found.prompt.id,
+        read=[
+            Reader(username=u.username, display_name=u.display_name, read_at=at)
+            for u, at in found.read
+        ],
+        unread=[Reader(username=u.username, display_name=u.display_name) for u in found.unread],
     )

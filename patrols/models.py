@@ -191,3 +191,35 @@ class TrackPoint(Base):
 
     # Not synced back to phones (a day's track is thousands of points): no change_seq.
     __table_args__ = (Index("ix_patrol_track_points_user_time", "user_id", "recorded_at"),)
+
+
+class WorkPrompt(Base):
+    """工作提示: a text the dispatch centre sends to everyone patrolling an area (before a
+    festival, after a serious fire); read receipts show who has not read it."""
+
+    __tablename__ = "work_prompts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("areas.id"))
+    area_path: Mapped[str] = mapped_column(String(255), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change_seq: Mapped[int] = _change_seq()
+
+
+class PromptRead(Base):
+    """A read receipt: first reading only."""
+
+    __tablename__ = "work_prompt_reads"
+
+    prompt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("work_prompts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

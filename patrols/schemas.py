@@ -155,3 +155,59 @@ class AssessmentOut(BaseModel):
     period: str
     workers: list[WorkerMonthOut]
     areas: list[AreaMonthOut]
+
+
+class CampaignIn(BaseModel):
+    """专项整治: a task for every matching premises of the area, due at the end."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Text = Field(min_length=1, max_length=200)
+    area_code: str = Field(min_length=1, max_length=32, description="any level")
+    premises_types: list[PremisesType] = Field(default_factory=list, description="[] = all")
+    starts_at: AwareDatetime
+    due_at: AwareDatetime
+    checklist_code: str | None = Field(default=None, description="default: the general checklist")
+
+
+class CampaignOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    created: int
+    existing: int
+    unassigned: int
+    unrouted: int
+    per_grid: dict[str, int]
+    workers_told: int
+
+
+class PromptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area_code: str = Field(min_length=1, max_length=32)
+    title: Text = Field(min_length=1, max_length=200)
+    body: Text = Field(min_length=1, max_length=5000)
+
+
+class PromptOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    body: str
+    area_path: str
+    created_at: datetime
+    recipients: int | None = None
+
+
+class ReadOut(BaseModel):
+    prompt_id: uuid.UUID
+    read_at: datetime
+
+
+class Reader(BaseModel):
+    username: str
+    display_name: str | None
+    read_at: datetime | None = None
+
+
+class ReceiptsOut(BaseModel):
+    prompt_id: uuid.UUID
+    read: list[Reader]
+    unread: list[Reader]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -73,7 +74,7 @@ def _move(task: PatrolTask, step: str) -> TaskState:
     return target
 
 
-def _require(principal: Principal, roles: tuple[Role, ...]) -> None:
+def require(principal: Principal, roles: tuple[Role, ...]) -> None:
     if principal.role not in roles:
         raise Forbidden(f"a {principal.role} may not do this")
 
@@ -123,7 +124,7 @@ def publish_checklist(
     items: list[dict[str, Any]],
 ) -> Checklist:
     """A new version of a checklist; the old one stays for the tasks that carry it."""
-    _require(principal, (Role.BRIGADE_STAFF, Role.ADMIN, Role.DISPATCHER))
+    require(principal, (Role.BRIGADE_STAFF, Role.ADMIN, Role.DISPATCHER))
     keys = [item["key"] for item in items]
     if len(set(keys)) != len(keys):
         raise InvalidInput("item keys must be unique within a checklist", field="items")
@@ -153,7 +154,7 @@ def publish_checklist(
 
 
 def require_signed_in_staff_or_field(principal: Principal) -> None:
-    _require(principal, (*FIELD, *PLANNERS))
+    require(principal, (*FIELD, *PLANNERS))
 
 
 def checklists(session: Session) -> list[Checklist]:
@@ -209,26 +210,12 @@ def generate_plan_tasks(
     whoever handles its grid, due at the end of its cycle. Safe to run again: a task already
     made for a premises and period is left alone (a unique source key), so a second run
     creates nothing and two concurrent runs create each task once."""
-    _require(principal, PLANNERS)
+    require(principal, PLANNERS)
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     frequencies = rules.load_frequencies(settings.patrol_frequencies)
     outcome = PlanOutcome(period=period)
-    premises = session.execute(
-        select(
-            Premises.id,
-            Premises.premises_type,
-            Premises.risk_level,
-            Premises.key_unit,
-            Premises.lng,
-            Premises.lat,
-            Premises.area_id,
-            Premises.area_path,
-        ).where(
-            Premises.archived.is_(False),
-            Premises.area_path.startswith(area.path, autoescape=True),
-        )
-    ).all()
+    premises = premises_under(session, area)
     every: dict[tuple[str, str, bool], int] = {}
     due: list[Any] = []
     for row in premises:
@@ -241,58 +228,21 @@ def generate_plan_tasks(
             outcome.not_due += 1
         else:
             due.append(row)
-    keys = {row.id: f"plan:{period}:{row.id}" for row in due}
-    taken = set()
-    for chunk in _chunks(list(keys.values()), 5000):
-        taken |= set(
-            session.scalars(select(PatrolTask.source_key).where(PatrolTask.source_key.in_(chunk)))
-        )
-    fresh = [row for row in due if keys[row.id] not in taken]
-    outcome.existing = len(due) - len(fresh)
-    grid_ids = {row.area_id for row in fresh}
-    places = grid_places(session, grid_ids)
-    handlers = handlers_for(session, places)
-    codes = {p.grid.id: p.grid.code for p in places}
-    lists = {t: default_checklist(session, t) for t in {row.premises_type for row in fresh}}
-    now = utcnow()
-    rows = []
-    for row in fresh:
-        handler = handlers.get(row.area_id)
-        assignee = handler.user_id if handler and handler.kind in _PERSONAL else None
-        outcome.unassigned += assignee is None
-        grid_code = codes.get(row.area_id, "")
-        outcome.per_grid[grid_code] = outcome.per_grid.get(grid_code, 0) + 1
-        due_at = month_start(year, month, every[(row.premises_type, row.risk_level, row.key_unit)])
-        rows.append(
-            {
-                "id": new_id(),
-                "kind": TaskKind.PLAN.value,
-                "source_key": keys[row.id],
-                "period": period,
-                "campaign_id": None,
-                "premises_id": row.id,
-                "lng": row.lng,
-                "lat": row.lat,
-                "area_id": row.area_id,
-                "area_path": row.area_path,
-                "assignee_id": assignee,
-                "checklist_id": lists[row.premises_type].id,
-                "note": "",
-                "due_at": due_at,
-                "state": TaskState.OPEN.value,
-                "done_at": None,
-                "done_by_visit_id": None,
-                "level": int(TaskLevel.WORKER),
-                "escalate_at": due_at,
-                "created_by": principal.user_id,
-                "created_at": now,
-                "version": 1,
-            }
-        )
-    outcome.created = len(rows)
+    rows = new_tasks(
+        session,
+        principal,
+        outcome,
+        due,
+        kind=TaskKind.PLAN,
+        key=lambda row: f"plan:{period}:{row.id}",
+        due_at=lambda row: month_start(
+            year, month, every[(row.premises_type, row.risk_level, row.key_unit)]
+        ),
+        period=period,
+    )
     if preview or not rows:
         return outcome
-    for chunk in _chunks(rows, 5000):
+    for chunk in chunks(rows, 5000):
         dialect.insert_many_unless_present(session, PatrolTask.__table__, chunk, "source_key")
     audit.record(
         session,
@@ -311,10 +261,98 @@ def generate_plan_tasks(
     return outcome
 
 
+def premises_under(session: Session, area: Area, types: list[str] | None = None) -> list[Any]:
+    """The live premises under an area (all types, or those given), as plain rows."""
+    query = select(
+        Premises.id,
+        Premises.premises_type,
+        Premises.risk_level,
+        Premises.key_unit,
+        Premises.lng,
+        Premises.lat,
+        Premises.area_id,
+        Premises.area_path,
+    ).where(
+        Premises.archived.is_(False),
+        Premises.area_path.startswith(area.path, autoescape=True),
+    )
+    if types:
+        query = query.where(Premises.premises_type.in_(types))
+    return list(session.execute(query).all())
+
+
 _PERSONAL = {HandlerKind.PRIMARY_WORKER, HandlerKind.BACKUP_WORKER, HandlerKind.GRID_LEADER}
 
 
-def _chunks(items: list, size: int):
+def new_tasks(
+    session: Session,
+    principal: Principal,
+    outcome: PlanOutcome,
+    premises: list[Any],
+    *,
+    kind: TaskKind,
+    key: Callable[[Any], str],
+    due_at: Callable[[Any], datetime],
+    period: str | None = None,
+    campaign_id: uuid.UUID | None = None,
+    checklist: Checklist | None = None,
+) -> list[dict[str, Any]]:
+    """Task rows for premises (routed rows of id, type, point, grid) whose source key is not
+    taken yet, each for whoever handles its grid; counts go into `outcome`."""
+    keys = {row.id: key(row) for row in premises}
+    taken = set()
+    for chunk in chunks(list(keys.values()), 5000):
+        taken |= set(
+            session.scalars(select(PatrolTask.source_key).where(PatrolTask.source_key.in_(chunk)))
+        )
+    fresh = [row for row in premises if keys[row.id] not in taken]
+    outcome.existing = len(premises) - len(fresh)
+    places = grid_places(session, {row.area_id for row in fresh})
+    handlers = handlers_for(session, places)
+    codes = {p.grid.id: p.grid.code for p in places}
+    lists = {
+        t: checklist or default_checklist(session, t) for t in {row.premises_type for row in fresh}
+    }
+    now = utcnow()
+    rows = []
+    for row in fresh:
+        handler = handlers.get(row.area_id)
+        assignee = handler.user_id if handler and handler.kind in _PERSONAL else None
+        outcome.unassigned += assignee is None
+        grid_code = codes.get(row.area_id, "")
+        outcome.per_grid[grid_code] = outcome.per_grid.get(grid_code, 0) + 1
+        due = due_at(row)
+        rows.append(
+            {
+                "id": new_id(),
+                "kind": kind.value,
+                "source_key": keys[row.id],
+                "period": period,
+                "campaign_id": campaign_id,
+                "premises_id": row.id,
+                "lng": row.lng,
+                "lat": row.lat,
+                "area_id": row.area_id,
+                "area_path": row.area_path,
+                "assignee_id": assignee,
+                "checklist_id": lists[row.premises_type].id,
+                "note": "",
+                "due_at": due,
+                "state": TaskState.OPEN.value,
+                "done_at": None,
+                "done_by_visit_id": None,
+                "level": int(TaskLevel.WORKER),
+                "escalate_at": due,
+                "created_by": principal.user_id,
+                "created_at": now,
+                "version": 1,
+            }
+        )
+    outcome.created = len(rows)
+    return rows
+
+
+def chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -337,7 +375,7 @@ def create_adhoc_task(
 ) -> PatrolTask:
     """A task made by hand: a premises, or a point (routed to its grid); for a named worker of
     that grid, or for whoever handles it."""
-    _require(principal, PLANNERS)
+    require(principal, PLANNERS)
     if premises_id is not None:
         premises = premises_service.in_scope(session, principal, premises_id)
         x, y, area_id, path, kind = (
@@ -417,7 +455,7 @@ def task_in_scope(session: Session, principal: Principal, task_id: uuid.UUID) ->
 def reassign_task(
     session: Session, principal: Principal, task_id: uuid.UUID, assignee_id: uuid.UUID | None
 ) -> PatrolTask:
-    _require(principal, PLANNERS)
+    require(principal, PLANNERS)
     task = task_in_scope(session, principal, task_id)
     if task.state != TaskState.OPEN:
         raise TaskRefused(f"a {task.state} task is not reassigned", state=task.state)
@@ -452,7 +490,7 @@ def _release(
 def cancel_task(
     session: Session, principal: Principal, task_id: uuid.UUID, note: str
 ) -> PatrolTask:
-    _require(principal, PLANNERS)
+    require(principal, PLANNERS)
     task = task_in_scope(session, principal, task_id)
     task.state = _move(task, "cancel").value
     task.escalate_at = None
@@ -501,7 +539,7 @@ def list_tasks(
     if principal.role is Role.GRID_WORKER:
         query = query.where(PatrolTask.assignee_id == principal.user_id)
     else:
-        _require(principal, FOLLOWERS)
+        require(principal, FOLLOWERS)
         query = query.where(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
     if area_code:
         area = area_in_scope(session, principal, area_code)
@@ -530,7 +568,7 @@ class Progress:
 def progress(session: Session, principal: Principal, area_code: str, period: str) -> list[Progress]:
     """Tasks due in a month under each child area of `area_code` (grids under a village,
     villages under a township ...), with the area itself first."""
-    _require(principal, FOLLOWERS)
+    require(principal, FOLLOWERS)
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     start, end = month_start(year, month), month_start(year, month, 1)
@@ -607,7 +645,7 @@ def record_visit(
     """A visit as the phone recorded it; (visit, created). Pushed again with a check-out, it
     is completed; a visit with a check-out closes its task, whether or not the check-in was
     valid (the flag is what assessment and staff see)."""
-    _require(principal, FIELD)
+    require(principal, FIELD)
     visit = session.get(Visit, body.id)
     if visit is not None and visit.user_id != principal.user_id:
         raise Conflict(f"visit {body.id} belongs to someone else", field="id")
@@ -770,7 +808,7 @@ class TrackRecord:
 
 def record_track(session: Session, principal: Principal, points: list[TrackRecord]) -> int:
     """Track points, in one insert; a point already received is skipped (a re-sent batch)."""
-    _require(principal, FIELD)
+    require(principal, FIELD)
     if not points:
         return 0
     rows = []
@@ -832,7 +870,7 @@ def assessment(
     under `area_code`. What counts: tasks due in the month and done by their due time; visits
     and those whose check-in proves presence; hazards the worker reported; ordinary hazards of
     their grids closed at grid level (一般隐患不出网格) in the month; the track's length."""
-    _require(principal, FOLLOWERS)
+    require(principal, FOLLOWERS)
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     start, end = month_start(year, month), month_start(year, month, 1)

@@ -102,6 +102,7 @@ def test_watermelondb_accepts_the_servers_schema_as_published(
         "visits",
         "visit_answers",
         "track_points",
+        "work_prompts",
     ]
     assert checked["accepted"], checked["error"]
 

@@ -228,6 +228,7 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "visits": "device",
         "visit_answers": "device",
         "track_points": "device",
+        "work_prompts": "server",
     }
 
 
@@ -410,6 +411,11 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
     api.post(
         "/api/v1/patrols/plans",
         json={"area_code": "990101001", "period": datetime.now(UTC).strftime("%Y-%m")},
+        headers=station_staff.headers(api),
+    ).raise_for_status()
+    api.post(
+        "/api/v1/patrols/prompts",
+        json={"area_code": "990101001", "title": "提示", "body": "注意用电安全"},
         headers=station_staff.headers(api),
     ).raise_for_status()
     phone.sync()
