@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend.core import audit, dialect
+from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
 from backend.identity.enums import Role
@@ -21,7 +21,7 @@ from grids.models import Area, GridAssignment
 from grids.scope import Scope, area_in_scope, scope_of
 from patrols import service
 from patrols.enums import TaskKind
-from patrols.models import Checklist, PatrolCampaign, PatrolTask, PromptRead, WorkPrompt
+from patrols.models import Checklist, PatrolCampaign, PromptRead, WorkPrompt
 
 DISPATCHERS = (Role.DISPATCHER, Role.BRIGADE_STAFF, Role.STATION_STAFF, Role.ADMIN)
 
@@ -79,13 +79,12 @@ def start_campaign(
         outcome,
         routed,
         kind=TaskKind.CAMPAIGN,
-        key=lambda row: f"campaign:{campaign.id}:{row.id}",
+        key_prefix=f"campaign:{campaign.id}:",
         due_at=lambda row: due_at,
         campaign_id=campaign.id,
         checklist=checklist,
     )
-    for chunk in service.chunks(rows, 5000):
-        dialect.insert_many_unless_present(session, PatrolTask.__table__, chunk, "source_key")
+    service.insert_tasks(session, rows)
     workers = {row["assignee_id"] for row in rows if row["assignee_id"]}
     told = notify.push(
         session,

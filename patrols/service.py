@@ -228,22 +228,20 @@ def generate_plan_tasks(
             outcome.not_due += 1
         else:
             due.append(row)
+    ends = {months: month_start(year, month, months) for months in set(every.values())}
     rows = new_tasks(
         session,
         principal,
         outcome,
         due,
         kind=TaskKind.PLAN,
-        key=lambda row: f"plan:{period}:{row.id}",
-        due_at=lambda row: month_start(
-            year, month, every[(row.premises_type, row.risk_level, row.key_unit)]
-        ),
+        key_prefix=f"plan:{period}:",
+        due_at=lambda row: ends[every[(row.premises_type, row.risk_level, row.key_unit)]],
         period=period,
     )
     if preview or not rows:
         return outcome
-    for chunk in chunks(rows, 5000):
-        dialect.insert_many_unless_present(session, PatrolTask.__table__, chunk, "source_key")
+    insert_tasks(session, rows)
     audit.record(
         session,
         actor=principal.actor,
@@ -291,20 +289,23 @@ def new_tasks(
     premises: list[Any],
     *,
     kind: TaskKind,
-    key: Callable[[Any], str],
+    key_prefix: str,
     due_at: Callable[[Any], datetime],
     period: str | None = None,
     campaign_id: uuid.UUID | None = None,
     checklist: Checklist | None = None,
 ) -> list[dict[str, Any]]:
-    """Task rows for premises (routed rows of id, type, point, grid) whose source key is not
-    taken yet, each for whoever handles its grid; counts go into `outcome`."""
-    keys = {row.id: key(row) for row in premises}
-    taken = set()
-    for chunk in chunks(list(keys.values()), 5000):
-        taken |= set(
-            session.scalars(select(PatrolTask.source_key).where(PatrolTask.source_key.in_(chunk)))
+    """Task rows for premises (routed rows of id, type, point, grid) whose source key
+    (`key_prefix` + premises id) is not taken yet, each for whoever handles its grid; counts go
+    into `outcome`."""
+    keys = {row.id: f"{key_prefix}{row.id}" for row in premises}
+    taken = set(
+        session.scalars(
+            select(PatrolTask.source_key).where(
+                PatrolTask.source_key.startswith(key_prefix, autoescape=True)
+            )
         )
+    )
     fresh = [row for row in premises if keys[row.id] not in taken]
     outcome.existing = len(premises) - len(fresh)
     places = grid_places(session, {row.area_id for row in fresh})
@@ -350,6 +351,17 @@ def new_tasks(
         )
     outcome.created = len(rows)
     return rows
+
+
+def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New task rows, 5,000 to a statement; a task whose source key is taken is skipped."""
+    for chunk in chunks(rows, 5000):
+        dialect.insert_many_unless_present(session, PatrolTask.__table__, chunk, "source_key")
+    if len(rows) >= BULK:
+        dialect.refresh_statistics(session, PatrolTask.__table__)
+
+
+BULK = 10_000  # rows after which the planner's statistics are refreshed
 
 
 def chunks(items: list, size: int):

@@ -11,9 +11,10 @@ conflict with it who did not inspect it last time, the least loaded first.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+import orjson
 
 ALGORITHM = "firegrid-draw-v1"
 
@@ -21,8 +22,7 @@ RISK_WEIGHT = {"low": 1.0, "medium": 1.5, "high": 2.0, "very_high": 3.0}
 CREDIT_WEIGHT = {"red_list": 0.5, "normal": 1.0, "watch": 1.5, "blacklist": 2.0}
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     id: str  # premises id
     uscc: str | None
     tier: str
@@ -32,14 +32,12 @@ class Candidate:
     last_inspectors: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Inspector:
+class Inspector(NamedTuple):
     id: str  # user id
     conflicts: tuple[str, ...]  # premises ids and USCCs they must not inspect
 
 
-@dataclass(frozen=True)
-class RateRule:
+class RateRule(NamedTuple):
     tier: str | None
     risk: str | None
     rate: float  # share of the stratum's eligible objects to draw, 0..1
@@ -50,8 +48,7 @@ class RateRule:
         )
 
 
-@dataclass(frozen=True)
-class Drawn:
+class Drawn(NamedTuple):
     premises_id: str
     inspectors: tuple[str, ...]  # two, or fewer when not enough are free of conflicts
 
@@ -63,8 +60,12 @@ def seed_for(plan_fingerprint: str, public_value: str) -> str:
 
 
 def _uniform(seed: str, *parts: str) -> float:
-    digest = hashlib.sha256("|".join((seed, *parts)).encode()).digest()
-    return (int.from_bytes(digest[:8], "big") + 1) / (2**64 + 1)  # in (0, 1)
+    """A number in (0, 1) from SHA-256 of "seed|part|part..."."""
+    return _from_digest(hashlib.sha256("|".join((seed, *parts)).encode()).digest())
+
+
+def _from_digest(digest: bytes) -> float:
+    return (int.from_bytes(digest[:8], "big") + 1) / (2**64 + 1)
 
 
 def draw(
@@ -84,17 +85,14 @@ def draw(
     chosen: list[tuple[float, Candidate]] = []
     for index, members in sorted(strata.items()):
         wanted = min(len(members), math.floor(rules[index].rate * len(members) + 0.5))
-        keyed = sorted(
-            (
-                (
-                    math.log(_uniform(seed, "object", c.id))
-                    / (RISK_WEIGHT.get(c.risk, 1.0) * CREDIT_WEIGHT.get(c.credit, 1.0)),
-                    c,
-                )
-                for c in members
-            ),
-            key=lambda pair: (-pair[0], pair[1].id),
-        )
+        prefix = hashlib.sha256(f"{seed}|object|".encode())  # _uniform(seed, "object", id)
+        keyed = []
+        for c in members:
+            h = prefix.copy()
+            h.update(c.id.encode())
+            weight = RISK_WEIGHT.get(c.risk, 1.0) * CREDIT_WEIGHT.get(c.credit, 1.0)
+            keyed.append((math.log(_from_digest(h.digest())) / weight, c))
+        keyed.sort(key=lambda pair: (-pair[0], pair[1].id))
         chosen += keyed[:wanted]
     chosen.sort(key=lambda pair: (-pair[0], pair[1].id))
     load = {i.id: 0 for i in inspectors}
@@ -115,12 +113,26 @@ def draw(
     return out
 
 
+def canonical(value: object) -> str:
+    """A value's canonical JSON: UTF-8, keys sorted, no spaces; records (named tuples) as
+    arrays in their fields' order."""
+    return orjson.dumps(value, default=_as_array, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _as_array(value: object) -> list:
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def fingerprint(value: object) -> str:
     """SHA-256 of a value's canonical JSON: what the audit log keeps of inputs and results."""
-    return hashlib.sha256(
-        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
+    return text_fingerprint(canonical(value))
+
+
+def text_fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def result_fingerprint(result: list[Drawn]) -> str:
-    return fingerprint([asdict(d) for d in result])
+    return fingerprint([d._asdict() for d in result])

@@ -82,7 +82,8 @@ class InspectionDraw(Base):
     public_value: Mapped[str] = mapped_column(String(200))
     seed: Mapped[str] = mapped_column(String(64))
     max_per_year: Mapped[int] = mapped_column(Integer)
-    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)  # candidates, inspectors, rules
+    # candidates, inspectors, rules: canonical JSON, the very text that is fingerprinted
+    inputs: Mapped[str] = mapped_column(Text)
     inputs_fingerprint: Mapped[str] = mapped_column(String(64))
     result_fingerprint: Mapped[str] = mapped_column(String(64))
     drawn_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,10 +4,11 @@ results, verification and publication. No web imports."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -214,14 +215,15 @@ def run_draw(
     inputs = _inputs(session, plan)
     seed = lottery.seed_for(plan_fingerprint(plan), public_value)
     result = _compute(seed, inputs, settings.inspection_max_per_year)
+    kept = lottery.canonical(inputs)
     record = InspectionDraw(
         plan_id=plan.id,
         algorithm=lottery.ALGORITHM,
         public_value=public_value,
         seed=seed,
         max_per_year=settings.inspection_max_per_year,
-        inputs=inputs,
-        inputs_fingerprint=lottery.fingerprint(inputs),
+        inputs=kept,
+        inputs_fingerprint=lottery.text_fingerprint(kept),
         result_fingerprint=lottery.result_fingerprint(result),
         drawn_by=principal.user_id,
     )
@@ -277,19 +279,17 @@ def _inputs(session: Session, plan: InspectionPlan) -> dict[str, Any]:
         select(InspectionAssignment.premises_id, InspectionAssignment.inspector_ids)
         .join(InspectionDraw, InspectionDraw.id == InspectionAssignment.draw_id)
         .order_by(InspectionDraw.drawn_at)
-    ):
+    ).all():
         last_inspectors[premises_id] = inspector_ids  # the latest wins
-    candidates = [
-        asdict(
-            lottery.Candidate(
-                id=str(pid),
-                uscc=uscc,
-                tier=tier,
-                risk=risk,
-                credit=credit,
-                drawn_this_year=drawn_counts.get(pid, 0),
-                last_inspectors=tuple(last_inspectors.get(pid, ())),
-            )
+    candidates = [  # kept as JSON arrays, in the order of lottery.Candidate's fields
+        lottery.Candidate(
+            str(pid),
+            uscc,
+            tier,
+            risk,
+            credit,
+            drawn_counts.get(pid, 0),
+            tuple(last_inspectors.get(pid, ())),
         )
         for pid, uscc, tier, risk, credit in session.execute(
             select(
@@ -302,7 +302,7 @@ def _inputs(session: Session, plan: InspectionPlan) -> dict[str, Any]:
                 Premises.archived.is_(False),
                 Premises.area_path.startswith(plan.area_path, autoescape=True),
             )
-        )
+        ).all()
     ]
     area = session.get(Area, plan.area_id)
     people = certified_inspectors(session, area, plan.starts_on)
@@ -315,10 +315,9 @@ def _inputs(session: Session, plan: InspectionPlan) -> dict[str, Any]:
         conflicts[user_id] += [str(premises_id)] if premises_id else []
         conflicts[user_id] += [uscc] if uscc else []
     return {
+        "candidate_fields": list(lottery.Candidate._fields),
         "candidates": candidates,
-        "inspectors": [
-            asdict(lottery.Inspector(str(p.id), tuple(sorted(conflicts[p.id])))) for p in people
-        ],
+        "inspectors": [{"id": str(p.id), "conflicts": sorted(conflicts[p.id])} for p in people],
         "rules": plan.rates,
     }
 
@@ -327,7 +326,7 @@ def _compute(seed: str, inputs: dict[str, Any], max_per_year: int) -> list[lotte
     return lottery.draw(
         seed,
         [
-            lottery.Candidate(**{**c, "last_inspectors": tuple(c["last_inspectors"])})
+            c if isinstance(c, lottery.Candidate) else lottery.Candidate(*c[:-1], tuple(c[-1]))
             for c in inputs["candidates"]
         ],
         [lottery.Inspector(i["id"], tuple(i["conflicts"])) for i in inputs["inspectors"]],
@@ -367,12 +366,12 @@ def verify(session: Session, draw_id: uuid.UUID) -> Verification:
     else:
         for key, kept in (
             ("seed", record.seed),
-            ("inputs", lottery.fingerprint(record.inputs)),
+            ("inputs", lottery.text_fingerprint(record.inputs)),
             ("public_value", record.public_value),
         ):
             if logged.after.get(key) != kept:
                 problems.append(f"the {key} differs from what the audit log recorded at draw time")
-    recomputed = _compute(record.seed, record.inputs, record.max_per_year)
+    recomputed = _compute(record.seed, orjson.loads(record.inputs), record.max_per_year)
     if logged is not None and lottery.result_fingerprint(recomputed) != logged.after.get("result"):
         problems.append("recomputing the draw gives another result than the one logged")
     stored = [

@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.Column('public_value', sa.String(length=200), nullable=False),
     sa.Column('seed', sa.String(length=64), nullable=False),
     sa.Column('max_per_year', sa.Integer(), nullable=False),
-    sa.Column('inputs', sa.JSON(), nullable=False),
+    sa.Column('inputs', sa.Text(), nullable=False),
     sa.Column('inputs_fingerprint', sa.String(length=64), nullable=False),
     sa.Column('result_fingerprint', sa.String(length=64), nullable=False),
     sa.Column('drawn_by', sa.Uuid(), nullable=True),
