@@ -11,6 +11,7 @@ conflict with it who did not inspect it last time, the least loaded first.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from typing import NamedTuple
 
@@ -76,10 +77,14 @@ def draw(
     max_per_year: int,
 ) -> list[Drawn]:
     strata: dict[int, list[Candidate]] = {}
-    for c in sorted(candidates, key=lambda c: c.id):
+    rule_of: dict[tuple[str, str], int | None] = {}  # (tier, risk) -> the first rule matching
+    for c in candidates:  # any order: the draw below orders by key, then id
         if c.drawn_this_year >= max_per_year:
             continue
-        rule = next((i for i, r in enumerate(rules) if r.matches(c)), None)
+        kind = (c.tier, c.risk)
+        if kind not in rule_of:
+            rule_of[kind] = next((i for i, r in enumerate(rules) if r.matches(c)), None)
+        rule = rule_of[kind]
         if rule is not None:
             strata.setdefault(rule, []).append(c)
     chosen: list[tuple[float, Candidate]] = []
@@ -92,8 +97,8 @@ def draw(
             h.update(c.id.encode())
             weight = RISK_WEIGHT.get(c.risk, 1.0) * CREDIT_WEIGHT.get(c.credit, 1.0)
             keyed.append((math.log(_from_digest(h.digest())) / weight, c))
-        keyed.sort(key=lambda pair: (-pair[0], pair[1].id))
-        chosen += keyed[:wanted]
+        # the `wanted` largest keys (ties: the smaller id), as sorted(...)[:wanted] gives them
+        chosen += heapq.nsmallest(wanted, keyed, key=lambda pair: (-pair[0], pair[1].id))
     chosen.sort(key=lambda pair: (-pair[0], pair[1].id))
     load = {i.id: 0 for i in inspectors}
     out = []
