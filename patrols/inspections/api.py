@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from datetime import date
 
 from fastapi import APIRouter
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from patrols.inspections.schemas import (
     ConflictIn,
     DrawIn,
     DrawOut,
+    InspectorOut,
     ItemIn,
     ItemOut,
     PlanIn,
@@ -54,6 +56,25 @@ def list_items(principal: CurrentPrincipal, session: SessionDep) -> list[ItemOut
 def add_item(body: ItemIn, principal: CurrentPrincipal, session: SessionDep) -> ItemOut:
     item = service.add_item(session, principal, code=body.code, title=body.title, basis=body.basis)
     return ItemOut.model_validate(item)
+
+
+@router.get("/inspectors", response_model=list[InspectorOut])
+def inspectors(
+    principal: CurrentPrincipal, session: SessionDep, on: date | None = None
+) -> list[InspectorOut]:
+    """执法人员名录库: the certified staff of your area who may be drawn on the day (today by
+    default), with their certificate, unit and number of declared conflicts."""
+    return [
+        InspectorOut(
+            user_id=e.user.id,
+            display_name=e.user.display_name,
+            certificate_number=e.user.certificate_number,
+            certificate_expires_on=e.user.certificate_expires_on,
+            unit=e.unit,
+            conflicts=e.conflicts,
+        )
+        for e in service.inspector_directory(session, principal, on or date.today())
+    ]
 
 
 @router.post("/conflicts", status_code=201)

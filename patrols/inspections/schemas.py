@@ -106,3 +106,12 @@ class VerificationOut(BaseModel):
     draw_id: uuid.UUID
     sound: bool
     problems: list[str]
+
+
+class InspectorOut(BaseModel):
+    user_id: uuid.UUID
+    display_name: str | None
+    certificate_number: str
+    certificate_expires_on: date
+    unit: str = Field(description="the area code of their brigade or station")
+    conflicts: int = Field(description="units they must not inspect")

@@ -31,6 +31,7 @@ from patrols.inspections.models import (
     InspectionPlan,
     InspectorConflict,
 )
+from patrols.service import require
 
 ORGANISERS = (Role.BRIGADE_STAFF, Role.ADMIN)
 READERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.DISPATCHER, Role.ADMIN)
@@ -40,18 +41,13 @@ class DrawRefused(Conflict):
     """The plan cannot be drawn now (already drawn, or nothing to draw)."""
 
 
-def _require(principal: Principal, roles: tuple[Role, ...]) -> None:
-    if principal.role not in roles:
-        raise Forbidden(f"a {principal.role} may not do this")
-
-
 # --- 一单: the item list --------------------------------------------------------------------------
 
 
 def add_item(
     session: Session, principal: Principal, *, code: str, title: str, basis: str
 ) -> InspectionItem:
-    _require(principal, ORGANISERS)
+    require(principal, ORGANISERS)
     if session.scalar(select(InspectionItem.id).where(InspectionItem.code == code)):
         raise Conflict(f"an inspection item {code!r} exists", field="code")
     item = InspectionItem(code=code, title=title, basis=basis)
@@ -87,7 +83,7 @@ def record_conflict(
 ) -> InspectorConflict:
     """An inspector declares (or an organiser records) a unit they must not inspect."""
     if principal.user_id != user_id:
-        _require(principal, ORGANISERS)
+        require(principal, ORGANISERS)
     if premises_id is None and not uscc:
         raise InvalidInput("name the unit: premises_id or uscc", field="premises_id")
     if premises_id is not None and session.get(Premises, premises_id) is None:
@@ -132,6 +128,36 @@ def certified_inspectors(session: Session, area: Area, on: date) -> list[User]:
     )
 
 
+@dataclass
+class InspectorEntry:
+    user: User
+    unit: str  # the area code of their brigade or station
+    conflicts: int
+
+
+def inspector_directory(session: Session, principal: Principal, on: date) -> list[InspectorEntry]:
+    """执法人员名录库 for the caller's area: who may be drawn on the day, their certificate and
+    unit, and how many units they must not inspect."""
+    require(principal, READERS)
+    if principal.scope_area_id is None:
+        raise InvalidInput("the directory is per area: sign in as staff of one", field="scope")
+    area = session.get(Area, principal.scope_area_id)
+    people = certified_inspectors(session, area, on)
+    units = dict(
+        session.execute(
+            select(Area.id, Area.code).where(Area.id.in_({p.scope_area_id for p in people}))
+        ).all()
+    )
+    counts = dict(
+        session.execute(
+            select(InspectorConflict.user_id, func.count())
+            .where(InspectorConflict.user_id.in_([p.id for p in people]))
+            .group_by(InspectorConflict.user_id)
+        ).all()
+    )
+    return [InspectorEntry(p, units.get(p.scope_area_id, ""), counts.get(p.id, 0)) for p in people]
+
+
 # --- Plans and draws ---------------------------------------------------------------------------------
 
 
@@ -146,7 +172,7 @@ def create_plan(
     rates: list[dict[str, Any]],
     item_codes: list[str],
 ) -> InspectionPlan:
-    _require(principal, ORGANISERS)
+    require(principal, ORGANISERS)
     area = area_in_scope(session, principal, area_code)
     if ends_on < starts_on or ends_on.year != starts_on.year:
         raise InvalidInput("a plan ends after it starts, within one calendar year", field="ends_on")
@@ -208,7 +234,7 @@ def run_draw(
     with tier, risk and credit, how often each unit was drawn this year and by whom last, the
     certified inspectors and their conflicts), the seed is derived from the plan and the
     public value, and the audit log keeps the fingerprints of inputs and result."""
-    _require(principal, ORGANISERS)
+    require(principal, ORGANISERS)
     plan = _plan_in_scope(session, principal, plan_id)
     if session.scalar(select(InspectionDraw.id).where(InspectionDraw.plan_id == plan.id)):
         raise DrawRefused("this plan has been drawn; make a new plan to draw again")
@@ -432,7 +458,7 @@ def record_result(
 def assignments_of(
     session: Session, principal: Principal, draw_id: uuid.UUID
 ) -> list[InspectionAssignment]:
-    _require(principal, READERS)
+    require(principal, READERS)
     record = session.get(InspectionDraw, draw_id)
     if record is None:
         raise NotFound(f"no draw {draw_id}")

@@ -120,6 +120,14 @@ def test_a_draw_is_weighted_fair_reproducible_and_free_of_conflicts(
         headers=conflicted.headers(api),
     )
     assert refused.status_code == 201, refused.text
+    directory = api.get("/api/v1/inspections/inspectors", headers=brigade_staff.headers(api))
+    assert directory.status_code == 200, directory.text
+    listed = {e["user_id"]: e for e in directory.json()}
+    assert set(listed) == {str(p.id) for p in inspectors}  # not the uncertified one
+    assert (listed[str(conflicted.id)]["conflicts"], listed[str(conflicted.id)]["unit"]) == (
+        1,
+        "990101001",
+    )
     plan = organise(api, brigade_staff)
     draw, rows = run_draw(api, brigade_staff, plan)
 
