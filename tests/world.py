@@ -207,6 +207,17 @@ def premises_body(name="幸福小吃店", lng=109.41, lat=24.35, **extra) -> dic
     return body
 
 
+def register_shop(api, staff, name, **extra) -> str:
+    """An individual business (no credit code needed) registered by `staff`; its id."""
+    created = api.post(
+        "/api/v1/premises",
+        json=premises_body(name=name, uscc=None, individual_business=True, **extra),
+        headers=staff.headers(api),
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
 @pytest.fixture
 def premises(api, grid, station_staff) -> str:
     """A small restaurant in the grid, registered by the township station; its id."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backend.identity.enums import Role
 from backend.notify.models import OutboxMessage
 from offline_sync.client import Device
-from tests.world import make_person, premises_body
+from tests.world import make_person, register_shop
 
 
 @pytest.fixture
@@ -19,21 +19,11 @@ def dispatcher(db, county):
     return make_person(db, "dispatch.one", Role.DISPATCHER, county)
 
 
-def register(api, staff, name, **extra):
-    created = api.post(
-        "/api/v1/premises",
-        json=premises_body(name=name, uscc=None, individual_business=True, **extra),
-        headers=staff.headers(api),
-    )
-    assert created.status_code == 201, created.text
-    return created.json()["id"]
-
-
 def test_an_ebike_campaign_gives_every_matching_premises_a_task_and_tells_the_worker(
     api, db, live_server, grid, grid_worker, station_staff, dispatcher
 ):
-    shop = register(api, station_staff, "电动车行", premises_type="living_workshop")
-    register(api, station_staff, "小学", premises_type="school")
+    shop = register_shop(api, station_staff, "电动车行", premises_type="living_workshop")
+    register_shop(api, station_staff, "小学", premises_type="school")
     now = datetime.now(UTC)
     body = {
         "title": "电动自行车飞线充电专项整治",

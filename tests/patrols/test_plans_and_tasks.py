@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.world import premises_body
+from tests.world import register_shop
 
 
 def plan(api, person, period="2026-12", preview=False, area_code="990101001"):
@@ -15,24 +15,14 @@ def plan(api, person, period="2026-12", preview=False, area_code="990101001"):
     )
 
 
-def register(api, staff, name, **extra):
-    created = api.post(
-        "/api/v1/premises",
-        json=premises_body(name=name, uscc=None, individual_business=True, **extra),
-        headers=staff.headers(api),
-    )
-    assert created.status_code == 201, created.text
-    return created.json()["id"]
-
-
 def test_a_months_plan_assigns_each_due_premises_to_its_grid_worker_once(
     api, grid, other_grid, grid_worker, station_staff
 ):
-    monthly = register(api, station_staff, "小吃店")  # small venue: monthly
-    quarterly = register(
+    monthly = register_shop(api, station_staff, "小吃店")  # small venue: monthly
+    quarterly = register_shop(
         api, station_staff, "住宅楼", premises_type="residential", risk_level="low", lng=109.412
     )
-    unstaffed = register(api, station_staff, "五金店", lng=109.44)  # the other grid: no worker
+    unstaffed = register_shop(api, station_staff, "五金店", lng=109.44)  # the other grid: no worker
 
     preview = plan(api, station_staff, preview=True).json()
     assert (preview["created"], preview["not_due"]) == (2, 1)  # December is no quarter start
