@@ -15,6 +15,7 @@ from grids import api as grids_api
 from grids import map_api
 from grids.premises import api as premises_api
 from hazards import api as hazards_api
+from hazards.complaints import api as complaints_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(premises_api.router)
     app.include_router(map_api.router)
     app.include_router(hazards_api.router)
+    app.include_router(complaints_api.hotline_router)
+    app.include_router(complaints_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(patrols_api.router)

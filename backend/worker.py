@@ -21,6 +21,7 @@ from backend.identity import service as identity
 from backend.notify import service as notify
 from grids.premises import service as premises
 from hazards import scheduled as hazards
+from hazards.complaints import scheduled as complaints
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols
@@ -41,7 +42,9 @@ JOBS: list[Job] = [
     Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
     Job("record_overdue_rectifications", credit.record_overdue_rectifications),
     Job("reassess_due_credit", credit.reassess_due_credit),
+    Job("remind_and_escalate_overdue_complaints", complaints.remind_and_escalate_overdue_complaints),
     Job("deliver_outbox", notify.deliver_outbox),
+    Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),
     Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),
 ]
 

@@ -288,6 +288,30 @@ def report_many(
     return [out[id(b)] for b in bodies]
 
 
+@dataclass(frozen=True)
+class FirstReport:
+    id: uuid.UUID
+    reported_at: datetime
+    severity: str
+
+
+def first_report_of(session: Session, hazard_id: uuid.UUID) -> FirstReport:
+    """The hazard this one repeats, followed back to the first report of it (a merge, or the
+    duplicate flag raised when it was reported), or the hazard itself."""
+    seen: set[uuid.UUID] = set()
+    current = session.get(Hazard, hazard_id)
+    if current is None:
+        raise NotFound(f"no hazard with id {hazard_id}")
+    while current.id not in seen:
+        seen.add(current.id)
+        earlier_id = current.duplicate_of_id or current.possible_duplicate_of_id
+        earlier = session.get(Hazard, earlier_id) if earlier_id else None
+        if earlier is None or earlier.reported_at > current.reported_at:
+            break
+        current = earlier
+    return FirstReport(current.id, current.reported_at, current.severity)
+
+
 def _all_premises_in_scope(
     session: Session, principal: Principal, premises_ids: set[uuid.UUID]
 ) -> None:

@@ -32,6 +32,28 @@ class DeviceAction(Base):
     )
 
 
+class DeviceComplaintAction(Base):
+    """A complaint step a worker took on the phone (sign, verify, reply, return, ask for more
+    time), with its own id, and what the server made of it."""
+
+    __tablename__ = "device_complaint_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the device's
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    complaint_id: Mapped[uuid.UUID] = mapped_column(index=True)  # not a foreign key: may be unknown
+    action: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    device_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
+    )
+
+
 class HiddenRecord(Base):
     """A device-owned record its user deleted on a device: the domain record stays (a report
     once sent is a hazard), but the user's devices drop it and never get it back."""
@@ -58,7 +80,9 @@ class DevicePhoto(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    hazard_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    # What it shows: a hazard, or a complaint being verified on site (one of the two).
+    hazard_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(8))  # before | after
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))

@@ -143,6 +143,6 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-from tests.fakes import fake_fcm  # noqa: E402,F401 - a local FCM for push tests
+from tests.fakes import fake_fcm, partner_hotline  # noqa: E402,F401 - local FCM, a hotline partner
 from tests.phones import js_clients, phones  # noqa: E402,F401 - phones running WatermelonDB
 from tests.world import *  # noqa: E402,F403 - the fixture chain

@@ -114,3 +114,48 @@ def fake_fcm(tmp_path_factory):
     yield fake
     messaging._MessagingService.FCM_URL = original
     fake.close()
+
+
+class PartnerHotline:
+    """A hotline system's callback endpoint on loopback: records every call it accepts (with
+    its headers and the raw body); the first `fail_first` calls answer 503, as a partner under
+    maintenance does."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.fail_first = fail_first
+        self.calls = 0
+        self.accepted: list[tuple[dict[str, str], bytes, str]] = []  # headers, body, path
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                fake.calls += 1
+                status = 503 if fake.calls <= fake.fail_first else 200
+                if status == 200:
+                    fake.accepted.append(({k.lower(): v for k, v in self.headers.items()}, body, self.path))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}' if status == 200 else b'{"error": "busy"}')
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callbacks/firegrid?src=fg"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[str]:
+        return [json.loads(body)["event"] for _, body, _ in self.accepted]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def partner_hotline():
+    hotline = PartnerHotline()
+    yield hotline
+    hotline.close()

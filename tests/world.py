@@ -305,3 +305,65 @@ def at_once(action, times: int = 2) -> list:
         thread.join()
     assert errors == [], errors
     return results
+
+
+# --- Complaints -------------------------------------------------------------------------------------
+
+
+def signed_headers(client: IntegrationClient, method: str, path: str, body: bytes = b"") -> dict:
+    """The four headers of docs/integration-auth.md, for one request."""
+    import secrets
+    import time
+
+    from backend.core.security import sign
+
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    return {
+        "Content-Type": "application/json",
+        "X-Firegrid-Key-Id": client.key_id,
+        "X-Firegrid-Timestamp": timestamp,
+        "X-Firegrid-Nonce": nonce,
+        "X-Firegrid-Signature": sign(client.secret, method, path, timestamp, nonce, body),
+    }
+
+
+def complaint_body(external_id: str = "12345-2026-000001", **extra) -> dict:
+    """A 12345 complaint about a locked exit in the test grid, as the hotline sends it."""
+    body = {
+        "channel": "12345",
+        "external_id": external_id,
+        "received_at": "2026-11-24T09:15:00+08:00",
+        "type": "report",
+        "text": "幸福小吃店后门安全出口被锁闭，楼道堆满杂物",
+        "address": "测试township990101001 幸福路12号",
+        "location": {"lng": 109.41, "lat": 24.35, "crs": "wgs84"},
+        "caller": {"name": "张三", "phone": "13812341234"},
+        "anonymous": False,
+    }
+    body.update(extra)
+    return body
+
+
+def send_complaint(api, client: IntegrationClient, body: dict) -> httpx.Response:
+    import json
+
+    path = "/api/v1/hotline/complaints"
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return api.post(path, content=raw, headers=signed_headers(client, "POST", path, raw))
+
+
+def hotline_call(api, client: IntegrationClient, method: str, path: str, body: dict | None = None):
+    import json
+
+    raw = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
+    return api.request(method, path, content=raw, headers=signed_headers(client, method, path, raw))
+
+
+def callbacks_to(db, client: IntegrationClient, url: str) -> str:
+    """Point the hotline's callbacks at `url`; the secret they are signed with."""
+    from backend.core.settings import get_settings
+    from hazards.complaints import callbacks
+
+    with db() as session:
+        _, secret = callbacks.set_partner_callback(session, get_settings(), client.username, url, SETUP)
+        return secret

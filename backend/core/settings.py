@@ -113,6 +113,25 @@ class Settings(BaseSettings):
     # 双随机 rules: twice).
     inspection_max_per_year: int = Field(default=2, ge=1, le=12)
 
+    # Complaints (defaults and their sources: docs/complaints.md). Working days, Asia/Shanghai.
+    complaint_sign_working_days: int = Field(default=1, ge=1, le=30)  # 签收 after dispatch
+    # On-site check, from receipt: blocked or locked exits and disabled fire facilities within
+    # hours, anything else within working days.
+    complaint_verify_urgent_hours: int = Field(default=24, ge=1, le=24 * 7)
+    complaint_verify_working_days: int = Field(default=3, ge=1, le=30)
+    complaint_reply_working_days: int = Field(default=5, ge=1, le=60)  # unless the hotline says
+    # Overdue: the worker is reminded (催办) when a deadline passes; the township is told this
+    # many working days later, the county this many after that.
+    complaint_escalation_working_days: list[int] = Field(default_factory=lambda: [1, 2])
+    # Rewards 举报奖励 by the confirmed hazard's severity, in yuan.
+    complaint_reward_tiers: dict[str, int] = Field(
+        default_factory=lambda: {"ordinary": 200, "major": 2000}
+    )
+    # Hotline callbacks: retried with backoff (30 s doubling, at most 1 h apart) for this many
+    # hours, then dead-lettered for an admin to replay.
+    callback_retry_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    callback_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 
@@ -132,6 +151,20 @@ class Settings(BaseSettings):
     def _four_levels(cls, value: list[int]) -> list[int]:
         if len(value) != 4 or any(days < 1 for days in value):
             raise ValueError("give four positive numbers: grid, village, township, county")
+        return value
+
+    @field_validator("complaint_escalation_working_days")
+    @classmethod
+    def _two_levels(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or any(days < 0 for days in value):
+            raise ValueError("give two numbers of working days: township, then county")
+        return value
+
+    @field_validator("complaint_reward_tiers")
+    @classmethod
+    def _tiers(cls, value: dict[str, int]) -> dict[str, int]:
+        if set(value) != {"ordinary", "major"} or any(amount < 0 for amount in value.values()):
+            raise ValueError('give {"ordinary": yuan, "major": yuan}')
         return value
 
     @field_validator("data_dir")

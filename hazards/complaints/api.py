@@ -1,0 +1,444 @@
+"""Complaints over HTTP. Thin: rules live in service, lifecycle, callbacks and rewards.
+
+Two routers: `/api/v1/hotline` for partner systems (signed requests, docs/integration-auth.md)
+and for admins who set up partners' callbacks; `/api/v1/complaints` for staff and workers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from backend.core.db import utcnow
+from backend.core.errors import Forbidden
+from backend.core.web import Offset
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
+from backend.identity.enums import Role
+from grids.models import Area
+from grids.scope import area_in_scope
+from hazards.api import IMAGE_BODY
+from hazards.complaints import callbacks, lifecycle, photos, rewards, service
+from hazards.complaints.enums import (
+    CallbackDelivery,
+    Channel,
+    ComplaintAction,
+    ComplaintState,
+    RewardState,
+)
+from hazards.complaints.models import Complaint, ComplaintExtension, ComplaintReward
+from hazards.complaints.schemas import (
+    CallbackOut,
+    CallbackResultIn,
+    CallerOut,
+    ComplaintActionIn,
+    ComplaintIntake,
+    ComplaintOut,
+    DecisionIn,
+    ExclusionIn,
+    ExtensionIn,
+    ExtensionOut,
+    PartnerCallbackIn,
+    PartnerCallbackOut,
+    PaymentIn,
+    PlaceIn,
+    RewardOut,
+)
+from hazards.schemas import TimelineEntry
+
+hotline_router = APIRouter(prefix="/api/v1/hotline", tags=["hotline"])
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+_NOT_FOUND = {404: {"description": "No such complaint visible to you"}}
+
+
+def complaints_out(session, complaints: list[Complaint]) -> list[ComplaintOut]:
+    area_ids = {c.area_id for c in complaints if c.area_id}
+    codes = (
+        dict(session.query(Area.id, Area.code).filter(Area.id.in_(area_ids))) if area_ids else {}
+    )
+    from backend.identity.models import User
+    from hazards.complaints.models import ComplaintCaller
+
+    user_ids = {c.assignee_id for c in complaints if c.assignee_id}
+    names = (
+        dict(session.query(User.id, User.display_name).filter(User.id.in_(user_ids)))
+        if user_ids
+        else {}
+    )
+    ids = [c.id for c in complaints]
+    phones = (
+        dict(
+            session.query(ComplaintCaller.complaint_id, ComplaintCaller.masked_phone).filter(
+                ComplaintCaller.complaint_id.in_(ids)
+            )
+        )
+        if ids
+        else {}
+    )
+    now = utcnow()
+    out = []
+    for c in complaints:
+        due = service.due_of(c)
+        out.append(
+            ComplaintOut(
+                id=c.id,
+                channel=c.channel,
+                external_id=c.external_id,
+                type=c.kind,
+                text=c.text,
+                address=c.address,
+                category=c.category,
+                urgent=c.urgent,
+                anonymous=c.anonymous,
+                caller_phone=phones.get(c.id),
+                received_at=c.received_at,
+                lng=c.raw_lng,
+                lat=c.raw_lat,
+                crs=c.raw_crs,
+                area_code=codes.get(c.area_id),
+                route_status=c.route_status,
+                state=c.state,
+                assignee_id=c.assignee_id,
+                assignee=names.get(c.assignee_id),
+                stage=c.stage,
+                due_at=due,
+                overdue=bool(due and due <= now),
+                escalation=c.escalation,
+                sign_due_at=c.sign_due_at,
+                verify_due_at=c.verify_due_at,
+                reply_due_at=c.reply_due_at,
+                hotline_deadline=c.hotline_deadline,
+                finding=c.finding,
+                reply=c.reply,
+                return_reason=c.return_reason,
+                hazard_id=c.hazard_id,
+                version=c.version,
+                next_actions=lifecycle.actions_from(ComplaintState(c.state)),
+            )
+        )
+    return out
+
+
+def complaint_out(session, complaint: Complaint) -> ComplaintOut:
+    return complaints_out(session, [complaint])[0]
+
+
+# --- Partner systems --------------------------------------------------------------------------------
+
+
+@hotline_router.post(
+    "/complaints",
+    response_model=ComplaintOut,
+    status_code=201,
+    responses={
+        200: {"description": "Already received with this body: nothing new"},
+        401: {"description": "Signature, timestamp or nonce refused: nothing was stored"},
+        409: {"description": "This channel and external id came with another body"},
+    },
+)
+def receive_complaint(
+    body: ComplaintIntake, partner: SignedClient, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """Take a complaint from 96119 / 12345 and route it: with a location, to whoever handles
+    that grid now; with an address only, to the triage queue of the township it names."""
+    complaint, created = service.receive(session, partner, body, settings)
+    out = complaint_out(session, complaint)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@hotline_router.get("/complaints/{channel}/{external_id}", response_model=ComplaintOut)
+def partner_complaint(
+    channel: Channel, external_id: str, partner: SignedClient, session: SessionDep
+) -> ComplaintOut:
+    """Where one of your complaints stands (the callbacks say the same, as it happens)."""
+    return complaint_out(
+        session, service.by_partner_key(session, partner, channel.value, external_id)
+    )
+
+
+@hotline_router.post(
+    "/complaints/{channel}/{external_id}/callback-result", response_model=ComplaintOut
+)
+def partner_callback_result(
+    channel: Channel,
+    external_id: str,
+    body: CallbackResultIn,
+    partner: SignedClient,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ComplaintOut:
+    """The hotline's 回访: satisfied closes the case; unsatisfied waits for staff to reopen it."""
+    complaint = service.by_partner_key(session, partner, channel.value, external_id)
+    action = (
+        ComplaintAction.CALLBACK_SATISFIED
+        if body.satisfied
+        else ComplaintAction.CALLBACK_UNSATISFIED
+    )
+    complaint = service.act(
+        session,
+        partner,
+        complaint.id,
+        ComplaintActionIn(action=action, note=body.note or ("满意" if body.satisfied else None)),
+        settings,
+    )
+    return complaint_out(session, complaint)
+
+
+def _admin(principal) -> None:
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("only admins manage partner callbacks")
+
+
+@hotline_router.put("/partners/{username}/callback", response_model=PartnerCallbackOut)
+def set_partner_callback(
+    username: str,
+    body: PartnerCallbackIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PartnerCallbackOut:
+    """Where a partner hears about its complaints; a new signing secret, shown once."""
+    _admin(principal)
+    partner, secret = callbacks.set_partner_callback(
+        session, settings, username, body.callback_url, principal.actor
+    )
+    return PartnerCallbackOut(
+        username=username, callback_url=partner.callback_url, key_id=partner.key_id, secret=secret
+    )
+
+
+@hotline_router.get("/callbacks", response_model=list[CallbackOut])
+def list_callbacks(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    status: CallbackDelivery = CallbackDelivery.DEAD,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[CallbackOut]:
+    """Callbacks by delivery status: the dead letters by default."""
+    _admin(principal)
+    return [
+        CallbackOut.model_validate(m, from_attributes=True)
+        for m in callbacks.dead_letters(session, status, limit, offset)
+    ]
+
+
+@hotline_router.post("/callbacks/{callback_id}/replay", response_model=CallbackOut)
+def replay_callback(
+    callback_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> CallbackOut:
+    """Send a dead callback again, with a fresh retry window; those behind it follow."""
+    _admin(principal)
+    message = callbacks.replay(session, callback_id, principal.actor)
+    return CallbackOut.model_validate(message, from_attributes=True)
+
+
+# --- Rewards (before /{complaint_id}, which would take the word "rewards" for an id) ------------
+
+
+def reward_out(session, reward: ComplaintReward, masked: str | None = None) -> RewardOut:
+    return RewardOut(
+        id=reward.id,
+        complaint_id=reward.complaint_id,
+        hazard_id=reward.hazard_id,
+        state=reward.state,
+        tier=reward.tier,
+        amount_yuan=reward.amount_yuan,
+        reason=reward.reason,
+        caller_phone=masked if masked is not None else rewards.masked_phone_of(session, reward),
+        decided_at=reward.decided_at,
+        payment_reference=reward.payment_reference,
+        paid_at=reward.paid_at,
+    )
+
+
+@router.get("/rewards", response_model=list[RewardOut])
+def list_rewards(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    state: RewardState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[RewardOut]:
+    return [
+        reward_out(session, reward, masked or "")
+        for reward, masked in rewards.listing(session, principal, state, limit, offset)
+    ]
+
+
+@router.post("/rewards/{reward_id}/decision", response_model=RewardOut)
+def decide_reward(
+    reward_id: uuid.UUID, body: DecisionIn, principal: CurrentPrincipal, session: SessionDep
+) -> RewardOut:
+    reward = rewards.decide(
+        session, principal, reward_id, body.approve, body.amount_yuan, body.note
+    )
+    return reward_out(session, reward)
+
+
+@router.post("/rewards/{reward_id}/payment", response_model=RewardOut)
+def record_reward_payment(
+    reward_id: uuid.UUID, body: PaymentIn, principal: CurrentPrincipal, session: SessionDep
+) -> RewardOut:
+    return reward_out(
+        session, rewards.record_payment(session, principal, reward_id, body.reference)
+    )
+
+
+@router.post("/reward-exclusions", status_code=201)
+def add_reward_exclusion(
+    body: ExclusionIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> dict[str, str]:
+    """Fire staff and their close relatives may not be rewarded: register their phones."""
+    entry = rewards.exclude(session, principal, body.phone, body.relation, body.note, settings)
+    return {"masked_phone": entry.masked_phone, "relation": entry.relation}
+
+
+@router.post("/extensions/{extension_id}/decision", response_model=ExtensionOut)
+def decide_extension(
+    extension_id: uuid.UUID,
+    body: DecisionIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ComplaintExtension:
+    return service.decide_extension(
+        session, principal, extension_id, body.approve, body.note, settings
+    )
+
+
+# --- Staff and workers ------------------------------------------------------------------------------
+
+
+@router.get("", response_model=list[ComplaintOut])
+def list_complaints(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    triage: Annotated[
+        bool, Query(description="only those waiting to be placed or dispatched")
+    ] = False,
+    state: ComplaintState | None = None,
+    overdue: bool = False,
+    area: Annotated[str | None, Query(max_length=32, description="area code: it and below")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[ComplaintOut]:
+    """Complaints you may see: staff their area's, workers those assigned to them."""
+    area_path = area_in_scope(session, principal, area).path if area else None
+    where = service.QueueFilter(state=state, triage=triage, overdue=overdue, area_path=area_path)
+    found = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
+    return complaints_out(session, list(found))
+
+
+@router.get("/{complaint_id}", response_model=ComplaintOut, responses=_NOT_FOUND)
+def get_complaint(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> ComplaintOut:
+    return complaint_out(session, service.get_visible(session, principal, complaint_id))
+
+
+@router.post("/{complaint_id}/actions", response_model=ComplaintOut, responses=_NOT_FOUND)
+def act_on_complaint(
+    complaint_id: uuid.UUID,
+    body: ComplaintActionIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ComplaintOut:
+    """One step of the lifecycle; refused steps say why (409) and change nothing."""
+    return complaint_out(session, service.act(session, principal, complaint_id, body, settings))
+
+
+@router.post("/{complaint_id}/location", response_model=ComplaintOut, responses=_NOT_FOUND)
+def place_complaint(
+    complaint_id: uuid.UUID,
+    body: PlaceIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ComplaintOut:
+    """Triage: put the complaint on the map; it routes to whoever handles that grid."""
+    complaint = service.place(
+        session, principal, complaint_id, body.location, body.version, settings
+    )
+    return complaint_out(session, complaint)
+
+
+@router.get("/{complaint_id}/caller", response_model=CallerOut, responses=_NOT_FOUND)
+def reveal_caller(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> CallerOut:
+    """Who called, in clear, for station or brigade staff who must call back (audited)."""
+    name, phone = service.reveal_caller(session, principal, complaint_id, settings)
+    return CallerOut(name=name, phone=phone)
+
+
+@router.get("/{complaint_id}/timeline", response_model=list[TimelineEntry], responses=_NOT_FOUND)
+def complaint_timeline(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            at=e.occurred_at,
+            action=e.action,
+            actor_role=e.actor_role,
+            before=e.before,
+            after=e.after,
+        )
+        for e in service.timeline(session, principal, complaint_id)
+    ]
+
+
+@router.post(
+    "/{complaint_id}/extensions", response_model=ExtensionOut, status_code=201, responses=_NOT_FOUND
+)
+def request_extension(
+    complaint_id: uuid.UUID, body: ExtensionIn, principal: CurrentPrincipal, session: SessionDep
+) -> ComplaintExtension:
+    """Ask for more time before the running deadline passes; staff decide."""
+    return service.request_extension(
+        session, principal, complaint_id, body.working_days, body.reason
+    )
+
+
+@router.get("/{complaint_id}/extensions", response_model=list[ExtensionOut], responses=_NOT_FOUND)
+def list_extensions(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[ComplaintExtension]:
+    return service.extensions_of(session, principal, complaint_id)
+
+
+@router.post(
+    "/{complaint_id}/photos", status_code=201, openapi_extra=IMAGE_BODY, responses=_NOT_FOUND
+)
+async def add_photo(
+    complaint_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> dict:
+    """A photo from the on-site check (the raw image as the body)."""
+    data = await request.body()
+    record = await run_in_threadpool(
+        photos.attach, session, principal, complaint_id, data, settings
+    )
+    return {
+        "sha256": record.sha256,
+        "mime": record.mime,
+        "width": record.width,
+        "height": record.height,
+    }
+
+
+@router.get("/{complaint_id}/photos", responses=_NOT_FOUND)
+def list_photos(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[dict]:
+    return [
+        {"sha256": p.sha256, "mime": p.mime, "taken_at": p.taken_at, "uploaded_at": p.uploaded_at}
+        for p in photos.photos_of(session, principal, complaint_id)
+    ]

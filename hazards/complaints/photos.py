@@ -1,0 +1,73 @@
+"""Photos taken while checking a complaint on site: the same pipeline and store as hazard
+photos (backend.core.media), kept with the complaint."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.core import audit, media
+from backend.core.errors import Forbidden
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.service import Principal
+from hazards.complaints.models import ComplaintPhoto
+from hazards.complaints.service import get_visible
+from hazards.photos import store_for
+
+TAKERS = (Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF)
+
+
+def attach(
+    session: Session, principal: Principal, complaint_id: uuid.UUID, data: bytes, settings: Settings
+) -> ComplaintPhoto:
+    """Check and process the photo completely, then store and record it; the same photo twice
+    is one photo."""
+    if principal.role not in TAKERS:
+        raise Forbidden(f"a {principal.role} does not add photos to complaints")
+    complaint = get_visible(session, principal, complaint_id)
+    photo = media.process(
+        data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
+    )
+    existing = session.get(ComplaintPhoto, (complaint.id, photo.sha256))
+    if existing is not None:
+        return existing
+    record = ComplaintPhoto(
+        complaint_id=complaint.id,
+        sha256=photo.sha256,
+        mime=photo.mime,
+        size=photo.size,
+        width=photo.width,
+        height=photo.height,
+        taken_at=photo.taken_at,
+        photo_lng=photo.lng,
+        photo_lat=photo.lat,
+        uploaded_by=principal.user_id,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="complaint.photo_added",
+        subject_type="complaint",
+        subject_id=complaint.id,
+        after={"sha256": photo.sha256},
+    )
+    store_for(settings).put(photo)  # last: content-addressed, so a retry is harmless
+    return record
+
+
+def photos_of(
+    session: Session, principal: Principal, complaint_id: uuid.UUID
+) -> list[ComplaintPhoto]:
+    complaint = get_visible(session, principal, complaint_id)
+    return list(
+        session.scalars(
+            select(ComplaintPhoto)
+            .where(ComplaintPhoto.complaint_id == complaint.id)
+            .order_by(ComplaintPhoto.uploaded_at)
+        )
+    )
