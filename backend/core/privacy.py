@@ -10,6 +10,8 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return None
     digits = "".join(_DIGITS.findall(phone))
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]  # +86 138...: the country code is not part of the number
     if len(digits) <= 4:
         return "*" * len(digits)
     keep_head = 3 if len(digits) >= 11 else max(0, len(digits) - 8)

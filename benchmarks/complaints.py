@@ -1,0 +1,372 @@
+"""Hotline complaint intake under a real server: signed `POST /api/v1/hotline/complaints` from
+concurrent clients, each complaint routed to its grid's on-duty worker and stored, against
+`/healthz` in the same run.
+
+    make bench B=complaints
+
+Needs PostGIS (FIREGRID_BENCH_DATABASE_URL, as `make bench` provides). The demo's area tree and
+workers are loaded: in 城中区 (450202) two townships, four communities and 32 grids of 1 km,
+each with one grid worker on duty. A 12345 partner system is registered for the district as
+the `hotline` test fixture does it, with a callback address, as a real hotline has, so every
+dispatch also queues the hotline's callback. Each complaint carries a point drawn inside one
+of the district's grids (at least 20 m from its edges), a named caller and a text from a
+realistic mix (the keyword classifier finds most categories it knows, and some texts are no
+hazard at all).
+
+`firegrid serve` answers on loopback, first as one process, as the other HTTP benchmarks run
+it, then with `--workers` (one API process per core). For each, CLIENTS threads send requests
+over keep-alive connections of their own, in alternating blocks of intake and `/healthz`, so
+that the machine's drift falls on both. The client is `http.client` (it shares the machine's
+cores with the server and PostgreSQL; httpx would take more of them), and each block's
+requests are built and signed just before the block, outside its timing: fresh timestamps
+(the server allows 300 s of skew) and a new nonce each. Every answer must be 201 (intake) or
+200 (`/healthz`); rates are medians over the blocks.
+
+Afterwards the database is checked: every complaint sent is stored, dispatched to the worker
+of the grid its point was drawn in, with its caller row, its two audit events (received,
+dispatched), the worker's push in the outbox and the hotline's callback queued; and the audit
+chain, appended to by concurrent requests, still verifies.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import shapely
+from sqlalchemy import select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import BIN, Targets, firegrid_server, using_database  # noqa: E402
+
+DISTRICT = "450202"  # 城中区: the demo's two townships there, 32 grids
+PATH = "/api/v1/hotline/complaints"
+CLIENTS = 8  # concurrent connections
+ROUNDS = 5  # blocks per side and configuration
+INTAKE_BLOCK = 1_000  # complaints per block
+HEALTH_BLOCK = 2_000  # /healthz requests per block
+WARMUP = 200  # complaints per API process before timing (routing index, pools, caches)
+MULTI = max(2, os.cpu_count() or 1)  # API processes of the second configuration
+TARGET_RATE = 1_000.0  # complaints/s, the issue's target
+TARGET_RATIO = 0.25  # informational: intake requests per /healthz request
+
+# What callers tell 12345; the classifier finds a category in all but the last.
+TEXTS = [
+    "幸福小吃店后门安全出口被锁闭，楼道堆满杂物",
+    "小区楼道里好几辆电动车在充电，还有飞线",
+    "商场的喷淋系统停用了，烟感也不亮",
+    "消防车道被私家车长期占用",
+    "五金加工店楼上住人，是三合一场所",
+    "路边店铺门口堆放液化气罐",
+    "工地夜间电焊，火星溅到旁边的纸箱",
+    "出租屋私拉电线，插排串插",
+    "饭店里的灭火器都过期了",
+    "楼下邻居经常很晚还在装修，噪音很大",
+]
+TYPES = ["report", "report", "complaint", "help_request"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+
+
+class Grids:
+    """The district's grids, each shrunk by ~20 m, for drawing points that route unambiguously."""
+
+    def __init__(self, session) -> None:
+        from geoalchemy2.shape import to_shape
+
+        from grids.models import Area
+
+        rows = session.execute(
+            select(Area.code, Area.geom).where(
+                Area.level == "grid", Area.path.like(f"/{DISTRICT}/%")
+            )
+        ).all()
+        self.shapes = [(code, to_shape(geom).buffer(-0.0002)) for code, geom in rows]
+        for _, shape in self.shapes:
+            shapely.prepare(shape)
+
+    def point(self, rng: random.Random) -> tuple[str, float, float]:
+        code, shape = rng.choice(self.shapes)
+        x0, y0, x1, y1 = shape.bounds
+        while True:
+            x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+            if shapely.contains_xy(shape, x, y):
+                return code, round(x, 7), round(y, 7)
+
+
+class Intake:
+    """Builds and signs complaints; remembers the grid each one's point was drawn in."""
+
+    def __init__(self, key_id: str, secret: str, run: str, grids: Grids) -> None:
+        self.key_id, self.secret, self.run, self.grids = key_id, secret, run, grids
+        self.rng = random.Random(20261124)  # noqa: S311 - reproducible load, not secrets
+        self.expected: dict[str, str] = {}  # external id -> grid code
+
+    def requests(self, count: int) -> list[tuple]:
+        from backend.core.security import sign
+
+        made = []
+        for _ in range(count):
+            n = len(self.expected)
+            code, lng, lat = self.grids.point(self.rng)
+            external_id = f"{self.run}-{n:07d}"
+            self.expected[external_id] = code
+            body = json.dumps(
+                {
+                    "channel": "12345",
+                    "external_id": external_id,
+                    "received_at": datetime.now(UTC).isoformat(),
+                    "type": TYPES[n % len(TYPES)],
+                    "text": TEXTS[n % len(TEXTS)],
+                    "address": f"柳州市城中区示例路{n % 500 + 1}号",
+                    "location": {"lng": lng, "lat": lat, "crs": "wgs84"},
+                    "caller": {
+                        "name": f"{SURNAMES[n % len(SURNAMES)]}先生",
+                        "phone": f"13{n % 10}{n:08d}"[-11:],
+                    },
+                    "anonymous": False,
+                },
+                ensure_ascii=False,
+            ).encode()
+            timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+            headers = {
+                "Content-Type": "application/json",
+                "X-Firegrid-Key-Id": self.key_id,
+                "X-Firegrid-Timestamp": timestamp,
+                "X-Firegrid-Nonce": nonce,
+                "X-Firegrid-Signature": sign(self.secret, "POST", PATH, timestamp, nonce, body),
+            }
+            made.append(("POST", PATH, body, headers, 201))
+        return made
+
+
+def health_requests(count: int) -> list[tuple]:
+    return [("GET", "/healthz", None, {}, 200)] * count
+
+
+def run_block(url: str, requests: list[tuple]) -> float:
+    """Send `requests` from CLIENTS threads, each over its own keep-alive connection; the
+    block's wall time. Any unexpected answer fails the benchmark."""
+    parts = urlsplit(url)
+    queue, failures = deque(requests), []
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        try:
+            while True:
+                try:
+                    method, path, body, headers, expected = queue.popleft()
+                except IndexError:
+                    return
+                connection.request(method, path, body=body, headers=headers)
+                answer = connection.getresponse()
+                payload = answer.read()
+                if answer.status != expected:
+                    failures.append(f"{method} {path}: {answer.status} {payload[:500]!r}")
+        except Exception as exc:  # noqa: BLE001 - reported below, with the others
+            failures.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        sys.exit(f"{len(failures)} requests failed; the first: {failures[0]}")
+    return elapsed
+
+
+@contextmanager
+def serve(env: dict[str, str], workers: int) -> Iterator[str]:
+    """One process: `firegrid_server`, as the other HTTP benchmarks. Several: the same with
+    `--workers`, ready once every process has had time to start (the warm-up follows)."""
+    if workers == 1:
+        with firegrid_server(env) as url:
+            yield url
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [BIN / "firegrid", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("firegrid serve did not become ready")
+        time.sleep(3)  # the other processes finish importing the app
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measure(env: dict[str, str], workers: int, intake: Intake) -> tuple[float, float, list]:
+    """Median intake and /healthz rates over alternating blocks, and the intake block rates."""
+    with serve(env, workers) as url:
+        run_block(url, intake.requests(WARMUP * workers))
+        run_block(url, health_requests(HEALTH_BLOCK // 4))
+        health, complaints = [], []
+        for _ in range(ROUNDS):
+            health.append(HEALTH_BLOCK / run_block(url, health_requests(HEALTH_BLOCK)))
+            block = intake.requests(INTAKE_BLOCK)  # signed now, sent at once
+            complaints.append(INTAKE_BLOCK / run_block(url, block))
+    return statistics.median(complaints), statistics.median(health), complaints
+
+
+def verify(session_scope, intake: Intake) -> int:
+    """Every complaint sent, stored and dispatched to the worker of its point's grid, with its
+    caller, audit events, push and callback; the audit chain sound. The number checked."""
+    from backend.core.audit import verify_chain
+
+    prefix = {"prefix": f"{intake.run}-%"}
+    with session_scope(read_only=True) as session:
+        rows = session.execute(
+            text(
+                "SELECT c.external_id, c.state, a.code, u.username FROM complaints c "
+                "LEFT JOIN areas a ON a.id = c.area_id "
+                "LEFT JOIN users u ON u.id = c.assignee_id "
+                "WHERE c.external_id LIKE :prefix"
+            ),
+            prefix,
+        ).all()
+        stored = {row[0]: row[1:] for row in rows}
+        wrong = [
+            (external_id, stored.get(external_id), code)
+            for external_id, code in intake.expected.items()
+            if stored.get(external_id) != ("dispatched", code, f"worker.{code}")
+        ]
+        assert not wrong, f"{len(wrong)} complaints not dispatched as expected, e.g. {wrong[:3]}"
+        assert len(stored) == len(intake.expected), (len(stored), len(intake.expected))
+        counts = {
+            "callers": "SELECT count(*) FROM complaint_callers x "
+            "JOIN complaints c ON c.id = x.complaint_id "
+            "WHERE c.external_id LIKE :prefix AND x.sealed_phone IS NOT NULL",
+            "audit events": "SELECT count(*) FROM audit_events x "
+            "JOIN complaints c ON x.subject_type = 'complaint' "
+            "AND x.subject_id = CAST(c.id AS text) "
+            "WHERE c.external_id LIKE :prefix "
+            "AND x.action IN ('complaint.received', 'complaint.dispatched')",
+            "pushes": "SELECT count(*) FROM outbox x "
+            "JOIN complaints c ON x.data ->> 'complaint_id' = CAST(c.id AS text) "
+            "AND x.user_id = c.assignee_id WHERE c.external_id LIKE :prefix",
+            "callbacks": "SELECT count(*) FROM hotline_callbacks x "
+            "JOIN complaints c ON c.id = x.complaint_id "
+            "WHERE c.external_id LIKE :prefix AND x.event = 'dispatched'",
+        }
+        per_complaint = {"callers": 1, "audit events": 2, "pushes": 1, "callbacks": 1}
+        for name, query in counts.items():
+            found = session.scalar(text(query), prefix)
+            assert found == per_complaint[name] * len(stored), (name, found, len(stored))
+        chain = verify_chain(session)
+        assert chain.sound, f"audit chain broken at {chain.broken_seq}: {chain.reason}"
+    return len(stored)
+
+
+def main() -> None:
+    url = os.environ.get("FIREGRID_BENCH_DATABASE_URL")
+    if not url:
+        sys.exit(
+            "complaints benchmark needs FIREGRID_BENCH_DATABASE_URL (PostGIS); run `make bench B=complaints`"
+        )
+    os.environ["FIREGRID_DATA_DIR"] = tempfile.mkdtemp(prefix="firegrid-bench-complaints-")
+    targets = Targets()
+    with using_database(url):
+        from backend import demo
+        from backend.core.audit import Actor
+        from backend.core.db import session_scope
+        from backend.core.settings import get_settings
+        from backend.identity import service as identity
+        from backend.identity.enums import Role
+        from grids import service as grids
+        from grids import workforce
+        from hazards.complaints import callbacks
+
+        settings = get_settings()
+        setup = Actor(id=None, role="bench-setup")
+        with session_scope() as session:
+            demo.load(session, settings)
+            partner = workforce.place_user(
+                session,
+                area=grids.area_by_code(session, DISTRICT),
+                username="hotline.12345",
+                password=None,
+                role=Role.INTEGRATION,
+                display_name="12345 hotline (bench)",
+                certificate_number=None,
+                certificate_expires_on=None,
+                actor=setup,
+            )
+            key = identity.issue_integration_key(session, settings, partner, setup)
+            callbacks.set_partner_callback(
+                session, settings, partner.username, "https://hotline.example/firegrid", setup
+            )
+            place = Grids(session)
+        print(
+            f"backend: postgis; {len(place.shapes)} grids with an on-duty worker in {DISTRICT}; "
+            f"{CLIENTS} client connections, {ROUNDS} blocks of {INTAKE_BLOCK} complaints and "
+            f"{HEALTH_BLOCK} /healthz requests per configuration"
+        )
+
+        env = {**os.environ, "FIREGRID_LOG_LEVEL": "WARNING"}
+        results = {}
+        for workers in (1, MULTI):
+            intake = Intake(key.key_id, key.secret, f"bench-w{workers}", place)
+            rate, health, blocks = measure(env, workers, intake)
+            checked = verify(session_scope, intake)
+            results[workers] = (rate, health)
+            print(
+                f"{workers} API process{'es' if workers > 1 else ''}: intake {rate:,.0f} "
+                f"complaints/s (blocks {min(blocks):,.0f}-{max(blocks):,.0f}), /healthz "
+                f"{health:,.0f} req/s, ratio {rate / health:.3f}; {checked:,} complaints "
+                "stored and dispatched to their grid's worker, with caller, 2 audit events, "
+                "push and callback; audit chain sound"
+            )
+
+    for workers, (rate, health) in results.items():
+        suffix = "" if workers == 1 else f"_{workers}_workers"
+        targets.check(
+            f"complaints_intake_per_second{suffix}", rate, TARGET_RATE, lower_is_better=False
+        )
+        targets.check(
+            f"complaints_intake_vs_healthz{suffix}",
+            rate / health,
+            TARGET_RATIO,
+            lower_is_better=False,
+        )
+    targets.exit()
+
+
+if __name__ == "__main__":
+    main()
