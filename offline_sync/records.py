@@ -18,10 +18,13 @@ from backend.core.privacy import mask_phone
 from grids.models import Area
 from grids.premises.models import Premises
 from hazards import lifecycle
+from hazards.complaints import lifecycle as complaint_lifecycle
+from hazards.complaints.enums import ComplaintState
+from hazards.complaints.models import Complaint
 from hazards.enums import HazardState
 from hazards.models import Hazard
 from offline_sync.enums import PhotoState
-from offline_sync.models import DeviceAction, DevicePhoto
+from offline_sync.models import DeviceAction, DeviceComplaintAction, DevicePhoto
 from patrols.models import Checklist, PatrolTask, Visit, VisitAnswer, WorkPrompt
 
 
@@ -129,7 +132,8 @@ def report_record(h: Hazard) -> dict[str, Any]:
 def photo_record(p: DevicePhoto) -> dict[str, Any]:
     return {
         "id": str(p.id),
-        "hazard_id": str(p.hazard_id),
+        "hazard_id": str(p.hazard_id) if p.hazard_id else None,
+        "complaint_id": str(p.complaint_id) if p.complaint_id else None,
         "kind": p.kind,
         "sha256": p.sha256,
         "size": p.size,
@@ -216,3 +220,60 @@ def answer_record(a: VisitAnswer) -> dict[str, Any]:
 
 def prompt_record(p: WorkPrompt) -> dict[str, Any]:
     return {"id": str(p.id), "title": p.title, "body": p.body, "sent_at": ms(p.created_at)}
+
+
+def complaint_record(c: Complaint, masked_phone: str | None) -> dict[str, Any]:
+    due = {"sign": c.sign_due_at, "verify": c.verify_due_at, "reply": c.reply_due_at}
+    return {
+        "id": str(c.id),
+        "channel": c.channel,
+        "type": c.kind,
+        "text": c.text,
+        "address": c.address,
+        "category": c.category,
+        "urgent": c.urgent,
+        "lng": c.lng,
+        "lat": c.lat,
+        "caller_phone": masked_phone,
+        "received_at": ms(c.received_at),
+        "state": c.state,
+        "stage": c.stage,
+        "due_at": ms(due[c.stage]) if c.stage else None,
+        "sign_due_at": ms(c.sign_due_at),
+        "verify_due_at": ms(c.verify_due_at),
+        "reply_due_at": ms(c.reply_due_at),
+        "finding": c.finding,
+        "reply": c.reply,
+        "hazard_id": str(c.hazard_id) if c.hazard_id else None,
+        "version": c.version,
+        "next_actions": json.dumps(
+            [a.value for a in complaint_lifecycle.actions_from(ComplaintState(c.state))]
+        ),
+    }
+
+
+COMPLAINT_ACTION_FIELDS = (
+    "note",
+    "finding",
+    "reply",
+    "hazard_id",
+    "hazard_category",
+    "premises_id",
+    "lng",
+    "lat",
+    "crs",
+    "working_days",
+    "version",
+)
+
+
+def complaint_action_record(a: DeviceComplaintAction) -> dict[str, Any]:
+    return {
+        "id": str(a.id),
+        "complaint_id": str(a.complaint_id),
+        "action": a.action,
+        **{name: a.payload.get(name) for name in COMPLAINT_ACTION_FIELDS},
+        "acted_at": ms(a.device_created_at),
+        "status": a.status,
+        "reason": a.reason,
+    }

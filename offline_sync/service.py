@@ -30,11 +30,14 @@ from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
 from hazards import service as hazards
+from hazards.complaints import service as complaints
+from hazards.complaints.models import Complaint, ComplaintCaller, ComplaintRelease
+from hazards.complaints.schemas import ComplaintActionIn, ExtensionIn
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 from offline_sync import records
 from offline_sync.enums import ActionStatus, Owner, PhotoState
-from offline_sync.models import DeviceAction, DevicePhoto, HiddenRecord
+from offline_sync.models import DeviceAction, DeviceComplaintAction, DevicePhoto, HiddenRecord
 from offline_sync.quiet import QUIET, SignedIn
 from offline_sync.tables import SCHEMA_VERSION, TABLES
 from patrols import dispatch
@@ -289,6 +292,31 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             if c.table == "hazards" or c.record_id not in hidden_ids
         ]
 
+    def complaint_rows(since, until, limit):
+        rows = session.execute(
+            select(Complaint, ComplaintCaller.masked_phone)
+            .outerjoin(ComplaintCaller, ComplaintCaller.complaint_id == Complaint.id)
+            .where(Complaint.assignee_id == me, window(Complaint.change_seq, since, until))
+            .order_by(Complaint.change_seq)
+            .limit(limit)
+        ).all()
+        return [
+            Change(c.change_seq, "complaints", str(c.id), records.complaint_record(c, phone))
+            for c, phone in rows
+        ]
+
+    def released_complaints(since, until, limit):
+        rows = session.execute(
+            select(ComplaintRelease.complaint_id, ComplaintRelease.change_seq)
+            .where(
+                ComplaintRelease.user_id == me,
+                window(ComplaintRelease.change_seq, since, until),
+            )
+            .order_by(ComplaintRelease.change_seq)
+            .limit(limit)
+        ).all()
+        return [Change(seq, "complaints", str(cid), None) for cid, seq in rows]
+
     hidden_ids = {
         str(rid) for rid in session.scalars(hidden["hazard_reports"])
     }  # small: what one user deleted on their devices
@@ -316,6 +344,9 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         stamped(PatrolTask, "patrol_tasks", records.task_record, PatrolTask.assignee_id == me),
         stamped(WorkPrompt, "work_prompts", records.prompt_record, dispatch.prompts_clause(scope)),
         released_tasks,
+        complaint_rows,
+        released_complaints,
+        own(DeviceComplaintAction, "complaint_actions", records.complaint_action_record),
     ]
 
 
@@ -436,6 +467,15 @@ def push(
     pushed_actions.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
     for where, raw in pushed_actions:
         _push_action(session, principal, raw, settings, outcome, where)
+    complaint_actions = changes.get("complaint_actions") or {}
+    pushed_steps = [
+        (f"changes.complaint_actions.{kind}[{index}]", raw)
+        for kind in ("created", "updated")
+        for index, raw in enumerate(_records(complaint_actions, kind, "complaint_actions"))
+    ]
+    pushed_steps.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
+    for where, raw in pushed_steps:
+        _push_complaint_step(session, principal, raw, settings, outcome, where)
     photos = changes.get("photos") or {}
     for kind in ("created", "updated"):
         for index, raw in enumerate(_records(photos, kind, "photos")):
@@ -604,6 +644,72 @@ def _push_action(
     outcome.created += 1
 
 
+def _push_complaint_step(
+    session: Session,
+    principal: Principal,
+    raw: dict[str, Any],
+    settings: Settings,
+    outcome: PushOutcome,
+    where: str,
+) -> None:
+    """A complaint step taken on the phone, applied once through the complaint lifecycle; a
+    refusal is kept with its reason (pulled back) instead of failing the push."""
+    action_id = _uuid(raw["id"], f"{where}.id")
+    if session.get(DeviceComplaintAction, action_id) is not None:
+        outcome.unchanged += 1  # steps are immutable: a re-push changes nothing
+        return
+    complaint_id = _uuid(raw.get("complaint_id"), f"{where}.complaint_id")
+    payload = {
+        k: raw.get(k) for k in records.COMPLAINT_ACTION_FIELDS if raw.get(k) not in (None, "")
+    }
+    action = str(raw.get("action") or "")[:32]
+    record = DeviceComplaintAction(
+        id=action_id,
+        user_id=principal.user_id,
+        complaint_id=complaint_id,
+        action=action,
+        payload=payload,
+        status=ActionStatus.REFUSED.value,
+        device_created_at=records.from_ms(raw.get("acted_at"), f"{where}.acted_at"),
+        received_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            if action == "request_extension":
+                asked = ExtensionIn.model_validate(
+                    {"working_days": payload.get("working_days"), "reason": payload.get("note")}
+                )
+                complaints.request_extension(
+                    session, principal, complaint_id, asked.working_days, asked.reason
+                )
+            else:
+                fields = {
+                    k: v
+                    for k, v in payload.items()
+                    if k not in ("lng", "lat", "crs", "working_days")
+                }
+                if "lng" in payload and "lat" in payload:
+                    fields["location"] = {
+                        "lng": payload["lng"],
+                        "lat": payload["lat"],
+                        "crs": payload.get("crs") or "wgs84",
+                    }
+                body = ComplaintActionIn.model_validate({"action": action, **fields})
+                complaints.act(session, principal, complaint_id, body, settings)
+        record.status = ActionStatus.APPLIED.value
+    except ValidationError as exc:
+        record.reason = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+    except Problem as refusal:
+        record.reason = f"{refusal.title}: {refusal.detail}"
+    if record.status == ActionStatus.REFUSED.value:
+        outcome.refused_actions.append(str(action_id))
+    session.add(record)
+    session.flush()
+    outcome.created += 1
+
+
 def _push_photo(
     session: Session,
     principal: Principal,
@@ -634,18 +740,31 @@ def _push_photo(
         raise InvalidInput(
             f"{where}.size must be 1 to {settings.photo_max_bytes} bytes", field=f"{where}.size"
         )
-    hazard_id = _uuid(raw.get("hazard_id"), f"{where}.hazard_id")
+    hazard_id = complaint_id = None
+    if raw.get("complaint_id") and not raw.get("hazard_id"):
+        complaint_id = _uuid(raw.get("complaint_id"), f"{where}.complaint_id")
+    else:
+        hazard_id = _uuid(raw.get("hazard_id"), f"{where}.hazard_id")
     photo = DevicePhoto(
         id=photo_id,
         user_id=principal.user_id,
         hazard_id=hazard_id,
+        complaint_id=complaint_id,
         kind=kind,
         sha256=sha256,
         size=int(size),
         taken_at=records.from_ms(raw.get("taken_at"), f"{where}.taken_at"),
         state=PhotoState.PENDING.value,
     )
-    if hazards.get_visible_or_none(session, principal, hazard_id) is None:
+    if complaint_id is not None:
+        try:
+            complaints.get_visible(session, principal, complaint_id)
+        except Problem:
+            photo.state, photo.reason = (
+                PhotoState.REFUSED.value,
+                f"no complaint {complaint_id} assigned to you",
+            )
+    elif hazards.get_visible_or_none(session, principal, hazard_id) is None:
         photo.state, photo.reason = (
             PhotoState.REFUSED.value,
             f"no hazard {hazard_id} visible to you",

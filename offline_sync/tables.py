@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from offline_sync.enums import Owner
 
 # Raise when a table or column changes; apps with another version are told to update.
-SCHEMA_VERSION = 2  # 2: the patrol tables
+SCHEMA_VERSION = 3  # 2: the patrol tables; 3: complaints
 
 
 @dataclass(frozen=True)
@@ -145,9 +145,11 @@ ACTIONS = SyncTable(
 PHOTOS = SyncTable(
     "photos",
     Owner.DEVICE,
-    "photos declared for a hazard; their bytes go through the tus upload, keyed by this id",
+    "photos declared for a hazard (or a complaint checked on site); their bytes go through "
+    "the tus upload, keyed by this id",
     (
-        _s("hazard_id", indexed=True),
+        _s("hazard_id", optional=True, indexed=True),
+        _s("complaint_id", optional=True, indexed=True),
         _s("kind"),  # before | after
         _s("sha256"),
         _n("size"),
@@ -241,6 +243,60 @@ WORK_PROMPTS = SyncTable(
     (_s("title"), _s("body"), _n("sent_at")),
 )
 
+COMPLAINTS = SyncTable(
+    "complaints",
+    Owner.SERVER,
+    "96119 / 12345 complaints assigned to the user; one taken away (returned, dispatched to "
+    "someone else) arrives as deleted. The caller's phone is masked.",
+    (
+        _s("channel"),
+        _s("type"),
+        _s("text"),
+        _s("address"),
+        _s("category", optional=True),
+        _b("urgent"),
+        _n("lng", optional=True),
+        _n("lat", optional=True),
+        _s("caller_phone", optional=True),
+        _n("received_at"),
+        _s("state", indexed=True),
+        _s("stage", optional=True),
+        _n("due_at", optional=True),
+        _n("sign_due_at", optional=True),
+        _n("verify_due_at"),
+        _n("reply_due_at"),
+        _s("finding", optional=True),
+        _s("reply", optional=True),
+        _s("hazard_id", optional=True),
+        _n("version"),
+        _s("next_actions"),  # JSON list of the steps possible now
+    ),
+)
+COMPLAINT_ACTIONS = SyncTable(
+    "complaint_actions",
+    Owner.DEVICE,
+    "complaint steps taken on the device (sign, return, verify, reply, request_extension); "
+    "the server fills status and reason",
+    (
+        _s("complaint_id", indexed=True),
+        _s("action"),
+        _s("note", optional=True),
+        _s("finding", optional=True),  # verify
+        _s("reply", optional=True),  # reply
+        _s("hazard_id", optional=True),  # verify with a hazard found: the new hazard's id
+        _s("hazard_category", optional=True),
+        _s("premises_id", optional=True),
+        _n("lng", optional=True),
+        _n("lat", optional=True),
+        _s("crs", optional=True),
+        _n("working_days", optional=True),  # request_extension
+        _n("version", optional=True),
+        _n("acted_at", optional=True),
+        _s("status", optional=True),  # server: applied | refused
+        _s("reason", optional=True),  # server: why it was refused
+    ),
+)
+
 TABLES: dict[str, SyncTable] = {
     t.name: t
     for t in (
@@ -256,6 +312,8 @@ TABLES: dict[str, SyncTable] = {
         VISIT_ANSWERS,
         TRACK_POINTS,
         WORK_PROMPTS,
+        COMPLAINTS,
+        COMPLAINT_ACTIONS,
     )
 }
 

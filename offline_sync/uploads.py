@@ -25,6 +25,7 @@ from backend.core.settings import Settings
 from backend.identity.models import User
 from backend.identity.service import Principal
 from hazards import photos as hazard_photos
+from hazards.complaints import photos as complaint_photos
 from hazards.models import Hazard
 from hazards.photos import PhotoKind
 from offline_sync.enums import PhotoState, UploadState
@@ -228,6 +229,8 @@ def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
     if upload.user_id != photo.user_id or upload.sha256 != photo.sha256:
         return False  # not the bytes this record declared
     uploader = Principal.of(session.get(User, photo.user_id))
+    if photo.complaint_id is not None:
+        return _deliver_complaint_photo(session, uploader, photo, upload, settings)
     try:
         with session.begin_nested():
             hazard_photos.attach(
@@ -249,6 +252,27 @@ def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
     )
     # The bytes live on in the photo store; the finished upload stays (HEAD still answers
     # its full offset to a client that lost the last response) until it expires.
+    file_of(settings, upload.id).unlink(missing_ok=True)
+    session.flush()
+    return True
+
+
+def _deliver_complaint_photo(
+    session: Session, uploader: Principal, photo: DevicePhoto, upload: Upload, settings: Settings
+) -> bool:
+    """A photo from checking a complaint on site: kept with the complaint."""
+    try:
+        with session.begin_nested():
+            complaint_photos.attach(
+                session,
+                uploader,
+                photo.complaint_id,
+                file_of(settings, upload.id).read_bytes(),
+                settings,
+            )
+        photo.state, photo.reason = PhotoState.STORED.value, None
+    except Problem as refusal:
+        photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
     file_of(settings, upload.id).unlink(missing_ok=True)
     session.flush()
     return True

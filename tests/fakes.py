@@ -136,7 +136,9 @@ class PartnerHotline:
                 fake.calls += 1
                 status = 503 if fake.calls <= fake.fail_first else 200
                 if status == 200:
-                    fake.accepted.append(({k.lower(): v for k, v in self.headers.items()}, body, self.path))
+                    fake.accepted.append(
+                        ({k.lower(): v for k, v in self.headers.items()}, body, self.path)
+                    )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()

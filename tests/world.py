@@ -365,5 +365,7 @@ def callbacks_to(db, client: IntegrationClient, url: str) -> str:
     from hazards.complaints import callbacks
 
     with db() as session:
-        _, secret = callbacks.set_partner_callback(session, get_settings(), client.username, url, SETUP)
+        _, secret = callbacks.set_partner_callback(
+            session, get_settings(), client.username, url, SETUP
+        )
         return secret

@@ -103,6 +103,8 @@ def test_watermelondb_accepts_the_servers_schema_as_published(
         "visit_answers",
         "track_points",
         "work_prompts",
+        "complaints",
+        "complaint_actions",
     ]
     assert checked["accepted"], checked["error"]
 

@@ -9,7 +9,7 @@ import pytest
 
 from offline_sync.client import Device, SyncConflict
 from offline_sync.tables import SCHEMA_VERSION
-from tests.world import device_report, hazard_body, premises_body
+from tests.world import complaint_body, device_report, hazard_body, premises_body, send_complaint
 
 
 @pytest.fixture
@@ -229,6 +229,8 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "visit_answers": "device",
         "track_points": "device",
         "work_prompts": "server",
+        "complaints": "server",
+        "complaint_actions": "device",
     }
 
 
@@ -403,8 +405,9 @@ def test_a_hundred_reports_pushed_at_once_are_all_kept_and_the_audit_chain_holds
 
 
 def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
-    api, phone, station_staff
+    api, phone, station_staff, hotline
 ):
+    complaint = send_complaint(api, hotline, complaint_body()).json()["id"]
     premises = api.post(
         "/api/v1/premises", json=premises_body(), headers=station_staff.headers(api)
     ).json()["id"]
@@ -430,6 +433,10 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
     phone.create(
         "photos",
         {"hazard_id": rid, "kind": "before", "sha256": "a" * 64, "size": 1000, "taken_at": None},
+    )
+    phone.create(
+        "complaint_actions",
+        {"complaint_id": complaint, "action": "sign", "acted_at": 1_763_880_000_000},
     )
     phone.sync()
     fresh = phone.http.get("/api/v1/sync", headers=phone.headers).json()["changes"]

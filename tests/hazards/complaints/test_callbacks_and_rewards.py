@@ -22,7 +22,11 @@ def test_a_callback_refused_for_24_hours_is_dead_lettered_holds_those_behind_it_
     partner_hotline.fail_first = 10**6  # down for good, for now
     callbacks_to(db, hotline, partner_hotline.url)
     cid = send_complaint(api, hotline, complaint_body()).json()["id"]
-    api.post(f"/api/v1/complaints/{cid}/actions", json={"action": "sign"}, headers=grid_worker.headers(api))
+    api.post(
+        f"/api/v1/complaints/{cid}/actions",
+        json={"action": "sign"},
+        headers=grid_worker.headers(api),
+    )
 
     start = utcnow()
     moments = [start + timedelta(minutes=m) for m in range(0, 26 * 60, 10)]
@@ -37,7 +41,9 @@ def test_a_callback_refused_for_24_hours_is_dead_lettered_holds_those_behind_it_
     dead = api.get("/api/v1/hotline/callbacks", headers=root).json()
     assert [(d["event"], d["status"]) for d in dead] == [("dispatched", "dead")]
     assert "503" in dead[0]["last_error"]
-    pending = api.get("/api/v1/hotline/callbacks", params={"status": "pending"}, headers=root).json()
+    pending = api.get(
+        "/api/v1/hotline/callbacks", params={"status": "pending"}, headers=root
+    ).json()
     assert [p["event"] for p in pending] == ["signed"]  # held behind the dead one, never tried
     assert api.get("/api/v1/hotline/callbacks", headers=grid_worker.headers(api)).status_code == 403
 
@@ -128,7 +134,9 @@ def test_fire_staff_and_their_relatives_are_excluded(api, hotline, grid_worker, 
     assert "relative" in rewards[0]["reason"]
 
 
-def test_a_hazard_already_known_from_a_patrol_rewards_nobody(api, hotline, grid_worker, station_staff):
+def test_a_hazard_already_known_from_a_patrol_rewards_nobody(
+    api, hotline, grid_worker, station_staff
+):
     from tests.world import hazard_body
 
     worker = grid_worker.headers(api)
@@ -144,9 +152,14 @@ def test_a_hazard_already_known_from_a_patrol_rewards_nobody(api, hotline, grid_
     assert api.get("/api/v1/complaints/rewards", headers=station_staff.headers(api)).json() == []
 
 
-def test_staff_may_see_who_called_and_the_look_is_recorded(api, hotline, grid_worker, station_staff):
+def test_staff_may_see_who_called_and_the_look_is_recorded(
+    api, hotline, grid_worker, station_staff
+):
     cid = send_complaint(api, hotline, complaint_body()).json()["id"]
-    assert api.get(f"/api/v1/complaints/{cid}/caller", headers=grid_worker.headers(api)).status_code == 403
+    assert (
+        api.get(f"/api/v1/complaints/{cid}/caller", headers=grid_worker.headers(api)).status_code
+        == 403
+    )
     staff = station_staff.headers(api)
     caller = api.get(f"/api/v1/complaints/{cid}/caller", headers=staff).json()
     assert caller == {"name": "张三", "phone": "13812341234"}

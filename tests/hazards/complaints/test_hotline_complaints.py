@@ -173,7 +173,9 @@ def test_people_see_only_their_complaints(
     api, hotline, grid_worker, backup_worker, station_staff, other_station_staff, citizen
 ):
     cid = send_complaint(api, hotline, complaint_body()).json()["id"]
-    assert api.get(f"/api/v1/complaints/{cid}", headers=station_staff.headers(api)).status_code == 200
+    assert (
+        api.get(f"/api/v1/complaints/{cid}", headers=station_staff.headers(api)).status_code == 200
+    )
     for outsider in (backup_worker, other_station_staff, citizen):
         response = api.get(f"/api/v1/complaints/{cid}", headers=outsider.headers(api))
         assert response.status_code == 404, outsider.username

@@ -45,7 +45,9 @@ def test_an_address_only_complaint_waits_in_its_townships_triage_and_routes_once
     staff = station_staff.headers(api)
     triage = api.get("/api/v1/complaints", params={"triage": True}, headers=staff).json()
     assert [c["id"] for c in triage] == [complaint["id"]]
-    other = api.get("/api/v1/complaints", params={"triage": True}, headers=other_station_staff.headers(api))
+    other = api.get(
+        "/api/v1/complaints", params={"triage": True}, headers=other_station_staff.headers(api)
+    )
     assert other.json() == []
 
     placed = api.post(
@@ -61,14 +63,20 @@ def test_an_address_only_complaint_waits_in_its_townships_triage_and_routes_once
 
 
 def test_an_address_naming_no_known_place_waits_at_the_partners_area(api, hotline, brigade_staff):
-    complaint = send_complaint(api, hotline, complaint_body(location=None, address="某某路88号")).json()
+    complaint = send_complaint(
+        api, hotline, complaint_body(location=None, address="某某路88号")
+    ).json()
     assert complaint["state"] == "received"
     assert complaint["area_code"] == "990101" and complaint["route_status"] == "none"
-    queue = api.get("/api/v1/complaints", params={"triage": True}, headers=brigade_staff.headers(api))
+    queue = api.get(
+        "/api/v1/complaints", params={"triage": True}, headers=brigade_staff.headers(api)
+    )
     assert [c["id"] for c in queue.json()] == [complaint["id"]]
 
 
-def test_a_point_outside_the_partners_area_is_kept_but_triaged(api, hotline, brigade_staff, grid_worker):
+def test_a_point_outside_the_partners_area_is_kept_but_triaged(
+    api, hotline, brigade_staff, grid_worker
+):
     far = complaint_body(location={"lng": 108.0, "lat": 22.0, "crs": "wgs84"}, address="")
     complaint = send_complaint(api, hotline, far).json()
     assert complaint["state"] == "received" and complaint["lng"] == 108.0
@@ -89,9 +97,15 @@ def test_a_returned_complaint_goes_back_to_triage_and_leaves_the_workers_list(
     staff = station_staff.headers(api)
     assert pushes(db, "complaint.triage")[-1] == station_staff.id
     dispatched = act(api, staff, cid, action="dispatch", assignee_id=str(backup_worker.id))
-    assert dispatched["state"] == "dispatched" and dispatched["assignee_id"] == str(backup_worker.id)
-    assert [c["id"] for c in api.get("/api/v1/complaints", headers=backup_worker.headers(api)).json()] == [cid]
-    not_a_worker = act(api, staff, cid, expect=422, action="dispatch", assignee_id=str(station_staff.id))
+    assert dispatched["state"] == "dispatched" and dispatched["assignee_id"] == str(
+        backup_worker.id
+    )
+    assert [
+        c["id"] for c in api.get("/api/v1/complaints", headers=backup_worker.headers(api)).json()
+    ] == [cid]
+    not_a_worker = act(
+        api, staff, cid, expect=422, action="dispatch", assignee_id=str(station_staff.id)
+    )
     assert "grid workers" in not_a_worker["detail"]
 
 
@@ -116,7 +130,10 @@ def test_a_missed_signing_deadline_reminds_the_worker_then_tells_the_township_th
     staff = station_staff.headers(api)
     seen = api.get(f"/api/v1/complaints/{complaint['id']}", headers=staff).json()
     assert seen["escalation"] == 2
-    actions = [e["action"] for e in api.get(f"/api/v1/complaints/{complaint['id']}/timeline", headers=staff).json()]
+    actions = [
+        e["action"]
+        for e in api.get(f"/api/v1/complaints/{complaint['id']}/timeline", headers=staff).json()
+    ]
     assert actions[-3:] == ["complaint.reminded", "complaint.escalated", "complaint.escalated"]
     # Signing at last starts the next deadline's clock; nothing more is due for the old one.
     signed = act(api, grid_worker.headers(api), complaint["id"], action="sign")
@@ -164,9 +181,7 @@ def test_an_extension_asked_in_time_and_approved_moves_the_deadline(
     from tests.world import callbacks_to
 
     callbacks_to(db, hotline, partner_hotline.url)
-    complaint = send_complaint(
-        api, hotline, complaint_body(text="小区楼道里堆放了很多纸箱")
-    ).json()
+    complaint = send_complaint(api, hotline, complaint_body(text="小区楼道里堆放了很多纸箱")).json()
     worker = grid_worker.headers(api)
     act(api, worker, complaint["id"], action="sign")
     asked = api.post(
@@ -194,7 +209,9 @@ def test_an_extension_asked_in_time_and_approved_moves_the_deadline(
     )
     assert decided.status_code == 200 and decided.json()["state"] == "approved"
     after = api.get(f"/api/v1/complaints/{complaint['id']}", headers=worker).json()
-    old, new = (datetime.fromisoformat(x) for x in (complaint["verify_due_at"], after["verify_due_at"]))
+    old, new = (
+        datetime.fromisoformat(x) for x in (complaint["verify_due_at"], after["verify_due_at"])
+    )
     assert new - old >= timedelta(days=2)
     assert after["due_at"] == after["verify_due_at"]
     from hazards.complaints.models import HotlineCallback
