@@ -16,6 +16,7 @@ from grids import map_api
 from grids.premises import api as premises_api
 from hazards import api as hazards_api
 from hazards.complaints import api as complaints_api
+from hazards.complaints.open311 import api as open311_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.hotline_router)
     app.include_router(complaints_api.router)
+    app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(patrols_api.router)

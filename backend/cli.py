@@ -152,6 +152,43 @@ def users_create(
         _fail(f"not created: {exc}")
 
 
+@integrations_app.command("callback")
+def integrations_callback(
+    username: str,
+    url: Annotated[str, typer.Argument(help="Where the partner takes our status callbacks.")],
+) -> None:
+    """Point a partner's complaint callbacks at a URL; prints the signing key (shown once)."""
+    from backend.core.db import session_scope
+    from hazards.complaints import callbacks
+
+    try:
+        with session_scope() as session:
+            partner, secret = callbacks.set_partner_callback(
+                session, get_settings(), username, url, CLI_ACTOR
+            )
+            typer.echo(json.dumps({"key_id": partner.key_id, "secret": secret}))
+    except Problem as exc:
+        _fail(f"not set: {exc.detail}")
+
+
+@integrations_app.command("open311-key")
+def integrations_open311_key(
+    username: str,
+    label: Annotated[str, typer.Option(help="Which app holds it, e.g. the WeChat mini program.")],
+) -> None:
+    """Issue an Open311 api_key for a citizen app's integration client (shown once)."""
+    from backend.core.db import session_scope
+    from hazards.complaints.open311 import service as open311
+
+    try:
+        with session_scope() as session:
+            typer.echo(
+                json.dumps({"api_key": open311.issue_key(session, username, label, CLI_ACTOR)})
+            )
+    except open311.Open311Error as exc:
+        _fail(f"not issued: {exc.description}")
+
+
 @integrations_app.command("create")
 def integrations_create(
     username: str,

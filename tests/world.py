@@ -369,3 +369,32 @@ def callbacks_to(db, client: IntegrationClient, url: str) -> str:
             session, get_settings(), client.username, url, SETUP
         )
         return secret
+
+
+@dataclass(frozen=True)
+class CitizenApp:
+    username: str
+    api_key: str
+
+
+@pytest.fixture
+def citizen_app(db, county) -> CitizenApp:
+    """A citizen app (WeChat mini program) reporting through Open311 for the county."""
+    from grids import service, workforce
+    from hazards.complaints.open311 import service as open311
+
+    with db() as session:
+        workforce.place_user(
+            session,
+            area=service.area_by_code(session, county.code),
+            username="app.wechat",
+            password=None,
+            role=Role.INTEGRATION,
+            display_name="随手拍小程序",
+            certificate_number=None,
+            certificate_expires_on=None,
+            actor=SETUP,
+        )
+        return CitizenApp(
+            "app.wechat", open311.issue_key(session, "app.wechat", "mini program", SETUP)
+        )

@@ -259,3 +259,18 @@ class RewardExclusion(Base):
     note: Mapped[str] = mapped_column(Text)
     added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Open311Key(Base):
+    """An Open311 `api_key` for a citizen app: only its SHA-256 is kept. The app is an
+    integration client (its scope bounds where its reports route; its complaints are its own)."""
+
+    __tablename__ = "open311_keys"
+
+    key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

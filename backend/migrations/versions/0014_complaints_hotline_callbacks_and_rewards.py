@@ -48,6 +48,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_hotline_partners_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_hotline_partners'))
     )
+    op.create_table('open311_keys',
+    sa.Column('key_digest', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', backend.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_open311_keys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('key_digest', name=op.f('pk_open311_keys'))
+    )
+    with op.batch_alter_table('open311_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open311_keys_user_id'), ['user_id'], unique=False)
+
     op.create_table('reward_exclusions',
     sa.Column('phone_digest', sa.String(length=64), nullable=False),
     sa.Column('masked_phone', sa.String(length=32), nullable=False),
@@ -296,6 +308,10 @@ def downgrade() -> None:
 
     op.drop_geospatial_table('complaints')
     op.drop_table('reward_exclusions')
+    with op.batch_alter_table('open311_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open311_keys_user_id'))
+
+    op.drop_table('open311_keys')
     op.drop_table('hotline_partners')
     with op.batch_alter_table('device_complaint_actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_device_complaint_actions_user_id'))

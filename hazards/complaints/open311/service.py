@@ -1,0 +1,279 @@
+"""Citizen reports as Open311 service requests, and back. No web imports.
+
+A report is a complaint on the `app` channel, sent by the citizen app's integration client
+(authenticated by its `api_key`), and routed like any other complaint. What the public reads
+back is the report and where it stands: never who sent it, never which worker has it.
+Complaints from the hotlines (96119, 12345) are not published here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.core import audit
+from backend.core.db import utcnow
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.models import User
+from backend.identity.service import Principal
+from grids.models import Area
+from hazards.complaints import service as complaints
+from hazards.complaints.enums import Channel, ComplaintState, ComplaintType
+from hazards.complaints.models import Complaint, Open311Key
+from hazards.complaints.schemas import Caller, ComplaintIntake, Location
+from hazards.enums import HazardCategory
+
+PUBLISHED_CHANNELS = (Channel.APP.value, Channel.WECHAT.value)
+LIST_LIMIT = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+
+# 服务名称: what a citizen picks from (the hazard taxonomy, in the words the public uses).
+SERVICE_NAMES: dict[HazardCategory, tuple[str, str]] = {
+    HazardCategory.EXIT_BLOCKED: (
+        "安全出口、疏散通道堵塞或锁闭",
+        "Exits or escape routes blocked or locked",
+    ),
+    HazardCategory.FACILITY_FAULTY: (
+        "消防设施损坏、停用",
+        "Fire protection systems broken or switched off",
+    ),
+    HazardCategory.ELECTRICAL: ("私拉乱接电线、违规用电", "Unsafe wiring or use of electricity"),
+    HazardCategory.EBIKE_INDOOR: (
+        "电动自行车室内停放充电、飞线充电",
+        "E-bikes parked or charged indoors",
+    ),
+    HazardCategory.OPEN_FLAME: ("违规用火", "Open flames where forbidden"),
+    HazardCategory.FLAMMABLES: (
+        "违规存放易燃易爆物品",
+        "Flammable or explosive goods stored unsafely",
+    ),
+    HazardCategory.LIVING_IN_WORKPLACE: ("“三合一”场所住人", "People living in a shop or workshop"),
+    HazardCategory.FIRE_LANE_BLOCKED: ("消防车通道堵塞", "Fire lane blocked"),
+    HazardCategory.HYDRANT_EXTINGUISHER: (
+        "消火栓、灭火器缺失或过期",
+        "Hydrants or extinguishers missing or expired",
+    ),
+    HazardCategory.OTHER: ("其他火灾隐患", "Other fire hazard"),
+}
+
+# What the public reads of each state (status_notes, until there is a reply to show).
+STATE_NOTES = {
+    ComplaintState.RECEIVED: "已受理，正在分派 Received, being assigned",
+    ComplaintState.DISPATCHED: "已派发网格员 Assigned to the grid worker",
+    ComplaintState.SIGNED: "网格员已签收 Accepted by the grid worker",
+    ComplaintState.VERIFYING: "已现场核查 Checked on site",
+    ComplaintState.REPLIED: "已答复 Answered",
+    ComplaintState.CLOSED: "已办结 Closed",
+    ComplaintState.CALLBACK_DONE: "已办结并回访 Closed and followed up",
+    ComplaintState.UNSATISFIED: "回访不满意，待重办 Reporter unsatisfied; to be reopened",
+    ComplaintState.REOPENED: "重新办理中 Reopened",
+}
+CLOSED_STATES = frozenset({ComplaintState.CLOSED, ComplaintState.CALLBACK_DONE})
+
+
+class Open311Error(Exception):
+    """An error in Open311's own shape (a list of {code, description})."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
+# --- Keys -----------------------------------------------------------------------------------------
+
+
+def _digest(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def issue_key(session: Session, username: str, label: str, actor: audit.Actor) -> str:
+    """A new api_key for a citizen app's integration client; shown once."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or Role(user.role) is not Role.INTEGRATION:
+        raise Open311Error(404, f"no integration client {username!r}")
+    api_key = "o311_" + secrets.token_urlsafe(32)
+    session.add(Open311Key(key_digest=_digest(api_key), user_id=user.id, label=label))
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="integration.open311_key_issued",
+        subject_type="user",
+        subject_id=user.id,
+        after={"label": label},
+    )
+    return api_key
+
+
+def app_for_key(session: Session, api_key: str | None) -> Principal:
+    if not api_key:
+        raise Open311Error(403, "api_key is required to submit a request")
+    key = session.get(Open311Key, _digest(api_key))
+    user = session.get(User, key.user_id) if key else None
+    if key is None or key.revoked_at is not None or user is None or not user.is_active:
+        raise Open311Error(403, "api_key is not valid")
+    return Principal.of(user)
+
+
+# --- Services ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Service:
+    service_code: str
+    service_name: str
+    description: str
+    group: str = "消防隐患 Fire hazards"
+    metadata: bool = False
+    type: str = "realtime"
+    keywords: str = ""
+
+
+def services() -> list[Service]:
+    return [
+        Service(code.value, f"{zh} {en}", zh, keywords=code.value.replace("_", ","))
+        for code, (zh, en) in SERVICE_NAMES.items()
+    ]
+
+
+def service(code: str) -> Service:
+    for found in services():
+        if found.service_code == code:
+            return found
+    raise Open311Error(404, f"no service with code {code!r}")
+
+
+# --- Requests ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    service_code: str | None
+    lat: float | None
+    long: float | None
+    address_string: str | None
+    description: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    device_id: str | None
+
+
+def submit(session: Session, app: Principal, request: NewRequest, settings: Settings) -> Complaint:
+    """A citizen's report becomes a complaint of the app channel, routed like any other. The
+    name and phone (if given) are sealed apart; email is not asked for, not kept."""
+    if not request.service_code:
+        raise Open311Error(400, "service_code is required")
+    category = service(request.service_code).service_code
+    if (request.lat is None) != (request.long is None):
+        raise Open311Error(400, "lat and long go together")
+    if request.lat is None and not (request.address_string or "").strip():
+        raise Open311Error(400, "give lat and long, or address_string")
+    if request.lat is not None and not (-90 <= request.lat <= 90 and -180 <= request.long <= 180):  # type: ignore[operator]
+        raise Open311Error(400, "lat must be within -90..90 and long within -180..180")
+    description = (request.description or "").strip()
+    if not description:
+        raise Open311Error(400, "description is required")
+    if len(description) > 4000:
+        raise Open311Error(400, "description is longer than 4000 characters")
+    name = " ".join(p for p in (request.last_name, request.first_name) if p and p.strip()) or None
+    phone = (request.phone or "").strip() or None
+    try:
+        intake = ComplaintIntake(
+            channel=Channel.APP,
+            external_id=f"open311-{uuid.uuid4()}",
+            received_at=utcnow(),
+            type=ComplaintType.REPORT,
+            text=description,
+            address=(request.address_string or "").strip()[:500],
+            location=Location(lng=request.long, lat=request.lat)
+            if request.lat is not None
+            else None,
+            caller=Caller(name=name, phone=phone) if (name or phone) else None,
+            anonymous=not (name or phone),
+            category=HazardCategory(category),
+        )
+    except ValueError as exc:  # pydantic: a phone that is not one, a name too long
+        raise Open311Error(400, _first_error(exc)) from None
+    complaint, _ = complaints.receive(session, app, intake, settings)
+    return complaint
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc)
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    ids: list[uuid.UUID] | None = None
+    service_code: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str | None = None  # open | closed
+
+
+def find(session: Session, query: RequestQuery) -> list[Complaint]:
+    """Published requests, newest first; without ids or dates, the last 90 days (as the
+    specification suggests), at most 1000."""
+    statement = select(Complaint).where(Complaint.channel.in_(PUBLISHED_CHANNELS))
+    if query.ids is not None:
+        statement = statement.where(Complaint.id.in_(query.ids))
+    else:
+        start = query.start or ((query.end or utcnow()) - DEFAULT_WINDOW)
+        statement = statement.where(Complaint.received_at >= start)
+        if query.end is not None:
+            statement = statement.where(Complaint.received_at <= query.end)
+    if query.service_code:
+        statement = statement.where(Complaint.category.in_(query.service_code.split(",")))
+    if query.status:
+        closed = [s.value for s in CLOSED_STATES]
+        wanted = set(query.status.split(","))
+        if wanted - {"open", "closed"}:
+            raise Open311Error(400, "status is open or closed")
+        if wanted == {"open"}:
+            statement = statement.where(Complaint.state.not_in(closed))
+        elif wanted == {"closed"}:
+            statement = statement.where(Complaint.state.in_(closed))
+    return list(session.scalars(statement.order_by(Complaint.received_at.desc()).limit(LIST_LIMIT)))
+
+
+def get(session: Session, request_id: str) -> Complaint:
+    try:
+        wanted = uuid.UUID(request_id)
+    except ValueError:
+        raise Open311Error(404, f"no service request {request_id!r}") from None
+    found = find(session, RequestQuery(ids=[wanted]))
+    if not found:
+        raise Open311Error(404, f"no service request {request_id!r}")
+    return found[0]
+
+
+def agencies(session: Session, complaints_: list[Complaint]) -> dict[str, str]:
+    """Who is responsible, by township code: the township's fire station 消防工作站."""
+    codes = {c.area_path.split("/")[2] for c in complaints_ if c.area_path.count("/") >= 3}
+    if not codes:
+        return {}
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
+    return {code: f"{name}消防工作站" for code, name in names.items()}
+
+
+def status_of(complaint: Complaint) -> str:
+    return "closed" if ComplaintState(complaint.state) in CLOSED_STATES else "open"
+
+
+def status_notes(complaint: Complaint) -> str:
+    state = ComplaintState(complaint.state)
+    if complaint.reply and state in (ComplaintState.REPLIED, *CLOSED_STATES):
+        return complaint.reply
+    return STATE_NOTES[state]
