@@ -135,6 +135,9 @@ class WorkerMonthOut(BaseModel):
     hazards_found: int
     ordinary_closed_in_grid: int
     distance_km: float
+    complaints: int
+    complaints_signed_on_time: int
+    complaints_replied_on_time: int
 
 
 class AreaMonthOut(BaseModel):
@@ -148,6 +151,9 @@ class AreaMonthOut(BaseModel):
     visits_with_valid_check_in: int
     hazards_found: int
     ordinary_closed_in_grid: int
+    complaints: int
+    complaints_signed_on_time: int
+    complaints_replied_on_time: int
 
 
 class AssessmentOut(BaseModel):

@@ -35,6 +35,7 @@ from grids.scope import area_in_scope, scope_of
 from grids.service import place_point
 from grids.workforce import LOCAL_TIME, grid_places, handlers_for
 from hazards import service as hazards
+from hazards.complaints import service as complaints
 from hazards.enums import HazardCategory, HazardSource, Severity
 from hazards.models import Hazard
 from hazards.schemas import HazardReport
@@ -859,6 +860,9 @@ class WorkerMonth:
     hazards_found: int = 0
     ordinary_closed_in_grid: int = 0
     distance_km: float = 0.0
+    complaints: int = 0  # 96119 / 12345 complaints received in the month and assigned to them
+    complaints_signed_on_time: int = 0
+    complaints_replied_on_time: int = 0
 
 
 @dataclass
@@ -873,6 +877,9 @@ class AreaMonth:
     visits_with_valid_check_in: int = 0
     hazards_found: int = 0
     ordinary_closed_in_grid: int = 0
+    complaints: int = 0
+    complaints_signed_on_time: int = 0
+    complaints_replied_on_time: int = 0
 
 
 def assessment(
@@ -881,7 +888,8 @@ def assessment(
     """Per worker for a month (Beijing time), then rolled up per grid, village and township
     under `area_code`. What counts: tasks due in the month and done by their due time; visits
     and those whose check-in proves presence; hazards the worker reported; ordinary hazards of
-    their grids closed at grid level (一般隐患不出网格) in the month; the track's length."""
+    their grids closed at grid level (一般隐患不出网格) in the month; the track's length; the
+    complaints received in the month that they hold, and those signed and answered on time."""
     require(principal, FOLLOWERS)
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
@@ -958,6 +966,13 @@ def assessment(
                 n for p, n in closed_paths.items() if any(p.startswith(g) for g in grid_paths)
             )
         _track_lengths(session, workers, start, end)
+        for user_id, counted in complaints.on_time_counts(session, ids, start, end).items():
+            worker = workers[user_id]
+            worker.complaints, worker.complaints_signed_on_time = (
+                counted.held,
+                counted.signed_on_time,
+            )
+            worker.complaints_replied_on_time = counted.replied_on_time
     return list(workers.values()), _rollups(session, area, workers, paths)
 
 
@@ -1015,6 +1030,9 @@ def _rollups(
                 month.visits_with_valid_check_in += worker.visits_with_valid_check_in
                 month.hazards_found += worker.hazards_found
                 month.ordinary_closed_in_grid += worker.ordinary_closed_in_grid
+                month.complaints += worker.complaints
+                month.complaints_signed_on_time += worker.complaints_signed_on_time
+                month.complaints_replied_on_time += worker.complaints_replied_on_time
         out.append(month)
     return out
 

@@ -327,12 +327,19 @@ def signed_headers(client: IntegrationClient, method: str, path: str, body: byte
     }
 
 
+def _beijing_now() -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")
+
+
 def complaint_body(external_id: str = "12345-2026-000001", **extra) -> dict:
     """A 12345 complaint about a locked exit in the test grid, as the hotline sends it."""
     body = {
         "channel": "12345",
         "external_id": external_id,
-        "received_at": "2026-11-24T09:15:00+08:00",
+        "received_at": _beijing_now(),
         "type": "report",
         "text": "幸福小吃店后门安全出口被锁闭，楼道堆满杂物",
         "address": "测试township990101001 幸福路12号",

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from backend.core.db import session_scope
 from backend.core.errors import Forbidden, Unauthenticated
@@ -72,7 +73,10 @@ async def signed_client(request: Request, session: SessionDep, settings: Setting
     endpoint sees (or stores) anything of the body."""
     headers = request.headers
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    principal = service.authenticate_signed_request(
+    # The checks read and write the database: in the thread pool, never on the event loop
+    # (on SQLite a writer waiting for the lock there would stall every other request).
+    principal = await run_in_threadpool(
+        service.authenticate_signed_request,
         session,
         settings,
         SignedRequest(

@@ -811,3 +811,41 @@ def extensions_of(
 def timeline(session: Session, principal: Principal, complaint_id: uuid.UUID):
     complaint = get_visible(session, principal, complaint_id)
     return audit.events_for(session, "complaint", complaint.id)
+
+
+# --- Assessment ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class OnTime:
+    held: int = 0
+    signed_on_time: int = 0
+    replied_on_time: int = 0
+
+
+def on_time_counts(
+    session: Session, user_ids: list[uuid.UUID], start: datetime, end: datetime
+) -> dict[uuid.UUID, OnTime]:
+    """For the patrol assessment 考核: complaints received in [start, end) that each worker
+    holds, and of those the ones signed by the signing deadline and answered by the reply
+    deadline (as extended, when an extension was granted)."""
+    rows = session.execute(
+        select(
+            Complaint.assignee_id,
+            Complaint.signed_at,
+            Complaint.sign_due_at,
+            Complaint.replied_at,
+            Complaint.reply_due_at,
+        ).where(
+            Complaint.assignee_id.in_(user_ids),
+            Complaint.received_at >= start,
+            Complaint.received_at < end,
+        )
+    ).all()
+    counts: dict[uuid.UUID, OnTime] = {}
+    for user_id, signed_at, sign_due, replied_at, reply_due in rows:
+        counted = counts.setdefault(user_id, OnTime())
+        counted.held += 1
+        counted.signed_on_time += bool(signed_at and sign_due and signed_at <= sign_due)
+        counted.replied_on_time += bool(replied_at and replied_at <= reply_due)
+    return counts

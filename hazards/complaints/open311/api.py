@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from backend.identity.dependencies import SessionDep, SettingsDep
 from hazards.complaints import service as complaints
@@ -129,7 +130,7 @@ async def post_request(
             201,
         )
 
-    return _guarded(fmt, build)
+    return await run_in_threadpool(_guarded, fmt, build)  # database work off the event loop
 
 
 def _when(raw: str | None, name: str) -> datetime | None:

@@ -84,6 +84,19 @@ def test_a_12345_complaint_goes_to_the_on_duty_worker_and_the_hotline_hears_each
     assert satisfied.status_code == 200, satisfied.text
     assert satisfied.json()["state"] == "callback_done"
 
+    period = satisfied.json()["received_at"][:7]
+    month = api.get(
+        "/api/v1/patrols/assessment",
+        params={"area_code": "990101001", "period": period},
+        headers=station_staff.headers(api),
+    ).json()
+    [counted] = month["workers"]
+    assert (
+        counted["complaints"],
+        counted["complaints_signed_on_time"],
+        counted["complaints_replied_on_time"],
+    ) == (1, 1, 1)
+
     deliver_until_done(db)
     assert partner_hotline.events() == ["dispatched", "signed", "verifying", "replied", "closed"]
     deliveries = set()
@@ -124,11 +137,12 @@ def test_the_same_complaint_twice_is_one_complaint_and_a_changed_body_is_refused
 ):
     from hazards.complaints.models import Complaint
 
-    first = send_complaint(api, hotline, complaint_body())
-    again = send_complaint(api, hotline, complaint_body())
+    body = complaint_body()
+    first = send_complaint(api, hotline, body)
+    again = send_complaint(api, hotline, body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
-    changed = send_complaint(api, hotline, complaint_body(text="另一件事"))
+    changed = send_complaint(api, hotline, {**body, "text": "另一件事"})
     assert changed.status_code == 409
     assert changed.headers["content-type"].startswith("application/problem+json")
     assert "external_id" in changed.json()["detail"] or changed.json().get("field") == "external_id"
@@ -192,3 +206,23 @@ def test_people_see_only_their_complaints(
     )
     assert staff_cannot_reply_before_verify.status_code == 409
     assert staff_cannot_reply_before_verify.json()["possible"] == ["dispatch", "return", "sign"]
+
+
+def test_the_same_complaint_sent_twice_at_once_is_stored_once(
+    api, db, hotline, grid_worker, live_server
+):
+    import httpx
+
+    from hazards.complaints.models import Complaint
+    from tests.world import at_once
+
+    body = complaint_body()
+
+    def send():
+        with httpx.Client(base_url=live_server, timeout=30) as client:
+            return send_complaint(client, hotline, body)
+
+    answers = at_once(send, times=4)
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert count(db, Complaint) == 1

@@ -152,13 +152,16 @@ def test_a_step_taken_in_time_is_not_reminded(api, db, hotline, grid_worker):
 def test_an_urgent_complaint_must_be_checked_within_24_hours_and_others_within_3_working_days(
     api, hotline, grid_worker
 ):
-    urgent = send_complaint(api, hotline, complaint_body()).json()
-    received = datetime.fromisoformat("2026-11-24T09:15:00+08:00")
+    tuesday = "2026-11-24T09:15:00+08:00"
+    urgent = send_complaint(api, hotline, complaint_body(received_at=tuesday)).json()
+    received = datetime.fromisoformat(tuesday)
     assert datetime.fromisoformat(urgent["verify_due_at"]) <= received + timedelta(hours=24)
     ordinary = send_complaint(
         api,
         hotline,
-        complaint_body("12345-2026-000002", text="小区里有人在楼道给电动车充电"),
+        complaint_body(
+            "12345-2026-000002", text="小区里有人在楼道给电动车充电", received_at=tuesday
+        ),
     ).json()
     assert ordinary["category"] == "ebike_indoor" and ordinary["urgent"] is False
     # Tuesday 24 Nov + 3 working days: the end of Friday 27 Nov, Beijing time.
@@ -168,7 +171,9 @@ def test_an_urgent_complaint_must_be_checked_within_24_hours_and_others_within_3
     given = send_complaint(
         api,
         hotline,
-        complaint_body("12345-2026-000003", hotline_deadline="2026-11-26T18:00:00+08:00"),
+        complaint_body(
+            "12345-2026-000003", received_at=tuesday, hotline_deadline="2026-11-26T18:00:00+08:00"
+        ),
     ).json()
     assert datetime.fromisoformat(given["reply_due_at"]) == datetime.fromisoformat(
         "2026-11-26T18:00:00+08:00"
