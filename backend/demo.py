@@ -37,6 +37,10 @@ from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
 from hazards import service as hazards
+from hazards.complaints import service as complaints
+from hazards.complaints.enums import Channel, ComplaintType
+from hazards.complaints.models import Complaint
+from hazards.complaints.schemas import ComplaintIntake
 from hazards.credit import service as credit
 from hazards.credit.enums import CreditRecordKind
 from hazards.credit.schemas import RecordIn
@@ -315,6 +319,52 @@ def _load_patrol_plan(session: Session, settings: Settings) -> None:
     )
 
 
+def _load_complaints(session: Session, settings: Settings) -> None:
+    """Three 96119 complaints: one at a premises (routed to its grid's worker), one with an
+    address only (waiting in the township's triage queue), one anonymous."""
+    partner = Principal.of(session.scalar(select(User).where(User.username == "hotline.96119")))
+    township = session.scalar(select(Area).where(Area.code == "450202901"))
+    shops = session.execute(
+        select(Premises.name, Premises.lng, Premises.lat)
+        .where(Premises.area_path.startswith(township.path))
+        .order_by(Premises.name)
+        .limit(2)
+    ).all()
+    now = datetime.now(patrols.LOCAL_TIME)
+    bodies = [
+        {
+            "text": f"{shops[0].name}后门安全出口被锁闭",
+            "address": f"{township.name} {shops[0].name}",
+            "location": {"lng": shops[0].lng, "lat": shops[0].lat, "crs": "wgs84"},
+            "caller": {"name": "演示来电人", "phone": "13800000001"},
+        },
+        {
+            "text": "小区楼道有人给电动车飞线充电",
+            "address": f"{township.name}某小区3栋",
+            "caller": {"name": "演示来电人二", "phone": "13800000002"},
+        },
+        {
+            "text": f"{shops[-1].name}门口堆放大量纸箱",
+            "address": f"{township.name} {shops[-1].name}",
+            "location": {"lng": shops[-1].lng, "lat": shops[-1].lat, "crs": "wgs84"},
+            "anonymous": True,
+        },
+    ]
+    for number, body in enumerate(bodies, start=1):
+        complaints.receive(
+            session,
+            partner,
+            ComplaintIntake(
+                channel=Channel.FIRE_HOTLINE,
+                external_id=f"96119-DEMO-{number:04d}",
+                received_at=now,
+                type=ComplaintType.REPORT,
+                **body,
+            ),
+            settings,
+        )
+
+
 def _credentials_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-logins.json"
 
@@ -358,6 +408,8 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     if session.scalar(select(func.count()).select_from(PatrolTask)) == 0:
         _load_patrol_plan(session, settings)
     _ensure_integration_client(session, settings, logins)
+    if session.scalar(select(func.count()).select_from(Complaint)) == 0:
+        _load_complaints(session, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=2))

@@ -42,7 +42,9 @@ JOBS: list[Job] = [
     Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
     Job("record_overdue_rectifications", credit.record_overdue_rectifications),
     Job("reassess_due_credit", credit.reassess_due_credit),
-    Job("remind_and_escalate_overdue_complaints", complaints.remind_and_escalate_overdue_complaints),
+    Job(
+        "remind_and_escalate_overdue_complaints", complaints.remind_and_escalate_overdue_complaints
+    ),
     Job("deliver_outbox", notify.deliver_outbox),
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),
     Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),
