@@ -19,7 +19,7 @@ from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
 from backend.identity.enums import Role
 from grids.models import Area
-from grids.scope import area_in_scope
+from grids.scope import area_in_scope, scope_of
 from hazards.api import IMAGE_BODY
 from hazards.complaints import callbacks, lifecycle, photos, rewards, service
 from hazards.complaints.enums import (
@@ -222,7 +222,9 @@ def list_callbacks(
     _admin(principal)
     return [
         CallbackOut.model_validate(m, from_attributes=True)
-        for m in callbacks.dead_letters(session, status, limit, offset)
+        for m in callbacks.dead_letters(
+            session, scope_of(session, principal), status, limit, offset
+        )
     ]
 
 
@@ -232,7 +234,7 @@ def replay_callback(
 ) -> CallbackOut:
     """Send a dead callback again, with a fresh retry window; those behind it follow."""
     _admin(principal)
-    message = callbacks.replay(session, callback_id, principal.actor)
+    message = callbacks.replay(session, scope_of(session, principal), callback_id, principal.actor)
     return CallbackOut.model_validate(message, from_attributes=True)
 
 

@@ -28,6 +28,7 @@ from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
+from grids.scope import Scope
 from hazards.complaints.enums import CallbackDelivery
 from hazards.complaints.models import Complaint, HotlineCallback, HotlinePartner
 
@@ -215,21 +216,26 @@ def _send(
 # --- Dead letters ------------------------------------------------------------------------------------
 
 
-def dead_letters(session: Session, status: CallbackDelivery, limit: int, offset: int):
+def dead_letters(session: Session, scope: Scope, status: CallbackDelivery, limit: int, offset: int):
+    """Callbacks by status, for the complaints in the admin's area."""
     return session.scalars(
         select(HotlineCallback)
-        .where(HotlineCallback.status == status.value)
+        .join(Complaint, Complaint.id == HotlineCallback.complaint_id)
+        .where(HotlineCallback.status == status.value, scope.area_clause_on(Complaint.area_path))
         .order_by(HotlineCallback.created_at, HotlineCallback.seq)
         .limit(limit)
         .offset(offset)
     ).all()
 
 
-def replay(session: Session, callback_id: uuid.UUID, actor: audit.Actor) -> HotlineCallback:
+def replay(
+    session: Session, scope: Scope, callback_id: uuid.UUID, actor: audit.Actor
+) -> HotlineCallback:
     """Give a dead callback a fresh retry window; it goes out at the next worker pass, and the
     ones held behind it follow in order."""
     message = session.get(HotlineCallback, callback_id)
-    if message is None:
+    complaint = session.get(Complaint, message.complaint_id) if message else None
+    if message is None or complaint is None or not scope.covers_path(complaint.area_path or "\0"):
         raise NotFound(f"no callback with id {callback_id}")
     if message.status != CallbackDelivery.DEAD.value:
         raise Conflict(f"only dead callbacks are replayed; this one is {message.status}")
