@@ -411,11 +411,12 @@ class Placement:
     area_id: uuid.UUID
     area_path: str
     status: RouteStatus
+    grid: GridPlace | None = None  # the grid with its village, township and county, when in one
 
 
 def placement_of(route: Route) -> Placement | None:
     if route.grid is not None:
-        return Placement(route.grid.grid.id, grid_path(route.grid), route.status)
+        return Placement(route.grid.grid.id, grid_path(route.grid), route.status, route.grid)
     if route.status is RouteStatus.TOWNSHIP and route.township and route.county:
         return Placement(
             route.township.id, f"/{route.county.code}/{route.township.code}/", route.status

@@ -18,7 +18,7 @@ from backend.core.errors import Forbidden
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
 from backend.identity.enums import Role
-from grids.models import Area
+from backend.identity.models import User
 from grids.scope import area_in_scope, scope_of
 from hazards.api import IMAGE_BODY
 from hazards.complaints import callbacks, lifecycle, photos, rewards, service
@@ -29,7 +29,12 @@ from hazards.complaints.enums import (
     ComplaintState,
     RewardState,
 )
-from hazards.complaints.models import Complaint, ComplaintExtension, ComplaintReward
+from hazards.complaints.models import (
+    Complaint,
+    ComplaintCaller,
+    ComplaintExtension,
+    ComplaintReward,
+)
 from hazards.complaints.schemas import (
     CallbackOut,
     CallbackResultIn,
@@ -55,29 +60,29 @@ _NOT_FOUND = {404: {"description": "No such complaint visible to you"}}
 
 
 def complaints_out(session, complaints: list[Complaint]) -> list[ComplaintOut]:
-    area_ids = {c.area_id for c in complaints if c.area_id}
-    codes = (
-        dict(session.query(Area.id, Area.code).filter(Area.id.in_(area_ids))) if area_ids else {}
-    )
-    from backend.identity.models import User
-    from hazards.complaints.models import ComplaintCaller
-
-    user_ids = {c.assignee_id for c in complaints if c.assignee_id}
-    names = (
-        dict(session.query(User.id, User.display_name).filter(User.id.in_(user_ids)))
-        if user_ids
-        else {}
-    )
-    ids = [c.id for c in complaints]
-    phones = (
-        dict(
-            session.query(ComplaintCaller.complaint_id, ComplaintCaller.masked_phone).filter(
-                ComplaintCaller.complaint_id.in_(ids)
-            )
+    if len(complaints) == 1:  # one: read through the session (a new complaint's rows are in it)
+        (only,) = complaints
+        assignee = session.get(User, only.assignee_id) if only.assignee_id else None
+        caller = session.get(ComplaintCaller, only.id)
+        names = {assignee.id: assignee.display_name} if assignee else {}
+        phones = {only.id: caller.masked_phone} if caller else {}
+    else:
+        user_ids = {c.assignee_id for c in complaints if c.assignee_id}
+        names = (
+            dict(session.query(User.id, User.display_name).filter(User.id.in_(user_ids)))
+            if user_ids
+            else {}
         )
-        if ids
-        else {}
-    )
+        ids = [c.id for c in complaints]
+        phones = (
+            dict(
+                session.query(ComplaintCaller.complaint_id, ComplaintCaller.masked_phone).filter(
+                    ComplaintCaller.complaint_id.in_(ids)
+                )
+            )
+            if ids
+            else {}
+        )
     now = utcnow()
     out = []
     for c in complaints:
@@ -98,7 +103,7 @@ def complaints_out(session, complaints: list[Complaint]) -> list[ComplaintOut]:
                 lng=c.raw_lng,
                 lat=c.raw_lat,
                 crs=c.raw_crs,
-                area_code=codes.get(c.area_id),
+                area_code=c.area_path.rstrip("/").rsplit("/", 1)[-1] or None,
                 route_status=c.route_status,
                 state=c.state,
                 assignee_id=c.assignee_id,

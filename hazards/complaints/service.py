@@ -24,7 +24,7 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from grids import workforce
-from grids.enums import AreaLevel, HandlerKind, RouteStatus
+from grids.enums import AreaLevel, HandlerKind
 from grids.models import Area
 from grids.scope import Scope, scope_of
 from grids.service import Placement, place_point
@@ -250,8 +250,10 @@ def _dispatch_to_handler(
 ) -> None:
     """Routed to a grid: to whoever handles it now (on-duty worker, backup, grid leader). When
     only the station is left, the complaint waits in the station's triage queue."""
-    if placement.status in (RouteStatus.INSIDE, RouteStatus.NEAREST):
-        handler = workforce.who_handles(session, placement.area_id, complaint.received_at)
+    if placement.grid is not None:
+        handler = workforce.handlers_for(session, [placement.grid], complaint.received_at)[
+            placement.area_id
+        ]
         if handler.kind is not HandlerKind.TOWNSHIP_STATION and handler.user_id is not None:
             _assign(session, complaint, handler.user_id, actor, settings, reason=handler.kind.value)
             return
