@@ -37,7 +37,7 @@ from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
 from hazards import service as hazards
-from hazards.complaints import service as complaints
+from hazards.complaints import intake
 from hazards.complaints.enums import Channel, ComplaintType
 from hazards.complaints.models import Complaint
 from hazards.complaints.schemas import ComplaintIntake
@@ -351,7 +351,7 @@ def _load_complaints(session: Session, settings: Settings) -> None:
         },
     ]
     for number, body in enumerate(bodies, start=1):
-        complaints.receive(
+        intake.receive(
             session,
             partner,
             ComplaintIntake(

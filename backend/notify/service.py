@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from backend.core import dialect
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput
+from backend.core.ids import new_id
 from backend.core.settings import Settings
 from backend.notify import fcm
 from backend.notify.models import Device, OutboxMessage
@@ -64,6 +65,34 @@ def push(
         )
         count += 1
     return count
+
+
+def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[str, str]]]) -> int:
+    """`push` for many (user, title, body, data) at once, as one multi-row insert."""
+    if not messages:
+        return 0
+    now = utcnow()
+    session.execute(
+        OutboxMessage.__table__.insert(),
+        [
+            {
+                "id": new_id(),
+                "channel": "fcm",
+                "user_id": user_id,
+                "title": title,
+                "body": body,
+                "data": data,
+                "status": Delivery.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": None,
+                "created_at": now,
+                "delivered_at": None,
+            }
+            for user_id, title, body, data in messages
+        ],
+    )
+    return len(messages)
 
 
 def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> int:

@@ -84,7 +84,13 @@ def enqueue(session: Session, complaint: Complaint, event: str, note: str | None
     partner (or one with no callback address) have nobody to tell."""
     if complaint.partner_id is None or session.get(HotlinePartner, complaint.partner_id) is None:
         return
+    session.add(HotlineCallback(**callback_row(complaint, event, note)))
+
+
+def callback_row(complaint: Complaint, event: str, note: str | None = None) -> dict:
+    """The callback as a row of `hotline_callbacks` (also for bulk inserts)."""
     callback_id = uuid.uuid4()
+    now = utcnow()
     payload = {
         "delivery_id": str(callback_id),
         "complaint_id": str(complaint.id),
@@ -93,7 +99,7 @@ def enqueue(session: Session, complaint: Complaint, event: str, note: str | None
         "event": event,
         "state": complaint.state,
         "sequence": complaint.version,
-        "occurred_at": local_time(utcnow()),
+        "occurred_at": local_time(now),
         "deadline": local_time(complaint.reply_due_at),
     }
     if event in ("verifying",):
@@ -102,20 +108,29 @@ def enqueue(session: Session, complaint: Complaint, event: str, note: str | None
         payload["reply"] = complaint.reply
     if note and event in ("extended", "reopened"):
         payload["note"] = note
-    now = utcnow()
-    session.add(
-        HotlineCallback(
-            id=callback_id,
-            partner_id=complaint.partner_id,
-            complaint_id=complaint.id,
-            seq=complaint.version,
-            event=event,
-            payload=payload,
-            status=CallbackDelivery.PENDING.value,
-            attempts=0,
-            window_started_at=now,
-            next_attempt_at=now,
-            created_at=now,
+    return {
+        "id": callback_id,
+        "partner_id": complaint.partner_id,
+        "complaint_id": complaint.id,
+        "seq": complaint.version,
+        "event": event,
+        "payload": payload,
+        "status": CallbackDelivery.PENDING.value,
+        "attempts": 0,
+        "window_started_at": now,
+        "next_attempt_at": now,
+        "last_error": None,
+        "created_at": now,
+        "delivered_at": None,
+    }
+
+
+def partners_with_callbacks(session: Session, partner_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not partner_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(HotlinePartner.user_id).where(HotlinePartner.user_id.in_(partner_ids))
         )
     )
 

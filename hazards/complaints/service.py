@@ -10,14 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core import audit, security
 from backend.core.audit import canonical_json
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -33,7 +31,6 @@ from hazards.complaints import callbacks, lifecycle, rewards, rules
 from hazards.complaints.enums import (
     ComplaintAction,
     ComplaintState,
-    Escalation,
     ExtensionState,
     Finding,
     Stage,
@@ -44,7 +41,7 @@ from hazards.complaints.models import (
     ComplaintExtension,
     ComplaintRelease,
 )
-from hazards.complaints.schemas import ComplaintActionIn, ComplaintIntake, Location
+from hazards.complaints.schemas import ComplaintActionIn, ComplaintIntake, ComplaintOut, Location
 from hazards.enums import HazardAction, HazardCategory, HazardSource
 from hazards.schemas import ActionIn, HazardReport
 
@@ -66,29 +63,6 @@ def working_calendar(settings: Settings):
 
 def intake_digest(body: ComplaintIntake) -> str:
     return hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
-
-
-def receive(
-    session: Session, partner: Principal, body: ComplaintIntake, settings: Settings
-) -> tuple[Complaint, bool]:
-    """Take a complaint from a partner system and route it. The same (channel, external id)
-    with the same body returns the complaint already taken (False: nothing new); with another
-    body it is refused. Two identical requests racing each other store one complaint."""
-    if partner.role is not Role.INTEGRATION:
-        raise Forbidden("complaints come in from partner systems")
-    digest = intake_digest(body)
-    existing = _by_key(session, body.channel.value, body.external_id)
-    if existing is not None:
-        return _same_or_refused(existing, digest, partner), False
-    try:
-        with session.begin_nested():
-            complaint = _new_complaint(session, partner, body, digest, settings)
-    except IntegrityError:
-        existing = _by_key(session, body.channel.value, body.external_id)
-        if existing is None:
-            raise
-        return _same_or_refused(existing, digest, partner), False
-    return complaint, True
 
 
 def _by_key(session: Session, channel: str, external_id: str) -> Complaint | None:
@@ -114,86 +88,6 @@ def _same_or_refused(existing: Complaint, digest: str, partner: Principal) -> Co
     return existing
 
 
-def _new_complaint(
-    session: Session, partner: Principal, body: ComplaintIntake, digest: str, settings: Settings
-) -> Complaint:
-    calendar = working_calendar(settings)
-    now = utcnow()
-    category = body.category or rules.classify(body.text)
-    urgent = rules.is_urgent(category)
-    received_at = min(body.received_at, now)  # a partner's clock ahead of ours gains nothing
-    scope = scope_of(session, partner)
-    complaint = Complaint(
-        id=uuid.uuid4(),
-        channel=body.channel.value,
-        external_id=body.external_id,
-        partner_id=partner.user_id,
-        intake_digest=digest,
-        kind=body.type.value,
-        text=body.text,
-        address=body.address,
-        category=category.value if category else None,
-        urgent=urgent,
-        anonymous=body.anonymous,
-        received_at=received_at,
-        hotline_deadline=body.hotline_deadline,
-        state=ComplaintState.RECEIVED.value,
-        verify_due_at=rules.verify_due(received_at, urgent, settings, calendar),
-        reply_due_at=rules.reply_due(received_at, body.hotline_deadline, settings, calendar),
-        version=1,
-        escalation=int(Escalation.NONE),
-        reminded=False,
-        created_at=now,
-        updated_at=now,
-    )
-    placement = None
-    if body.location is not None:
-        placement = _locate(session, complaint, body.location, scope, settings)
-    if placement is None:
-        _place_by_address(session, complaint, partner, scope)
-    _set_stage(complaint)
-    session.add(complaint)
-    if body.caller and not body.anonymous and (body.caller.name or body.caller.phone):
-        secret = settings.resolved_secret_key
-        session.add(
-            ComplaintCaller(
-                complaint_id=complaint.id,
-                sealed_name=security.seal(secret, body.caller.name) if body.caller.name else None,
-                sealed_phone=security.seal(secret, body.caller.phone)
-                if body.caller.phone
-                else None,
-                masked_phone=mask_phone(body.caller.phone),
-                phone_digest=rules.phone_digest(secret, body.caller.phone)
-                if body.caller.phone
-                else None,
-            )
-        )
-    session.flush()
-    audit.record(
-        session,
-        actor=partner.actor,
-        action="complaint.received",
-        subject_type="complaint",
-        subject_id=complaint.id,
-        after={
-            "channel": complaint.channel,
-            "external_id": complaint.external_id,
-            "type": complaint.kind,
-            "category": complaint.category,
-            "urgent": urgent,
-            "anonymous": complaint.anonymous,
-            "area_path": complaint.area_path,
-            "route_status": complaint.route_status,
-            "intake_digest": digest,
-        },
-    )
-    if placement is not None:
-        _dispatch_to_handler(session, complaint, placement, audit.Actor.system(), settings)
-    else:
-        _tell_triage(session, complaint)
-    return complaint
-
-
 def _locate(
     session: Session, complaint: Complaint, where: Location, scope: Scope, settings: Settings
 ) -> Placement | None:
@@ -211,18 +105,20 @@ def _locate(
     return placement
 
 
-def _place_by_address(
-    session: Session, complaint: Complaint, partner: Principal, scope: Scope
-) -> None:
-    """No usable point: the triage queue of the one township the address names (by the names of
-    townships and villages in the partner's area), else of the partner's own area. No online
-    geocoder is reachable from where this runs; staff put it on the map."""
-    candidates = session.execute(
+def address_candidates(session: Session, scope: Scope) -> list:
+    """Townships and villages of an area, by name: what an address is matched against."""
+    return session.execute(
         select(Area.id, Area.name, Area.path, Area.level, Area.parent_id).where(
             Area.level.in_([AreaLevel.TOWNSHIP.value, AreaLevel.VILLAGE.value]),
             scope.area_clause(),
         )
     ).all()
+
+
+def place_by_address(complaint: Complaint, candidates: list, partner_area: Area | None) -> None:
+    """No usable point: the triage queue of the one township the address names (by the names of
+    townships and villages in the partner's area), else of the partner's own area. No online
+    geocoder is reachable from where this runs; staff put it on the map."""
     townships: dict[uuid.UUID, str] = {}
     paths = {row.id: row.path for row in candidates}
     for row in candidates:
@@ -235,9 +131,8 @@ def _place_by_address(
         complaint.area_id, complaint.area_path = area_id, path
         complaint.route_status = ADDRESS_ROUTED
         return
-    area = session.get(Area, partner.scope_area_id) if partner.scope_area_id else None
-    complaint.area_id = area.id if area else None
-    complaint.area_path = area.path if area else ""
+    complaint.area_id = partner_area.id if partner_area else None
+    complaint.area_path = partner_area.path if partner_area else ""
     complaint.route_status = NOT_LOCATED
 
 
@@ -280,7 +175,7 @@ def _assign(
     complaint.dispatched_at = now
     complaint.sign_due_at = rules.sign_due(now, settings, working_calendar(settings))
     complaint.version += 1
-    _set_stage(complaint)
+    set_stage(complaint)
     session.flush()
     audit.record(
         session,
@@ -325,7 +220,7 @@ def _s(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def _set_stage(complaint: Complaint) -> None:
+def set_stage(complaint: Complaint) -> None:
     """The deadline that runs in the complaint's state becomes the sweep's next alarm."""
     stage = rules.STAGE_OF[ComplaintState(complaint.state)]
     complaint.stage = stage.value if stage else None
@@ -335,6 +230,50 @@ def _set_stage(complaint: Complaint) -> None:
 
 def due_of(complaint: Complaint) -> datetime | None:
     return getattr(complaint, rules.DUE_COLUMN[Stage(complaint.stage)]) if complaint.stage else None
+
+
+# --- What callers see ------------------------------------------------------------------------------
+
+
+def complaint_view(
+    complaint: Complaint, assignee_name: str | None, masked_phone: str | None
+) -> ComplaintOut:
+    due = due_of(complaint)
+    return ComplaintOut(
+        id=complaint.id,
+        channel=complaint.channel,
+        external_id=complaint.external_id,
+        type=complaint.kind,
+        text=complaint.text,
+        address=complaint.address,
+        category=complaint.category,
+        urgent=complaint.urgent,
+        anonymous=complaint.anonymous,
+        caller_phone=masked_phone,
+        received_at=complaint.received_at,
+        lng=complaint.raw_lng,
+        lat=complaint.raw_lat,
+        crs=complaint.raw_crs,
+        area_code=complaint.area_path.rstrip("/").rsplit("/", 1)[-1] or None,
+        route_status=complaint.route_status,
+        state=complaint.state,
+        assignee_id=complaint.assignee_id,
+        assignee=assignee_name,
+        stage=complaint.stage,
+        due_at=due,
+        overdue=bool(due and due <= utcnow()),
+        escalation=complaint.escalation,
+        sign_due_at=complaint.sign_due_at,
+        verify_due_at=complaint.verify_due_at,
+        reply_due_at=complaint.reply_due_at,
+        hotline_deadline=complaint.hotline_deadline,
+        finding=complaint.finding,
+        reply=complaint.reply,
+        return_reason=complaint.return_reason,
+        hazard_id=complaint.hazard_id,
+        version=complaint.version,
+        next_actions=lifecycle.actions_from(ComplaintState(complaint.state)),
+    )
 
 
 # --- Who hears of a complaint ---------------------------------------------------------------------
@@ -593,7 +532,7 @@ def act(
         complaint.closed_at = None
     complaint.state = transition.target.value
     complaint.version += 1
-    _set_stage(complaint)
+    set_stage(complaint)
     session.flush()
     audit.record(
         session,
@@ -782,7 +721,7 @@ def decide_extension(
             complaint.reply_due_at = new_due  # a reply cannot be due before the check it answers
         complaint.version += 1
         if complaint.stage == extension.stage:
-            _set_stage(complaint)
+            set_stage(complaint)
         after |= {"stage": extension.stage, column: new_due.isoformat()}
         callbacks.enqueue(session, complaint, "extended", note=extension.reason)
     session.flush()

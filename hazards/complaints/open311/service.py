@@ -24,10 +24,10 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from grids.models import Area
-from hazards.complaints import service as complaints
+from hazards.complaints import intake as intake_
 from hazards.complaints.enums import Channel, ComplaintState, ComplaintType
 from hazards.complaints.models import Complaint, Open311Key
-from hazards.complaints.schemas import Caller, ComplaintIntake, Location
+from hazards.complaints.schemas import Caller, ComplaintIntake, ComplaintOut, Location
 from hazards.enums import HazardCategory
 
 PUBLISHED_CHANNELS = (Channel.APP.value, Channel.WECHAT.value)
@@ -166,7 +166,9 @@ class NewRequest:
     device_id: str | None
 
 
-def submit(session: Session, app: Principal, request: NewRequest, settings: Settings) -> Complaint:
+def submit(
+    session: Session, app: Principal, request: NewRequest, settings: Settings
+) -> ComplaintOut:
     """A citizen's report becomes a complaint of the app channel, routed like any other. The
     name and phone (if given) are sealed apart; email is not asked for, not kept."""
     if not request.service_code:
@@ -202,7 +204,7 @@ def submit(session: Session, app: Principal, request: NewRequest, settings: Sett
         )
     except ValueError as exc:  # pydantic: a phone that is not one, a name too long
         raise Open311Error(400, _first_error(exc)) from None
-    complaint, _ = complaints.receive(session, app, intake, settings)
+    complaint, _ = intake_.receive(session, app, intake, settings)
     return complaint
 
 
