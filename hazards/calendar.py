@@ -38,8 +38,9 @@ class WorkingCalendar:
             return True
         if day in self.extra_holidays:
             return False
-        if _published(day):
-            return chinese_calendar.is_workday(day)
+        published = _published_workday(day)
+        if published is not None:
+            return published
         return day.weekday() < 5
 
     def add_working_days(self, start: date, days: int) -> date:
@@ -60,12 +61,18 @@ class WorkingCalendar:
         return end.astimezone(ZoneInfo("UTC"))
 
 
-def _published(day: date) -> bool:
+@lru_cache(maxsize=8192)
+def _published_workday(day: date) -> bool | None:
+    """The State Council's answer for a day (cached: the package checks every call, and
+    deadlines ask for many days), None for a year it has not published."""
     try:
-        chinese_calendar.is_workday(day)
-        return True
+        return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return False
+        return None
+
+
+def _published(day: date) -> bool:
+    return _published_workday(day) is not None
 
 
 @lru_cache(maxsize=4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -95,3 +96,37 @@ async def signed_client(request: Request, session: SessionDep, settings: Setting
 
 
 SignedClient = Annotated[Principal, Depends(signed_client)]
+
+
+@dataclass(frozen=True)
+class SignedCall:
+    """A signed request whose nonce is still to be recorded, with the work it asks for."""
+
+    principal: Principal
+    key_id: str
+    nonce: str
+
+
+async def signed_call(request: Request, session: SessionDep, settings: SettingsDep) -> SignedCall:
+    """`signed_client`, but the nonce is only checked as unused here: the endpoint records it
+    in the same transaction as what the request writes (identity.service.record_nonces)."""
+    headers = request.headers
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    signed = SignedRequest(
+        method=request.method,
+        path=path,
+        key_id=headers.get("x-firegrid-key-id"),
+        timestamp=headers.get("x-firegrid-timestamp"),
+        nonce=headers.get("x-firegrid-nonce"),
+        signature=headers.get("x-firegrid-signature"),
+        body=await request.body(),
+    )
+    principal = await run_in_threadpool(
+        lambda: service.authenticate_signed_request(session, settings, signed, record_nonce=False)
+    )
+    if principal.role is not Role.INTEGRATION:
+        raise Forbidden("only integration clients sign requests")
+    return SignedCall(principal, signed.key_id or "", signed.nonce or "")
+
+
+SignedCallDep = Annotated[SignedCall, Depends(signed_call)]

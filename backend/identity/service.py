@@ -401,10 +401,14 @@ class SignedRequest:
 
 
 def authenticate_signed_request(
-    session: Session, settings: Settings, request: SignedRequest
+    session: Session, settings: Settings, request: SignedRequest, *, record_nonce: bool = True
 ) -> Principal:
     """Check an integration client's signature, freshness and nonce, in that order, and return
-    the client. Any failure is a 401 naming what was wrong."""
+    the client. Any failure is a 401 naming what was wrong.
+
+    With `record_nonce=False` the nonce is only checked as unused: the caller records it with
+    `record_nonces` in the transaction that acts on the request (complaint intake writes both
+    in one), and a replay that slips in between is refused there."""
     missing = [
         header
         for header, value in (
@@ -440,12 +444,43 @@ def authenticate_signed_request(
     )
     if not security.signatures_match(expected, request.signature):
         raise Unauthenticated("signature does not match; see docs/integration-auth.md")
+    if not record_nonce:
+        if session.get(IntegrationNonce, (key.key_id, request.nonce)) is not None:
+            raise Unauthenticated(REPLAYED)
+        return Principal.of(user)
     try:
         with session.begin_nested():
             session.add(IntegrationNonce(key_id=key.key_id, nonce=request.nonce, seen_at=utcnow()))
     except IntegrityError:
-        raise Unauthenticated("nonce already used (replayed request)") from None
+        raise Unauthenticated(REPLAYED) from None
     return Principal.of(user)
+
+
+REPLAYED = "nonce already used (replayed request)"
+
+
+def record_nonces(session: Session, nonces: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Record (key id, nonce) pairs checked earlier with `record_nonce=False`; the ones that
+    were used already (a replay racing its original), which the caller must refuse."""
+    if not nonces:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    unique = list(dict.fromkeys(nonces))
+    table = IntegrationNonce.__table__
+    recorded = {
+        (row.key_id, row.nonce)
+        for row in session.execute(
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
+            .returning(table.c.key_id, table.c.nonce),
+            [{"key_id": k, "nonce": n, "seen_at": now} for k, n in unique],
+        )
+    }
+    return set(unique) - recorded
 
 
 def forget_old_nonces(session: Session, settings: Settings) -> int:

@@ -15,7 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.core.errors import Forbidden
 from backend.core.web import Offset
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
+from backend.identity.dependencies import (
+    CurrentPrincipal,
+    SessionDep,
+    SettingsDep,
+    SignedCallDep,
+    SignedClient,
+)
 from backend.identity.enums import Role
 from backend.identity.models import User
 from grids.scope import area_in_scope, scope_of
@@ -105,12 +111,12 @@ def complaint_out(session, complaint: Complaint) -> ComplaintOut:
     },
 )
 def receive_complaint(
-    body: ComplaintIntake, partner: SignedClient, session: SessionDep, settings: SettingsDep
+    body: ComplaintIntake, call: SignedCallDep, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:
     """Take a complaint from 96119 / 12345 and route it: with a location, to whoever handles
     that grid now; with an address only, to the triage queue of the township it names."""
-    session.commit()  # the nonce is spent; the complaint is written with others (intake.py)
-    out, created = intake.submit(partner, body, settings)
+    session.commit()  # ends this request's read; the writer records nonce and complaint together
+    out, created = intake.submit(call.principal, body, settings, (call.key_id, call.nonce))
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
 

@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from backend.core import audit, security
 from backend.core.db import session_scope, utcnow
-from backend.core.errors import Forbidden, Problem
+from backend.core.errors import Forbidden, Problem, Unauthenticated
 from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
+from backend.identity import service as identity
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
@@ -76,10 +77,23 @@ def receive(
 
 
 def receive_many(
-    session: Session, items: list[tuple[Principal, ComplaintIntake]], settings: Settings
+    session: Session,
+    items: list[tuple[Principal, ComplaintIntake]],
+    settings: Settings,
+    nonces: list[tuple[str, str] | None] | None = None,
 ) -> list[Received]:
-    """Route and store complaints, in the caller's transaction, in order: one answer each."""
+    """Route and store complaints, in the caller's transaction, in order: one answer each.
+    `nonces`: each signed request's (key id, nonce), checked as unused by the API and recorded
+    here, with the complaint; a replay that raced its original is refused."""
     results: list[Received | None] = [None] * len(items)
+    if nonces:
+        replayed = identity.record_nonces(session, [n for n in nonces if n is not None])
+        seen: set[tuple[str, str]] = set()
+        for index, nonce in enumerate(nonces):
+            if nonce is not None and (nonce in replayed or nonce in seen):
+                results[index] = Received(None, False, Unauthenticated(identity.REPLAYED))
+            if nonce is not None:
+                seen.add(nonce)
     digests = [service.intake_digest(body) for _, body in items]
     keys = {(body.channel.value, body.external_id) for _, body in items}
     stored = {
@@ -93,6 +107,8 @@ def receive_many(
     repeats: list[tuple[int, int]] = []  # (index, index of the same complaint earlier in the batch)
     for index, ((partner, body), digest) in enumerate(zip(items, digests, strict=True)):
         key = (body.channel.value, body.external_id)
+        if results[index] is not None:
+            continue  # a replayed request
         if partner.role is not Role.INTEGRATION:
             results[index] = Received(None, False, Forbidden("complaints come in from partners"))
         elif key in stored:
@@ -356,25 +372,38 @@ def _write(
 # --- Group commit ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A request's complaint, queued for the writer."""
+
+    partner: Principal
+    body: ComplaintIntake
+    settings: Settings
+    nonce: tuple[str, str] | None
+    done: Future
+
+
 class IntakeWriter:
     """This process's writer: requests queue their complaint and wait; the writer takes all that
     is queued (up to BATCH) into one transaction. Nothing is kept between batches, so any
     number of processes may run side by side (the database keeps keys unique)."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[Principal, ComplaintIntake, Settings, Future]] = (
-            queue.Queue()
-        )
+        self._queue: queue.Queue[Waiting] = queue.Queue()
         self._started = False
         self._lock = threading.Lock()
 
     def submit(
-        self, partner: Principal, body: ComplaintIntake, settings: Settings
+        self,
+        partner: Principal,
+        body: ComplaintIntake,
+        settings: Settings,
+        nonce: tuple[str, str] | None = None,
     ) -> tuple[ComplaintOut, bool]:
         self._start()
-        done: Future = Future()
-        self._queue.put((partner, body, settings, done))
-        result: Received = done.result(timeout=WAIT_SECONDS)
+        waiting = Waiting(partner, body, settings, nonce, Future())
+        self._queue.put(waiting)
+        result: Received = waiting.done.result(timeout=WAIT_SECONDS)
         if result.refusal is not None:
             raise result.refusal
         assert result.complaint is not None
@@ -396,36 +425,37 @@ class IntakeWriter:
                     break
             self._write(batch)
 
-    def _write(self, batch: list) -> None:
-        settings = batch[0][2]
-        try:
-            with session_scope() as session:
-                results = receive_many(session, [(p, b) for p, b, _, _ in batch], settings)
-            for (_, _, _, done), result in zip(batch, results, strict=True):
-                done.set_result(result)
-            return
-        except Exception:  # noqa: BLE001 - taken again one by one below, each failing alone
-            if len(batch) == 1:
-                log.exception("complaint intake failed")
-        if len(batch) == 1:
-            batch[0][3].set_exception(RuntimeError("the complaint could not be stored"))
-            return
-        for item in batch:
-            partner, body, settings, done = item
+    @staticmethod
+    def _write(batch: list[Waiting]) -> None:
+        groups = [batch] if len(batch) == 1 else [batch, *([w] for w in batch)]
+        for attempt, group in enumerate(groups):
             try:
                 with session_scope() as session:
-                    (result,) = receive_many(session, [(partner, body)], settings)
-                done.set_result(result)
-            except Exception as exc:  # noqa: BLE001 - this request's own failure
-                log.exception("complaint intake failed")
-                done.set_exception(exc)
+                    results = receive_many(
+                        session,
+                        [(w.partner, w.body) for w in group],
+                        group[0].settings,
+                        [w.nonce for w in group],
+                    )
+            except Exception as exc:  # noqa: BLE001 - a batch is taken again one by one
+                if len(group) == 1:
+                    log.exception("complaint intake failed")
+                    group[0].done.set_exception(exc)
+                continue
+            for waiting, result in zip(group, results, strict=True):
+                waiting.done.set_result(result)
+            if attempt == 0:
+                return  # the whole batch went through
 
 
 _writer = IntakeWriter()
 
 
 def submit(
-    partner: Principal, body: ComplaintIntake, settings: Settings
+    partner: Principal,
+    body: ComplaintIntake,
+    settings: Settings,
+    nonce: tuple[str, str] | None = None,
 ) -> tuple[ComplaintOut, bool]:
     """Take a complaint through this process's writer (see the module's docstring)."""
-    return _writer.submit(partner, body, settings)
+    return _writer.submit(partner, body, settings, nonce)

@@ -226,3 +226,17 @@ def test_the_same_complaint_sent_twice_at_once_is_stored_once(
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({a.json()["id"] for a in answers}) == 1
     assert count(db, Complaint) == 1
+
+
+def test_a_replayed_intake_request_is_refused(api, db, hotline, grid_worker):
+    from hazards.complaints.models import Complaint
+    from tests.world import signed_headers
+
+    path = "/api/v1/hotline/complaints"
+    raw = json.dumps(complaint_body(), ensure_ascii=False).encode()
+    headers = signed_headers(hotline, "POST", path, raw)
+    first = api.post(path, content=raw, headers=headers)
+    replayed = api.post(path, content=raw, headers=headers)
+    assert first.status_code == 201
+    assert replayed.status_code == 401 and "replayed" in replayed.json()["detail"]
+    assert count(db, Complaint) == 1
