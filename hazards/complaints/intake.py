@@ -23,7 +23,7 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,11 +96,17 @@ def receive_many(
                 seen.add(nonce)
     digests = [service.intake_digest(body) for _, body in items]
     keys = {(body.channel.value, body.external_id) for _, body in items}
+    # Two plain INs on the unique (channel, external_id) index: PostgreSQL plans a row-value
+    # IN list as a scan of the whole table.
     stored = {
         (c.channel, c.external_id): c
         for c in session.scalars(
-            select(Complaint).where(tuple_(Complaint.channel, Complaint.external_id).in_(keys))
+            select(Complaint).where(
+                Complaint.channel.in_({channel for channel, _ in keys}),
+                Complaint.external_id.in_({external_id for _, external_id in keys}),
+            )
         )
+        if (c.channel, c.external_id) in keys
     }
     fresh: list[int] = []
     first_of: dict[tuple[str, str], int] = {}
