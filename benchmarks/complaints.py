@@ -61,7 +61,7 @@ from benchmarks.common import BIN, Targets, firegrid_server, using_database  # n
 
 DISTRICT = "450202"  # 城中区: the demo's two townships there, 32 grids
 PATH = "/api/v1/hotline/complaints"
-CLIENTS = 8  # concurrent connections, a thread each
+CLIENTS = int(os.environ.get("FIREGRID_BENCH_CLIENTS", "8"))  # connections, a thread each
 ROUNDS = 5  # blocks per side and configuration
 INTAKE_BLOCK = 500  # complaints per block
 HEALTH_BLOCK = 2_000  # /healthz requests per block
