@@ -437,3 +437,18 @@ def handlers_for(
 def station(township: Place) -> Handler:
     """The township's fire station: the last resort, always there."""
     return Handler(HandlerKind.TOWNSHIP_STATION, township.code, None, f"{township.name}消防工作站")
+
+
+def staff_placed_at(session: Session, area_path: str, role: Role, depth: int) -> list[uuid.UUID]:
+    """Active users of `role` placed at the area `depth` levels down `area_path` (0: county,
+    1: township, 2: village): whose queue a record at that path lands in at that level."""
+    codes = [c for c in area_path.split("/") if c]
+    if len(codes) <= depth:
+        return []
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(Area, Area.id == User.scope_area_id)
+            .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
+        )
+    )

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.identity.enums import Role
-from backend.identity.models import User
 from backend.notify import service as notify
-from grids.models import Area, GridAssignment
+from grids import workforce
+from grids.models import GridAssignment
 from hazards.enums import EscalationLevel, HazardAction
 from hazards.models import Hazard
 
@@ -29,7 +29,6 @@ LEVEL_ROLES = {
 def level_holders(session: Session, hazard: Hazard, level: EscalationLevel) -> list[uuid.UUID]:
     """The people whose queue a hazard lands in at a level: its grid's workers, the village's
     grid leaders, the township's station staff, the county's brigade staff."""
-    codes = [c for c in hazard.area_path.split("/") if c]
     if level is EscalationLevel.GRID:
         if hazard.area_id is None:
             return []
@@ -39,15 +38,7 @@ def level_holders(session: Session, hazard: Hazard, level: EscalationLevel) -> l
             )
         )
     role, depth = LEVEL_ROLES[level]
-    if len(codes) <= depth:
-        return []
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(Area, Area.id == User.scope_area_id)
-            .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
-        )
-    )
+    return workforce.staff_placed_at(session, hazard.area_path, role, depth)
 
 
 class Audience(StrEnum):

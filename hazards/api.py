@@ -176,16 +176,7 @@ def hazard_timeline(
     hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[TimelineEntry]:
     """Every step, from the audit log."""
-    return [
-        TimelineEntry(
-            at=e.occurred_at,
-            action=e.action,
-            actor_role=e.actor_role,
-            before=e.before,
-            after=e.after,
-        )
-        for e in service.timeline(session, principal, hazard_id)
-    ]
+    return [TimelineEntry.of(e) for e in service.timeline(session, principal, hazard_id)]
 
 
 # --- Photos ----------------------------------------------------------------------------------------

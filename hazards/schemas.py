@@ -98,6 +98,17 @@ class TimelineEntry(BaseModel):
     before: dict | None
     after: dict | None
 
+    @classmethod
+    def of(cls, event) -> TimelineEntry:
+        """An audit event as a step of a record's timeline."""
+        return cls(
+            at=event.occurred_at,
+            action=event.action,
+            actor_role=event.actor_role,
+            before=event.before,
+            after=event.after,
+        )
+
 
 class AreaCounts(BaseModel):
     code: str

@@ -631,14 +631,22 @@ def _push_action(
         record.status = (
             ActionStatus.AWAITING_APPROVAL if result.pending else ActionStatus.APPLIED
         ).value
-    except ValidationError as exc:
-        record.reason = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-    except Problem as refusal:
-        record.reason = f"{refusal.title}: {refusal.detail}"
+    except (ValidationError, Problem) as exc:
+        record.reason = _refusal(exc)
+    _keep_step(session, record, outcome)
+
+
+def _refusal(exc: ValidationError | Problem) -> str:
+    """Why the server refused a step, as the device shows it."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return f"{exc.title}: {exc.detail}"
+
+
+def _keep_step(session: Session, record: Any, outcome: PushOutcome) -> None:
+    """A step is kept whatever became of it; a refused one is named in the push's answer."""
     if record.status == ActionStatus.REFUSED.value:
-        outcome.refused_actions.append(str(action_id))
+        outcome.refused_actions.append(str(record.id))
     session.add(record)
     session.flush()
     outcome.created += 1
@@ -697,17 +705,9 @@ def _push_complaint_step(
                 body = ComplaintActionIn.model_validate({"action": action, **fields})
                 complaints.act(session, principal, complaint_id, body, settings)
         record.status = ActionStatus.APPLIED.value
-    except ValidationError as exc:
-        record.reason = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-    except Problem as refusal:
-        record.reason = f"{refusal.title}: {refusal.detail}"
-    if record.status == ActionStatus.REFUSED.value:
-        outcome.refused_actions.append(str(action_id))
-    session.add(record)
-    session.flush()
-    outcome.created += 1
+    except (ValidationError, Problem) as exc:
+        record.reason = _refusal(exc)
+    _keep_step(session, record, outcome)
 
 
 def _push_photo(

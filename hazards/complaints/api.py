@@ -353,16 +353,7 @@ def reveal_caller(
 def complaint_timeline(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[TimelineEntry]:
-    return [
-        TimelineEntry(
-            at=e.occurred_at,
-            action=e.action,
-            actor_role=e.actor_role,
-            before=e.before,
-            after=e.after,
-        )
-        for e in service.timeline(session, principal, complaint_id)
-    ]
+    return [TimelineEntry.of(e) for e in service.timeline(session, principal, complaint_id)]
 
 
 @router.post(

@@ -138,7 +138,7 @@ def receive_many(
             if len(items) > 1:
                 raise AloneAgain() from None
             (partner, body) = items[0]
-            again = service._by_key(session, body.channel.value, body.external_id)
+            again = service.by_key(session, body.channel.value, body.external_id)
             if again is None:
                 raise
             return [_known(session, again, digests[0], partner)]
@@ -159,7 +159,7 @@ def _reused(body: ComplaintIntake) -> Problem:
 
 def _known(session: Session, complaint: Complaint, digest: str, partner: Principal) -> Received:
     try:
-        same = service._same_or_refused(complaint, digest, partner)
+        same = service.same_or_refused(complaint, digest, partner)
     except Problem as refusal:
         return Received(None, False, refusal)
     caller = session.get(ComplaintCaller, same.id)

@@ -65,13 +65,13 @@ def intake_digest(body: ComplaintIntake) -> str:
     return hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
 
 
-def _by_key(session: Session, channel: str, external_id: str) -> Complaint | None:
+def by_key(session: Session, channel: str, external_id: str) -> Complaint | None:
     return session.scalar(
         select(Complaint).where(Complaint.channel == channel, Complaint.external_id == external_id)
     )
 
 
-def _same_or_refused(existing: Complaint, digest: str, partner: Principal) -> Complaint:
+def same_or_refused(existing: Complaint, digest: str, partner: Principal) -> Complaint:
     if existing.partner_id != partner.user_id:
         # Another partner's key: say nothing about that complaint.
         raise ComplaintKeyReused(
@@ -279,28 +279,15 @@ def complaint_view(
 # --- Who hears of a complaint ---------------------------------------------------------------------
 
 
-def _holders(session: Session, area_path: str, role: Role, depth: int) -> list[uuid.UUID]:
-    codes = [c for c in area_path.split("/") if c]
-    if len(codes) <= depth:
-        return []
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(Area, Area.id == User.scope_area_id)
-            .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
-        )
-    )
-
-
 def station_staff_for(session: Session, area_path: str) -> list[uuid.UUID]:
     """The township station's staff; for a complaint held at county level, the brigade's."""
-    return _holders(session, area_path, Role.STATION_STAFF, 1) or brigade_staff_for(
-        session, area_path
-    )
+    return workforce.staff_placed_at(
+        session, area_path, Role.STATION_STAFF, 1
+    ) or brigade_staff_for(session, area_path)
 
 
 def brigade_staff_for(session: Session, area_path: str) -> list[uuid.UUID]:
-    return _holders(session, area_path, Role.BRIGADE_STAFF, 0)
+    return workforce.staff_placed_at(session, area_path, Role.BRIGADE_STAFF, 0)
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -330,7 +317,7 @@ def get_visible(session: Session, principal: Principal, complaint_id: uuid.UUID)
 def by_partner_key(
     session: Session, partner: Principal, channel: str, external_id: str
 ) -> Complaint:
-    complaint = _by_key(session, channel, external_id)
+    complaint = by_key(session, channel, external_id)
     if complaint is None or complaint.partner_id != partner.user_id:
         raise NotFound(f"no complaint {external_id!r} on channel {channel}")
     return complaint
