@@ -221,6 +221,42 @@ def integrations_create(
         _fail(f"not created: {exc.detail}")
 
 
+@integrations_app.command("key")
+def integrations_key(username: str) -> None:
+    """Issue another signing key for a partner (to rotate: switch the partner to it, then
+    revoke the old one); prints it once."""
+    from sqlalchemy import select
+
+    from backend.core.db import session_scope
+    from backend.identity import service as identity
+    from backend.identity.models import User
+
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _fail(f"no user {username!r}")
+        try:
+            issued = identity.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
+        except Problem as exc:
+            _fail(f"not issued: {exc.detail}")
+        typer.echo(json.dumps({"key_id": issued.key_id, "secret": issued.secret}))
+
+
+@integrations_app.command("revoke")
+def integrations_revoke(key_id: str) -> None:
+    """Revoke a partner's signing key at once (e.g. a leaked secret); issue a new one with
+    `integrations create` for a new client."""
+    from backend.core.db import session_scope
+    from backend.identity import service as identity
+
+    try:
+        with session_scope() as session:
+            identity.revoke_integration_key(session, key_id, CLI_ACTOR)
+    except Problem as exc:
+        _fail(f"not revoked: {exc.detail}")
+    typer.echo(f"revoked {key_id}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first broken event."""

@@ -127,3 +127,18 @@ def test_areas_import_is_all_or_nothing(tmp_path, db):
     assert "feature 1 (乙)" in result.stderr and "no polygon" in result.stderr
     with db() as session:
         assert session.scalar(select(Area).where(Area.code == "880001")) is None
+
+
+def test_a_partner_key_is_rotated_with_key_then_revoke(api, hotline, grid_worker):
+    from tests.world import IntegrationClient, complaint_body, send_complaint
+
+    issued = firegrid("integrations", "key", hotline.username)
+    assert issued.returncode == 0, issued.stderr
+    new = IntegrationClient(**{**hotline.__dict__, **json.loads(issued.stdout)})
+    revoked = firegrid("integrations", "revoke", hotline.key_id)
+    assert revoked.returncode == 0, revoked.stderr
+
+    assert send_complaint(api, new, complaint_body(external_id="12345-R1")).status_code == 201
+    old = send_complaint(api, hotline, complaint_body(external_id="12345-R2"))
+    assert old.status_code == 401 and "revoked" in old.json()["detail"]
+    assert firegrid("integrations", "revoke", "fgk_nope").returncode == 1

@@ -100,16 +100,27 @@ SignedClient = Annotated[Principal, Depends(signed_client)]
 
 @dataclass(frozen=True)
 class SignedCall:
-    """A signed request whose nonce is still to be recorded, with the work it asks for."""
+    """A request whose signature matched its key's secret; the key's validity and the nonce
+    are still to be settled in the transaction that writes the request's work."""
 
-    principal: Principal
     key_id: str
     nonce: str
 
 
-async def signed_call(request: Request, session: SessionDep, settings: SettingsDep) -> SignedCall:
-    """`signed_client`, but the nonce is only checked as unused here: the endpoint records it
-    in the same transaction as what the request writes (identity.service.record_nonces)."""
+_key_secrets = service.KeySecrets()
+
+
+def _secret_of(settings: Settings, key_id: str) -> str:
+    with session_scope(read_only=True) as session:
+        return _key_secrets.load(session, settings, key_id)
+
+
+async def signed_call(request: Request, settings: SettingsDep) -> SignedCall:
+    """`signed_client` without the database: headers, clock and signature are checked here,
+    against the key's secret this process keeps once read. Whether the key is still valid,
+    its client active and the nonce unused is decided where the request's work is written, in
+    the same transaction (complaint intake's writer: identity.service.signed_partners and
+    record_nonces), so nothing is stored for a refused request and a revocation holds at once."""
     headers = request.headers
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     signed = SignedRequest(
@@ -121,12 +132,13 @@ async def signed_call(request: Request, session: SessionDep, settings: SettingsD
         signature=headers.get("x-firegrid-signature"),
         body=await request.body(),
     )
-    principal = await run_in_threadpool(
-        lambda: service.authenticate_signed_request(session, settings, signed, record_nonce=False)
+    service.check_signed_headers(settings, signed)
+    assert signed.key_id and signed.nonce
+    secret = _key_secrets.known(signed.key_id) or await run_in_threadpool(
+        _secret_of, settings, signed.key_id
     )
-    if principal.role is not Role.INTEGRATION:
-        raise Forbidden("only integration clients sign requests")
-    return SignedCall(principal, signed.key_id or "", signed.nonce or "")
+    service.check_signature(secret, signed)
+    return SignedCall(signed.key_id, signed.nonce)
 
 
 SignedCallDep = Annotated[SignedCall, Depends(signed_call)]

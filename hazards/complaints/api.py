@@ -9,8 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from backend.core.errors import Forbidden
@@ -110,14 +109,15 @@ def complaint_out(session, complaint: Complaint) -> ComplaintOut:
         409: {"description": "This channel and external id came with another body"},
     },
 )
-def receive_complaint(
-    body: ComplaintIntake, call: SignedCallDep, session: SessionDep, settings: SettingsDep
-) -> JSONResponse:
+async def receive_complaint(
+    body: ComplaintIntake, call: SignedCallDep, settings: SettingsDep
+) -> Response:
     """Take a complaint from 96119 / 12345 and route it: with a location, to whoever handles
     that grid now; with an address only, to the triage queue of the township it names."""
-    session.commit()  # ends this request's read; the writer records nonce and complaint together
-    out, created = intake.submit(call.principal, body, settings, (call.key_id, call.nonce))
-    return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
+    out, created = await intake.submit(call.key_id, call.nonce, body, settings)
+    return Response(
+        out.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
+    )
 
 
 @hotline_router.get("/complaints/{channel}/{external_id}", response_model=ComplaintOut)

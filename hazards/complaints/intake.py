@@ -16,6 +16,7 @@ its own request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -380,13 +381,37 @@ def _write(
 
 @dataclass(frozen=True)
 class Waiting:
-    """A request's complaint, queued for the writer."""
+    """A signed request's complaint, queued for the writer: its signature matched; the key's
+    validity and the nonce are settled in the writer's transaction."""
 
-    partner: Principal
+    key_id: str
+    nonce: str
     body: ComplaintIntake
     settings: Settings
-    nonce: tuple[str, str] | None
     done: Future
+
+
+def receive_signed(session: Session, waiting: list[Waiting]) -> list[Received]:
+    """`receive_many` for signed requests: their keys are checked first, in this transaction,
+    so a key revoked a moment ago stores nothing."""
+    partners = identity.signed_partners(session, {w.key_id for w in waiting})
+    valid = [w for w in waiting if w.key_id in partners]
+    taken = iter(
+        receive_many(
+            session,
+            [(partners[w.key_id], w.body) for w in valid],
+            waiting[0].settings,
+            [(w.key_id, w.nonce) for w in valid],
+        )
+        if valid
+        else []
+    )
+    return [
+        next(taken)
+        if w.key_id in partners
+        else Received(None, False, Unauthenticated(identity.UNKNOWN_KEY))
+        for w in waiting
+    ]
 
 
 class IntakeWriter:
@@ -399,17 +424,18 @@ class IntakeWriter:
         self._started = False
         self._lock = threading.Lock()
 
-    def submit(
-        self,
-        partner: Principal,
-        body: ComplaintIntake,
-        settings: Settings,
-        nonce: tuple[str, str] | None = None,
+    async def submit(
+        self, key_id: str, nonce: str, body: ComplaintIntake, settings: Settings
     ) -> tuple[ComplaintOut, bool]:
         self._start()
-        waiting = Waiting(partner, body, settings, nonce, Future())
+        waiting = Waiting(key_id, nonce, body, settings, Future())
         self._queue.put(waiting)
-        result: Received = waiting.done.result(timeout=WAIT_SECONDS)
+        try:
+            result: Received = await asyncio.wait_for(
+                asyncio.wrap_future(waiting.done), WAIT_SECONDS
+            )
+        except TimeoutError:
+            raise IntakeBusy() from None
         if result.refusal is not None:
             raise result.refusal
         assert result.complaint is not None
@@ -423,13 +449,20 @@ class IntakeWriter:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            batch: list[Waiting] = []
+            while not batch:
+                batch = self._take([self._queue.get()])
             while len(batch) < BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch += self._take([self._queue.get_nowait()])
                 except queue.Empty:
                     break
             self._write(batch)
+
+    @staticmethod
+    def _take(waiting: list[Waiting]) -> list[Waiting]:
+        """Those whose request still waits; from here on it will get its answer."""
+        return [w for w in waiting if w.done.set_running_or_notify_cancel()]
 
     @staticmethod
     def _write(batch: list[Waiting]) -> None:
@@ -437,12 +470,7 @@ class IntakeWriter:
         for attempt, group in enumerate(groups):
             try:
                 with session_scope() as session:
-                    results = receive_many(
-                        session,
-                        [(w.partner, w.body) for w in group],
-                        group[0].settings,
-                        [w.nonce for w in group],
-                    )
+                    results = receive_signed(session, group)
             except Exception as exc:  # noqa: BLE001 - a batch is taken again one by one
                 if len(group) == 1:
                     log.exception("complaint intake failed")
@@ -454,14 +482,23 @@ class IntakeWriter:
                 return  # the whole batch went through
 
 
+class IntakeBusy(Problem):
+    status, slug, title = 503, "intake-busy", "Intake is busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the complaint was not taken within {WAIT_SECONDS:.0f} s; send it again with the "
+            "same external id (a complaint taken meanwhile is answered, not doubled)"
+        )
+        self.headers["Retry-After"] = "5"
+
+
 _writer = IntakeWriter()
 
 
-def submit(
-    partner: Principal,
-    body: ComplaintIntake,
-    settings: Settings,
-    nonce: tuple[str, str] | None = None,
+async def submit(
+    key_id: str, nonce: str, body: ComplaintIntake, settings: Settings
 ) -> tuple[ComplaintOut, bool]:
-    """Take a complaint through this process's writer (see the module's docstring)."""
-    return _writer.submit(partner, body, settings, nonce)
+    """Take a signed request's complaint through this process's writer (see the module's
+    docstring); the request waits without holding a thread."""
+    return await _writer.submit(key_id, nonce, body, settings)

@@ -240,3 +240,24 @@ def test_a_replayed_intake_request_is_refused(api, db, hotline, grid_worker):
     assert first.status_code == 201
     assert replayed.status_code == 401 and "replayed" in replayed.json()["detail"]
     assert count(db, Complaint) == 1
+
+
+def test_a_revoked_key_is_refused_at_once_even_after_it_was_used(api, db, hotline, grid_worker):
+    """The API process keeps a key's secret once read; revocation must still hold from the
+    next request on, and store nothing."""
+    from backend.core.audit import Actor
+    from backend.identity import service as identity
+    from backend.identity.models import IntegrationNonce
+    from hazards.complaints.models import Complaint
+
+    assert send_complaint(api, hotline, complaint_body(external_id="12345-A1")).status_code == 201
+    with db() as session:
+        identity.revoke_integration_key(session, hotline.key_id, Actor(id=None, role="ops"))
+    nonces = count(db, IntegrationNonce)
+
+    refused = send_complaint(api, hotline, complaint_body(external_id="12345-A2"))
+
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+    assert count(db, Complaint) == 1
+    assert count(db, IntegrationNonce) == nonces
