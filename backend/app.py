@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID"],
         )
     app.include_router(health.router)
+    # Routes are matched in order: the hotline's intake, the busiest write, is tried early.
+    app.include_router(complaints_api.hotline_router)
     app.include_router(identity_api.router)
     app.include_router(identity_api.integration_router)
     app.include_router(notify_api.router)
@@ -62,7 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(premises_api.router)
     app.include_router(map_api.router)
     app.include_router(hazards_api.router)
-    app.include_router(complaints_api.hotline_router)
     app.include_router(complaints_api.router)
     app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)

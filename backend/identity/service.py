@@ -512,7 +512,15 @@ def signed_partners(session: Session, key_ids: set[str]) -> dict[str, Principal]
     if not key_ids:
         return {}
     rows = session.execute(
-        select(IntegrationKey.key_id, User)
+        select(
+            IntegrationKey.key_id,
+            User.id,
+            User.username,
+            User.role,
+            User.scope_area_id,
+            User.certificate_number,
+            User.certificate_expires_on,
+        )
         .join(User, User.id == IntegrationKey.user_id)
         .where(
             IntegrationKey.key_id.in_(key_ids),
@@ -520,7 +528,10 @@ def signed_partners(session: Session, key_ids: set[str]) -> dict[str, Principal]
             User.is_active.is_(True),
         )
     ).all()
-    return {key_id: Principal.of(user) for key_id, user in rows}
+    return {
+        key_id: Principal(user_id, name, Role(role), *rest)
+        for key_id, user_id, name, role, *rest in rows
+    }
 
 
 UNKNOWN_KEY = "unknown or revoked key id"

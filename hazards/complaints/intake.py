@@ -23,6 +23,7 @@ import threading
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +63,17 @@ class Received:
 
 class AloneAgain(Exception):
     """A batch met a complaint another process wrote meanwhile: take each on its own."""
+
+
+class ComplaintDraft(SimpleNamespace):
+    """A new complaint's columns, read and set as on the model, without the ORM's bookkeeping
+    (a batch makes thousands of attribute sets); inserted as it stands."""
+
+    def __init__(self, **columns: object) -> None:
+        super().__init__(**{**_UNSET, **columns})
+
+
+_UNSET = dict.fromkeys(c.key for c in Complaint.__table__.columns if c.key != "change_seq")
 
 
 def receive(
@@ -209,12 +221,12 @@ def _write(
         )
     )
     candidates: dict[uuid.UUID, list] = {}  # townships and villages, per partner
-    complaints: list[tuple[Complaint, Placement | None]] = []
+    complaints: list[tuple[ComplaintDraft, Placement | None]] = []
     for index, ((partner, body), digest) in enumerate(zip(items, digests, strict=True)):
         category = body.category or rules.classify(body.text)
         urgent = rules.is_urgent(category)
         received_at = min(body.received_at, now)  # a partner's clock ahead of ours gains nothing
-        complaint = Complaint(
+        complaint = ComplaintDraft(
             id=uuid.uuid4(),
             channel=body.channel.value,
             external_id=body.external_id,
@@ -338,13 +350,7 @@ def _write(
                 for user_id in triage_staff[complaint.area_path]
             ]
         service.set_stage(complaint)
-        rows.append(
-            {
-                column.key: getattr(complaint, column.key)
-                for column in Complaint.__table__.columns
-                if column.key != "change_seq"
-            }
-        )
+        rows.append(vars(complaint))
         masked = None
         if body.caller and not body.anonymous and (body.caller.name or body.caller.phone):
             masked = mask_phone(body.caller.phone)
