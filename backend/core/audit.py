@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from backend.core import dialect
 from backend.core.context import client_location_var, request_id_var
 from backend.core.db import Base, UTCDateTime, utcnow
 from backend.core.ids import new_id
@@ -198,7 +199,7 @@ def record_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
     session.execute(
         AuditChainHead.__table__.update().where(head.id == HEAD_ID).values(last_hash=prev_hash)
     )
-    session.execute(AuditEvent.__table__.insert(), rows)
+    dialect.insert_rows(session, AuditEvent.__table__, rows)
     return rows
 
 

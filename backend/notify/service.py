@@ -72,8 +72,9 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
     if not messages:
         return 0
     now = utcnow()
-    session.execute(
-        OutboxMessage.__table__.insert(),
+    dialect.insert_rows(
+        session,
+        OutboxMessage.__table__,
         [
             {
                 "id": new_id(),

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core import audit, security
+from backend.core import audit, dialect, security
 from backend.core.db import session_scope, utcnow
 from backend.core.errors import Forbidden, Problem, Unauthenticated
 from backend.core.privacy import mask_phone
@@ -372,12 +372,12 @@ def _write(
         outs.append(service.complaint_view(complaint, names.get(complaint.id), masked))
 
     # Everything above only read; from here the chain's head row is locked until commit.
-    session.execute(Complaint.__table__.insert(), rows)
+    dialect.insert_rows(session, Complaint.__table__, rows)
     if callers:
-        session.execute(ComplaintCaller.__table__.insert(), callers)
+        dialect.insert_rows(session, ComplaintCaller.__table__, callers)
     notify.push_many(session, pushes)
     if callback_rows:
-        session.execute(HotlineCallback.__table__.insert(), callback_rows)
+        dialect.insert_rows(session, HotlineCallback.__table__, callback_rows)
     audit.record_many(session, events)
     return outs
 
