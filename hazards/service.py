@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.core import audit
+from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
@@ -269,7 +269,7 @@ def report_many(
                 new_ids, batch, placed, flags, strict=True
             )
         ]
-        session.execute(Hazard.__table__.insert(), rows)
+        dialect.insert_rows(session, Hazard.__table__, rows)
         audit.record_many(
             session,
             [

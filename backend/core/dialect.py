@@ -83,8 +83,9 @@ def rows_near_each(
     table column) of `same`: tuples of `keys` (columns of `probes`) then `columns`.
 
     Each probe makes its own lookup in the spatial index, whatever the table statistics say.
-    PostgreSQL: a LATERAL subquery over the GiST index, fenced with OFFSET 0 so that the planner
-    cannot turn it into a hash join over the whole table while statistics are stale. SQLite:
+    PostgreSQL: a LATERAL subquery that tests only the box, fenced with OFFSET 0 so that the
+    planner can neither turn it into a hash join over the whole table nor use another index
+    while statistics are stale. SQLite:
     the probes against SpatiaLite's R*Tree `idx_<table>_<column>` (keyed by rowid) first, then
     the rows by rowid, because in one statement its planner may start from another index of
     the table and rescan the R*Tree for every row."""
@@ -95,16 +96,31 @@ def rows_near_each(
     min_x, min_y, max_x, max_y = box
     rows = geometry.table
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import Column
+        from sqlalchemy.sql.util import ClauseAdapter
+        from sqlalchemy.sql.visitors import iterate
+
+        # Only the box is tested inside the fence: with `where` and `same` there too, a
+        # planner misled by stale statistics (a table that grew since its last ANALYZE) took
+        # a B-tree index on one of their columns and filtered every row of a category by the
+        # box; the other conditions hold outside, over the few rows in the box.
         envelope = func.ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326)
-        matching = [theirs == mine for mine, theirs in same]
-        near = (
-            select(*columns)
-            .where(geometry.op("&&")(envelope), *where, *matching)
-            .offset(0)
-            .lateral("near")
+        needed = {c.name: c for c in columns}
+        for condition in where:
+            needed |= {
+                e.name: e for e in iterate(condition) if isinstance(e, Column) and e.table is rows
+            }
+        needed |= {theirs.name: theirs for _, theirs in same}
+        near = select(*needed.values()).where(geometry.op("&&")(envelope)).offset(0).lateral("near")
+        adapt = ClauseAdapter(near).traverse
+        query = (
+            select(*keys, *(near.c[c.name] for c in columns))
+            .select_from(probes)
+            .join(near, true())
+            .where(*(adapt(condition) for condition in where))
+            .where(*(near.c[theirs.name] == mine for mine, theirs in same))
         )
-        query = select(*keys, *(near.c[c.name] for c in columns)).select_from(probes)
-        return [tuple(row) for row in session.execute(query.join(near, true())).all()]
+        return [tuple(row) for row in session.execute(query).all()]
     index = sql_table(
         f"idx_{rows.name}_{geometry.name}",
         *(sql_column(name) for name in ("pkid", "xmin", "xmax", "ymin", "ymax")),
