@@ -172,14 +172,20 @@ CLOCK_TABLE, CLOCK_COLUMN = "audit_chain_head", "change_seq"
 def insert_many_unless_present(session, table, rows: list[dict], key: str) -> int:
     """Insert rows, skipping those whose unique `key` is taken (ON CONFLICT DO NOTHING on
     both backends, so two concurrent runs insert each row once); how many were inserted."""
+    return len(inserted_unless_present(session, table, rows, [key]))
+
+
+def inserted_unless_present(session, table, rows: list[dict], keys: list[str]) -> list[tuple]:
+    """`insert_many_unless_present` with a unique key of one or more columns: the keys of the
+    rows inserted (counted from RETURNING: drivers report no reliable rowcount for a batch)."""
     if not rows:
-        return 0
+        return []
+    returned = [table.c[k] for k in keys]
     if session.get_bind().dialect.name != "postgresql":
         from sqlalchemy.dialects.sqlite import insert
 
-        statement = insert(table).on_conflict_do_nothing(index_elements=[key])
-        # Counted from RETURNING: drivers report no reliable rowcount for a batch.
-        return len(session.execute(statement.returning(table.c[key]), rows).all())
+        statement = insert(table).on_conflict_do_nothing(index_elements=keys)
+        return [tuple(r) for r in session.execute(statement.returning(*returned), rows).all()]
     # PostgreSQL: the rows travel as one JSON parameter into INSERT ... SELECT. A multi-row
     # VALUES of thousands of rows costs more to build and parse in the driver than to insert.
     from sqlalchemy import column as sql_column
@@ -193,10 +199,10 @@ def insert_many_unless_present(session, table, rows: list[dict], key: str) -> in
     statement = (
         insert(table)
         .from_select(names, select(*(incoming.c[name] for name in names)))
-        .on_conflict_do_nothing(index_elements=[key])
-        .returning(table.c[key])
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(*returned)
     )
-    return len(session.execute(statement).all())
+    return [tuple(r) for r in session.execute(statement).all()]
 
 
 def insert_rows(session, table, rows: list[dict]) -> None:

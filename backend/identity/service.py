@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core import audit, security
+from backend.core import audit, dialect, security
 from backend.core.audit import Actor
 from backend.core.db import utcnow
 from backend.core.errors import (
@@ -543,23 +543,15 @@ def record_nonces(session: Session, nonces: list[tuple[str, str]]) -> set[tuple[
     were used already (a replay racing its original), which the caller must refuse."""
     if not nonces:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     now = utcnow()
     unique = list(dict.fromkeys(nonces))
-    table = IntegrationNonce.__table__
-    recorded = {
-        (row.key_id, row.nonce)
-        for row in session.execute(
-            insert(table)
-            .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
-            .returning(table.c.key_id, table.c.nonce),
-            [{"key_id": k, "nonce": n, "seen_at": now} for k, n in unique],
-        )
-    }
-    return set(unique) - recorded
+    recorded = dialect.inserted_unless_present(
+        session,
+        IntegrationNonce.__table__,
+        [{"key_id": k, "nonce": n, "seen_at": now} for k, n in unique],
+        ["key_id", "nonce"],
+    )
+    return set(unique) - set(recorded)
 
 
 def forget_old_nonces(session: Session, settings: Settings) -> int:
