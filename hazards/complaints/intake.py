@@ -22,6 +22,7 @@ import queue
 import threading
 import uuid
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -143,7 +144,9 @@ def receive_many(
             fresh.append(index)
     if fresh:
         try:
-            with session.begin_nested():
+            # Alone, a complaint written meanwhile is read back in this transaction: keep a
+            # savepoint to return to. A group is taken again one by one (AloneAgain) instead.
+            with session.begin_nested() if len(items) == 1 else nullcontext():
                 created = _write(
                     session, [items[i] for i in fresh], [digests[i] for i in fresh], settings
                 )
