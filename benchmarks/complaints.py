@@ -70,10 +70,7 @@ INTAKE_BLOCK = 1_000  # complaints per block
 HEALTH_BLOCK = 2_000  # /healthz requests per block
 WARMUP = 200  # complaints per API process before timing (routing index, pools, caches)
 MULTI = max(2, os.cpu_count() or 1)  # one API process per core: the deployment targeted
-TARGET_RATE = 1_000.0  # complaints/s, the target
-# Chosen here: at the 1,000/s, with /healthz at about 4,000 req/s on these machines
-# (one process per core), an intake may cost 4 /healthz requests.
-TARGET_RATIO = 0.25
+TARGET_RATE = 1_000.0  # complaints/s, the target, with /healthz beside it
 
 # What callers tell 12345; the classifier finds a category in all but the last.
 TEXTS = [
@@ -350,13 +347,12 @@ def main() -> None:
                 "push and callback; audit chain sound"
             )
 
-    # The targets hold for the deployment docs/performance.md describes, one API process per
-    # core; one process alone is reported above, for scale.
+    # The target holds for the deployment docs/performance.md describes, one API process per
+    # core; one process alone is reported above, for scale. The /healthz rate of the same run
+    # (and the ratio) says how fast the machine was while the target was measured.
     rate, health = results[MULTI]
+    print(f"intake / healthz with {MULTI} API processes: {rate / health:.3f}")
     targets.check("complaints_intake_per_second", rate, TARGET_RATE, lower_is_better=False)
-    targets.check(
-        "complaints_intake_vs_healthz", rate / health, TARGET_RATIO, lower_is_better=False
-    )
     targets.exit()
 
 
