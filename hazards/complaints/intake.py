@@ -6,10 +6,11 @@ one complaint per transaction caps intake at what one transaction's locked stret
 first, with nothing locked, and then written with one multi-row insert per table and one audit
 append, in one transaction.
 
-`submit` is the way in from the API: each request hands its complaint to this process's writer
-thread and waits; the writer takes whatever has queued up meanwhile (group commit), so a quiet
-hotline sees its complaint written at once and a busy one shares transactions
-(decision 0016). The batch is all or nothing; should it fail for a reason other than a refusal
+`submit` is the way in from the API: each signed request hands its complaint to this process's
+writer thread and awaits it; the writer takes whatever has queued up meanwhile (group commit),
+so a quiet hotline sees its complaint written at once and a busy one shares transactions. The
+request has only checked its signature; the writer checks the keys and records the nonces in
+the group's transaction (`receive_signed`, decision 0016). The batch is all or nothing; should it fail for a reason other than a refusal
 of one complaint, each complaint is taken again on its own, so one bad complaint fails only
 its own request.
 """
