@@ -74,6 +74,33 @@ def rows_parameter(dialect_name: str, name: str, columns: list, rows: list[dict]
     ).subquery(name)
 
 
+def ids_by_key(session, table, keys: list[str], wanted: set[tuple]) -> dict[tuple, object]:
+    """The ids of the rows of `table` whose unique `keys` columns equal one of the `wanted`
+    tuples, by tuple: one probe of the unique index per tuple. An IN per column (or a
+    row-value IN) let PostgreSQL, with statistics older than the table's growth, probe the
+    index by its first column alone and filter every row of, say, a hotline's channel."""
+    from sqlalchemy import and_, select, true
+    from sqlalchemy import column as sql_column
+
+    if not wanted:
+        return {}
+    dialect_name = session.get_bind().dialect.name
+    probes = rows_parameter(
+        dialect_name,
+        "wanted",
+        [sql_column(k, table.c[k].type) for k in keys],
+        [dict(zip(keys, values, strict=True)) for values in wanted],
+    )
+    match = and_(*(table.c[k] == probes.c[k] for k in keys))
+    if dialect_name == "postgresql":
+        # A LATERAL subquery fenced with OFFSET 0 is planned on its own: a unique lookup.
+        found = select(table.c.id).where(match).offset(0).lateral("found")
+        query = select(*(probes.c[k] for k in keys), found.c.id).join(found, true())
+    else:
+        query = select(*(probes.c[k] for k in keys), table.c.id).join(table, match)
+    return {tuple(row[:-1]): row[-1] for row in session.execute(query).all()}
+
+
 def rows_near_each(
     session, probes, keys: list, geometry, box, where: list, columns: list, same: tuple = ()
 ):

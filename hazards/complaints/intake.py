@@ -111,18 +111,15 @@ def receive_many(
                 seen.add(nonce)
     digests = [service.intake_digest(body) for _, body in items]
     keys = {(body.channel.value, body.external_id) for _, body in items}
-    # Two plain INs on the unique (channel, external_id) index: PostgreSQL plans a row-value
-    # IN list as a scan of the whole table.
-    stored = {
-        (c.channel, c.external_id): c
-        for c in session.scalars(
-            select(Complaint).where(
-                Complaint.channel.in_({channel for channel, _ in keys}),
-                Complaint.external_id.in_({external_id for _, external_id in keys}),
-            )
-        )
-        if (c.channel, c.external_id) in keys
-    }
+    found = dialect.ids_by_key(session, Complaint.__table__, ["channel", "external_id"], keys)
+    stored = (
+        {
+            (c.channel, c.external_id): c
+            for c in session.scalars(select(Complaint).where(Complaint.id.in_(found.values())))
+        }
+        if found
+        else {}
+    )
     fresh: list[int] = []
     first_of: dict[tuple[str, str], int] = {}
     repeats: list[tuple[int, int]] = []  # (index, index of the same complaint earlier in the batch)
