@@ -219,6 +219,7 @@ def inserted_unless_present(session, table, rows: list[dict], keys: list[str]) -
     from sqlalchemy import select
     from sqlalchemy.dialects.postgresql import insert
 
+    rows = _bound_as_columns(session, table, rows)
     names = list(rows[0])
     incoming = rows_parameter(
         "postgresql", "incoming", [sql_column(name, table.c[name].type) for name in names], rows
@@ -246,6 +247,7 @@ def insert_rows(session, table, rows: list[dict]) -> None:
         from sqlalchemy import column as sql_column
         from sqlalchemy import select
 
+        rows = _bound_as_columns(session, table, rows)
         names = list(rows[0])
         try:
             incoming = rows_parameter(
@@ -262,6 +264,23 @@ def insert_rows(session, table, rows: list[dict]) -> None:
             )
             return
     session.execute(table.insert(), rows)
+
+
+def _bound_as_columns(session, table, rows: list[dict]) -> list[dict]:
+    """Rows whose values in columns of our own types (`UTCDateTime`) are bound as SQLAlchemy
+    would bind them: the JSON parameter bypasses its bind processing, and a naive time must be
+    refused here too rather than read in the server's time zone."""
+    from sqlalchemy.types import TypeDecorator
+
+    dialect = session.get_bind().dialect
+    decorated = [
+        (k, table.c[k].type) for k in rows[0] if isinstance(table.c[k].type, TypeDecorator)
+    ]
+    if not decorated:
+        return rows
+    return [
+        row | {k: kind.process_bind_param(row[k], dialect) for k, kind in decorated} for row in rows
+    ]
 
 
 def refresh_statistics(session, table) -> None:
