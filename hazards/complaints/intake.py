@@ -22,17 +22,18 @@ import logging
 import queue
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core import audit, dialect, security
-from backend.core.db import session_scope, utcnow
+from backend.core.db import get_engine, utcnow
 from backend.core.errors import Forbidden, Problem, Unauthenticated
 from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
@@ -430,6 +431,7 @@ class IntakeWriter:
         self._queue: queue.Queue[Waiting] = queue.Queue()
         self._started = False
         self._lock = threading.Lock()
+        self._connection: Connection | None = None
 
     async def submit(
         self, key_id: str, nonce: str, body: ComplaintIntake, settings: Settings
@@ -471,13 +473,48 @@ class IntakeWriter:
         """Those whose request still waits; from here on it will get its answer."""
         return [w for w in waiting if w.done.set_running_or_notify_cancel()]
 
-    @staticmethod
-    def _write(batch: list[Waiting]) -> None:
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        """A transaction on the writer's own connection, kept from group to group: a pooled
+        one is pinged at every checkout, a round trip per group that cost about 7 % of the
+        intake rate under load. A connection found broken is dropped; the next group opens
+        another (and the failed group is taken again one by one, so it is retried at once)."""
+        engine, connection = get_engine(), self._connection
+        if connection is None or connection.engine is not engine or connection.invalidated:
+            if connection is not None:
+                with suppress(Exception):
+                    connection.close()
+            connection = self._connection = engine.connect()
+        session = Session(bind=connection, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            with suppress(Exception):
+                session.rollback()
+            if connection.invalidated:
+                self._connection = None
+            raise
+        finally:
+            session.close()
+
+    def _receive(self, group: list[Waiting]) -> list[Received]:
+        """One transaction for the group; once more on a new connection if the kept one turns
+        out to be broken (the database restarted, a proxy dropped it)."""
+        try:
+            with self._unit_of_work() as session:
+                return receive_signed(session, group)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self._unit_of_work() as session:
+            return receive_signed(session, group)
+
+    def _write(self, batch: list[Waiting]) -> None:
         groups = [batch] if len(batch) == 1 else [batch, *([w] for w in batch)]
         for attempt, group in enumerate(groups):
             try:
-                with session_scope() as session:
-                    results = receive_signed(session, group)
+                results = self._receive(group)
             except Exception as exc:  # noqa: BLE001 - a batch is taken again one by one
                 if len(group) == 1:
                     log.exception("complaint intake failed")

@@ -261,3 +261,18 @@ def test_a_revoked_key_is_refused_at_once_even_after_it_was_used(api, db, hotlin
     assert "revoked" in refused.json()["detail"]
     assert count(db, Complaint) == 1
     assert count(db, IntegrationNonce) == nonces
+
+
+def test_intake_goes_on_when_its_database_connection_was_dropped(api, db, hotline, grid_worker):
+    """The writer keeps one connection between groups; a restart of the database (here: the
+    connection closed under it) must cost no complaint."""
+    from hazards.complaints import intake
+    from hazards.complaints.models import Complaint
+
+    assert send_complaint(api, hotline, complaint_body(external_id="12345-D1")).status_code == 201
+    intake._writer._connection.connection.dbapi_connection.close()
+
+    again = send_complaint(api, hotline, complaint_body(external_id="12345-D2"))
+
+    assert again.status_code == 201, again.text
+    assert count(db, Complaint) == 2
