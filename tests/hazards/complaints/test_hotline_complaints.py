@@ -276,3 +276,29 @@ def test_intake_goes_on_when_its_database_connection_was_dropped(api, db, hotlin
 
     assert again.status_code == 201, again.text
     assert count(db, Complaint) == 2
+
+
+def test_a_complaint_kept_waiting_is_answered_503_and_taken_once_when_sent_again(
+    api, db, hotline, grid_worker, monkeypatch
+):
+    """While the database holds the writer up (here: another transaction holds the audit
+    chain), the hotline hears 503 with Retry-After; sending the same complaint again is safe."""
+    from sqlalchemy import update
+
+    from backend.core.audit import AuditChainHead
+    from hazards.complaints import intake
+    from hazards.complaints.models import Complaint
+
+    monkeypatch.setattr(intake, "WAIT_SECONDS", 0.5)
+    body = complaint_body(external_id="12345-BUSY")
+    with db() as session:
+        session.execute(update(AuditChainHead).values(last_seq=AuditChainHead.last_seq))
+        busy = send_complaint(api, hotline, body)
+        session.rollback()
+
+    again = send_complaint(api, hotline, body)
+
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["Retry-After"] and "same external id" in busy.json()["detail"]
+    assert again.status_code in (200, 201), again.text
+    assert count(db, Complaint) == 1
