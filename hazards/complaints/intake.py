@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -202,10 +202,6 @@ def _write(
     secret = settings.resolved_secret_key
     partners = {partner.user_id: partner for partner, _ in items}
     scopes = {pid: scope_of(session, p) for pid, p in partners.items()}
-    partner_areas = {
-        pid: session.get(Area, p.scope_area_id) if p.scope_area_id else None
-        for pid, p in partners.items()
-    }
     with_callbacks = callbacks.partners_with_callbacks(session, set(partners))
     located = [i for i, (_, body) in enumerate(items) if body.location is not None]
     placed = dict(
@@ -222,7 +218,9 @@ def _write(
             strict=True,
         )
     )
-    candidates: dict[uuid.UUID, list] = {}  # townships and villages, per partner
+    # For complaints without a usable point, per partner: the townships and villages its
+    # address may name, and the partner's own area (read only when such a complaint comes).
+    candidates: dict[uuid.UUID, tuple[list, Row | None]] = {}
     complaints: list[tuple[ComplaintDraft, Placement | None]] = []
     for index, ((partner, body), digest) in enumerate(zip(items, digests, strict=True)):
         category = body.category or rules.classify(body.text)
@@ -267,12 +265,13 @@ def _write(
                 placement = None  # outside the partner's area: kept as sent, triaged
         if placement is None:
             if partner.user_id not in candidates:
-                candidates[partner.user_id] = service.address_candidates(
-                    session, scopes[partner.user_id]
+                candidates[partner.user_id] = (
+                    service.address_candidates(session, scopes[partner.user_id]),
+                    session.execute(
+                        select(Area.id, Area.path).where(Area.id == partner.scope_area_id)
+                    ).one_or_none(),
                 )
-            service.place_by_address(
-                complaint, candidates[partner.user_id], partner_areas[partner.user_id]
-            )
+            service.place_by_address(complaint, *candidates[partner.user_id])
         complaints.append((complaint, placement))
     grids = {p.grid.grid.id: p.grid for _, p in complaints if p is not None and p.grid is not None}
     handlers = workforce.handlers_for(session, grids.values(), now)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Row, Select, false, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, security
@@ -115,10 +115,11 @@ def address_candidates(session: Session, scope: Scope) -> list:
     ).all()
 
 
-def place_by_address(complaint: Complaint, candidates: list, partner_area: Area | None) -> None:
+def place_by_address(complaint: Complaint, candidates: list, partner_area: Row | None) -> None:
     """No usable point: the triage queue of the one township the address names (by the names of
     townships and villages in the partner's area), else of the partner's own area. No online
-    geocoder is reachable from where this runs; staff put it on the map."""
+    geocoder is reachable from where this runs; staff put it on the map. `partner_area`: the
+    partner's own area, its id and path."""
     townships: dict[uuid.UUID, str] = {}
     paths = {row.id: row.path for row in candidates}
     for row in candidates:
