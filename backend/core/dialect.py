@@ -213,20 +213,10 @@ def inserted_unless_present(session, table, rows: list[dict], keys: list[str]) -
 
         statement = insert(table).on_conflict_do_nothing(index_elements=keys)
         return [tuple(r) for r in session.execute(statement.returning(*returned), rows).all()]
-    # PostgreSQL: the rows travel as one JSON parameter into INSERT ... SELECT. A multi-row
-    # VALUES of thousands of rows costs more to build and parse in the driver than to insert.
-    from sqlalchemy import column as sql_column
-    from sqlalchemy import select
     from sqlalchemy.dialects.postgresql import insert
 
-    rows = _bound_as_columns(session, table, rows)
-    names = list(rows[0])
-    incoming = rows_parameter(
-        "postgresql", "incoming", [sql_column(name, table.c[name].type) for name in names], rows
-    )
     statement = (
-        insert(table)
-        .from_select(names, select(*(incoming.c[name] for name in names)))
+        _insert_from_json(session, insert(table), rows)
         .on_conflict_do_nothing(index_elements=keys)
         .returning(*returned)
     )
@@ -235,35 +225,31 @@ def inserted_unless_present(session, table, rows: list[dict], keys: list[str]) -
 
 def insert_rows(session, table, rows: list[dict]) -> None:
     """Insert rows (each with the same keys) in one statement. PostgreSQL: as one JSON
-    parameter (`rows_parameter`): the driver's executemany binds and sends every row on its
-    own, which cost more than the inserts themselves in the batches of complaint intake and
-    sync pushes. SQLite runs in process: executemany. Values orjson cannot encode (none of
-    ours so far) take the executemany path on both."""
-    import orjson
-
+    parameter: the driver's executemany binds and sends every row on its own, which cost more
+    than the inserts themselves in the batches of complaint intake and sync pushes. SQLite
+    runs in process: executemany."""
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import column as sql_column
-        from sqlalchemy import select
+        session.execute(_insert_from_json(session, table.insert(), rows))
+    else:
+        session.execute(table.insert(), rows)
 
-        rows = _bound_as_columns(session, table, rows)
-        names = list(rows[0])
-        try:
-            incoming = rows_parameter(
-                "postgresql",
-                "incoming",
-                [sql_column(name, table.c[name].type) for name in names],
-                rows,
-            )
-        except orjson.JSONEncodeError:
-            pass
-        else:
-            session.execute(
-                table.insert().from_select(names, select(*(incoming.c[n] for n in names)))
-            )
-            return
-    session.execute(table.insert(), rows)
+
+def _insert_from_json(session, statement, rows: list[dict]):
+    """`INSERT ... SELECT` of `rows` sent as one JSON parameter (PostgreSQL; `rows_parameter`).
+    A multi-row VALUES of thousands of rows costs more to build and parse in the driver than
+    to insert, and executemany sends each row on its own."""
+    from sqlalchemy import column as sql_column
+    from sqlalchemy import select
+
+    table = statement.table
+    rows = _bound_as_columns(session, table, rows)
+    names = list(rows[0])
+    incoming = rows_parameter(
+        "postgresql", "incoming", [sql_column(name, table.c[name].type) for name in names], rows
+    )
+    return statement.from_select(names, select(*(incoming.c[name] for name in names)))
 
 
 def _bound_as_columns(session, table, rows: list[dict]) -> list[dict]:

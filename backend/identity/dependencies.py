@@ -69,26 +69,28 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     return check
 
 
+async def _signed_request(request: Request) -> SignedRequest:
+    """What docs/integration-auth.md has a partner sign, as this request carries it."""
+    headers = request.headers
+    return SignedRequest(
+        method=request.method,
+        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        key_id=headers.get("x-firegrid-key-id"),
+        timestamp=headers.get("x-firegrid-timestamp"),
+        nonce=headers.get("x-firegrid-nonce"),
+        signature=headers.get("x-firegrid-signature"),
+        body=await request.body(),
+    )
+
+
 async def signed_client(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
     """An integration client authenticated by its HMAC signature. Every check runs before the
     endpoint sees (or stores) anything of the body."""
-    headers = request.headers
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    signed = await _signed_request(request)
     # The checks read and write the database: in the thread pool, never on the event loop
     # (on SQLite a writer waiting for the lock there would stall every other request).
     principal = await run_in_threadpool(
-        service.authenticate_signed_request,
-        session,
-        settings,
-        SignedRequest(
-            method=request.method,
-            path=path,
-            key_id=headers.get("x-firegrid-key-id"),
-            timestamp=headers.get("x-firegrid-timestamp"),
-            nonce=headers.get("x-firegrid-nonce"),
-            signature=headers.get("x-firegrid-signature"),
-            body=await request.body(),
-        ),
+        service.authenticate_signed_request, session, settings, signed
     )
     if principal.role is not Role.INTEGRATION:
         raise Forbidden("only integration clients sign requests")
@@ -121,17 +123,7 @@ async def signed_call(request: Request, settings: SettingsDep) -> SignedCall:
     its client active and the nonce unused is decided where the request's work is written, in
     the same transaction (complaint intake's writer: identity.service.signed_partners and
     record_nonces), so nothing is stored for a refused request and a revocation holds at once."""
-    headers = request.headers
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    signed = SignedRequest(
-        method=request.method,
-        path=path,
-        key_id=headers.get("x-firegrid-key-id"),
-        timestamp=headers.get("x-firegrid-timestamp"),
-        nonce=headers.get("x-firegrid-nonce"),
-        signature=headers.get("x-firegrid-signature"),
-        body=await request.body(),
-    )
+    signed = await _signed_request(request)
     service.check_signed_headers(settings, signed)
     assert signed.key_id and signed.nonce
     secret = _key_secrets.known(signed.key_id) or await run_in_threadpool(
