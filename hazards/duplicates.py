@@ -11,14 +11,15 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
-from sqlalchemy import Float, Integer, String, column
+from sqlalchemy import Float, Integer, String, bindparam, column, func
 from sqlalchemy.orm import Session
 
 from backend.core import dialect
 from backend.core.settings import Settings
-from grids.routing import METRES_PER_DEGREE, ground_distance_m
+from grids.routing import EARTH_RADIUS_M, METRES_PER_DEGREE, ground_distance_m
 from hazards.models import Hazard
 
 Report = tuple[uuid.UUID, str, float, float]  # (id, category, lng, lat), WGS-84
@@ -45,7 +46,7 @@ def possible_duplicates(
     since = now - timedelta(days=settings.duplicate_window_days)
     pairs: list[tuple[int, uuid.UUID, float, float]] = []
     for start in range(0, len(reports), _CHUNK):
-        pairs += _open_hazards_near(session, reports, dlng, dlat, since, start)
+        pairs += _open_hazards_near(session, reports, dlng, dlat, since, start, radius)
     pairs += _earlier_in_batch(reports, dlng, dlat)
     if not pairs:
         return [None] * len(reports)
@@ -74,11 +75,24 @@ def _open_hazards_near(
     dlat: float,
     since: datetime,
     start: int,
+    radius: float,
 ) -> list[tuple[int, uuid.UUID, float, float]]:
-    """(report index, hazard id, lng, lat) of the open hazards in each report's box."""
+    """(report index, hazard id, lng, lat) of the open hazards in each report's box (on
+    PostgreSQL, only the nearest within the radius)."""
     chunk = range(start, min(start + _CHUNK, len(reports)))
-    boxes = dialect.rows_parameter(
-        session.get_bind().dialect.name,
+    boxes = [
+        {"i": i, "category": reports[i][1], "x": reports[i][2], "y": reports[i][3], "dx": dlng[i]}
+        for i in chunk
+    ]
+    return _near_query(session.get_bind().dialect.name).rows(
+        session, reports=dialect.rows_json(boxes), dlat=dlat, since=since, radius=radius
+    )
+
+
+@cache
+def _near_query(dialect_name: str) -> dialect.NearEach:
+    boxes = dialect.rows_table(
+        dialect_name,
         "reports",
         [
             column("i", Integer),
@@ -87,28 +101,37 @@ def _open_hazards_near(
             column("y", Float),
             column("dx", Float),
         ],
-        [
-            {
-                "i": i,
-                "category": reports[i][1],
-                "x": reports[i][2],
-                "y": reports[i][3],
-                "dx": dlng[i],
-            }
-            for i in chunk
-        ],
+        bindparam("reports", type_=String),
     )
     r, hazards = boxes.c, Hazard.__table__
-    return dialect.rows_near_each(
-        session,
+    dlat = bindparam("dlat", type_=Float)
+    return dialect.NearEach(
+        dialect_name,
         boxes,
         [r.i],
         hazards.c.location,
         (r.x - r.dx, r.y - dlat, r.x + r.dx, r.y + dlat),
-        [hazards.c.is_open.is_(True), hazards.c.reported_at >= since],
+        [
+            hazards.c.is_open.is_(True),
+            hazards.c.reported_at >= bindparam("since", type_=hazards.c.reported_at.type),
+        ],
         [hazards.c.id, hazards.c.lng, hazards.c.lat],
         same=[(r.category, hazards.c.category)],
+        nearest=(
+            _haversine_m(r.x, r.y, hazards.c.lng, hazards.c.lat),
+            bindparam("radius", type_=Float),
+        ),
     )
+
+
+def _haversine_m(x1, y1, x2, y2):
+    """`ground_distance_m` in SQL, so the database can keep only each report's nearest
+    candidate; the candidates are measured again here, so both backends decide alike."""
+    phi1, phi2 = func.radians(y1), func.radians(y2)
+    a = func.power(func.sin((phi2 - phi1) / 2), 2) + func.cos(phi1) * func.cos(phi2) * func.power(
+        func.sin(func.radians(x2 - x1) / 2), 2
+    )
+    return 2 * EARTH_RADIUS_M * func.asin(func.sqrt(a))
 
 
 def _earlier_in_batch(

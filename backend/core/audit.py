@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, Integer, String, select
+from sqlalchemy import JSON, BigInteger, Float, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core import dialect
@@ -167,13 +167,7 @@ def record_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
     """
     if not entries:
         return []
-    head = AuditChainHead.__table__.c
-    last_seq, prev_hash = session.execute(
-        AuditChainHead.__table__.update()
-        .where(head.id == HEAD_ID)
-        .values(last_seq=head.last_seq + len(entries))
-        .returning(head.last_seq, head.last_hash)
-    ).one()
+    last_seq, prev_hash = session.execute(_TAKE_SEQS, {"count": len(entries)}).one()
     now, request_id = utcnow(), request_id_var.get()
     rows = []
     for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
@@ -196,11 +190,19 @@ def record_many(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
         }
         row["hash"] = prev_hash = compute_hash(prev_hash, row)
         rows.append(row)
-    session.execute(
-        AuditChainHead.__table__.update().where(head.id == HEAD_ID).values(last_hash=prev_hash)
-    )
+    session.execute(_SET_HASH, {"hash": prev_hash})
     dialect.insert_rows(session, AuditEvent.__table__, rows)
     return rows
+
+
+_head = AuditChainHead.__table__
+_TAKE_SEQS = (
+    _head.update()
+    .where(_head.c.id == HEAD_ID)
+    .values(last_seq=_head.c.last_seq + bindparam("count", type_=BigInteger))
+    .returning(_head.c.last_seq, _head.c.last_hash)
+)
+_SET_HASH = _head.update().where(_head.c.id == HEAD_ID).values(last_hash=bindparam("hash"))
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:

@@ -3,6 +3,8 @@ the dialect."""
 
 from __future__ import annotations
 
+from functools import cache
+
 
 def append_only_triggers(dialect_name: str, table: str) -> list[str]:
     """DDL that makes a table refuse UPDATE and DELETE (the audit log). Tampering then needs
@@ -55,17 +57,30 @@ def rows_parameter(dialect_name: str, name: str, columns: list, rows: list[dict]
     """A derived table `name` with `columns` holding `rows`, sent as one JSON parameter: the
     statement's text stays the same whatever the number of rows (so it is compiled and planned
     once), where a VALUES list would be rebuilt for every call."""
-    import orjson
-    from sqlalchemy import JSON, func, literal, select
+    from sqlalchemy import literal
 
-    encoded = orjson.dumps(rows).decode()  # ids and aware times as text the databases read
+    return rows_table(dialect_name, name, columns, literal(rows_json(rows)))
+
+
+def rows_json(rows: list[dict]) -> str:
+    """Rows as `rows_table` reads them: ids and aware times as text the databases read."""
+    import orjson
+
+    return orjson.dumps(rows).decode()
+
+
+def rows_table(dialect_name: str, name: str, columns: list, parameter):
+    """`rows_parameter`'s derived table over a parameter bound later (`bindparam(key)`, its
+    value `rows_json(rows)`), for statements built once and run often."""
+    from sqlalchemy import JSON, func, select
+
     if dialect_name == "postgresql":
         return (
-            func.json_to_recordset(literal(encoded).cast(JSON))
+            func.json_to_recordset(parameter.cast(JSON))
             .table_valued(*columns)
             .render_derived(name=name, with_types=True)
         )
-    each = func.json_each(literal(encoded)).table_valued("value")
+    each = func.json_each(parameter).table_valued("value")
     return select(
         *(
             func.json_extract(each.c.value, f"$.{c.name}").cast(c.type).label(c.name)
@@ -101,29 +116,69 @@ def ids_by_key(session, table, keys: list[str], wanted: set[tuple]) -> dict[tupl
     return {tuple(row[:-1]): row[-1] for row in session.execute(query).all()}
 
 
-def rows_near_each(
-    session, probes, keys: list, geometry, box, where: list, columns: list, same: tuple = ()
-):
+class NearEach:
     """For each row of `probes` (a derived table), the rows of `geometry`'s table whose bounding
     box meets `box` (min_x, min_y, max_x, max_y: expressions over `probes`), that satisfy
     `where` (over the table alone) and whose columns equal the probe's in each (probe column,
     table column) of `same`: tuples of `keys` (columns of `probes`) then `columns`.
 
+    `nearest` = (distance, limit), an expression over both tables and its bound: PostgreSQL
+    then answers only each probe's row with the least distance within the limit (ties: the
+    least `columns`), so that a dense neighbourhood does not send every row in the box back
+    to be measured here; SQLite answers every row, and the caller still chooses.
+
+    Built once, run often (`rows(session, **parameters)` with the values of the statement's
+    bound parameters): building and adapting the statement cost more than running it.
+
     Each probe makes its own lookup in the spatial index, whatever the table statistics say.
     PostgreSQL: a LATERAL subquery that tests only the box, fenced with OFFSET 0 so that the
     planner can neither turn it into a hash join over the whole table nor use another index
-    while statistics are stale. SQLite:
-    the probes against SpatiaLite's R*Tree `idx_<table>_<column>` (keyed by rowid) first, then
-    the rows by rowid, because in one statement its planner may start from another index of
-    the table and rescan the R*Tree for every row."""
-    from sqlalchemy import and_, func, literal_column, select, true
-    from sqlalchemy import column as sql_column
-    from sqlalchemy import table as sql_table
+    while statistics are stale. SQLite: the probes against SpatiaLite's R*Tree
+    `idx_<table>_<column>` (keyed by rowid) first, then the rows by rowid, because in one
+    statement its planner may start from another index of the table and rescan the R*Tree for
+    every row."""
 
-    min_x, min_y, max_x, max_y = box
-    rows = geometry.table
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import Column
+    def __init__(
+        self,
+        dialect_name: str,
+        probes,
+        keys: list,
+        geometry,
+        box,
+        where: list,
+        columns: list,
+        same: tuple = (),
+        nearest: tuple | None = None,
+    ) -> None:
+        from sqlalchemy import and_, select
+        from sqlalchemy import column as sql_column
+        from sqlalchemy import table as sql_table
+
+        self.postgres = dialect_name == "postgresql"
+        self.width, self.keys = len(same), len(keys)
+        min_x, min_y, max_x, max_y = box
+        rows = geometry.table
+        if self.postgres:
+            self.query = self._lateral(probes, keys, geometry, box, where, columns, same, nearest)
+            return
+        index = sql_table(
+            f"idx_{rows.name}_{geometry.name}",
+            *(sql_column(name) for name in ("pkid", "xmin", "xmax", "ymin", "ymax")),
+        )
+        meets = and_(
+            index.c.xmin <= max_x,
+            index.c.xmax >= min_x,
+            index.c.ymin <= max_y,
+            index.c.ymax >= min_y,
+        )
+        self.query = select(*keys, *(m for m, _ in same), index.c.pkid).select_from(probes)
+        self.query = self.query.join(index, meets)
+        self.rowid, self.where = sql_column("rowid"), where
+        self.theirs, self.columns, self.rows_table = [t for _, t in same], columns, rows
+
+    @staticmethod
+    def _lateral(probes, keys, geometry, box, where, columns, same, nearest):
+        from sqlalchemy import Column, func, select, true
         from sqlalchemy.sql.util import ClauseAdapter
         from sqlalchemy.sql.visitors import iterate
 
@@ -131,7 +186,8 @@ def rows_near_each(
         # planner misled by stale statistics (a table that grew since its last ANALYZE) took
         # a B-tree index on one of their columns and filtered every row of a category by the
         # box; the other conditions hold outside, over the few rows in the box.
-        envelope = func.ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326)
+        rows = geometry.table
+        envelope = func.ST_MakeEnvelope(*box, 4326)
         needed = {c.name: c for c in columns}
         for condition in where:
             needed |= {
@@ -147,33 +203,36 @@ def rows_near_each(
             .where(*(adapt(condition) for condition in where))
             .where(*(near.c[theirs.name] == mine for mine, theirs in same))
         )
-        return [tuple(row) for row in session.execute(query).all()]
-    index = sql_table(
-        f"idx_{rows.name}_{geometry.name}",
-        *(sql_column(name) for name in ("pkid", "xmin", "xmax", "ymin", "ymax")),
-    )
-    meets = and_(
-        index.c.xmin <= max_x, index.c.xmax >= min_x, index.c.ymin <= max_y, index.c.ymax >= min_y
-    )
-    mine, theirs = [m for m, _ in same], [t for _, t in same]
-    hits = session.execute(
-        select(*keys, *mine, index.c.pkid).select_from(probes).join(index, meets)
-    ).all()
-    rowid = literal_column(f"{rows.name}.rowid")
-    found = {}
-    wanted = sorted({hit[-1] for hit in hits})
-    for start in range(0, len(wanted), 10_000):  # within SQLite's limit on bound parameters
-        chunk = wanted[start : start + 10_000]
-        query = select(rowid, *theirs, *columns).where(rowid.in_(chunk), *where)
-        for row in session.execute(query).all():
-            found[row[0]] = tuple(row[1:])
-    width = len(same)
-    return [
-        (*hit[: len(keys)], *row[width:])
-        for hit in hits
-        if (row := found.get(hit[-1])) is not None
-        and tuple(hit[len(keys) : len(keys) + width]) == row[:width]
-    ]
+        if nearest is not None:
+            distance = adapt(nearest[0])
+            query = (
+                query.where(distance <= nearest[1])
+                .distinct(*keys)
+                .order_by(*keys, distance, *(near.c[c.name] for c in columns))
+            )
+        return query
+
+    def rows(self, session, **parameters) -> list[tuple]:
+        from sqlalchemy import literal_column, select
+
+        if self.postgres:
+            return [tuple(row) for row in session.execute(self.query, parameters).all()]
+        hits = session.execute(self.query, parameters).all()
+        rowid = literal_column(f"{self.rows_table.name}.rowid")
+        found = {}
+        wanted = sorted({hit[-1] for hit in hits})
+        for start in range(0, len(wanted), 10_000):  # within SQLite's limit on bound parameters
+            chunk = wanted[start : start + 10_000]
+            query = select(rowid, *self.theirs, *self.columns).where(rowid.in_(chunk), *self.where)
+            for row in session.execute(query, parameters).all():
+                found[row[0]] = tuple(row[1:])
+        keys, width = self.keys, self.width
+        return [
+            (*hit[:keys], *row[width:])
+            for hit in hits
+            if (row := found.get(hit[-1])) is not None
+            and tuple(hit[keys : keys + width]) == row[:width]
+        ]
 
 
 def claim(session, query):
@@ -213,14 +272,9 @@ def inserted_unless_present(session, table, rows: list[dict], keys: list[str]) -
 
         statement = insert(table).on_conflict_do_nothing(index_elements=keys)
         return [tuple(r) for r in session.execute(statement.returning(*returned), rows).all()]
-    from sqlalchemy.dialects.postgresql import insert
-
-    statement = (
-        _insert_from_json(session, insert(table), rows)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(*returned)
-    )
-    return [tuple(r) for r in session.execute(statement).all()]
+    rows = _bound_as_columns(session, table, rows)
+    statement = _insert_from_json(table, tuple(rows[0]), tuple(keys))
+    return [tuple(r) for r in session.execute(statement, {"incoming": rows_json(rows)}).all()]
 
 
 def insert_rows(session, table, rows: list[dict]) -> None:
@@ -231,25 +285,36 @@ def insert_rows(session, table, rows: list[dict]) -> None:
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_insert_from_json(session, table.insert(), rows))
+        rows = _bound_as_columns(session, table, rows)
+        statement = _insert_from_json(table, tuple(rows[0]), None)
+        session.execute(statement, {"incoming": rows_json(rows)})
     else:
         session.execute(table.insert(), rows)
 
 
-def _insert_from_json(session, statement, rows: list[dict]):
-    """`INSERT ... SELECT` of `rows` sent as one JSON parameter (PostgreSQL; `rows_parameter`).
-    A multi-row VALUES of thousands of rows costs more to build and parse in the driver than
-    to insert, and executemany sends each row on its own."""
+@cache
+def _insert_from_json(table, names: tuple[str, ...], unless_present: tuple[str, ...] | None):
+    """`INSERT ... SELECT` of rows sent as one JSON parameter, `incoming` (PostgreSQL;
+    `rows_table`), built once per table and set of columns. A multi-row VALUES of thousands
+    of rows costs more to build and parse in the driver than to insert, and executemany sends
+    each row on its own. With `unless_present` (key columns): ON CONFLICT DO NOTHING,
+    returning the keys inserted."""
+    from sqlalchemy import String, bindparam, select
     from sqlalchemy import column as sql_column
-    from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import insert
 
-    table = statement.table
-    rows = _bound_as_columns(session, table, rows)
-    names = list(rows[0])
-    incoming = rows_parameter(
-        "postgresql", "incoming", [sql_column(name, table.c[name].type) for name in names], rows
+    incoming = rows_table(
+        "postgresql",
+        "incoming",
+        [sql_column(name, table.c[name].type) for name in names],
+        bindparam("incoming", type_=String),
     )
-    return statement.from_select(names, select(*(incoming.c[name] for name in names)))
+    statement = insert(table).from_select(names, select(*(incoming.c[name] for name in names)))
+    if unless_present is None:
+        return statement
+    return statement.on_conflict_do_nothing(index_elements=list(unless_present)).returning(
+        *(table.c[k] for k in unless_present)
+    )
 
 
 def _bound_as_columns(session, table, rows: list[dict]) -> list[dict]:

@@ -355,6 +355,11 @@ def test_each_report_of_a_push_spread_over_the_grid_is_checked_against_the_hazar
     closer_south = api.post(
         "/api/v1/hazards", json=hazard_body(lat=24.3102), headers=grid_worker.headers(api)
     ).json()["id"]  # ~22 m north of `south`
+    api.post(
+        "/api/v1/hazards",
+        json=hazard_body(category="open_flame", lng=109.41, lat=24.3103),
+        headers=grid_worker.headers(api),
+    )  # nearer still to `by_south` below, but of another category
     phone.sync()
     by_north = phone.create("hazard_reports", device_report(lng=109.4102, lat=24.39))  # ~20 m
     by_south = phone.create("hazard_reports", device_report(lng=109.41, lat=24.3103))
