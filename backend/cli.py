@@ -57,7 +57,7 @@ def serve(
     except ConfigurationError as exc:
         _fail(f"refusing to start: {exc}")
     uvicorn.run(
-        "backend.app:create_app",
+        "backend.app:served_app",
         factory=True,
         host=host,
         port=port,

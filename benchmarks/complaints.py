@@ -44,8 +44,6 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,7 +55,7 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Targets, firegrid_server, using_database  # noqa: E402
+from benchmarks.common import Targets, firegrid_servers, using_database  # noqa: E402
 
 DISTRICT = "450202"  # 城中区: the demo's two townships there, 32 grids
 PATH = "/api/v1/hotline/complaints"
@@ -213,21 +211,9 @@ def run_block(urls: list[str], requests: list[tuple]) -> float:
     return elapsed
 
 
-@contextmanager
-def serve(env: dict[str, str], processes: int) -> Iterator[list[str]]:
-    """`processes` API processes, each `firegrid serve` on its own port (`firegrid_server`, as
-    the other HTTP benchmarks run it); their base URLs. The client spreads its connections
-    over them, as a reverse proxy balancing connections over one process per core does.
-    (`firegrid serve --workers` shares one listening socket instead, and with keep-alive
-    connections whichever process happens to accept a burst of them keeps their load: runs
-    of this benchmark saw one process at 80 % of a core beside another at 35 %.)"""
-    with ExitStack() as servers:
-        yield [servers.enter_context(firegrid_server(env)) for _ in range(processes)]
-
-
 def measure(env: dict[str, str], workers: int, intake: Intake) -> tuple[float, float, list]:
     """Median intake and /healthz rates over alternating blocks, and the intake block rates."""
-    with serve(env, workers) as urls:
+    with firegrid_servers(env, workers) as urls:
         run_block(urls, intake.requests(WARMUP * workers))
         run_block(urls, health_requests(HEALTH_BLOCK // 4))
         health, complaints = [], []

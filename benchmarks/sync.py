@@ -1,14 +1,26 @@
-"""Offline sync under a real server: pushes of hazard reports in batches of 100, a 20,000-record
-first sync, and empty incremental pulls against `/healthz`, all in one run.
+"""Offline sync under a real server: a 20,000-record first sync, empty incremental pulls
+against `/healthz`, and pushes of hazard reports in batches of 100, all in one run.
 
     make bench B=sync
 
 Runs on PostGIS (FIREGRID_BENCH_DATABASE_URL, as `make bench` provides), else on SpatiaLite
-and says so. The demo is loaded, 20,000 premises are added to one worker's grid, then
-`firegrid serve` answers on loopback. Pushes go through routing, duplicate checks, the audit
-log and the outbox like any report; each report is made at one of the worker's premises, so
-a batch is spread over the grid as a day's patrol is. The first sync is the reference device
-(offline_sync/client.py) pulling every page into its local store.
+and says so. The demo is loaded, and premises are added: 20,000 in one worker's grid (the
+first sync) and 2,000 in each of the grids of DEVICES other workers (their pushes).
+`firegrid serve` answers on loopback, one process per core, each on its own port, as behind a
+reverse proxy balancing connections (the deployment the README recommends).
+
+1. The first sync: the reference device (offline_sync/client.py) of the first worker pulls
+   every page into its local store, from one process.
+2. Empty incremental pulls against `/healthz`, alternating blocks, one connection.
+3. Pushes. The target is the server's: DEVICES phones (8 unless FIREGRID_BENCH_DEVICES says
+   otherwise), each signed in as its own grid's worker and spread over the processes, each
+   pushing BATCHES batches of 100 new reports made at premises of its grid, all at once, as
+   phones do when a township's workers come back into coverage. One phone pushing alone, batch
+   after batch, is measured too and reported, not targeted: it waits for each answer, so it
+   measures a push's latency, not what the server can take. Pushes go through routing,
+   duplicate checks, the audit log and the outbox like any report. Bodies are encoded before
+   the timing. Afterwards every report is checked to be stored once, in its grid, and the audit
+   chain, appended to by concurrent pushes, to verify.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -29,40 +42,78 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.demo import WORKER_LOGIN  # noqa: E402
-from benchmarks.common import BIN, Targets, firegrid_server  # noqa: E402
+from benchmarks.common import BIN, Targets, firegrid_servers  # noqa: E402
 
-WORKER = "worker.450202901001-001"  # a demo grid worker
+FIRST_GRID = "450202901001-001"  # a demo grid: its worker makes the first sync
 PREMISES = 20_000
 BATCH, BATCHES = 100, 20
+DEVICES = int(os.environ.get("FIREGRID_BENCH_DEVICES", "8"))
+PREMISES_PER_DEVICE = BATCH * BATCHES  # each report at a premises of its own
+PROCESSES = max(2, os.cpu_count() or 1)
 PROBES = 400  # requests per side for the pull-vs-healthz rate
 
 
-def add_premises(env: dict[str, str], count: int) -> None:
-    """Bulk-insert premises in the worker's grid (set-up, not measured)."""
+def worker(grid_code: str) -> str:
+    return f"worker.{grid_code}"
+
+
+def run_in_firegrid(env: dict[str, str], script: str) -> str:
+    """Run `script` with the benchmark's database (set-up and checks, not measured)."""
+    done = subprocess.run([BIN / "python", "-c", script], env=env, cwd=ROOT, capture_output=True)
+    if done.returncode != 0:
+        sys.exit(done.stderr.decode())
+    return done.stdout.decode()
+
+
+def push_grids(env: dict[str, str], count: int) -> list[str]:
+    """`count` demo grids other than the first, each with its own worker."""
+    script = f"""
+from sqlalchemy import select
+from backend.core.db import session_scope
+from grids.models import Area, GridAssignment
+with session_scope() as session:
+    codes = session.scalars(
+        select(Area.code).join(GridAssignment, GridAssignment.area_id == Area.id)
+        .where(Area.code != {FIRST_GRID!r}).distinct().order_by(Area.code).limit({count})
+    ).all()
+print(",".join(codes))
+"""
+    codes = run_in_firegrid(env, script).strip().split(",")
+    if len(codes) < count:
+        sys.exit(
+            f"the demo has {len(codes)} other grids with a worker; {count} devices need one each"
+        )
+    return codes
+
+
+def add_premises(env: dict[str, str], counts: dict[str, int]) -> None:
+    """Bulk-insert premises at random points of each grid's box (set-up, not measured)."""
     script = f"""
 import random
+from geoalchemy2.shape import to_shape
 from sqlalchemy import insert, select
 from backend.core.db import session_scope
 from backend.core.ids import new_id
 from grids.models import Area
 from grids.premises.models import Premises
+rng = random.Random(5)
 with session_scope() as session:
-    grid = session.scalar(select(Area).where(Area.code == "450202901001-001"))
-    rng = random.Random(5)
-    from geoalchemy2.shape import to_shape
-    box = to_shape(grid.geom).bounds
-    rows = []
-    for n in range({count}):
-        x = rng.uniform(box[0], box[2]); y = rng.uniform(box[1], box[3])
-        rows.append(dict(id=new_id(), name=f"压测商铺{{n}}", uscc=None, individual_business=True,
-            premises_type="small_venue", risk_level="low", supervision_tier="township",
-            key_unit=False, address=f"示例路{{n}}号", lng=x, lat=y,
-            location=f"SRID=4326;POINT({{x}} {{y}})", raw_lng=x, raw_lat=y, raw_crs="wgs84",
-            area_id=grid.id, area_path=grid.path, route_status="inside", contact_name=None,
-            contact_phone=None, credit_status="normal", archived=False, version=1))
-    session.execute(insert(Premises), rows)
+    for code, count in {counts!r}.items():
+        grid = session.scalar(select(Area).where(Area.code == code))
+        box = to_shape(grid.geom).bounds
+        rows = []
+        for n in range(count):
+            x = rng.uniform(box[0], box[2]); y = rng.uniform(box[1], box[3])
+            rows.append(dict(id=new_id(), name=f"压测商铺{{code}}-{{n}}", uscc=None,
+                individual_business=True, premises_type="small_venue", risk_level="low",
+                supervision_tier="township", key_unit=False, address=f"示例路{{n}}号", lng=x,
+                lat=y, location=f"SRID=4326;POINT({{x}} {{y}})", raw_lng=x, raw_lat=y,
+                raw_crs="wgs84", area_id=grid.id, area_path=grid.path, route_status="inside",
+                contact_name=None, contact_phone=None, credit_status="normal", archived=False,
+                version=1))
+        session.execute(insert(Premises), rows)
 """
-    subprocess.run([BIN / "python", "-c", script], env=env, check=True, cwd=ROOT)
+    run_in_firegrid(env, script)
 
 
 def rate(client: httpx.Client, path: str, params: dict, headers: dict, n: int) -> float:
@@ -90,6 +141,122 @@ def report(n: int, premises: dict) -> dict:
     }
 
 
+class Phone:
+    """A worker's phone with its day's reports, batches encoded ahead of the timing."""
+
+    def __init__(self, base_url: str, username: str, password: str, seed: int) -> None:
+        from offline_sync.client import Device
+
+        self.http = httpx.Client(base_url=base_url, timeout=120)
+        self.device = Device(base_url, username, password, client=self.http)
+        self.device.sign_in()
+        self.device.pull()  # its grid's premises, and the cursor it pushes with
+        sites = random.Random(seed).sample(self.device.all("premises"), BATCH * BATCHES)  # noqa: S311
+        self.bodies = [
+            json.dumps(
+                {
+                    "changes": {
+                        "hazard_reports": {
+                            "created": [
+                                report(n, sites[n]) for n in range(b * BATCH, (b + 1) * BATCH)
+                            ]
+                        }
+                    }
+                }
+            ).encode()
+            for b in range(BATCHES)
+        ]
+        self.created = 0
+
+    def push_all(self) -> None:
+        headers = {**self.device.headers, "Content-Type": "application/json"}
+        params = {"last_pulled_at": self.device.last_pulled_at}
+        for body in self.bodies:
+            answer = self.http.post("/api/v1/sync", params=params, content=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+            self.created += answer.json()["created"]
+
+
+def cpu_seconds(command: str) -> float:
+    """CPU time used so far by the processes whose name starts with `command`, or whose
+    command line holds it (Linux /proc; 0 elsewhere)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not (proc / "comm").read_text().startswith(command) and command not in line:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
+
+
+def push_at_once(phones: list[Phone]) -> float:
+    """Every phone pushes all its batches, all phones at once: reports stored per second.
+    Prints where the machine's CPU went meanwhile."""
+    start = threading.Barrier(len(phones) + 1)
+    failures: list[BaseException] = []
+
+    def run(phone: Phone) -> None:
+        start.wait()
+        try:
+            phone.push_all()
+        except BaseException as exc:  # noqa: BLE001 - reported below, the run fails
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(phone,)) for phone in phones]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    used = [cpu_seconds("firegrid serve"), cpu_seconds("postgres"), time.process_time()]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        sys.exit(f"{len(failures)} phones failed; the first: {failures[0]!r}")
+    used = [
+        after - before
+        for after, before in zip(
+            [cpu_seconds("firegrid serve"), cpu_seconds("postgres"), time.process_time()],
+            used,
+            strict=True,
+        )
+    ]
+    batches = sum(len(phone.bodies) for phone in phones)
+    print(
+        f"  CPU per batch: API {used[0] / batches * 1000:.1f} ms, PostgreSQL "
+        f"{used[1] / batches * 1000:.1f} ms, client {used[2] / batches * 1000:.1f} ms; "
+        f"{sum(used) / elapsed:.2f} of {os.cpu_count()} cores busy ({elapsed:.2f} s)"
+    )
+    return sum(phone.created for phone in phones) / elapsed
+
+
+def check_stored(env: dict[str, str], expected: int) -> None:
+    """Every report stored once and routed to a grid (premises near a grid's edge have reports
+    in the next one); the audit chain sound."""
+    script = """
+from sqlalchemy import func, select
+import backend.models
+from backend.core.audit import verify_chain
+from backend.core.db import session_scope
+from grids.models import Area
+from hazards.models import Hazard
+with session_scope() as session:
+    print(session.scalar(
+        select(func.count()).select_from(Hazard).join(Area, Area.id == Hazard.area_id)
+        .where(Hazard.description.like('压测隐患%'))))
+    print(verify_chain(session).sound)
+"""
+    stored, sound = run_in_firegrid(env, script).split()
+    if int(stored) != expected or sound != "True":
+        sys.exit(
+            f"after the pushes: {stored} reports routed, {expected} pushed; chain sound: {sound}"
+        )
+
+
 def main() -> None:
     url = os.environ.get("FIREGRID_BENCH_DATABASE_URL")
     backend = "postgis" if url else "spatialite (no FIREGRID_BENCH_DATABASE_URL)"
@@ -100,22 +267,24 @@ def main() -> None:
         env["FIREGRID_DATABASE_URL"] = url
     for command in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
-    add_premises(env, PREMISES)
+    grids = push_grids(env, DEVICES)
+    add_premises(env, {FIRST_GRID: PREMISES} | {code: PREMISES_PER_DEVICE for code in grids})
     password = json.loads((Path(data_dir) / "demo-logins.json").read_text())[WORKER_LOGIN]
-    print(f"backend: {backend}; {PREMISES} premises in {WORKER}'s grid")
+    print(
+        f"backend: {backend}; {PREMISES} premises in {worker(FIRST_GRID)}'s grid, "
+        f"{PREMISES_PER_DEVICE} in each of {DEVICES} other grids; {PROCESSES} API processes"
+    )
 
     from offline_sync.client import Device
 
     targets = Targets()
-    with firegrid_server(env) as host, httpx.Client(base_url=host, timeout=120) as client:
-        token = client.post(
-            "/api/v1/auth/token", data={"username": WORKER, "password": password}
-        ).json()["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
-
+    with (
+        firegrid_servers(env, PROCESSES) as hosts,
+        httpx.Client(base_url=hosts[0], timeout=120) as client,
+    ):
         # 1. The first sync, end to end: every page into the device's local store.
-        device = Device(host, WORKER, password, client=client)
-        device.token = token
+        device = Device(hosts[0], worker(FIRST_GRID), password, client=client)
+        device.sign_in()
         started = time.perf_counter()
         pulled, pages = device.pull()
         first_sync_s = time.perf_counter() - started
@@ -127,26 +296,24 @@ def main() -> None:
         health, pulls = [], []
         for _ in range(4):
             health.append(rate(client, "/healthz", {}, {}, PROBES // 4))
-            pulls.append(rate(client, "/api/v1/sync", cursor, auth, PROBES // 4))
+            pulls.append(rate(client, "/api/v1/sync", cursor, device.headers, PROBES // 4))
         health_rate, pull_rate = sum(health) / len(health), sum(pulls) / len(pulls)
         print(f"/healthz {health_rate:.0f} req/s, empty pull {pull_rate:.0f} req/s")
 
         # 3. Pushes of 100 new reports each, as phones do after a day offline.
-        # Each report is made at one of the worker's premises, as patrol reports are.
-        sites = random.Random(7).sample(device.all("premises"), BATCH * BATCHES)  # noqa: S311
-        pushed, started = 0, time.perf_counter()
-        for b in range(BATCHES):
-            batch = [report(n, sites[n]) for n in range(b * BATCH, (b + 1) * BATCH)]
-            answer = client.post(
-                "/api/v1/sync",
-                params={"last_pulled_at": device.last_pulled_at},
-                json={"changes": {"hazard_reports": {"created": batch}}},
-                headers=auth,
-            )
-            assert answer.status_code == 200, answer.text
-            pushed += answer.json()["created"]
-        push_rate = pushed / (time.perf_counter() - started)
-        print(f"push: {pushed} reports in batches of {BATCH}: {push_rate:.0f} reports/s")
+        phones = [
+            Phone(hosts[n % PROCESSES], worker(code), password, seed=n)
+            for n, code in enumerate(grids)
+        ]
+        push_rate = push_at_once(phones)
+        print(
+            f"push: {DEVICES} phones at once, {BATCHES} batches of {BATCH} each, over "
+            f"{PROCESSES} API processes: {push_rate:.0f} reports/s"
+        )
+        alone = Phone(hosts[0], worker(FIRST_GRID), password, seed=DEVICES)
+        alone_rate = push_at_once([alone])
+        print(f"push: one phone alone, batch after batch: {alone_rate:.0f} reports/s (latency)")
+    check_stored(env, (DEVICES + 1) * BATCH * BATCHES)
 
     targets.check("sync_first_sync_20k_seconds", first_sync_s, 3.0)
     targets.check(
