@@ -112,9 +112,12 @@ def announce_report(session: Session, hazard: Hazard, reporter_id: uuid.UUID | N
     )
 
 
-def announce_reports(session: Session, hazards: list[dict], reporter_id: uuid.UUID | None) -> int:
-    """`announce_report` for a batch of new hazards (rows as inserted): one query for the
-    grids' workers."""
+def report_messages(
+    session: Session, hazards: list[dict], reporter_id: uuid.UUID | None
+) -> list[tuple[uuid.UUID, str, str, dict[str, str]]]:
+    """`announce_report` for a batch of new hazards (rows about to be inserted), as messages
+    for `notify.push_many`: one query for the grids' workers, made before the batch writes
+    anything."""
     areas = {h["area_id"] for h in hazards if h["area_id"] is not None}
     workers: dict[uuid.UUID, list[uuid.UUID]] = {}
     if areas:
@@ -124,17 +127,17 @@ def announce_reports(session: Session, hazards: list[dict], reporter_id: uuid.UU
             )
         ):
             workers.setdefault(area_id, []).append(user_id)
-    sent = 0
-    for h in hazards:
-        people = [p for p in workers.get(h["area_id"], []) if p != reporter_id]
-        sent += notify.push(
-            session,
-            people,
+    return [
+        (
+            person,
             "网格内新报隐患 New hazard reported in your area",
             f"{h['description'][:60]}（{h['category']}）",
             {"hazard_id": str(h["id"]), "kind": "hazard.reported", "state": h["state"]},
         )
-    return sent
+        for h in hazards
+        for person in dict.fromkeys(workers.get(h["area_id"], []))
+        if person != reporter_id
+    ]
 
 
 def _audience(session: Session, hazard: Hazard, audience: Audience) -> list[uuid.UUID]:

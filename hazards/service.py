@@ -19,6 +19,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from backend.notify import service as notify
 from grids.models import Area
 from grids.premises.models import Premises
 from grids.scope import scope_of
@@ -269,9 +270,10 @@ def report_many(
                 new_ids, batch, placed, flags, strict=True
             )
         ]
-        dialect.insert_rows(session, Hazard.__table__, rows)
-        audit.record_many(
-            session,
+        # Everything is prepared before the first write: the hazards' change stamps and the
+        # audit chain take the same head row's lock, held to commit, which other writers wait
+        # for (decision 0017).
+        events = audit.prepare(
             [
                 audit.Entry(
                     principal.actor,
@@ -281,9 +283,12 @@ def report_many(
                     after=_fields(body) | {"area_path": located["area_path"]},
                 )
                 for hazard_id, body, (located, _) in zip(new_ids, batch, placed, strict=True)
-            ],
+            ]
         )
-        announcements.announce_reports(session, rows, principal.user_id)
+        messages = announcements.report_messages(session, rows, principal.user_id)
+        dialect.insert_rows(session, Hazard.__table__, rows)
+        audit.append(session, events)
+        notify.push_many(session, messages)
         out |= {id(b): hazard_id for b, hazard_id in zip(batch, new_ids, strict=True)}
     return [out[id(b)] for b in bodies]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend.core import dialect
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput
-from backend.core.ids import new_id
+from backend.core.ids import new_ids
 from backend.core.settings import Settings
 from backend.notify import fcm
 from backend.notify.models import Device, OutboxMessage
@@ -77,7 +77,7 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
         OutboxMessage.__table__,
         [
             {
-                "id": new_id(),
+                "id": message_id,
                 "channel": "fcm",
                 "user_id": user_id,
                 "title": title,
@@ -90,7 +90,9 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
                 "created_at": now,
                 "delivered_at": None,
             }
-            for user_id, title, body, data in messages
+            for (user_id, title, body, data), message_id in zip(
+                messages, new_ids(len(messages)), strict=True
+            )
         ],
     )
     return len(messages)

@@ -47,6 +47,37 @@ def test_the_chain_verifies_after_real_activity(api, station_staff, village, db)
     assert timeline[1].request_id  # tied to the HTTP request that made it
 
 
+def test_a_batch_hashes_exactly_as_verify_recomputes_it_whatever_its_values(db):
+    """A batch is hashed from texts prepared before the head row's lock (each event's
+    canonical JSON on either side of its seq); verification recomputes every hash from the
+    stored row, so the two must agree for any value an event can hold."""
+    awkward = {
+        "seq": 7,  # a key named like the chain's own fields, one level down
+        "subject_id": "not this one",
+        "名称": "消防通道\u2028堵塞",
+        "z": [1, 2.5, None, {"b": True, "a": '"quoted"'}],
+        "a": -0.0,
+    }
+    entries = [
+        audit.Entry(Actor.system(), "test.values", "thing", n, before, after, where)
+        for n, (before, after, where) in enumerate(
+            [
+                (None, awkward, None),
+                (awkward, {"n": 1}, (109.41, 24.35)),
+                ({}, None, (-179.999999, -89.5)),
+            ]
+        )
+    ]
+    with db() as session:
+        written = audit.record_many(session, entries)
+    assert [row["hash"] for row in written] == [
+        audit.compute_hash(row["prev_hash"], row) for row in written
+    ]
+    assert [row["prev_hash"] for row in written[1:]] == [row["hash"] for row in written[:-1]]
+    with db() as session:
+        assert verify_chain(session).sound
+
+
 def test_the_clients_gps_is_kept_as_evidence(api, station_staff, village, db):
     api.patch(
         f"/api/v1/areas/{village.code}",
