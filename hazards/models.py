@@ -5,7 +5,18 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -19,13 +30,13 @@ class Hazard(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)  # devices may supply it
     source: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(32), index=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(Text)
     lng: Mapped[float] = mapped_column(Float)
-    lat: Mapped[float] = mapped_column(Float, index=True)  # bounding-box prefilters
+    lat: Mapped[float] = mapped_column(Float)
     location: Mapped[WKBElement] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=True, nullable=False)
     )
@@ -62,7 +73,7 @@ class Hazard(Base):
     rectification_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the unit's credit record notes the deadline missed (逾期未整改): the deadline while
     # one runs, None once noted or when the unit has submitted (hazards.credit.scheduled).
-    credit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    credit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_rechecks: Mapped[int] = mapped_column(Integer, default=0)
     listing_level: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -79,6 +90,14 @@ class Hazard(Base):
         ),
         # The escalation sweep reads only open, due rows: its cost follows them, not the table.
         Index("ix_hazards_open_escalate_at", "is_open", "escalate_at"),
+        # Only hazards waiting on a deadline have one; the others stay out of the index, which
+        # a sync push of a hundred new reports would otherwise grow by a hundred NULLs.
+        Index(
+            "ix_hazards_credit_overdue_at",
+            "credit_overdue_at",
+            postgresql_where=text("credit_overdue_at IS NOT NULL"),
+            sqlite_where=text("credit_overdue_at IS NOT NULL"),
+        ),
     )
 
 

@@ -176,6 +176,7 @@ class Prepared:
 
 def prepare(entries: list[Entry]) -> Prepared:
     now, request_id, location = utcnow(), request_id_var.get(), client_location_var.get()
+    when = _time_text(now)
     rows, texts = [], []
     for entry, event_id in zip(entries, new_ids(len(entries)), strict=True):
         where = entry.client_location or location
@@ -193,10 +194,21 @@ def prepare(entries: list[Entry]) -> Prepared:
             "client_lat": where[1] if where else None,
             "request_id": request_id,
         }
-        fields = _hashed_fields(row | {"seq": 0})
-        head = canonical_json({k: v for k, v in fields.items() if k < "seq"})
-        tail = canonical_json({k: v for k, v in fields.items() if k > "seq"})
-        texts.append((f'{head[:-1]},"seq":', f",{tail[1:]}"))  # sorted keys: seq in between
+        # `_hashed_fields` of the row, split around its seq (keys sort: seq comes between).
+        head = {
+            "action": row["action"],
+            "actor_id": str(row["actor_id"]) if row["actor_id"] else None,
+            "actor_role": row["actor_role"],
+            "after": row["after"],
+            "before": row["before"],
+            "client_lat": row["client_lat"],
+            "client_lng": row["client_lng"],
+            "event_id": str(event_id),
+            "occurred_at": when,
+            "request_id": request_id,
+        }
+        tail = {"subject_id": row["subject_id"], "subject_type": row["subject_type"]}
+        texts.append((f'{canonical_json(head)[:-1]},"seq":', f",{canonical_json(tail)[1:]}"))
         rows.append(row)
     return Prepared(rows, texts)
 

@@ -95,7 +95,11 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(url, **kwargs)
     # LIFO: the most recently used connection serves the next unit of work, so a busy process
     # keeps a few warm server backends (their prepared statements and caches) and the rest
-    # of the pool idles, rather than every connection taking turns.
+    # of the pool idles, rather than every connection taking turns. The pool holds as many
+    # connections as a busy process uses at once (phones pushing together after a shift):
+    # beyond it, each unit of work would open and close a connection, a server process each.
+    size = get_settings().db_pool_size
+    kwargs = {"pool_size": size, "max_overflow": size} | kwargs
     return create_engine(url, pool_pre_ping=True, pool_use_lifo=True, **kwargs)
 
 

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
 
     # SQLite busy timeout (ms): how long a writer waits for the write lock.
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    db_pool_size: int = Field(default=16, ge=1, le=500)
 
     log_level: str = "INFO"
     log_json: bool = True
