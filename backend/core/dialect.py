@@ -173,7 +173,7 @@ class NearEach:
         )
         self.query = select(*keys, *(m for m, _ in same), index.c.pkid).select_from(probes)
         self.query = self.query.join(index, meets)
-        self.rowid, self.where = sql_column("rowid"), where
+        self.where = where
         self.theirs, self.columns, self.rows_table = [t for _, t in same], columns, rows
 
     @staticmethod
