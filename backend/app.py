@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -83,8 +84,17 @@ def served_app() -> FastAPI:
     """The app as `firegrid serve` runs it. Everything built at start-up (routes, schemas,
     mappers, compiled statements) lives as long as the process: frozen out of the garbage
     collector's view, full collections during requests no longer walk it each time (a few
-    milliseconds each, every few dozen sync pushes)."""
+    milliseconds each, every few dozen sync pushes). Threads take turns at the interpreter
+    lock every `GIL_SWITCH_SECONDS`."""
     app = create_app()
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     return app
+
+
+# A thread coming back from the database waits for the interpreter lock at most this long while
+# another thread computes (Python's default: 5 ms). Writers hold the audit chain's head row
+# across several round trips until they commit; at 5 ms a wait, concurrent sync pushes spent
+# more time queueing for the row than working (decision 0017).
+GIL_SWITCH_SECONDS = 0.001

@@ -228,8 +228,7 @@ def append(session: Session, prepared: Prepared) -> list[dict[str, Any]]:
         chained = hashlib.sha256(f"{prev_hash}{head}{seq}{tail}".encode()).hexdigest()
         rows.append(row | {"seq": seq, "prev_hash": prev_hash, "hash": chained})
         prev_hash = chained
-    session.execute(_SET_HASH, {"hash": prev_hash})
-    dialect.insert_rows(session, AuditEvent.__table__, rows)
+    dialect.insert_rows(session, AuditEvent.__table__, rows, along=(_SET_HASH, {"hash": prev_hash}))
     return rows
 
 

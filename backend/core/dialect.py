@@ -277,19 +277,39 @@ def inserted_unless_present(session, table, rows: list[dict], keys: list[str]) -
     return [tuple(r) for r in session.execute(statement, {"incoming": rows_json(rows)}).all()]
 
 
-def insert_rows(session, table, rows: list[dict]) -> None:
+def insert_rows(session, table, rows: list[dict], along: tuple | None = None) -> None:
     """Insert rows (each with the same keys) in one statement. PostgreSQL: as one JSON
     parameter: the driver's executemany binds and sends every row on its own, which cost more
     than the inserts themselves in the batches of complaint intake and sync pushes. SQLite
-    runs in process: executemany."""
+    runs in process: executemany.
+
+    `along` = (statement, parameters), a write on another table that goes with the rows: on
+    PostgreSQL it runs in the same statement (the insert as a data-modifying CTE), one round
+    trip fewer while a writer holds the audit chain's head row; on SQLite, after the insert.
+    Give it every value it writes: in the combined statement SQLAlchemy fills no Python-side
+    defaults (a column's `onupdate` would be written as NULL)."""
     if not rows:
+        if along is not None:
+            session.execute(*along)
         return
     if session.get_bind().dialect.name == "postgresql":
         rows = _bound_as_columns(session, table, rows)
-        statement = _insert_from_json(table, tuple(rows[0]), None)
-        session.execute(statement, {"incoming": rows_json(rows)})
+        incoming = {"incoming": rows_json(rows)}
+        if along is None:
+            session.execute(_insert_from_json(table, tuple(rows[0]), None), incoming)
+        else:
+            statement, parameters = along
+            combined = _insert_along(table, tuple(rows[0]), statement)
+            session.execute(combined, incoming | parameters)
     else:
         session.execute(table.insert(), rows)
+        if along is not None:
+            session.execute(*along)
+
+
+@cache
+def _insert_along(table, names: tuple[str, ...], statement):
+    return statement.add_cte(_insert_from_json(table, names, None).cte(f"{table.name}_inserted"))
 
 
 @cache

@@ -7,8 +7,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,7 +60,8 @@ class Principal:
         )
 
     @classmethod
-    def of(cls, user: User) -> Principal:
+    def of(cls, user: Any) -> Principal:
+        """From a `User`, or a row with its columns' names."""
         return cls(
             user_id=user.id,
             username=user.username,
@@ -156,12 +158,25 @@ def principal_for_token(session: Session, settings: Settings, token: str) -> Pri
         claims = security.read_access_token(settings.resolved_secret_key, token)
     except security.TokenRejected as exc:
         raise Unauthenticated(str(exc)) from exc
-    user = session.get(User, claims.subject)
+    user = session.execute(_SIGNED_IN, {"id": claims.subject}).one_or_none()
     if user is None or not user.is_active:
         raise Unauthenticated("the account no longer exists or is disabled")
     if claims.session_version != user.session_version:
         raise Unauthenticated("the session was signed out")
     return Principal.of(user)
+
+
+# Every authenticated request reads this: the columns a principal needs, not the whole user.
+_SIGNED_IN = select(
+    User.id,
+    User.username,
+    User.role,
+    User.scope_area_id,
+    User.certificate_number,
+    User.certificate_expires_on,
+    User.is_active,
+    User.session_version,
+).where(User.id == bindparam("id"))
 
 
 # --- Sign-in with throttling -------------------------------------------------------------------

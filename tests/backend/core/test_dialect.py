@@ -66,6 +66,40 @@ def test_insert_rows_refuses_a_naive_time_and_stores_nothing(db):
         assert session.scalar(select(func.count()).select_from(IntegrationNonce)) == 0
 
 
+def test_insert_rows_along_another_write_does_both_or_neither(db, grid_worker):
+    from sqlalchemy import bindparam, update
+
+    now = datetime.now(UTC)
+    rename = (
+        update(User.__table__)
+        .where(User.id == bindparam("who"))
+        .values(display_name=bindparam("name"), updated_at=now)
+    )
+    nonces = [{"key_id": "fgk_a", "nonce": f"{n:016d}", "seen_at": now} for n in range(3)]
+
+    with db() as session:
+        dialect.insert_rows(
+            session,
+            IntegrationNonce.__table__,
+            nonces,
+            along=(rename, {"who": grid_worker.id, "name": "网格员（改名）"}),
+        )
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(IntegrationNonce)) == 3
+        assert session.get(User, grid_worker.id).display_name == "网格员（改名）"
+
+    with pytest.raises(Exception, match="(?i)unique|duplicate"), db() as session:
+        dialect.insert_rows(  # the same nonces again: the insert fails, so does the rename
+            session,
+            IntegrationNonce.__table__,
+            nonces,
+            along=(rename, {"who": grid_worker.id, "name": "不该留下"}),
+        )
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(IntegrationNonce)) == 3
+        assert session.get(User, grid_worker.id).display_name == "网格员（改名）"
+
+
 def test_inserted_unless_present_names_the_rows_it_inserted(db):
     now = datetime.now(UTC)
     with db() as session:
