@@ -19,8 +19,8 @@ reverse proxy balancing connections (the deployment the README recommends).
    after batch, is measured too and reported, not targeted: it waits for each answer, so it
    measures a push's latency, not what the server can take. Pushes go through routing,
    duplicate checks, the audit log and the outbox like any report. Bodies are encoded before
-   the timing. Afterwards every report is checked to be stored once, in its grid, and the audit
-   chain, appended to by concurrent pushes, to verify.
+   the timing. Afterwards every report is checked to be stored once and routed to a grid, and
+   the audit chain, appended to by concurrent pushes, to verify.
 """
 
 from __future__ import annotations
