@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -108,6 +108,19 @@ def install_error_handlers(app: FastAPI) -> None:
             409,
             "the request conflicts with existing data (a reference or a unique value)",
             slug="integrity-conflict",
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite's write lock held past the busy timeout: nothing was written; try again.
+        if "database is locked" not in str(exc.orig) and "database is busy" not in str(exc.orig):
+            raise exc
+        log.warning("database busy", extra={"path": request.url.path, "error": str(exc.orig)})
+        return problem_response(
+            503,
+            "the database is busy with other writes; nothing was stored, try again shortly",
+            slug="database-busy",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(DataError)
