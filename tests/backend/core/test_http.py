@@ -106,3 +106,34 @@ def test_an_unexpected_error_is_a_problem_with_the_request_id():
     body = assert_problem(response, 500)
     assert body["request_id"] == "trace-me" == response.headers["x-request-id"]
     assert "ZeroDivisionError" not in response.text
+
+
+def test_a_write_that_finds_the_database_locked_is_asked_to_retry_not_a_500():
+    """SQLite's write lock held past the busy timeout: the client is told to come back (a
+    phone's sync retries), and any other database failure is still a 500."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from backend.app import create_app
+    from tests.conftest import serving
+
+    def locked():
+        raise OperationalError(
+            "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+        )
+
+    def broken():
+        raise OperationalError("SELECT", None, sqlite3.OperationalError("no such table: nowhere"))
+
+    app = create_app()
+    app.add_api_route("/locked", locked, methods=["POST"])
+    app.add_api_route("/broken", broken)
+    with serving(app) as url:
+        busy = httpx.post(f"{url}/locked")
+        failed = httpx.get(f"{url}/broken")
+
+    body = assert_problem(busy, 503)
+    assert busy.headers["retry-after"] == "5"
+    assert "nothing was stored" in body["detail"]
+    assert_problem(failed, 500)
