@@ -137,8 +137,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     # SQLite takes one writer at a time. Left to its busy handler, writers poll for the lock,
     # and under a steady stream of them (phones pushing together) one can lose every race
     # until its timeout: 500s after 15 s, seen with 8 phones on 2 processes. Writers queue
-    # instead, blocked rather than polling: on a lock within the process, and on a lock file
-    # beside the database across processes.
+    # instead: blocked on a lock within the process, then on a lock file beside the database
+    # across processes, tried every 2 ms (decision 0001).
     writers = _SQLiteWriters(f"{database}.writers" if database and database != ":memory:" else None)
 
     @event.listens_for(engine, "begin")
@@ -186,8 +186,9 @@ _HOLDS_WRITERS = "firegrid.holds_sqlite_writers"
 
 
 class _SQLiteWriters:
-    """The queue of a SQLite database's writers: a lock among this process's threads, then an
-    exclusive lock on `path` (flock) among processes, each waited for by blocking."""
+    """The queue of a SQLite database's writers: a lock among this process's threads (waited
+    for blocked), then an exclusive lock on `path` (flock) among processes (tried every 2 ms;
+    a blocking flock could not time out)."""
 
     def __init__(self, path: str | None) -> None:
         self.threads = threading.Lock()
