@@ -8,11 +8,8 @@ mode, never block writers.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -134,31 +130,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
         init_spatialite(dbapi_conn, transaction=True, init_mode="WGS84")
 
-    # SQLite takes one writer at a time. Left to its busy handler, writers poll for the lock,
-    # and under a steady stream of them (phones pushing together) one can lose every race
-    # until its timeout: 500s after 15 s, seen with 8 phones on 2 processes. Writers queue
-    # instead: blocked on a lock within the process, then on a lock file beside the database
-    # across processes, tried every 2 ms (decision 0001).
-    writers = _SQLiteWriters(f"{database}.writers" if database and database != ":memory:" else None)
-
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        if not read_only:
-            if not writers.acquire(busy_ms / 1000):
-                locked = engine.dialect.dbapi.OperationalError("database is locked")
-                raise OperationalError("BEGIN IMMEDIATE", None, locked)
-            conn.info[_HOLDS_WRITERS] = writers
-        try:
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-        except BaseException:
-            _let_next_writer(conn)
-            raise
-
-    # Fired as the transaction ends, just before its COMMIT or ROLLBACK: the next writer of the
-    # process then waits only that long, in SQLite's busy handler.
-    event.listen(engine, "commit", _let_next_writer)
-    event.listen(engine, "rollback", _let_next_writer)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -180,48 +155,6 @@ def session_factory(engine: Engine | None = None, *, read_only: bool = False) ->
 def _session_factory(engine: Engine, read_only: bool) -> sessionmaker:
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
-
-
-_HOLDS_WRITERS = "firegrid.holds_sqlite_writers"
-
-
-class _SQLiteWriters:
-    """The queue of a SQLite database's writers: a lock among this process's threads (waited
-    for blocked), then an exclusive lock on `path` (flock) among processes (tried every 2 ms;
-    a blocking flock could not time out)."""
-
-    def __init__(self, path: str | None) -> None:
-        self.threads = threading.Lock()
-        self.path, self.file = path, None
-
-    def acquire(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        if not self.threads.acquire(timeout=timeout):
-            return False
-        if self.path is None:
-            return True
-        if self.file is None:
-            self.file = open(self.path, "a+b")  # noqa: SIM115 - held for the process's life
-        while True:
-            try:
-                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    self.threads.release()
-                    return False
-                time.sleep(0.002)
-
-    def release(self) -> None:
-        if self.file is not None:
-            fcntl.flock(self.file, fcntl.LOCK_UN)
-        self.threads.release()
-
-
-def _let_next_writer(conn: Any) -> None:
-    writers = conn.info.pop(_HOLDS_WRITERS, None)
-    if writers is not None:
-        writers.release()
 
 
 @contextmanager
