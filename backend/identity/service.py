@@ -166,17 +166,19 @@ def principal_for_token(session: Session, settings: Settings, token: str) -> Pri
     return Principal.of(user)
 
 
-# Every authenticated request reads this: the columns a principal needs, not the whole user.
-_SIGNED_IN = select(
+# What a `Principal` is made of, in its fields' order.
+_PRINCIPAL_COLUMNS = (
     User.id,
     User.username,
     User.role,
     User.scope_area_id,
     User.certificate_number,
     User.certificate_expires_on,
-    User.is_active,
-    User.session_version,
-).where(User.id == bindparam("id"))
+)
+# Every authenticated request reads this: the columns a principal needs, not the whole user.
+_SIGNED_IN = select(*_PRINCIPAL_COLUMNS, User.is_active, User.session_version).where(
+    User.id == bindparam("id")
+)
 
 
 # --- Sign-in with throttling -------------------------------------------------------------------
@@ -527,15 +529,7 @@ def signed_partners(session: Session, key_ids: set[str]) -> dict[str, Principal]
     if not key_ids:
         return {}
     rows = session.execute(
-        select(
-            IntegrationKey.key_id,
-            User.id,
-            User.username,
-            User.role,
-            User.scope_area_id,
-            User.certificate_number,
-            User.certificate_expires_on,
-        )
+        select(IntegrationKey.key_id, *_PRINCIPAL_COLUMNS)
         .join(User, User.id == IntegrationKey.user_id)
         .where(
             IntegrationKey.key_id.in_(key_ids),

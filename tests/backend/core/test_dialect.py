@@ -77,27 +77,24 @@ def test_insert_rows_along_another_write_does_both_or_neither(db, grid_worker):
     )
     nonces = [{"key_id": "fgk_a", "nonce": f"{n:016d}", "seen_at": now} for n in range(3)]
 
+    def insert_renaming(session, name):
+        along = (rename, {"who": grid_worker.id, "name": name})
+        dialect.insert_rows(session, IntegrationNonce.__table__, nonces, along=along)
+
+    def stored():
+        with db() as session:
+            count = session.scalar(select(func.count()).select_from(IntegrationNonce))
+            return count, session.get(User, grid_worker.id).display_name
+
     with db() as session:
-        dialect.insert_rows(
-            session,
-            IntegrationNonce.__table__,
-            nonces,
-            along=(rename, {"who": grid_worker.id, "name": "网格员（改名）"}),
-        )
-    with db() as session:
-        assert session.scalar(select(func.count()).select_from(IntegrationNonce)) == 3
-        assert session.get(User, grid_worker.id).display_name == "网格员（改名）"
+        insert_renaming(session, "网格员（改名）")
+    assert stored() == (3, "网格员（改名）")
 
     with pytest.raises(Exception, match="(?i)unique|duplicate"), db() as session:
-        dialect.insert_rows(  # the same nonces again: the insert fails, so does the rename
-            session,
-            IntegrationNonce.__table__,
-            nonces,
-            along=(rename, {"who": grid_worker.id, "name": "不该留下"}),
-        )
-    with db() as session:
-        assert session.scalar(select(func.count()).select_from(IntegrationNonce)) == 3
-        assert session.get(User, grid_worker.id).display_name == "网格员（改名）"
+        insert_renaming(
+            session, "不该留下"
+        )  # the same nonces again: the insert fails, so does the rename
+    assert stored() == (3, "网格员（改名）")
 
 
 def test_inserted_unless_present_names_the_rows_it_inserted(db):
