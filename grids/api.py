@@ -285,7 +285,9 @@ def get_team(
 def put_team(code: AreaCode, body: TeamIn, principal: TeamManager, session: SessionDep) -> TeamOut:
     """Reassign a grid (audited with the team before and after)."""
     grid = area_in_scope(session, principal, code)
-    workforce.reassign_grid(session, grid, body.primary, body.backups, principal.actor)
+    workforce.reassign_grid(
+        session, grid, body.primary, body.backups, principal.actor, scope_of(session, principal)
+    )
     return _team_out(session, grid)
 
 

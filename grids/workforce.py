@@ -136,16 +136,42 @@ def users_in_area(session: Session, area: Area, limit: int = 200, offset: int = 
 
 def user_in_scope(session: Session, scope: Scope, user_id: uuid.UUID) -> User:
     """A user the caller may manage: placed at or assigned inside the caller's scope."""
-    user = session.get(User, user_id)
-    if user is not None:
-        areas = [user.scope_area_id] if user.scope_area_id else []
-        areas += session.scalars(
-            select(GridAssignment.area_id).where(GridAssignment.user_id == user.id)
-        ).all()
-        placed = [session.get(Area, area_id) for area_id in areas]
-        if scope.everywhere or any(a is not None and scope.covers(a) for a in placed):
-            return user
-    raise NotFound(f"no user with id {user_id}")
+    user = users_in_scope(session, scope, [user_id]).get(user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def users_in_scope(
+    session: Session, scope: Scope, user_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, User]:
+    """Of these users, the ones placed at or assigned inside the scope, by id. Every user a
+    request names goes through here, so that one of another area is as unknown to the caller
+    as an id that was never issued."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return {}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+    if scope.everywhere or not users:
+        return users
+    placed: dict[uuid.UUID, list[str]] = {}
+    for user_id, path in session.execute(
+        select(User.id, Area.path)
+        .join(Area, Area.id == User.scope_area_id)
+        .where(User.id.in_(list(users)))
+    ):
+        placed.setdefault(user_id, []).append(path)
+    for user_id, path in session.execute(
+        select(GridAssignment.user_id, Area.path)
+        .join(Area, Area.id == GridAssignment.area_id)
+        .where(GridAssignment.user_id.in_(list(users)))
+    ):
+        placed.setdefault(user_id, []).append(path)
+    return {
+        user_id: user
+        for user_id, user in users.items()
+        if any(scope.covers_path(path) for path in placed.get(user_id, []))
+    }
 
 
 @dataclass(frozen=True)
@@ -196,22 +222,16 @@ def reassign_grid(
     primary: uuid.UUID | None,
     backups: Iterable[uuid.UUID],
     actor: Actor,
+    scope: Scope,
 ) -> GridTeam:
-    """Replace a grid's team. Only active grid workers can be placed; the change is audited
-    with the team before and after."""
+    """Replace a grid's team. Only active grid workers the caller may manage can be placed
+    (one of another area gets the same answer as an id that does not exist); the change is
+    audited with the team before and after."""
     if AreaLevel(grid.level) is not AreaLevel.GRID:
         raise InvalidInput(f"{grid.code} is a {grid.level}, not a grid", field="code")
     backups = list(dict.fromkeys(b for b in backups if b != primary))
     wanted = [u for u in [primary, *backups] if u is not None]
-    found = (
-        {
-            user.id: user
-            for user in session.scalars(select(User).where(User.id.in_(wanted)))
-            if wanted
-        }
-        if wanted
-        else {}
-    )
+    found = users_in_scope(session, scope, wanted)
     for user_id in wanted:
         user = found.get(user_id)
         if user is None or not user.is_active or Role(user.role) is not Role.GRID_WORKER:

@@ -686,7 +686,10 @@ def decide_extension(
     extension = session.get(ComplaintExtension, extension_id)
     if extension is None:
         raise NotFound(f"no extension with id {extension_id}")
-    complaint = _hold(session, principal, extension.complaint_id, None)
+    try:
+        complaint = _hold(session, principal, extension.complaint_id, None)
+    except NotFound:  # answered as an extension that does not exist, naming nothing else
+        raise NotFound(f"no extension with id {extension_id}") from None
     if extension.state != ExtensionState.REQUESTED.value:
         raise ExtensionNotPossible(f"this extension was {extension.state} already")
     now = utcnow()

@@ -369,9 +369,11 @@ def file_appeal(
     station's window); a repair that is not yet possible is refused with what is missing."""
     _officer(principal)
     record = session.get(CreditRecord, body.record_id)
-    if record is None:
+    premises = session.get(Premises, record.premises_id) if record else None
+    if premises is None or not scope_of(session, principal).covers_path(
+        premises.area_path or "\0"
+    ):  # a record elsewhere is answered as one that does not exist, naming nothing else
         raise NotFound(f"no credit record with id {body.record_id}")
-    premises_in_scope(session, principal, record.premises_id)
     if record.standing != Standing.ACTIVE.value:
         raise RecordNotActive(f"the record is {record.standing}", standing=record.standing)
     if _pending_appeal(session, record.id) is not None:
@@ -417,9 +419,11 @@ def decide_appeal(
     still possible (a new record may have come meanwhile)."""
     _officer(principal)
     appeal = session.get(CreditAppeal, appeal_id)
-    if appeal is None:
+    premises = session.get(Premises, appeal.premises_id) if appeal else None
+    if premises is None or not scope_of(session, principal).covers_path(
+        premises.area_path or "\0"
+    ):  # an appeal elsewhere is answered as one that does not exist, naming nothing else
         raise NotFound(f"no credit appeal with id {appeal_id}")
-    premises_in_scope(session, principal, appeal.premises_id)
     _certified(principal)
     target = APPEAL_TRANSITIONS.get((AppealState(appeal.state), body.decision))
     if target is None:

@@ -19,6 +19,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from grids import workforce
 from grids.models import Area
 from grids.premises.models import Premises
 from grids.scope import area_in_scope, scope_of
@@ -81,13 +82,20 @@ def record_conflict(
     relation: str,
     note: str,
 ) -> InspectorConflict:
-    """An inspector declares (or an organiser records) a unit they must not inspect."""
+    """An inspector declares (or an organiser records) a unit they must not inspect. The
+    inspector and the premises named must be in the caller's area: one elsewhere is answered
+    as one that does not exist (a unit elsewhere is named by its uscc)."""
+    scope = scope_of(session, principal)
     if principal.user_id != user_id:
         require(principal, ORGANISERS)
+        if not workforce.users_in_scope(session, scope, [user_id]):
+            raise NotFound(f"no user {user_id}", field="user_id")
     if premises_id is None and not uscc:
         raise InvalidInput("name the unit: premises_id or uscc", field="premises_id")
-    if premises_id is not None and session.get(Premises, premises_id) is None:
-        raise NotFound(f"no premises {premises_id}", field="premises_id")
+    if premises_id is not None:
+        premises = session.get(Premises, premises_id)
+        if premises is None or not scope.covers_path(premises.area_path):
+            raise NotFound(f"no premises {premises_id}", field="premises_id")
     conflict = InspectorConflict(
         user_id=user_id,
         premises_id=premises_id,
@@ -462,7 +470,10 @@ def assignments_of(
     record = session.get(InspectionDraw, draw_id)
     if record is None:
         raise NotFound(f"no draw {draw_id}")
-    _plan_in_scope(session, principal, record.plan_id)
+    try:
+        _plan_in_scope(session, principal, record.plan_id)
+    except NotFound:  # answered as a draw that does not exist, naming nothing else
+        raise NotFound(f"no draw {draw_id}") from None
     return list(
         session.scalars(
             select(InspectionAssignment)
