@@ -186,6 +186,29 @@ def backup_worker(db, other_grid) -> Person:
     return make_person(db, "worker.two", Role.GRID_WORKER, other_grid)
 
 
+@dataclass(frozen=True)
+class AnotherCounty:
+    """County 990202, next to the test county: its township, grid, grid worker and station."""
+
+    township: AreaRef
+    grid: AreaRef
+    worker: Person
+    station: Person
+
+
+def another_county(db) -> AnotherCounty:
+    county = make_area(db, "990202", "county", (109.60, 24.30, 109.70, 24.40), None)
+    town = make_area(db, "990202001", "township", (109.60, 24.30, 109.65, 24.40), county)
+    village = make_area(db, "990202001001", "village", (109.60, 24.30, 109.65, 24.40), town)
+    far_grid = make_area(db, "990202001001-01", "grid", (109.60, 24.30, 109.65, 24.40), village)
+    return AnotherCounty(
+        town,
+        far_grid,
+        make_person(db, "worker.far", Role.GRID_WORKER, far_grid),
+        make_person(db, "station.far", Role.STATION_STAFF, town),
+    )
+
+
 # A real unified social credit code (Huawei's, public) and a second valid one.
 USCC_A = "914403001922038216"
 USCC_B = "91440300708461136T"

@@ -1,12 +1,13 @@
 """Routing points to grids over HTTP: inside, on shared edges, just outside, in a township
 without grids, and nowhere; in WGS-84 and GCJ-02; one at a time and in batches."""
 
+import uuid
 from datetime import timedelta
 
 from backend.core.audit import Actor
 from backend.core.db import utcnow
 from grids.crs import wgs84_to_gcj02
-from tests.world import make_area
+from tests.world import another_county, make_area
 
 EDGE_X = 109.425  # the shared edge of `grid` (west) and `other_grid` (east)
 
@@ -246,6 +247,36 @@ def test_another_townships_grid_team_is_not_found(api, other_station_staff, grid
         ).status_code
         == 404
     )
+
+
+def test_a_worker_of_another_county_is_answered_as_an_id_that_does_not_exist(
+    api, db, station_staff, grid, grid_worker
+):
+    """The station cannot make another county's worker its grid's primary (who would then
+    read the grid's hazards and be dispatched its complaints), and the refusal is the one a
+    made-up id gets, so it does not tell the station that the worker exists."""
+    stranger = another_county(db).worker
+    headers = station_staff.headers(api)
+    made_up = str(uuid.uuid4())
+
+    def as_primary(user_id: str) -> dict:
+        response = api.put(
+            f"/api/v1/grids/{grid.code}/team", json={"primary": user_id}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        return {**response.json(), "detail": response.json()["detail"].replace(user_id, "…")}
+
+    assert as_primary(str(stranger.id)) == as_primary(made_up)
+    assert as_primary(made_up)["field"] == "workers"
+    team = api.get(f"/api/v1/grids/{grid.code}/team", headers=headers).json()
+    assert team["primary"] == str(grid_worker.id)
+    # Nor can the station set that worker's duty: not found, as for an id never issued.
+    for user_id in (stranger.id, made_up):
+        duty = api.put(
+            f"/api/v1/users/{user_id}/duty", json={"status": "off_duty"}, headers=headers
+        )
+        assert duty.status_code == 404
+        assert duty.json()["detail"] == f"no user with id {user_id}"
 
 
 def test_leave_needs_a_sane_range(api, station_staff, grid_worker):

@@ -19,7 +19,7 @@ from backend.identity.enums import Role
 from grids.models import Area
 from grids.premises.models import Premises
 from patrols.inspections.models import InspectionAssignment
-from tests.world import make_person
+from tests.world import another_county, make_person, register_shop
 
 FIREGRID = str(Path(sys.executable).parent / "firegrid")
 YEAR = 2027
@@ -302,3 +302,33 @@ def test_inspectors_record_results_which_are_published_without_personal_data(
     assert [(o["hazards_found"], o["area_code"]) for o in failed] == [(2, "990101001")]
     for personal in ("李四", "13900001111", "1111", str(station_staff.id), station_staff.username):
         assert personal not in text
+
+
+def test_conflicts_name_inspectors_and_units_of_the_organisers_county_only(
+    api, db, brigade_staff, station_staff, premises
+):
+    """An organiser cannot record a conflict for an inspector of another county, nor about a
+    premises there (such a unit is named by its uscc): both are answered as ids that do not
+    exist, and nothing is written."""
+    far = another_county(db)
+    far_premises_id = register_shop(api, far.station, "外县单位", lng=109.61, lat=24.35)
+    headers = brigade_staff.headers(api)
+
+    def record(**body) -> dict:
+        response = api.post(
+            "/api/v1/inspections/conflicts",
+            json={"relation": "sibling", "note": "亲属经营", **body},
+            headers=headers,
+        )
+        assert response.status_code == 404, response.text
+        return response.json()
+
+    made_up = str(uuid.uuid4())
+    for field, elsewhere in (("user_id", str(far.worker.id)), ("premises_id", far_premises_id)):
+        body = {"user_id": str(station_staff.id), "premises_id": premises}
+        outside = record(**{**body, field: elsewhere})
+        unknown = record(**{**body, field: made_up})
+        assert outside["field"] == unknown["field"] == field
+        assert outside["detail"].replace(elsewhere, "…") == unknown["detail"].replace(made_up, "…")
+    listed = api.get("/api/v1/inspections/inspectors", headers=headers).json()
+    assert all(entry["conflicts"] == 0 for entry in listed)
