@@ -671,7 +671,13 @@ def record_visit(
         raise InvalidInput(f"no patrol task {body.task_id} for you", field="task_id")
     premises_id = body.premises_id or (task.premises_id if task else None)
     premises = session.get(Premises, premises_id) if premises_id else None
-    if premises_id and premises is None:
+    if premises_id and (
+        premises is None
+        # a premises the phone names itself is one of the worker's area (or the task's own):
+        # one elsewhere is answered as one that does not exist
+        or premises_id != (task.premises_id if task else None)
+        and not scope_of(session, principal).covers_path(premises.area_path or "\0")
+    ):
         raise InvalidInput(f"no premises {premises_id}", field="premises_id")
     target = (premises.lng, premises.lat) if premises else ((task.lng, task.lat) if task else None)
     valid, flag, distance, allowed, point = judge_check_in(settings, body.check_in, target)

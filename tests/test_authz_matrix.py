@@ -103,8 +103,25 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/me"): none("the caller"),
     ("GET", "/api/v1/sync/schema"): none("the device schema"),
     ("GET", "/api/v1/sync"): none("pulls the caller's own scope; no reference"),
-    ("POST", "/api/v1/sync"): none(
-        "pushed rows are checked per table in offline_sync (tests/offline_sync cover scope)"
+    ("POST", "/api/v1/sync"): Op(
+        lambda r: Req(
+            query={"last_pulled_at": "1"},
+            json={
+                "changes": {
+                    "visits": {
+                        "created": [
+                            {
+                                "id": str(uuid.uuid4()),
+                                "premises_id": r("premises_id", "premises"),
+                                "checked_in_at": int(datetime.now(UTC).timestamp() * 1000),
+                                "lng": 109.41,
+                                "lat": 24.35,
+                            }
+                        ]
+                    }
+                }
+            },
+        )
     ),
     ("GET", "/api/v1/credit/rules"): none("the published rules"),
     ("GET", "/api/v1/patrols/checklists"): none("checklists are shared by every area"),
