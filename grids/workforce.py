@@ -167,6 +167,15 @@ def users_in_scope(
         .where(GridAssignment.user_id.in_(list(users)))
     ):
         placed.setdefault(user_id, []).append(path)
+    between = [u for u in users if u not in placed]
+    if between:  # a worker taken off every grid stays where they last worked
+        for user_id, path in session.execute(
+            select(GridAssignmentChange.user_id, Area.path)
+            .join(Area, Area.id == GridAssignmentChange.area_id)
+            .where(GridAssignmentChange.user_id.in_(between))
+            .order_by(GridAssignmentChange.change_seq.desc())
+        ):
+            placed.setdefault(user_id, [path])
     return {
         user_id: user
         for user_id, user in users.items()

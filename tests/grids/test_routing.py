@@ -279,6 +279,21 @@ def test_a_worker_of_another_county_is_answered_as_an_id_that_does_not_exist(
         assert duty.json()["detail"] == f"no user with id {user_id}"
 
 
+def test_a_worker_taken_off_every_grid_can_be_given_one_again(
+    api, station_staff, grid, grid_worker, backup_worker
+):
+    """Between grids a worker stays in the scope of the grid they left, so the station can
+    put them back."""
+    headers = station_staff.headers(api)
+    url = f"/api/v1/grids/{grid.code}/team"
+
+    assert api.put(url, json={"primary": str(backup_worker.id)}, headers=headers).status_code == 200
+    back = api.put(url, json={"primary": str(grid_worker.id)}, headers=headers)
+
+    assert back.status_code == 200, back.text
+    assert back.json()["primary"] == str(grid_worker.id)
+
+
 def test_leave_needs_a_sane_range(api, station_staff, grid_worker):
     response = api.put(
         f"/api/v1/users/{grid_worker.id}/duty",
