@@ -94,7 +94,7 @@ def record_conflict(
         raise InvalidInput("name the unit: premises_id or uscc", field="premises_id")
     if premises_id is not None:
         premises = session.get(Premises, premises_id)
-        if premises is None or not scope.covers_path(premises.area_path):
+        if premises is None or not scope.covers_path(premises.area_path or "\0"):
             raise NotFound(f"no premises {premises_id}", field="premises_id")
     conflict = InspectorConflict(
         user_id=user_id,
