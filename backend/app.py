@@ -80,6 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def proxy_options(settings: Settings) -> dict:
+    """How uvicorn learns a client's address: from X-Forwarded-For only when the connection
+    comes from a proxy named in FIREGRID_FORWARDED_ALLOW_IPS, else the connection's own
+    address. (uvicorn alone would believe any loopback peer's header.) Sign-in throttling and
+    Open311's limits count by this address."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+
+
 def served_app() -> FastAPI:
     """The app as `firegrid serve` runs it. Everything built at start-up (routes, schemas,
     mappers, compiled statements) lives as long as the process: frozen out of the garbage

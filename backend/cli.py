@@ -56,14 +56,16 @@ def serve(
         get_settings().check_for_startup()
     except ConfigurationError as exc:
         _fail(f"refusing to start: {exc}")
+    from backend.app import proxy_options
+
     uvicorn.run(
         "backend.app:served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
         log_config=None,
+        **proxy_options(get_settings()),
     )
 
 

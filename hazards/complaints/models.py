@@ -274,3 +274,21 @@ class Open311Key(Base):
     label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Open311Idempotency(Base):
+    """An `Idempotency-Key` an app sent with a report, per api_key: a retry with the same key
+    and body is answered with the report taken first; the primary key makes two identical
+    requests at once take one report. Forgotten after FIREGRID_OPEN311_IDEMPOTENCY_HOURS."""
+
+    __tablename__ = "open311_idempotency_keys"
+
+    key_digest: Mapped[str] = mapped_column(
+        ForeignKey("open311_keys.key_digest", ondelete="CASCADE"), primary_key=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
