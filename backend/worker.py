@@ -22,6 +22,7 @@ from backend.notify import service as notify
 from grids.premises import service as premises
 from hazards import scheduled as hazards
 from hazards.complaints import scheduled as complaints
+from hazards.complaints.open311 import service as open311
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols
@@ -37,6 +38,7 @@ class Job:
 
 JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
+    Job("forget_rotation_answers", identity.forget_rotation_answers),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
     Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
@@ -48,6 +50,7 @@ JOBS: list[Job] = [
     Job("deliver_outbox", notify.deliver_outbox),
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),
     Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),
+    Job("forget_open311_idempotency_keys", open311.forget_idempotency_keys),
 ]
 
 

@@ -31,7 +31,10 @@ def _guarded(fmt: str, build) -> Response:
     try:
         return build(fmt)
     except Open311Error as refusal:
-        return formats.error(fmt, refusal.code, refusal.description)
+        answer = formats.error(fmt, refusal.code, refusal.description)
+        if refusal.retry_after is not None:
+            answer.headers["Retry-After"] = str(refusal.retry_after)
+        return answer
 
 
 @router.get("/discovery.{fmt}")
@@ -94,14 +97,21 @@ def _float(form, name: str) -> float | None:
 async def post_request(
     fmt: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """A citizen's report (form-encoded, with the app's `api_key`)."""
+    """A citizen's report (form-encoded, with the app's `api_key`). Rate limited per client
+    address and per api_key (429 with Retry-After); an `Idempotency-Key` header makes a retry
+    answer the report already taken instead of taking it twice."""
     form = await request.form()
 
     def build(f: str) -> Response:
-        app = service.app_for_key(session, form.get("api_key"))
-        complaint = service.submit(
+        service.count_report_from(settings, request.client.host if request.client else "")
+        api_key = form.get("api_key")
+        app = service.app_for_key(session, api_key)
+        service.count_report_by_key(settings, api_key)
+        taken = service.submit_once(
             session,
             app,
+            api_key,
+            service.idempotency_key(request.headers.get("idempotency-key")),
             NewRequest(
                 service_code=form.get("service_code"),
                 lat=_float(form, "lat"),
@@ -115,20 +125,23 @@ async def post_request(
             ),
             settings,
         )
-        return formats.respond(
+        answer = formats.respond(
             f,
             "service_requests",
             "request",
             [
                 {
-                    "service_request_id": str(complaint.id),
+                    "service_request_id": str(taken.complaint.id),
                     "service_notice": "已受理，将在期限内核查答复 Received; it will be checked and answered by "
-                    + local(complaint.reply_due_at),
+                    + local(taken.complaint.reply_due_at),
                     "account_id": None,
                 }
             ],
             201,
         )
+        if taken.replayed:
+            answer.headers["Idempotent-Replayed"] = "true"
+        return answer
 
     return await run_in_threadpool(_guarded, fmt, build)  # database work off the event loop
 
