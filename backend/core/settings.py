@@ -169,9 +169,7 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator(
-        "login_address_limit", "open311_limit_per_key", "open311_limit_per_address"
-    )
+    @field_validator("login_address_limit", "open311_limit_per_key", "open311_limit_per_address")
     @classmethod
     def _rate_limits(cls, value: str) -> str:
         from limits import parse_many
