@@ -421,14 +421,34 @@ class Problems:
     phone (and the worker holding it) learns in one answer what it must fix or drop. The push
     goes on past a bad record only to find the others; nothing is kept when any is found."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session, changes: dict[str, Any]) -> None:
+        self.session = session
         self.errors: list[dict[str, Any]] = []
+        self._ids = {  # each record's path, to name its id next to the field
+            f"changes.{name}.{kind}[{index}]": raw.get("id")
+            for name in DEVICE_TABLES
+            for kind in ("created", "updated")
+            for index, raw in enumerate((changes.get(name) or {}).get(kind) or [])
+        }
+        for name in DEVICE_TABLES:
+            for index, record_id in enumerate((changes.get(name) or {}).get("deleted") or []):
+                self._ids[f"changes.{name}.deleted[{index}]"] = record_id
 
     def check(self, where: str, step, *args, **kwargs):
-        """Run one record's step; an invalid input is noted (and None returned) instead of
-        ending the push. Conflicts (409) and failures still end it at once."""
+        """Run one record's step in a savepoint; an invalid input is noted (and None returned)
+        instead of ending the push, and what the step had begun to write is undone, so the
+        next record meets a clean session. Conflicts (409) and failures end the push at once."""
         try:
-            return step(*args, **kwargs)
+            with self.session.begin_nested():
+                return step(*args, **kwargs)
+        except InvalidInput as exc:
+            self.note(where, exc)
+            return None
+
+    def parse(self, where: str, step, *args):
+        """`check` for a step that reads a record and writes nothing (no savepoint needed)."""
+        try:
+            return step(*args)
         except InvalidInput as exc:
             self.note(where, exc)
             return None
@@ -438,7 +458,15 @@ class Problems:
         for error in found:
             name = str(error.get("field") or "")
             path = name if name.startswith("changes.") else f"{where}.{name}" if name else where
-            self.errors.append({**_record_of(path), "field": path, "message": error["message"]})
+            record = path.partition("]")[0] + "]"
+            self.errors.append(
+                {
+                    **_record_of(path),
+                    "id": self._ids.get(record),
+                    "field": path,
+                    "message": error["message"],
+                }
+            )
 
     def raise_any(self) -> None:
         if self.errors:
@@ -486,15 +514,15 @@ def push(
     for name in DEVICE_TABLES:  # a list that is not one would stop every later check
         for kind in ("created", "updated"):
             _records(changes.get(name) or {}, kind, name)
-    problems = Problems()
+    problems = Problems(session, changes)
     conflicts: list[str] = []
     changes = _without_deleted(session, principal, changes, since, conflicts, outcome)
     reports = changes.get("hazard_reports") or {}
     pushed = []
     for kind in ("created", "updated"):
-        for index, raw in enumerate(_records(reports, kind, "hazard_reports")):
+        for index, raw in _entries(reports, kind):
             where = f"changes.hazard_reports.{kind}[{index}]"
-            body = problems.check(where, _report_body, raw, where)
+            body = problems.parse(where, _report_body, raw, where)
             if body is not None:
                 pushed.append((where, body, raw))
     ids = [body.id for _, body, _ in pushed]
@@ -527,7 +555,7 @@ def push(
     pushed_actions = [
         (f"changes.actions.{kind}[{index}]", raw)
         for kind in ("created", "updated")
-        for index, raw in enumerate(_records(actions, kind, "actions"))
+        for index, raw in _entries(actions, kind)
     ]
     pushed_actions.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
     for where, raw in pushed_actions:
@@ -536,7 +564,7 @@ def push(
     pushed_steps = [
         (f"changes.complaint_actions.{kind}[{index}]", raw)
         for kind in ("created", "updated")
-        for index, raw in enumerate(_records(complaint_actions, kind, "complaint_actions"))
+        for index, raw in _entries(complaint_actions, kind)
     ]
     pushed_steps.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
     for where, raw in pushed_steps:
@@ -546,7 +574,7 @@ def push(
     photos = changes.get("photos") or {}
     declared: list[uuid.UUID] = []
     for kind in ("created", "updated"):
-        for index, raw in enumerate(_records(photos, kind, "photos")):
+        for index, raw in _entries(photos, kind):
             where = f"changes.photos.{kind}[{index}]"
             photo_id = problems.check(
                 where, _push_photo, session, principal, raw, settings, outcome, where
@@ -575,6 +603,13 @@ def _sort_time(value: Any) -> float:
     """The order actions were taken on the phone; a missing or odd time sorts first (the
     record itself is checked when applied)."""
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _entries(table_changes: dict[str, Any], kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """(position in the push, record) of one table's checked records, but those set aside
+    (None: an edit of a record deleted before, `_without_deleted`); positions stay the
+    phone's, so that an error names the record the phone sent."""
+    return [(i, raw) for i, raw in enumerate(table_changes.get(kind) or []) if raw is not None]
 
 
 def _records(table_changes: dict[str, Any], kind: str, name: str) -> list[dict[str, Any]]:
@@ -664,15 +699,14 @@ def _without_deleted(
             continue
         kept[name] = dict(table_changes)
         for kind in ("created", "updated"):
-            still = []
+            still: list[dict[str, Any] | None] = []
             for raw in table_changes.get(kind) or []:
                 seq = gone.get((name, _canonical_id(raw.get("id"))))
-                if seq is None:
-                    still.append(raw)
-                elif seq > since:
+                if seq is not None and seq > since:
                     conflicts.append(str(raw.get("id")))
-                else:
+                elif seq is not None:
                     outcome.unchanged += 1
+                still.append(raw if seq is None else None)  # set aside, in its place
             kept[name][kind] = still
     return kept
 
@@ -978,22 +1012,19 @@ def _push_patrols(
         outcome.updated += not created
 
     for kind in ("created", "updated"):
-        for index, raw in enumerate(_records(changes.get("visits") or {}, kind, "visits")):
+        for index, raw in _entries(changes.get("visits") or {}, kind):
             where = f"changes.visits.{kind}[{index}]"
             problems.check(where, visit, raw, where)
     for kind in ("created", "updated"):
-        answers = _records(changes.get("visit_answers") or {}, kind, "visit_answers")
-        for index, raw in enumerate(answers):
+        for index, raw in _entries(changes.get("visit_answers") or {}, kind):
             where = f"changes.visit_answers.{kind}[{index}]"
             problems.check(where, answer, raw, where)
     points = [
         point
         for kind in ("created", "updated")
-        for index, raw in enumerate(
-            _records(changes.get("track_points") or {}, kind, "track_points")
-        )
+        for index, raw in _entries(changes.get("track_points") or {}, kind)
         for where in [f"changes.track_points.{kind}[{index}]"]
-        for point in [problems.check(where, _track_point, raw, where)]
+        for point in [problems.parse(where, _track_point, raw, where)]
         if point is not None
     ]
     added = patrols.record_track(session, principal, points) if points else 0
