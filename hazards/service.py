@@ -245,10 +245,20 @@ def report_many(
         id(b): (f"{labels[i]}." if labels else (f"[{i}]." if len(bodies) > 1 else ""))
         for i, b in enumerate(bodies)
     }
-    out = {id(b): report(session, principal, b, settings)[0].id for b in single}
+    out: dict[int, uuid.UUID] = {}
+    problems: list[dict[str, str]] = []
+    for body in single:  # one by one; their errors too are named by each report's label
+        try:
+            out[id(body)] = report(session, principal, body, settings)[0].id
+        except InvalidInput as exc:
+            found = exc.extensions.get("errors") or [{"field": "", "message": exc.detail}]
+            problems += [
+                {**e, "field": f"{label_of[id(body)]}{e['field']}".rstrip(".")} for e in found
+            ]
     if batch:
-        home = _home_scope(session, principal)
-        problems: list[dict[str, str]] = []
+        premises = {b.premises_id for b in batch if b.premises_id is not None}
+        scope = scope_of(session, principal) if premises or principal.role in FIELD_ROLES else None
+        home = scope if principal.role in FIELD_ROLES else None  # one scope query per batch
         for body in batch:
             if principal.role is Role.CITIZEN and body.source is not HazardSource.CITIZEN:
                 problems.append(
@@ -257,8 +267,11 @@ def report_many(
                         "message": "citizens report with source 'citizen'",
                     }
                 )
-        premises = {b.premises_id for b in batch if b.premises_id is not None}
-        strange = _premises_out_of_scope(session, principal, premises) if premises else set()
+        strange = (
+            _premises_out_of_scope(session, scope, premises)
+            if scope is not None and premises
+            else set()
+        )
         for body in batch:
             if body.premises_id in strange:
                 problems.append(
@@ -274,12 +287,7 @@ def report_many(
             reason = unusable_point(body.lng, body.lat, placement)
             if reason is not None:
                 problems += point_problems(reason, label_of[id(body)])
-        if problems:
-            raise InvalidInput(
-                f"{len(problems)} field(s) of the reports are not valid: "
-                + "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
-                errors=problems,
-            )
+        _refuse_any(problems)
         outside = [_outside_own_grids(home, placement) for _, placement in placed]
         now = utcnow()
         new_ids = [b.id or new_id() for b in batch]
@@ -351,7 +359,17 @@ def report_many(
         audit.append(session, events)
         notify.push_many(session, messages)
         out |= {id(b): hazard_id for b, hazard_id in zip(batch, new_ids, strict=True)}
+    _refuse_any(problems)
     return [out[id(b)] for b in bodies]
+
+
+def _refuse_any(problems: list[dict[str, str]]) -> None:
+    if problems:
+        raise InvalidInput(
+            f"{len(problems)} field(s) of the reports are not valid: "
+            + "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
+            errors=problems,
+        )
 
 
 @dataclass(frozen=True)
@@ -379,11 +397,10 @@ def first_report_of(session: Session, hazard_id: uuid.UUID) -> FirstReport:
 
 
 def _premises_out_of_scope(
-    session: Session, principal: Principal, premises_ids: set[uuid.UUID]
+    session: Session, scope: Scope, premises_ids: set[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Those of the premises that do not exist, are archived or are outside the caller's
     scope (one query for all)."""
-    scope = scope_of(session, principal)
     found = dict(
         session.execute(
             select(Premises.id, Premises.area_path).where(

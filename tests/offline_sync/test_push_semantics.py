@@ -27,7 +27,7 @@ def push(phone, changes: dict, last_pulled_at=None):
 
 def test_a_push_names_every_bad_field_of_every_record_and_keeps_nothing(phone, api, station_staff):
     phone.sync()
-    good, no_fix, far, garbled = (str(uuid.uuid4()) for _ in range(4))
+    good, no_fix, far, garbled, major = (str(uuid.uuid4()) for _ in range(5))
     photo, point = str(uuid.uuid4()), str(uuid.uuid4())
     answer = push(
         phone,
@@ -38,6 +38,7 @@ def test_a_push_names_every_bad_field_of_every_record_and_keeps_nothing(phone, a
                     {**device_report(lng=0, lat=0), "id": no_fix},
                     {**device_report(lng=116.39, lat=39.91), "id": far},
                     {**device_report(lng="east"), "category": "unknown", "id": garbled},
+                    {**device_report(lng=0, lat=0), "severity": "major", "id": major},
                 ]
             },
             "photos": {
@@ -64,6 +65,8 @@ def test_a_push_names_every_bad_field_of_every_record_and_keeps_nothing(phone, a
         ("hazard_reports", no_fix, f"{reports}[1].lat"),
         ("hazard_reports", far, f"{reports}[2].lng"),
         ("hazard_reports", far, f"{reports}[2].lat"),
+        ("hazard_reports", major, f"{reports}[4].lng"),  # a major one goes its own way
+        ("hazard_reports", major, f"{reports}[4].lat"),
         ("photos", photo, "changes.photos.created[0].sha256"),
         ("photos", photo, "changes.photos.created[0].kind"),
         ("photos", photo, "changes.photos.created[0].size"),
