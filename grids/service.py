@@ -424,6 +424,34 @@ def placement_of(route: Route) -> Placement | None:
     return None
 
 
+class OutsideDeployment(InvalidInput):
+    slug, title = "location-outside-deployment", "The location is in none of our areas"
+
+
+def unusable_point(lng: float, lat: float, placement: Placement | None) -> str | None:
+    """Why a point a person sent cannot be where something happened here (None: it can).
+
+    0,0 is what a phone without a position fix sends. A point that routes nowhere (outside
+    every grid, past routing's snapping distance, and outside every township) is outside the
+    deployment: stored, it would be `unrouted`, seen by nobody who could act on it."""
+    if lng == 0 and lat == 0:
+        return "0,0 is what a phone without a position fix sends, not a place: take a fix"
+    if placement is None:
+        return f"({lng}, {lat}) is outside every grid and township of this deployment"
+    return None
+
+
+def point_problems(reason: str, prefix: str = "") -> list[dict[str, str]]:
+    """The fields to name for an unusable point: both coordinates, since either may be off."""
+    return [{"field": f"{prefix}{name}", "message": reason} for name in ("lng", "lat")]
+
+
+def refuse_unusable_point(lng: float, lat: float, placement: Placement | None) -> None:
+    reason = unusable_point(lng, lat, placement)
+    if reason is not None:
+        raise OutsideDeployment(reason, errors=point_problems(reason))
+
+
 def place_point(
     session: Session, lng: float, lat: float, crs: Crs, snap_m: float
 ) -> tuple[dict[str, Any], Placement | None]:

@@ -57,6 +57,7 @@ def _out(hazard: Hazard, labels: service.Labels) -> HazardOut:
         crs=hazard.raw_crs,
         area_code=labels.area_code,
         route_status=RouteStatus(hazard.route_status),
+        outside_own_grids=hazard.outside_own_grids,
         premises_id=hazard.premises_id,
         reporter=labels.reporter,
         duplicate_of=hazard.duplicate_of_id,
@@ -103,6 +104,10 @@ def list_hazards(
     ] = None,
     premises_id: uuid.UUID | None = None,
     overdue: bool | None = None,
+    outside_own_grids: Annotated[
+        bool | None,
+        Query(description="reported by a grid worker or leader outside their own grids"),
+    ] = None,
     include_closed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
@@ -117,6 +122,7 @@ def list_hazards(
         area_path=area_path,
         premises_id=premises_id,
         overdue=overdue,
+        outside_own_grids=outside_own_grids,
         open_only=not include_closed,
     )
     hazards = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,6 +63,11 @@ class Hazard(Base):
         ForeignKey("hazards.id", ondelete="SET NULL")
     )
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A grid worker or leader reported it outside their own grids: routed where it is, and
+    # flagged so that whoever holds it there sees that a stranger to the grid reported it.
+    outside_own_grids: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Why the server did not apply the last change the reporter's phone pushed (None: it did).
+    report_refusal: Mapped[str | None] = mapped_column(String(500))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Escalation: who holds it (hazards.enums.EscalationLevel) and when it is overdue there.
     level: Mapped[int] = mapped_column(Integer, default=0)

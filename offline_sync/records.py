@@ -111,6 +111,7 @@ def hazard_record(h: Hazard, missing: list[str]) -> dict[str, Any]:
             str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id else None
         ),
         "missing_photos": json.dumps(missing),
+        "outside_own_grids": h.outside_own_grids,
     }
 
 
@@ -126,6 +127,7 @@ def report_record(h: Hazard) -> dict[str, Any]:
         "crs": h.raw_crs,
         "premises_id": str(h.premises_id) if h.premises_id else None,
         "device_time": ms(h.device_time),
+        "reason": h.report_refusal,
     }
 
 

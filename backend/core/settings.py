@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # Resumable photo uploads (tus): an upload not finished within this many hours expires
     # and its bytes are removed by the worker.
     upload_expiry_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # How many unfinished uploads one user may hold at a time (each may reserve up to
+    # photo_max_bytes of disk until it expires): a phone queues the rest.
+    upload_max_unfinished: int = Field(default=20, ge=1, le=1000)
 
     # Offline sync: how long this process may answer "nothing new" to a polling phone from
     # memory (offline_sync/quiet.py); its own writes are seen at once. 0 = always ask.

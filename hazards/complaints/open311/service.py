@@ -27,7 +27,9 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from grids.enums import Crs
 from grids.models import Area
+from grids.service import place_point, unusable_point
 from hazards.complaints import intake as intake_
 from hazards.complaints.enums import Channel, ComplaintState, ComplaintType
 from hazards.complaints.models import Complaint, Open311Idempotency, Open311Key
@@ -185,6 +187,13 @@ def submit(
         raise Open311Error(400, "give lat and long, or address_string")
     if request.lat is not None and not (-90 <= request.lat <= 90 and -180 <= request.long <= 180):  # type: ignore[operator]
         raise Open311Error(400, "lat must be within -90..90 and long within -180..180")
+    if request.lat is not None:  # a person's point must be somewhere we serve (hotlines: triage)
+        _, placement = place_point(
+            session, request.long, request.lat, Crs.WGS84, settings.routing_snap_m
+        )
+        reason = unusable_point(request.long, request.lat, placement)
+        if reason is not None:
+            raise Open311Error(422, f"lat, long: {reason}")
     description = (request.description or "").strip()
     if not description:
         raise Open311Error(400, "description is required")
