@@ -24,8 +24,8 @@ from grids.models import Area
 from grids.premises.models import Premises
 from grids.scope import scope_of
 from grids.service import place_point, place_points
-from hazards import announcements, lifecycle
-from hazards.calendar import WorkingCalendar, calendar_from
+from hazards import announcements, calendar_notices, lifecycle
+from hazards.calendar import WorkingCalendar
 from hazards.credit import service as credit
 from hazards.duplicates import possible_duplicate, possible_duplicates
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
@@ -62,7 +62,7 @@ GOVERNMENT_STATES = frozenset(
 
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
-    return calendar_from(str(settings.calendar_overrides) if settings.calendar_overrides else None)
+    return calendar_notices.working_calendar(settings)
 
 
 def top_level(severity: Severity) -> EscalationLevel:
