@@ -22,6 +22,11 @@ import httpx
 import pytest
 
 BACKEND = os.environ.get("FIREGRID_TEST_BACKEND", "spatialite")
+# Tests about PostgreSQL itself (they start a cluster of their own): collected in the PostGIS
+# run only, so that `make test` runs them once and the SpatiaLite run does not list them as
+# skipped.
+POSTGRESQL_ONLY = ["backend/test_database_outage.py"]
+collect_ignore = [] if BACKEND == "postgis" else POSTGRESQL_ONLY
 
 
 def pytest_configure(config: pytest.Config) -> None:
