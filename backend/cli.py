@@ -26,7 +26,11 @@ areas_app = typer.Typer(help="The area tree.", no_args_is_help=True)
 integrations_app = typer.Typer(help="Partner systems (hotlines).", no_args_is_help=True)
 grids_app = typer.Typer(help="Grids: splitting townships.", no_args_is_help=True)
 inspections_app = typer.Typer(help="Random inspections (双随机).", no_args_is_help=True)
+calendar_app = typer.Typer(
+    help="The working-day calendar: public holidays and 调休.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
@@ -64,6 +68,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        server_header=False,  # no banner naming the server and its version
         log_config=None,
         **proxy_options(get_settings()),
     )
@@ -395,6 +400,60 @@ def areas_check(code: str) -> None:
         typer.echo(line)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@calendar_app.command("status")
+def calendar_status() -> None:
+    """Say where this and next year's holidays come from; exit 1 when either is unknown
+    (deadlines there would count weekends only)."""
+    from backend.core.db import session_scope
+    from hazards import calendar_notices
+
+    with session_scope(read_only=True) as session:
+        report = calendar_notices.coverage(session, get_settings())
+    explained = {
+        "loaded": "covered: a notice loaded with `firegrid calendar load`",
+        "package": "covered: the chinese-calendar package",
+        "overrides": "NOT covered: only FIREGRID_CALENDAR_OVERRIDES' local days",
+        "none": "NOT covered: weekends only",
+    }
+    for entry in report:
+        typer.echo(f"{entry.year}: {entry.source.value:9}  {explained[entry.source.value]}")
+    warning = calendar_notices.coverage_warning(report)
+    if warning:
+        _fail(f"warning: {warning}")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(help="The year's notice as JSON (docs/calendar.md).")],
+) -> None:
+    """Load the State Council's holiday notice for a year (replaces one loaded before)."""
+    from backend.core.db import session_scope
+    from hazards import calendar_notices
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        _fail(f"not loaded: cannot read {file}: {exc.strerror}", 2)
+    except ValueError as exc:
+        _fail(f"not loaded: {file} is not JSON: {exc}", 2)
+    try:
+        notice = calendar_notices.parse_notice(data)
+    except Problem as exc:
+        problems = exc.extensions.get("errors", [])
+        _fail(
+            f"not loaded, {file} has {len(problems)} problem(s):\n"
+            + "\n".join(f"  {p['field']}: {p['message']}" for p in problems),
+            2,
+        )
+    with session_scope() as session:
+        replaced = calendar_notices.load_notice(session, notice, CLI_ACTOR)
+    typer.echo(
+        f"{'replaced' if replaced else 'loaded'} {notice.year}: {len(notice.holidays)} days off, "
+        f"{len(notice.workdays)} working weekend days ({notice.title}); every process uses it "
+        f"within {calendar_notices.CACHE_SECONDS:.0f} s"
+    )
 
 
 def parse_length_m(text: str) -> float:

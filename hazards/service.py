@@ -31,8 +31,8 @@ from grids.service import (
     refuse_unusable_point,
     unusable_point,
 )
-from hazards import announcements, lifecycle
-from hazards.calendar import WorkingCalendar, calendar_from
+from hazards import announcements, calendar_notices, lifecycle
+from hazards.calendar import WorkingCalendar
 from hazards.credit import service as credit
 from hazards.duplicates import possible_duplicate, possible_duplicates
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
@@ -69,7 +69,7 @@ GOVERNMENT_STATES = frozenset(
 
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
-    return calendar_from(str(settings.calendar_overrides) if settings.calendar_overrides else None)
+    return calendar_notices.working_calendar(settings)
 
 
 def top_level(severity: Severity) -> EscalationLevel:

@@ -22,6 +22,11 @@ import httpx
 import pytest
 
 BACKEND = os.environ.get("FIREGRID_TEST_BACKEND", "spatialite")
+# Tests about PostgreSQL itself (they start a cluster of their own): collected in the PostGIS
+# run only, so that `make test` runs them once and the SpatiaLite run does not list them as
+# skipped.
+POSTGRESQL_ONLY = ["backend/test_database_outage.py"]
+collect_ignore = [] if BACKEND == "postgis" else POSTGRESQL_ONLY
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,7 +133,11 @@ def serving(app, settings=None) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_config=None, lifespan="off", **proxy_options(settings or get_settings())
+        app,
+        log_config=None,
+        lifespan="off",
+        server_header=False,
+        **proxy_options(settings or get_settings()),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

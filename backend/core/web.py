@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,7 +24,7 @@ from backend.core.context import (
     parse_client_location,
     request_id_var,
 )
-from backend.core.db import session_factory
+from backend.core.db import DatabaseTrouble, database_trouble, session_factory
 from backend.core.errors import PROBLEM_BASE, PROBLEM_JSON, Problem
 from backend.core.types import INT32_MAX
 
@@ -44,6 +44,7 @@ _HTTP_TITLES = {
     415: "Unsupported media type",
     422: "The request is not valid",
     429: "Too many requests",
+    503: "Service unavailable",
 }
 
 
@@ -64,6 +65,29 @@ def problem_response(
         **extensions,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+# How long a client waits before retrying when the database is busy or unavailable: long
+# enough for a SQLite writer to finish or a PostgreSQL restart or failover to complete.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_trouble_response(trouble: DatabaseTrouble) -> JSONResponse:
+    if trouble is DatabaseTrouble.BUSY:
+        return problem_response(
+            503,
+            "the database is busy with other writes; nothing was stored, try again shortly",
+            slug="database-busy",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    return problem_response(
+        503,
+        "the database cannot be reached or is not accepting writes right now; nothing was "
+        "stored, try again shortly",
+        slug="database-unavailable",
+        title="Service unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -110,18 +134,19 @@ def install_error_handlers(app: FastAPI) -> None:
             slug="integrity-conflict",
         )
 
-    @app.exception_handler(OperationalError)
-    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
-        # SQLite's write lock held past the busy timeout: nothing was written; try again.
-        if "database is locked" not in str(exc.orig) and "database is busy" not in str(exc.orig):
+    @app.exception_handler(DBAPIError)
+    async def _database_failed(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database, not the request, failed: the transaction died with its connection or
+        # was refused before writing, so nothing was stored and the client may simply retry.
+        # Anything else (a bug, a query the database rejects) stays a 500.
+        trouble = database_trouble(exc)
+        if trouble is None:
             raise exc
-        log.warning("database busy", extra={"path": request.url.path, "error": str(exc.orig)})
-        return problem_response(
-            503,
-            "the database is busy with other writes; nothing was stored, try again shortly",
-            slug="database-busy",
-            headers={"Retry-After": "5"},
+        log.warning(
+            "database unavailable" if trouble is DatabaseTrouble.UNAVAILABLE else "database busy",
+            extra={"path": request.url.path, "error": str(exc.orig)},
         )
+        return database_trouble_response(trouble)
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
@@ -182,9 +207,17 @@ class RequestContextMiddleware:
                 return
             try:
                 await self.app(scope, self._limited(receive, limit), send_with_id)
-            except Exception:
+            except Exception as exc:
                 # The last resort, here rather than in an exception handler so that the log
                 # line and the answer carry the request id.
+                trouble = _database_trouble_behind(exc)
+                if trouble is not None:
+                    # Raised where no exception handler sees it (a middleware, a session
+                    # closed after the handler ran, an error while recovering from one).
+                    log.warning("database unavailable", extra={"path": scope.get("path")})
+                    if status_holder["status"] is None:
+                        await database_trouble_response(trouble)(scope, receive, send_with_id)
+                    return
                 log.exception("unhandled error", extra={"path": scope.get("path")})
                 if status_holder["status"] is None:
                     response = problem_response(
@@ -227,6 +260,56 @@ class RequestContextMiddleware:
             return message
 
         return guarded
+
+
+def _database_trouble_behind(exc: BaseException) -> DatabaseTrouble | None:
+    """The database trouble that caused `exc`, directly or as its cause or context (SQLAlchemy
+    raises e.g. PendingRollbackError while recovering from a lost connection)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        trouble = database_trouble(current)
+        if trouble is not None:
+            return trouble
+        current = current.__cause__ or current.__context__
+    return None
+
+
+# Sent with every response. The API and its docs are never meant to be framed (clickjacking
+# of the docs' Authorize form) nor sniffed into another type (a photo or a CSV rendered as
+# HTML); the server banner is switched off in uvicorn itself (`server_header=False`).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """The outermost layer, so that every answer carries SECURITY_HEADERS: errors, 404s, 413s
+    and CORS preflights included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in SECURITY_HEADERS}
+                message["headers"] = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() not in names and name.lower() != b"server"
+                ] + list(SECURITY_HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodyTooLarge(StarletteHTTPException):
