@@ -7,12 +7,12 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -66,20 +66,67 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+# Paths whose clients read another error shape than problem+json (Open311's list of
+# {code, description}): prefix -> how to answer (path, status, detail, headers). Every error on
+# those paths, from a route, a validation, an unknown path, a body too large or a crash, goes
+# through it, so such a client never meets a shape it cannot parse.
+ErrorShape = Callable[[str, int, str, dict[str, str] | None], Response]
+_ERROR_SHAPES: list[tuple[str, ErrorShape]] = []
+
+
+def answer_errors_under(prefix: str, shape: ErrorShape) -> None:
+    if all(known != prefix for known, _ in _ERROR_SHAPES):
+        _ERROR_SHAPES.append((prefix, shape))
+
+
+def _shape_for(path: str) -> ErrorShape | None:
+    return next((shape for prefix, shape in _ERROR_SHAPES if path.startswith(prefix)), None)
+
+
+def error_response(
+    path: str,
+    status: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    problem: Callable[[], Response] | None = None,
+    **extensions: Any,
+) -> Response:
+    """An error for this path: problem+json (`problem` builds a richer one), or the shape that
+    was registered for the path's prefix."""
+    shape = _shape_for(path)
+    if shape is not None:
+        return shape(path, status, detail, headers)
+    if problem is not None:
+        return problem()
+    return problem_response(status, detail, headers=headers, **extensions)
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _with_fields(problem: dict[str, Any]) -> str:
+    """A problem's detail with the fields it names, for shapes that carry only a sentence."""
+    detail = str(problem.get("detail") or problem.get("title") or "")
+    fields = [e.get("field") for e in problem.get("errors") or [] if e.get("field")]
+    missing = [f for f in fields if f not in detail]
+    return f"{detail} ({', '.join(missing)})" if missing else detail
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
         body = exc.to_dict(instance=request.url.path)
+        shape = _shape_for(request.url.path)
+        if shape is not None:
+            return shape(request.url.path, exc.status, _with_fields(body), exc.headers)
         return JSONResponse(
             body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
                 "field": _field_path(err.get("loc", ())),
@@ -88,35 +135,40 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
+        path = request.url.path
         if any(err["type"] == "json_invalid" for err in errors):
-            return problem_response(
-                400, "the body is not valid JSON", slug="malformed-json", errors=errors
+            return error_response(
+                path, 400, "the body is not valid JSON", slug="malformed-json", errors=errors
             )
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return problem_response(422, summary, slug="invalid-input", errors=errors)
+        return error_response(path, 422, summary, slug="invalid-input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return error_response(
+            request.url.path, exc.status_code, detail, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(IntegrityError)
-    async def _conflicting(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _conflicting(request: Request, exc: IntegrityError) -> Response:
         # Services check references first; this answers a race or a check that was missed.
         log.warning("integrity error", extra={"path": request.url.path, "error": str(exc.orig)})
-        return problem_response(
+        return error_response(
+            request.url.path,
             409,
             "the request conflicts with existing data (a reference or a unique value)",
             slug="integrity-conflict",
         )
 
     @app.exception_handler(OperationalError)
-    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _busy(request: Request, exc: OperationalError) -> Response:
         # SQLite's write lock held past the busy timeout: nothing was written; try again.
         if "database is locked" not in str(exc.orig) and "database is busy" not in str(exc.orig):
             raise exc
         log.warning("database busy", extra={"path": request.url.path, "error": str(exc.orig)})
-        return problem_response(
+        return error_response(
+            request.url.path,
             503,
             "the database is busy with other writes; nothing was stored, try again shortly",
             slug="database-busy",
@@ -124,13 +176,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DataError)
-    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+    async def _unstorable(request: Request, exc: DataError) -> Response:
         # Schemas bound inputs (backend.core.types); reaching here means one slipped through.
         log.warning(
             "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
         )
-        return problem_response(
-            422, "a value in the request cannot be stored", slug="invalid-input"
+        return error_response(
+            request.url.path, 422, "a value in the request cannot be stored", slug="invalid-input"
         )
 
 
@@ -175,8 +227,11 @@ class RequestContextMiddleware:
                 self.max_body_bytes,
             )
             if self._declared_too_big(headers, limit):
-                response = problem_response(
-                    413, f"the body is larger than {limit} bytes", slug="body-too-large"
+                response = error_response(
+                    scope["path"],
+                    413,
+                    f"the body is larger than {limit} bytes",
+                    slug="body-too-large",
                 )
                 await response(scope, receive, send_with_id)
                 return
@@ -187,7 +242,8 @@ class RequestContextMiddleware:
                 # line and the answer carry the request id.
                 log.exception("unhandled error", extra={"path": scope.get("path")})
                 if status_holder["status"] is None:
-                    response = problem_response(
+                    response = error_response(
+                        scope["path"],
                         500,
                         "internal error; quote the request id when reporting it",
                         slug="internal-error",
