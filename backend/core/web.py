@@ -89,16 +89,12 @@ def error_response(
     detail: str,
     *,
     headers: dict[str, str] | None = None,
-    problem: Callable[[], Response] | None = None,
     **extensions: Any,
 ) -> Response:
-    """An error for this path: problem+json (`problem` builds a richer one), or the shape that
-    was registered for the path's prefix."""
+    """An error for this path: problem+json, or the shape registered for the path's prefix."""
     shape = _shape_for(path)
     if shape is not None:
         return shape(path, status, detail, headers)
-    if problem is not None:
-        return problem()
     return problem_response(status, detail, headers=headers, **extensions)
 
 
@@ -110,6 +106,8 @@ def _with_fields(problem: dict[str, Any]) -> str:
     """A problem's detail with the fields it names, for shapes that carry only a sentence."""
     detail = str(problem.get("detail") or problem.get("title") or "")
     fields = [e.get("field") for e in problem.get("errors") or [] if e.get("field")]
+    if problem.get("field"):
+        fields.append(str(problem["field"]))
     missing = [f for f in fields if f not in detail]
     return f"{detail} ({', '.join(missing)})" if missing else detail
 
