@@ -164,7 +164,8 @@ def integrations_callback(
     username: str,
     url: Annotated[str, typer.Argument(help="Where the partner takes our status callbacks.")],
 ) -> None:
-    """Point a partner's complaint callbacks at a URL; prints the signing key (shown once)."""
+    """Point a partner's complaint callbacks at a URL. The first time it prints the signing key
+    (shown once); a new URL keeps the key (rotate it with `callback-rotate`)."""
     from backend.core.db import session_scope
     from hazards.complaints import callbacks
 
@@ -176,6 +177,39 @@ def integrations_callback(
             typer.echo(json.dumps({"key_id": partner.key_id, "secret": secret}))
     except Problem as exc:
         _fail(f"not set: {exc.detail}")
+
+
+@integrations_app.command("callback-rotate")
+def integrations_callback_rotate(
+    username: str,
+    overlap_hours: Annotated[
+        int, typer.Option(help="How long callbacks carry the old key's signature as well.")
+    ] = 168,
+) -> None:
+    """A new callback signing key for a partner (shown once). During the overlap callbacks are
+    signed with the old key as before and with the new one in X-Firegrid-Next-Signature."""
+    from datetime import timedelta
+
+    from backend.core.db import session_scope
+    from hazards.complaints import callbacks
+
+    try:
+        with session_scope() as session:
+            partner, secret = callbacks.rotate_partner_key(
+                session, get_settings(), username, timedelta(hours=overlap_hours), CLI_ACTOR
+            )
+            typer.echo(
+                json.dumps(
+                    {
+                        "key_id": partner.key_id,
+                        "secret": secret,
+                        "previous_key_id": partner.previous_key_id,
+                        "previous_until": partner.previous_until.isoformat(),
+                    }
+                )
+            )
+    except Problem as exc:
+        _fail(f"not rotated: {exc.detail}")
 
 
 @integrations_app.command("open311-key")

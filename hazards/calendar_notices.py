@@ -115,7 +115,10 @@ def parse_notice(data: Any) -> Notice:
             bad(field, 'give {"name": ..., "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}')
             continue
         name = name_in(field, item)
-        first, last = day_in(f"{field}.from", item.get("from")), day_in(f"{field}.to", item.get("to"))
+        first, last = (
+            day_in(f"{field}.from", item.get("from")),
+            day_in(f"{field}.to", item.get("to")),
+        )
         if first is None or last is None:
             continue
         if last < first or (last - first).days >= LONGEST_HOLIDAY_DAYS:
@@ -169,8 +172,14 @@ def load_notice(session: Session, notice: Notice, actor: Actor) -> bool:
     session.add(CalendarNotice(year=notice.year, title=notice.title))
     session.flush()
     session.add_all(
-        [CalendarDay(year=notice.year, day=d, working=False, name=n) for d, n in notice.holidays.items()]
-        + [CalendarDay(year=notice.year, day=d, working=True, name=n) for d, n in notice.workdays.items()]
+        [
+            CalendarDay(year=notice.year, day=d, working=False, name=n)
+            for d, n in notice.holidays.items()
+        ]
+        + [
+            CalendarDay(year=notice.year, day=d, working=True, name=n)
+            for d, n in notice.workdays.items()
+        ]
     )
     audit.record(
         session,

@@ -4,6 +4,7 @@ imports."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -462,6 +463,20 @@ def get_visible(session: Session, principal: Principal, hazard_id: uuid.UUID) ->
     if hazard is None:
         raise NotFound(f"no hazard with id {hazard_id}")
     return hazard
+
+
+def visible_among(
+    session: Session, principal: Principal, ids: Iterable[uuid.UUID | None]
+) -> set[uuid.UUID]:
+    """Which of these hazards the caller may see. A hint that names another hazard (a possible
+    duplicate, a merge) is shown only when it names one of these: otherwise it would tell a
+    citizen, or a worker of the next grid, that a report exists there, and its id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(select(Hazard.id).where(Hazard.id.in_(wanted), visible(session, principal)))
+    )
 
 
 def get_visible_or_none(

@@ -248,13 +248,16 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         ).all()
         out = []
         missing = records.missing_photos(session, [h.id for h in rows])
+        shown = hazards.visible_among(
+            session, principal, [h.possible_duplicate_of_id for h in rows]
+        )
         for h in rows:
             out.append(
                 Change(
                     h.change_seq,
                     "hazards",
                     str(h.id),
-                    records.hazard_record(h, missing.get(h.id, [])),
+                    records.hazard_record(h, missing.get(h.id, []), shown),
                 )
             )
             if h.reporter_id == me:
@@ -388,8 +391,16 @@ def _scope_moves(
                 for p in in_grid_premises
             ]
             missing = records.missing_photos(session, [h.id for h in in_grid_hazards])
+            shown = hazards.visible_among(
+                session, principal, [h.possible_duplicate_of_id for h in in_grid_hazards]
+            )
             out += [
-                Change(seq, "hazards", str(h.id), records.hazard_record(h, missing.get(h.id, [])))
+                Change(
+                    seq,
+                    "hazards",
+                    str(h.id),
+                    records.hazard_record(h, missing.get(h.id, []), shown),
+                )
                 for h in in_grid_hazards
             ]
         else:

@@ -181,7 +181,8 @@ class ComplaintPhoto(Base):
 
 class HotlinePartner(Base):
     """Where a partner system wants to hear about its complaints, and the secret the callbacks
-    are signed with (sealed; shown once when set)."""
+    are signed with (sealed; shown once when set). After a rotation the previous key signs as
+    well, until `previous_until`, so the partner has time to install the new one."""
 
     __tablename__ = "hotline_partners"
 
@@ -191,6 +192,9 @@ class HotlinePartner(Base):
     callback_url: Mapped[str] = mapped_column(String(500))
     key_id: Mapped[str] = mapped_column(String(64))
     sealed_secret: Mapped[str] = mapped_column(String(512))
+    previous_key_id: Mapped[str | None] = mapped_column(String(64))
+    previous_sealed_secret: Mapped[str | None] = mapped_column(String(512))
+    previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -337,8 +337,7 @@ def test_a_read_only_database_refuses_writes_with_503_and_still_serves_reads(clu
     cluster.sql("ALTER DATABASE firegrid SET default_transaction_read_only = on", "postgres")
     # Sessions pick the setting up when they start: end the API's pooled ones.
     cluster.sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = 'firegrid'",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'firegrid'",
         "postgres",
     )
     try:
@@ -353,8 +352,7 @@ def test_a_read_only_database_refuses_writes_with_503_and_still_serves_reads(clu
     finally:
         cluster.sql("ALTER DATABASE firegrid RESET default_transaction_read_only", "postgres")
         cluster.sql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = 'firegrid'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'firegrid'",
             "postgres",
         )
 

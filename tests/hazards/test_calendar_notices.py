@@ -69,7 +69,10 @@ def test_status_says_when_next_year_is_not_covered_until_its_notice_is_loaded(tm
         assert f"{year}: {expected_source(year)}" in before.stdout
     if expected_source(NEXT_YEAR) == "none":
         assert before.returncode == 1
-        assert f"warning: the working-day calendar does not know the holidays of {NEXT_YEAR}" in before.stderr
+        assert (
+            f"warning: the working-day calendar does not know the holidays of {NEXT_YEAR}"
+            in before.stderr
+        )
 
     notice = tmp_path / "next.json"
     notice.write_text(json.dumps(made_up_notice(NEXT_YEAR), ensure_ascii=False), encoding="utf-8")

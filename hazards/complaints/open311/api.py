@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from backend.core.privacy import mask_free_text
+from backend.core.web import answer_errors_under
 from backend.identity.dependencies import SessionDep, SettingsDep
 from hazards.complaints import service as complaints
 from hazards.complaints.models import Complaint
@@ -18,6 +20,7 @@ from hazards.complaints.open311 import formats, service
 from hazards.complaints.open311.service import NewRequest, Open311Error, RequestQuery
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
+answer_errors_under("/open311/", formats.error_for_path)
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
@@ -170,16 +173,16 @@ def _requests_out(session, found: list[Complaint]) -> list[dict]:
             {
                 "service_request_id": str(c.id),
                 "status": service.status_of(c),
-                "status_notes": service.status_notes(c),
+                "status_notes": mask_free_text(service.status_notes(c)),
                 "service_name": names.get(c.category or "other"),
                 "service_code": c.category or "other",
-                "description": c.text,
+                "description": mask_free_text(c.text),
                 "agency_responsible": agencies.get(township or ""),
                 "service_notice": None,
                 "requested_datetime": local(c.received_at),
                 "updated_datetime": local(c.updated_at),
                 "expected_datetime": local(complaints.due_of(c) or c.reply_due_at),
-                "address": c.address or None,
+                "address": mask_free_text(c.address) or None,
                 "address_id": None,
                 "zipcode": None,
                 "lat": c.lat,

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -187,6 +188,15 @@ def submit(
         raise Open311Error(400, "give lat and long, or address_string")
     if request.lat is not None and not (-90 <= request.lat <= 90 and -180 <= request.long <= 180):  # type: ignore[operator]
         raise Open311Error(400, "lat must be within -90..90 and long within -180..180")
+    for name, value in (
+        ("description", request.description),
+        ("address_string", request.address_string),
+        ("first_name", request.first_name),
+        ("last_name", request.last_name),
+        ("phone", request.phone),
+        ("device_id", request.device_id),
+    ):
+        check_text(name, value)
     if request.lat is not None:  # a person's point must be somewhere we serve (hotlines: triage)
         _, placement = place_point(
             session, request.long, request.lat, Crs.WGS84, settings.routing_snap_m
@@ -220,6 +230,16 @@ def submit(
         raise Open311Error(400, _first_error(exc)) from None
     complaint, _ = intake_.receive(session, app, intake, settings)
     return complaint
+
+
+def check_text(name: str, value: str | None) -> None:
+    """Refuse control characters (other than tab and line breaks): XML cannot carry most of
+    them, and nobody types them; whatever sent them is not a person writing a report."""
+    for position, char in enumerate(value or ""):
+        if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cs"):
+            raise Open311Error(
+                400, f"{name} contains a control character (U+{ord(char):04X}) at {position}"
+            )
 
 
 def _first_error(exc: ValueError) -> str:

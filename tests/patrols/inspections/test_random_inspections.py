@@ -302,3 +302,27 @@ def test_inspectors_record_results_which_are_published_without_personal_data(
     assert [(o["hazards_found"], o["area_code"]) for o in failed] == [(2, "990101001")]
     for personal in ("李四", "13900001111", "1111", str(station_staff.id), station_staff.username):
         assert personal not in text
+
+
+def test_numbers_typed_into_published_names_and_titles_are_masked(
+    api, db, units, inspectors, brigade_staff
+):
+    with db() as session:
+        session.execute(
+            update(Premises)
+            .where(Premises.id == uuid.UUID(units[0]))
+            .values(name="张记小卖部 13812345678")
+        )
+    plan = organise(api, brigade_staff, rate=1.0, title="抽查（举报人身份证450202199001011234）")
+    run_draw(api, brigade_staff, plan)
+
+    public = api.get("/public/inspections")
+    assert public.status_code == 200
+    assert "13812345678" not in public.text and "450202199001011234" not in public.text
+    [published] = public.json()["plans"]
+    assert published["title"] == "抽查（举报人身份证450***********1234）"
+    units_named = {o["unit"] for o in published["draws"][0]["objects"]}
+    assert "张记小卖部 138****5678" in units_named
+    # Inside, the registry keeps the name as typed.
+    inside = api.get(f"/api/v1/premises/{units[0]}", headers=brigade_staff.headers(api)).json()
+    assert inside["name"] == "张记小卖部 13812345678"
