@@ -7,11 +7,16 @@ import sys
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from backend import health
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
-from backend.core.web import RequestContextMiddleware, install_error_handlers
+from backend.core.web import (
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    install_error_handlers,
+)
 from backend.identity import api as identity_api
 from backend.notify import api as notify_api
 from grids import api as grids_api
@@ -35,11 +40,23 @@ Apps may send `X-Client-Location: <lng>,<lat>` (WGS-84); the audit log keeps it 
 """
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_for_startup()
     configure_logging(settings.log_level, settings.log_json)
-    app = FastAPI(title="firegrid", version="0.1.0", description=DESCRIPTION)
+    # /docs and /redoc load Swagger UI and ReDoc from the package (under DOCS_ASSETS), not a
+    # public CDN: a township's intranet often has no internet. Swagger UI's validator badge
+    # would call validator.swagger.io from every browser that opens the docs: off.
+    app = FastAPIOffline(
+        title="firegrid",
+        version="0.1.0",
+        description=DESCRIPTION,
+        static_url=DOCS_ASSETS,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
@@ -57,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
     app.include_router(health.router)
     # Routes are matched in order, one after another: the busiest (the hotline's intake,
     # phones' sync) are tried first.
@@ -78,6 +96,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.public_router)
     app.include_router(sync_api.uploads_router)
     return app
+
+
+def proxy_options(settings: Settings) -> dict:
+    """How uvicorn learns a client's address: from X-Forwarded-For only when the connection
+    comes from a proxy named in FIREGRID_FORWARDED_ALLOW_IPS, else the connection's own
+    address. (uvicorn alone would believe any loopback peer's header.) Sign-in throttling and
+    Open311's limits count by this address."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def served_app() -> FastAPI:

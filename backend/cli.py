@@ -26,7 +26,11 @@ areas_app = typer.Typer(help="The area tree.", no_args_is_help=True)
 integrations_app = typer.Typer(help="Partner systems (hotlines).", no_args_is_help=True)
 grids_app = typer.Typer(help="Grids: splitting townships.", no_args_is_help=True)
 inspections_app = typer.Typer(help="Random inspections (双随机).", no_args_is_help=True)
+calendar_app = typer.Typer(
+    help="The working-day calendar: public holidays and 调休.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
@@ -56,14 +60,17 @@ def serve(
         get_settings().check_for_startup()
     except ConfigurationError as exc:
         _fail(f"refusing to start: {exc}")
+    from backend.app import proxy_options
+
     uvicorn.run(
         "backend.app:served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        server_header=False,  # no banner naming the server and its version
         log_config=None,
+        **proxy_options(get_settings()),
     )
 
 
@@ -157,7 +164,8 @@ def integrations_callback(
     username: str,
     url: Annotated[str, typer.Argument(help="Where the partner takes our status callbacks.")],
 ) -> None:
-    """Point a partner's complaint callbacks at a URL; prints the signing key (shown once)."""
+    """Point a partner's complaint callbacks at a URL. The first time it prints the signing key
+    (shown once); a new URL keeps the key (rotate it with `callback-rotate`)."""
     from backend.core.db import session_scope
     from hazards.complaints import callbacks
 
@@ -169,6 +177,39 @@ def integrations_callback(
             typer.echo(json.dumps({"key_id": partner.key_id, "secret": secret}))
     except Problem as exc:
         _fail(f"not set: {exc.detail}")
+
+
+@integrations_app.command("callback-rotate")
+def integrations_callback_rotate(
+    username: str,
+    overlap_hours: Annotated[
+        int, typer.Option(help="How long callbacks carry the old key's signature as well.")
+    ] = 168,
+) -> None:
+    """A new callback signing key for a partner (shown once). During the overlap callbacks are
+    signed with the old key as before and with the new one in X-Firegrid-Next-Signature."""
+    from datetime import timedelta
+
+    from backend.core.db import session_scope
+    from hazards.complaints import callbacks
+
+    try:
+        with session_scope() as session:
+            partner, secret = callbacks.rotate_partner_key(
+                session, get_settings(), username, timedelta(hours=overlap_hours), CLI_ACTOR
+            )
+            typer.echo(
+                json.dumps(
+                    {
+                        "key_id": partner.key_id,
+                        "secret": secret,
+                        "previous_key_id": partner.previous_key_id,
+                        "previous_until": partner.previous_until.isoformat(),
+                    }
+                )
+            )
+    except Problem as exc:
+        _fail(f"not rotated: {exc.detail}")
 
 
 @integrations_app.command("open311-key")
@@ -393,6 +434,60 @@ def areas_check(code: str) -> None:
         typer.echo(line)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@calendar_app.command("status")
+def calendar_status() -> None:
+    """Say where this and next year's holidays come from; exit 1 when either is unknown
+    (deadlines there would count weekends only)."""
+    from backend.core.db import session_scope
+    from hazards import calendar_notices
+
+    with session_scope(read_only=True) as session:
+        report = calendar_notices.coverage(session, get_settings())
+    explained = {
+        "loaded": "covered: a notice loaded with `firegrid calendar load`",
+        "package": "covered: the chinese-calendar package",
+        "overrides": "NOT covered: only FIREGRID_CALENDAR_OVERRIDES' local days",
+        "none": "NOT covered: weekends only",
+    }
+    for entry in report:
+        typer.echo(f"{entry.year}: {entry.source.value:9}  {explained[entry.source.value]}")
+    warning = calendar_notices.coverage_warning(report)
+    if warning:
+        _fail(f"warning: {warning}")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(help="The year's notice as JSON (docs/calendar.md).")],
+) -> None:
+    """Load the State Council's holiday notice for a year (replaces one loaded before)."""
+    from backend.core.db import session_scope
+    from hazards import calendar_notices
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        _fail(f"not loaded: cannot read {file}: {exc.strerror}", 2)
+    except ValueError as exc:
+        _fail(f"not loaded: {file} is not JSON: {exc}", 2)
+    try:
+        notice = calendar_notices.parse_notice(data)
+    except Problem as exc:
+        problems = exc.extensions.get("errors", [])
+        _fail(
+            f"not loaded, {file} has {len(problems)} problem(s):\n"
+            + "\n".join(f"  {p['field']}: {p['message']}" for p in problems),
+            2,
+        )
+    with session_scope() as session:
+        replaced = calendar_notices.load_notice(session, notice, CLI_ACTOR)
+    typer.echo(
+        f"{'replaced' if replaced else 'loaded'} {notice.year}: {len(notice.holidays)} days off, "
+        f"{len(notice.workdays)} working weekend days ({notice.title}); every process uses it "
+        f"within {calendar_notices.CACHE_SECONDS:.0f} s"
+    )
 
 
 def parse_length_m(text: str) -> float:

@@ -7,8 +7,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from backend.core import migrations
-from backend.core.db import get_engine
-from backend.core.web import problem_response
+from backend.core.db import get_engine, session_factory
+from backend.core.settings import get_settings
+from backend.core.web import DATABASE_RETRY_AFTER_SECONDS, problem_response
+from hazards import calendar_notices
 
 router = APIRouter(tags=["health"])
 
@@ -21,7 +23,9 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "Not ready"}})
 def readyz() -> JSONResponse:
-    """The database answers and its schema is at the newest migration."""
+    """The database answers and its schema is at the newest migration. A calendar that does
+    not know this or next year's holidays is a warning, not a failure: the service works, but
+    deadlines there count weekends only until someone loads the notice."""
     engine = get_engine()
     try:
         with engine.connect() as conn:
@@ -29,7 +33,11 @@ def readyz() -> JSONResponse:
         current = migrations.current_revisions(engine)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         return problem_response(
-            503, f"database unreachable: {type(exc).__name__}", slug="not-ready"
+            503,
+            f"database unreachable: {type(exc).__name__}",
+            slug="not-ready",
+            title="Not ready",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
     if current != migrations.head_revisions():
         return problem_response(
@@ -39,6 +47,24 @@ def readyz() -> JSONResponse:
             current=sorted(current),
             expected=sorted(migrations.head_revisions()),
         )
-    return JSONResponse(
-        {"status": "ready", "database": engine.dialect.name, "revision": sorted(current)}
-    )
+    body: dict[str, object] = {
+        "status": "ready",
+        "database": engine.dialect.name,
+        "revision": sorted(current),
+    }
+    try:
+        with session_factory(engine, read_only=True)() as session:
+            report = calendar_notices.coverage(session, get_settings())
+    except Exception as exc:  # noqa: BLE001 - lost since the check above: not ready after all
+        return problem_response(
+            503,
+            f"database unreachable: {type(exc).__name__}",
+            slug="not-ready",
+            title="Not ready",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    body["calendar"] = {str(entry.year): entry.source.value for entry in report}
+    warning = calendar_notices.coverage_warning(report)
+    if warning:
+        body["warnings"] = [warning]
+    return JSONResponse(body)

@@ -20,8 +20,10 @@ from backend.core.settings import Settings, get_settings
 from backend.identity import service as identity
 from backend.notify import service as notify
 from grids.premises import service as premises
+from hazards import calendar_notices
 from hazards import scheduled as hazards
 from hazards.complaints import scheduled as complaints
+from hazards.complaints.open311 import service as open311
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols
@@ -37,6 +39,7 @@ class Job:
 
 JOBS: list[Job] = [
     Job("forget_old_nonces", identity.forget_old_nonces),
+    Job("forget_rotation_answers", identity.forget_rotation_answers),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
     Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
@@ -48,12 +51,30 @@ JOBS: list[Job] = [
     Job("deliver_outbox", notify.deliver_outbox),
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),
     Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),
+    Job("forget_open311_idempotency_keys", open311.forget_idempotency_keys),
 ]
+
+
+def warn_if_calendar_runs_out(settings: Settings) -> str | None:
+    """Log a warning (each pass, so it is seen in any day's log) while this or next year's
+    holidays are unknown: the worker's escalations are where early deadlines would bite."""
+    try:
+        with session_scope(read_only=True) as session:
+            warning = calendar_notices.coverage_warning(
+                calendar_notices.coverage(session, settings)
+            )
+    except Exception:  # noqa: BLE001 - the jobs below report a database that is down
+        log.exception("could not check the working-day calendar")
+        return None
+    if warning:
+        log.warning("calendar not covered", extra={"warning": warning})
+    return warning
 
 
 def run_once(settings: Settings | None = None) -> dict[str, int]:
     """One pass over every job. A failing job is logged and does not stop the others."""
     settings = settings or get_settings()
+    warn_if_calendar_runs_out(settings)
     handled: dict[str, int] = {}
     for job in JOBS:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -65,6 +66,21 @@ def bump_area_revision(session: Session) -> None:
     )
 
 
+# Area codes: the national administrative division codes (区划代码, digits), and a grid's code
+# as `<village code>-NNN`. Codes stand in URLs (/areas/{code}) and in the area path that scope
+# checks match by prefix ("/450202/450202901/"), so `/`, `%`, `_`, spaces and the like could
+# cut a path or widen a match: one pattern, checked wherever an area is created.
+AREA_CODE = re.compile(r"^[0-9]{1,20}(?:-[0-9]{1,6})?$")
+AREA_CODE_RULE = "digits, optionally followed by '-' and up to 6 digits (e.g. 450202901001-003)"
+
+
+def check_area_code(code: str, field: str = "code", label: str = "") -> None:
+    if not AREA_CODE.fullmatch(code):
+        raise InvalidInput(
+            f"{label}{field} {code!r} is not an area code: {AREA_CODE_RULE}", field=field
+        )
+
+
 def create_area(
     session: Session,
     *,
@@ -75,6 +91,7 @@ def create_area(
     parent: Area | None,
     actor: Actor,
 ) -> Area:
+    check_area_code(code)
     if parent is None and level is not AreaLevel.COUNTY:
         raise InvalidInput(f"a {level} needs a parent area", field="parent")
     if parent is not None and AreaLevel(parent.level).child is not level:
@@ -214,6 +231,11 @@ def import_features(
         label = f"feature {index} ({props.get(name_prop) or props.get(code_prop) or 'unnamed'})"
         if props.get(code_prop) in (None, "") or not props.get(name_prop):
             raise InvalidInput(f"{label}: needs properties {code_prop!r} and {name_prop!r}")
+        check_area_code(
+            str(props[code_prop]),
+            field=f"features[{index}].properties.{code_prop}",
+            label=f"{label}: ",
+        )
         try:
             raw = _geometry_in_wgs84(feature.get("geometry") or {}, crs)
         except InvalidInput as exc:
@@ -422,6 +444,34 @@ def placement_of(route: Route) -> Placement | None:
             route.township.id, f"/{route.county.code}/{route.township.code}/", route.status
         )
     return None
+
+
+class OutsideDeployment(InvalidInput):
+    slug, title = "location-outside-deployment", "The location is in none of our areas"
+
+
+def unusable_point(lng: float, lat: float, placement: Placement | None) -> str | None:
+    """Why a point a person sent cannot be where something happened here (None: it can).
+
+    0,0 is what a phone without a position fix sends. A point that routes nowhere (outside
+    every grid, past routing's snapping distance, and outside every township) is outside the
+    deployment: stored, it would be `unrouted`, seen by nobody who could act on it."""
+    if lng == 0 and lat == 0:
+        return "0,0 is what a phone without a position fix sends, not a place: take a fix"
+    if placement is None:
+        return f"({lng}, {lat}) is outside every grid and township of this deployment"
+    return None
+
+
+def point_problems(reason: str, prefix: str = "") -> list[dict[str, str]]:
+    """The fields to name for an unusable point: both coordinates, since either may be off."""
+    return [{"field": f"{prefix}{name}", "message": reason} for name in ("lng", "lat")]
+
+
+def refuse_unusable_point(lng: float, lat: float, placement: Placement | None) -> None:
+    reason = unusable_point(lng, lat, placement)
+    if reason is not None:
+        raise OutsideDeployment(reason, errors=point_problems(reason))
 
 
 def place_point(

@@ -13,6 +13,7 @@ from backend.core.db import utcnow
 from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from backend.identity.service import Principal
 from grids.enums import RouteStatus
 from grids.scope import area_in_scope
 from hazards import lifecycle, photos, service
@@ -33,16 +34,23 @@ router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"])
 _NOT_FOUND = {404: {"description": "No such hazard visible to you"}}
 
 
-def hazard_out(session, hazard: Hazard) -> HazardOut:
-    return hazards_out(session, [hazard])[0]
+def hazard_out(session, principal: Principal, hazard: Hazard) -> HazardOut:
+    return hazards_out(session, principal, [hazard])[0]
 
 
-def hazards_out(session, hazards: list[Hazard]) -> list[HazardOut]:
+def hazards_out(session, principal: Principal, hazards: list[Hazard]) -> list[HazardOut]:
+    """Hazards as this caller sees them: `duplicate_of` and `possible_duplicate_of` only when
+    the caller may see the hazard they name."""
     labels = service.labels_for(session, hazards)
-    return [_out(h, labels[h.id]) for h in hazards]
+    shown = service.visible_among(
+        session,
+        principal,
+        [h.duplicate_of_id for h in hazards] + [h.possible_duplicate_of_id for h in hazards],
+    )
+    return [_out(h, labels[h.id], shown) for h in hazards]
 
 
-def _out(hazard: Hazard, labels: service.Labels) -> HazardOut:
+def _out(hazard: Hazard, labels: service.Labels, shown: set[uuid.UUID]) -> HazardOut:
     state = HazardState(hazard.state)
     return HazardOut(
         id=hazard.id,
@@ -57,10 +65,13 @@ def _out(hazard: Hazard, labels: service.Labels) -> HazardOut:
         crs=hazard.raw_crs,
         area_code=labels.area_code,
         route_status=RouteStatus(hazard.route_status),
+        outside_own_grids=hazard.outside_own_grids,
         premises_id=hazard.premises_id,
         reporter=labels.reporter,
-        duplicate_of=hazard.duplicate_of_id,
-        possible_duplicate_of=hazard.possible_duplicate_of_id,
+        duplicate_of=hazard.duplicate_of_id if hazard.duplicate_of_id in shown else None,
+        possible_duplicate_of=(
+            hazard.possible_duplicate_of_id if hazard.possible_duplicate_of_id in shown else None
+        ),
         reported_at=hazard.reported_at,
         device_time=hazard.device_time,
         level=hazard.level,
@@ -86,7 +97,7 @@ def report_hazard(
     """Report a hazard where it was seen (routed to its grid). Re-sending the same `id` from an
     offline device returns the hazard already recorded (200) instead of a second one."""
     hazard, created = service.report(session, principal, body, settings)
-    out = hazard_out(session, hazard)
+    out = hazard_out(session, principal, hazard)
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
 
@@ -103,6 +114,10 @@ def list_hazards(
     ] = None,
     premises_id: uuid.UUID | None = None,
     overdue: bool | None = None,
+    outside_own_grids: Annotated[
+        bool | None,
+        Query(description="reported by a grid worker or leader outside their own grids"),
+    ] = None,
     include_closed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
@@ -117,10 +132,11 @@ def list_hazards(
         area_path=area_path,
         premises_id=premises_id,
         overdue=overdue,
+        outside_own_grids=outside_own_grids,
         open_only=not include_closed,
     )
     hazards = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
-    return hazards_out(session, list(hazards))
+    return hazards_out(session, principal, list(hazards))
 
 
 @router.get("/counts", response_model=list[AreaCounts])
@@ -136,7 +152,7 @@ def hazard_counts(
 
 @router.get("/{hazard_id}", response_model=HazardOut, responses=_NOT_FOUND)
 def get_hazard(hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> HazardOut:
-    return hazard_out(session, service.get_visible(session, principal, hazard_id))
+    return hazard_out(session, principal, service.get_visible(session, principal, hazard_id))
 
 
 @router.post(
@@ -168,7 +184,7 @@ def act_on_hazard(
             detail=f"{len(outcome.pending.approvers)} of {outcome.pending.required} officers have approved",
         )
         return JSONResponse(pending.model_dump(mode="json"), status_code=202)
-    return JSONResponse(hazard_out(session, outcome.hazard).model_dump(mode="json"))
+    return JSONResponse(hazard_out(session, principal, outcome.hazard).model_dump(mode="json"))
 
 
 @router.get("/{hazard_id}/timeline", response_model=list[TimelineEntry], responses=_NOT_FOUND)

@@ -1,18 +1,24 @@
 """Working days in Asia/Shanghai: weekends, the State Council's public holidays and the
 make-up working days 调休.
 
-The published schedule comes from `chinese-calendar` for the years it knows. The State Council
-publishes next year's schedule each November or December, and a package release follows some
-time later; until then (and for local extra days) `FIREGRID_CALENDAR_OVERRIDES` names a JSON
-file `{"holidays": ["2027-01-01", ...], "workdays": ["2027-02-20", ...]}`. For a year nobody has
-published, weekends are the only days off, and `covered` says so.
+Where a year's schedule comes from, first match wins:
+1. local extra days: `FIREGRID_CALENDAR_OVERRIDES` names a JSON file
+   `{"holidays": ["2027-01-01", ...], "workdays": ["2027-02-20", ...]}` (one machine only);
+2. a notice loaded with `firegrid calendar load` (kept in the database, so every process sees
+   it; hazards/calendar_notices.py): the State Council publishes next year's schedule each
+   November or December, and a package release follows some time later;
+3. the `chinese-calendar` package, for the years it knows;
+4. nothing: weekends are the only days off, and `source` says NONE so that /readyz, the
+   worker and `firegrid calendar status` can warn.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,22 +28,49 @@ import chinese_calendar
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
+class CalendarSource(StrEnum):
+    """Who told us a year's holidays."""
+
+    LOADED = "loaded"  # a State Council notice loaded with `firegrid calendar load`
+    PACKAGE = "package"  # the chinese-calendar package
+    OVERRIDES = "overrides"  # only FIREGRID_CALENDAR_OVERRIDES' local days
+    NONE = "none"  # nobody: weekends only
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     extra_holidays: frozenset[date] = field(default_factory=frozenset)
     extra_workdays: frozenset[date] = field(default_factory=frozenset)
+    # Loaded notices: the years they cover, and each listed day (True: a 调休 working day,
+    # False: a holiday). For a loaded year, unlisted days follow the weekend rule.
+    loaded_years: frozenset[int] = field(default_factory=frozenset)
+    loaded_days: Mapping[date, bool] = field(default_factory=dict)
+
+    def source(self, year: int) -> CalendarSource:
+        """Where this year's schedule comes from (the local overrides only count when nothing
+        official is known: a few local days do not make a year's schedule)."""
+        if year in self.loaded_years:
+            return CalendarSource.LOADED
+        if _published(date(year, 7, 1)):
+            return CalendarSource.PACKAGE
+        if any(d.year == year for d in self.extra_holidays | self.extra_workdays):
+            return CalendarSource.OVERRIDES
+        return CalendarSource.NONE
 
     def covered(self, day: date) -> bool:
         """Whether the official schedule (or a local override) is known for this day's year."""
-        return _published(day) or any(
-            d.year == day.year for d in self.extra_holidays | self.extra_workdays
-        )
+        return self.source(day.year) is not CalendarSource.NONE
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_workdays:
             return True
         if day in self.extra_holidays:
             return False
+        loaded = self.loaded_days.get(day)
+        if loaded is not None:
+            return loaded
+        if day.year in self.loaded_years:
+            return day.weekday() < 5
         published = _published_workday(day)
         if published is not None:
             return published

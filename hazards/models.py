@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
@@ -9,12 +9,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,6 +64,11 @@ class Hazard(Base):
         ForeignKey("hazards.id", ondelete="SET NULL")
     )
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A grid worker or leader reported it outside their own grids: routed where it is, and
+    # flagged so that whoever holds it there sees that a stranger to the grid reported it.
+    outside_own_grids: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Why the server did not apply the last change the reporter's phone pushed (None: it did).
+    report_refusal: Mapped[str | None] = mapped_column(String(500))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Escalation: who holds it (hazards.enums.EscalationLevel) and when it is overdue there.
     level: Mapped[int] = mapped_column(Integer, default=0)
@@ -142,3 +149,28 @@ class HazardPhoto(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarNotice(Base):
+    """A year's holiday schedule as the State Council published it, loaded with `firegrid
+    calendar load` (hazards/calendar_notices.py); for its year it replaces the package's."""
+
+    __tablename__ = "calendar_notices"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(300))  # the notice, e.g. 国办发明电〔2025〕7号
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarDay(Base):
+    """A day a notice lists: a holiday, or a weekend day made a working day (调休). A notice
+    may list days of the neighbouring year (元旦 starting on 30 December)."""
+
+    __tablename__ = "calendar_days"
+
+    year: Mapped[int] = mapped_column(
+        ForeignKey("calendar_notices.year", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(64))

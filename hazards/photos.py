@@ -32,8 +32,9 @@ class Variant(StrEnum):
     ORIGINAL = "original"  # as uploaded, with EXIF: staff in scope only
 
 
-# Who may see originals (with the EXIF location and camera data): staff of the area, not the
-# public and not a reporter following their own report.
+# Who may see originals (with the EXIF location and camera data): the people who handle hazards
+# in the area (docs/hazards.md names the same roles), not the public, not a hotline or app
+# client, and not a reporter following their own report.
 ORIGINAL_VIEWERS = frozenset(
     {
         Role.GRID_WORKER,
@@ -143,6 +144,9 @@ def file_of(
         if principal.role not in ORIGINAL_VIEWERS or not scope_of(session, principal).covers_path(
             hazard.area_path or "\0"
         ):
-            raise Forbidden("originals (with their EXIF) are for staff of the area")
+            raise Forbidden(
+                "originals (with their EXIF) are for grid workers, grid leaders, station and "
+                "brigade staff, dispatchers and admins whose area covers the hazard"
+            )
         return store.path(sha256, "original", media.EXTENSIONS[record.mime]), record.mime
     return store.path(sha256, variant.value, "jpg"), "image/jpeg"

@@ -65,6 +65,9 @@ class HazardOut(BaseModel):
     crs: Crs
     area_code: str | None
     route_status: RouteStatus
+    outside_own_grids: bool = Field(
+        description="a grid worker or leader reported it outside the grids they look after"
+    )
     premises_id: uuid.UUID | None
     reporter: str | None = Field(description="masked, e.g. 张*")
     duplicate_of: uuid.UUID | None

@@ -4,6 +4,7 @@ imports."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +23,17 @@ from backend.identity.service import Principal
 from backend.notify import service as notify
 from grids.models import Area
 from grids.premises.models import Premises
-from grids.scope import scope_of
-from grids.service import place_point, place_points
-from hazards import announcements, lifecycle
-from hazards.calendar import WorkingCalendar, calendar_from
+from grids.scope import Scope, scope_of
+from grids.service import (
+    Placement,
+    place_point,
+    place_points,
+    point_problems,
+    refuse_unusable_point,
+    unusable_point,
+)
+from hazards import announcements, calendar_notices, lifecycle
+from hazards.calendar import WorkingCalendar
 from hazards.credit import service as credit
 from hazards.duplicates import possible_duplicate, possible_duplicates
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity
@@ -62,7 +70,7 @@ GOVERNMENT_STATES = frozenset(
 
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
-    return calendar_from(str(settings.calendar_overrides) if settings.calendar_overrides else None)
+    return calendar_notices.working_calendar(settings)
 
 
 def top_level(severity: Severity) -> EscalationLevel:
@@ -127,6 +135,19 @@ def _fields(body: HazardReport) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude={"id"})
 
 
+# Who looks after grids of their own: a report of theirs elsewhere is flagged for the station.
+FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
+
+
+def _home_scope(session: Session, principal: Principal) -> Scope | None:
+    """The grids a field worker looks after (None for anyone else: nothing to flag)."""
+    return scope_of(session, principal) if principal.role in FIELD_ROLES else None
+
+
+def _outside_own_grids(home: Scope | None, placement: Placement | None) -> bool:
+    return home is not None and placement is not None and not home.covers_path(placement.area_path)
+
+
 def report(
     session: Session, principal: Principal, body: HazardReport, settings: Settings
 ) -> tuple[Hazard, bool]:
@@ -144,9 +165,9 @@ def report(
             raise Conflict(f"hazard {body.id} exists with other content", field="id")
     if body.premises_id is not None:
         _premises_in_scope(session, principal, body.premises_id)
-    located, _placement = place_point(
-        session, body.lng, body.lat, body.crs, settings.routing_snap_m
-    )
+    located, placement = place_point(session, body.lng, body.lat, body.crs, settings.routing_snap_m)
+    refuse_unusable_point(body.lng, body.lat, placement)
+    outside = _outside_own_grids(_home_scope(session, principal), placement)
     now = utcnow()
     hazard = Hazard(
         **({"id": body.id} if body.id else {}),
@@ -160,6 +181,7 @@ def report(
         premises_id=body.premises_id,
         reporter_id=principal.user_id,
         device_time=body.device_time,
+        outside_own_grids=outside,
         reported_at=now,
         level=EscalationLevel.GRID,
         level_since=now,
@@ -176,7 +198,8 @@ def report(
         action="hazard.reported",
         subject_type="hazard",
         subject_id=hazard.id,
-        after=_fields(body) | {"area_path": hazard.area_path},
+        after=_fields(body)
+        | {"area_path": hazard.area_path, "outside_own_grids": hazard.outside_own_grids},
     )
     announcements.announce_report(session, hazard, principal.user_id)
     if body.severity is Severity.MAJOR:  # seen as major on the spot: straight to determination
@@ -199,11 +222,16 @@ def report_many(
     settings: Settings,
     *,
     known_new: bool = False,
+    labels: list[str] | None = None,
 ) -> list[uuid.UUID]:
     """`report` for a batch of new reports (a phone's push after a day offline): the same rows,
     audit events and pushes, with one routing pass, one duplicate query, one insert and one
     audit append for the batch. Major reports, and ids that exist already, take `report` one
-    by one (`known_new`: the caller has checked that none exists). Returns the ids, in order."""
+    by one (`known_new`: the caller has checked that none exists). Returns the ids, in order.
+
+    Every bad field of every report in the batch is named at once (`errors[]`, each field
+    prefixed by the report's label, e.g. the sync record's path), before anything is written,
+    so a phone learns all that is wrong with its push in one answer."""
     if principal.role is Role.INTEGRATION:
         raise Forbidden("partner systems send complaints, not hazards")
     ids = [body.id for body in bodies if body.id is not None]
@@ -214,17 +242,54 @@ def report_many(
     )
     single = [b for b in bodies if b.severity is Severity.MAJOR or b.id in known]
     batch = [b for b in bodies if not (b.severity is Severity.MAJOR or b.id in known)]
-    out = {id(b): report(session, principal, b, settings)[0].id for b in single}
+    label_of = {
+        id(b): (f"{labels[i]}." if labels else (f"[{i}]." if len(bodies) > 1 else ""))
+        for i, b in enumerate(bodies)
+    }
+    out: dict[int, uuid.UUID] = {}
+    problems: list[dict[str, str]] = []
+    for body in single:  # one by one; their errors too are named by each report's label
+        try:
+            out[id(body)] = report(session, principal, body, settings)[0].id
+        except InvalidInput as exc:
+            found = exc.extensions.get("errors") or [{"field": "", "message": exc.detail}]
+            problems += [
+                {**e, "field": f"{label_of[id(body)]}{e['field']}".rstrip(".")} for e in found
+            ]
     if batch:
+        premises = {b.premises_id for b in batch if b.premises_id is not None}
+        scope = scope_of(session, principal) if premises or principal.role in FIELD_ROLES else None
+        home = scope if principal.role in FIELD_ROLES else None  # one scope query per batch
         for body in batch:
             if principal.role is Role.CITIZEN and body.source is not HazardSource.CITIZEN:
-                raise InvalidInput("citizens report with source 'citizen'", field="source")
-        premises = {b.premises_id for b in batch if b.premises_id is not None}
-        if premises:
-            _all_premises_in_scope(session, principal, premises)
+                problems.append(
+                    {
+                        "field": f"{label_of[id(body)]}source",
+                        "message": "citizens report with source 'citizen'",
+                    }
+                )
+        strange = (
+            _premises_out_of_scope(session, scope, premises)
+            if scope is not None and premises
+            else set()
+        )
+        for body in batch:
+            if body.premises_id in strange:
+                problems.append(
+                    {
+                        "field": f"{label_of[id(body)]}premises_id",
+                        "message": f"no premises with id {body.premises_id} in your area",
+                    }
+                )
         placed = place_points(
             session, [(b.lng, b.lat, b.crs) for b in batch], settings.routing_snap_m
         )
+        for body, (_, placement) in zip(batch, placed, strict=True):
+            reason = unusable_point(body.lng, body.lat, placement)
+            if reason is not None:
+                problems += point_problems(reason, label_of[id(body)])
+        _refuse_any(problems)
+        outside = [_outside_own_grids(home, placement) for _, placement in placed]
         now = utcnow()
         new_ids = [b.id or new_id() for b in batch]
         flags = possible_duplicates(
@@ -254,6 +319,8 @@ def report_many(
                 "duplicate_of_id": None,
                 "possible_duplicate_of_id": flag,
                 "device_time": body.device_time,
+                "outside_own_grids": flagged,
+                "report_refusal": None,
                 "reported_at": now,
                 "level": int(EscalationLevel.GRID),
                 "level_since": now,
@@ -266,8 +333,8 @@ def report_many(
                 "updated_at": now,
                 "credit_overdue_at": None,
             }
-            for hazard_id, body, (located, _), flag in zip(
-                new_ids, batch, placed, flags, strict=True
+            for hazard_id, body, (located, _), flag, flagged in zip(
+                new_ids, batch, placed, flags, outside, strict=True
             )
         ]
         # Everything is prepared before the first write: the hazards' change stamps and the
@@ -280,9 +347,12 @@ def report_many(
                     "hazard.reported",
                     "hazard",
                     hazard_id,
-                    after=_fields(body) | {"area_path": located["area_path"]},
+                    after=_fields(body)
+                    | {"area_path": located["area_path"], "outside_own_grids": flagged},
                 )
-                for hazard_id, body, (located, _) in zip(new_ids, batch, placed, strict=True)
+                for hazard_id, body, (located, _), flagged in zip(
+                    new_ids, batch, placed, outside, strict=True
+                )
             ]
         )
         messages = announcements.report_messages(session, rows, principal.user_id)
@@ -290,7 +360,17 @@ def report_many(
         audit.append(session, events)
         notify.push_many(session, messages)
         out |= {id(b): hazard_id for b, hazard_id in zip(batch, new_ids, strict=True)}
+    _refuse_any(problems)
     return [out[id(b)] for b in bodies]
+
+
+def _refuse_any(problems: list[dict[str, str]]) -> None:
+    if problems:
+        raise InvalidInput(
+            f"{len(problems)} field(s) of the reports are not valid: "
+            + "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
+            errors=problems,
+        )
 
 
 @dataclass(frozen=True)
@@ -317,10 +397,11 @@ def first_report_of(session: Session, hazard_id: uuid.UUID) -> FirstReport:
     return FirstReport(current.id, current.reported_at, current.severity)
 
 
-def _all_premises_in_scope(
-    session: Session, principal: Principal, premises_ids: set[uuid.UUID]
-) -> None:
-    scope = scope_of(session, principal)
+def _premises_out_of_scope(
+    session: Session, scope: Scope, premises_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of the premises that do not exist, are archived or are outside the caller's
+    scope (one query for all)."""
     found = dict(
         session.execute(
             select(Premises.id, Premises.area_path).where(
@@ -328,11 +409,11 @@ def _all_premises_in_scope(
             )
         ).all()
     )
-    for premises_id in sorted(premises_ids, key=str):
-        if premises_id not in found or not scope.covers_path(found[premises_id]):
-            raise InvalidInput(
-                f"no premises with id {premises_id} in your area", field="premises_id"
-            )
+    return {
+        premises_id
+        for premises_id in premises_ids
+        if premises_id not in found or not scope.covers_path(found[premises_id])
+    }
 
 
 def _has_after_photo(session: Session, hazard_id: uuid.UUID) -> bool:
@@ -384,6 +465,20 @@ def get_visible(session: Session, principal: Principal, hazard_id: uuid.UUID) ->
     return hazard
 
 
+def visible_among(
+    session: Session, principal: Principal, ids: Iterable[uuid.UUID | None]
+) -> set[uuid.UUID]:
+    """Which of these hazards the caller may see. A hint that names another hazard (a possible
+    duplicate, a merge) is shown only when it names one of these: otherwise it would tell a
+    citizen, or a worker of the next grid, that a report exists there, and its id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(select(Hazard.id).where(Hazard.id.in_(wanted), visible(session, principal)))
+    )
+
+
 def get_visible_or_none(
     session: Session, principal: Principal, hazard_id: uuid.UUID
 ) -> Hazard | None:
@@ -399,6 +494,7 @@ class QueueFilter:
     area_path: str | None = None
     premises_id: uuid.UUID | None = None
     overdue: bool | None = None
+    outside_own_grids: bool | None = None
     open_only: bool = True
 
 
@@ -433,6 +529,8 @@ def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
         query = query.where(Hazard.area_path.startswith(where.area_path, autoescape=True))
     if where.premises_id:
         query = query.where(Hazard.premises_id == where.premises_id)
+    if where.outside_own_grids is not None:
+        query = query.where(Hazard.outside_own_grids.is_(where.outside_own_grids))
     if where.overdue is not None:
         late = Hazard.level_due_at.is_not(None) & (Hazard.level_due_at <= now)
         query = query.where(late if where.overdue else ~late)
@@ -698,31 +796,60 @@ def counts_by_child(session: Session, area: Area) -> list[Counts]:
 # --- Revising a report (offline devices) -------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Revision:
+    """What became of a change the reporter pushed: the fields applied, or why none was."""
+
+    changed: list[str]
+    refused: str | None = None
+
+
 def revise_report(
     session: Session, principal: Principal, hazard: Hazard, body: HazardReport, settings: Settings
-) -> list[str]:
+) -> Revision:
     """The reporter corrects their report from a device: the description while the hazard is
-    open, the category and place while nobody has acted on it yet. Returns the fields changed;
-    anything else stays as the server has it (and the device gets the server's copy back)."""
+    open, the category, place and premises while nobody has acted on it yet; never its
+    severity, source or time (a suspected major hazard is an action). A change is taken whole
+    or not at all: if any part of it may not be made, none is, and the reason is kept on the
+    hazard (`report_refusal`) so that the phone pulls it back with the server's copy, as it
+    does a refused action. An unusable place is invalid input, not a refusal."""
     if hazard.reporter_id != principal.user_id:
         raise Conflict(f"hazard {hazard.id} was reported by someone else", field="id")
-    changed: dict[str, Any] = {}
-    if hazard.is_open and body.description != hazard.description:
-        changed["description"] = body.description
-    if hazard.state == HazardState.REPORTED.value:
-        if body.category.value != hazard.category:
-            changed["category"] = body.category.value
-        if (body.lng, body.lat, body.crs.value) != (hazard.raw_lng, hazard.raw_lat, hazard.raw_crs):
-            located, _placement = place_point(
-                session, body.lng, body.lat, body.crs, settings.routing_snap_m
-            )
-            changed |= located
-        if body.premises_id != hazard.premises_id:
-            if body.premises_id is not None:
-                _premises_in_scope(session, principal, body.premises_id)
-            changed["premises_id"] = body.premises_id
+    wanted: dict[str, Any] = {}
+    if body.description != hazard.description:
+        wanted["description"] = body.description
+    if body.category.value != hazard.category:
+        wanted["category"] = body.category.value
+    place = (body.lng, body.lat, body.crs.value)
+    if place != (hazard.raw_lng, hazard.raw_lat, hazard.raw_crs):
+        wanted["place"] = place
+    if body.premises_id != hazard.premises_id:
+        wanted["premises_id"] = body.premises_id
+    if body.severity.value != hazard.severity:
+        wanted["severity"] = body.severity.value
+    if body.source.value != hazard.source:
+        wanted["source"] = body.source.value
+    if _ms(body.device_time) != _ms(hazard.device_time):  # the phone keeps milliseconds
+        wanted["device_time"] = body.device_time
+    refusals = _refusals(hazard, wanted)
+    if refusals:
+        return _refuse_revision(session, principal, hazard, "; ".join(refusals))
+    changed: dict[str, Any] = {k: v for k, v in wanted.items() if k != "place"}
+    if "place" in wanted:
+        located, placement = place_point(
+            session, body.lng, body.lat, body.crs, settings.routing_snap_m
+        )
+        refuse_unusable_point(body.lng, body.lat, placement)
+        changed |= located
+        changed["outside_own_grids"] = _outside_own_grids(
+            _home_scope(session, principal), placement
+        )
+    if "premises_id" in changed and body.premises_id is not None:
+        _premises_in_scope(session, principal, body.premises_id)
     if not changed:
-        return []
+        return Revision([])
+    if hazard.report_refusal is not None:
+        changed["report_refusal"] = None  # this change went through: the old reason is moot
     before = {k: _plain(getattr(hazard, k)) for k in changed if k != "location"}
     for name, value in changed.items():
         setattr(hazard, name, value)
@@ -737,7 +864,57 @@ def revise_report(
         before=before,
         after={k: _plain(v) for k, v in changed.items() if k != "location"},
     )
-    return sorted(k for k in changed if k != "location")
+    return Revision(sorted(k for k in changed if k not in ("location", "report_refusal")))
+
+
+def _refusals(hazard: Hazard, wanted: dict[str, Any]) -> list[str]:
+    """Why each part of a pushed change may not be made now (empty: all may)."""
+    reasons = []
+    if "description" in wanted and not hazard.is_open:
+        reasons.append(f"description: the hazard is closed ({hazard.state})")
+    acted = hazard.state != HazardState.REPORTED.value
+    for name, label in (
+        ("category", "category"),
+        ("place", "lng/lat/crs"),
+        ("premises_id", "premises_id"),
+    ):
+        if name in wanted and acted:
+            reasons.append(f"{label}: someone has acted on the hazard ({hazard.state})")
+    if "severity" in wanted:
+        reasons.append("severity: a report's severity changes only by an action (suspect_major)")
+    if "source" in wanted:
+        reasons.append("source: a report's source does not change")
+    if "device_time" in wanted:
+        reasons.append("device_time: when it was reported does not change")
+    return reasons
+
+
+def _refuse_revision(
+    session: Session, principal: Principal, hazard: Hazard, reason: str
+) -> Revision:
+    """Keep why the change was not made; the write also sends the hazard's record back to the
+    phone (its change stamp moves), with the server's copy of every field."""
+    reason = f"not applied: {reason}"[:500]
+    session.execute(  # written even when the same reason comes again
+        update(Hazard)
+        .where(Hazard.id == hazard.id)
+        .values(report_refusal=reason, version=Hazard.version)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(hazard, ["report_refusal", "version", "change_seq", "updated_at"])
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="hazard.report_change_refused",
+        subject_type="hazard",
+        subject_id=hazard.id,
+        after={"reason": reason},
+    )
+    return Revision([], reason)
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
 
 
 def _plain(value: Any) -> Any:

@@ -60,6 +60,10 @@ class PushOut(BaseModel):
     refused_actions: list[str] = Field(
         description="kept, marked refused with the reason; they come back on the next pull"
     )
+    refused_changes: list[str] = Field(
+        description="records whose change the server did not apply: they come back on the next "
+        "pull as the server has them, with `reason`"
+    )
 
 
 @router.get("", response_model=PullOut)

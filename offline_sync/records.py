@@ -88,7 +88,9 @@ def missing_photos(session: Session, hazard_ids: list[uuid.UUID]) -> dict[uuid.U
     return missing
 
 
-def hazard_record(h: Hazard, missing: list[str]) -> dict[str, Any]:
+def hazard_record(h: Hazard, missing: list[str], shown: set[uuid.UUID]) -> dict[str, Any]:
+    """`shown`: the hazards the device's user may see; a possible duplicate elsewhere is not
+    named (it would tell them a report exists there)."""
     return {
         "id": str(h.id),
         "source": h.source,
@@ -108,9 +110,10 @@ def hazard_record(h: Hazard, missing: list[str]) -> dict[str, Any]:
         "version": h.version,
         "next_actions": json.dumps([a.value for a in lifecycle.actions_from(HazardState(h.state))]),
         "possible_duplicate_of": (
-            str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id else None
+            str(h.possible_duplicate_of_id) if h.possible_duplicate_of_id in shown else None
         ),
         "missing_photos": json.dumps(missing),
+        "outside_own_grids": h.outside_own_grids,
     }
 
 
@@ -126,6 +129,7 @@ def report_record(h: Hazard) -> dict[str, Any]:
         "crs": h.raw_crs,
         "premises_id": str(h.premises_id) if h.premises_id else None,
         "device_time": ms(h.device_time),
+        "reason": h.report_refusal,
     }
 
 

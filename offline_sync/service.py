@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core import security
@@ -248,13 +248,16 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         ).all()
         out = []
         missing = records.missing_photos(session, [h.id for h in rows])
+        shown = hazards.visible_among(
+            session, principal, [h.possible_duplicate_of_id for h in rows]
+        )
         for h in rows:
             out.append(
                 Change(
                     h.change_seq,
                     "hazards",
                     str(h.id),
-                    records.hazard_record(h, missing.get(h.id, [])),
+                    records.hazard_record(h, missing.get(h.id, []), shown),
                 )
             )
             if h.reporter_id == me:
@@ -388,8 +391,16 @@ def _scope_moves(
                 for p in in_grid_premises
             ]
             missing = records.missing_photos(session, [h.id for h in in_grid_hazards])
+            shown = hazards.visible_among(
+                session, principal, [h.possible_duplicate_of_id for h in in_grid_hazards]
+            )
             out += [
-                Change(seq, "hazards", str(h.id), records.hazard_record(h, missing.get(h.id, [])))
+                Change(
+                    seq,
+                    "hazards",
+                    str(h.id),
+                    records.hazard_record(h, missing.get(h.id, []), shown),
+                )
                 for h in in_grid_hazards
             ]
         else:
@@ -413,6 +424,79 @@ class PushOutcome:
     unchanged: int = 0
     hidden: int = 0
     refused_actions: list[str] = field(default_factory=list)
+    refused_changes: list[str] = field(default_factory=list)
+
+
+class Problems:
+    """Every bad field of every record in a push, gathered so that one 422 names them all: a
+    phone (and the worker holding it) learns in one answer what it must fix or drop. The push
+    goes on past a bad record only to find the others; nothing is kept when any is found."""
+
+    def __init__(self, session: Session, changes: dict[str, Any]) -> None:
+        self.session = session
+        self.errors: list[dict[str, Any]] = []
+        self._ids = {  # each record's path, to name its id next to the field
+            f"changes.{name}.{kind}[{index}]": raw.get("id")
+            for name in DEVICE_TABLES
+            for kind in ("created", "updated")
+            for index, raw in enumerate((changes.get(name) or {}).get(kind) or [])
+        }
+        for name in DEVICE_TABLES:
+            for index, record_id in enumerate((changes.get(name) or {}).get("deleted") or []):
+                self._ids[f"changes.{name}.deleted[{index}]"] = record_id
+
+    def check(self, where: str, step, *args, **kwargs):
+        """Run one record's step in a savepoint; an invalid input is noted (and None returned)
+        instead of ending the push, and what the step had begun to write is undone, so the
+        next record meets a clean session. Conflicts (409) and failures end the push at once."""
+        try:
+            with self.session.begin_nested():
+                return step(*args, **kwargs)
+        except InvalidInput as exc:
+            self.note(where, exc)
+            return None
+
+    def parse(self, where: str, step, *args):
+        """`check` for a step that reads a record and writes nothing (no savepoint needed)."""
+        try:
+            return step(*args)
+        except InvalidInput as exc:
+            self.note(where, exc)
+            return None
+
+    def note(self, where: str, exc: InvalidInput) -> None:
+        found = exc.extensions.get("errors") or [{"field": where, "message": exc.detail}]
+        for error in found:
+            name = str(error.get("field") or "")
+            path = name if name.startswith("changes.") else f"{where}.{name}" if name else where
+            record = path.partition("]")[0] + "]"
+            self.errors.append(
+                {
+                    **_record_of(path),
+                    "id": self._ids.get(record),
+                    "field": path,
+                    "message": error["message"],
+                }
+            )
+
+    def raise_any(self) -> None:
+        if self.errors:
+            shown = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors[:5])
+            more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+            raise InvalidInput(
+                f"{len(self.errors)} field(s) in this push are not valid, nothing was stored: "
+                f"{shown}{more}",
+                errors=self.errors,
+            )
+
+
+def _record_of(path: str) -> dict[str, Any]:
+    """The table and the record's position named by a path `changes.<table>.<kind>[i]...`."""
+    parts = path.split(".")
+    if len(parts) < 3 or parts[0] != "changes" or "[" not in parts[2]:
+        return {"table": parts[1] if len(parts) > 1 else None}
+    kind, _, index = parts[2].partition("[")
+    return {"table": parts[1], "kind": kind, "index": int(index.rstrip("]") or 0)}
 
 
 def push(
@@ -423,7 +507,9 @@ def push(
     settings: Settings,
 ) -> PushOutcome:
     """Apply a device's changes in one transaction: any conflict or invalid record refuses the
-    whole push and nothing is written. Reports go first, so an action may follow its report."""
+    whole push and nothing is written (an invalid push names every bad field of every record).
+    Reports go first, so an action may follow its report; photos are processed last, once the
+    push is known to be kept."""
     _device_user(principal)
     since = last_pulled_at or 0
     outcome = PushOutcome()
@@ -436,60 +522,87 @@ def push(
                 f"{name} is read-only on devices; its changes are not accepted",
                 field=f"changes.{name}",
             )
+    for name in DEVICE_TABLES:  # a list that is not one would stop every later check
+        for kind in ("created", "updated"):
+            _records(changes.get(name) or {}, kind, name)
+    problems = Problems(session, changes)
     conflicts: list[str] = []
+    changes = _without_deleted(session, principal, changes, since, conflicts, outcome)
     reports = changes.get("hazard_reports") or {}
-    pushed = [
-        (where, _report_body(raw, where), raw)
-        for kind in ("created", "updated")
-        for index, raw in enumerate(_records(reports, kind, "hazard_reports"))
-        for where in [f"changes.hazard_reports.{kind}[{index}]"]
-    ]
+    pushed = []
+    for kind in ("created", "updated"):
+        for index, raw in _entries(reports, kind):
+            where = f"changes.hazard_reports.{kind}[{index}]"
+            body = problems.parse(where, _report_body, raw, where)
+            if body is not None:
+                pushed.append((where, body, raw))
     ids = [body.id for _, body, _ in pushed]
     known = set(session.scalars(select(Hazard.id).where(Hazard.id.in_(ids)))) if ids else set()
-    fresh, first_seen, later = [], set(), []
+    fresh, labels, first_seen, later = [], [], set(), []
     for where, body, raw in pushed:
         if body.id in known or body.id in first_seen:
             later.append((where, raw))  # an existing record, or the same id again
         else:
             fresh.append(body)
+            labels.append(where)
             first_seen.add(body.id)
-    hazards.report_many(session, principal, fresh, settings, known_new=True)  # one batch
+    problems.check(  # one batch; its errors are labelled with each report's path already
+        "changes.hazard_reports",
+        hazards.report_many,
+        session,
+        principal,
+        fresh,
+        settings,
+        known_new=True,
+        labels=labels,
+    )
     outcome.created += len(fresh)
     for where, raw in later:
-        _push_report(session, principal, raw, since, settings, outcome, conflicts, where)
-    _push_patrols(session, principal, changes, settings, outcome)
+        problems.check(
+            where, _push_report, session, principal, raw, since, settings, outcome, conflicts, where
+        )
+    _push_patrols(session, principal, changes, settings, outcome, problems)
     actions = changes.get("actions") or {}
     pushed_actions = [
         (f"changes.actions.{kind}[{index}]", raw)
         for kind in ("created", "updated")
-        for index, raw in enumerate(_records(actions, kind, "actions"))
+        for index, raw in _entries(actions, kind)
     ]
     pushed_actions.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
     for where, raw in pushed_actions:
-        _push_action(session, principal, raw, settings, outcome, where)
+        problems.check(where, _push_action, session, principal, raw, settings, outcome, where)
     complaint_actions = changes.get("complaint_actions") or {}
     pushed_steps = [
         (f"changes.complaint_actions.{kind}[{index}]", raw)
         for kind in ("created", "updated")
-        for index, raw in enumerate(_records(complaint_actions, kind, "complaint_actions"))
+        for index, raw in _entries(complaint_actions, kind)
     ]
     pushed_steps.sort(key=lambda item: _sort_time(item[1].get("acted_at")))
     for where, raw in pushed_steps:
-        _push_complaint_step(session, principal, raw, settings, outcome, where)
+        problems.check(
+            where, _push_complaint_step, session, principal, raw, settings, outcome, where
+        )
     photos = changes.get("photos") or {}
+    declared: list[uuid.UUID] = []
     for kind in ("created", "updated"):
-        for index, raw in enumerate(_records(photos, kind, "photos")):
-            _push_photo(
-                session, principal, raw, settings, outcome, f"changes.photos.{kind}[{index}]"
+        for index, raw in _entries(photos, kind):
+            where = f"changes.photos.{kind}[{index}]"
+            photo_id = problems.check(
+                where, _push_photo, session, principal, raw, settings, outcome, where
             )
+            if photo_id is not None:
+                declared.append(photo_id)
     for name in DEVICE_TABLES:
-        for record_id in (changes.get(name) or {}).get("deleted") or []:
-            _hide(session, principal, name, record_id, outcome)
+        for index, record_id in enumerate((changes.get(name) or {}).get("deleted") or []):
+            where = f"changes.{name}.deleted[{index}]"
+            problems.check(where, _hide, session, principal, name, record_id, outcome, where)
+    problems.raise_any()
     if conflicts:
         raise PushConflict(
             f"{len(conflicts)} record(s) changed on the server after {since}: pull, then push again",
             conflicts=conflicts,
         )
+    _deliver_photos(session, declared, settings)
     return outcome
 
 
@@ -501,6 +614,13 @@ def _sort_time(value: Any) -> float:
     """The order actions were taken on the phone; a missing or odd time sorts first (the
     record itself is checked when applied)."""
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _entries(table_changes: dict[str, Any], kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """(position in the push, record) of one table's checked records, but those set aside
+    (None: an edit of a record deleted before, `_without_deleted`); positions stay the
+    phone's, so that an error names the record the phone sent."""
+    return [(i, raw) for i, raw in enumerate(table_changes.get(kind) or []) if raw is not None]
 
 
 def _records(table_changes: dict[str, Any], kind: str, name: str) -> list[dict[str, Any]]:
@@ -533,14 +653,80 @@ def _report_body(raw: dict[str, Any], where: str) -> HazardReport:
         "lat": raw.get("lat"),
         "crs": raw.get("crs") or "wgs84",
         "premises_id": raw.get("premises_id") or None,
-        "device_time": records.from_ms(raw.get("device_time"), f"{where}.device_time"),
     }
+    errors = []
     try:
-        return HazardReport.model_validate(fields)
+        fields["device_time"] = records.from_ms(raw.get("device_time"), f"{where}.device_time")
+    except InvalidInput as exc:
+        errors += exc.extensions["errors"]
+    try:
+        body = HazardReport.model_validate(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{where}.{path}: {first['msg']}", field=f"{where}.{path}") from exc
+        errors += [
+            {"field": f"{where}.{'.'.join(str(p) for p in e['loc'])}", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+    if errors:
+        raise InvalidInput(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
+    return body
+
+
+def _without_deleted(
+    session: Session,
+    principal: Principal,
+    changes: dict[str, Any],
+    since: int,
+    conflicts: list[str],
+    outcome: PushOutcome,
+) -> dict[str, Any]:
+    """Edits of records the user deleted (on this phone or another): one deleted after the
+    phone's last pull is a conflict (the phone pulls the deletion, then pushes again); one
+    deleted before it, which the phone has been told of, is not brought back (left unchanged).
+    One query for the push: what a user deletes on their phones is few rows."""
+    edited = {
+        (name, str(raw.get("id")))
+        for name in DEVICE_TABLES
+        for kind in ("created", "updated")
+        for raw in (changes.get(name) or {}).get(kind) or []
+    }
+    if not edited:
+        return changes
+    gone = {
+        (table, str(record_id)): seq
+        for table, record_id, seq in session.execute(
+            select(HiddenRecord.table_name, HiddenRecord.record_id, HiddenRecord.change_seq).where(
+                HiddenRecord.user_id == principal.user_id
+            )
+        )
+    }
+    if not gone:
+        return changes
+    kept: dict[str, Any] = {}
+    for name, table_changes in changes.items():
+        if name not in DEVICE_TABLES:
+            kept[name] = table_changes
+            continue
+        kept[name] = dict(table_changes)
+        for kind in ("created", "updated"):
+            still: list[dict[str, Any] | None] = []
+            for raw in table_changes.get(kind) or []:
+                seq = gone.get((name, _canonical_id(raw.get("id"))))
+                if seq is not None and seq > since:
+                    conflicts.append(str(raw.get("id")))
+                elif seq is not None:
+                    outcome.unchanged += 1
+                still.append(raw if seq is None else None)  # set aside, in its place
+            kept[name][kind] = still
+    return kept
+
+
+def _canonical_id(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def _push_report(
@@ -567,31 +753,27 @@ def _push_report(
     if existing.change_seq > since:
         conflicts.append(str(existing.id))
         return
-    if hazards.revise_report(session, principal, existing, body, settings):
+    revision = hazards.revise_report(session, principal, existing, body, settings)
+    if revision.refused:  # kept with its reason; the server's copy goes back to the phone
+        outcome.refused_changes.append(str(existing.id))
+    elif revision.changed:
         outcome.updated += 1
-    else:  # nothing it may still change: send the server's copy back on the next pull
-        _touch(session, existing)
+    else:
         outcome.unchanged += 1
 
 
 def _comparable(body: HazardReport) -> dict[str, Any]:
     return {
         "category": body.category.value,
+        "severity": body.severity.value,
+        "source": body.source.value,
         "description": body.description,
         "lng": body.lng,
         "lat": body.lat,
         "crs": body.crs.value,
         "premises_id": str(body.premises_id) if body.premises_id else None,
+        "device_time": records.ms(body.device_time),
     }
-
-
-def _touch(session: Session, hazard: Hazard) -> None:
-    session.execute(
-        update(Hazard)
-        .where(Hazard.id == hazard.id)
-        .values(version=Hazard.version)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _push_action(
@@ -717,9 +899,9 @@ def _push_photo(
     settings: Settings,
     outcome: PushOutcome,
     where: str,
-) -> None:
-    """A photo's record: what to expect from the upload. If its bytes are already in (uploaded
-    before the record was pushed), it is processed now."""
+) -> uuid.UUID | None:
+    """A photo's record: what to expect from the upload. Returns its id when it is new (its
+    bytes, if already uploaded, are processed once the push is kept: `_deliver_photos`)."""
     from offline_sync import uploads  # the upload side needs this module too
 
     photo_id = _uuid(raw["id"], f"{where}.id")
@@ -728,23 +910,39 @@ def _push_photo(
         if existing.user_id != principal.user_id:
             raise Conflict(f"{where}: id {photo_id} belongs to another record", field=f"{where}.id")
         outcome.unchanged += 1  # a photo's record does not change; the server fills its state
-        return
+        return None
+    errors = []
     sha256 = str(raw.get("sha256") or "").lower()
     if not uploads.SHA256_HEX.match(sha256):
-        raise InvalidInput(f"{where}.sha256 must be 64 hex digits", field=f"{where}.sha256")
+        errors.append({"field": f"{where}.sha256", "message": "must be 64 hex digits"})
     kind = raw.get("kind") or "before"
     if kind not in ("before", "after"):
-        raise InvalidInput(f"{where}.kind must be before or after", field=f"{where}.kind")
+        errors.append({"field": f"{where}.kind", "message": "must be before or after"})
     size = raw.get("size")
-    if not isinstance(size, int | float) or not 0 < size <= settings.photo_max_bytes:
-        raise InvalidInput(
-            f"{where}.size must be 1 to {settings.photo_max_bytes} bytes", field=f"{where}.size"
+    if (
+        isinstance(size, bool)
+        or not isinstance(size, int | float)
+        or not 0 < size <= settings.photo_max_bytes
+    ):
+        errors.append(
+            {"field": f"{where}.size", "message": f"must be 1 to {settings.photo_max_bytes} bytes"}
         )
     hazard_id = complaint_id = None
-    if raw.get("complaint_id") and not raw.get("hazard_id"):
-        complaint_id = _uuid(raw.get("complaint_id"), f"{where}.complaint_id")
-    else:
-        hazard_id = _uuid(raw.get("hazard_id"), f"{where}.hazard_id")
+    try:
+        if raw.get("complaint_id") and not raw.get("hazard_id"):
+            complaint_id = _uuid(raw.get("complaint_id"), f"{where}.complaint_id")
+        else:
+            hazard_id = _uuid(raw.get("hazard_id"), f"{where}.hazard_id")
+    except InvalidInput as exc:
+        errors += exc.extensions["errors"]
+    try:
+        taken_at = records.from_ms(raw.get("taken_at"), f"{where}.taken_at")
+    except InvalidInput as exc:
+        errors += exc.extensions["errors"]
+    if errors:
+        raise InvalidInput(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
     photo = DevicePhoto(
         id=photo_id,
         user_id=principal.user_id,
@@ -753,7 +951,7 @@ def _push_photo(
         kind=kind,
         sha256=sha256,
         size=int(size),
-        taken_at=records.from_ms(raw.get("taken_at"), f"{where}.taken_at"),
+        taken_at=taken_at,
         state=PhotoState.PENDING.value,
     )
     if complaint_id is not None:
@@ -772,13 +970,27 @@ def _push_photo(
     session.add(photo)
     session.flush()
     outcome.created += 1
-    uploads.deliver(session, photo_id, settings)
+    return photo_id
+
+
+def _deliver_photos(session: Session, photo_ids: list[uuid.UUID], settings: Settings) -> None:
+    """Photos whose bytes came before their record: processed now that the push is kept (the
+    pipeline's files must not outlive a push that was refused)."""
+    from offline_sync import uploads
+
+    for photo_id in photo_ids:
+        uploads.deliver(session, photo_id, settings)
 
 
 def _hide(
-    session: Session, principal: Principal, table: str, record_id: Any, outcome: PushOutcome
+    session: Session,
+    principal: Principal,
+    table: str,
+    record_id: Any,
+    outcome: PushOutcome,
+    where: str,
 ) -> None:
-    rid = _uuid(record_id, f"changes.{table}.deleted")
+    rid = _uuid(record_id, where)
     key = (principal.user_id, table, rid)
     if session.get(HiddenRecord, key) is None:
         session.add(HiddenRecord(user_id=principal.user_id, table_name=table, record_id=rid))
@@ -795,28 +1007,36 @@ def _push_patrols(
     changes: dict[str, Any],
     settings: Settings,
     outcome: PushOutcome,
+    problems: Problems,
 ) -> None:
     """Visits first, then their answers (a failed item reports its hazard, so photos pushed
     with it find the hazard), then track points in one insert."""
+
+    def visit(raw, where):
+        _, created = patrols.record_visit(session, principal, settings, _visit(raw, where))
+        outcome.created += created
+        outcome.updated += not created
+
+    def answer(raw, where):
+        _, created = patrols.record_answer(session, principal, settings, _answer(raw, where))
+        outcome.created += created
+        outcome.updated += not created
+
     for kind in ("created", "updated"):
-        for index, raw in enumerate(_records(changes.get("visits") or {}, kind, "visits")):
+        for index, raw in _entries(changes.get("visits") or {}, kind):
             where = f"changes.visits.{kind}[{index}]"
-            _, created = patrols.record_visit(session, principal, settings, _visit(raw, where))
-            outcome.created += created
-            outcome.updated += not created
+            problems.check(where, visit, raw, where)
     for kind in ("created", "updated"):
-        answers = _records(changes.get("visit_answers") or {}, kind, "visit_answers")
-        for index, raw in enumerate(answers):
+        for index, raw in _entries(changes.get("visit_answers") or {}, kind):
             where = f"changes.visit_answers.{kind}[{index}]"
-            _, created = patrols.record_answer(session, principal, settings, _answer(raw, where))
-            outcome.created += created
-            outcome.updated += not created
+            problems.check(where, answer, raw, where)
     points = [
-        _track_point(raw, f"changes.track_points.{kind}[{index}]")
+        point
         for kind in ("created", "updated")
-        for index, raw in enumerate(
-            _records(changes.get("track_points") or {}, kind, "track_points")
-        )
+        for index, raw in _entries(changes.get("track_points") or {}, kind)
+        for where in [f"changes.track_points.{kind}[{index}]"]
+        for point in [problems.parse(where, _track_point, raw, where)]
+        if point is not None
     ]
     added = patrols.record_track(session, principal, points) if points else 0
     outcome.created += added

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from offline_sync.enums import Owner
 
 # Raise when a table or column changes; apps with another version are told to update.
-SCHEMA_VERSION = 3  # 2: the patrol tables; 3: complaints
+SCHEMA_VERSION = 4  # 2: the patrol tables; 3: complaints; 4: report refusals, outside_own_grids
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ HAZARDS = SyncTable(
         _s("next_actions"),  # JSON list of the steps possible now
         _s("possible_duplicate_of", optional=True),
         _s("missing_photos"),  # JSON list of declared photo ids whose bytes are not in yet
+        _b("outside_own_grids"),  # a field worker reported it outside their own grids
     ),
 )
 HAZARD_REPORTS = SyncTable(
@@ -123,6 +124,7 @@ HAZARD_REPORTS = SyncTable(
         _s("crs"),
         _s("premises_id", optional=True),
         _n("device_time", optional=True),
+        _s("reason", optional=True),  # server-filled: why your last change was not applied
     ),
 )
 ACTIONS = SyncTable(

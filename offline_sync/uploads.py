@@ -20,7 +20,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.core.db import utcnow
-from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from backend.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+    TooManyRequests,
+)
 from backend.core.settings import Settings
 from backend.identity.models import User
 from backend.identity.service import Principal
@@ -56,6 +63,10 @@ class UploadTooLarge(Problem):
 
 class UploadExpired(Problem):
     status, slug, title = 410, "upload-expired", "The upload expired; start a new one"
+
+
+class TooManyUnfinishedUploads(TooManyRequests):
+    slug, title = "too-many-unfinished-uploads", "Finish or delete an upload first"
 
 
 class ChecksumAlgorithmUnsupported(InvalidInput):
@@ -137,7 +148,23 @@ def create(
         raise InvalidInput(
             "Upload-Metadata must give the photo's sha256 (64 hex digits)", field="Upload-Metadata"
         )
+    declared = session.get(DevicePhoto, photo_id)
+    if declared is not None and declared.user_id == principal.user_id:
+        # The record is known: the bytes must be the ones it declared, or they could never
+        # be delivered and would hold disk until they expire.
+        if length != declared.size:
+            raise InvalidInput(
+                f"Upload-Length is {length}, but photo {photo_id} was declared with "
+                f"{declared.size} bytes",
+                field="Upload-Length",
+            )
+        if sha256 != declared.sha256:
+            raise InvalidInput(
+                f"Upload-Metadata: sha256 differs from the one photo {photo_id} declared",
+                field="Upload-Metadata",
+            )
     now = utcnow()
+    _room_for_another(session, principal, settings, now)
     upload = Upload(
         id=secrets.token_hex(16),
         user_id=principal.user_id,
@@ -153,6 +180,30 @@ def create(
     session.flush()
     file_of(settings, upload.id).touch()
     return upload
+
+
+def _room_for_another(session: Session, principal: Principal, settings: Settings, now) -> None:
+    """A user holds at most `upload_max_unfinished` unfinished uploads: each reserves disk
+    until it expires, and a phone that opens uploads without finishing them would fill it.
+    Room comes back when one finishes, is deleted, or expires (Retry-After: the first expiry)."""
+    unfinished = session.scalars(
+        select(Upload.expires_at)
+        .where(
+            Upload.user_id == principal.user_id,
+            Upload.state == UploadState.RECEIVING.value,
+            Upload.expires_at > now,
+        )
+        .order_by(Upload.expires_at)
+        .limit(settings.upload_max_unfinished)
+    ).all()
+    if len(unfinished) >= settings.upload_max_unfinished:
+        wait = max(1, int((unfinished[0] - now).total_seconds()) + 1)
+        raise TooManyUnfinishedUploads(
+            f"you hold {len(unfinished)} unfinished uploads, the most allowed: finish or "
+            "delete one (DELETE its URL) before starting another",
+            retry_after_seconds=wait,
+            max_unfinished=settings.upload_max_unfinished,
+        )
 
 
 def own_upload(session: Session, principal: Principal, upload_id: str) -> Upload:
@@ -197,12 +248,35 @@ def finish(session: Session, upload: Upload, settings: Settings) -> bool:
     False (and the upload removed, for the caller to commit) when they are not."""
     data = file_of(settings, upload.id).read_bytes()
     if hashlib.sha256(data).hexdigest() != upload.sha256:
+        _refuse_photo(
+            session,
+            upload,
+            "the uploaded bytes do not match the photo's sha256 (damaged on the way, or not "
+            "this photo): declare the photo again to resend it",
+        )
         terminate(session, upload, settings)
         return False
     upload.state, upload.completed_at = UploadState.COMPLETE.value, utcnow()
     session.flush()
     deliver(session, upload.photo_id, settings)
     return True
+
+
+def _refuse_photo(session: Session, upload: Upload, reason: str) -> None:
+    """The photo these bytes were for is refused with the reason, as a photo the pipeline
+    cannot read is; the phone pulls both back (the hazard's missing photos shrink)."""
+    photo = session.get(DevicePhoto, upload.photo_id)
+    if photo is None or photo.user_id != upload.user_id or photo.state != PhotoState.PENDING.value:
+        return  # no record yet, or already settled: nothing to mark
+    photo.state, photo.reason = PhotoState.REFUSED.value, reason
+    if photo.hazard_id is not None:
+        session.execute(
+            update(Hazard)
+            .where(Hazard.id == photo.hazard_id)
+            .values(version=Hazard.version)  # touched: its missing photos changed
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
 
 
 def terminate(session: Session, upload: Upload, settings: Settings) -> None:

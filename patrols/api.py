@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from backend.core import spreadsheet
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from patrols import dispatch, service
@@ -189,17 +188,15 @@ def get_assessment(
     """考核: each grid worker's month, then rolled up per grid, village and township."""
     workers, areas = service.assessment(session, principal, area_code, period)
     if format == "csv":
-        out = io.StringIO()
         fields = [f for f in WorkerMonthOut.model_fields if f != "user_id"]
-        writer = csv.DictWriter(out, fieldnames=fields)
-        writer.writeheader()
+        rows = []
         for worker in workers:
             row = {k: v for k, v in asdict(worker).items() if k in fields}
             row["grids"] = " ".join(row["grids"])
-            writer.writerow(row)
+            rows.append(row)
         name = f"assessment-{area_code}-{period}.csv"
         return Response(
-            "\ufeff" + out.getvalue(),  # a BOM, so that Excel reads the Chinese names
+            spreadsheet.csv_text(fields, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

@@ -1,9 +1,10 @@
 """What a patrol checks and how often: the default checklists (巡查内容) and the frequency rules.
 
-The checklist items follow the patrol content the fire regulations give grid workers (the
-seeds' 巡查内容: exits and evacuation routes, signs and emergency lighting, the fire lane,
-hydrants and extinguishers, wiring and open flame, flammables, e-bikes, people living in a
-shop or workshop, earlier hazards). Each item names the hazard category a failure reports.
+The checklist items and the frequencies are our defaults: the policy documents (shared/seeds)
+ask each place to set its grid workers' 巡查内容 and name no items and no frequency. The items
+are anchored on national rules (MPS Order No. 61 art. 25 on 防火巡查, 《消防法》 arts. 19 and 28,
+MEM Order No. 5 on e-bikes; docs/patrols.md says which item comes from where). Each item names
+the hazard category a failure reports; a county publishes its own list as a new version.
 
 Frequencies are configurable (`FIREGRID_PATROL_FREQUENCIES`, a JSON list of rules, first match
 wins); the defaults patrol key units and small venues monthly, everything else quarterly.

@@ -14,7 +14,7 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.notify import service as notify
 from grids.models import Area
-from hazards.calendar import calendar_from
+from hazards import calendar_notices
 from patrols.enums import TaskLevel, TaskState
 from patrols.models import PatrolTask
 
@@ -24,9 +24,7 @@ def escalate_overdue_tasks(session: Session, settings: Settings) -> int:
     then after `settings.task_escalation_working_days` to the township station. Claims rows,
     so several workers can run; touches only the tasks whose time has come."""
     now = utcnow()
-    calendar = calendar_from(
-        str(settings.calendar_overrides) if settings.calendar_overrides else None
-    )
+    calendar = calendar_notices.working_calendar(settings)
     due = session.scalars(
         dialect.claim(
             session,

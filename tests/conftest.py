@@ -22,6 +22,11 @@ import httpx
 import pytest
 
 BACKEND = os.environ.get("FIREGRID_TEST_BACKEND", "spatialite")
+# Tests about PostgreSQL itself (they start a cluster of their own): collected in the PostGIS
+# run only, so that `make test` runs them once and the SpatiaLite run does not list them as
+# skipped.
+POSTGRESQL_ONLY = ["backend/test_database_outage.py"]
+collect_ignore = [] if BACKEND == "postgis" else POSTGRESQL_ONLY
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,6 +100,15 @@ def empty_tables(engine) -> None:
         conn.execute(update(AreaRevision).values(revision=AreaRevision.revision + 1))
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limit_counts() -> None:
+    """Every test starts with no attempts counted against any rate limit (they are counted in
+    this process's memory, where the served app runs)."""
+    from backend.core import rate_limits
+
+    rate_limits.forget_all()
+
+
 @pytest.fixture
 def db():
     """Open a unit of work against the test database: `with db() as session: ...`."""
@@ -107,14 +121,25 @@ def db():
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port; yields its base URL."""
+def serving(app, settings=None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port, as `firegrid serve` would with
+    these settings (by default the test run's); yields its base URL."""
     import uvicorn
+
+    from backend.app import proxy_options
+    from backend.core.settings import get_settings
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        lifespan="off",
+        server_header=False,
+        **proxy_options(settings or get_settings()),
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -107,6 +107,10 @@ class Phone:
     def delete(self, table: str, record_id: str) -> None:
         self.command("delete", table=table, id=record_id)
 
+    def discard(self, table: str, record_id: str) -> None:
+        """Dropped for good, never pushed: the app's way out of a record the server refuses."""
+        self.command("discard", table=table, id=record_id)
+
     def get(self, table: str, record_id: str) -> dict[str, Any] | None:
         return self.command("get", table=table, id=record_id)["record"]
 

@@ -13,11 +13,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -169,3 +171,63 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# --- When the database, not the request, is at fault --------------------------------------------
+
+
+class DatabaseTrouble(StrEnum):
+    """Why a statement failed through no fault of the request: the client should come back
+    later, and nothing it sent was stored (the transaction is gone with its connection, or
+    was refused before it wrote)."""
+
+    BUSY = "busy"  # SQLite's write lock held past the busy timeout
+    UNAVAILABLE = "unavailable"  # unreachable, restarting, shutting down, read-only, full
+
+
+# PostgreSQL SQLSTATEs meaning "the server cannot take this now", whatever the statement:
+# connection exceptions (class 08), operator intervention (57P01 admin shutdown, 57P02 crash
+# shutdown, 57P03 cannot connect now: starting up or shutting down), insufficient resources
+# (class 53: too many connections, disk full) and a read-only transaction (25006: a standby,
+# or `default_transaction_read_only` during a failover).
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "25006"}
+_UNAVAILABLE_SQLSTATE_CLASSES = {"08", "53"}
+# SQLite's primary result codes (sqlite3 errors carry `sqlite_errorname` since Python 3.11).
+_SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+_SQLITE_UNAVAILABLE = {"SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL"}
+
+
+def database_trouble(exc: BaseException) -> DatabaseTrouble | None:
+    """Classify a database error by what the driver says (SQLSTATE, SQLite's result code, the
+    exception class) rather than by its message; None for an error the request caused or a
+    bug, which stays a 500."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    if exc.connection_invalidated:  # SQLAlchemy saw the connection die under the statement
+        return DatabaseTrouble.UNAVAILABLE
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        if sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES:
+            return DatabaseTrouble.UNAVAILABLE
+        return None
+    if _is_psycopg_error(orig) and type(orig).__name__ in {"OperationalError", "InterfaceError"}:
+        # No SQLSTATE: the client library itself failed to reach or keep the server (refused,
+        # reset, closed); a server-reported error always carries one.
+        return DatabaseTrouble.UNAVAILABLE
+    name = getattr(orig, "sqlite_errorname", None)
+    if name:
+        primary = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
+        if primary in _SQLITE_BUSY:
+            return DatabaseTrouble.BUSY
+        if primary in _SQLITE_UNAVAILABLE:
+            return DatabaseTrouble.UNAVAILABLE
+        return None
+    # A sqlite3 error built without a result code (older drivers): its fixed message.
+    if isinstance(orig, Exception) and str(orig) in {"database is locked", "database is busy"}:
+        return DatabaseTrouble.BUSY
+    return None
+
+
+def _is_psycopg_error(error: object) -> bool:
+    return type(error).__module__.split(".")[0] == "psycopg"

@@ -43,7 +43,17 @@ class Problem(Exception):
 
 
 class InvalidInput(Problem):
+    """Names what is wrong in `errors[]` ({field, message}), as a framework validation error
+    does, so that a client reads one shape; `field` alone is kept for the first of them."""
+
     status, slug, title = 422, "invalid-input", "The request is not valid"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        if "field" in extensions and "errors" not in extensions:
+            extensions["errors"] = [{"field": extensions["field"], "message": detail}]
+        elif extensions.get("errors") and "field" not in extensions:
+            extensions["field"] = extensions["errors"][0]["field"]
+        super().__init__(detail, **extensions)
 
 
 class NotFound(Problem):

@@ -43,12 +43,34 @@ class Settings(BaseSettings):
     # Tokens
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
+    # A refresh token presented again within this many seconds of its first use gets the same
+    # answer (a phone retrying a refresh whose answer it lost); later, a reuse revokes the
+    # sign-in. 0 = every reuse revokes (decision 0020).
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
 
     # Login throttling: after `login_slowdown_after` failures each further failure doubles the
     # wait before the next try; at `login_lockout_after` failures the account is locked.
     login_slowdown_after: int = Field(default=3, ge=1)
     login_lockout_after: int = Field(default=10, ge=2)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    # Failed sign-ins from one client address, over any usernames, before that address is
+    # refused for the rest of the window (a `limits` string: "20/15 minutes;100/day").
+    login_address_limit: str = "20/15 minutes;100/day"
+
+    # Rate limits (the `limits` package; decision 0020). Where the counts live: memory://
+    # (each API process counts on its own) or a shared store such as redis://host:6379/0.
+    rate_limit_storage: str = "memory://"
+    # Open311 reports (POST requests.json|xml) per api_key, and per client address.
+    open311_limit_per_key: str = "120/minute;5000/day"
+    open311_limit_per_address: str = "10/minute;100/day"
+    # An Open311 Idempotency-Key is remembered this many hours (a retry within it is answered
+    # with the first report, not taken again).
+    open311_idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks, comma-separated, e.g. "127.0.0.1" for nginx on the same machine). Empty: no
+    # proxy headers are read; the client address is the connection's.
+    forwarded_allow_ips: str = ""
 
     # Integration clients (hotline systems) signing requests with HMAC.
     hmac_clock_skew_seconds: int = Field(default=300, ge=10, le=3600)
@@ -95,6 +117,9 @@ class Settings(BaseSettings):
     # Resumable photo uploads (tus): an upload not finished within this many hours expires
     # and its bytes are removed by the worker.
     upload_expiry_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # How many unfinished uploads one user may hold at a time (each may reserve up to
+    # photo_max_bytes of disk until it expires): a phone queues the rest.
+    upload_max_unfinished: int = Field(default=20, ge=1, le=1000)
 
     # Offline sync: how long this process may answer "nothing new" to a polling phone from
     # memory (offline_sync/quiet.py); its own writes are seen at once. 0 = always ask.
@@ -146,6 +171,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("login_address_limit", "open311_limit_per_key", "open311_limit_per_address")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a rate limit; write e.g. '20/15 minutes;100/day'"
+            ) from exc
+        return value
 
     @field_validator("escalation_working_days")
     @classmethod

@@ -7,13 +7,13 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,7 +24,7 @@ from backend.core.context import (
     parse_client_location,
     request_id_var,
 )
-from backend.core.db import session_factory
+from backend.core.db import DatabaseTrouble, database_trouble, session_factory
 from backend.core.errors import PROBLEM_BASE, PROBLEM_JSON, Problem
 from backend.core.types import INT32_MAX
 
@@ -44,6 +44,7 @@ _HTTP_TITLES = {
     415: "Unsupported media type",
     422: "The request is not valid",
     429: "Too many requests",
+    503: "Service unavailable",
 }
 
 
@@ -66,20 +67,90 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+# Paths whose clients read another error shape than problem+json (Open311's list of
+# {code, description}): prefix -> how to answer (path, status, detail, headers). Every error on
+# those paths, from a route, a validation, an unknown path, a body too large or a crash, goes
+# through it, so such a client never meets a shape it cannot parse.
+ErrorShape = Callable[[str, int, str, dict[str, str] | None], Response]
+_ERROR_SHAPES: list[tuple[str, ErrorShape]] = []
+
+
+def answer_errors_under(prefix: str, shape: ErrorShape) -> None:
+    if all(known != prefix for known, _ in _ERROR_SHAPES):
+        _ERROR_SHAPES.append((prefix, shape))
+
+
+def _shape_for(path: str) -> ErrorShape | None:
+    return next((shape for prefix, shape in _ERROR_SHAPES if path.startswith(prefix)), None)
+
+
+def error_response(
+    path: str,
+    status: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    """An error for this path: problem+json, or the shape registered for the path's prefix."""
+    shape = _shape_for(path)
+    if shape is not None:
+        return shape(path, status, detail, headers)
+    return problem_response(status, detail, headers=headers, **extensions)
+
+
+# How long a client waits before retrying when the database is busy or unavailable: long
+# enough for a SQLite writer to finish or a PostgreSQL restart or failover to complete.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_trouble_response(trouble: DatabaseTrouble, path: str) -> Response:
+    if trouble is DatabaseTrouble.BUSY:
+        return error_response(
+            path,
+            503,
+            "the database is busy with other writes; nothing was stored, try again shortly",
+            slug="database-busy",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    return error_response(
+        path,
+        503,
+        "the database cannot be reached or is not accepting writes right now; nothing was "
+        "stored, try again shortly",
+        slug="database-unavailable",
+        title="Service unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _with_fields(problem: dict[str, Any]) -> str:
+    """A problem's detail with the fields it names, for shapes that carry only a sentence."""
+    detail = str(problem.get("detail") or problem.get("title") or "")
+    fields = [e.get("field") for e in problem.get("errors") or [] if e.get("field")]
+    if problem.get("field"):
+        fields.append(str(problem["field"]))
+    missing = [f for f in fields if f not in detail]
+    return f"{detail} ({', '.join(missing)})" if missing else detail
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
         body = exc.to_dict(instance=request.url.path)
+        shape = _shape_for(request.url.path)
+        if shape is not None:
+            return shape(request.url.path, exc.status, _with_fields(body), exc.headers)
         return JSONResponse(
             body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
                 "field": _field_path(err.get("loc", ())),
@@ -88,49 +159,54 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
+        path = request.url.path
         if any(err["type"] == "json_invalid" for err in errors):
-            return problem_response(
-                400, "the body is not valid JSON", slug="malformed-json", errors=errors
+            return error_response(
+                path, 400, "the body is not valid JSON", slug="malformed-json", errors=errors
             )
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return problem_response(422, summary, slug="invalid-input", errors=errors)
+        return error_response(path, 422, summary, slug="invalid-input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return error_response(
+            request.url.path, exc.status_code, detail, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(IntegrityError)
-    async def _conflicting(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _conflicting(request: Request, exc: IntegrityError) -> Response:
         # Services check references first; this answers a race or a check that was missed.
         log.warning("integrity error", extra={"path": request.url.path, "error": str(exc.orig)})
-        return problem_response(
+        return error_response(
+            request.url.path,
             409,
             "the request conflicts with existing data (a reference or a unique value)",
             slug="integrity-conflict",
         )
 
-    @app.exception_handler(OperationalError)
-    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
-        # SQLite's write lock held past the busy timeout: nothing was written; try again.
-        if "database is locked" not in str(exc.orig) and "database is busy" not in str(exc.orig):
+    @app.exception_handler(DBAPIError)
+    async def _database_failed(request: Request, exc: DBAPIError) -> Response:
+        # The database, not the request, failed: the transaction died with its connection or
+        # was refused before writing, so nothing was stored and the client may simply retry.
+        # Anything else (a bug, a query the database rejects) stays a 500.
+        trouble = database_trouble(exc)
+        if trouble is None:
             raise exc
-        log.warning("database busy", extra={"path": request.url.path, "error": str(exc.orig)})
-        return problem_response(
-            503,
-            "the database is busy with other writes; nothing was stored, try again shortly",
-            slug="database-busy",
-            headers={"Retry-After": "5"},
+        log.warning(
+            "database unavailable" if trouble is DatabaseTrouble.UNAVAILABLE else "database busy",
+            extra={"path": request.url.path, "error": str(exc.orig)},
         )
+        return database_trouble_response(trouble, request.url.path)
 
     @app.exception_handler(DataError)
-    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+    async def _unstorable(request: Request, exc: DataError) -> Response:
         # Schemas bound inputs (backend.core.types); reaching here means one slipped through.
         log.warning(
             "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
         )
-        return problem_response(
-            422, "a value in the request cannot be stored", slug="invalid-input"
+        return error_response(
+            request.url.path, 422, "a value in the request cannot be stored", slug="invalid-input"
         )
 
 
@@ -175,19 +251,33 @@ class RequestContextMiddleware:
                 self.max_body_bytes,
             )
             if self._declared_too_big(headers, limit):
-                response = problem_response(
-                    413, f"the body is larger than {limit} bytes", slug="body-too-large"
+                response = error_response(
+                    scope["path"],
+                    413,
+                    f"the body is larger than {limit} bytes",
+                    slug="body-too-large",
                 )
                 await response(scope, receive, send_with_id)
                 return
             try:
                 await self.app(scope, self._limited(receive, limit), send_with_id)
-            except Exception:
+            except Exception as exc:
                 # The last resort, here rather than in an exception handler so that the log
                 # line and the answer carry the request id.
+                trouble = _database_trouble_behind(exc)
+                if trouble is not None:
+                    # Raised where no exception handler sees it (a middleware, a session
+                    # closed after the handler ran, an error while recovering from one).
+                    log.warning("database unavailable", extra={"path": scope.get("path")})
+                    if status_holder["status"] is None:
+                        await database_trouble_response(trouble, scope["path"])(
+                            scope, receive, send_with_id
+                        )
+                    return
                 log.exception("unhandled error", extra={"path": scope.get("path")})
                 if status_holder["status"] is None:
-                    response = problem_response(
+                    response = error_response(
+                        scope["path"],
                         500,
                         "internal error; quote the request id when reporting it",
                         slug="internal-error",
@@ -227,6 +317,56 @@ class RequestContextMiddleware:
             return message
 
         return guarded
+
+
+def _database_trouble_behind(exc: BaseException) -> DatabaseTrouble | None:
+    """The database trouble that caused `exc`, directly or as its cause or context (SQLAlchemy
+    raises e.g. PendingRollbackError while recovering from a lost connection)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        trouble = database_trouble(current)
+        if trouble is not None:
+            return trouble
+        current = current.__cause__ or current.__context__
+    return None
+
+
+# Sent with every response. The API and its docs are never meant to be framed (clickjacking
+# of the docs' Authorize form) nor sniffed into another type (a photo or a CSV rendered as
+# HTML); the server banner is switched off in uvicorn itself (`server_header=False`).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """The outermost layer, so that every answer carries SECURITY_HEADERS: errors, 404s, 413s
+    and CORS preflights included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in SECURITY_HEADERS}
+                message["headers"] = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() not in names and name.lower() != b"server"
+                ] + list(SECURITY_HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodyTooLarge(StarletteHTTPException):

@@ -21,13 +21,16 @@ _REFUSALS = {401: {"description": "Wrong credentials or token"}, 429: {"descript
 
 @router.post("/token", response_model=TokenOut, responses=_REFUSALS)
 def sign_in(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     username: Annotated[Text, Form(min_length=1, max_length=128)],
     password: Annotated[Text, Form(min_length=1, max_length=1024)],
 ) -> TokenOut:
-    """OAuth2 password grant. Repeated failures slow the username down, then lock it."""
-    outcome = service.sign_in(session, settings, username, password)
+    """OAuth2 password grant. Repeated failures slow the username down, then lock it; many
+    failures from one client address refuse that address for a while."""
+    address = request.client.host if request.client else None
+    outcome = service.sign_in(session, settings, username, password, address)
     if outcome.refusal:
         session.commit()  # the failure must count even though this request fails
         raise outcome.refusal
@@ -38,7 +41,8 @@ def sign_in(
 
 @router.post("/refresh", response_model=TokenOut, responses=_REFUSALS)
 def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
-    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    """Exchange a refresh token for a new pair; the old refresh token stops working. Sent
+    again within the grace window (a lost answer), it gets the same pair again."""
     rotation = service.rotate_refresh_token(session, settings, body.refresh_token)
     if rotation.refusal:
         session.commit()  # a detected reuse revokes the family for good

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -50,6 +50,21 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The token this one was exchanged for, and that answer (the new pair) sealed with
+    # FIREGRID_SECRET_KEY, kept only for the reuse grace window: a phone that lost the answer
+    # and sends this token again gets the same pair (decision 0020). Cleared after the window.
+    rotated_to_id: Mapped[uuid.UUID | None] = mapped_column()
+    sealed_answer: Mapped[str | None] = mapped_column(String(2048))
+
+    __table_args__ = (
+        # The worker's clean-up reads only the tokens still holding an answer.
+        Index(
+            "ix_refresh_tokens_answer_used_at",
+            "used_at",
+            postgresql_where=text("sealed_answer IS NOT NULL"),
+            sqlite_where=text("sealed_answer IS NOT NULL"),
+        ),
+    )
 
 
 class LoginThrottle(Base):

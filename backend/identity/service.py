@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import uuid
@@ -24,6 +25,7 @@ from backend.core.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from backend.core.rate_limits import Limit
 from backend.core.settings import Settings
 from backend.identity.enums import INTERACTIVE_ROLES, Role
 from backend.identity.models import (
@@ -193,7 +195,28 @@ class SignIn:
     refusal: Problem | None
 
 
-def sign_in(session: Session, settings: Settings, username: str, password: str) -> SignIn:
+def sign_in(
+    session: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    client_address: str | None = None,
+) -> SignIn:
+    """Check a password, counting failures per username (slowed, then locked for everyone:
+    guessing one account from many addresses) and per client address (refused for a while:
+    one client guessing many accounts), so that one client cannot lock every account out.
+    An address that is refused has its attempt refused before the password is looked at, so
+    it counts against no username."""
+    by_address = login_address_limit(settings)
+    if client_address:
+        wait = by_address.wait(client_address)
+        if wait is not None:
+            return SignIn(
+                None,
+                TooManyRequests(
+                    f"too many failed sign-ins from this address; try again in {wait} s", wait
+                ),
+            )
     key = normalise_username(username)[:64]
     now = utcnow()
     throttle = session.get(LoginThrottle, key)
@@ -209,12 +232,19 @@ def sign_in(session: Session, settings: Settings, username: str, password: str) 
     password_ok = security.verify_password(user.password_hash if user else None, password)
     if not (password_ok and user and user.is_active and Role(user.role) in INTERACTIVE_ROLES):
         _count_failure(session, settings, key, user, now)
+        if client_address:
+            by_address.hit(client_address)
         return SignIn(None, Unauthenticated("wrong username or password"))
     if throttle:
         session.delete(throttle)
     if security.password_needs_rehash(user.password_hash or ""):
         user.password_hash = security.hash_password(password)
     return SignIn(user, None)
+
+
+def login_address_limit(settings: Settings) -> Limit:
+    """Failed sign-ins allowed from one client address (FIREGRID_LOGIN_ADDRESS_LIMIT)."""
+    return Limit("login-address", settings.login_address_limit, settings.rate_limit_storage)
 
 
 def _count_failure(
@@ -259,21 +289,26 @@ def _count_failure(
 def issue_tokens(
     session: Session, settings: Settings, user: User, family_id: uuid.UUID | None = None
 ) -> TokenPair:
+    return _issue(session, settings, user, family_id)[0]
+
+
+def _issue(
+    session: Session, settings: Settings, user: User, family_id: uuid.UUID | None
+) -> tuple[TokenPair, RefreshToken]:
     refresh = security.new_opaque_token()
-    session.add(
-        RefreshToken(
-            user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
-            token_hash=security.token_digest(refresh),
-            expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
-        )
+    row = RefreshToken(
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=security.token_digest(refresh),
+        expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
     )
+    session.add(row)
     ttl = timedelta(minutes=settings.access_token_minutes)
     access = security.issue_access_token(
         settings.resolved_secret_key, user.id, user.role, user.session_version or 0, ttl
     )
     session.flush()
-    return TokenPair(access, refresh, int(ttl.total_seconds()))
+    return TokenPair(access, refresh, int(ttl.total_seconds())), row
 
 
 @dataclass(frozen=True)
@@ -284,8 +319,11 @@ class Rotation:
 
 def rotate_refresh_token(session: Session, settings: Settings, presented: str) -> Rotation:
     """Exchange a refresh token for a new pair. Each token works once: a second use means it
-    leaked, so the whole sign-in (family) is revoked. Returned, not raised, so the revocation is
-    committed even though the request fails."""
+    leaked, so the whole sign-in (family) is revoked; except within the grace window
+    (FIREGRID_REFRESH_REUSE_GRACE_SECONDS) while the new pair is still unused, when it is a
+    phone retrying a refresh whose answer it lost, and gets that same pair again (decision
+    0020). Returned, not raised, so the revocation is committed even though the request
+    fails."""
     now = utcnow()
     token = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == security.token_digest(presented))
@@ -294,6 +332,8 @@ def rotate_refresh_token(session: Session, settings: Settings, presented: str) -
         return Rotation(None, Unauthenticated("the refresh token is unknown or expired"))
     if token.revoked_at is not None:
         return Rotation(None, Unauthenticated("the refresh token was revoked"))
+    # Two uses at once: one of them claims the token, the other waits here for its commit
+    # (the row's lock on PostgreSQL, the write lock on SQLite) and then finds it used.
     claimed = session.execute(
         update(RefreshToken)
         .where(
@@ -304,6 +344,10 @@ def rotate_refresh_token(session: Session, settings: Settings, presented: str) -
         .values(used_at=now)
     ).rowcount
     if not claimed:
+        session.refresh(token)  # as the first use committed it
+        again = _answer_again(session, settings, token, now)
+        if again is not None:
+            return Rotation(again, None)
         _revoke_family(session, token.family_id, now)
         audit.record(
             session,
@@ -322,7 +366,55 @@ def rotate_refresh_token(session: Session, settings: Settings, presented: str) -
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return Rotation(None, Unauthenticated("the account no longer exists or is disabled"))
-    return Rotation(issue_tokens(session, settings, user, token.family_id), None)
+    pair, successor = _issue(session, settings, user, token.family_id)
+    if settings.refresh_reuse_grace_seconds > 0:
+        token.rotated_to_id = successor.id
+        token.sealed_answer = security.seal(
+            settings.resolved_secret_key,
+            json.dumps(
+                {
+                    "access_token": pair.access_token,
+                    "refresh_token": pair.refresh_token,
+                    "access_expires_at": (now + timedelta(seconds=pair.expires_in)).timestamp(),
+                }
+            ),
+        )
+    return Rotation(pair, None)
+
+
+def _answer_again(
+    session: Session, settings: Settings, token: RefreshToken, now: datetime
+) -> TokenPair | None:
+    """The pair this token was exchanged for, if it may be given again: within the grace
+    window, the sign-in not revoked, the new refresh token not used yet (once it is, whoever
+    sends the old one again is not the phone that lost its answer)."""
+    if token.sealed_answer is None or token.used_at is None or token.revoked_at is not None:
+        return None
+    if now - token.used_at > timedelta(seconds=settings.refresh_reuse_grace_seconds):
+        return None
+    successor = session.get(RefreshToken, token.rotated_to_id)
+    if successor is None or successor.used_at is not None or successor.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    try:
+        answer = json.loads(security.unseal(settings.resolved_secret_key, token.sealed_answer))
+    except security.TokenRejected:  # the secret key changed meanwhile
+        return None
+    expires_in = int(answer["access_expires_at"] - now.timestamp())
+    return TokenPair(answer["access_token"], answer["refresh_token"], max(expires_in, 0))
+
+
+def forget_rotation_answers(session: Session, settings: Settings) -> int:
+    """Sealed answers whose grace window has passed are of no more use: drop them, so the
+    database holds no usable refresh token, even sealed, beyond the window."""
+    cutoff = utcnow() - timedelta(seconds=settings.refresh_reuse_grace_seconds)
+    return session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.sealed_answer.is_not(None), RefreshToken.used_at < cutoff)
+        .values(sealed_answer=None)
+    ).rowcount
 
 
 def revoke_refresh_token(session: Session, presented: str, actor: Actor | None = None) -> None:

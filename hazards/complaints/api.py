@@ -7,6 +7,7 @@ and for admins who set up partners' callbacks; `/api/v1/complaints` for staff an
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -40,6 +41,7 @@ from hazards.complaints.models import (
     ComplaintReward,
 )
 from hazards.complaints.schemas import (
+    CallbackKeyRotationIn,
     CallbackOut,
     CallbackResultIn,
     CallerOut,
@@ -171,13 +173,40 @@ def set_partner_callback(
     session: SessionDep,
     settings: SettingsDep,
 ) -> PartnerCallbackOut:
-    """Where a partner hears about its complaints; a new signing secret, shown once."""
+    """Where a partner hears about its complaints. The first address comes with the signing
+    secret (shown once); a new address keeps the key."""
     _admin(principal)
     partner, secret = callbacks.set_partner_callback(
         session, settings, username, body.callback_url, principal.actor
     )
+    return _partner_out(username, partner, secret)
+
+
+@hotline_router.post("/partners/{username}/callback/rotate", response_model=PartnerCallbackOut)
+def rotate_partner_callback_key(
+    username: str,
+    body: CallbackKeyRotationIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PartnerCallbackOut:
+    """A new callback signing secret (shown once); for `overlap_hours` callbacks carry the old
+    key's signature too, so the partner switches without a refused callback."""
+    _admin(principal)
+    partner, secret = callbacks.rotate_partner_key(
+        session, settings, username, timedelta(hours=body.overlap_hours), principal.actor
+    )
+    return _partner_out(username, partner, secret)
+
+
+def _partner_out(username: str, partner, secret: str | None) -> PartnerCallbackOut:
     return PartnerCallbackOut(
-        username=username, callback_url=partner.callback_url, key_id=partner.key_id, secret=secret
+        username=username,
+        callback_url=partner.callback_url,
+        key_id=partner.key_id,
+        secret=secret,
+        previous_key_id=partner.previous_key_id,
+        previous_until=partner.previous_until,
     )
 
 

@@ -29,14 +29,17 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from grids.scope import Scope
-from hazards.complaints.enums import CallbackDelivery
+from hazards.complaints.enums import CallbackDelivery, Stage
 from hazards.complaints.models import Complaint, HotlineCallback, HotlinePartner
+from hazards.complaints.rules import DUE_COLUMN
 
 log = logging.getLogger("firegrid.complaints.callbacks")
 LOCAL = ZoneInfo("Asia/Shanghai")
 FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 PASS_SECONDS = 20.0  # a worker pass stops starting new calls after this long
+DEFAULT_OVERLAP = timedelta(days=7)  # both keys sign for this long after a rotation
+MAX_OVERLAP = timedelta(days=90)
 
 
 def local_time(moment: datetime | None) -> str | None:
@@ -46,21 +49,35 @@ def local_time(moment: datetime | None) -> str | None:
 # --- Partners' callback addresses ----------------------------------------------------------------
 
 
-def set_partner_callback(
-    session: Session, settings: Settings, username: str, callback_url: str, actor: audit.Actor
-) -> tuple[HotlinePartner, str]:
-    """Point a partner's callbacks at a URL, with a fresh signing secret (returned once)."""
+def _partner_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or Role(user.role) is not Role.INTEGRATION:
         raise NotFound(f"no partner system {username!r}")
+    return user
+
+
+def set_partner_callback(
+    session: Session, settings: Settings, username: str, callback_url: str, actor: audit.Actor
+) -> tuple[HotlinePartner, str | None]:
+    """Point a partner's callbacks at a URL. A partner's first address comes with a signing
+    secret (returned once); a new address keeps the key the partner already checks with
+    (None is returned): moving a URL is no reason to break the partner's checks. Keys change
+    only by `rotate_partner_key`."""
+    user = _partner_user(session, username)
     parts = urlsplit(callback_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("the callback URL must be http(s)://host/...", field="callback_url")
-    secret = security.random_key_secret()
-    partner = session.get(HotlinePartner, user.id) or HotlinePartner(user_id=user.id)
+    partner = session.get(HotlinePartner, user.id)
+    secret = None
+    if partner is None:
+        secret = security.random_key_secret()
+        partner = HotlinePartner(
+            user_id=user.id,
+            key_id=_new_key_id(),
+            sealed_secret=security.seal(settings.resolved_secret_key, secret),
+        )
+    before = {"callback_url": partner.callback_url} if partner.callback_url else None
     partner.callback_url = callback_url
-    partner.key_id = "fgc_" + secrets.token_hex(8)
-    partner.sealed_secret = security.seal(settings.resolved_secret_key, secret)
     partner.updated_at = utcnow()
     session.add(partner)
     session.flush()
@@ -70,27 +87,98 @@ def set_partner_callback(
         action="integration.callback_set",
         subject_type="user",
         subject_id=user.id,
+        before=before,
         after={"callback_url": callback_url, "key_id": partner.key_id},
     )
     return partner, secret
 
 
+def rotate_partner_key(
+    session: Session,
+    settings: Settings,
+    username: str,
+    overlap: timedelta,
+    actor: audit.Actor,
+    now: datetime | None = None,
+) -> tuple[HotlinePartner, str]:
+    """A new callback signing key (its secret returned once). For `overlap` every callback is
+    signed with both keys: the old one in the usual headers, which the partner checks today,
+    and the new one in `X-Firegrid-Next-*`; then with the new one alone. A rotation during an
+    overlap drops the oldest key, as only two are ever sent."""
+    if overlap < timedelta(0) or overlap > MAX_OVERLAP:
+        raise InvalidInput(
+            f"the overlap is between 0 and {MAX_OVERLAP.days} days", field="overlap_hours"
+        )
+    user = _partner_user(session, username)
+    partner = session.get(HotlinePartner, user.id)
+    if partner is None:
+        raise NotFound(f"partner {username!r} has no callback address yet: set one first")
+    now = now or utcnow()
+    secret = security.random_key_secret()
+    old_key_id = partner.key_id
+    partner.previous_key_id, partner.previous_sealed_secret = partner.key_id, partner.sealed_secret
+    partner.previous_until = now + overlap
+    partner.key_id = _new_key_id()
+    partner.sealed_secret = security.seal(settings.resolved_secret_key, secret)
+    partner.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="integration.callback_key_rotated",
+        subject_type="user",
+        subject_id=user.id,
+        before={"key_id": old_key_id},
+        after={"key_id": partner.key_id, "previous_until": partner.previous_until.isoformat()},
+    )
+    return partner, secret
+
+
+def _new_key_id() -> str:
+    return "fgc_" + secrets.token_hex(8)
+
+
 # --- Writing ---------------------------------------------------------------------------------------
 
 
-def enqueue(session: Session, complaint: Complaint, event: str, note: str | None = None) -> None:
-    """Queue what the hotline hears of this step, numbered by the complaint's version (which
-    every step raises), so the order is the order of the steps. Complaints that came from no
-    partner (or one with no callback address) have nobody to tell."""
+def enqueue(
+    session: Session,
+    complaint: Complaint,
+    event: str,
+    note: str | None = None,
+    stage: Stage | None = None,
+) -> None:
+    """Queue what the hotline hears of this step, numbered 1, 2, 3... within the complaint in
+    the order of the steps (every step holds the complaint's row lock, so the numbers cannot
+    cross). Complaints that came from no partner (or one with no callback address) have nobody
+    to tell."""
     if complaint.partner_id is None or session.get(HotlinePartner, complaint.partner_id) is None:
         return
-    session.add(HotlineCallback(**callback_row(complaint, event, note)))
+    session.flush()  # callbacks queued earlier in this transaction count
+    last = session.scalar(
+        select(func.max(HotlineCallback.seq)).where(HotlineCallback.complaint_id == complaint.id)
+    )
+    session.add(
+        HotlineCallback(**callback_row(complaint, event, note, seq=(last or 0) + 1, stage=stage))
+    )
 
 
-def callback_row(complaint: Complaint, event: str, note: str | None = None) -> dict:
-    """The callback as a row of `hotline_callbacks` (also for bulk inserts)."""
+def callback_row(
+    complaint: Complaint,
+    event: str,
+    note: str | None = None,
+    *,
+    seq: int = 1,
+    stage: Stage | None = None,
+) -> dict:
+    """The callback as a row of `hotline_callbacks` (also for bulk inserts: a new complaint's
+    first callback is number 1). `deadline` is that of the stage the event reports: the one
+    that runs now (signing after `dispatched`, the on-site check after `signed`, the reply
+    after `verifying`), the extended one for `extended`, and the reply deadline once the reply
+    is given. `reply_deadline` is always the reply's, the hotline's own clock."""
     callback_id = uuid.uuid4()
     now = utcnow()
+    stage = stage or (Stage(complaint.stage) if complaint.stage else Stage.REPLY)
     payload = {
         "delivery_id": str(callback_id),
         "complaint_id": str(complaint.id),
@@ -98,9 +186,11 @@ def callback_row(complaint: Complaint, event: str, note: str | None = None) -> d
         "external_id": complaint.external_id,
         "event": event,
         "state": complaint.state,
-        "sequence": complaint.version,
+        "sequence": seq,
         "occurred_at": local_time(now),
-        "deadline": local_time(complaint.reply_due_at),
+        "stage": stage.value,
+        "deadline": local_time(getattr(complaint, DUE_COLUMN[stage])),
+        "reply_deadline": local_time(complaint.reply_due_at),
     }
     if event in ("verifying",):
         payload["finding"] = complaint.finding
@@ -112,7 +202,7 @@ def callback_row(complaint: Complaint, event: str, note: str | None = None) -> d
         "id": callback_id,
         "partner_id": complaint.partner_id,
         "complaint_id": complaint.id,
-        "seq": complaint.version,
+        "seq": seq,
         "event": event,
         "payload": payload,
         "status": CallbackDelivery.PENDING.value,
@@ -141,9 +231,14 @@ def partners_with_callbacks(session: Session, partner_ids: set[uuid.UUID]) -> se
 def deliver_hotline_callbacks(
     session: Session, settings: Settings, batch: int = 200, now: datetime | None = None
 ) -> int:
-    """Worker job: send due callbacks, oldest first, never one before an earlier undelivered
-    callback of the same complaint (a dead one holds those after it until replayed). Claimed
-    with SKIP LOCKED on PostgreSQL. `now` lets a test stand later in time."""
+    """Worker job: for each complaint with a due callback, send every due one in sequence order
+    in this pass (a hotline's own deadline clock runs while it waits: five steps must not take
+    five passes), stopping at that complaint's first failure, so that nothing overtakes it. A
+    dead or waiting callback holds those after it until it goes out. `now` lets a test stand
+    later in time.
+
+    Only a complaint's first undelivered callback is claimed (SKIP LOCKED on PostgreSQL); the
+    ones behind it are reached through it, so two workers never send the same complaint's."""
     now = now or utcnow()
     earlier = aliased(HotlineCallback)
     blocked = exists().where(
@@ -151,7 +246,7 @@ def deliver_hotline_callbacks(
         earlier.seq < HotlineCallback.seq,
         earlier.status != CallbackDelivery.DELIVERED.value,
     )
-    due = session.scalars(
+    heads = session.scalars(
         dialect.claim(
             session,
             select(HotlineCallback)
@@ -168,54 +263,134 @@ def deliver_hotline_callbacks(
     partners: dict[uuid.UUID, HotlinePartner | None] = {}
     delivered = 0
     with httpx.Client(timeout=settings.callback_timeout_seconds) as client:
-        for message in due:
+        for head in heads:
             if time.monotonic() - started > PASS_SECONDS:
                 break
-            if message.partner_id not in partners:
-                partners[message.partner_id] = session.get(HotlinePartner, message.partner_id)
-            partner = partners[message.partner_id]
+            if head.partner_id not in partners:
+                partners[head.partner_id] = session.get(HotlinePartner, head.partner_id)
+            partner = partners[head.partner_id]
             if partner is None:
                 continue  # the address was removed: waits until one is set
-            error = _send(client, partner, message, settings)
-            message.attempts += 1
-            if error is None:
-                message.status, message.delivered_at, message.last_error = (
-                    CallbackDelivery.DELIVERED.value,
-                    now,
-                    None,
-                )
+            message: HotlineCallback | None = head
+            while message is not None:
+                if not _attempt(client, partner, message, settings, now):
+                    break
                 delivered += 1
-                continue
-            message.last_error = error[:2000]
-            wait = min(FIRST_WAIT * 2 ** (message.attempts - 1), LONGEST_WAIT)
-            if now + wait - message.window_started_at > timedelta(
-                hours=settings.callback_retry_hours
-            ):
-                message.status = CallbackDelivery.DEAD.value
-                log.warning(
-                    "hotline callback dead-lettered",
-                    extra={"callback_id": str(message.id), "error": error[:200]},
-                )
-            else:
-                message.next_attempt_at = now + wait
+                message = _next_due(session, message, now)
     return delivered
 
 
+def _next_due(session: Session, after: HotlineCallback, now: datetime) -> HotlineCallback | None:
+    """The complaint's next callback if it is pending and due; None when there is none, or when
+    it must wait (dead, or waiting for its retry)."""
+    following = session.scalar(
+        select(HotlineCallback)
+        .where(
+            HotlineCallback.complaint_id == after.complaint_id,
+            HotlineCallback.seq > after.seq,
+            HotlineCallback.status != CallbackDelivery.DELIVERED.value,
+        )
+        .order_by(HotlineCallback.seq)
+        .limit(1)
+    )
+    if (
+        following is None
+        or following.status != CallbackDelivery.PENDING.value
+        or following.next_attempt_at > now
+    ):
+        return None
+    return following
+
+
+def _attempt(
+    client: httpx.Client,
+    partner: HotlinePartner,
+    message: HotlineCallback,
+    settings: Settings,
+    now: datetime,
+) -> bool:
+    """One try; True when the partner took it. A refusal schedules the next try, or, past the
+    retry window, dead-letters it."""
+    error = _send(client, partner, message, settings, now)
+    message.attempts += 1
+    if error is None:
+        message.status, message.delivered_at, message.last_error = (
+            CallbackDelivery.DELIVERED.value,
+            now,
+            None,
+        )
+        return True
+    message.last_error = error[:2000]
+    wait = min(FIRST_WAIT * 2 ** (message.attempts - 1), LONGEST_WAIT)
+    if now + wait - message.window_started_at > timedelta(hours=settings.callback_retry_hours):
+        message.status = CallbackDelivery.DEAD.value
+        log.warning(
+            "hotline callback dead-lettered",
+            extra={"callback_id": str(message.id), "error": error[:200]},
+        )
+    else:
+        message.next_attempt_at = now + wait
+    return False
+
+
+def signing_keys(
+    partner: HotlinePartner, settings: Settings, now: datetime
+) -> list[tuple[str, str]]:
+    """(key id, secret) to sign with, the one partners check today first: during the overlap
+    after a rotation that is the previous key, with the new one after it."""
+    current = (partner.key_id, security.unseal(settings.resolved_secret_key, partner.sealed_secret))
+    if (
+        partner.previous_key_id
+        and partner.previous_sealed_secret
+        and partner.previous_until is not None
+        and now < partner.previous_until
+    ):
+        previous = security.unseal(settings.resolved_secret_key, partner.previous_sealed_secret)
+        return [(partner.previous_key_id, previous), current]
+    return [current]
+
+
+def signature_headers(
+    partner: HotlinePartner,
+    settings: Settings,
+    path: str,
+    body: bytes,
+    now: datetime,
+) -> dict[str, str]:
+    """The usual four headers, signed with the key the partner checks today; during a rotation's
+    overlap also `X-Firegrid-Next-Key-Id` and `X-Firegrid-Next-Signature` with the new key
+    (same timestamp and nonce), so a partner that has switched already checks those."""
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    keys = signing_keys(partner, settings, now)
+    (key_id, secret), *rest = keys
+    headers = {
+        "X-Firegrid-Key-Id": key_id,
+        "X-Firegrid-Timestamp": timestamp,
+        "X-Firegrid-Nonce": nonce,
+        "X-Firegrid-Signature": security.sign(secret, "POST", path, timestamp, nonce, body),
+    }
+    for next_key_id, next_secret in rest:
+        headers["X-Firegrid-Next-Key-Id"] = next_key_id
+        headers["X-Firegrid-Next-Signature"] = security.sign(
+            next_secret, "POST", path, timestamp, nonce, body
+        )
+    return headers
+
+
 def _send(
-    client: httpx.Client, partner: HotlinePartner, message: HotlineCallback, settings: Settings
+    client: httpx.Client,
+    partner: HotlinePartner,
+    message: HotlineCallback,
+    settings: Settings,
+    now: datetime,
 ) -> str | None:
     """POST one callback, signed; None when the partner took it (any 2xx), else why not."""
     body = orjson.dumps(message.payload)
     parts = urlsplit(partner.callback_url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-    secret = security.unseal(settings.resolved_secret_key, partner.sealed_secret)
     headers = {
         "Content-Type": "application/json",
-        "X-Firegrid-Key-Id": partner.key_id,
-        "X-Firegrid-Timestamp": timestamp,
-        "X-Firegrid-Nonce": nonce,
-        "X-Firegrid-Signature": security.sign(secret, "POST", path, timestamp, nonce, body),
+        **signature_headers(partner, settings, path, body, now),
         "X-Firegrid-Delivery": str(message.id),
         "X-Firegrid-Event": message.event,
     }

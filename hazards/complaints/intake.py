@@ -48,7 +48,7 @@ from grids.models import Area
 from grids.scope import scope_of
 from grids.service import Placement, place_points
 from hazards.complaints import callbacks, rules, service
-from hazards.complaints.enums import ComplaintState, Escalation
+from hazards.complaints.enums import ComplaintState, Escalation, Stage
 from hazards.complaints.models import Complaint, ComplaintCaller, HotlineCallback
 from hazards.complaints.schemas import ComplaintIntake, ComplaintOut
 
@@ -335,7 +335,9 @@ def _write(
                 )
             )
             if partner.user_id in with_callbacks:
-                callback_rows.append(callbacks.callback_row(complaint, "dispatched"))
+                callback_rows.append(
+                    callbacks.callback_row(complaint, "dispatched", stage=Stage.SIGN)
+                )
         else:
             if complaint.area_path not in triage_staff:
                 triage_staff[complaint.area_path] = service.station_staff_for(

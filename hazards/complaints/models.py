@@ -181,7 +181,8 @@ class ComplaintPhoto(Base):
 
 class HotlinePartner(Base):
     """Where a partner system wants to hear about its complaints, and the secret the callbacks
-    are signed with (sealed; shown once when set)."""
+    are signed with (sealed; shown once when set). After a rotation the previous key signs as
+    well, until `previous_until`, so the partner has time to install the new one."""
 
     __tablename__ = "hotline_partners"
 
@@ -191,6 +192,9 @@ class HotlinePartner(Base):
     callback_url: Mapped[str] = mapped_column(String(500))
     key_id: Mapped[str] = mapped_column(String(64))
     sealed_secret: Mapped[str] = mapped_column(String(512))
+    previous_key_id: Mapped[str | None] = mapped_column(String(64))
+    previous_sealed_secret: Mapped[str | None] = mapped_column(String(512))
+    previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -274,3 +278,21 @@ class Open311Key(Base):
     label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Open311Idempotency(Base):
+    """An `Idempotency-Key` an app sent with a report, per api_key: a retry with the same key
+    and body is answered with the report taken first; the primary key makes two identical
+    requests at once take one report. Forgotten after FIREGRID_OPEN311_IDEMPOTENCY_HOURS."""
+
+    __tablename__ = "open311_idempotency_keys"
+
+    key_digest: Mapped[str] = mapped_column(
+        ForeignKey("open311_keys.key_digest", ondelete="CASCADE"), primary_key=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -127,7 +127,24 @@ class PartnerCallbackOut(BaseModel):
     username: str
     callback_url: str
     key_id: str
-    secret: str = Field(description="shown once: sign-checking key for our callbacks")
+    secret: str | None = Field(
+        description="shown once, when the partner's first address is set or its key rotated: "
+        "the secret our callbacks are signed with; null when an address changes (the key stays)"
+    )
+    previous_key_id: str | None = None
+    previous_until: datetime | None = Field(
+        default=None, description="until then callbacks are signed with the previous key too"
+    )
+
+
+class CallbackKeyRotationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    overlap_hours: int = Field(
+        default=168,
+        ge=0,
+        le=90 * 24,
+        description="how long both keys sign, while the partner installs the new secret",
+    )
 
 
 class CallbackResultIn(BaseModel):

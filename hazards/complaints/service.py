@@ -714,7 +714,9 @@ def decide_extension(
         if complaint.stage == extension.stage:
             set_stage(complaint)
         after |= {"stage": extension.stage, column: new_due.isoformat()}
-        callbacks.enqueue(session, complaint, "extended", note=extension.reason)
+        callbacks.enqueue(
+            session, complaint, "extended", note=extension.reason, stage=Stage(extension.stage)
+        )
     session.flush()
     audit.record(
         session,

@@ -9,6 +9,7 @@ from datetime import date
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
+from backend.core.privacy import mask_free_text
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from patrols.inspections import service
 from patrols.inspections.models import InspectionAssignment, InspectionDraw
@@ -159,8 +160,15 @@ def record_result(
 @public_router.get("/inspections")
 def public_inspections(session: SessionDep) -> dict:
     """一公开: inspection items, plans, draws (with what is needed to check them) and results.
-    Units by name and area; no personal data."""
+    Units by name and area; no personal data: numbers people typed into names and titles
+    (phones, ID and bank cards) are masked here, kept as typed inside."""
     return {
-        "items": [ItemOut.model_validate(i).model_dump() for i in service.items(session)],
+        "items": [
+            {
+                key: mask_free_text(value)
+                for key, value in ItemOut.model_validate(i).model_dump().items()
+            }
+            for i in service.items(session)
+        ],
         "plans": service.published(session),
     }

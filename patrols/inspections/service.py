@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.core.privacy import mask_free_text
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -522,7 +523,7 @@ def published(session: Session) -> list[dict[str, Any]]:
                     "objects": [
                         {
                             "position": position,
-                            "unit": name,
+                            "unit": mask_free_text(name),
                             "area_code": path.rstrip("/").rsplit("/", 1)[-1] or None,
                             "outcome": outcome,
                             "hazards_found": found,
@@ -534,12 +535,15 @@ def published(session: Session) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": str(plan.id),
-                "title": plan.title,
+                "title": mask_free_text(plan.title),
                 "area_code": areas.get(plan.area_id),
                 "starts_on": plan.starts_on.isoformat(),
                 "ends_on": plan.ends_on.isoformat(),
                 "rates": plan.rates,
-                "items": [{"code": c, "title": item_titles.get(c, "")} for c in plan.item_codes],
+                "items": [
+                    {"code": c, "title": mask_free_text(item_titles.get(c, ""))}
+                    for c in plan.item_codes
+                ],
                 "draws": draws,
             }
         )

@@ -167,6 +167,14 @@ const commands = {
     await database.write(() => record.markAsDeleted())
     return { deleted: id }
   },
+  /** {table, id}: dropped from the phone for good, never pushed (destroyPermanently): what an
+   * app does with a record the server will never take (a 422 naming it). */
+  async discard({ table, id }) {
+    const record = await find(table, id)
+    if (!record) throw new Error(`no ${table} ${id}`)
+    await database.write(() => record.destroyPermanently())
+    return { discarded: id }
+  },
   async get({ table, id }) {
     return { record: (await find(table, id))?._raw ?? null }
   },

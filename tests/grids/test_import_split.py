@@ -111,8 +111,12 @@ def test_the_check_reports_overlaps_outside_pieces_and_gaps_in_square_metres(api
     collection = {
         "type": "FeatureCollection",
         "features": [
-            village("V1", (109.40, 24.30, 109.43, 24.40)),  # overlaps V2 by 0.005 deg of longitude
-            village("V2", (109.425, 24.30, 109.452, 24.35)),  # sticks out east of the township
+            village(
+                "990101001801", (109.40, 24.30, 109.43, 24.40)
+            ),  # overlaps the next by 0.005 deg of longitude
+            village(
+                "990101001802", (109.425, 24.30, 109.452, 24.35)
+            ),  # sticks out east of the township
         ],
     }
     imported = import_areas(
@@ -124,12 +128,12 @@ def test_the_check_reports_overlaps_outside_pieces_and_gaps_in_square_metres(api
     assert imported.json()["check"] == check
     assert not check["ok"]
     (overlap,) = check["overlaps"]
-    assert (overlap["first"], overlap["second"]) == ("V1", "V2")
+    assert (overlap["first"], overlap["second"]) == ("990101001801", "990101001802")
     # 0.005 deg x 0.05 deg near 24.35 N: 507 m x 5,535 m
     assert 2_780_000 < overlap["area_m2"] < 2_840_000
     # 0.002 deg x 0.05 deg east of the township: 203 m x 5,535 m
     assert (
-        check["outside"][0]["code"] == "V2"
+        check["outside"][0]["code"] == "990101001802"
         and 1_100_000 < check["outside"][0]["area_m2"] < 1_150_000
     )
     assert check["gap_count"] >= 1 and check["gap_m2"] > 1_000_000
@@ -236,3 +240,42 @@ def test_the_cli_imports_checks_and_splits(tmp_path, db):
     assert saved.returncode == 0 and "created" in saved.stdout
     assert check.returncode == 0 and "ok" in check.stdout
     assert firegrid("grids", "split", town.code).returncode == 2
+
+
+def test_area_codes_that_are_not_digits_are_refused_naming_the_feature(api, admin, township):
+    def village(code):
+        return {
+            "type": "Feature",
+            "properties": {"code": code, "name": "演示村"},
+            "geometry": shapely.geometry.mapping(shapely.box(109.40, 24.30, 109.41, 24.31)),
+        }
+
+    for bad in ("990101001/01", "99%", "990101001_1", "9901 01", "V1", "990101001-", "-1", "1-2-3"):
+        collection = {
+            "type": "FeatureCollection",
+            "features": [village("990101001801"), village(bad)],
+        }
+        refused = import_areas(
+            api,
+            admin.headers(api),
+            collection,
+            level="village",
+            parent=township.code,
+            code_prop="code",
+        )
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.json()["field"] == "features[1].properties.code"
+        assert repr(bad) in refused.json()["detail"] and "digits" in refused.json()["detail"]
+    children = api.get(
+        "/api/v1/areas", params={"parent": township.code}, headers=admin.headers(api)
+    )
+    assert children.json() == []  # all or nothing: the good first feature is not kept either
+    fine = import_areas(
+        api,
+        admin.headers(api),
+        {"type": "FeatureCollection", "features": [village("990101001801-001")]},
+        level="village",
+        parent=township.code,
+        code_prop="code",
+    )
+    assert fine.status_code == 200, fine.text

@@ -32,3 +32,20 @@ def test_unpublished_years_fall_back_to_weekends_and_say_so(tmp_path):
     assert local.covered(date(2031, 6, 1))
     assert not local.is_working_day(date(2031, 1, 1))
     assert local.is_working_day(date(2031, 1, 4))  # a Saturday made a working day
+
+
+def test_a_loaded_notice_replaces_the_package_for_its_year_and_only_for_it():
+    """An operator's notice is the newest word on its year: days it does not list follow the
+    weekend rule even where the package had a holiday (a corrected notice), and the package
+    still answers for the other years."""
+    loaded = WorkingCalendar(
+        loaded_years=frozenset({2026}),
+        loaded_days={date(2026, 10, 1): False, date(2026, 10, 10): True},
+    )
+    assert loaded.source(2026) == "loaded" and loaded.covered(date(2026, 1, 1))
+    assert not loaded.is_working_day(date(2026, 10, 1))  # listed: a holiday
+    assert loaded.is_working_day(date(2026, 10, 2))  # a Friday the notice does not list
+    assert loaded.is_working_day(date(2026, 10, 10))  # a Saturday listed as a working day
+    assert loaded.source(2025) == "package"
+    assert not loaded.is_working_day(date(2025, 10, 1))
+    assert loaded.source(2031) == "none" and not loaded.covered(date(2031, 1, 1))

@@ -18,7 +18,10 @@ def test_a_report_close_to_an_open_one_of_the_same_category_is_flagged(
     other_kind = report(api, citizen, source="citizen", category="open_flame", lng=109.4101)
 
     assert first["possible_duplicate_of"] is None
-    assert near["possible_duplicate_of"] == first["id"]
+    # The citizen may not see the worker's report, so is not told it exists; the worker is.
+    assert near["possible_duplicate_of"] is None
+    seen_by_worker = api.get(f"/api/v1/hazards/{near['id']}", headers=grid_worker.headers(api))
+    assert seen_by_worker.json()["possible_duplicate_of"] == first["id"]
     assert far["possible_duplicate_of"] is None
     assert other_kind["possible_duplicate_of"] is None
 
@@ -40,13 +43,18 @@ def test_staff_merge_a_duplicate_which_closes_with_a_link(
         False,
         first["id"],
     )
-    # The citizen still follows their report, now linked to the one being handled.
-    assert (
-        api.get(f"/api/v1/hazards/{second['id']}", headers=citizen.headers(api)).json()[
-            "duplicate_of"
-        ]
-        == first["id"]
-    )
+    # The citizen still follows their report, now a duplicate; the report it joined is not
+    # theirs to see, so it is not named to them.
+    followed = api.get(f"/api/v1/hazards/{second['id']}", headers=citizen.headers(api)).json()
+    assert (followed["state"], followed["duplicate_of"]) == ("duplicate", None)
+
+
+def test_a_citizen_is_told_of_a_duplicate_only_among_what_they_may_see(api, grid, citizen):
+    mine = report(api, citizen, source="citizen")
+    again = report(api, citizen, source="citizen", lng=109.4102)
+    assert again["possible_duplicate_of"] == mine["id"]  # their own first report
+    listed = api.get("/api/v1/hazards", headers=citizen.headers(api)).json()
+    assert {h["id"]: h["possible_duplicate_of"] for h in listed}[again["id"]] == mine["id"]
 
 
 def test_closed_hazards_are_not_duplicate_candidates(api, grid, grid_worker):

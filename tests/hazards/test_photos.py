@@ -164,3 +164,36 @@ def test_a_cmyk_jpeg_from_a_scanner_is_accepted_and_shown_as_rgb(api, grid, grid
         io.BytesIO(api.get(response.json()["public_url"], headers=grid_worker.headers(api)).content)
     )
     assert (public.mode, public.size) == ("RGB", (1280, 960))
+
+
+def test_originals_with_their_exif_are_for_the_roles_the_docs_name_in_scope(
+    api,
+    db,
+    county,
+    grid,
+    grid_worker,
+    grid_leader,
+    backup_worker,
+    station_staff,
+    other_station_staff,
+    brigade_staff,
+    admin,
+    citizen,
+):
+    """docs/hazards.md, "Photos": grid workers and leaders, station and brigade staff,
+    dispatchers and admins whose area covers the hazard; nobody else."""
+    from backend.identity.enums import Role
+    from tests.world import make_person
+
+    dispatcher = make_person(db, "dispatch.county", Role.DISPATCHER, county)
+    hazard = new_hazard(api, citizen, source="citizen")
+    data = jpeg(width=800, height=600, gps=(109.41, 24.35))
+    photo = upload(api, citizen, hazard["id"], data).json()
+
+    for person in (grid_worker, grid_leader, station_staff, brigade_staff, dispatcher, admin):
+        original = api.get(photo["original_url"], headers=person.headers(api))
+        assert (original.status_code, original.content) == (200, data), person.username
+    # The reporter sees their hazard but not its original; others do not see the hazard at all.
+    assert api.get(photo["original_url"], headers=citizen.headers(api)).status_code == 403
+    for person in (backup_worker, other_station_staff):
+        assert api.get(photo["original_url"], headers=person.headers(api)).status_code == 404

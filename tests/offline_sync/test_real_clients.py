@@ -5,8 +5,9 @@ What is proven: WatermelonDB 0.28's own `synchronize()` (LokiJS adapter, in memo
 schema generated at run time from `GET /api/v1/sync/schema`) works with the server's pull and
 push as they are: offline work arrives once and reaches the user's other phone; a server change
 between pull and push is a 409 that WatermelonDB's column-wise merge and a second sync resolve;
-deletions propagate and do not come back; a replayed push changes nothing; a refused action
-comes back with its reason; a grid handed over moves its records between phones; a 20,000-record
+deletions propagate and do not come back; a replayed push changes nothing; a refused action,
+and a report change the server will not make, come back with their reasons; a record the server
+will never take is named in a 422, and discarding it unblocks the phone; a grid handed over moves its records between phones; a 20,000-record
 first sync comes in pages without gaps. And tus-js-client 4 resumes an interrupted upload from
 the server's offset, the photo then showing as stored on the phone, while a forged token writes
 nothing.
@@ -231,6 +232,58 @@ def test_an_action_the_server_refuses_comes_back_refused_with_its_reason(phone):
     assert refused["status"] == "refused"
     assert "cannot verify a hazard that is reported" in refused["reason"]
     assert phone.get("hazards", rid)["state"] == "reported"
+
+
+def test_a_report_change_the_server_will_not_make_comes_back_with_its_reason(
+    phone, api, station_staff
+):
+    phone.sync()
+    rid = phone.create("hazard_reports", **report_fields())
+    phone.sync()
+    confirmed = api.post(
+        f"/api/v1/hazards/{rid}/actions",
+        json={"action": "confirm"},
+        headers=station_staff.headers(api),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    phone.sync()
+    phone.update("hazard_reports", rid, category="exit_blocked")  # too late: it was confirmed
+
+    pushed = phone.sync()
+    phone.sync()
+
+    answer = pushed["pushes"][0]["answer"]
+    assert (answer["updated"], answer["refused_changes"]) == (0, [rid])
+    back = phone.get("hazard_reports", rid)
+    assert back["category"] == "ebike_indoor"  # the server's copy, not the phone's wish
+    assert "category: someone has acted on the hazard" in back["reason"]
+    assert back["_status"] == "synced"  # nothing left to push: the phone is not stuck
+
+
+def test_a_record_the_server_will_never_take_is_named_and_discarding_it_unblocks_the_phone(
+    phone, api, station_staff
+):
+    phone.sync()
+    good = phone.create("hazard_reports", **report_fields())
+    no_fix = phone.create("hazard_reports", **report_fields(lng=0, lat=0))
+
+    refused = phone.try_sync()
+
+    assert refused["error"]["status"] == 422
+    named = {
+        (e["table"], e["id"], e["field"].rsplit(".", 1)[1])
+        for e in refused["error"]["problem"]["errors"]
+    }
+    assert named == {("hazard_reports", no_fix, "lng"), ("hazard_reports", no_fix, "lat")}
+    assert phone.get("hazard_reports", good)["_status"] == "created"  # kept, to push again
+    assert api.get("/api/v1/hazards", headers=station_staff.headers(api)).json() == []
+
+    phone.discard("hazard_reports", no_fix)  # the app shows the worker, who drops it
+    pushed = phone.sync()
+
+    assert pushed["pushes"][0]["answer"]["created"] == 1
+    listed = api.get("/api/v1/hazards", headers=station_staff.headers(api)).json()
+    assert [h["id"] for h in listed] == [good]
 
 
 def test_a_grid_handed_to_another_worker_moves_its_premises_between_phones(

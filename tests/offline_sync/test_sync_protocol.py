@@ -488,3 +488,30 @@ def test_after_an_app_migration_the_pull_sends_everything_again(api, phone, stat
     )
     assert since.json()["changes"]["premises"]["updated"] == []
     assert len(migrated.json()["changes"]["premises"]["updated"]) == 1
+
+
+def test_a_duplicate_across_the_grid_edge_is_not_named_to_the_neighbour(
+    api, live_server, grid, grid_worker, backup_worker, station_staff
+):
+    """The worker next door reports what this grid's worker already has, 20 m away over the
+    edge: staff see the link; the neighbour, who may not see this grid's hazards, is not told
+    of one there, neither in the answer nor on the phone."""
+    here = api.post(
+        "/api/v1/hazards", json=hazard_body(lng=109.4249), headers=grid_worker.headers(api)
+    ).json()["id"]
+    over_the_edge = api.post(
+        "/api/v1/hazards", json=hazard_body(lng=109.4251), headers=backup_worker.headers(api)
+    ).json()
+    assert over_the_edge["area_code"] == "990101001001-02"
+    assert over_the_edge["possible_duplicate_of"] is None
+    staff_view = api.get(
+        f"/api/v1/hazards/{over_the_edge['id']}", headers=station_staff.headers(api)
+    ).json()
+    assert staff_view["possible_duplicate_of"] == here
+
+    neighbour = second_phone(live_server, backup_worker)
+    try:
+        neighbour.sync()
+        assert neighbour.get("hazards", over_the_edge["id"])["possible_duplicate_of"] is None
+    finally:
+        neighbour.close()

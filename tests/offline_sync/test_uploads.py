@@ -212,10 +212,82 @@ def test_bad_checksums_wrong_offsets_and_whole_file_mismatches_are_refused(api, 
     skipping = api.patch(path, content=data[:10], headers={**patch, "Upload-Offset": "5"})
     assert skipping.status_code == 409 and skipping.json()["offset"] == 0
 
-    impostor = start_upload(api, phone.headers, pid, data[::-1])  # declares another sha256
-    swapped = api.patch(impostor, content=data, headers={**patch, "Upload-Offset": "0"})
-    assert swapped.status_code == 460
-    assert api.head(impostor, headers={**phone.headers, **TUS}).status_code == 404
+    impostor = api.post(  # bytes that are not the photo the record declared
+        "/api/v1/uploads/",
+        headers={
+            **phone.headers,
+            **TUS,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": f"photo_id {b64(pid)},sha256 {b64(hashlib.sha256(b'x').hexdigest())}",
+        },
+    )
+    assert impostor.status_code == 422 and impostor.json()["field"] == "Upload-Metadata"
+
+
+def test_an_upload_must_have_the_size_its_photo_declared(api, phone):
+    data = jpeg(800, 600)
+    _rid, pid = reported_with_photo(phone, data)
+    for length in (len(data) - 1, len(data) + 1):
+        refused = api.post(
+            "/api/v1/uploads/",
+            headers={
+                **phone.headers,
+                **TUS,
+                "Upload-Length": str(length),
+                "Upload-Metadata": f"photo_id {b64(pid)},sha256 {b64(hashlib.sha256(data).hexdigest())}",
+            },
+        )
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["Upload-Length"]
+    start_upload(api, phone.headers, pid, data)  # the declared size is taken
+
+
+def test_a_file_that_does_not_match_its_sha256_refuses_the_photo_with_a_reason(api, phone):
+    data = jpeg(800, 600)
+    rid, pid = reported_with_photo(phone, data)
+    assert phone.get("hazards", rid)["missing_photos"] == json.dumps([pid])
+    path = start_upload(api, phone.headers, pid, data)
+    damaged = data[:-1] + bytes([data[-1] ^ 0xFF])  # one byte changed on the way
+
+    finished = api.patch(
+        path,
+        content=damaged,
+        headers={
+            **phone.headers,
+            **TUS,
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Offset": "0",
+        },
+    )
+    assert finished.status_code == 460
+    assert api.head(path, headers={**phone.headers, **TUS}).status_code == 404  # bytes gone
+    phone.sync()
+    photo = phone.get("photos", pid)
+    assert photo["state"] == "refused"
+    assert "do not match the photo's sha256" in photo["reason"]
+    assert phone.get("hazards", rid)["missing_photos"] == "[]"
+
+
+def test_a_worker_holds_only_a_bounded_number_of_unfinished_uploads(api, phone):
+    limit = get_settings().upload_max_unfinished
+    paths = [start_upload(api, phone.headers, str(uuid.uuid4()), b"x" * 100) for _ in range(limit)]
+
+    one_more = api.post(
+        "/api/v1/uploads/",
+        headers={
+            **phone.headers,
+            **TUS,
+            "Upload-Length": "100",
+            "Upload-Metadata": f"photo_id {b64(str(uuid.uuid4()))},sha256 {b64('0' * 64)}",
+        },
+    )
+    assert one_more.status_code == 429, one_more.text
+    assert one_more.json()["max_unfinished"] == limit
+    assert int(one_more.headers["Retry-After"]) > 0
+
+    deleted = api.delete(paths[0], headers={**phone.headers, **TUS})
+    assert deleted.status_code == 204
+    start_upload(api, phone.headers, str(uuid.uuid4()), b"x" * 100)  # room again
 
 
 def test_nothing_is_written_for_a_bad_token_another_user_or_a_missing_version(

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from backend.core.privacy import mask_free_text
+from backend.core.web import answer_errors_under
 from backend.identity.dependencies import SessionDep, SettingsDep
 from hazards.complaints import service as complaints
 from hazards.complaints.models import Complaint
@@ -18,6 +20,7 @@ from hazards.complaints.open311 import formats, service
 from hazards.complaints.open311.service import NewRequest, Open311Error, RequestQuery
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
+answer_errors_under("/open311/", formats.error_for_path)
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
@@ -31,7 +34,10 @@ def _guarded(fmt: str, build) -> Response:
     try:
         return build(fmt)
     except Open311Error as refusal:
-        return formats.error(fmt, refusal.code, refusal.description)
+        answer = formats.error(fmt, refusal.code, refusal.description)
+        if refusal.retry_after is not None:
+            answer.headers["Retry-After"] = str(refusal.retry_after)
+        return answer
 
 
 @router.get("/discovery.{fmt}")
@@ -94,14 +100,21 @@ def _float(form, name: str) -> float | None:
 async def post_request(
     fmt: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """A citizen's report (form-encoded, with the app's `api_key`)."""
+    """A citizen's report (form-encoded, with the app's `api_key`). Rate limited per client
+    address and per api_key (429 with Retry-After); an `Idempotency-Key` header makes a retry
+    answer the report already taken instead of taking it twice."""
     form = await request.form()
 
     def build(f: str) -> Response:
-        app = service.app_for_key(session, form.get("api_key"))
-        complaint = service.submit(
+        service.count_report_from(settings, request.client.host if request.client else "")
+        api_key = form.get("api_key")
+        app = service.app_for_key(session, api_key)
+        service.count_report_by_key(settings, api_key)
+        taken = service.submit_once(
             session,
             app,
+            api_key,
+            service.idempotency_key(request.headers.get("idempotency-key")),
             NewRequest(
                 service_code=form.get("service_code"),
                 lat=_float(form, "lat"),
@@ -115,20 +128,23 @@ async def post_request(
             ),
             settings,
         )
-        return formats.respond(
+        answer = formats.respond(
             f,
             "service_requests",
             "request",
             [
                 {
-                    "service_request_id": str(complaint.id),
+                    "service_request_id": str(taken.complaint.id),
                     "service_notice": "已受理，将在期限内核查答复 Received; it will be checked and answered by "
-                    + local(complaint.reply_due_at),
+                    + local(taken.complaint.reply_due_at),
                     "account_id": None,
                 }
             ],
             201,
         )
+        if taken.replayed:
+            answer.headers["Idempotent-Replayed"] = "true"
+        return answer
 
     return await run_in_threadpool(_guarded, fmt, build)  # database work off the event loop
 
@@ -157,16 +173,16 @@ def _requests_out(session, found: list[Complaint]) -> list[dict]:
             {
                 "service_request_id": str(c.id),
                 "status": service.status_of(c),
-                "status_notes": service.status_notes(c),
+                "status_notes": mask_free_text(service.status_notes(c)),
                 "service_name": names.get(c.category or "other"),
                 "service_code": c.category or "other",
-                "description": c.text,
+                "description": mask_free_text(c.text),
                 "agency_responsible": agencies.get(township or ""),
                 "service_notice": None,
                 "requested_datetime": local(c.received_at),
                 "updated_datetime": local(c.updated_at),
                 "expected_datetime": local(complaints.due_of(c) or c.reply_due_at),
-                "address": c.address or None,
+                "address": mask_free_text(c.address) or None,
                 "address_id": None,
                 "zipcode": None,
                 "lat": c.lat,

@@ -3,6 +3,7 @@ child element per item, empty elements for missing values, UTF-8 with its declar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree
@@ -12,13 +13,18 @@ from fastapi.responses import Response
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
+# Characters XML 1.0 cannot carry at all, not even escaped. New reports refuse control
+# characters (service.check_text); this keeps the XML well-formed for whatever else reaches a
+# published field (a reply typed by staff, a row stored before the check).
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_IN_XML.sub("", str(value))
 
 
 def _element(parent: ElementTree.Element, name: str, value: Any) -> None:
@@ -55,5 +61,15 @@ def respond(fmt: str, root: str, item: str | None, content: Any, status: int = 2
     return Response(body, status_code=status, media_type=FORMATS[fmt])
 
 
-def error(fmt: str, code: int, description: str) -> Response:
-    return respond(fmt, "errors", "error", [{"code": code, "description": description}], code)
+def error(fmt: str, code: int, description: str, headers: dict[str, str] | None = None) -> Response:
+    response = respond(fmt, "errors", "error", [{"code": code, "description": description}], code)
+    response.headers.update(headers or {})
+    return response
+
+
+def error_for_path(
+    path: str, code: int, description: str, headers: dict[str, str] | None
+) -> Response:
+    """Any error under /open311/ (an unknown path, a body too large, a crash) in Open311's
+    shape, in XML when the path asks for it and in JSON otherwise."""
+    return error("xml" if path.endswith(".xml") else "json", code, description, headers)

@@ -9,24 +9,31 @@ Complaints from the hotlines (96119, 12345) are not published here.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core import audit
 from backend.core.db import utcnow
+from backend.core.rate_limits import Limit
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from grids.enums import Crs
 from grids.models import Area
+from grids.service import place_point, unusable_point
 from hazards.complaints import intake as intake_
 from hazards.complaints.enums import Channel, ComplaintState, ComplaintType
-from hazards.complaints.models import Complaint, Open311Key
+from hazards.complaints.models import Complaint, Open311Idempotency, Open311Key
 from hazards.complaints.schemas import Caller, ComplaintIntake, ComplaintOut, Location
 from hazards.enums import HazardCategory
 
@@ -81,9 +88,10 @@ CLOSED_STATES = frozenset({ComplaintState.CLOSED, ComplaintState.CALLBACK_DONE})
 class Open311Error(Exception):
     """An error in Open311's own shape (a list of {code, description})."""
 
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code, self.description = code, description
+        self.retry_after = retry_after  # seconds, for a 429
 
 
 # --- Keys -----------------------------------------------------------------------------------------
@@ -180,6 +188,22 @@ def submit(
         raise Open311Error(400, "give lat and long, or address_string")
     if request.lat is not None and not (-90 <= request.lat <= 90 and -180 <= request.long <= 180):  # type: ignore[operator]
         raise Open311Error(400, "lat must be within -90..90 and long within -180..180")
+    for name, value in (
+        ("description", request.description),
+        ("address_string", request.address_string),
+        ("first_name", request.first_name),
+        ("last_name", request.last_name),
+        ("phone", request.phone),
+        ("device_id", request.device_id),
+    ):
+        check_text(name, value)
+    if request.lat is not None:  # a person's point must be somewhere we serve (hotlines: triage)
+        _, placement = place_point(
+            session, request.long, request.lat, Crs.WGS84, settings.routing_snap_m
+        )
+        reason = unusable_point(request.long, request.lat, placement)
+        if reason is not None:
+            raise Open311Error(422, f"lat, long: {reason}")
     description = (request.description or "").strip()
     if not description:
         raise Open311Error(400, "description is required")
@@ -208,12 +232,163 @@ def submit(
     return complaint
 
 
+def check_text(name: str, value: str | None) -> None:
+    """Refuse control characters (other than tab and line breaks): XML cannot carry most of
+    them, and nobody types them; whatever sent them is not a person writing a report."""
+    for position, char in enumerate(value or ""):
+        if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cs"):
+            raise Open311Error(
+                400, f"{name} contains a control character (U+{ord(char):04X}) at {position}"
+            )
+
+
 def _first_error(exc: ValueError) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         first = errors()[0]
         return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
     return str(exc)
+
+
+# --- Limits and retries ------------------------------------------------------------------------
+
+
+def count_report_from(settings: Settings, client_address: str) -> None:
+    """Count a report sent from this client address, refused over the limit
+    (FIREGRID_OPEN311_LIMIT_PER_ADDRESS), whatever its api_key, even a wrong one."""
+    limit = Limit(
+        "open311-address", settings.open311_limit_per_address, settings.rate_limit_storage
+    )
+    wait = limit.hit(client_address)
+    if wait is not None:
+        raise Open311Error(
+            429, f"too many reports from this address; try again in {wait} s", retry_after=wait
+        )
+
+
+def count_report_by_key(settings: Settings, api_key: str) -> None:
+    """Count a report sent with this (valid) api_key, refused over the limit
+    (FIREGRID_OPEN311_LIMIT_PER_KEY): one app's users together."""
+    limit = Limit("open311-key", settings.open311_limit_per_key, settings.rate_limit_storage)
+    wait = limit.hit(_digest(api_key))
+    if wait is not None:
+        raise Open311Error(
+            429, f"too many reports with this api_key; try again in {wait} s", retry_after=wait
+        )
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def idempotency_key(raw: str | None) -> str | None:
+    """The `Idempotency-Key` header's value (IETF httpapi draft: a string, which may come
+    quoted as a structured-field string), or None when the app sent none."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not IDEMPOTENCY_KEY.match(value):
+        raise Open311Error(400, "Idempotency-Key must be 1 to 255 visible ASCII characters")
+    return value
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A report as taken: its complaint (id, reply deadline), and whether it was taken before
+    under the same Idempotency-Key (then this request stored nothing)."""
+
+    complaint: ComplaintOut | Complaint
+    replayed: bool = False
+
+
+def submit_once(
+    session: Session,
+    app: Principal,
+    api_key: str,
+    retry_key: str | None,
+    request: NewRequest,
+    settings: Settings,
+) -> Taken:
+    """`submit`, unless this app sent the same Idempotency-Key before: the same report is
+    answered again (a retry after a timeout), another body under that key is refused (422).
+    The key is claimed by inserting it, so of two identical requests at once one waits for
+    the other's commit and answers its report; a refused report leaves no key behind."""
+    if retry_key is None:
+        return Taken(submit(session, app, request, settings))
+    scope, digest = _digest(api_key), request_digest(request)
+    with session.begin_nested():
+        if not _claim(session, scope, retry_key, digest, settings):
+            return _taken_before(session, scope, retry_key, digest)
+        complaint = submit(session, app, request, settings)
+        session.execute(
+            update(Open311Idempotency)
+            .where(
+                Open311Idempotency.key_digest == scope,
+                Open311Idempotency.idempotency_key == retry_key,
+            )
+            .values(complaint_id=complaint.id)
+        )
+    return Taken(complaint)
+
+
+def request_digest(request: NewRequest) -> str:
+    return hashlib.sha256(
+        json.dumps(vars(request), sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _claim(session: Session, scope: str, retry_key: str, digest: str, settings: Settings) -> bool:
+    """Whether this request is the first with its key (within the time keys are kept)."""
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            session.add(
+                Open311Idempotency(
+                    key_digest=scope,
+                    idempotency_key=retry_key,
+                    request_digest=digest,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        # Taken before; if so long ago that it is forgotten (the worker had not yet removed
+        # it), this request takes it over, and only one of two at once does.
+        cutoff = now - timedelta(hours=settings.open311_idempotency_hours)
+        return bool(
+            session.execute(
+                update(Open311Idempotency)
+                .where(
+                    Open311Idempotency.key_digest == scope,
+                    Open311Idempotency.idempotency_key == retry_key,
+                    Open311Idempotency.created_at < cutoff,
+                )
+                .values(request_digest=digest, created_at=now, complaint_id=None)
+            ).rowcount
+        )
+    return True
+
+
+def _taken_before(session: Session, scope: str, retry_key: str, digest: str) -> Taken:
+    before = session.get(Open311Idempotency, (scope, retry_key), populate_existing=True)
+    assert before is not None and before.complaint_id is not None  # written with its report
+    if before.request_digest != digest:
+        raise Open311Error(
+            422,
+            f"Idempotency-Key {retry_key!r} was sent before with another report; "
+            "use a new key for a new report",
+        )
+    complaint = session.get(Complaint, before.complaint_id)
+    assert complaint is not None
+    return Taken(complaint, replayed=True)
+
+
+def forget_idempotency_keys(session: Session, settings: Settings) -> int:
+    """Keys past FIREGRID_OPEN311_IDEMPOTENCY_HOURS: a retry so late is a new report."""
+    cutoff = utcnow() - timedelta(hours=settings.open311_idempotency_hours)
+    return session.execute(
+        delete(Open311Idempotency).where(Open311Idempotency.created_at < cutoff)
+    ).rowcount
 
 
 @dataclass(frozen=True)

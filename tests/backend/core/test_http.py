@@ -137,3 +137,35 @@ def test_a_write_that_finds_the_database_locked_is_asked_to_retry_not_a_500():
     assert busy.headers["retry-after"] == "5"
     assert "nothing was stored" in body["detail"]
     assert_problem(failed, 500)
+
+
+def test_a_read_only_or_missing_sqlite_database_answers_503_by_its_result_code(tmp_path):
+    """SQLite says why in its result code, not only its message: a database file that became
+    read-only (a full or remounted disk) is the database's trouble, not the request's."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from backend.app import create_app
+    from tests.conftest import serving
+
+    path = tmp_path / "ro.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        read_only.execute("INSERT INTO t VALUES (1)")
+    except sqlite3.OperationalError as exc:
+        refused = exc
+    assert refused.sqlite_errorname.startswith("SQLITE_READONLY")
+
+    def write():
+        raise OperationalError("INSERT INTO t", None, refused)
+
+    app = create_app()
+    app.add_api_route("/write", write, methods=["POST"])
+    with serving(app) as url:
+        response = httpx.post(f"{url}/write")
+
+    body = assert_problem(response, 503)
+    assert body["type"].endswith("/database-unavailable")
+    assert response.headers["retry-after"] == "5"

@@ -1,15 +1,21 @@
 """Signing in, refreshing, signing out, and what happens to someone guessing passwords."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
 import jwt
-from sqlalchemy import select, update
+from limits import parse_many
+from sqlalchemy import func, select, update
 
 from backend.core.audit import AuditEvent
 from backend.core.db import utcnow
 from backend.core.errors import PROBLEM_JSON
+from backend.core.security import token_digest
 from backend.core.settings import get_settings
-from backend.identity.models import LoginThrottle, User
+from backend.identity.models import LoginThrottle, RefreshToken, User
+from backend.identity.service import forget_rotation_answers
 
 
 def sign_in(api, username, password):
@@ -54,35 +60,142 @@ def test_usernames_are_case_insensitive(api, station_staff):
     assert sign_in(api, "Station.One", station_staff.password).status_code == 200
 
 
-def test_refresh_rotates_and_the_old_token_stops_working(api, station_staff):
+def refresh(api, refresh_token):
+    return api.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+
+
+def _let_the_grace_window_pass(db, refresh_token):
+    """As if the token had been exchanged just longer ago than the reuse grace window."""
+    grace = timedelta(seconds=get_settings().refresh_reuse_grace_seconds + 1)
+    with db() as session:
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.token_hash == token_digest(refresh_token))
+            .values(used_at=utcnow() - grace)
+        )
+
+
+def test_refresh_rotates_and_the_old_token_stops_working(api, station_staff, db):
     first = station_staff.sign_in(api)
 
-    second = api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    second = refresh(api, first["refresh_token"])
     assert second.status_code == 200
     assert second.json()["refresh_token"] != first["refresh_token"]
     assert api.get("/api/v1/me", headers=bearer(second.json()["access_token"])).status_code == 200
 
-    again = api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    _let_the_grace_window_pass(db, first["refresh_token"])
+    again = refresh(api, first["refresh_token"])
     assert again.status_code == 401
+
+
+def test_a_phone_that_lost_the_refresh_answer_gets_the_same_pair_again(api, station_staff):
+    first = station_staff.sign_in(api)
+    lost = refresh(api, first["refresh_token"]).json()  # the answer never reached the phone
+
+    retried = refresh(api, first["refresh_token"])
+
+    assert retried.status_code == 200
+    assert retried.json()["refresh_token"] == lost["refresh_token"]
+    assert retried.json()["access_token"] == lost["access_token"]
+    assert 0 < retried.json()["expires_in"] <= lost["expires_in"]
+    # Whichever answer the phone kept, it is signed in and can refresh on.
+    assert api.get("/api/v1/me", headers=bearer(retried.json()["access_token"])).status_code == 200
+    onwards = refresh(api, retried.json()["refresh_token"])
+    assert onwards.status_code == 200
+    assert api.get("/api/v1/me", headers=bearer(onwards.json()["access_token"])).status_code == 200
+
+
+def test_the_pair_given_again_is_kept_sealed_and_only_for_the_grace_window(api, station_staff, db):
+    first = station_staff.sign_in(api)
+    second = refresh(api, first["refresh_token"]).json()
+    with db() as session:
+        used = session.scalar(
+            select(RefreshToken).where(
+                RefreshToken.token_hash == token_digest(first["refresh_token"])
+            )
+        )
+        assert used.sealed_answer is not None
+        assert second["refresh_token"] not in used.sealed_answer
+        assert second["access_token"] not in used.sealed_answer
+
+    _let_the_grace_window_pass(db, first["refresh_token"])
+    with db() as session:
+        assert forget_rotation_answers(session, get_settings()) == 1
+        used = session.scalar(
+            select(RefreshToken).where(
+                RefreshToken.token_hash == token_digest(first["refresh_token"])
+            )
+        )
+        assert used.sealed_answer is None
+    # The new pair itself is untouched.
+    assert refresh(api, second["refresh_token"]).status_code == 200
+
+
+def test_identical_refreshes_at_once_get_one_pair(api, station_staff, db):
+    first = station_staff.sign_in(api)
+    start = threading.Barrier(6)
+
+    def one_try(_):
+        start.wait()
+        return refresh(api, first["refresh_token"])
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(one_try, range(6)))
+
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert len({a.json()["refresh_token"] for a in answers}) == 1
+    with db() as session:
+        family = session.scalar(
+            select(RefreshToken.family_id).where(
+                RefreshToken.token_hash == token_digest(first["refresh_token"])
+            )
+        )
+        tokens = session.scalars(select(RefreshToken).where(RefreshToken.family_id == family)).all()
+        assert len(tokens) == 2  # the one signed in with and the one it was exchanged for
+        assert all(t.revoked_at is None for t in tokens)
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(RefreshToken)
+                .where(RefreshToken.user_id == station_staff.id)
+            )
+            == 2
+        )
+    assert refresh(api, answers[0].json()["refresh_token"]).status_code == 200
 
 
 def test_reusing_a_refresh_token_revokes_the_whole_sign_in(api, station_staff, db):
     first = station_staff.sign_in(api)
     stolen = first["refresh_token"]
-    legit = api.post("/api/v1/auth/refresh", json={"refresh_token": stolen}).json()
+    legit = refresh(api, stolen).json()
+    _let_the_grace_window_pass(db, stolen)
 
-    replay = api.post("/api/v1/auth/refresh", json={"refresh_token": stolen})
+    replay = refresh(api, stolen)
 
     assert replay.status_code == 401
     assert "already used" in replay.json()["detail"]
     # The thief's replay also kills the legitimate holder's newer token: sign in again.
-    after = api.post("/api/v1/auth/refresh", json={"refresh_token": legit["refresh_token"]})
+    after = refresh(api, legit["refresh_token"])
     assert after.status_code == 401
     with db() as session:
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.subject_id == str(station_staff.id))
         ).all()
     assert "auth.refresh_token_reused" in actions
+
+
+def test_within_the_grace_window_a_reuse_after_the_new_token_was_used_revokes_too(
+    api, station_staff
+):
+    first = station_staff.sign_in(api)
+    second = refresh(api, first["refresh_token"]).json()
+    third = refresh(api, second["refresh_token"]).json()  # the phone moved on
+
+    replay = refresh(api, first["refresh_token"])  # so this is not the phone retrying
+
+    assert replay.status_code == 401
+    assert "already used" in replay.json()["detail"]
+    assert refresh(api, third["refresh_token"]).status_code == 401
 
 
 def test_sign_out_revokes_the_refresh_token(api, station_staff):
@@ -207,3 +320,104 @@ def test_guessing_unknown_usernames_is_throttled_too(api):
     for _ in range(get_settings().login_slowdown_after):
         sign_in(api, "ghost", "guess")
     assert sign_in(api, "ghost", "guess").status_code == 429
+
+
+def from_address(live_server, address):
+    """A client whose connections come from `address` (any 127.x.y.z is this machine)."""
+    return httpx.Client(
+        base_url=live_server, timeout=30, transport=httpx.HTTPTransport(local_address=address)
+    )
+
+
+def _address_limit():
+    return parse_many(get_settings().login_address_limit)[0].amount
+
+
+def test_one_address_failing_many_usernames_is_refused_without_locking_those_accounts(
+    live_server, station_staff, grid_worker
+):
+    with from_address(live_server, "127.0.0.2") as guesser:
+        failures = [sign_in(guesser, "station.one", "guess"), sign_in(guesser, "worker.one", "x")]
+        failures += [sign_in(guesser, f"someone.{n}", "guess") for n in range(_address_limit() - 2)]
+        assert {f.status_code for f in failures} == {401}
+
+        refused = sign_in(guesser, "station.one", station_staff.password)
+
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == PROBLEM_JSON
+        assert "from this address" in refused.json()["detail"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 24 * 3600
+
+    # Everyone else signs in as usual: the accounts it tried are not locked.
+    with from_address(live_server, "127.0.0.3") as office:
+        assert sign_in(office, "station.one", station_staff.password).status_code == 200
+        assert sign_in(office, "worker.one", grid_worker.password).status_code == 200
+
+
+def test_an_address_is_the_connections_not_what_x_forwarded_for_claims(api, station_staff):
+    for n in range(_address_limit()):
+        response = api.post(
+            "/api/v1/auth/token",
+            data={"username": f"someone.{n}", "password": "guess"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+        assert response.status_code == 401
+
+    refused = api.post(
+        "/api/v1/auth/token",
+        data={"username": "station.one", "password": station_staff.password},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert refused.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_address_is_the_one_it_forwards(station_staff):
+    """A deployment behind nginx names it in FIREGRID_FORWARDED_ALLOW_IPS; then each client
+    the proxy forwards is counted on its own, and the proxy itself is not throttled."""
+    from backend.app import create_app
+    from tests.conftest import serving
+
+    behind_nginx = get_settings().model_copy(update={"forwarded_allow_ips": "127.0.0.5"})
+    with serving(create_app(), behind_nginx) as url, from_address(url, "127.0.0.5") as nginx:
+        for n in range(_address_limit()):
+            forwarded = {"X-Forwarded-For": f"203.0.113.9, 198.51.100.{n}"}
+            response = nginx.post(
+                "/api/v1/auth/token",
+                data={"username": f"someone.{n}", "password": "guess"},
+                headers=forwarded,
+            )
+            assert response.status_code == 401
+        owner = nginx.post(
+            "/api/v1/auth/token",
+            data={"username": "station.one", "password": station_staff.password},
+            headers={"X-Forwarded-For": "198.51.100.200"},
+        )
+        assert owner.status_code == 200
+        for n in range(_address_limit()):
+            nginx.post(
+                "/api/v1/auth/token",
+                data={"username": f"other.{n}", "password": "guess"},
+                headers={"X-Forwarded-For": "198.51.100.66"},
+            )
+        refused = nginx.post(
+            "/api/v1/auth/token",
+            data={"username": "station.one", "password": station_staff.password},
+            headers={"X-Forwarded-For": "198.51.100.66"},
+        )
+        assert refused.status_code == 429
+        assert "from this address" in refused.json()["detail"]
+
+
+def test_a_username_guessed_from_many_addresses_is_still_locked(live_server, station_staff, db):
+    settings = get_settings()
+    for n in range(settings.login_lockout_after):
+        _let_the_backoff_pass(db, "station.one")
+        with from_address(live_server, f"127.0.1.{n + 1}") as guesser:
+            assert sign_in(guesser, "station.one", "guess").status_code == 401
+
+    with from_address(live_server, "127.0.2.1") as owner:
+        locked = sign_in(owner, "station.one", station_staff.password)
+
+    assert locked.status_code == 429
+    assert "for this username" in locked.json()["detail"]
+    assert int(locked.headers["retry-after"]) > (settings.login_lockout_minutes - 1) * 60

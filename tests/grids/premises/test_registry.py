@@ -199,3 +199,23 @@ def test_premises_follow_when_grids_change(api, admin, db, grid, other_township)
 
     moved = api.get(f"/api/v1/premises/{created['id']}", headers=headers).json()
     assert (moved["route_status"], moved["area_code"]) == ("inside", "990101002001-01")
+
+
+def test_an_import_keeps_names_that_begin_like_formulas_as_typed(api, station_staff, grid):
+    """Neutralising formulas is for exports; what a station imports is stored as it was."""
+    rows = (
+        '"=HYPERLINK(""http://x"")",,true,small_venue,low,示例路1号,109.41,24.35,\n'
+        "+86修车铺,,true,small_venue,low,示例路2号,109.41,24.35,\n"
+        "-号仓库,,true,small_venue,low,示例路3号,109.41,24.35,\n"
+        "@网吧,,true,small_venue,low,示例路4号,109.41,24.35,\n"
+    )
+    response = api.post(
+        "/api/v1/premises/import",
+        content=(CSV_HEADER + rows).encode(),
+        headers={**station_staff.headers(api), "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    listed = api.get("/api/v1/premises", headers=station_staff.headers(api)).json()
+    assert sorted(p["name"] for p in listed) == sorted(
+        ['=HYPERLINK("http://x")', "+86修车铺", "-号仓库", "@网吧"]
+    )

@@ -138,3 +138,93 @@ def test_an_anonymous_report_is_taken(api, citizen_app, grid_worker, station_sta
     assert posted.status_code == 201
     [complaint] = api.get("/api/v1/complaints", headers=station_staff.headers(api)).json()
     assert complaint["anonymous"] is True and complaint["caller_phone"] is None
+
+
+def open311_errors(response) -> list[tuple[int, str]]:
+    """The errors of an Open311 answer, read as an Open311 client reads them (XML or JSON)."""
+    if response.headers["content-type"].startswith("text/xml"):
+        root = ElementTree.fromstring(response.content)
+        assert root.tag == "errors"
+        return [(int(e.findtext("code")), e.findtext("description")) for e in root]
+    assert response.headers["content-type"].startswith("application/json")
+    return [(e["code"], e["description"]) for e in response.json()]
+
+
+def test_every_open311_error_comes_in_open311s_shape(api, citizen_app):
+    unknown_xml = api.get(f"{BASE}/nothing-here.xml")
+    assert unknown_xml.status_code == 404
+    assert [code for code, _ in open311_errors(unknown_xml)] == [404]
+    for path in (f"{BASE}/nothing-here.json", "/open311/v3/services.json", f"{BASE}/requests"):
+        answer = api.get(path)
+        assert answer.status_code == 404 and open311_errors(answer)[0][0] == 404, path
+    wrong_method = api.delete(f"{BASE}/services.xml")
+    assert wrong_method.status_code == 405 and open311_errors(wrong_method)[0][0] == 405
+    huge = "火" * (1024 * 1024)
+    too_large = api.post(
+        f"{BASE}/requests.xml", data={"api_key": citizen_app.api_key, "description": huge}
+    )
+    assert too_large.status_code == 413
+    [(code, description)] = open311_errors(too_large)
+    assert code == 413 and "larger" in description
+    # Elsewhere problem+json stays.
+    assert api.get("/api/v1/nothing-here").headers["content-type"] == "application/problem+json"
+
+
+def test_control_characters_are_refused_and_the_xml_stays_well_formed(
+    api, citizen_app, grid_worker, station_staff
+):
+    for field, value in (("description", "楼道\x00堵塞"), ("address_string", "幸福路\x1b[31m12号")):
+        refused = report(api, citizen_app, fmt="xml", **{field: value})
+        assert refused.status_code == 400
+        [(code, description)] = open311_errors(refused)
+        assert code == 400 and field in description and "control character" in description
+    assert api.get("/api/v1/complaints", headers=station_staff.headers(api)).json() == []
+
+    posted = report(api, citizen_app, description="楼道堵塞\n两辆电动车\t在充电")
+    assert posted.status_code == 201, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    worker = grid_worker.headers(api)
+    for step in (
+        {"action": "sign"},
+        {"action": "verify", "finding": "hazard_found", "note": "属实"},
+        {"action": "reply", "reply": "已\x0b处理\x1f完毕"},  # staff typed (or pasted) control codes
+    ):
+        answer = api.post(f"/api/v1/complaints/{request_id}/actions", json=step, headers=worker)
+        assert answer.status_code == 200, answer.text
+    listed = api.get(f"{BASE}/requests.xml", params={"service_request_id": request_id})
+    [request] = ElementTree.fromstring(listed.content).findall("request")  # well-formed
+    assert request.findtext("status_notes") == "已处理完毕"
+    assert request.findtext("description") == "楼道堵塞\n两辆电动车\t在充电"
+
+
+def test_numbers_typed_into_a_report_are_masked_when_it_is_published(
+    api, citizen_app, grid_worker, station_staff
+):
+    typed = "楼下小卖部老板13812345678（身份证450202199001011234）把电动车推进楼道充电"
+    posted = report(
+        api, citizen_app, description=typed, address_string="幸福路12号 电话0772-2881234"
+    )
+    assert posted.status_code == 201, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    worker = grid_worker.headers(api)
+    api.post(f"/api/v1/complaints/{request_id}/actions", json={"action": "sign"}, headers=worker)
+    api.post(
+        f"/api/v1/complaints/{request_id}/actions",
+        json={"action": "verify", "finding": "hazard_found", "note": "属实"},
+        headers=worker,
+    )
+    api.post(
+        f"/api/v1/complaints/{request_id}/actions",
+        json={"action": "reply", "reply": "已联系店主 13900001111 整改"},
+        headers=worker,
+    )
+    for fmt in ("json", "xml"):
+        published = api.get(f"{BASE}/requests/{request_id}.{fmt}").text
+        published += api.get(f"{BASE}/requests.{fmt}").text
+        for number in ("13812345678", "450202199001011234", "2881234", "13900001111"):
+            assert number not in published, (fmt, number)
+        assert "138****5678" in published and "450***********1234" in published
+        assert "0772-***1234" in published and "139****1111" in published
+    # Inside, the text stays as typed: the worker must be able to call back.
+    [mine] = api.get("/api/v1/complaints", headers=worker).json()
+    assert mine["text"] == typed

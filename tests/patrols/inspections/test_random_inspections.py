@@ -332,3 +332,27 @@ def test_conflicts_name_inspectors_and_units_of_the_organisers_county_only(
         assert outside["detail"].replace(elsewhere, "…") == unknown["detail"].replace(made_up, "…")
     listed = api.get("/api/v1/inspections/inspectors", headers=headers).json()
     assert all(entry["conflicts"] == 0 for entry in listed)
+
+
+def test_numbers_typed_into_published_names_and_titles_are_masked(
+    api, db, units, inspectors, brigade_staff
+):
+    with db() as session:
+        session.execute(
+            update(Premises)
+            .where(Premises.id == uuid.UUID(units[0]))
+            .values(name="张记小卖部 13812345678")
+        )
+    plan = organise(api, brigade_staff, rate=1.0, title="抽查（举报人身份证450202199001011234）")
+    run_draw(api, brigade_staff, plan)
+
+    public = api.get("/public/inspections")
+    assert public.status_code == 200
+    assert "13812345678" not in public.text and "450202199001011234" not in public.text
+    [published] = public.json()["plans"]
+    assert published["title"] == "抽查（举报人身份证450***********1234）"
+    units_named = {o["unit"] for o in published["draws"][0]["objects"]}
+    assert "张记小卖部 138****5678" in units_named
+    # Inside, the registry keeps the name as typed.
+    inside = api.get(f"/api/v1/premises/{units[0]}", headers=brigade_staff.headers(api)).json()
+    assert inside["name"] == "张记小卖部 13812345678"
