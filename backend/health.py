@@ -21,6 +21,16 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _unreachable(exc: Exception) -> JSONResponse:
+    return problem_response(
+        503,
+        f"database unreachable: {type(exc).__name__}",
+        slug="not-ready",
+        title="Not ready",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 @router.get("/readyz", responses={503: {"description": "Not ready"}})
 def readyz() -> JSONResponse:
     """The database answers and its schema is at the newest migration. A calendar that does
@@ -32,13 +42,7 @@ def readyz() -> JSONResponse:
             conn.execute(text("SELECT 1"))
         current = migrations.current_revisions(engine)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-        return problem_response(
-            503,
-            f"database unreachable: {type(exc).__name__}",
-            slug="not-ready",
-            title="Not ready",
-            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
-        )
+        return _unreachable(exc)
     if current != migrations.head_revisions():
         return problem_response(
             503,
@@ -56,13 +60,7 @@ def readyz() -> JSONResponse:
         with session_factory(engine, read_only=True)() as session:
             report = calendar_notices.coverage(session, get_settings())
     except Exception as exc:  # noqa: BLE001 - lost since the check above: not ready after all
-        return problem_response(
-            503,
-            f"database unreachable: {type(exc).__name__}",
-            slug="not-ready",
-            title="Not ready",
-            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
-        )
+        return _unreachable(exc)
     body["calendar"] = {str(entry.year): entry.source.value for entry in report}
     warning = calendar_notices.coverage_warning(report)
     if warning:
