@@ -68,7 +68,12 @@ INTAKE_BLOCK = 1_000  # complaints per block
 HEALTH_BLOCK = 2_000  # /healthz requests per block
 WARMUP = 200  # complaints per API process before timing (routing index, pools, caches)
 MULTI = max(2, os.cpu_count() or 1)  # one API process per core: the deployment targeted
-TARGET_RATE = 1_000.0  # complaints/s, the target, with /healthz beside it
+GOAL_RATE = 1_000.0  # complaints/s: the goal on these machines, printed beside the ratio
+# The target is intake over /healthz of the same servers, in the same run, blocks interleaved.
+# The goal was met with this client in session 5 (2026-11-24, docs/performance.md, runs 1-11)
+# with /healthz at 3,750-5,021 req/s, 4,221 the median: 1,000 / 4,221.
+HEALTHZ_WHEN_SET = 4_221.0
+INTAKE_PER_HEALTHZ = round(GOAL_RATE / HEALTHZ_WHEN_SET, 3)  # 0.237
 
 # What callers tell 12345; the classifier finds a category in all but the last.
 TEXTS = [
@@ -334,11 +339,18 @@ def main() -> None:
             )
 
     # The target holds for the deployment docs/performance.md describes, one API process per
-    # core; one process alone is reported above, for scale. The /healthz rate of the same run
-    # (and the ratio) says how fast the machine was while the target was measured.
+    # core; one process alone is reported above, for scale.
     rate, health = results[MULTI]
-    print(f"intake / healthz with {MULTI} API processes: {rate / health:.3f}")
-    targets.check("complaints_intake_per_second", rate, TARGET_RATE, lower_is_better=False)
+    targets.check(
+        "complaints_intake_vs_healthz",
+        rate / health,
+        INTAKE_PER_HEALTHZ,
+        lower_is_better=False,
+        beside=(
+            f"{MULTI} API processes: intake {rate:,.0f} complaints/s (goal ≥ {GOAL_RATE:,.0f}/s), "
+            f"/healthz {health:,.0f} req/s; threshold = {GOAL_RATE:,.0f} / {HEALTHZ_WHEN_SET:,.0f}"
+        ),
+    )
     targets.exit()
 
 

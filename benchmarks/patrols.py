@@ -9,14 +9,16 @@ in a benchmark). Both steps are the real service calls, each in its own transact
 commit: `patrols.service.generate_plan_tasks` (frequency rules, who handles each grid, one
 task per due premises, the audit event) and `patrols.inspections.service.run_draw` (reading
 the object and inspector directories, the hash-seeded draw, storing inputs and 5 % of the
-units as assignments, the audit event). For scale, reading the district's premises rows
-alone is timed in the same run.
+units as assignments, the audit event). The baseline is reading the district's premises rows
+alone, timed before the plan, between the plan and the draw, and after the draw (the median
+of the three): each target is a step's time over that read's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +35,14 @@ from benchmarks.common import Targets, using_database  # noqa: E402
 PREMISES = 100_000
 CHUNK = 5_000
 DISTRICT = "450202"
+
+# The issue's goals on these machines: a month's plan in 10 s, a draw in 2 s. When they were
+# set and met (2026-11-24, session 3, docs/performance.md) reading the rows took 0.60 s in the
+# run recorded last (the draw 1.86 s, 3.1x the read; the plan 7.6-7.9 s, 13x in such runs).
+GOAL_PLAN_S, GOAL_DRAW_S = 10.0, 2.0
+READ_WHEN_SET_S = 0.60
+PLAN_VS_READ = round(GOAL_PLAN_S / READ_WHEN_SET_S, 1)  # 16.7
+DRAW_VS_READ = round(GOAL_DRAW_S / READ_WHEN_SET_S, 2)  # 3.33
 
 SEED = """
 INSERT INTO premises (
@@ -99,13 +109,17 @@ def main() -> None:
             f"seeded {PREMISES:,} premises over {grids} grids in {time.perf_counter() - started:.1f} s"
         )
 
-        with session_scope() as session:
-            started = time.perf_counter()
-            rows = session.execute(
-                select(Premises.id, Premises.premises_type, Premises.area_id)
-            ).all()
-            read_s = time.perf_counter() - started
-        print(f"baseline: reading {len(rows):,} premises rows took {read_s:.2f} s")
+        def read_rows() -> float:
+            with session_scope() as session:
+                started = time.perf_counter()
+                rows = session.execute(
+                    select(Premises.id, Premises.premises_type, Premises.area_id)
+                ).all()
+                assert len(rows) >= PREMISES
+                return time.perf_counter() - started
+
+        reads = [read_rows()]
+        print(f"baseline: reading {total:,} premises rows took {reads[0]:.2f} s")
 
         brigade = Principal.of(_user(session_scope, User, "brigade.chengzhong"))
         period = datetime.now().strftime("%Y-%m")
@@ -115,6 +129,7 @@ def main() -> None:
                 session, brigade, settings, area_code=DISTRICT, period=period
             )
         plan_s = time.perf_counter() - started
+        reads.append(read_rows())
         started = time.perf_counter()
         with session_scope() as session:
             again = patrols.generate_plan_tasks(
@@ -123,7 +138,7 @@ def main() -> None:
         again_s = time.perf_counter() - started
         print(
             f"plan {period}: {made.created:,} tasks ({made.not_due:,} not due this month) in "
-            f"{plan_s:.2f} s ({plan_s / read_s:.1f}x the read); run again: {again.created} new "
+            f"{plan_s:.2f} s; run again: {again.created} new "
             f"in {again_s:.2f} s"
         )
         assert made.created > 0.6 * PREMISES and again.created == 0
@@ -148,6 +163,8 @@ def main() -> None:
             candidates = len(json.loads(drawn.inputs)["candidates"])
             draw_id = drawn.id
         draw_s = time.perf_counter() - started
+        reads.append(read_rows())
+        read_s = statistics.median(reads)
         with session_scope() as session:
             count = session.scalar(
                 text("SELECT count(*) FROM inspection_assignments WHERE draw_id = :d"),
@@ -155,13 +172,31 @@ def main() -> None:
             )
             sound = inspections.verify(session, draw_id).sound
         print(
-            f"draw over {candidates:,} units: {count:,} drawn in {draw_s:.2f} s "
-            f"({draw_s / read_s:.1f}x the read); verifies: {sound}"
+            f"draw over {candidates:,} units: {count:,} drawn in {draw_s:.2f} s; verifies: {sound}"
         )
         assert candidates >= PREMISES and sound and total >= PREMISES
 
-    targets.check("patrols_plan_month_100k_seconds", plan_s, 10.0)
-    targets.check("patrols_draw_100k_seconds", draw_s, 2.0)
+    print(
+        f"reads of the premises rows: {', '.join(f'{r:.2f}' for r in reads)} s; median {read_s:.2f} s"
+    )
+    targets.check(
+        "patrols_plan_month_100k_vs_read",
+        plan_s / read_s,
+        PLAN_VS_READ,
+        beside=(
+            f"plan {plan_s:.2f} s (goal ≤ {GOAL_PLAN_S:.0f} s), read {read_s:.2f} s; "
+            f"threshold = {GOAL_PLAN_S:.0f} s / {READ_WHEN_SET_S:.2f} s"
+        ),
+    )
+    targets.check(
+        "patrols_draw_100k_vs_read",
+        draw_s / read_s,
+        DRAW_VS_READ,
+        beside=(
+            f"draw {draw_s:.2f} s (goal ≤ {GOAL_DRAW_S:.0f} s), read {read_s:.2f} s; "
+            f"threshold = {GOAL_DRAW_S:.0f} s / {READ_WHEN_SET_S:.2f} s"
+        ),
+    )
     targets.exit()
 
 

@@ -5,7 +5,7 @@
 # next. Each prints TARGET lines; exits non-zero if any target fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-py=.venv/bin/python
+py="${FIREGRID_BENCH_PYTHON:-.venv/bin/python}"  # another virtualenv's, e.g. from a git worktree
 export FIREGRID_TESTDB_STATE="var/testdb-$$.json"  # this run's own, see scripts/testdb.py
 only="${1:-}"
 
