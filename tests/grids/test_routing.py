@@ -1,6 +1,7 @@
 """Routing points to grids over HTTP: inside, on shared edges, just outside, in a township
 without grids, and nowhere; in WGS-84 and GCJ-02; one at a time and in batches."""
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -264,7 +265,7 @@ def test_a_worker_of_another_county_is_answered_as_an_id_that_does_not_exist(
             f"/api/v1/grids/{grid.code}/team", json={"primary": user_id}, headers=headers
         )
         assert response.status_code == 422, response.text
-        return {**response.json(), "detail": response.json()["detail"].replace(user_id, "…")}
+        return json.loads(response.text.replace(user_id, "…"))  # the id sent, blanked
 
     assert as_primary(str(stranger.id)) == as_primary(made_up)
     assert as_primary(made_up)["field"] == "workers"
