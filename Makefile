@@ -13,6 +13,7 @@ help:
 	@echo "make test    install and run the whole suite on SpatiaLite and on PostGIS"
 	@echo "make bench   run every benchmark (B=name for one)"
 	@echo "make worker  run the periodic jobs"
+	@echo "make lint    ruff, and the import contracts (docs/architecture.md)"
 
 run:
 	@scripts/bootstrap.sh
@@ -40,6 +41,7 @@ worker:
 lint:
 	@scripts/bootstrap.sh dev
 	@$(BIN)/ruff check backend grids patrols hazards offline_sync tests
+	@$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

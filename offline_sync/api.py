@@ -1,4 +1,4 @@
-"""The sync endpoints (fixed paths: ARCHITECTURE.md). Thin: the protocol lives in
+"""The sync endpoints (fixed paths: docs/architecture.md). Thin: the protocol lives in
 offline_sync.service."""
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole suite twice: on SpatiaLite (a real file under a temporary directory) and on
-# PostGIS (see scripts/testdb.py). Fails if either run fails, errors or runs no test.
+# Checks the import contracts (the layers and each package's public modules, see
+# docs/architecture.md), then runs the whole suite twice: on SpatiaLite (a real file under a
+# temporary directory) and on PostGIS (see scripts/testdb.py). Fails if the contracts are broken
+# or if either run fails, errors or runs no test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
@@ -12,6 +14,15 @@ url=$($py scripts/testdb.py up) || { echo "no PostGIS to test against" >&2; exit
 trap '$py scripts/testdb.py down' EXIT
 
 status=0
+# First, and whatever it finds the suite still runs: a broken layer is reported with the tests.
+echo "=== firegrid import contracts ==="
+imports_broken=""
+if ! .venv/bin/lint-imports; then
+  echo "=== import contracts: BROKEN (lint-imports above) ===" >&2
+  imports_broken=1
+  status=1
+fi
+
 for backend in spatialite postgis; do
   echo "=== firegrid tests on $backend ==="
   if [ "$backend" = postgis ]; then export FIREGRID_TEST_DATABASE_URL="$url"; else unset FIREGRID_TEST_DATABASE_URL; fi
@@ -48,4 +59,5 @@ print(f"both backends: {passed} passed, {failed} failed, {totals['skipped']} ski
 sys.exit(1 if broken else 0)
 PY
 [ $? -eq 0 ] || status=1
+[ -z "$imports_broken" ] || echo "import contracts: broken (see lint-imports at the top)"
 exit $status
