@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.core.audit import Actor
+from backend.core.localtime import LOCAL_TIME
 from backend.core.security import hash_password
 from backend.core.settings import Settings
 from backend.identity import service as identity
@@ -315,7 +316,7 @@ def _load_patrol_plan(session: Session, settings: Settings) -> None:
         station,
         settings,
         area_code="450202901",
-        period=datetime.now(patrols.LOCAL_TIME).strftime("%Y-%m"),
+        period=datetime.now(LOCAL_TIME).strftime("%Y-%m"),
     )
 
 
@@ -330,7 +331,7 @@ def _load_complaints(session: Session, settings: Settings) -> None:
         .order_by(Premises.name)
         .limit(2)
     ).all()
-    now = datetime.now(patrols.LOCAL_TIME)
+    now = datetime.now(LOCAL_TIME)
     bodies = [
         {
             "text": f"{shops[0].name}后门安全出口被锁闭",

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 from shapely.geometry import mapping
 
 from backend.core.db import utcnow
+from backend.core.localtime import LOCAL_TIME
 from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity import service as identity
@@ -308,7 +309,7 @@ def put_duty(
         status=duty.status,
         leave_from=duty.leave_from,
         leave_until=duty.leave_until,
-        available_today=duty.available_on(utcnow().astimezone(workforce.LOCAL_TIME).date()),
+        available_today=duty.available_on(utcnow().astimezone(LOCAL_TIME).date()),
     )
 
 

@@ -7,7 +7,6 @@ a township's staff cannot even learn that another township's record exists.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, or_, select, true
@@ -63,8 +62,3 @@ def area_in_scope(session: Session, principal: Principal, code: str) -> Area:
     if area is None or not scope_of(session, principal).covers(area):
         raise NotFound(f"no area with code {code!r}")
     return area
-
-
-def area_id_in_scope(session: Session, principal: Principal, area_id: uuid.UUID) -> bool:
-    area = session.get(Area, area_id)
-    return area is not None and scope_of(session, principal).covers(area)

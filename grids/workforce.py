@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
@@ -17,6 +16,7 @@ from backend.core import audit
 from backend.core.audit import Actor
 from backend.core.db import utcnow
 from backend.core.errors import Forbidden, InvalidInput, NotFound
+from backend.core.localtime import LOCAL_TIME
 from backend.identity import service as identity
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -25,8 +25,6 @@ from grids.enums import AreaLevel, AssignmentRole, DutyStatus, HandlerKind
 from grids.models import Area, GridAssignment, GridAssignmentChange, WorkerDuty
 from grids.routing import GridPlace, Place
 from grids.scope import Scope, area_in_scope
-
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 # The area level each role is placed at. Admins may sit anywhere.
 ROLE_LEVELS: dict[Role, frozenset[AreaLevel]] = {

@@ -17,15 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+from backend.core.localtime import LOCAL_TIME
 
 
 class CalendarSource(StrEnum):
@@ -91,7 +90,7 @@ class WorkingCalendar:
         local_day = moment.astimezone(LOCAL_TIME).date()
         last = self.add_working_days(local_day, working_days)
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), LOCAL_TIME)
-        return end.astimezone(ZoneInfo("UTC"))
+        return end.astimezone(UTC)
 
 
 @lru_cache(maxsize=8192)

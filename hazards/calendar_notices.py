@@ -26,8 +26,9 @@ from backend.core import audit
 from backend.core.audit import Actor
 from backend.core.db import get_engine, session_factory
 from backend.core.errors import InvalidInput
+from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
-from hazards.calendar import LOCAL_TIME, CalendarSource, WorkingCalendar, calendar_from
+from hazards.calendar import CalendarSource, WorkingCalendar, calendar_from
 from hazards.models import CalendarDay, CalendarNotice
 
 CACHE_SECONDS = 60.0

@@ -21,6 +21,7 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
+from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -33,7 +34,7 @@ from grids.premises.models import Premises
 from grids.routing import ground_distance_m
 from grids.scope import area_in_scope, scope_of
 from grids.service import place_point
-from grids.workforce import LOCAL_TIME, grid_places, handlers_for
+from grids.workforce import grid_places, handlers_for
 from hazards import service as hazards
 from hazards.complaints import service as complaints
 from hazards.enums import HazardCategory, HazardSource, Severity

@@ -18,12 +18,12 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import simplejpeg
 from PIL import Image, UnidentifiedImageError
 
 from backend.core.errors import Problem
+from backend.core.localtime import LOCAL_TIME
 
 try:  # HEIC from iPhones
     from pillow_heif import register_heif_opener
@@ -37,7 +37,7 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
 PUBLIC_PX, THUMB_PX = 1280, 320
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 DATETIME_ORIGINAL, DATETIME = 36867, 306
-CAMERA_TIME = ZoneInfo("Asia/Shanghai")  # EXIF times have no zone; phones here use local time
+CAMERA_TIME = LOCAL_TIME  # EXIF times have no zone; phones here keep local time
 
 
 class PhotoTooLarge(Problem):

@@ -15,7 +15,6 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from backend.core import audit, dialect, security
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound
+from backend.core.localtime import local_iso
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -34,16 +34,11 @@ from hazards.complaints.models import Complaint, HotlineCallback, HotlinePartner
 from hazards.complaints.rules import DUE_COLUMN
 
 log = logging.getLogger("firegrid.complaints.callbacks")
-LOCAL = ZoneInfo("Asia/Shanghai")
 FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 PASS_SECONDS = 20.0  # a worker pass stops starting new calls after this long
 DEFAULT_OVERLAP = timedelta(days=7)  # both keys sign for this long after a rotation
 MAX_OVERLAP = timedelta(days=90)
-
-
-def local_time(moment: datetime | None) -> str | None:
-    return moment.astimezone(LOCAL).isoformat(timespec="seconds") if moment else None
 
 
 # --- Partners' callback addresses ----------------------------------------------------------------
@@ -187,10 +182,10 @@ def callback_row(
         "event": event,
         "state": complaint.state,
         "sequence": seq,
-        "occurred_at": local_time(now),
+        "occurred_at": local_iso(now),
         "stage": stage.value,
-        "deadline": local_time(getattr(complaint, DUE_COLUMN[stage])),
-        "reply_deadline": local_time(complaint.reply_due_at),
+        "deadline": local_iso(getattr(complaint, DUE_COLUMN[stage])),
+        "reply_deadline": local_iso(complaint.reply_due_at),
     }
     if event in ("verifying",):
         payload["finding"] = complaint.finding

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import get_settings
 from hazards import calendar_notices
-from hazards.calendar import LOCAL_TIME, WorkingCalendar
+from hazards.calendar import WorkingCalendar
 from tests.test_cli import firegrid
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "calendar-example-2026.json"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from backend.core.localtime import local_iso
 from backend.core.privacy import mask_free_text
 from backend.core.web import answer_errors_under
 from backend.identity.dependencies import SessionDep, SettingsDep
@@ -21,11 +21,6 @@ from hazards.complaints.open311.service import NewRequest, Open311Error, Request
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 answer_errors_under("/open311/", formats.error_for_path)
-LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-def local(moment: datetime | None) -> str | None:
-    return moment.astimezone(LOCAL).isoformat(timespec="seconds") if moment else None
 
 
 def _guarded(fmt: str, build) -> Response:
@@ -136,7 +131,7 @@ async def post_request(
                 {
                     "service_request_id": str(taken.complaint.id),
                     "service_notice": "已受理，将在期限内核查答复 Received; it will be checked and answered by "
-                    + local(taken.complaint.reply_due_at),
+                    + local_iso(taken.complaint.reply_due_at),
                     "account_id": None,
                 }
             ],
@@ -179,9 +174,9 @@ def _requests_out(session, found: list[Complaint]) -> list[dict]:
                 "description": mask_free_text(c.text),
                 "agency_responsible": agencies.get(township or ""),
                 "service_notice": None,
-                "requested_datetime": local(c.received_at),
-                "updated_datetime": local(c.updated_at),
-                "expected_datetime": local(complaints.due_of(c) or c.reply_due_at),
+                "requested_datetime": local_iso(c.received_at),
+                "updated_datetime": local_iso(c.updated_at),
+                "expected_datetime": local_iso(complaints.due_of(c) or c.reply_due_at),
                 "address": mask_free_text(c.address) or None,
                 "address_id": None,
                 "zipcode": None,

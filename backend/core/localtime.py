@@ -1,0 +1,15 @@
+"""The one local time zone. firegrid serves mainland China, where people, deadlines, months,
+holidays and phone cameras all keep Beijing time (UTC+8, no daylight saving). Times are stored
+in UTC; they become local only to name a day or a month, or to be shown to a partner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def local_iso(moment: datetime | None) -> str | None:
+    """A moment as partners read it: ISO 8601 in Beijing time, to the second."""
+    return moment.astimezone(LOCAL_TIME).isoformat(timespec="seconds") if moment else None
