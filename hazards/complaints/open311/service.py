@@ -256,25 +256,27 @@ def _first_error(exc: ValueError) -> str:
 def count_report_from(settings: Settings, client_address: str) -> None:
     """Count a report sent from this client address, refused over the limit
     (FIREGRID_OPEN311_LIMIT_PER_ADDRESS), whatever its api_key, even a wrong one."""
-    limit = Limit(
-        "open311-address", settings.open311_limit_per_address, settings.rate_limit_storage
+    _count(
+        Limit("open311-address", settings.open311_limit_per_address, settings.rate_limit_storage),
+        client_address,
+        "from this address",
     )
-    wait = limit.hit(client_address)
-    if wait is not None:
-        raise Open311Error(
-            429, f"too many reports from this address; try again in {wait} s", retry_after=wait
-        )
 
 
 def count_report_by_key(settings: Settings, api_key: str) -> None:
     """Count a report sent with this (valid) api_key, refused over the limit
     (FIREGRID_OPEN311_LIMIT_PER_KEY): one app's users together."""
-    limit = Limit("open311-key", settings.open311_limit_per_key, settings.rate_limit_storage)
-    wait = limit.hit(_digest(api_key))
+    _count(
+        Limit("open311-key", settings.open311_limit_per_key, settings.rate_limit_storage),
+        _digest(api_key),
+        "with this api_key",
+    )
+
+
+def _count(limit: Limit, who: str, said: str) -> None:
+    wait = limit.hit(who)
     if wait is not None:
-        raise Open311Error(
-            429, f"too many reports with this api_key; try again in {wait} s", retry_after=wait
-        )
+        raise Open311Error(429, f"too many reports {said}; try again in {wait} s", retry_after=wait)
 
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
