@@ -19,7 +19,7 @@ from backend.core import audit
 from backend.core.audit import Actor
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.identity.service import Principal
-from grids import geometry, workforce
+from grids import geometry, splitting, workforce
 from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs, RouteStatus
 from grids.models import Area, AreaRevision
@@ -337,10 +337,10 @@ def plan_grids(
         shape_ = area_shape(village)
         try:
             if cell_size_m is not None:
-                cells = geometry.square_cells(shape_, cell_size_m)
+                cells = splitting.square_cells(shape_, cell_size_m)
             else:
                 points = (premises_points or {}).get(village.code, [])
-                cells = geometry.quadtree_cells(shape_, points, max_premises)
+                cells = splitting.quadtree_cells(shape_, points, max_premises)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="cell_size") from exc
         for number, cell in enumerate(cells, start=1):

@@ -16,21 +16,18 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from grids.geometry import (
-    Cell,
     LocalProjection,
     Outside,
     Overlap,
-    _Quadtree,
     area_m2,
     check_family,
     local_projection,
     polygonal,
-    quadtree_cells,
     repair,
-    square_cells,
     to_degrees,
     to_metric,
 )
+from grids.splitting import Cell, _Quadtree, quadtree_cells, square_cells
 
 LIUZHOU = LocalProjection(lng=109.4, lat=24.3)
 DISTRICTS = Path("/work/shared/data/liuzhou_districts.geojson")
