@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -16,11 +15,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
 
-class Area(Base):
+class Area(ChangeStamped, Base):
     """A node of the area tree with its boundary.
 
     `path` lists the codes from the county down to this area ("/450202/450202001/"), so
@@ -43,11 +42,6 @@ class Area(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Offline sync's cursor: the change clock's number at this row's last write (set by a
-    # trigger, backend.core.dialect.change_stamp_triggers).
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
     __table_args__ = (
         # Prefix searches (scope) need pattern ops on PostgreSQL.
@@ -72,7 +66,7 @@ class GridAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GridAssignmentChange(Base):
+class GridAssignmentChange(ChangeStamped, Base):
     """A worker joined or left a grid: offline sync sends the grid's records to a device that
     gained it and deletes them from one that lost it, whatever their age."""
 
@@ -84,11 +78,6 @@ class GridAssignmentChange(Base):
     )
     area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
     joined: Mapped[bool] = mapped_column(Boolean)
-    # Offline sync's cursor: the change clock's number at this row's last write (set by a
-    # trigger, backend.core.dialect.change_stamp_triggers).
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
 
 class AreaRevision(Base):

@@ -7,7 +7,6 @@ from typing import Any
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     Float,
@@ -21,11 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
 
-class Hazard(Base):
+class Hazard(ChangeStamped, Base):
     """A hazard and where it stands. Its history is the audit log (subject "hazard")."""
 
     __tablename__ = "hazards"
@@ -85,11 +84,6 @@ class Hazard(Base):
     listing_level: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Offline sync's cursor: the change clock's number at this row's last write (set by a
-    # trigger, backend.core.dialect.change_stamp_triggers).
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
     __table_args__ = (
         Index(

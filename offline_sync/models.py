@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 
 
-class DeviceAction(Base):
+class DeviceAction(ChangeStamped, Base):
     """A lifecycle step a device asked for while offline (e.g. `submit_rectification`), with
     its own id, and what the server made of it."""
 
@@ -27,12 +27,9 @@ class DeviceAction(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     device_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
 
-class DeviceComplaintAction(Base):
+class DeviceComplaintAction(ChangeStamped, Base):
     """A complaint step a worker took on the phone (sign, verify, reply, return, ask for more
     time), with its own id, and what the server made of it."""
 
@@ -49,12 +46,9 @@ class DeviceComplaintAction(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     device_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
 
-class HiddenRecord(Base):
+class HiddenRecord(ChangeStamped, Base):
     """A device-owned record its user deleted on a device: the domain record stays (a report
     once sent is a hazard), but the user's devices drop it and never get it back."""
 
@@ -65,12 +59,12 @@ class HiddenRecord(Base):
     )
     table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    change_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    change_seq_indexed = False  # (user_id, change_seq) is indexed below
 
     __table_args__ = (Index("ix_sync_hidden_user_seq", "user_id", "change_seq"),)
 
 
-class DevicePhoto(Base):
+class DevicePhoto(ChangeStamped, Base):
     """A photo a device declared for a hazard (its uuid, sha256 and size), and whether its
     bytes have arrived through the resumable upload and been stored."""
 
@@ -89,9 +83,6 @@ class DevicePhoto(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), index=True)  # pending | stored | refused
     reason: Mapped[str | None] = mapped_column(Text)
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
 
 class Upload(Base):

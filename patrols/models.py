@@ -11,18 +11,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
 
-def _change_seq() -> Mapped[int]:
-    return mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0, index=True)
-
-
-class Checklist(Base):
+class Checklist(ChangeStamped, Base):
     """One version of a checklist 巡查内容. A new version is a new row with the same code; a
     task keeps the version it was given, so answers always match their questions."""
 
@@ -37,12 +33,11 @@ class Checklist(Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = _change_seq()
 
     __table_args__ = (Index("uq_checklists_code_version", "code", "version", unique=True),)
 
 
-class PatrolTask(Base):
+class PatrolTask(ChangeStamped, Base):
     """A premises (or a point) to visit by a due time, for a worker or, when no worker is on
     duty, for the grid's station to hand out."""
 
@@ -82,12 +77,11 @@ class PatrolTask(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    change_seq: Mapped[int] = _change_seq()
 
     __table_args__ = (Index("ix_patrol_tasks_open_escalate_at", "state", "escalate_at"),)
 
 
-class TaskRelease(Base):
+class TaskRelease(ChangeStamped, Base):
     """A task taken from a worker (reassigned): their phones drop it on the next pull."""
 
     __tablename__ = "patrol_task_releases"
@@ -99,7 +93,6 @@ class TaskRelease(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = _change_seq()
 
     __table_args__ = (Index("ix_patrol_task_releases_user_seq", "user_id", "change_seq"),)
 
@@ -123,7 +116,7 @@ class PatrolCampaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Visit(Base):
+class Visit(ChangeStamped, Base):
     """A worker at a premises: check-in (where the phone says it was), answers, check-out.
     Made on the phone, offline; a check-in that does not prove presence is kept and flagged."""
 
@@ -152,10 +145,9 @@ class Visit(Base):
     check_in_flag: Mapped[str | None] = mapped_column(String(32))
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = _change_seq()
 
 
-class VisitAnswer(Base):
+class VisitAnswer(ChangeStamped, Base):
     """One checklist item answered in a visit. A failed item's id is the id of the hazard it
     reports, so the phone can attach photos to that hazard before it ever syncs."""
 
@@ -173,7 +165,6 @@ class VisitAnswer(Base):
         ForeignKey("hazards.id", ondelete="SET NULL"), index=True
     )
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    change_seq: Mapped[int] = _change_seq()
 
 
 class TrackPoint(Base):
@@ -193,7 +184,7 @@ class TrackPoint(Base):
     __table_args__ = (Index("ix_patrol_track_points_user_time", "user_id", "recorded_at"),)
 
 
-class WorkPrompt(Base):
+class WorkPrompt(ChangeStamped, Base):
     """工作提示: a text the dispatch centre sends to everyone patrolling an area (before a
     festival, after a serious fire); read receipts show who has not read it."""
 
@@ -208,7 +199,6 @@ class WorkPrompt(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = _change_seq()
 
 
 class PromptRead(Base):

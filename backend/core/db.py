@@ -15,12 +15,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from backend.core.settings import get_settings
@@ -38,6 +45,25 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ChangeStamped:
+    """A row that phones pull through offline sync.
+
+    `change_seq` is the change clock's number at the row's last write, set by a trigger
+    (backend.core.dialect.change_stamp_triggers), never by Python; a pull asks for the rows
+    whose number is above the device's cursor, so the column is indexed. A table that is read
+    per user (the releases of tasks or complaints) sets `change_seq_indexed = False` and indexes
+    (user_id, change_seq) itself.
+    """
+
+    change_seq_indexed: ClassVar[bool] = True
+
+    @declared_attr
+    def change_seq(cls) -> Mapped[int]:
+        return mapped_column(
+            BigInteger().with_variant(Integer, "sqlite"), default=0, index=cls.change_seq_indexed
+        )
 
 
 class UTCDateTime(TypeDecorator):

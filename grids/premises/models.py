@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
 
-class Premises(Base):
+class Premises(ChangeStamped, Base):
     """A unit in the registry. Its place in the area tree is routed from its location and kept
     as `area_id` (the grid, or the township when no grid covers it) with that area's `path`, so
     scope filters are a prefix match."""
@@ -48,11 +48,6 @@ class Premises(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Offline sync's cursor: the change clock's number at this row's last write (set by a
-    # trigger, backend.core.dialect.change_stamp_triggers).
-    change_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), default=0, index=True
-    )
 
     __table_args__ = (
         Index(

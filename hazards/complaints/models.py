@@ -7,7 +7,6 @@ from typing import Any
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -19,13 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
-_SEQ = BigInteger().with_variant(Integer, "sqlite")
 
-
-class Complaint(Base):
+class Complaint(ChangeStamped, Base):
     """A complaint and where it stands. Its history is the audit log (subject "complaint"); the
     caller's name and phone live apart, in `ComplaintCaller`."""
 
@@ -87,7 +84,6 @@ class Complaint(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    change_seq: Mapped[int] = mapped_column(_SEQ, default=0, index=True)
 
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_complaints_channel_external_id"),
@@ -140,7 +136,7 @@ class ComplaintExtension(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
 
 
-class ComplaintRelease(Base):
+class ComplaintRelease(ChangeStamped, Base):
     """A complaint taken from a worker (returned, or dispatched to someone else): their phones
     drop it at the next pull."""
 
@@ -152,7 +148,7 @@ class ComplaintRelease(Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    change_seq: Mapped[int] = mapped_column(_SEQ, default=0)
+    change_seq_indexed = False  # (user_id, change_seq) is indexed below
 
     __table_args__ = (Index("ix_complaint_releases_user_seq", "user_id", "change_seq"),)
 
