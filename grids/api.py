@@ -83,7 +83,7 @@ def _user_out(user: User) -> UserOut:
 def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
     user = session.get(User, principal.user_id)
     assert user is not None
-    placement = workforce.placement_of(session, user.id, user.scope_area_id)
+    workplace = workforce.workplace_of(session, user.id, user.scope_area_id)
     certificate = None
     if principal.certificate_number and principal.certificate_expires_on:
         certificate = CertificateOut(
@@ -96,8 +96,8 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
         username=user.username,
         display_name=user.display_name,
         role=user.role,
-        scope_area_code=placement.scope_area_code,
-        grid_codes=placement.grid_codes,
+        scope_area_code=workplace.scope_area_code,
+        grid_codes=workplace.grid_codes,
         certificate=certificate,
     )
 

@@ -182,16 +182,17 @@ def users_in_scope(
 
 
 @dataclass(frozen=True)
-class Placement:
-    """Where a user works: their scope area and the grids assigned to them."""
+class Workplace:
+    """Where a user works: their scope area and the grids assigned to them. (Not to be confused
+    with `grids.service.Placement`, the grid a point falls in.)"""
 
     scope_area_code: str | None
     grid_codes: list[str]
 
 
-def placement_of(
+def workplace_of(
     session: Session, user_id: uuid.UUID, scope_area_id: uuid.UUID | None
-) -> Placement:
+) -> Workplace:
     grids = session.scalars(
         select(Area.code)
         .join(GridAssignment, GridAssignment.area_id == Area.id)
@@ -201,7 +202,7 @@ def placement_of(
     scope_code = (
         session.scalar(select(Area.code).where(Area.id == scope_area_id)) if scope_area_id else None
     )
-    return Placement(scope_code, list(grids))
+    return Workplace(scope_code, list(grids))
 
 
 # --- Assignments -----------------------------------------------------------------------------------
