@@ -238,7 +238,7 @@ def integrations_create(
 ) -> None:
     """Register a partner system and print its signing key (shown once)."""
     from backend.core.db import session_scope
-    from backend.identity import service as identity
+    from backend.identity import partners
     from backend.identity.enums import Role
     from grids import service as grids
     from grids import workforce
@@ -256,7 +256,7 @@ def integrations_create(
                 certificate_expires_on=None,
                 actor=CLI_ACTOR,
             )
-            issued = identity.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
+            issued = partners.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
             typer.echo(json.dumps({"key_id": issued.key_id, "secret": issued.secret}))
     except Problem as exc:
         _fail(f"not created: {exc.detail}")
@@ -269,7 +269,7 @@ def integrations_key(username: str) -> None:
     from sqlalchemy import select
 
     from backend.core.db import session_scope
-    from backend.identity import service as identity
+    from backend.identity import partners
     from backend.identity.models import User
 
     with session_scope() as session:
@@ -277,7 +277,7 @@ def integrations_key(username: str) -> None:
         if user is None:
             _fail(f"no user {username!r}")
         try:
-            issued = identity.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
+            issued = partners.issue_integration_key(session, get_settings(), user, CLI_ACTOR)
         except Problem as exc:
             _fail(f"not issued: {exc.detail}")
         typer.echo(json.dumps({"key_id": issued.key_id, "secret": issued.secret}))
@@ -288,11 +288,11 @@ def integrations_revoke(key_id: str) -> None:
     """Revoke a partner's signing key at once (e.g. a leaked secret); issue a new one with
     `integrations create` for a new client."""
     from backend.core.db import session_scope
-    from backend.identity import service as identity
+    from backend.identity import partners
 
     try:
         with session_scope() as session:
-            identity.revoke_integration_key(session, key_id, CLI_ACTOR)
+            partners.revoke_integration_key(session, key_id, CLI_ACTOR)
     except Problem as exc:
         _fail(f"not revoked: {exc.detail}")
     typer.echo(f"revoked {key_id}")

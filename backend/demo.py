@@ -24,7 +24,7 @@ from backend.core.audit import Actor
 from backend.core.localtime import LOCAL_TIME
 from backend.core.security import hash_password
 from backend.core.settings import Settings
-from backend.identity import service as identity
+from backend.identity import partners
 from backend.identity.enums import Role
 from backend.identity.models import IntegrationKey, User
 from backend.identity.service import Principal
@@ -441,7 +441,7 @@ def _ensure_integration_client(
         )
     key_id, secret = saved.get("hotline.96119 key_id"), saved.get("hotline.96119 secret")
     if not (key_id and secret and session.get(IntegrationKey, key_id)):
-        issued = identity.issue_integration_key(session, settings, user, DEMO_ACTOR)
+        issued = partners.issue_integration_key(session, settings, user, DEMO_ACTOR)
         key_id, secret = issued.key_id, issued.secret
     logins["hotline.96119 key_id"], logins["hotline.96119 secret"] = key_id, secret
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
+from backend.identity import partners
 from backend.identity import service as identity
 from backend.notify import service as notify
 from grids.premises import service as premises
@@ -38,7 +39,7 @@ class Job:
 
 
 JOBS: list[Job] = [
-    Job("forget_old_nonces", identity.forget_old_nonces),
+    Job("forget_old_nonces", partners.forget_old_nonces),
     Job("forget_rotation_answers", identity.forget_rotation_answers),
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),

@@ -291,7 +291,7 @@ def main() -> None:
         from backend.core.audit import Actor
         from backend.core.db import session_scope
         from backend.core.settings import get_settings
-        from backend.identity import service as identity
+        from backend.identity import partners
         from backend.identity.enums import Role
         from grids import service as grids
         from grids import workforce
@@ -312,7 +312,7 @@ def main() -> None:
                 certificate_expires_on=None,
                 actor=setup,
             )
-            key = identity.issue_integration_key(session, settings, partner, setup)
+            key = partners.issue_integration_key(session, settings, partner, setup)
             callbacks.set_partner_callback(
                 session, settings, partner.username, "https://hotline.example/firegrid", setup
             )

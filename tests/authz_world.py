@@ -80,7 +80,7 @@ def _county(db, n: int, x0: float) -> dict[str, AreaRef]:
 
 def _hotline(db, username: str, county: AreaRef) -> IntegrationClient:
     from backend.core.settings import get_settings
-    from backend.identity import service as identity
+    from backend.identity import partners
     from grids import service, workforce
 
     with db() as session:
@@ -95,7 +95,7 @@ def _hotline(db, username: str, county: AreaRef) -> IntegrationClient:
             certificate_expires_on=None,
             actor=SETUP,
         )
-        issued = identity.issue_integration_key(session, get_settings(), user, SETUP)
+        issued = partners.issue_integration_key(session, get_settings(), user, SETUP)
         return IntegrationClient(user.username, issued.key_id, issued.secret)
 
 

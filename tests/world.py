@@ -156,7 +156,7 @@ class IntegrationClient:
 @pytest.fixture
 def hotline(db, county) -> IntegrationClient:
     from backend.core.settings import get_settings
-    from backend.identity import service as identity
+    from backend.identity import partners
     from grids import service, workforce
 
     with db() as session:
@@ -171,7 +171,7 @@ def hotline(db, county) -> IntegrationClient:
             certificate_expires_on=None,
             actor=SETUP,
         )
-        issued = identity.issue_integration_key(session, get_settings(), user, SETUP)
+        issued = partners.issue_integration_key(session, get_settings(), user, SETUP)
         return IntegrationClient(user.username, issued.key_id, issued.secret)
 
 

@@ -15,9 +15,10 @@ from backend.core.db import session_scope
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.settings import Settings, get_settings
 from backend.core.web import db_session
-from backend.identity import service
+from backend.identity import partners, service
 from backend.identity.enums import Role
-from backend.identity.service import Principal, SignedRequest
+from backend.identity.partners import SignedRequest
+from backend.identity.service import Principal
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -90,7 +91,7 @@ async def signed_client(request: Request, session: SessionDep, settings: Setting
     # The checks read and write the database: in the thread pool, never on the event loop
     # (on SQLite a writer waiting for the lock there would stall every other request).
     principal = await run_in_threadpool(
-        service.authenticate_signed_request, session, settings, signed
+        partners.authenticate_signed_request, session, settings, signed
     )
     if principal.role is not Role.INTEGRATION:
         raise Forbidden("only integration clients sign requests")
@@ -109,7 +110,7 @@ class SignedCall:
     nonce: str
 
 
-_key_secrets = service.KeySecrets()
+_key_secrets = partners.KeySecrets()
 
 
 def _secret_of(settings: Settings, key_id: str) -> str:
@@ -121,15 +122,15 @@ async def signed_call(request: Request, settings: SettingsDep) -> SignedCall:
     """`signed_client` without the database: headers, clock and signature are checked here,
     against the key's secret this process keeps once read. Whether the key is still valid,
     its client active and the nonce unused is decided where the request's work is written, in
-    the same transaction (complaint intake's writer: identity.service.signed_partners and
+    the same transaction (complaint intake's writer: identity.partners.signed_partners and
     record_nonces), so nothing is stored for a refused request and a revocation holds at once."""
     signed = await _signed_request(request)
-    service.check_signed_headers(settings, signed)
+    partners.check_signed_headers(settings, signed)
     assert signed.key_id and signed.nonce
     secret = _key_secrets.known(signed.key_id) or await run_in_threadpool(
         _secret_of, settings, signed.key_id
     )
-    service.check_signature(secret, signed)
+    partners.check_signature(secret, signed)
     return SignedCall(signed.key_id, signed.nonce)
 
 

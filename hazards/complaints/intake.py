@@ -37,7 +37,7 @@ from backend.core.db import get_engine, utcnow
 from backend.core.errors import Forbidden, Problem, Unauthenticated
 from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
-from backend.identity import service as identity
+from backend.identity import partners
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
@@ -103,11 +103,11 @@ def receive_many(
     here, with the complaint; a replay that raced its original is refused."""
     results: list[Received | None] = [None] * len(items)
     if nonces:
-        replayed = identity.record_nonces(session, [n for n in nonces if n is not None])
+        replayed = partners.record_nonces(session, [n for n in nonces if n is not None])
         seen: set[tuple[str, str]] = set()
         for index, nonce in enumerate(nonces):
             if nonce is not None and (nonce in replayed or nonce in seen):
-                results[index] = Received(None, False, Unauthenticated(identity.REPLAYED))
+                results[index] = Received(None, False, Unauthenticated(partners.REPLAYED))
             if nonce is not None:
                 seen.add(nonce)
     digests = [service.intake_digest(body) for _, body in items]
@@ -403,12 +403,12 @@ class Waiting:
 def receive_signed(session: Session, waiting: list[Waiting]) -> list[Received]:
     """`receive_many` for signed requests: their keys are checked first, in this transaction,
     so a key revoked a moment ago stores nothing."""
-    partners = identity.signed_partners(session, {w.key_id for w in waiting})
-    valid = [w for w in waiting if w.key_id in partners]
+    signed_by = partners.signed_partners(session, {w.key_id for w in waiting})
+    valid = [w for w in waiting if w.key_id in signed_by]
     taken = iter(
         receive_many(
             session,
-            [(partners[w.key_id], w.body) for w in valid],
+            [(signed_by[w.key_id], w.body) for w in valid],
             waiting[0].settings,
             [(w.key_id, w.nonce) for w in valid],
         )
@@ -417,8 +417,8 @@ def receive_signed(session: Session, waiting: list[Waiting]) -> list[Received]:
     )
     return [
         next(taken)
-        if w.key_id in partners
-        else Received(None, False, Unauthenticated(identity.UNKNOWN_KEY))
+        if w.key_id in signed_by
+        else Received(None, False, Unauthenticated(partners.UNKNOWN_KEY))
         for w in waiting
     ]
 

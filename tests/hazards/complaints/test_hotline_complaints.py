@@ -246,13 +246,13 @@ def test_a_revoked_key_is_refused_at_once_even_after_it_was_used(api, db, hotlin
     """The API process keeps a key's secret once read; revocation must still hold from the
     next request on, and store nothing."""
     from backend.core.audit import Actor
-    from backend.identity import service as identity
+    from backend.identity import partners
     from backend.identity.models import IntegrationNonce
     from hazards.complaints.models import Complaint
 
     assert send_complaint(api, hotline, complaint_body(external_id="12345-A1")).status_code == 201
     with db() as session:
-        identity.revoke_integration_key(session, hotline.key_id, Actor(id=None, role="ops"))
+        partners.revoke_integration_key(session, hotline.key_id, Actor(id=None, role="ops"))
     nonces = count(db, IntegrationNonce)
 
     refused = send_complaint(api, hotline, complaint_body(external_id="12345-A2"))
