@@ -19,10 +19,10 @@ from backend.identity.dependencies import (
     CurrentPrincipal,
     SessionDep,
     SettingsDep,
-    require_roles,
+    require,
 )
-from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from grids import flows, service, workforce
 from grids.crs import from_wgs84, to_wgs84
@@ -57,10 +57,8 @@ from grids.workforce import Handler
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
-AREA_EDITORS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
-USER_MANAGERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
-Editor = Annotated[Principal, Depends(require_roles(*AREA_EDITORS))]
-Manager = Annotated[Principal, Depends(require_roles(*USER_MANAGERS))]
+Editor = Annotated[Principal, Depends(require(Permission.EDIT_AREAS))]
+Manager = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 AreaCode = Annotated[Text, Path(max_length=32, description="area code, e.g. 450202")]
 _NOT_FOUND = {404: {"description": "No such area in your scope"}}
 
@@ -255,8 +253,7 @@ def locate_many(
 
 # --- Teams and duty ------------------------------------------------------------------------------
 
-TEAM_MANAGERS = (Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
-TeamManager = Annotated[Principal, Depends(require_roles(*TEAM_MANAGERS))]
+TeamManager = Annotated[Principal, Depends(require(Permission.MANAGE_TEAMS))]
 
 
 def _team_out(session, grid: Area, at: datetime | None = None) -> TeamOut:
@@ -315,7 +312,7 @@ def put_duty(
 
 # --- Import, check, split --------------------------------------------------------------------------
 
-Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+Admin = Annotated[Principal, Depends(require(Permission.ADMINISTER))]
 
 
 @router.post("/areas/import", response_model=ImportOut, tags=["areas"])

@@ -15,9 +15,10 @@ from backend.core.db import session_scope
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.settings import Settings, get_settings
 from backend.core.web import db_session
-from backend.identity import partners, service
+from backend.identity import partners, permissions, service
 from backend.identity.enums import Role
 from backend.identity.partners import SignedRequest
+from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -59,12 +60,11 @@ def brief_principal(
 BriefPrincipal = Annotated[Principal, Depends(brief_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    allowed = frozenset(roles)
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    """A router's gate: the caller's role has `permission` (backend.identity.permissions)."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(f"a {principal.role} may not do this")
+        permissions.demand(principal.role, permission, "do this")
         return principal
 
     return check

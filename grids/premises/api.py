@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from backend.core.privacy import mask_phone
 from backend.core.types import Text
 from backend.core.web import Offset, problem_response
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, require_roles
-from backend.identity.enums import Role
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, require
+from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from grids.crs import from_wgs84
 from grids.enums import Crs, RouteStatus
@@ -25,16 +25,8 @@ from grids.schemas import parse_bbox
 
 router = APIRouter(prefix="/api/v1/premises", tags=["premises"])
 
-REGISTRARS = (
-    Role.GRID_WORKER,
-    Role.GRID_LEADER,
-    Role.STATION_STAFF,
-    Role.BRIGADE_STAFF,
-    Role.ADMIN,
-)
-EDITORS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
-Registrar = Annotated[Principal, Depends(require_roles(*REGISTRARS))]
-Editor = Annotated[Principal, Depends(require_roles(*EDITORS))]
+Registrar = Annotated[Principal, Depends(require(Permission.REGISTER_PREMISES))]
+Editor = Annotated[Principal, Depends(require(Permission.EDIT_PREMISES))]
 _NOT_FOUND = {404: {"description": "No such premises in your scope"}}
 
 

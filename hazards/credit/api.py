@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from backend.core.web import Offset
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, require_roles
-from backend.identity.enums import Role
+from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, require
+from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from grids.premises.enums import CreditStatus
 from hazards.credit import service
@@ -25,14 +25,7 @@ from hazards.credit.schemas import (
     RecordOut,
 )
 
-READERS = (
-    Role.GRID_WORKER,
-    Role.GRID_LEADER,
-    Role.STATION_STAFF,
-    Role.BRIGADE_STAFF,
-    Role.ADMIN,
-)
-Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+Reader = Annotated[Principal, Depends(require(Permission.READ_CREDIT))]
 
 premises_router = APIRouter(prefix="/api/v1/premises", tags=["credit"])
 router = APIRouter(prefix="/api/v1/credit", tags=["credit"])

@@ -1,0 +1,101 @@
+"""What each role may do, named once.
+
+Routers gate with `require(Permission.X)` (backend.identity.dependencies) and services check
+with `may(principal.role, Permission.X)` or `demand(...)`: both read the same table, so a rule
+such as "who may plan patrols" is one row here, not a tuple copied into each file that needs it.
+
+A permission says *whether* a role may do a thing at all. *Where* it may do it (its area) is
+`grids.scope`; *which* step of a lifecycle it may take is the lifecycle table's `roles` column,
+which names its role sets from here too.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from backend.core.errors import Forbidden
+from backend.identity.enums import Role
+
+W, L, S, B, D, A, I = (  # noqa: E741 (one letter each, so that the table reads as a grid)
+    Role.GRID_WORKER,
+    Role.GRID_LEADER,
+    Role.STATION_STAFF,
+    Role.BRIGADE_STAFF,
+    Role.DISPATCHER,
+    Role.ADMIN,
+    Role.INTEGRATION,
+)
+
+
+class Permission(StrEnum):
+    # The area tree, people and teams.
+    EDIT_AREAS = "edit_areas"  # draw and import grids, move boundaries
+    MANAGE_USERS = "manage_users"  # create, place and retire the people below one's level
+    MANAGE_TEAMS = "manage_teams"  # who patrols a grid, who stands in
+    ADMINISTER = "administer"  # the operator's settings: calendar, partners' keys, dead letters
+    # Premises.
+    REGISTER_PREMISES = "register_premises"  # add a premises met in the field
+    EDIT_PREMISES = "edit_premises"  # change or import the registry
+    # Field work from a phone.
+    WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
+    TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
+    TAKE_SITE_PHOTOS = "take_site_photos"  # photos taken on site for a complaint
+    VIEW_PHOTOS = "view_photos"
+    # Enforcement: steps only certified officers take (双人执法, collective determination).
+    ENFORCE = "enforce"
+    LIST_FOR_SUPERVISION = "list_for_supervision"  # report to and list with the government
+    # Complaints from the hotlines.
+    MANAGE_COMPLAINTS = "manage_complaints"  # dispatch, close, reopen, grant extensions
+    RECORD_CALLBACKS = "record_callbacks"  # the 回访 outcome: the hotline itself, or staff
+    DECIDE_REWARDS = "decide_rewards"  # approve or refuse a reward for a citizen's report
+    RELEASE_REWARDS = "release_rewards"  # release approved rewards for payment
+    # Credit.
+    READ_CREDIT = "read_credit"
+    # Patrols.
+    PLAN_PATROLS = "plan_patrols"  # generate a period's tasks, create, reassign, cancel tasks
+    FOLLOW_PATROLS = "follow_patrols"  # progress, overdue tasks, assessment
+    PUBLISH_CHECKLISTS = "publish_checklists"
+    DISPATCH_CAMPAIGNS = "dispatch_campaigns"  # special campaigns and work prompts
+    ORGANISE_INSPECTIONS = "organise_inspections"  # random inspections (双随机): lists, draws
+    READ_INSPECTIONS = "read_inspections"
+
+
+GRANTS: dict[Permission, frozenset[Role]] = {
+    Permission.EDIT_AREAS: frozenset({S, B, A}),
+    Permission.MANAGE_USERS: frozenset({S, B, A}),
+    Permission.MANAGE_TEAMS: frozenset({L, S, B, A}),
+    Permission.ADMINISTER: frozenset({A}),
+    Permission.REGISTER_PREMISES: frozenset({W, L, S, B, A}),
+    Permission.EDIT_PREMISES: frozenset({S, B, A}),
+    Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
+    Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
+    Permission.TAKE_SITE_PHOTOS: frozenset({W, L, S, B}),
+    Permission.VIEW_PHOTOS: frozenset({W, L, S, B, D, A}),
+    Permission.ENFORCE: frozenset({S, B}),
+    Permission.LIST_FOR_SUPERVISION: frozenset({B}),
+    Permission.MANAGE_COMPLAINTS: frozenset({S, B, A}),
+    Permission.RECORD_CALLBACKS: frozenset({S, B, A, I}),
+    Permission.DECIDE_REWARDS: frozenset({S, B, A}),
+    Permission.RELEASE_REWARDS: frozenset({B, A}),
+    Permission.READ_CREDIT: frozenset({W, L, S, B, A}),
+    Permission.PLAN_PATROLS: frozenset({S, B, D, A}),
+    Permission.FOLLOW_PATROLS: frozenset({L, S, B, D, A}),
+    Permission.PUBLISH_CHECKLISTS: frozenset({B, D, A}),
+    Permission.DISPATCH_CAMPAIGNS: frozenset({D, S, B, A}),
+    Permission.ORGANISE_INSPECTIONS: frozenset({B, A}),
+    Permission.READ_INSPECTIONS: frozenset({S, B, D, A}),
+}
+
+
+def roles_with(permission: Permission) -> frozenset[Role]:
+    return GRANTS[permission]
+
+
+def may(role: Role, permission: Permission) -> bool:
+    return role in GRANTS[permission]
+
+
+def demand(role: Role, permission: Permission, doing: str | None = None) -> None:
+    """Refuse with 403 unless the role has the permission."""
+    if role not in GRANTS[permission]:
+        raise Forbidden(f"a {role} may not {doing or permission.value.replace('_', ' ')}")
