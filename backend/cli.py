@@ -440,8 +440,8 @@ def areas_check(code: str) -> None:
 def calendar_status() -> None:
     """Say where this and next year's holidays come from; exit 1 when either is unknown
     (deadlines there would count weekends only)."""
+    from backend.core import calendar_notices
     from backend.core.db import session_scope
-    from hazards import calendar_notices
 
     with session_scope(read_only=True) as session:
         report = calendar_notices.coverage(session, get_settings())
@@ -463,8 +463,8 @@ def calendar_load(
     file: Annotated[Path, typer.Argument(help="The year's notice as JSON (docs/calendar.md).")],
 ) -> None:
     """Load the State Council's holiday notice for a year (replaces one loaded before)."""
+    from backend.core import calendar_notices
     from backend.core.db import session_scope
-    from hazards import calendar_notices
 
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))

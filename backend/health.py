@@ -6,11 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from backend.core import migrations
+from backend.core import calendar_notices, migrations
 from backend.core.db import get_engine, session_factory
 from backend.core.settings import get_settings
 from backend.core.web import DATABASE_RETRY_AFTER_SECONDS, problem_response
-from hazards import calendar_notices
 
 router = APIRouter(tags=["health"])
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from backend.core import calendar_notices
 from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import partners
 from backend.identity import service as identity
 from backend.notify import service as notify
 from grids.premises import service as premises
-from hazards import calendar_notices
 from hazards import scheduled as hazards
 from hazards.complaints import scheduled as complaints
 from hazards.complaints.open311 import service as open311

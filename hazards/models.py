@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     JSON,
     Boolean,
-    Date,
     Float,
     ForeignKey,
     Index,
@@ -144,27 +143,3 @@ class HazardPhoto(Base):
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-
-class CalendarNotice(Base):
-    """A year's holiday schedule as the State Council published it, loaded with `firegrid
-    calendar load` (hazards/calendar_notices.py); for its year it replaces the package's."""
-
-    __tablename__ = "calendar_notices"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    title: Mapped[str] = mapped_column(String(300))  # the notice, e.g. 国办发明电〔2025〕7号
-    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class CalendarDay(Base):
-    """A day a notice lists: a holiday, or a weekend day made a working day (调休). A notice
-    may list days of the neighbouring year (元旦 starting on 30 December)."""
-
-    __tablename__ = "calendar_days"
-
-    year: Mapped[int] = mapped_column(
-        ForeignKey("calendar_notices.year", ondelete="CASCADE"), primary_key=True
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    working: Mapped[bool] = mapped_column(Boolean)
-    name: Mapped[str] = mapped_column(String(64))

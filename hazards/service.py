@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.core import audit, dialect
+from backend.core import audit, calendar_notices, dialect
+from backend.core.calendar import WorkingCalendar
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
@@ -32,8 +33,7 @@ from grids.service import (
     refuse_unusable_point,
     unusable_point,
 )
-from hazards import announcements, calendar_notices, lifecycle
-from hazards.calendar import WorkingCalendar
+from hazards import announcements, lifecycle
 from hazards.credit import service as credit
 from hazards.duplicates import possible_duplicate, possible_duplicates
 from hazards.enums import EscalationLevel, HazardAction, HazardSource, HazardState, Severity

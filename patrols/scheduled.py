@@ -7,14 +7,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.core import audit, dialect
+from backend.core import audit, calendar_notices, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.notify import service as notify
 from grids.models import Area
-from hazards import calendar_notices
 from patrols.enums import TaskLevel, TaskState
 from patrols.models import PatrolTask
 

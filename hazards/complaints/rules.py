@@ -8,8 +8,8 @@ import hmac
 import re
 from datetime import datetime, timedelta
 
+from backend.core.calendar import WorkingCalendar
 from backend.core.settings import Settings
-from hazards.calendar import WorkingCalendar
 from hazards.complaints.enums import ComplaintState, Stage
 from hazards.enums import HazardCategory
 

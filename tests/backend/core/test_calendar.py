@@ -4,7 +4,7 @@ the make-up working days 调休 on."""
 import json
 from datetime import UTC, date, datetime
 
-from hazards.calendar import WorkingCalendar, calendar_from
+from backend.core.calendar import WorkingCalendar, calendar_from
 
 
 def test_national_day_2026_is_skipped_and_its_make_up_saturday_counts():

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from backend.core import calendar_notices
+from backend.core.calendar import WorkingCalendar
 from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import get_settings
-from hazards import calendar_notices
-from hazards.calendar import WorkingCalendar
 from tests.test_cli import firegrid
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "calendar-example-2026.json"
+EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "calendar-example-2026.json"
 TODAY = datetime.now(LOCAL_TIME).date()
 NEXT_YEAR = TODAY.year + 1
 

@@ -5,7 +5,7 @@ Where a year's schedule comes from, first match wins:
 1. local extra days: `FIREGRID_CALENDAR_OVERRIDES` names a JSON file
    `{"holidays": ["2027-01-01", ...], "workdays": ["2027-02-20", ...]}` (one machine only);
 2. a notice loaded with `firegrid calendar load` (kept in the database, so every process sees
-   it; hazards/calendar_notices.py): the State Council publishes next year's schedule each
+   it; backend/core/calendar_notices.py): the State Council publishes next year's schedule each
    November or December, and a package release follows some time later;
 3. the `chinese-calendar` package, for the years it knows;
 4. nothing: weekends are the only days off, and `source` says NONE so that /readyz, the

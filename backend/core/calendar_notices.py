@@ -19,17 +19,16 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Boolean, Date, Engine, ForeignKey, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core import audit
 from backend.core.audit import Actor
-from backend.core.db import get_engine, session_factory
+from backend.core.calendar import CalendarSource, WorkingCalendar, calendar_from
+from backend.core.db import Base, UTCDateTime, get_engine, session_factory, utcnow
 from backend.core.errors import InvalidInput
 from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
-from hazards.calendar import CalendarSource, WorkingCalendar, calendar_from
-from hazards.models import CalendarDay, CalendarNotice
 
 CACHE_SECONDS = 60.0
 # A notice lists its own year's days, and sometimes a few of the neighbouring years' (元旦
@@ -37,6 +36,31 @@ CACHE_SECONDS = 60.0
 NEIGHBOUR_DAYS = 31
 LONGEST_HOLIDAY_DAYS = 15  # the Spring Festival's nine days, with room; more is a typo
 _KEYS = {"year", "title", "holidays", "workdays"}
+
+
+class CalendarNotice(Base):
+    """A year's holiday schedule as the State Council published it, loaded with `firegrid
+    calendar load` (`load_notice`); for its year it replaces the package's."""
+
+    __tablename__ = "calendar_notices"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(300))  # the notice, e.g. 国办发明电〔2025〕7号
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarDay(Base):
+    """A day a notice lists: a holiday, or a weekend day made a working day (调休). A notice
+    may list days of the neighbouring year (元旦 starting on 30 December)."""
+
+    __tablename__ = "calendar_days"
+
+    year: Mapped[int] = mapped_column(
+        ForeignKey("calendar_notices.year", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(64))
 
 
 @dataclass(frozen=True)
