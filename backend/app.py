@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from backend import health
+from backend.core import media
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
 from backend.core.web import (
@@ -19,6 +20,7 @@ from backend.core.web import (
 )
 from backend.identity import api as identity_api
 from backend.notify import api as notify_api
+from backend.notify import channels as notify_channels
 from grids import api as grids_api
 from grids import map_api
 from grids.premises import api as premises_api
@@ -43,9 +45,18 @@ Apps may send `X-Client-Location: <lng>,<lat>` (WGS-84); the audit log keeps it 
 DOCS_ASSETS = "/docs-assets"
 
 
+def check_plugins(settings: Settings) -> None:
+    """Refuse to start (ConfigurationError) with a push channel or a photo store that names
+    nothing this build registered: a typo would leave every push waiting, or every photo
+    unreadable, with nothing said."""
+    notify_channels.check_settings(settings)
+    media.store_class(settings.photo_store)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_for_startup()
+    check_plugins(settings)
     configure_logging(settings.log_level, settings.log_json)
     # /docs and /redoc load Swagger UI and ReDoc from the package (under DOCS_ASSETS), not a
     # public CDN: a township's intranet often has no internet. Swagger UI's validator badge

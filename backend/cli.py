@@ -56,11 +56,13 @@ def serve(
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
+    from backend.app import check_plugins, proxy_options
+
     try:
         get_settings().check_for_startup()
+        check_plugins(get_settings())
     except ConfigurationError as exc:
         _fail(f"refusing to start: {exc}")
-    from backend.app import proxy_options
 
     uvicorn.run(
         "backend.app:served_app",
@@ -80,9 +82,14 @@ def worker(
 ) -> None:
     """Run the periodic jobs (deadlines, escalation, outbox) until stopped."""
     from backend import worker as worker_loop
+    from backend.app import check_plugins
     from backend.core.logging import configure_logging
 
     settings = get_settings()
+    try:
+        check_plugins(settings)
+    except ConfigurationError as exc:
+        _fail(f"refusing to start: {exc}")
     configure_logging(settings.log_level, settings.log_json)
     if once:
         typer.echo(json.dumps(worker_loop.run_once(settings)))

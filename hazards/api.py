@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from backend.core.db import utcnow
@@ -256,9 +256,11 @@ def get_photo(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-) -> FileResponse:
-    path, mime = photos.file_of(session, principal, hazard_id, sha256, variant, settings)
-    return FileResponse(path, media_type=mime)
+) -> Response:
+    where, mime = photos.file_of(session, principal, hazard_id, sha256, variant, settings)
+    if isinstance(where, str):
+        return RedirectResponse(where)  # a store that serves its own files (object storage)
+    return FileResponse(where, media_type=mime)
 
 
 def photo_out(record) -> PhotoOut:

@@ -47,10 +47,6 @@ ORIGINAL_VIEWERS = frozenset(
 )
 
 
-def store_for(settings: Settings) -> media.PhotoStore:
-    return media.PhotoStore(settings.data_dir / "media")
-
-
 def evidence_flags(hazard: Hazard, photo: media.Photo, settings: Settings) -> list[str]:
     """Doubts worth a look, never grounds to refuse: a photo far from the report, or taken
     long before it."""
@@ -110,9 +106,8 @@ def attach(
         subject_id=hazard.id,
         after={"sha256": photo.sha256, "kind": kind.value, "flags": record.flags},
     )
-    store_for(settings).put(
-        photo
-    )  # last: content-addressed, so a retry after a failure is harmless
+    # Last: content-addressed, so a retry after a failure is harmless.
+    media.store_for(settings).put_photo(photo)
     return record
 
 
@@ -134,12 +129,13 @@ def file_of(
     sha256: str,
     variant: Variant,
     settings: Settings,
-) -> tuple[Path, str]:
+) -> tuple[Path | str, str]:
+    """Where the variant is (a local path, or a URL the client is sent to), and its type."""
     hazard = get_visible(session, principal, hazard_id)
     record = session.get(HazardPhoto, (hazard.id, sha256))
     if record is None:
         raise NotFound(f"no photo {sha256} on hazard {hazard_id}")
-    store = store_for(settings)
+    store = media.store_for(settings)
     if variant is Variant.ORIGINAL:
         if principal.role not in ORIGINAL_VIEWERS or not scope_of(session, principal).covers_path(
             hazard.area_path or "\0"
@@ -148,5 +144,6 @@ def file_of(
                 "originals (with their EXIF) are for grid workers, grid leaders, station and "
                 "brigade staff, dispatchers and admins whose area covers the hazard"
             )
-        return store.path(sha256, "original", media.EXTENSIONS[record.mime]), record.mime
-    return store.path(sha256, variant.value, "jpg"), "image/jpeg"
+        original = media.photo_key(sha256, "original", media.EXTENSIONS[record.mime])
+        return store.locate(original), record.mime
+    return store.locate(media.photo_key(sha256, variant.value, "jpg")), "image/jpeg"

@@ -1,4 +1,4 @@
-"""Photos: checked, oriented, shrunk and stored by content hash.
+"""Photos: checked, oriented, shrunk, and kept by content hash in a photo store.
 
 Everything is decided in memory before a byte is stored, so a refused photo leaves nothing
 behind. Phone JPEGs are decoded at the smallest scale that still gives the largest thumbnail
@@ -15,15 +15,18 @@ import math
 import os
 import tempfile
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar, Self
 
 import simplejpeg
 from PIL import Image, UnidentifiedImageError
 
 from backend.core.errors import Problem
 from backend.core.localtime import LOCAL_TIME
+from backend.core.settings import ConfigurationError, Settings
 
 try:  # HEIC from iPhones
     from pillow_heif import register_heif_opener
@@ -194,25 +197,112 @@ def _degrees(value) -> float:
     return d + m / 60 + s / 3600
 
 
-class PhotoStore:
-    """Content-addressed files under one folder: `<kind>/<aa>/<sha256>.<ext>`."""
+# --- Where photos are kept ---------------------------------------------------------------------
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
 
-    def path(self, sha256: str, kind: str, ext: str) -> Path:
-        return self.root / kind / sha256[:2] / f"{sha256}.{ext}"
+def photo_key(sha256: str, variant: str, ext: str) -> str:
+    """A stored file's name in any store: `<variant>/<aa>/<sha256>.<ext>`, by content."""
+    return f"{variant}/{sha256[:2]}/{sha256}.{ext}"
 
-    def put(self, photo: Photo) -> None:
-        for kind, data, ext in (
+
+class PhotoStore(ABC):
+    """Keeps photo files by key (`photo_key`). A key's content never changes (it is named by
+    its hash), so writing one that exists is skipped and readers never need to revalidate.
+    Each store is registered under its name (`register_store`); FIREGRID_PHOTO_STORE picks one."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def configured(cls, settings: Settings) -> Self: ...
+
+    @abstractmethod
+    def put(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, all or nothing: a reader never sees half a file."""
+
+    @abstractmethod
+    def read(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove `key`; nothing happens when it is not there."""
+
+    @abstractmethod
+    def locate(self, key: str) -> Path | str:
+        """Where a client gets the file: a local path to send, or a URL to redirect to."""
+
+    def put_photo(self, photo: Photo) -> None:
+        """The original, the public copy and the thumbnail; a variant already stored (the same
+        photo again) is left as it is."""
+        for variant, data, ext in (
             ("original", photo.original, EXTENSIONS[photo.mime]),
             ("public", photo.public, "jpg"),
             ("thumbnail", photo.thumbnail, "jpg"),
         ):
-            target = self.path(photo.sha256, kind, ext)
-            if target.exists():
-                continue  # same content, already stored
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-                handle.write(data)
-            os.replace(handle.name, target)  # atomic: readers never see half a file
+            key = photo_key(photo.sha256, variant, ext)
+            if not self.exists(key):
+                self.put(key, data)
+
+
+_stores: dict[str, type[PhotoStore]] = {}
+
+
+def register_store(store: type[PhotoStore]) -> type[PhotoStore]:
+    """Class decorator: make a store choosable by its name in FIREGRID_PHOTO_STORE."""
+    _stores[store.name] = store
+    return store
+
+
+def store_class(name: str) -> type[PhotoStore]:
+    """The store registered as `name`; ConfigurationError (the service must not start) for a
+    name nobody registered."""
+    try:
+        return _stores[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"FIREGRID_PHOTO_STORE={name!r} names no photo store; "
+            f"known: {', '.join(sorted(_stores))}"
+        ) from None
+
+
+def store_for(settings: Settings) -> PhotoStore:
+    return store_class(settings.photo_store).configured(settings)
+
+
+@register_store
+class LocalFolderStore(PhotoStore):
+    """Files under one folder (`data_dir/media`), at their keys."""
+
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def configured(cls, settings: Settings) -> LocalFolderStore:
+        return cls(settings.data_dir / "media")
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, target)  # atomic: readers never see half a file
+
+    def read(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def locate(self, key: str) -> Path:
+        return self.path(key)

@@ -104,12 +104,18 @@ class Settings(BaseSettings):
     photo_max_pixels: int = Field(default=50_000_000, ge=1_000_000)
     photo_far_m: float = Field(default=200.0, gt=0)
     photo_stale_hours: float = Field(default=24.0, gt=0)
+    # Where photos are kept, by the name of a store in backend/core/media.py: "local" (files
+    # under data_dir/media). An unknown name is refused at start.
+    photo_store: str = "local"
 
     # Credit: a JSON rule set (blacklist, watch, red list, repair); unset = the defaults in
     # hazards/credit/rules.py, documented in docs/credit.md.
     credit_rules: Path | None = None
 
-    # Push: a Firebase service-account JSON file (kept out of the repository); unset = push off.
+    # Push: the channel, by the name it is registered under in backend.notify.channels ("fcm";
+    # an unknown name is refused at start), and its credentials.
+    push_channel: str = Field(default="fcm", min_length=1, max_length=16)
+    # FCM: a Firebase service-account JSON file (kept out of the repository); unset = push off.
     fcm_credentials_file: Path | None = None
     push_max_attempts: int = Field(default=8, ge=1, le=50)
     push_pass_seconds: float = Field(default=20.0, ge=0)  # longest a worker pass spends sending

@@ -1,59 +1,58 @@
-"""FCM through firebase-admin. Configured by FIREGRID_FCM_CREDENTIALS_FILE (a service-account
-JSON, never in the repository); without it, push is off and messages wait in the outbox."""
+"""FCM through firebase-admin, the push channel "fcm". Configured by
+FIREGRID_FCM_CREDENTIALS_FILE (a service-account JSON, never in the repository); without it,
+push is off and messages wait in the outbox."""
 
 from __future__ import annotations
 
 import json
 import threading
 import warnings
-from enum import StrEnum
 from pathlib import Path
 
 import firebase_admin
 from firebase_admin import credentials, messaging
 
+from backend.core.outbox import DELIVERED, GONE, Delivery
 from backend.core.settings import Settings
+from backend.notify.channels import PUSH_CHANNELS, PushChannel, PushMessage
 
 APP_NAME = "firegrid"
 _lock = threading.Lock()
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    UNREGISTERED = "unregistered"  # the app was uninstalled or the token expired: retire it
-    FAILED = "failed"  # try again later
+@PUSH_CHANNELS.register
+class FcmChannel(PushChannel):
+    name = "fcm"
 
-
-class FcmSender:
     def __init__(self, app: firebase_admin.App) -> None:
         self.app = app
 
-    def send(self, token: str, title: str, body: str, data: dict[str, str]) -> Outcome:
+    @classmethod
+    def configured(cls, settings: Settings) -> FcmChannel | None:
+        if settings.fcm_credentials_file is None:
+            return None
+        with _lock:
+            try:
+                app = firebase_admin.get_app(APP_NAME)
+            except ValueError:
+                info = json.loads(Path(settings.fcm_credentials_file).read_text())
+                app = firebase_admin.initialize_app(credentials.Certificate(info), name=APP_NAME)
+        return cls(app)
+
+    def send(self, message: PushMessage) -> Delivery:
         with warnings.catch_warnings():
             # firebase-admin 7.7 marks `token` deprecated in favour of `fid`; `token` is still
             # the FCM v1 field for a registration token, which is what the apps send us.
             warnings.simplefilter("ignore", DeprecationWarning)
-            message = messaging.Message(
-                token=token,
-                notification=messaging.Notification(title=title, body=body),
-                data={k: str(v) for k, v in data.items()},
+            fcm_message = messaging.Message(
+                token=message.token,
+                notification=messaging.Notification(title=message.title, body=message.body),
+                data={k: str(v) for k, v in message.data.items()},
             )
         try:
-            messaging.send(message, app=self.app)
-            return Outcome.SENT
+            messaging.send(fcm_message, app=self.app)
+            return DELIVERED
         except messaging.UnregisteredError:
-            return Outcome.UNREGISTERED
+            return GONE  # the app was uninstalled or the token expired: retire it
         except (firebase_admin.exceptions.FirebaseError, ValueError):
-            return Outcome.FAILED
-
-
-def sender(settings: Settings) -> FcmSender | None:
-    if settings.fcm_credentials_file is None:
-        return None
-    with _lock:
-        try:
-            app = firebase_admin.get_app(APP_NAME)
-        except ValueError:
-            info = json.loads(Path(settings.fcm_credentials_file).read_text())
-            app = firebase_admin.initialize_app(credentials.Certificate(info), name=APP_NAME)
-    return FcmSender(app)
+            return Delivery.failed("failed")  # try again later

@@ -1,35 +1,28 @@
-"""Enqueue in the caller's transaction; deliver later, from the worker."""
+"""Enqueue in the caller's transaction; deliver later, from the worker, through the push
+channel the settings choose (backend.notify.channels)."""
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
-from enum import StrEnum
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from backend.core import dialect
+from backend.core import dialect, outbox
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput
 from backend.core.ids import new_ids
-from backend.core.settings import Settings
-from backend.notify import fcm
+from backend.core.settings import Settings, get_settings
+from backend.notify import fcm  # noqa: F401 - registers the push channel "fcm"
+from backend.notify.channels import PushChannel, PushMessage, push_channel
+from backend.notify.enums import PushStatus
 from backend.notify.models import Device, OutboxMessage
 
 log = logging.getLogger("firegrid.notify")
-MAX_BACKOFF = timedelta(hours=1)
-FAILURE_STREAK = 3  # failed messages in a row before a pass gives up on FCM for now
-
-
-class Delivery(StrEnum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    NO_DEVICE = "no_device"  # nobody to push to: kept as a record, not retried
-    DEAD = "dead"  # gave up after retries: visible to admins
+FAILURE_STREAK = 3  # failed messages in a row before a pass gives up on the channel for now
 
 
 def register_device(session: Session, user_id: uuid.UUID, token: str, platform: str) -> Device:
@@ -59,9 +52,10 @@ def push(
 ) -> int:
     """Queue a push to each user, in the caller's transaction: it leaves only if the cause commits."""
     count = 0
+    channel = get_settings().push_channel
     for user_id in dict.fromkeys(user_ids):
         session.add(
-            OutboxMessage(channel="fcm", user_id=user_id, title=title, body=body, data=data)
+            OutboxMessage(channel=channel, user_id=user_id, title=title, body=body, data=data)
         )
         count += 1
     return count
@@ -71,19 +65,19 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
     """`push` for many (user, title, body, data) at once, as one multi-row insert."""
     if not messages:
         return 0
-    now = utcnow()
+    now, channel = utcnow(), get_settings().push_channel
     dialect.insert_rows(
         session,
         OutboxMessage.__table__,
         [
             {
                 "id": message_id,
-                "channel": "fcm",
+                "channel": channel,
                 "user_id": user_id,
                 "title": title,
                 "body": body,
                 "data": data,
-                "status": Delivery.PENDING.value,
+                "status": PushStatus.PENDING.value,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "last_error": None,
@@ -99,62 +93,60 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
 
 
 def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> int:
-    """Worker job: send due messages (claimed with SKIP LOCKED on PostgreSQL). A failure waits
-    twice as long each time (30 s, 1 min, … at most 1 h); after `push_max_attempts` the message
-    is dead. A token FCM calls UNREGISTERED is retired.
+    """Worker job: send due messages through the push channel (the kernel's outbox loop: claimed
+    with SKIP LOCKED on PostgreSQL). A failure waits twice as long each time (30 s, 1 min, … at
+    most 1 h); after `push_max_attempts` the message is dead. A token the channel calls gone is
+    retired.
 
     A pass is bounded: it stops after `push_pass_seconds` (firebase-admin itself retries a
-    failing send for about 7 s) or after `FAILURE_STREAK` failed messages in a row (FCM looks
-    unreachable), so other jobs keep running; messages it did not try wait, with no attempt
-    counted against them."""
-    sender = fcm.sender(settings)
-    if sender is None:
+    failing send for about 7 s) or after `FAILURE_STREAK` failed messages in a row (the channel
+    looks unreachable), so other jobs keep running; messages it did not try wait, with no
+    attempt counted against them."""
+    channel = push_channel(settings)
+    if channel is None:
         return 0  # push is not configured: messages wait, nothing is lost
-    started = time.monotonic()
-    streak = 0
-    now = utcnow()
-    due = session.scalars(
-        dialect.claim(
-            session,
+    with channel:
+        return outbox.deliver(session, PushQueue(session, channel, settings), batch=batch)
+
+
+class PushQueue(outbox.Queue[OutboxMessage]):
+    """The `outbox` table: each message goes to every device its user has registered."""
+
+    failure_streak = FAILURE_STREAK
+    nobody_status = PushStatus.NO_DEVICE.value
+
+    def __init__(self, session: Session, channel: PushChannel, settings: Settings) -> None:
+        self.session, self.channel = session, channel
+        self.retry = outbox.Retry(max_attempts=settings.push_max_attempts)
+        self.pass_seconds = settings.push_pass_seconds
+
+    def due(self, now: datetime) -> Select:
+        return (
             select(OutboxMessage)
             .where(
-                OutboxMessage.status == Delivery.PENDING.value, OutboxMessage.next_attempt_at <= now
+                OutboxMessage.status == PushStatus.PENDING.value,
+                OutboxMessage.next_attempt_at <= now,
             )
             .order_by(OutboxMessage.next_attempt_at)
-            .limit(batch),
         )
-    ).all()
-    delivered = 0
-    for tried, message in enumerate(due):
-        if tried and (
-            streak >= FAILURE_STREAK or time.monotonic() - started >= settings.push_pass_seconds
-        ):
-            break
-        tokens = session.scalars(
-            select(Device.token).where(
-                Device.user_id == message.user_id, Device.retired_at.is_(None)
-            )
+
+    def send(self, message: OutboxMessage, now: datetime) -> outbox.Delivery:
+        devices = self.session.scalars(
+            select(Device).where(Device.user_id == message.user_id, Device.retired_at.is_(None))
         ).all()
-        if not tokens:
-            message.status = Delivery.NO_DEVICE.value
-            continue
+        if not devices:
+            return outbox.NOBODY
+        message.channel = self.channel.name
         failures = []
-        for token in tokens:
-            outcome = sender.send(token, message.title, message.body, message.data)
-            if outcome is fcm.Outcome.UNREGISTERED:
-                session.get(Device, token).retired_at = now  # type: ignore[union-attr]
-            elif outcome is not fcm.Outcome.SENT:
-                failures.append(f"{token[:12]}…: {outcome.value}")
-        message.attempts += 1
-        streak = streak + 1 if failures else 0
-        if failures and message.attempts < settings.push_max_attempts:
-            message.last_error = "; ".join(failures)
-            wait = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
-            message.next_attempt_at = utcnow() + wait  # from now: sending may have taken a while
-        elif failures:
-            message.status, message.last_error = Delivery.DEAD.value, "; ".join(failures)
-            log.warning("push dead-lettered", extra={"message_id": str(message.id)})
-        else:
-            message.status, message.delivered_at = Delivery.DELIVERED.value, now
-            delivered += 1
-    return delivered
+        for device in devices:
+            delivery = self.channel.send(
+                PushMessage(device.token, device.platform, message.title, message.body, message.data)
+            )
+            if delivery.outcome is outbox.Outcome.GONE:
+                device.retired_at = now
+            elif delivery.outcome is not outbox.Outcome.DELIVERED:
+                failures.append(f"{device.token[:12]}…: {delivery.error}")
+        return outbox.Delivery.failed("; ".join(failures)) if failures else outbox.DELIVERED
+
+    def dead_lettered(self, message: OutboxMessage, error: str | None) -> None:
+        log.warning("push dead-lettered", extra={"message_id": str(message.id)})

@@ -16,15 +16,15 @@ import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from backend.core import audit, dialect, security
+from backend.core import audit, outbox, security
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.localtime import local_iso
+from backend.core.outbox import HttpPostChannel
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -234,16 +234,34 @@ def deliver_hotline_callbacks(
 
     Only a complaint's first undelivered callback is claimed (SKIP LOCKED on PostgreSQL); the
     ones behind it are reached through it, so two workers never send the same complaint's."""
-    now = now or utcnow()
-    earlier = aliased(HotlineCallback)
-    blocked = exists().where(
-        earlier.complaint_id == HotlineCallback.complaint_id,
-        earlier.seq < HotlineCallback.seq,
-        earlier.status != CallbackDelivery.DELIVERED.value,
-    )
-    heads = session.scalars(
-        dialect.claim(
-            session,
+    with HttpPostChannel.configured(settings) as channel:
+        queue = HotlineCallbacks(session, channel, settings)
+        return outbox.deliver(session, queue, batch=batch, now=now)
+
+
+class HotlineCallbacks(outbox.Queue[HotlineCallback]):
+    """The `hotline_callbacks` table: in order per complaint, signed for the partner, retried
+    for `callback_retry_hours` from the first try (or the last replay)."""
+
+    pass_seconds = PASS_SECONDS
+
+    def __init__(self, session: Session, channel: HttpPostChannel, settings: Settings) -> None:
+        self.session, self.channel, self.settings = session, channel, settings
+        self.retry = outbox.Retry(
+            window=timedelta(hours=settings.callback_retry_hours),
+            first_wait=FIRST_WAIT,
+            longest_wait=LONGEST_WAIT,
+        )
+        self.partners: dict[uuid.UUID, HotlinePartner | None] = {}
+
+    def due(self, now: datetime) -> Select:
+        earlier = aliased(HotlineCallback)
+        blocked = exists().where(
+            earlier.complaint_id == HotlineCallback.complaint_id,
+            earlier.seq < HotlineCallback.seq,
+            earlier.status != CallbackDelivery.DELIVERED.value,
+        )
+        return (
             select(HotlineCallback)
             .where(
                 HotlineCallback.status == CallbackDelivery.PENDING.value,
@@ -251,81 +269,55 @@ def deliver_hotline_callbacks(
                 ~blocked,
             )
             .order_by(HotlineCallback.next_attempt_at, HotlineCallback.seq)
-            .limit(batch),
         )
-    ).all()
-    started = time.monotonic()
-    partners: dict[uuid.UUID, HotlinePartner | None] = {}
-    delivered = 0
-    with httpx.Client(timeout=settings.callback_timeout_seconds) as client:
-        for head in heads:
-            if time.monotonic() - started > PASS_SECONDS:
-                break
-            if head.partner_id not in partners:
-                partners[head.partner_id] = session.get(HotlinePartner, head.partner_id)
-            partner = partners[head.partner_id]
-            if partner is None:
-                continue  # the address was removed: waits until one is set
-            message: HotlineCallback | None = head
-            while message is not None:
-                if not _attempt(client, partner, message, settings, now):
-                    break
-                delivered += 1
-                message = _next_due(session, message, now)
-    return delivered
 
+    def send(self, message: HotlineCallback, now: datetime) -> outbox.Delivery:
+        """POST one callback, signed; held while the partner has no address."""
+        if message.partner_id not in self.partners:
+            self.partners[message.partner_id] = self.session.get(HotlinePartner, message.partner_id)
+        partner = self.partners[message.partner_id]
+        if partner is None:
+            return outbox.HELD  # the address was removed: waits until one is set
+        body = orjson.dumps(message.payload)
+        parts = urlsplit(partner.callback_url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {
+            "Content-Type": "application/json",
+            **signature_headers(partner, self.settings, path, body, now),
+            "X-Firegrid-Delivery": str(message.id),
+            "X-Firegrid-Event": message.event,
+        }
+        delivery = self.channel.send(outbox.HttpPost(partner.callback_url, body, headers))
+        if delivery.error is not None:
+            return outbox.Delivery.failed(delivery.error[:2000])
+        return delivery
 
-def _next_due(session: Session, after: HotlineCallback, now: datetime) -> HotlineCallback | None:
-    """The complaint's next callback if it is pending and due; None when there is none, or when
-    it must wait (dead, or waiting for its retry)."""
-    following = session.scalar(
-        select(HotlineCallback)
-        .where(
-            HotlineCallback.complaint_id == after.complaint_id,
-            HotlineCallback.seq > after.seq,
-            HotlineCallback.status != CallbackDelivery.DELIVERED.value,
+    def next_in_line(self, message: HotlineCallback, now: datetime) -> HotlineCallback | None:
+        """The complaint's next callback if it is pending and due; None when there is none, or
+        when it must wait (dead, or waiting for its retry)."""
+        following = self.session.scalar(
+            select(HotlineCallback)
+            .where(
+                HotlineCallback.complaint_id == message.complaint_id,
+                HotlineCallback.seq > message.seq,
+                HotlineCallback.status != CallbackDelivery.DELIVERED.value,
+            )
+            .order_by(HotlineCallback.seq)
+            .limit(1)
         )
-        .order_by(HotlineCallback.seq)
-        .limit(1)
-    )
-    if (
-        following is None
-        or following.status != CallbackDelivery.PENDING.value
-        or following.next_attempt_at > now
-    ):
-        return None
-    return following
+        if (
+            following is None
+            or following.status != CallbackDelivery.PENDING.value
+            or following.next_attempt_at > now
+        ):
+            return None
+        return following
 
-
-def _attempt(
-    client: httpx.Client,
-    partner: HotlinePartner,
-    message: HotlineCallback,
-    settings: Settings,
-    now: datetime,
-) -> bool:
-    """One try; True when the partner took it. A refusal schedules the next try, or, past the
-    retry window, dead-letters it."""
-    error = _send(client, partner, message, settings, now)
-    message.attempts += 1
-    if error is None:
-        message.status, message.delivered_at, message.last_error = (
-            CallbackDelivery.DELIVERED.value,
-            now,
-            None,
-        )
-        return True
-    message.last_error = error[:2000]
-    wait = min(FIRST_WAIT * 2 ** (message.attempts - 1), LONGEST_WAIT)
-    if now + wait - message.window_started_at > timedelta(hours=settings.callback_retry_hours):
-        message.status = CallbackDelivery.DEAD.value
+    def dead_lettered(self, message: HotlineCallback, error: str | None) -> None:
         log.warning(
             "hotline callback dead-lettered",
-            extra={"callback_id": str(message.id), "error": error[:200]},
+            extra={"callback_id": str(message.id), "error": (error or "")[:200]},
         )
-    else:
-        message.next_attempt_at = now + wait
-    return False
 
 
 def signing_keys(
@@ -372,32 +364,6 @@ def signature_headers(
     return headers
 
 
-def _send(
-    client: httpx.Client,
-    partner: HotlinePartner,
-    message: HotlineCallback,
-    settings: Settings,
-    now: datetime,
-) -> str | None:
-    """POST one callback, signed; None when the partner took it (any 2xx), else why not."""
-    body = orjson.dumps(message.payload)
-    parts = urlsplit(partner.callback_url)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = {
-        "Content-Type": "application/json",
-        **signature_headers(partner, settings, path, body, now),
-        "X-Firegrid-Delivery": str(message.id),
-        "X-Firegrid-Event": message.event,
-    }
-    try:
-        response = client.post(partner.callback_url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    if 200 <= response.status_code < 300:
-        return None
-    return f"HTTP {response.status_code}: {response.text[:300]}"
-
-
 # --- Dead letters ------------------------------------------------------------------------------------
 
 
@@ -424,9 +390,7 @@ def replay(
         raise NotFound(f"no callback with id {callback_id}")
     if message.status != CallbackDelivery.DEAD.value:
         raise Conflict(f"only dead callbacks are replayed; this one is {message.status}")
-    now = utcnow()
-    message.status, message.attempts = CallbackDelivery.PENDING.value, 0
-    message.window_started_at = message.next_attempt_at = now
+    outbox.replay(message)
     session.flush()
     audit.record(
         session,

@@ -15,7 +15,6 @@ from backend.identity.enums import Role
 from backend.identity.service import Principal
 from hazards.complaints.models import ComplaintPhoto
 from hazards.complaints.service import get_visible
-from hazards.photos import store_for
 
 TAKERS = (Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF)
 
@@ -56,7 +55,7 @@ def attach(
         subject_id=complaint.id,
         after={"sha256": photo.sha256},
     )
-    store_for(settings).put(photo)  # last: content-addressed, so a retry is harmless
+    media.store_for(settings).put_photo(photo)  # last: content-addressed, so a retry is harmless
     return record
 
 

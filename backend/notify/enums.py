@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    NO_DEVICE = "no_device"  # nobody to push to: kept as a record, not retried
+    DEAD = "dead"  # gave up after retries: visible to admins
