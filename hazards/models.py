@@ -142,4 +142,3 @@ class HazardPhoto(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-

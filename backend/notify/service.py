@@ -140,7 +140,9 @@ class PushQueue(outbox.Queue[OutboxMessage]):
         failures = []
         for device in devices:
             delivery = self.channel.send(
-                PushMessage(device.token, device.platform, message.title, message.body, message.data)
+                PushMessage(
+                    device.token, device.platform, message.title, message.body, message.data
+                )
             )
             if delivery.outcome is outbox.Outcome.GONE:
                 device.retired_at = now
