@@ -24,15 +24,15 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from complaints import service as complaints
+from complaints.models import Complaint, ComplaintCaller, ComplaintRelease
+from complaints.schemas import ComplaintActionIn, ExtensionIn
 from grids.crs import Crs
 from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
 from hazards import service as hazards
-from hazards.complaints import service as complaints
-from hazards.complaints.models import Complaint, ComplaintCaller, ComplaintRelease
-from hazards.complaints.schemas import ComplaintActionIn, ExtensionIn
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 from offline_sync import records

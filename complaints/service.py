@@ -21,27 +21,27 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
-from grids import workforce
-from grids.enums import AreaLevel, HandlerKind
-from grids.models import Area
-from grids.scope import Scope, scope_of
-from grids.service import Placement, place_point
-from hazards import service as hazards
-from hazards.complaints import callbacks, lifecycle, rewards, rules
-from hazards.complaints.enums import (
+from complaints import callbacks, lifecycle, rewards, rules
+from complaints.enums import (
     ComplaintAction,
     ComplaintState,
     ExtensionState,
     Finding,
     Stage,
 )
-from hazards.complaints.models import (
+from complaints.models import (
     Complaint,
     ComplaintCaller,
     ComplaintExtension,
     ComplaintRelease,
 )
-from hazards.complaints.schemas import ComplaintActionIn, ComplaintIntake, ComplaintOut, Location
+from complaints.schemas import ComplaintActionIn, ComplaintIntake, ComplaintOut, Location
+from grids import workforce
+from grids.enums import AreaLevel, HandlerKind
+from grids.models import Area
+from grids.scope import Scope, scope_of
+from grids.service import Placement, place_point
+from hazards import service as hazards
 from hazards.enums import HazardAction, HazardCategory, HazardSource
 from hazards.schemas import ActionIn, HazardReport
 

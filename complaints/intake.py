@@ -42,15 +42,15 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
+from complaints import callbacks, rules, service
+from complaints.enums import ComplaintState, Escalation, Stage
+from complaints.models import Complaint, ComplaintCaller, HotlineCallback
+from complaints.schemas import ComplaintIntake, ComplaintOut
 from grids import workforce
 from grids.enums import HandlerKind
 from grids.models import Area
 from grids.scope import scope_of
 from grids.service import Placement, place_points
-from hazards.complaints import callbacks, rules, service
-from hazards.complaints.enums import ComplaintState, Escalation, Stage
-from hazards.complaints.models import Complaint, ComplaintCaller, HotlineCallback
-from hazards.complaints.schemas import ComplaintIntake, ComplaintOut
 
 log = logging.getLogger("firegrid.complaints.intake")
 BATCH = 200  # complaints per transaction at most

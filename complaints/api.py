@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from backend.core.errors import Forbidden
-from backend.core.web import Offset
+from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import (
     CurrentPrincipal,
     SessionDep,
@@ -24,23 +24,21 @@ from backend.identity.dependencies import (
 )
 from backend.identity.enums import Role
 from backend.identity.models import User
-from grids.scope import area_in_scope, scope_of
-from hazards.api import IMAGE_BODY
-from hazards.complaints import callbacks, intake, photos, rewards, service
-from hazards.complaints.enums import (
+from complaints import callbacks, intake, photos, rewards, service
+from complaints.enums import (
     CallbackDelivery,
     Channel,
     ComplaintAction,
     ComplaintState,
     RewardState,
 )
-from hazards.complaints.models import (
+from complaints.models import (
     Complaint,
     ComplaintCaller,
     ComplaintExtension,
     ComplaintReward,
 )
-from hazards.complaints.schemas import (
+from complaints.schemas import (
     CallbackKeyRotationIn,
     CallbackOut,
     CallbackResultIn,
@@ -58,6 +56,7 @@ from hazards.complaints.schemas import (
     PlaceIn,
     RewardOut,
 )
+from grids.scope import area_in_scope, scope_of
 from hazards.schemas import TimelineEntry
 
 hotline_router = APIRouter(prefix="/api/v1/hotline", tags=["hotline"])

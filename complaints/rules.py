@@ -9,8 +9,8 @@ import re
 from datetime import datetime, timedelta
 
 from backend.core.settings import Settings
+from complaints.enums import ComplaintState, Stage
 from hazards.calendar import WorkingCalendar
-from hazards.complaints.enums import ComplaintState, Stage
 from hazards.enums import HazardCategory
 
 # Blocked or locked exits and disabled fire facilities are checked on site within hours, not

@@ -12,10 +12,10 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
 from backend.notify import service as notify
-from hazards.complaints import service
-from hazards.complaints.callbacks import deliver_hotline_callbacks
-from hazards.complaints.enums import Escalation
-from hazards.complaints.models import Complaint
+from complaints import service
+from complaints.callbacks import deliver_hotline_callbacks
+from complaints.enums import Escalation
+from complaints.models import Complaint
 
 BATCH = 500
 
