@@ -14,7 +14,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.service import Principal
 from complaints.models import ComplaintPhoto
-from complaints.service import get_visible
+from complaints.reading import get_visible
 from hazards.photos import store_for
 
 TAKERS = (Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF)

@@ -26,7 +26,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
-from complaints import service as complaints
+from complaints import reading as complaints
 from grids.crs import Crs, to_wgs84
 from grids.enums import AreaLevel, HandlerKind
 from grids.models import Area, GridAssignment
