@@ -4,11 +4,11 @@ A complaint placed in a grid goes to whoever handles that grid (on-duty worker, 
 leader); when only the township station is left, or it could not be placed, it waits in the
 station's triage queue and the station's staff hear of it. Staff dispatching by hand, staff
 placing a complaint from the triage queue, and the intake writer taking a group of new
-complaints all write a dispatch through the functions here: the complaint's state, assignee and
-signing deadline with the audit event (`mark_dispatched`), the assignee's push (`dispatched_message`)
-and the hotline's callback (`callbacks.callback_row`, event `HOTLINE_EVENT`). `assign` writes
-them at once on a complaint the transaction holds; the intake writer collects them for one
-multi-row insert per table (decision 0016). No web imports."""
+complaints all write a dispatch through the functions here: the complaint's state, assignee
+and signing deadline with the audit event (`mark_dispatched`), the assignee's push
+(`dispatched_message`) and the hotline's callback (`callbacks.callback_row`, event
+`HOTLINE_EVENT`). `assign` writes them at once on a complaint the transaction holds; the intake
+writer collects them for one multi-row insert per table (decision 0016). No web imports."""
 
 from __future__ import annotations
 
