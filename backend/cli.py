@@ -167,7 +167,7 @@ def integrations_callback(
     """Point a partner's complaint callbacks at a URL. The first time it prints the signing key
     (shown once); a new URL keeps the key (rotate it with `callback-rotate`)."""
     from backend.core.db import session_scope
-    from hazards.complaints import callbacks
+    from complaints import callbacks
 
     try:
         with session_scope() as session:
@@ -191,7 +191,7 @@ def integrations_callback_rotate(
     from datetime import timedelta
 
     from backend.core.db import session_scope
-    from hazards.complaints import callbacks
+    from complaints import callbacks
 
     try:
         with session_scope() as session:
@@ -219,7 +219,7 @@ def integrations_open311_key(
 ) -> None:
     """Issue an Open311 api_key for a citizen app's integration client (shown once)."""
     from backend.core.db import session_scope
-    from hazards.complaints.open311 import service as open311
+    from complaints.open311 import service as open311
 
     try:
         with session_scope() as session:

@@ -28,6 +28,10 @@ from backend.identity import partners
 from backend.identity.enums import Role
 from backend.identity.models import IntegrationKey, User
 from backend.identity.service import Principal
+from complaints import intake
+from complaints.enums import Channel, ComplaintType
+from complaints.models import Complaint
+from complaints.schemas import ComplaintIntake
 from grids import service as grids
 from grids import uscc, workforce
 from grids.enums import AreaLevel, Crs
@@ -38,10 +42,6 @@ from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
 from hazards import service as hazards
-from hazards.complaints import intake
-from hazards.complaints.enums import Channel, ComplaintType
-from hazards.complaints.models import Complaint
-from hazards.complaints.schemas import ComplaintIntake
 from hazards.credit import service as credit
 from hazards.credit.enums import CreditRecordKind
 from hazards.credit.schemas import RecordIn

@@ -20,11 +20,11 @@ from backend.core.settings import Settings, get_settings
 from backend.identity import partners
 from backend.identity import service as identity
 from backend.notify import service as notify
+from complaints import scheduled as complaints
+from complaints.open311 import service as open311
 from grids.premises import service as premises
 from hazards import calendar_notices
 from hazards import scheduled as hazards
-from hazards.complaints import scheduled as complaints
-from hazards.complaints.open311 import service as open311
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols

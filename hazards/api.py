@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.core.db import utcnow
 from backend.core.types import Text
-from backend.core.web import Offset
+from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from backend.identity.service import Principal
 from grids.enums import RouteStatus
@@ -196,16 +196,6 @@ def hazard_timeline(
 
 
 # --- Photos ----------------------------------------------------------------------------------------
-
-IMAGE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            m: {"schema": {"type": "string", "format": "binary"}}
-            for m in ("image/jpeg", "image/png", "image/heic")
-        },
-    }
-}
 
 
 @router.post(

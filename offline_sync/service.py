@@ -24,15 +24,17 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from complaints import acting as complaint_steps
+from complaints import extensions as complaint_extensions
+from complaints import reading as complaint_reading
+from complaints.models import Complaint, ComplaintCaller, ComplaintRelease
+from complaints.schemas import ComplaintActionIn, ExtensionIn
 from grids.crs import Crs
 from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
 from hazards import service as hazards
-from hazards.complaints import service as complaints
-from hazards.complaints.models import Complaint, ComplaintCaller, ComplaintRelease
-from hazards.complaints.schemas import ComplaintActionIn, ExtensionIn
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 from offline_sync import records
@@ -869,7 +871,7 @@ def _push_complaint_step(
                 asked = ExtensionIn.model_validate(
                     {"working_days": payload.get("working_days"), "reason": payload.get("note")}
                 )
-                complaints.request_extension(
+                complaint_extensions.request_extension(
                     session, principal, complaint_id, asked.working_days, asked.reason
                 )
             else:
@@ -885,7 +887,7 @@ def _push_complaint_step(
                         "crs": payload.get("crs") or "wgs84",
                     }
                 body = ComplaintActionIn.model_validate({"action": action, **fields})
-                complaints.act(session, principal, complaint_id, body, settings)
+                complaint_steps.act(session, principal, complaint_id, body, settings)
         record.status = ActionStatus.APPLIED.value
     except (ValidationError, Problem) as exc:
         record.reason = _refusal(exc)
@@ -956,7 +958,7 @@ def _push_photo(
     )
     if complaint_id is not None:
         try:
-            complaints.get_visible(session, principal, complaint_id)
+            complaint_reading.get_visible(session, principal, complaint_id)
         except Problem:
             photo.state, photo.reason = (
                 PhotoState.REFUSED.value,

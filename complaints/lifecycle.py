@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.identity.enums import Role
-from hazards.complaints.enums import ComplaintAction as A
-from hazards.complaints.enums import ComplaintState as S
+from complaints.enums import ComplaintAction as A
+from complaints.enums import ComplaintState as S
 
 STAFF = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN})
 ASSIGNEE = frozenset({Role.GRID_WORKER, Role.GRID_LEADER}) | STAFF
