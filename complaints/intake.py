@@ -229,9 +229,9 @@ def _write(
     now = utcnow()
     calendar = rules.working_calendar(settings)
     secret = settings.resolved_secret_key
-    partners = {partner.user_id: partner for partner, _ in items}
-    scopes = {pid: scope_of(session, p) for pid, p in partners.items()}
-    with_callbacks = callbacks.partners_with_callbacks(session, set(partners))
+    senders = {partner.user_id: partner for partner, _ in items}
+    scopes = {pid: scope_of(session, p) for pid, p in senders.items()}
+    with_callbacks = callbacks.partners_with_callbacks(session, set(senders))
     located = [i for i, (_, body) in enumerate(items) if body.location is not None]
     placed = dict(
         zip(
