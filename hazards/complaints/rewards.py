@@ -23,7 +23,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.service import Principal
 from grids.scope import scope_of
-from hazards import service as hazards
+from hazards import reading as hazards
 from hazards.complaints import rules
 from hazards.complaints.enums import RewardState
 from hazards.complaints.models import (

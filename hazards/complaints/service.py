@@ -1,5 +1,5 @@
 """Rules for complaints: intake, routing, the lifecycle and its deadlines, extensions. No web
-imports. Hazards are reached through `hazards.service`, areas and people through `grids`."""
+imports. Hazards are reached through their public modules, areas and people through `grids`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from grids.enums import AreaLevel, HandlerKind
 from grids.models import Area
 from grids.scope import Scope, scope_of
 from grids.service import Placement, place_point
-from hazards import service as hazards
+from hazards import acting, deadlines, reporting
 from hazards.complaints import callbacks, lifecycle, rewards, rules
 from hazards.complaints.enums import (
     ComplaintAction,
@@ -55,7 +55,7 @@ class ComplaintKeyReused(Conflict):
 
 
 def working_calendar(settings: Settings):
-    return hazards.working_calendar(settings)
+    return deadlines.working_calendar(settings)
 
 
 # --- Intake -------------------------------------------------------------------------------------
@@ -465,19 +465,14 @@ def act(
 ) -> Complaint:
     complaint = _hold(session, principal, complaint_id, body.version)
     transition = lifecycle.transition_for(ComplaintState(complaint.state), body.action)
-    if principal.role not in transition.roles:
-        raise lifecycle.ComplaintRoleMayNotAct(f"a {principal.role} may not {body.action.value}")
+    lifecycle.COMPLAINT_LIFECYCLE.check_role(transition, principal.role)
     if (
-        transition.assignee_only
+        transition.has(lifecycle.ASSIGNEE_ONLY)
         and principal.role in (Role.GRID_WORKER, Role.GRID_LEADER)
         and complaint.assignee_id != principal.user_id
     ):
         raise lifecycle.NotYourComplaint("only the worker it is assigned to may do this")
-    missing = [name for name in transition.needs if getattr(body, name) in (None, "")]
-    if missing:
-        raise lifecycle.ComplaintActionIncomplete(
-            f"{body.action.value} needs {', '.join(missing)}", fields=missing
-        )
+    lifecycle.COMPLAINT_LIFECYCLE.check_needs(transition, body)
     if body.action is ComplaintAction.DISPATCH:
         assignee = _assignable(session, principal, complaint, body.assignee_id)  # type: ignore[arg-type]
         _assign(
@@ -583,7 +578,7 @@ def _hazard_from(
     category = body.hazard_category or (
         HazardCategory(complaint.category) if complaint.category else HazardCategory.OTHER
     )
-    hazard, _created = hazards.report(
+    hazard, _created = reporting.report(
         session,
         principal,
         HazardReport(
@@ -598,7 +593,7 @@ def _hazard_from(
         ),
         settings,
     )
-    hazards.act(session, principal, hazard.id, ActionIn(action=HazardAction.CONFIRM), settings)
+    acting.act(session, principal, hazard.id, ActionIn(action=HazardAction.CONFIRM), settings)
     complaint.hazard_id = hazard.id
     rewards.consider(session, complaint, hazard.id, settings)
     return hazard.id
