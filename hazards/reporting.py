@@ -122,7 +122,8 @@ def _report(
     new = [i for i in range(len(bodies)) if i not in done]
     fresh = [bodies[i] for i in new]
     premises = {b.premises_id for b in fresh if b.premises_id is not None}
-    scope = scope_of(session, principal) if premises or principal.role in FIELD_ROLES else None
+    wanted = premises or (fresh and principal.role in FIELD_ROLES)
+    scope = scope_of(session, principal) if wanted else None
     home = scope if principal.role in FIELD_ROLES else None  # one scope query for all
     strange = (
         _premises_out_of_scope(session, scope, premises)
@@ -134,7 +135,11 @@ def _report(
         for i, b in zip(new, fresh, strict=True)
         if b.premises_id in strange
     ]
-    placed = place_points(session, [(b.lng, b.lat, b.crs) for b in fresh], settings.routing_snap_m)
+    placed = (
+        place_points(session, [(b.lng, b.lat, b.crs) for b in fresh], settings.routing_snap_m)
+        if fresh
+        else []
+    )
     for i, body, (_, placement) in zip(new, fresh, placed, strict=True):
         try:
             refuse_unusable_point(body.lng, body.lat, placement)
