@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from backend import health
+from backend import effects, health
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
 from backend.core.web import (
@@ -46,6 +46,7 @@ DOCS_ASSETS = "/docs-assets"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_for_startup()
+    effects.install()
     configure_logging(settings.log_level, settings.log_json)
     # /docs and /redoc load Swagger UI and ReDoc from the package (under DOCS_ASSETS), not a
     # public CDN: a township's intranet often has no internet. Swagger UI's validator badge

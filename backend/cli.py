@@ -543,6 +543,9 @@ def grids_split(
 
 def main() -> None:  # pragma: no cover
     os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    from backend import effects  # loads every domain package: not for --help alone
+
+    effects.install()
     app()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from backend import effects
 from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import partners
@@ -75,6 +76,7 @@ def warn_if_calendar_runs_out(settings: Settings) -> str | None:
 def run_once(settings: Settings | None = None) -> dict[str, int]:
     """One pass over every job. A failing job is logged and does not stop the others."""
     settings = settings or get_settings()
+    effects.install()
     warn_if_calendar_runs_out(settings)
     handled: dict[str, int] = {}
     for job in JOBS:
@@ -89,6 +91,7 @@ def run_once(settings: Settings | None = None) -> dict[str, int]:
 
 def run_forever(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
+    effects.install()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -1,7 +1,7 @@
 """Taking a step of the complaint lifecycle (`lifecycle.TRANSITIONS`): dispatch, sign, return,
 verify on site (a hazard found there becomes a confirmed hazard), reply, close, reopen. Each
 step is checked against the table, applied, recorded in the audit log, and told to the hotline
-and to whoever must act next. No web imports; hazards are reached through `hazards.service`."""
+and to whoever must act next. No web imports; hazards are reached through their public modules."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from complaints.reading import hold
 from complaints.schemas import ComplaintActionIn, Location
 from grids import workforce
 from grids.scope import scope_of
-from hazards import service as hazards
+from hazards import acting as hazard_steps
+from hazards import reporting
 from hazards.enums import HazardAction, HazardCategory, HazardSource
 from hazards.schemas import ActionIn, HazardReport
 
@@ -48,19 +49,14 @@ def act(
 ) -> Complaint:
     complaint = hold(session, principal, complaint_id, body.version)
     transition = lifecycle.transition_for(ComplaintState(complaint.state), body.action)
-    if principal.role not in transition.roles:
-        raise lifecycle.ComplaintRoleMayNotAct(f"a {principal.role} may not {body.action.value}")
+    lifecycle.COMPLAINT_LIFECYCLE.check_role(transition, principal.role)
     if (
-        transition.assignee_only
+        transition.has(lifecycle.ASSIGNEE_ONLY)
         and principal.role in (Role.GRID_WORKER, Role.GRID_LEADER)
         and complaint.assignee_id != principal.user_id
     ):
         raise lifecycle.NotYourComplaint("only the worker it is assigned to may do this")
-    missing = [name for name in transition.needs if getattr(body, name) in (None, "")]
-    if missing:
-        raise lifecycle.ComplaintActionIncomplete(
-            f"{body.action.value} needs {', '.join(missing)}", fields=missing
-        )
+    lifecycle.COMPLAINT_LIFECYCLE.check_needs(transition, body)
     if body.action is ComplaintAction.DISPATCH:
         assignee = _assignable(session, principal, complaint, body.assignee_id)  # type: ignore[arg-type]
         dispatch.assign(
@@ -168,7 +164,7 @@ def _hazard_from(
     category = body.hazard_category or (
         HazardCategory(complaint.category) if complaint.category else HazardCategory.OTHER
     )
-    hazard, _created = hazards.report(
+    hazard, _created = reporting.report(
         session,
         principal,
         HazardReport(
@@ -183,7 +179,7 @@ def _hazard_from(
         ),
         settings,
     )
-    hazards.act(session, principal, hazard.id, ActionIn(action=HazardAction.CONFIRM), settings)
+    hazard_steps.act(session, principal, hazard.id, ActionIn(action=HazardAction.CONFIRM), settings)
     complaint.hazard_id = hazard.id
     rewards.consider(session, complaint, hazard.id, settings)
     return hazard.id

@@ -7,8 +7,7 @@ grid has nobody on duty); staff of the area may take them on the worker's behalf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from backend.core import lifecycle as kernel
 from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.identity.enums import Role
 from complaints.enums import ComplaintAction as A
@@ -17,37 +16,21 @@ from complaints.enums import ComplaintState as S
 STAFF = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN})
 ASSIGNEE = frozenset({Role.GRID_WORKER, Role.GRID_LEADER}) | STAFF
 HOTLINE = STAFF | {Role.INTEGRATION}  # the hotline runs the callback 回访 itself, or staff do
+ASSIGNEE_ONLY = "assignee_only"  # guard: field roles must be the assignee
+
+Transition = kernel.Transition[S, A]
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: S
-    action: A
-    target: S
-    roles: frozenset[Role]
-    needs: tuple[str, ...] = ()
-    assignee_only: bool = False  # field roles must be the assignee
-
-
-TRANSITIONS: dict[tuple[S, A], Transition] = {
-    (t.source, t.action): t
-    for t in (
-        Transition(S.RECEIVED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
-        Transition(S.DISPATCHED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
-        Transition(S.DISPATCHED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
-        Transition(S.DISPATCHED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
-        Transition(S.SIGNED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
-        Transition(S.SIGNED, A.VERIFY, S.VERIFYING, ASSIGNEE, ("finding", "note"), True),
-        Transition(S.VERIFYING, A.REPLY, S.REPLIED, ASSIGNEE, ("reply",), True),
-        Transition(S.REPLIED, A.CLOSE, S.CLOSED, STAFF),
-        Transition(S.CLOSED, A.CALLBACK_SATISFIED, S.CALLBACK_DONE, HOTLINE),
-        Transition(S.CLOSED, A.CALLBACK_UNSATISFIED, S.UNSATISFIED, HOTLINE, ("note",)),
-        Transition(S.UNSATISFIED, A.REOPEN, S.REOPENED, STAFF, ("note",)),
-        Transition(S.REOPENED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
-        Transition(S.REOPENED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
-        Transition(S.REOPENED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
-    )
-}
+def _row(
+    source: S,
+    action: A,
+    target: S,
+    roles: frozenset[Role],
+    needs: tuple[str, ...] = (),
+    assignee_only: bool = False,
+) -> Transition:
+    guards = frozenset({ASSIGNEE_ONLY}) if assignee_only else frozenset()
+    return kernel.Transition(source, action, target, roles, needs=needs, guards=guards)
 
 
 class ComplaintTransitionNotAllowed(Conflict):
@@ -73,17 +56,40 @@ class ComplaintActionIncomplete(InvalidInput):
     slug, title = "complaint-action-incomplete", "The step lacks what it needs"
 
 
+COMPLAINT_LIFECYCLE: kernel.Lifecycle[S, A, None] = kernel.Lifecycle(
+    "complaint",
+    (
+        _row(S.RECEIVED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+        _row(S.DISPATCHED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+        _row(S.DISPATCHED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
+        _row(S.DISPATCHED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
+        _row(S.SIGNED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
+        _row(S.SIGNED, A.VERIFY, S.VERIFYING, ASSIGNEE, ("finding", "note"), True),
+        _row(S.VERIFYING, A.REPLY, S.REPLIED, ASSIGNEE, ("reply",), True),
+        _row(S.REPLIED, A.CLOSE, S.CLOSED, STAFF),
+        _row(S.CLOSED, A.CALLBACK_SATISFIED, S.CALLBACK_DONE, HOTLINE),
+        _row(S.CLOSED, A.CALLBACK_UNSATISFIED, S.UNSATISFIED, HOTLINE, ("note",)),
+        _row(S.UNSATISFIED, A.REOPEN, S.REOPENED, STAFF, ("note",)),
+        _row(S.REOPENED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
+        _row(S.REOPENED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
+        _row(S.REOPENED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+    ),
+    not_allowed=lambda state, action, possible: ComplaintTransitionNotAllowed(
+        f"cannot {action.value} a complaint that is {state.value}",
+        state=state.value,
+        action=action.value,
+        possible=possible,
+    ),
+    role_refused=lambda role, action: ComplaintRoleMayNotAct(f"a {role} may not {action.value}"),
+    incomplete=lambda action, missing: ComplaintActionIncomplete(
+        f"{action.value} needs {', '.join(missing)}", fields=missing
+    ),
+)
+
+
 def transition_for(state: S, action: A) -> Transition:
-    transition = TRANSITIONS.get((state, action))
-    if transition is None:
-        raise ComplaintTransitionNotAllowed(
-            f"cannot {action.value} a complaint that is {state.value}",
-            state=state.value,
-            action=action.value,
-            possible=sorted(a.value for a in actions_from(state)),
-        )
-    return transition
+    return COMPLAINT_LIFECYCLE.step(state, action)
 
 
 def actions_from(state: S) -> list[A]:
-    return [a for (s, a) in TRANSITIONS if s is state]
+    return COMPLAINT_LIFECYCLE.actions_from(state)

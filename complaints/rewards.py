@@ -31,7 +31,7 @@ from complaints.models import (
     RewardExclusion,
 )
 from grids.scope import scope_of
-from hazards import service as hazards
+from hazards import reading as hazards
 
 DECIDERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF)
 

@@ -34,7 +34,7 @@ from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
-from hazards import service as hazards
+from hazards import acting, reading, reporting
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 from offline_sync import records
@@ -250,7 +250,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         ).all()
         out = []
         missing = records.missing_photos(session, [h.id for h in rows])
-        shown = hazards.visible_among(
+        shown = reading.visible_among(
             session, principal, [h.possible_duplicate_of_id for h in rows]
         )
         for h in rows:
@@ -393,7 +393,7 @@ def _scope_moves(
                 for p in in_grid_premises
             ]
             missing = records.missing_photos(session, [h.id for h in in_grid_hazards])
-            shown = hazards.visible_among(
+            shown = reading.visible_among(
                 session, principal, [h.possible_duplicate_of_id for h in in_grid_hazards]
             )
             out += [
@@ -550,7 +550,7 @@ def push(
             first_seen.add(body.id)
     problems.check(  # one batch; its errors are labelled with each report's path already
         "changes.hazard_reports",
-        hazards.report_many,
+        reporting.report_many,
         session,
         principal,
         fresh,
@@ -744,7 +744,7 @@ def _push_report(
     body = _report_body(raw, where)
     existing = session.get(Hazard, body.id)
     if existing is None:
-        hazards.report(session, principal, body, settings)
+        reporting.report(session, principal, body, settings)
         outcome.created += 1
         return
     if existing.reporter_id != principal.user_id:
@@ -755,7 +755,7 @@ def _push_report(
     if existing.change_seq > since:
         conflicts.append(str(existing.id))
         return
-    revision = hazards.revise_report(session, principal, existing, body, settings)
+    revision = reporting.revise_report(session, principal, existing, body, settings)
     if revision.refused:  # kept with its reason; the server's copy goes back to the phone
         outcome.refused_changes.append(str(existing.id))
     elif revision.changed:
@@ -811,7 +811,7 @@ def _push_action(
     try:
         body = ActionIn.model_validate({"action": raw.get("action"), **payload})
         with session.begin_nested():
-            result = hazards.act(session, principal, hazard_id, body, settings)
+            result = acting.act(session, principal, hazard_id, body, settings)
         record.status = (
             ActionStatus.AWAITING_APPROVAL if result.pending else ActionStatus.APPLIED
         ).value
@@ -964,7 +964,7 @@ def _push_photo(
                 PhotoState.REFUSED.value,
                 f"no complaint {complaint_id} assigned to you",
             )
-    elif hazards.get_visible_or_none(session, principal, hazard_id) is None:
+    elif reading.get_visible_or_none(session, principal, hazard_id) is None:
         photo.state, photo.reason = (
             PhotoState.REFUSED.value,
             f"no hazard {hazard_id} visible to you",

@@ -36,7 +36,7 @@ from grids.routing import ground_distance_m
 from grids.scope import area_in_scope, scope_of
 from grids.service import place_point
 from grids.workforce import grid_places, handlers_for
-from hazards import service as hazards
+from hazards import reporting as hazards
 from hazards.enums import HazardCategory, HazardSource, Severity
 from hazards.models import Hazard
 from hazards.schemas import HazardReport
