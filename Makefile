@@ -40,7 +40,7 @@ worker:
 
 lint:
 	@scripts/bootstrap.sh dev
-	@$(BIN)/ruff check backend grids patrols hazards offline_sync tests
+	@$(BIN)/ruff check backend grids patrols complaints hazards offline_sync tests
 	@$(BIN)/lint-imports
 
 clean:

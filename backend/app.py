@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from backend import health
+from backend import effects, health
 from backend.core import media
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
@@ -21,12 +21,12 @@ from backend.core.web import (
 from backend.identity import api as identity_api
 from backend.notify import api as notify_api
 from backend.notify import channels as notify_channels
+from complaints import api as complaints_api
+from complaints.open311 import api as open311_api
 from grids import api as grids_api
 from grids import map_api
 from grids.premises import api as premises_api
 from hazards import api as hazards_api
-from hazards.complaints import api as complaints_api
-from hazards.complaints.open311 import api as open311_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_for_startup()
     check_plugins(settings)
+    effects.install()
     configure_logging(settings.log_level, settings.log_json)
     # /docs and /redoc load Swagger UI and ReDoc from the package (under DOCS_ASSETS), not a
     # public CDN: a township's intranet often has no internet. Swagger UI's validator badge

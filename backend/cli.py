@@ -174,7 +174,7 @@ def integrations_callback(
     """Point a partner's complaint callbacks at a URL. The first time it prints the signing key
     (shown once); a new URL keeps the key (rotate it with `callback-rotate`)."""
     from backend.core.db import session_scope
-    from hazards.complaints import callbacks
+    from complaints import callbacks
 
     try:
         with session_scope() as session:
@@ -198,7 +198,7 @@ def integrations_callback_rotate(
     from datetime import timedelta
 
     from backend.core.db import session_scope
-    from hazards.complaints import callbacks
+    from complaints import callbacks
 
     try:
         with session_scope() as session:
@@ -226,7 +226,7 @@ def integrations_open311_key(
 ) -> None:
     """Issue an Open311 api_key for a citizen app's integration client (shown once)."""
     from backend.core.db import session_scope
-    from hazards.complaints.open311 import service as open311
+    from complaints.open311 import service as open311
 
     try:
         with session_scope() as session:
@@ -550,6 +550,9 @@ def grids_split(
 
 def main() -> None:  # pragma: no cover
     os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    from backend import effects  # loads every domain package: not for --help alone
+
+    effects.install()
     app()
 
 

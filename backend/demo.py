@@ -20,6 +20,7 @@ from shapely.geometry import Point, box
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend import effects
 from backend.core.audit import Actor
 from backend.core.localtime import LOCAL_TIME
 from backend.core.security import hash_password
@@ -28,6 +29,10 @@ from backend.identity import partners
 from backend.identity.enums import Role
 from backend.identity.models import IntegrationKey, User
 from backend.identity.service import Principal
+from complaints import intake
+from complaints.enums import Channel, ComplaintType
+from complaints.models import Complaint
+from complaints.schemas import ComplaintIntake
 from grids import service as grids
 from grids import uscc, workforce
 from grids.enums import AreaLevel, Crs
@@ -37,11 +42,7 @@ from grids.premises.enums import PremisesType, RiskLevel
 from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
-from hazards import service as hazards
-from hazards.complaints import intake
-from hazards.complaints.enums import Channel, ComplaintType
-from hazards.complaints.models import Complaint
-from hazards.complaints.schemas import ComplaintIntake
+from hazards import acting, reporting
 from hazards.credit import service as credit
 from hazards.credit.enums import CreditRecordKind
 from hazards.credit.schemas import RecordIn
@@ -263,7 +264,7 @@ def _load_hazards(session: Session, settings: Settings) -> None:
         if worker is None:
             continue
         reporter = Principal.of(worker)
-        hazard, _ = hazards.report(
+        hazard, _ = reporting.report(
             session,
             reporter,
             HazardReport(
@@ -276,7 +277,7 @@ def _load_hazards(session: Session, settings: Settings) -> None:
             settings,
         )
         if number % 2 == 0:
-            hazards.act(
+            acting.act(
                 session, reporter, hazard.id, ActionIn(action=HazardAction.CONFIRM), settings
             )
 
@@ -372,6 +373,7 @@ def _credentials_file(settings: Settings) -> Path:
 
 def load(session: Session, settings: Settings) -> dict[str, str]:
     """Load the demo once; later calls only make sure the demo logins work. Returns them."""
+    effects.install()  # the demo's hazards take steps, which have effects
     if session.scalar(select(Area.id).where(Area.code == "450202")) is None:
         _load_areas(session)
     path = _credentials_file(settings)

@@ -4,10 +4,10 @@ from backend.core import audit, calendar_notices  # noqa: F401
 from backend.core.db import Base
 from backend.identity import models as identity_models  # noqa: F401
 from backend.notify import models as notify_models  # noqa: F401
+from complaints import models as complaint_models  # noqa: F401
 from grids import models as grid_models  # noqa: F401
 from grids.premises import models as premises_models  # noqa: F401
 from hazards import models as hazard_models  # noqa: F401
-from hazards.complaints import models as complaint_models  # noqa: F401
 from hazards.credit import models as credit_models  # noqa: F401
 from offline_sync import models as sync_models  # noqa: F401
 from patrols import models as patrol_models  # noqa: F401

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from backend import effects
 from backend.core import calendar_notices
 from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import partners
 from backend.identity import service as identity
 from backend.notify import service as notify
+from complaints import scheduled as complaints
+from complaints.open311 import service as open311
 from grids.premises import service as premises
 from hazards import scheduled as hazards
-from hazards.complaints import scheduled as complaints
-from hazards.complaints.open311 import service as open311
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols
@@ -75,6 +76,7 @@ def warn_if_calendar_runs_out(settings: Settings) -> str | None:
 def run_once(settings: Settings | None = None) -> dict[str, int]:
     """One pass over every job. A failing job is logged and does not stop the others."""
     settings = settings or get_settings()
+    effects.install()
     warn_if_calendar_runs_out(settings)
     handled: dict[str, int] = {}
     for job in JOBS:
@@ -89,6 +91,7 @@ def run_once(settings: Settings | None = None) -> dict[str, int]:
 
 def run_forever(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
+    effects.install()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -293,9 +293,9 @@ def main() -> None:
         from backend.core.settings import get_settings
         from backend.identity import partners
         from backend.identity.enums import Role
+        from complaints import callbacks
         from grids import service as grids
         from grids import workforce
-        from hazards.complaints import callbacks
 
         settings = get_settings()
         setup = Actor(id=None, role="bench-setup")

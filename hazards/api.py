@@ -1,4 +1,5 @@
-"""Hazards over HTTP. Thin: rules live in hazards.service and hazards.lifecycle."""
+"""Hazards over HTTP. Thin: rules live in hazards.reporting, hazards.acting, hazards.reading
+and hazards.lifecycle."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.core.db import utcnow
 from backend.core.types import Text
-from backend.core.web import Offset
+from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from backend.identity.service import Principal
 from grids.enums import RouteStatus
 from grids.scope import area_in_scope
-from hazards import lifecycle, photos, service
+from hazards import acting, lifecycle, photos, reading, reporting
 from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
 from hazards.models import Hazard
 from hazards.photos import PhotoKind, Variant
@@ -41,8 +42,8 @@ def hazard_out(session, principal: Principal, hazard: Hazard) -> HazardOut:
 def hazards_out(session, principal: Principal, hazards: list[Hazard]) -> list[HazardOut]:
     """Hazards as this caller sees them: `duplicate_of` and `possible_duplicate_of` only when
     the caller may see the hazard they name."""
-    labels = service.labels_for(session, hazards)
-    shown = service.visible_among(
+    labels = reading.labels_for(session, hazards)
+    shown = reading.visible_among(
         session,
         principal,
         [h.duplicate_of_id for h in hazards] + [h.possible_duplicate_of_id for h in hazards],
@@ -50,7 +51,7 @@ def hazards_out(session, principal: Principal, hazards: list[Hazard]) -> list[Ha
     return [_out(h, labels[h.id], shown) for h in hazards]
 
 
-def _out(hazard: Hazard, labels: service.Labels, shown: set[uuid.UUID]) -> HazardOut:
+def _out(hazard: Hazard, labels: reading.Labels, shown: set[uuid.UUID]) -> HazardOut:
     state = HazardState(hazard.state)
     return HazardOut(
         id=hazard.id,
@@ -96,7 +97,7 @@ def report_hazard(
 ) -> JSONResponse:
     """Report a hazard where it was seen (routed to its grid). Re-sending the same `id` from an
     offline device returns the hazard already recorded (200) instead of a second one."""
-    hazard, created = service.report(session, principal, body, settings)
+    hazard, created = reporting.report(session, principal, body, settings)
     out = hazard_out(session, principal, hazard)
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
@@ -124,7 +125,7 @@ def list_hazards(
 ) -> list[HazardOut]:
     """Hazards you may see, overdue first."""
     area_path = area_in_scope(session, principal, area).path if area else None
-    where = service.QueueFilter(
+    where = reading.QueueFilter(
         mine=queue,
         state=state.value if state else None,
         severity=severity.value if severity else None,
@@ -135,7 +136,7 @@ def list_hazards(
         outside_own_grids=outside_own_grids,
         open_only=not include_closed,
     )
-    hazards = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
+    hazards = session.scalars(reading.queue(session, principal, where).limit(limit).offset(offset))
     return hazards_out(session, principal, list(hazards))
 
 
@@ -147,12 +148,12 @@ def hazard_counts(
 ) -> list[AreaCounts]:
     """Open, overdue, closed in the grid and escalated, per child of an area in your scope."""
     parent = area_in_scope(session, principal, area)
-    return [AreaCounts(**vars(c)) for c in service.counts_by_child(session, parent)]
+    return [AreaCounts(**vars(c)) for c in reading.counts_by_child(session, parent)]
 
 
 @router.get("/{hazard_id}", response_model=HazardOut, responses=_NOT_FOUND)
 def get_hazard(hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> HazardOut:
-    return hazard_out(session, principal, service.get_visible(session, principal, hazard_id))
+    return hazard_out(session, principal, reading.get_visible(session, principal, hazard_id))
 
 
 @router.post(
@@ -174,7 +175,7 @@ def act_on_hazard(
     """Take a step in the lifecycle. Enforcement steps (ordering, determination, listing,
     reinspection, delisting) need distinct certified officers: each one posts the same action;
     the step applies when enough have (202 until then)."""
-    outcome = service.act(session, principal, hazard_id, body, settings)
+    outcome = acting.act(session, principal, hazard_id, body, settings)
     if outcome.pending is not None:
         pending = PendingDecisionOut(
             hazard_id=hazard_id,
@@ -192,20 +193,10 @@ def hazard_timeline(
     hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[TimelineEntry]:
     """Every step, from the audit log."""
-    return [TimelineEntry.of(e) for e in service.timeline(session, principal, hazard_id)]
+    return [TimelineEntry.of(e) for e in reading.timeline(session, principal, hazard_id)]
 
 
 # --- Photos ----------------------------------------------------------------------------------------
-
-IMAGE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            m: {"schema": {"type": "string", "format": "binary"}}
-            for m in ("image/jpeg", "image/png", "image/heic")
-        },
-    }
-}
 
 
 @router.post(

@@ -1,96 +1,62 @@
 """The hazard lifecycle as one explicit table: (state, action) → target state, who may do it,
 how many distinct certified officers must approve (双人执法: two; the collective determination of
-a major hazard: three), and what the action must carry.
+a major hazard: three), what the action must carry, and what follows from it (its effects).
 
 Anything not in the table is refused with a typed problem, never applied silently.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from backend.core import lifecycle as kernel
 from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.identity.enums import Role
 from hazards.enums import HazardAction as A
 from hazards.enums import HazardState as S
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from backend.core.settings import Settings
+    from hazards.models import Hazard
+
 FIELD = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF})
 OFFICERS = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF})
 BRIGADE = frozenset({Role.BRIGADE_STAFF})
 
+# After-effects a step declares (handlers: backend/effects.py).
+ANNOUNCE = "hazards.announce"  # push to whoever hears of the step (hazards/announcements.py)
+RECORD_IN_CREDIT = "credit.record_hazard"  # a confirmed or major hazard enters the unit's record
+
+Transition = kernel.Transition[S, A]
+
 
 @dataclass(frozen=True)
-class Transition:
-    source: S
-    action: A
-    target: S
-    roles: frozenset[Role]
-    approvers: int = 1  # distinct certified officers needed; 1 = the actor alone
-    needs: tuple[str, ...] = ()  # fields the action must carry
+class HazardStep:
+    """What an effect handler is given: the step just applied, in its transaction."""
 
-    @property
-    def enforcement(self) -> bool:
-        return self.approvers > 1
+    session: Session
+    hazard: Hazard  # as it is after the step
+    transition: Transition
+    actor_id: uuid.UUID | None  # who took the step (nobody is told of their own step)
+    settings: Settings
 
 
-TRANSITIONS: dict[tuple[S, A], Transition] = {
-    (t.source, t.action): t
-    for t in (
-        Transition(S.REPORTED, A.CONFIRM, S.CONFIRMED, FIELD),
-        Transition(S.REPORTED, A.REJECT, S.REJECTED, FIELD, needs=("note",)),
-        Transition(S.REPORTED, A.MARK_DUPLICATE, S.DUPLICATE, FIELD, needs=("duplicate_of",)),
-        Transition(S.REPORTED, A.SUSPECT_MAJOR, S.MAJOR_SUSPECTED, FIELD),
-        Transition(S.CONFIRMED, A.RECTIFY_ON_SPOT, S.RECTIFIED_ON_SPOT, FIELD),
-        Transition(
-            S.CONFIRMED,
-            A.ORDER_RECTIFICATION,
-            S.RECTIFICATION_ORDERED,
-            OFFICERS,
-            2,
-            ("deadline_working_days",),
-        ),
-        Transition(S.CONFIRMED, A.SUSPECT_MAJOR, S.MAJOR_SUSPECTED, FIELD),
-        Transition(
-            S.RECTIFICATION_ORDERED,
-            A.SUBMIT_RECTIFICATION,
-            S.RECTIFICATION_SUBMITTED,
-            FIELD,
-            needs=("note",),
-        ),
-        Transition(S.RECTIFICATION_SUBMITTED, A.VERIFY, S.VERIFIED_CLOSED, FIELD),
-        Transition(
-            S.RECTIFICATION_SUBMITTED,
-            A.FAIL_VERIFICATION,
-            S.RECTIFICATION_FAILED,
-            FIELD,
-            needs=("deadline_working_days", "note"),
-        ),
-        Transition(
-            S.RECTIFICATION_FAILED,
-            A.SUBMIT_RECTIFICATION,
-            S.RECTIFICATION_SUBMITTED,
-            FIELD,
-            needs=("note",),
-        ),
-        Transition(
-            S.MAJOR_SUSPECTED, A.DETERMINE_MAJOR, S.DETERMINED_MAJOR, OFFICERS, 3, ("criteria",)
-        ),
-        Transition(S.MAJOR_SUSPECTED, A.DETERMINE_NOT_MAJOR, S.CONFIRMED, OFFICERS, 3, ("note",)),
-        Transition(S.DETERMINED_MAJOR, A.REPORT_TO_GOVERNMENT, S.REPORTED_TO_GOVERNMENT, BRIGADE),
-        Transition(
-            S.REPORTED_TO_GOVERNMENT,
-            A.LIST,
-            S.LISTED,
-            BRIGADE,
-            2,
-            ("listing_level", "deadline_working_days"),
-        ),
-        Transition(S.LISTED, A.START_RECTIFYING, S.RECTIFYING, OFFICERS),
-        Transition(S.RECTIFYING, A.REINSPECT, S.REINSPECTED, OFFICERS, 2),
-        Transition(S.REINSPECTED, A.START_RECTIFYING, S.RECTIFYING, OFFICERS, needs=("note",)),
-        Transition(S.REINSPECTED, A.DELIST, S.DELISTED, BRIGADE, 2),
+def _row(
+    source: S,
+    action: A,
+    target: S,
+    roles: frozenset[Role],
+    approvers: int = 1,
+    needs: tuple[str, ...] = (),
+    effects: tuple[str, ...] = (),
+) -> Transition:
+    return kernel.Transition(
+        source, action, target, roles, approvers=approvers, needs=needs, effects=effects
     )
-}
 
 
 class TransitionNotAllowed(Conflict):
@@ -117,18 +83,100 @@ class ActionIncomplete(InvalidInput):
     slug, title = "action-incomplete", "The action lacks what it needs"
 
 
-def transition_for(state: S, action: A) -> Transition:
-    transition = TRANSITIONS.get((state, action))
-    if transition is None:
-        possible = sorted(a.value for (s, a) in TRANSITIONS if s is state)
-        raise TransitionNotAllowed(
-            f"cannot {action.value} a hazard that is {state.value}",
-            state=state.value,
-            action=action.value,
-            possible=possible,
-        )
-    return transition
+HAZARD_LIFECYCLE: kernel.Lifecycle[S, A, HazardStep] = kernel.Lifecycle(
+    "hazard",
+    (
+        _row(S.REPORTED, A.CONFIRM, S.CONFIRMED, FIELD, effects=(RECORD_IN_CREDIT, ANNOUNCE)),
+        _row(S.REPORTED, A.REJECT, S.REJECTED, FIELD, needs=("note",), effects=(ANNOUNCE,)),
+        _row(
+            S.REPORTED,
+            A.MARK_DUPLICATE,
+            S.DUPLICATE,
+            FIELD,
+            needs=("duplicate_of",),
+            effects=(ANNOUNCE,),
+        ),
+        _row(S.REPORTED, A.SUSPECT_MAJOR, S.MAJOR_SUSPECTED, FIELD, effects=(ANNOUNCE,)),
+        _row(S.CONFIRMED, A.RECTIFY_ON_SPOT, S.RECTIFIED_ON_SPOT, FIELD, effects=(ANNOUNCE,)),
+        _row(
+            S.CONFIRMED,
+            A.ORDER_RECTIFICATION,
+            S.RECTIFICATION_ORDERED,
+            OFFICERS,
+            2,
+            ("deadline_working_days",),
+            effects=(ANNOUNCE,),
+        ),
+        _row(S.CONFIRMED, A.SUSPECT_MAJOR, S.MAJOR_SUSPECTED, FIELD, effects=(ANNOUNCE,)),
+        _row(
+            S.RECTIFICATION_ORDERED,
+            A.SUBMIT_RECTIFICATION,
+            S.RECTIFICATION_SUBMITTED,
+            FIELD,
+            needs=("note",),
+            effects=(ANNOUNCE,),
+        ),
+        _row(S.RECTIFICATION_SUBMITTED, A.VERIFY, S.VERIFIED_CLOSED, FIELD, effects=(ANNOUNCE,)),
+        _row(
+            S.RECTIFICATION_SUBMITTED,
+            A.FAIL_VERIFICATION,
+            S.RECTIFICATION_FAILED,
+            FIELD,
+            needs=("deadline_working_days", "note"),
+            effects=(ANNOUNCE,),
+        ),
+        _row(
+            S.RECTIFICATION_FAILED,
+            A.SUBMIT_RECTIFICATION,
+            S.RECTIFICATION_SUBMITTED,
+            FIELD,
+            needs=("note",),
+            effects=(ANNOUNCE,),
+        ),
+        _row(
+            S.MAJOR_SUSPECTED,
+            A.DETERMINE_MAJOR,
+            S.DETERMINED_MAJOR,
+            OFFICERS,
+            3,
+            ("criteria",),
+            effects=(RECORD_IN_CREDIT,),
+        ),
+        _row(
+            S.MAJOR_SUSPECTED,
+            A.DETERMINE_NOT_MAJOR,
+            S.CONFIRMED,
+            OFFICERS,
+            3,
+            ("note",),
+            effects=(RECORD_IN_CREDIT,),
+        ),
+        _row(S.DETERMINED_MAJOR, A.REPORT_TO_GOVERNMENT, S.REPORTED_TO_GOVERNMENT, BRIGADE),
+        _row(
+            S.REPORTED_TO_GOVERNMENT,
+            A.LIST,
+            S.LISTED,
+            BRIGADE,
+            2,
+            ("listing_level", "deadline_working_days"),
+        ),
+        _row(S.LISTED, A.START_RECTIFYING, S.RECTIFYING, OFFICERS),
+        _row(S.RECTIFYING, A.REINSPECT, S.REINSPECTED, OFFICERS, 2),
+        _row(S.REINSPECTED, A.START_RECTIFYING, S.RECTIFYING, OFFICERS, needs=("note",)),
+        _row(S.REINSPECTED, A.DELIST, S.DELISTED, BRIGADE, 2, effects=(ANNOUNCE,)),
+    ),
+    not_allowed=lambda state, action, possible: TransitionNotAllowed(
+        f"cannot {action.value} a hazard that is {state.value}",
+        state=state.value,
+        action=action.value,
+        possible=possible,
+    ),
+    role_refused=lambda role, action: RoleMayNotAct(f"a {role} may not {action.value}"),
+    incomplete=lambda action, missing: ActionIncomplete(
+        f"{action.value} needs {', '.join(missing)}", fields=missing
+    ),
+)
 
 
 def actions_from(state: S) -> list[A]:
-    return [a for (s, a) in TRANSITIONS if s is state]
+    return HAZARD_LIFECYCLE.actions_from(state)

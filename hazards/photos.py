@@ -18,7 +18,7 @@ from backend.identity.service import Principal
 from grids.routing import ground_distance_m
 from grids.scope import scope_of
 from hazards.models import Hazard, HazardPhoto
-from hazards.service import get_visible
+from hazards.reading import get_visible
 
 
 class PhotoKind(StrEnum):

@@ -10,9 +10,9 @@ from backend.core.db import utcnow
 from backend.core.settings import Settings
 from backend.notify import service as notify
 from hazards.announcements import level_holders
+from hazards.deadlines import clock, top_level
 from hazards.enums import EscalationLevel, HazardState, Severity
 from hazards.models import Hazard
-from hazards.service import clock, top_level
 
 BATCH = 500
 

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import InvalidInput
 from backend.core.privacy import mask_phone
+from complaints import lifecycle as complaint_lifecycle
+from complaints.enums import ComplaintState
+from complaints.models import Complaint
 from grids.models import Area
 from grids.premises.models import Premises
 from hazards import lifecycle
-from hazards.complaints import lifecycle as complaint_lifecycle
-from hazards.complaints.enums import ComplaintState
-from hazards.complaints.models import Complaint
 from hazards.enums import HazardState
 from hazards.models import Hazard
 from offline_sync.enums import PhotoState

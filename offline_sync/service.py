@@ -24,15 +24,17 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from complaints import acting as complaint_steps
+from complaints import extensions as complaint_extensions
+from complaints import reading as complaint_reading
+from complaints.models import Complaint, ComplaintCaller, ComplaintRelease
+from complaints.schemas import ComplaintActionIn, ExtensionIn
 from grids.crs import Crs
 from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
-from hazards import service as hazards
-from hazards.complaints import service as complaints
-from hazards.complaints.models import Complaint, ComplaintCaller, ComplaintRelease
-from hazards.complaints.schemas import ComplaintActionIn, ExtensionIn
+from hazards import acting, reading, reporting
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 from offline_sync import records
@@ -248,7 +250,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         ).all()
         out = []
         missing = records.missing_photos(session, [h.id for h in rows])
-        shown = hazards.visible_among(
+        shown = reading.visible_among(
             session, principal, [h.possible_duplicate_of_id for h in rows]
         )
         for h in rows:
@@ -391,7 +393,7 @@ def _scope_moves(
                 for p in in_grid_premises
             ]
             missing = records.missing_photos(session, [h.id for h in in_grid_hazards])
-            shown = hazards.visible_among(
+            shown = reading.visible_among(
                 session, principal, [h.possible_duplicate_of_id for h in in_grid_hazards]
             )
             out += [
@@ -548,7 +550,7 @@ def push(
             first_seen.add(body.id)
     problems.check(  # one batch; its errors are labelled with each report's path already
         "changes.hazard_reports",
-        hazards.report_many,
+        reporting.report_many,
         session,
         principal,
         fresh,
@@ -742,7 +744,7 @@ def _push_report(
     body = _report_body(raw, where)
     existing = session.get(Hazard, body.id)
     if existing is None:
-        hazards.report(session, principal, body, settings)
+        reporting.report(session, principal, body, settings)
         outcome.created += 1
         return
     if existing.reporter_id != principal.user_id:
@@ -753,7 +755,7 @@ def _push_report(
     if existing.change_seq > since:
         conflicts.append(str(existing.id))
         return
-    revision = hazards.revise_report(session, principal, existing, body, settings)
+    revision = reporting.revise_report(session, principal, existing, body, settings)
     if revision.refused:  # kept with its reason; the server's copy goes back to the phone
         outcome.refused_changes.append(str(existing.id))
     elif revision.changed:
@@ -809,7 +811,7 @@ def _push_action(
     try:
         body = ActionIn.model_validate({"action": raw.get("action"), **payload})
         with session.begin_nested():
-            result = hazards.act(session, principal, hazard_id, body, settings)
+            result = acting.act(session, principal, hazard_id, body, settings)
         record.status = (
             ActionStatus.AWAITING_APPROVAL if result.pending else ActionStatus.APPLIED
         ).value
@@ -869,7 +871,7 @@ def _push_complaint_step(
                 asked = ExtensionIn.model_validate(
                     {"working_days": payload.get("working_days"), "reason": payload.get("note")}
                 )
-                complaints.request_extension(
+                complaint_extensions.request_extension(
                     session, principal, complaint_id, asked.working_days, asked.reason
                 )
             else:
@@ -885,7 +887,7 @@ def _push_complaint_step(
                         "crs": payload.get("crs") or "wgs84",
                     }
                 body = ComplaintActionIn.model_validate({"action": action, **fields})
-                complaints.act(session, principal, complaint_id, body, settings)
+                complaint_steps.act(session, principal, complaint_id, body, settings)
         record.status = ActionStatus.APPLIED.value
     except (ValidationError, Problem) as exc:
         record.reason = _refusal(exc)
@@ -956,13 +958,13 @@ def _push_photo(
     )
     if complaint_id is not None:
         try:
-            complaints.get_visible(session, principal, complaint_id)
+            complaint_reading.get_visible(session, principal, complaint_id)
         except Problem:
             photo.state, photo.reason = (
                 PhotoState.REFUSED.value,
                 f"no complaint {complaint_id} assigned to you",
             )
-    elif hazards.get_visible_or_none(session, principal, hazard_id) is None:
+    elif reading.get_visible_or_none(session, principal, hazard_id) is None:
         photo.state, photo.reason = (
             PhotoState.REFUSED.value,
             f"no hazard {hazard_id} visible to you",

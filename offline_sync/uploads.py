@@ -31,8 +31,8 @@ from backend.core.errors import (
 from backend.core.settings import Settings
 from backend.identity.models import User
 from backend.identity.service import Principal
+from complaints import photos as complaint_photos
 from hazards import photos as hazard_photos
-from hazards.complaints import photos as complaint_photos
 from hazards.models import Hazard
 from hazards.photos import PhotoKind
 from offline_sync.enums import PhotoState, UploadState

@@ -26,6 +26,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from complaints import reading as complaints
 from grids.crs import Crs, to_wgs84
 from grids.enums import AreaLevel, HandlerKind
 from grids.models import Area, GridAssignment
@@ -35,8 +36,7 @@ from grids.routing import ground_distance_m
 from grids.scope import area_in_scope, scope_of
 from grids.service import place_point
 from grids.workforce import grid_places, handlers_for
-from hazards import service as hazards
-from hazards.complaints import service as complaints
+from hazards import reporting as hazards
 from hazards.enums import HazardCategory, HazardSource, Severity
 from hazards.models import Hazard
 from hazards.schemas import HazardReport

@@ -298,7 +298,7 @@ def _reward_and_callback(db, place: Place, people, n: int) -> tuple[str, str]:
     from sqlalchemy import select
 
     from backend.identity.models import User
-    from hazards.complaints.models import Complaint, ComplaintReward, HotlineCallback
+    from complaints.models import Complaint, ComplaintReward, HotlineCallback
     from hazards.models import Hazard
 
     with db() as session:

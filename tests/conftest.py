@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["FIREGRID_DATABASE_URL"] = url
 
     import grids.geometry  # noqa: F401 - binds pyproj to its own PROJ before SpatiaLite loads the system's
+    from backend import effects
     from backend.core import migrations
     from backend.core.settings import get_settings
 
@@ -58,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
         migrations.upgrade(url)
     except Exception as exc:  # noqa: BLE001 - report any reason as a failed run
         raise pytest.UsageError(f"cannot migrate the {BACKEND} test database: {exc}") from exc
+    effects.install()  # as the app, the worker and the command line do when they start
     config.firegrid_backend = BACKEND  # type: ignore[attr-defined]
 
 

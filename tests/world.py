@@ -392,7 +392,7 @@ def hotline_call(api, client: IntegrationClient, method: str, path: str, body: d
 def callbacks_to(db, client: IntegrationClient, url: str) -> str:
     """Point the hotline's callbacks at `url`; the secret they are signed with."""
     from backend.core.settings import get_settings
-    from hazards.complaints import callbacks
+    from complaints import callbacks
 
     with db() as session:
         _, secret = callbacks.set_partner_callback(
@@ -410,8 +410,8 @@ class CitizenApp:
 @pytest.fixture
 def citizen_app(db, county) -> CitizenApp:
     """A citizen app (WeChat mini program) reporting through Open311 for the county."""
+    from complaints.open311 import service as open311
     from grids import service, workforce
-    from hazards.complaints.open311 import service as open311
 
     with db() as session:
         workforce.place_user(

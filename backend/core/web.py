@@ -392,3 +392,15 @@ def db_session(request: Request) -> Iterator[Session]:
 
 # Paging parameters shared by list endpoints; bounded so no database sees an overflow.
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="rows to skip")]
+
+# The OpenAPI description of a photo upload's body (raw bytes, one of the formats the photo
+# pipeline takes), for the routers that accept one.
+IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            m: {"schema": {"type": "string", "format": "binary"}}
+            for m in ("image/jpeg", "image/png", "image/heic")
+        },
+    }
+}

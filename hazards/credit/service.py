@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit, dialect
+from backend.core import lifecycle as kernel
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
@@ -31,11 +32,7 @@ from hazards.models import Hazard
 
 OFFICERS = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF})
 
-# What a decision does to an appeal, and to the record it is about.
-APPEAL_TRANSITIONS: dict[tuple[AppealState, AppealDecision], AppealState] = {
-    (AppealState.PENDING, AppealDecision.APPROVE): AppealState.APPROVED,
-    (AppealState.PENDING, AppealDecision.REJECT): AppealState.REJECTED,
-}
+# What an approved appeal does to the record it is about.
 STANDING_AFTER_APPROVAL = {
     AppealKind.REPAIR: Standing.REPAIRED,
     AppealKind.OBJECTION: Standing.ANNULLED,
@@ -66,6 +63,35 @@ class AppealAlreadyDecided(Conflict):
 
 class SecondOfficerRequired(Forbidden):
     slug, title = "second-officer-required", "Another officer must decide what you filed"
+
+
+# Guard: the officer who filed an appeal may not decide it (another, certified one must).
+NOT_THE_FILER = "not_the_filer"
+
+# What a decision does to an appeal.
+APPEAL_LIFECYCLE: kernel.Lifecycle[AppealState, AppealDecision, None] = kernel.Lifecycle(
+    "credit appeal",
+    (
+        kernel.Transition(
+            AppealState.PENDING,
+            AppealDecision.APPROVE,
+            AppealState.APPROVED,
+            OFFICERS,
+            guards=frozenset({NOT_THE_FILER}),
+        ),
+        kernel.Transition(
+            AppealState.PENDING,
+            AppealDecision.REJECT,
+            AppealState.REJECTED,
+            OFFICERS,
+            guards=frozenset({NOT_THE_FILER}),
+        ),
+    ),
+    not_allowed=lambda state, decision, possible: AppealAlreadyDecided(
+        f"the appeal is already {state.value}", state=state.value
+    ),
+    role_refused=lambda role, decision: Forbidden(f"a {role} may not change credit records"),
+)
 
 
 def rules(settings: Settings) -> CreditRules:
@@ -425,10 +451,9 @@ def decide_appeal(
     ):  # an appeal elsewhere is answered as one that does not exist, naming nothing else
         raise NotFound(f"no credit appeal with id {appeal_id}")
     _certified(principal)
-    target = APPEAL_TRANSITIONS.get((AppealState(appeal.state), body.decision))
-    if target is None:
-        raise AppealAlreadyDecided(f"the appeal is already {appeal.state}", state=appeal.state)
-    if appeal.filed_by == principal.user_id:
+    step = APPEAL_LIFECYCLE.step(AppealState(appeal.state), body.decision)
+    target = step.target
+    if step.has(NOT_THE_FILER) and appeal.filed_by == principal.user_id:
         raise SecondOfficerRequired("you filed this appeal; another officer must decide it")
     record = session.get(CreditRecord, appeal.record_id)
     kind = AppealKind(appeal.kind)

@@ -28,10 +28,10 @@ from backend.core.outbox import HttpPostChannel
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
+from complaints.enums import CallbackDelivery, Stage
+from complaints.models import Complaint, HotlineCallback, HotlinePartner
+from complaints.rules import DUE_COLUMN
 from grids.scope import Scope
-from hazards.complaints.enums import CallbackDelivery, Stage
-from hazards.complaints.models import Complaint, HotlineCallback, HotlinePartner
-from hazards.complaints.rules import DUE_COLUMN
 
 log = logging.getLogger("firegrid.complaints.callbacks")
 FIRST_WAIT = timedelta(seconds=30)

@@ -4,7 +4,9 @@ Every write transaction serialises on the audit chain's head row (decisions 0003
 one complaint per transaction caps intake at what one transaction's locked stretch allows (about
 30 a second when each did its own routing and writes). Here a batch of complaints is routed
 first, with nothing locked, and then written with one multi-row insert per table and one audit
-append, in one transaction.
+append, in one transaction. Each complaint is placed, dispatched or sent to triage by the same
+functions staff dispatch uses (`complaints.dispatch`): they set the complaint's columns and hand
+back its audit event, push and callback, which this module gathers into those inserts.
 
 `submit` is the way in from the API: each signed request hands its complaint to this process's
 writer thread and awaits it; the writer takes whatever has queued up meanwhile (group commit),
@@ -18,6 +20,7 @@ its own request.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import queue
 import threading
@@ -33,8 +36,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core import audit, dialect, security
+from backend.core.audit import canonical_json
 from backend.core.db import get_engine, utcnow
-from backend.core.errors import Forbidden, Problem, Unauthenticated
+from backend.core.errors import Conflict, Forbidden, Problem, Unauthenticated
 from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
 from backend.identity import partners
@@ -42,15 +46,15 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
+from complaints import callbacks, dispatch, rules
+from complaints.enums import ComplaintState, Escalation
+from complaints.models import Complaint, ComplaintCaller, HotlineCallback
+from complaints.reading import by_key, complaint_view
+from complaints.schemas import ComplaintIntake, ComplaintOut
 from grids import workforce
-from grids.enums import HandlerKind
 from grids.models import Area
 from grids.scope import scope_of
 from grids.service import Placement, place_points
-from hazards.complaints import callbacks, rules, service
-from hazards.complaints.enums import ComplaintState, Escalation, Stage
-from hazards.complaints.models import Complaint, ComplaintCaller, HotlineCallback
-from hazards.complaints.schemas import ComplaintIntake, ComplaintOut
 
 log = logging.getLogger("firegrid.complaints.intake")
 BATCH = 200  # complaints per transaction at most
@@ -62,6 +66,10 @@ class Received:
     complaint: ComplaintOut | None
     created: bool
     refusal: Problem | None = None
+
+
+class ComplaintKeyReused(Conflict):
+    slug, title = "complaint-key-reused", "This channel and external id came with another body"
 
 
 class AloneAgain(Exception):
@@ -77,6 +85,27 @@ class ComplaintDraft(SimpleNamespace):
 
 
 _UNSET = dict.fromkeys(c.key for c in Complaint.__table__.columns if c.key != "change_seq")
+
+
+def intake_digest(body: ComplaintIntake) -> str:
+    return hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
+
+
+def same_or_refused(existing: Complaint, digest: str, partner: Principal) -> Complaint:
+    if existing.partner_id != partner.user_id:
+        # Another partner's key: say nothing about that complaint.
+        raise ComplaintKeyReused(
+            f"external id {existing.external_id!r} on channel {existing.channel} is taken",
+            field="external_id",
+        )
+    if existing.intake_digest != digest:
+        raise ComplaintKeyReused(
+            f"complaint {existing.external_id!r} on channel {existing.channel} was received "
+            "with another body; send a new external id for a new complaint",
+            field="external_id",
+            complaint_id=str(existing.id),
+        )
+    return existing
 
 
 def receive(
@@ -110,7 +139,7 @@ def receive_many(
                 results[index] = Received(None, False, Unauthenticated(partners.REPLAYED))
             if nonce is not None:
                 seen.add(nonce)
-    digests = [service.intake_digest(body) for _, body in items]
+    digests = [intake_digest(body) for _, body in items]
     keys = {(body.channel.value, body.external_id) for _, body in items}
     found = dialect.ids_by_key(session, Complaint.__table__, ["channel", "external_id"], keys)
     stored = (
@@ -153,7 +182,7 @@ def receive_many(
             if len(items) > 1:
                 raise AloneAgain() from None
             (partner, body) = items[0]
-            again = service.by_key(session, body.channel.value, body.external_id)
+            again = by_key(session, body.channel.value, body.external_id)
             if again is None:
                 raise
             return [_known(session, again, digests[0], partner)]
@@ -165,7 +194,7 @@ def receive_many(
 
 
 def _reused(body: ComplaintIntake) -> Problem:
-    return service.ComplaintKeyReused(
+    return ComplaintKeyReused(
         f"complaint {body.external_id!r} on channel {body.channel.value} was received with "
         "another body; send a new external id for a new complaint",
         field="external_id",
@@ -174,13 +203,13 @@ def _reused(body: ComplaintIntake) -> Problem:
 
 def _known(session: Session, complaint: Complaint, digest: str, partner: Principal) -> Received:
     try:
-        same = service.same_or_refused(complaint, digest, partner)
+        same = same_or_refused(complaint, digest, partner)
     except Problem as refusal:
         return Received(None, False, refusal)
     caller = session.get(ComplaintCaller, same.id)
     assignee = session.get(User, same.assignee_id) if same.assignee_id else None
     return Received(
-        service.complaint_view(
+        complaint_view(
             same,
             assignee.display_name if assignee else None,
             caller.masked_phone if caller else None,
@@ -198,11 +227,11 @@ def _write(
     """Route the new complaints (reads only), then write them: complaints, callers, pushes,
     callbacks and audit events, one statement per table."""
     now = utcnow()
-    calendar = service.working_calendar(settings)
+    calendar = rules.working_calendar(settings)
     secret = settings.resolved_secret_key
-    partners = {partner.user_id: partner for partner, _ in items}
-    scopes = {pid: scope_of(session, p) for pid, p in partners.items()}
-    with_callbacks = callbacks.partners_with_callbacks(session, set(partners))
+    senders = {partner.user_id: partner for partner, _ in items}
+    scopes = {pid: scope_of(session, p) for pid, p in senders.items()}
+    with_callbacks = callbacks.partners_with_callbacks(session, set(senders))
     located = [i for i, (_, body) in enumerate(items) if body.location is not None]
     placed = dict(
         zip(
@@ -255,23 +284,16 @@ def _write(
         )  # fmt: skip
         placement = None
         if index in placed:
-            columns, placement = placed[index]
-            for name in ("lng", "lat", "location", "raw_lng", "raw_lat", "raw_crs"):
-                setattr(complaint, name, columns[name])
-            if placement is not None and scopes[partner.user_id].covers_path(placement.area_path):
-                complaint.area_id, complaint.area_path = placement.area_id, placement.area_path
-                complaint.route_status = placement.status.value
-            else:
-                placement = None  # outside the partner's area: kept as sent, triaged
+            placement = dispatch.apply_placement(complaint, *placed[index], scopes[partner.user_id])
         if placement is None:
             if partner.user_id not in candidates:
                 candidates[partner.user_id] = (
-                    service.address_candidates(session, scopes[partner.user_id]),
+                    dispatch.address_candidates(session, scopes[partner.user_id]),
                     session.execute(
                         select(Area.id, Area.path).where(Area.id == partner.scope_area_id)
                     ).one_or_none(),
                 )
-            service.place_by_address(complaint, *candidates[partner.user_id])
+            dispatch.place_by_address(complaint, *candidates[partner.user_id])
         complaints.append((complaint, placement))
     grids = {p.grid.grid.id: p.grid for _, p in complaints if p is not None and p.grid is not None}
     handlers = workforce.handlers_for(session, grids.values(), now)
@@ -299,60 +321,31 @@ def _write(
                 partner.actor, "complaint.received", "complaint", complaint.id, after=audit_after
             )
         )
-        dispatched = (
-            handler is not None
-            and handler.kind is not HandlerKind.TOWNSHIP_STATION
-            and handler.user_id is not None
-        )
-        if dispatched:
-            complaint.state = ComplaintState.DISPATCHED.value
-            complaint.assignee_id = handler.user_id
-            complaint.dispatched_at = now
-            complaint.sign_due_at = rules.sign_due(now, settings, calendar)
-            complaint.version = 2
-            names[complaint.id] = handler.display_name
+        assignee_id = dispatch.assignee_for(handler)
+        if assignee_id is not None:
             events.append(
-                audit.Entry(
+                dispatch.mark_dispatched(
+                    complaint,
+                    assignee_id,
                     audit.Actor.system(),
-                    "complaint.dispatched",
-                    "complaint",
-                    complaint.id,
-                    before={"state": ComplaintState.RECEIVED.value, "assignee_id": None},
-                    after={
-                        "state": complaint.state,
-                        "assignee_id": str(handler.user_id),
-                        "handler": handler.kind.value,
-                        "sign_due_at": complaint.sign_due_at.isoformat(),
-                    },
+                    now=now,
+                    settings=settings,
+                    calendar=calendar,
+                    reason=handler.kind.value,  # type: ignore[union-attr]
                 )
             )
-            pushes.append(
-                (
-                    handler.user_id,
-                    "新投诉工单 New complaint",
-                    service.summary(complaint),
-                    {"complaint_id": str(complaint.id), "kind": "complaint.dispatched"},
-                )
-            )
+            names[complaint.id] = handler.display_name  # type: ignore[union-attr]
+            pushes.append((assignee_id, *dispatch.dispatched_message(complaint)))
             if partner.user_id in with_callbacks:
-                callback_rows.append(
-                    callbacks.callback_row(complaint, "dispatched", stage=Stage.SIGN)
-                )
+                callback_rows.append(callbacks.callback_row(complaint, dispatch.HOTLINE_EVENT))
         else:
             if complaint.area_path not in triage_staff:
-                triage_staff[complaint.area_path] = service.station_staff_for(
+                triage_staff[complaint.area_path] = dispatch.station_staff_for(
                     session, complaint.area_path
                 )
-            pushes += [
-                (
-                    user_id,
-                    "投诉待分派 Complaint to triage",
-                    service.summary(complaint),
-                    {"complaint_id": str(complaint.id), "kind": "complaint.triage"},
-                )
-                for user_id in triage_staff[complaint.area_path]
-            ]
-        service.set_stage(complaint)
+            message = dispatch.triage_message(complaint)
+            pushes += [(user_id, *message) for user_id in triage_staff[complaint.area_path]]
+            rules.set_stage(complaint)
         rows.append(vars(complaint))
         masked = None
         if body.caller and not body.anonymous and (body.caller.name or body.caller.phone):
@@ -372,7 +365,7 @@ def _write(
                     else None,
                 }
             )
-        outs.append(service.complaint_view(complaint, names.get(complaint.id), masked))
+        outs.append(complaint_view(complaint, names.get(complaint.id), masked))
 
     # Everything above only read; from here the chain's head row is locked until commit.
     dialect.insert_rows(session, Complaint.__table__, rows)

@@ -10,7 +10,7 @@ from tests.world import callbacks_to, complaint_body, send_complaint
 
 
 def deliver(db, at):
-    from hazards.complaints.scheduled import deliver_hotline_callbacks
+    from complaints.scheduled import deliver_hotline_callbacks
 
     with db() as session:
         return deliver_hotline_callbacks(session, get_settings(), now=at)

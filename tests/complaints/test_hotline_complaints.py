@@ -26,7 +26,7 @@ def act(api, headers, complaint_id, **body):
 
 def deliver_until_done(db, passes=40):
     """Run the worker's callback job as time goes by, an hour between passes."""
-    from hazards.complaints.scheduled import deliver_hotline_callbacks
+    from complaints.scheduled import deliver_hotline_callbacks
 
     moment = utcnow()
     for _ in range(passes):
@@ -135,7 +135,7 @@ def test_a_12345_complaint_goes_to_the_on_duty_worker_and_the_hotline_hears_each
 def test_the_same_complaint_twice_is_one_complaint_and_a_changed_body_is_refused(
     api, db, hotline, grid_worker
 ):
-    from hazards.complaints.models import Complaint
+    from complaints.models import Complaint
 
     body = complaint_body()
     first = send_complaint(api, hotline, body)
@@ -152,7 +152,7 @@ def test_the_same_complaint_twice_is_one_complaint_and_a_changed_body_is_refused
 def test_a_complaint_with_a_bad_signature_writes_nothing(api, db, hotline, grid_worker):
     from backend.core.audit import AuditEvent
     from backend.identity.models import IntegrationNonce
-    from hazards.complaints.models import Complaint
+    from complaints.models import Complaint
 
     events = count(db, AuditEvent)
     raw = json.dumps(complaint_body()).encode()
@@ -213,7 +213,7 @@ def test_the_same_complaint_sent_twice_at_once_is_stored_once(
 ):
     import httpx
 
-    from hazards.complaints.models import Complaint
+    from complaints.models import Complaint
     from tests.world import at_once
 
     body = complaint_body()
@@ -229,7 +229,7 @@ def test_the_same_complaint_sent_twice_at_once_is_stored_once(
 
 
 def test_a_replayed_intake_request_is_refused(api, db, hotline, grid_worker):
-    from hazards.complaints.models import Complaint
+    from complaints.models import Complaint
     from tests.world import signed_headers
 
     path = "/api/v1/hotline/complaints"
@@ -248,7 +248,7 @@ def test_a_revoked_key_is_refused_at_once_even_after_it_was_used(api, db, hotlin
     from backend.core.audit import Actor
     from backend.identity import partners
     from backend.identity.models import IntegrationNonce
-    from hazards.complaints.models import Complaint
+    from complaints.models import Complaint
 
     assert send_complaint(api, hotline, complaint_body(external_id="12345-A1")).status_code == 201
     with db() as session:
@@ -266,8 +266,8 @@ def test_a_revoked_key_is_refused_at_once_even_after_it_was_used(api, db, hotlin
 def test_intake_goes_on_when_its_database_connection_was_dropped(api, db, hotline, grid_worker):
     """The writer keeps one connection between groups; a restart of the database (here: the
     connection closed under it) must cost no complaint."""
-    from hazards.complaints import intake
-    from hazards.complaints.models import Complaint
+    from complaints import intake
+    from complaints.models import Complaint
 
     assert send_complaint(api, hotline, complaint_body(external_id="12345-D1")).status_code == 201
     intake._writer._connection.connection.dbapi_connection.close()
@@ -286,8 +286,8 @@ def test_a_complaint_kept_waiting_is_answered_503_and_taken_once_when_sent_again
     from sqlalchemy import update
 
     from backend.core.audit import AuditChainHead
-    from hazards.complaints import intake
-    from hazards.complaints.models import Complaint
+    from complaints import intake
+    from complaints.models import Complaint
 
     monkeypatch.setattr(intake, "WAIT_SECONDS", 0.5)
     body = complaint_body(external_id="12345-BUSY")

@@ -12,10 +12,10 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
 from backend.notify import service as notify
-from hazards.complaints import service
-from hazards.complaints.callbacks import deliver_hotline_callbacks
-from hazards.complaints.enums import Escalation
-from hazards.complaints.models import Complaint
+from complaints import dispatch, rules
+from complaints.callbacks import deliver_hotline_callbacks
+from complaints.enums import Escalation
+from complaints.models import Complaint
 
 BATCH = 500
 
@@ -31,7 +31,7 @@ def remind_and_escalate_overdue_complaints(
     alarm it answers), reads only due rows (index on alarm_at), and is claimed with SKIP LOCKED
     so several workers share the work."""
     now = now or utcnow()
-    calendar = service.working_calendar(settings)
+    calendar = rules.working_calendar(settings)
     township_days, county_days = settings.complaint_escalation_working_days
     due = session.scalars(
         dialect.claim(
@@ -44,7 +44,7 @@ def remind_and_escalate_overdue_complaints(
     ).all()
     handled = 0
     for complaint in due:
-        deadline = service.due_of(complaint)
+        deadline = rules.due_of(complaint)
         level = Escalation(complaint.escalation)
         if not complaint.reminded:
             values = {"reminded": True}
@@ -55,9 +55,9 @@ def remind_and_escalate_overdue_complaints(
             values = {"escalation": int(level)}
             action = "complaint.escalated"
             audience = (
-                service.station_staff_for(session, complaint.area_path)
+                dispatch.station_staff_for(session, complaint.area_path)
                 if level is Escalation.TOWNSHIP
-                else service.brigade_staff_for(session, complaint.area_path)
+                else dispatch.brigade_staff_for(session, complaint.area_path)
             )
             title = "投诉逾期升级 Overdue complaint escalated"
         if level >= Escalation.COUNTY:
@@ -94,7 +94,7 @@ def remind_and_escalate_overdue_complaints(
             session,
             audience,
             title=title,
-            body=service.summary(complaint),
+            body=dispatch.summary(complaint),
             data={
                 "complaint_id": str(complaint.id),
                 "kind": action,
@@ -108,4 +108,4 @@ def remind_and_escalate_overdue_complaints(
 def _holder(session: Session, complaint: Complaint):
     if complaint.assignee_id is not None:
         return [complaint.assignee_id]
-    return service.station_staff_for(session, complaint.area_path)
+    return dispatch.station_staff_for(session, complaint.area_path)

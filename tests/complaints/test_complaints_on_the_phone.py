@@ -118,7 +118,7 @@ def test_a_complaint_signed_checked_and_answered_offline_reaches_the_server_and_
 
     from backend.core.db import utcnow
     from backend.core.settings import get_settings
-    from hazards.complaints.scheduled import deliver_hotline_callbacks
+    from complaints.scheduled import deliver_hotline_callbacks
 
     for step in range(8):
         with db() as session:

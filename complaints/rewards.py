@@ -22,16 +22,16 @@ from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.service import Principal
-from grids.scope import scope_of
-from hazards import service as hazards
-from hazards.complaints import rules
-from hazards.complaints.enums import RewardState
-from hazards.complaints.models import (
+from complaints import rules
+from complaints.enums import RewardState
+from complaints.models import (
     Complaint,
     ComplaintCaller,
     ComplaintReward,
     RewardExclusion,
 )
+from grids.scope import scope_of
+from hazards import reading as hazards
 
 DECIDERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF)
 

@@ -14,10 +14,10 @@ from backend.core.localtime import local_iso
 from backend.core.privacy import mask_free_text
 from backend.core.web import answer_errors_under
 from backend.identity.dependencies import SessionDep, SettingsDep
-from hazards.complaints import service as complaints
-from hazards.complaints.models import Complaint
-from hazards.complaints.open311 import formats, service
-from hazards.complaints.open311.service import NewRequest, Open311Error, RequestQuery
+from complaints import rules
+from complaints.models import Complaint
+from complaints.open311 import formats, service
+from complaints.open311.service import NewRequest, Open311Error, RequestQuery
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 answer_errors_under("/open311/", formats.error_for_path)
@@ -176,7 +176,7 @@ def _requests_out(session, found: list[Complaint]) -> list[dict]:
                 "service_notice": None,
                 "requested_datetime": local_iso(c.received_at),
                 "updated_datetime": local_iso(c.updated_at),
-                "expected_datetime": local_iso(complaints.due_of(c) or c.reply_due_at),
+                "expected_datetime": local_iso(rules.due_of(c) or c.reply_due_at),
                 "address": mask_free_text(c.address) or None,
                 "address_id": None,
                 "zipcode": None,

@@ -28,13 +28,13 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from complaints import intake as intake_
+from complaints.enums import Channel, ComplaintState, ComplaintType
+from complaints.models import Complaint, Open311Idempotency, Open311Key
+from complaints.schemas import Caller, ComplaintIntake, ComplaintOut, Location
 from grids.enums import Crs
 from grids.models import Area
 from grids.service import place_point, unusable_point
-from hazards.complaints import intake as intake_
-from hazards.complaints.enums import Channel, ComplaintState, ComplaintType
-from hazards.complaints.models import Complaint, Open311Idempotency, Open311Key
-from hazards.complaints.schemas import Caller, ComplaintIntake, ComplaintOut, Location
 from hazards.enums import HazardCategory
 
 PUBLISHED_CHANNELS = (Channel.APP.value, Channel.WECHAT.value)

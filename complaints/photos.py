@@ -13,8 +13,8 @@ from backend.core.errors import Forbidden
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.service import Principal
-from hazards.complaints.models import ComplaintPhoto
-from hazards.complaints.service import get_visible
+from complaints.models import ComplaintPhoto
+from complaints.reading import get_visible
 
 TAKERS = (Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF)
 

@@ -1,4 +1,5 @@
-"""Complaints over HTTP. Thin: rules live in service, lifecycle, callbacks and rewards.
+"""Complaints over HTTP. Thin: rules live in reading, acting, dispatch,
+extensions, lifecycle, callbacks and rewards.
 
 Two routers: `/api/v1/hotline` for partner systems (signed requests, docs/integration-auth.md)
 and for admins who set up partners' callbacks; `/api/v1/complaints` for staff and workers.
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from backend.core.errors import Forbidden
-from backend.core.web import Offset
+from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import (
     CurrentPrincipal,
     SessionDep,
@@ -24,23 +25,21 @@ from backend.identity.dependencies import (
 )
 from backend.identity.enums import Role
 from backend.identity.models import User
-from grids.scope import area_in_scope, scope_of
-from hazards.api import IMAGE_BODY
-from hazards.complaints import callbacks, intake, photos, rewards, service
-from hazards.complaints.enums import (
+from complaints import acting, callbacks, dispatch, extensions, intake, photos, reading, rewards
+from complaints.enums import (
     CallbackDelivery,
     Channel,
     ComplaintAction,
     ComplaintState,
     RewardState,
 )
-from hazards.complaints.models import (
+from complaints.models import (
     Complaint,
     ComplaintCaller,
     ComplaintExtension,
     ComplaintReward,
 )
-from hazards.complaints.schemas import (
+from complaints.schemas import (
     CallbackKeyRotationIn,
     CallbackOut,
     CallbackResultIn,
@@ -58,6 +57,7 @@ from hazards.complaints.schemas import (
     PlaceIn,
     RewardOut,
 )
+from grids.scope import area_in_scope, scope_of
 from hazards.schemas import TimelineEntry
 
 hotline_router = APIRouter(prefix="/api/v1/hotline", tags=["hotline"])
@@ -90,7 +90,7 @@ def complaints_out(session, complaints: list[Complaint]) -> list[ComplaintOut]:
             else {}
         )
     return [
-        service.complaint_view(c, names.get(c.assignee_id), phones.get(c.id)) for c in complaints
+        reading.complaint_view(c, names.get(c.assignee_id), phones.get(c.id)) for c in complaints
     ]
 
 
@@ -128,7 +128,7 @@ def partner_complaint(
 ) -> ComplaintOut:
     """Where one of your complaints stands (the callbacks say the same, as it happens)."""
     return complaint_out(
-        session, service.by_partner_key(session, partner, channel.value, external_id)
+        session, reading.by_partner_key(session, partner, channel.value, external_id)
     )
 
 
@@ -144,13 +144,13 @@ def partner_callback_result(
     settings: SettingsDep,
 ) -> ComplaintOut:
     """The hotline's 回访: satisfied closes the case; unsatisfied waits for staff to reopen it."""
-    complaint = service.by_partner_key(session, partner, channel.value, external_id)
+    complaint = reading.by_partner_key(session, partner, channel.value, external_id)
     action = (
         ComplaintAction.CALLBACK_SATISFIED
         if body.satisfied
         else ComplaintAction.CALLBACK_UNSATISFIED
     )
-    complaint = service.act(
+    complaint = acting.act(
         session,
         partner,
         complaint.id,
@@ -307,7 +307,7 @@ def decide_extension(
     session: SessionDep,
     settings: SettingsDep,
 ) -> ComplaintExtension:
-    return service.decide_extension(
+    return extensions.decide_extension(
         session, principal, extension_id, body.approve, body.note, settings
     )
 
@@ -330,8 +330,8 @@ def list_complaints(
 ) -> list[ComplaintOut]:
     """Complaints you may see: staff their area's, workers those assigned to them."""
     area_path = area_in_scope(session, principal, area).path if area else None
-    where = service.QueueFilter(state=state, triage=triage, overdue=overdue, area_path=area_path)
-    found = session.scalars(service.queue(session, principal, where).limit(limit).offset(offset))
+    where = reading.QueueFilter(state=state, triage=triage, overdue=overdue, area_path=area_path)
+    found = session.scalars(reading.queue(session, principal, where).limit(limit).offset(offset))
     return complaints_out(session, list(found))
 
 
@@ -339,7 +339,7 @@ def list_complaints(
 def get_complaint(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ComplaintOut:
-    return complaint_out(session, service.get_visible(session, principal, complaint_id))
+    return complaint_out(session, reading.get_visible(session, principal, complaint_id))
 
 
 @router.post("/{complaint_id}/actions", response_model=ComplaintOut, responses=_NOT_FOUND)
@@ -351,7 +351,7 @@ def act_on_complaint(
     settings: SettingsDep,
 ) -> ComplaintOut:
     """One step of the lifecycle; refused steps say why (409) and change nothing."""
-    return complaint_out(session, service.act(session, principal, complaint_id, body, settings))
+    return complaint_out(session, acting.act(session, principal, complaint_id, body, settings))
 
 
 @router.post("/{complaint_id}/location", response_model=ComplaintOut, responses=_NOT_FOUND)
@@ -363,7 +363,7 @@ def place_complaint(
     settings: SettingsDep,
 ) -> ComplaintOut:
     """Triage: put the complaint on the map; it routes to whoever handles that grid."""
-    complaint = service.place(
+    complaint = dispatch.place(
         session, principal, complaint_id, body.location, body.version, settings
     )
     return complaint_out(session, complaint)
@@ -374,7 +374,7 @@ def reveal_caller(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> CallerOut:
     """Who called, in clear, for station or brigade staff who must call back (audited)."""
-    name, phone = service.reveal_caller(session, principal, complaint_id, settings)
+    name, phone = reading.reveal_caller(session, principal, complaint_id, settings)
     return CallerOut(name=name, phone=phone)
 
 
@@ -382,7 +382,7 @@ def reveal_caller(
 def complaint_timeline(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[TimelineEntry]:
-    return [TimelineEntry.of(e) for e in service.timeline(session, principal, complaint_id)]
+    return [TimelineEntry.of(e) for e in reading.timeline(session, principal, complaint_id)]
 
 
 @router.post(
@@ -392,7 +392,7 @@ def request_extension(
     complaint_id: uuid.UUID, body: ExtensionIn, principal: CurrentPrincipal, session: SessionDep
 ) -> ComplaintExtension:
     """Ask for more time before the running deadline passes; staff decide."""
-    return service.request_extension(
+    return extensions.request_extension(
         session, principal, complaint_id, body.working_days, body.reason
     )
 
@@ -401,7 +401,7 @@ def request_extension(
 def list_extensions(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[ComplaintExtension]:
-    return service.extensions_of(session, principal, complaint_id)
+    return extensions.extensions_of(session, principal, complaint_id)
 
 
 @router.post(

@@ -1,7 +1,7 @@
 """A citizen app's point must be somewhere the deployment serves; a hotline's unusable point
 still reaches triage, since a person on the phone gave it and someone must call back."""
 
-from tests.hazards.complaints.test_open311 import report
+from tests.complaints.test_open311 import report
 from tests.world import complaint_body, send_complaint
 
 

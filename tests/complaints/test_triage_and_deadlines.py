@@ -17,7 +17,7 @@ def act(api, headers, complaint_id, expect=200, **body):
 
 
 def sweep(db, at: datetime) -> int:
-    from hazards.complaints.scheduled import remind_and_escalate_overdue_complaints
+    from complaints.scheduled import remind_and_escalate_overdue_complaints
 
     with db() as session:
         return remind_and_escalate_overdue_complaints(session, get_settings(), now=at)
@@ -219,7 +219,7 @@ def test_an_extension_asked_in_time_and_approved_moves_the_deadline(
     )
     assert new - old >= timedelta(days=2)
     assert after["due_at"] == after["verify_due_at"]
-    from hazards.complaints.models import HotlineCallback
+    from complaints.models import HotlineCallback
 
     with db() as session:
         events = session.scalars(select(HotlineCallback.event).order_by(HotlineCallback.seq)).all()
@@ -227,7 +227,7 @@ def test_an_extension_asked_in_time_and_approved_moves_the_deadline(
 
 
 def test_an_extension_cannot_be_asked_once_the_deadline_has_passed(api, db, hotline, grid_worker):
-    from hazards.complaints.models import Complaint
+    from complaints.models import Complaint
 
     complaint = send_complaint(api, hotline, complaint_body()).json()
     with db() as session:

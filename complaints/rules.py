@@ -1,5 +1,6 @@
-"""What a complaint is about and how long each step may take. Pure functions of the complaint's
-facts and the settings (defaults and their sources: docs/complaints.md)."""
+"""What a complaint is about, how long each step may take, and which deadline runs in each
+state. Functions of the complaint's facts and the settings (defaults and their sources:
+docs/complaints.md)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
+from backend.core import calendar_notices
 from backend.core.calendar import WorkingCalendar
 from backend.core.settings import Settings
-from hazards.complaints.enums import ComplaintState, Stage
+from complaints.enums import ComplaintState, Stage
 from hazards.enums import HazardCategory
 
 # Blocked or locked exits and disabled fire facilities are checked on site within hours, not
@@ -53,6 +56,11 @@ def is_urgent(category: HazardCategory | None) -> bool:
     return category in URGENT_CATEGORIES
 
 
+def working_calendar(settings: Settings) -> WorkingCalendar:
+    """The calendar every complaint deadline is counted with (the operator's notices loaded)."""
+    return calendar_notices.working_calendar(settings)
+
+
 def verify_due(
     received_at: datetime, urgent: bool, settings: Settings, calendar: WorkingCalendar
 ) -> datetime:
@@ -92,6 +100,20 @@ STAGE_OF: dict[ComplaintState, Stage | None] = {
 }
 
 DUE_COLUMN = {Stage.SIGN: "sign_due_at", Stage.VERIFY: "verify_due_at", Stage.REPLY: "reply_due_at"}
+
+
+def set_stage(complaint: Any) -> None:
+    """The deadline that runs in the complaint's state becomes the sweep's next alarm. Takes a
+    `Complaint` or intake's draft of one (the same columns)."""
+    stage = STAGE_OF[ComplaintState(complaint.state)]
+    complaint.stage = stage.value if stage else None
+    complaint.reminded = False
+    complaint.alarm_at = getattr(complaint, DUE_COLUMN[stage]) if stage else None
+
+
+def due_of(complaint: Any) -> datetime | None:
+    """The deadline that runs now, if any."""
+    return getattr(complaint, DUE_COLUMN[Stage(complaint.stage)]) if complaint.stage else None
 
 
 def phone_digest(secret: str, phone: str) -> str:

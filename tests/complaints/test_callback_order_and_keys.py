@@ -14,7 +14,7 @@ from tests.world import callbacks_to, complaint_body, send_complaint
 
 
 def one_pass(db, at=None):
-    from hazards.complaints.scheduled import deliver_hotline_callbacks
+    from complaints.scheduled import deliver_hotline_callbacks
 
     with db() as session:
         return deliver_hotline_callbacks(session, get_settings(), now=at or utcnow())

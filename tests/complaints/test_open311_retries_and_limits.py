@@ -15,9 +15,9 @@ from sqlalchemy import func, select, update
 
 from backend.core.db import utcnow
 from backend.core.settings import get_settings
-from hazards.complaints.models import Complaint, Open311Idempotency
-from hazards.complaints.open311 import service as open311
-from tests.hazards.complaints.test_open311 import BASE
+from complaints.models import Complaint, Open311Idempotency
+from complaints.open311 import service as open311
+from tests.complaints.test_open311 import BASE
 from tests.world import SETUP, CitizenApp
 
 

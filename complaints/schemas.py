@@ -6,9 +6,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from backend.core.types import Text
-from grids.enums import Crs
-from grids.schemas import Latitude, Longitude
-from hazards.complaints.enums import (
+from complaints.enums import (
     CallbackDelivery,
     Channel,
     ComplaintAction,
@@ -19,6 +17,8 @@ from hazards.complaints.enums import (
     RewardState,
     Stage,
 )
+from grids.enums import Crs
+from grids.schemas import Latitude, Longitude
 from hazards.enums import HazardCategory
 
 PHONE = r"^\+?[0-9][0-9 -]{2,30}$"

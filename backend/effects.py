@@ -1,0 +1,33 @@
+"""What follows from a step in another place: the handlers of the after-effects that lifecycle
+tables declare, registered here, in the composition root, so that no domain service reaches
+into another to cause them (hazards do not import the credit record; the credit record hears
+of hazard steps through this wiring).
+
+Every process that applies steps installs them as it starts (the app, the worker, the command
+line, the demo loader, the tests); a declared effect without a handler fails the step."""
+
+from __future__ import annotations
+
+from backend.core.lifecycle import Lifecycle
+from complaints.lifecycle import COMPLAINT_LIFECYCLE
+from hazards import announcements
+from hazards.credit import service as credit
+from hazards.credit.service import APPEAL_LIFECYCLE
+from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT, HazardStep
+
+# Every lifecycle table of the application (a test checks each declared effect is handled).
+LIFECYCLES: tuple[Lifecycle, ...] = (HAZARD_LIFECYCLE, COMPLAINT_LIFECYCLE, APPEAL_LIFECYCLE)
+
+
+def _record_in_credit(step: HazardStep) -> None:
+    credit.note_hazard_step(step.session, step.hazard, step.transition.target, step.settings)
+
+
+def _announce(step: HazardStep) -> None:
+    announcements.announce(step.session, step.hazard, step.transition.action, step.actor_id)
+
+
+def install() -> None:
+    """Register every effect handler (again: a no-op)."""
+    HAZARD_LIFECYCLE.handle(RECORD_IN_CREDIT, _record_in_credit)
+    HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)

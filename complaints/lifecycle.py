@@ -1,0 +1,95 @@
+"""The complaint lifecycle as one explicit table: (state, action) → target state, who may take
+the step, and what it must carry. Anything not in the table is refused with a typed problem.
+
+"Assignee" steps are taken by the worker the complaint is assigned to (a grid leader when the
+grid has nobody on duty); staff of the area may take them on the worker's behalf.
+"""
+
+from __future__ import annotations
+
+from backend.core import lifecycle as kernel
+from backend.core.errors import Conflict, Forbidden, InvalidInput
+from backend.identity.enums import Role
+from complaints.enums import ComplaintAction as A
+from complaints.enums import ComplaintState as S
+
+STAFF = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN})
+ASSIGNEE = frozenset({Role.GRID_WORKER, Role.GRID_LEADER}) | STAFF
+HOTLINE = STAFF | {Role.INTEGRATION}  # the hotline runs the callback 回访 itself, or staff do
+ASSIGNEE_ONLY = "assignee_only"  # guard: field roles must be the assignee
+
+Transition = kernel.Transition[S, A]
+
+
+def _row(
+    source: S,
+    action: A,
+    target: S,
+    roles: frozenset[Role],
+    needs: tuple[str, ...] = (),
+    assignee_only: bool = False,
+) -> Transition:
+    guards = frozenset({ASSIGNEE_ONLY}) if assignee_only else frozenset()
+    return kernel.Transition(source, action, target, roles, needs=needs, guards=guards)
+
+
+class ComplaintTransitionNotAllowed(Conflict):
+    slug, title = (
+        "complaint-transition-not-allowed",
+        "Not possible in the complaint's current state",
+    )
+
+
+class ComplaintChangedMeanwhile(Conflict):
+    slug, title = "complaint-changed-meanwhile", "The complaint changed since you read it"
+
+
+class NotYourComplaint(Forbidden):
+    slug, title = "complaint-not-assigned-to-you", "This complaint is assigned to someone else"
+
+
+class ComplaintRoleMayNotAct(Forbidden):
+    slug, title = "complaint-role-not-allowed", "Your role may not take this step"
+
+
+class ComplaintActionIncomplete(InvalidInput):
+    slug, title = "complaint-action-incomplete", "The step lacks what it needs"
+
+
+COMPLAINT_LIFECYCLE: kernel.Lifecycle[S, A, None] = kernel.Lifecycle(
+    "complaint",
+    (
+        _row(S.RECEIVED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+        _row(S.DISPATCHED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+        _row(S.DISPATCHED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
+        _row(S.DISPATCHED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
+        _row(S.SIGNED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
+        _row(S.SIGNED, A.VERIFY, S.VERIFYING, ASSIGNEE, ("finding", "note"), True),
+        _row(S.VERIFYING, A.REPLY, S.REPLIED, ASSIGNEE, ("reply",), True),
+        _row(S.REPLIED, A.CLOSE, S.CLOSED, STAFF),
+        _row(S.CLOSED, A.CALLBACK_SATISFIED, S.CALLBACK_DONE, HOTLINE),
+        _row(S.CLOSED, A.CALLBACK_UNSATISFIED, S.UNSATISFIED, HOTLINE, ("note",)),
+        _row(S.UNSATISFIED, A.REOPEN, S.REOPENED, STAFF, ("note",)),
+        _row(S.REOPENED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
+        _row(S.REOPENED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
+        _row(S.REOPENED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+    ),
+    not_allowed=lambda state, action, possible: ComplaintTransitionNotAllowed(
+        f"cannot {action.value} a complaint that is {state.value}",
+        state=state.value,
+        action=action.value,
+        possible=possible,
+    ),
+    role_refused=lambda role, action: ComplaintRoleMayNotAct(f"a {role} may not {action.value}"),
+    incomplete=lambda action, missing: ComplaintActionIncomplete(
+        f"{action.value} needs {', '.join(missing)}", fields=missing
+    ),
+)
+
+
+def transition_for(state: S, action: A) -> Transition:
+    return COMPLAINT_LIFECYCLE.step(state, action)
+
+
+def actions_from(state: S) -> list[A]:
+    return COMPLAINT_LIFECYCLE.actions_from(state)

@@ -1,0 +1,225 @@
+"""Who sees which complaints, and reading them: one complaint, the queues, the caller behind one,
+its timeline, and the counts the patrol assessment takes. Also the locked read every change
+starts from (`hold`). No web imports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy.orm import Session
+
+from backend.core import audit, security
+from backend.core.db import utcnow
+from backend.core.errors import Forbidden, NotFound
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.service import Principal
+from complaints import lifecycle
+from complaints.enums import ComplaintState
+from complaints.models import Complaint, ComplaintCaller
+from complaints.rules import due_of
+from complaints.schemas import ComplaintOut
+from grids.scope import scope_of
+
+STAFF = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
+
+
+def require(principal: Principal, roles: tuple[Role, ...]) -> None:
+    if principal.role not in roles:
+        raise Forbidden(f"a {principal.role} may not do this")
+
+
+def visible_clause(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """Staff see complaints in their area; a worker or grid leader the ones assigned to them;
+    a partner system the ones it sent; nobody else any."""
+    if principal.role in STAFF or principal.role is Role.DISPATCHER:
+        return scope_of(session, principal).area_clause_on(Complaint.area_path)
+    if principal.role in (Role.GRID_WORKER, Role.GRID_LEADER):
+        return Complaint.assignee_id == principal.user_id
+    if principal.role is Role.INTEGRATION:
+        return Complaint.partner_id == principal.user_id
+    return false()
+
+
+def get_visible(session: Session, principal: Principal, complaint_id: uuid.UUID) -> Complaint:
+    complaint = session.scalar(
+        select(Complaint).where(Complaint.id == complaint_id, visible_clause(session, principal))
+    )
+    if complaint is None:
+        raise NotFound(f"no complaint with id {complaint_id}")
+    return complaint
+
+
+def hold(
+    session: Session, principal: Principal, complaint_id: uuid.UUID, version: int | None
+) -> Complaint:
+    """The complaint, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite has one
+    writer), after the caller's version if they sent one."""
+    complaint = session.scalar(
+        select(Complaint)
+        .where(Complaint.id == complaint_id, visible_clause(session, principal))
+        .with_for_update()
+    )
+    if complaint is None:
+        raise NotFound(f"no complaint with id {complaint_id}")
+    if version is not None and version != complaint.version:
+        raise lifecycle.ComplaintChangedMeanwhile(
+            f"complaint is at version {complaint.version}, you sent {version}",
+            current_version=complaint.version,
+        )
+    return complaint
+
+
+def by_key(session: Session, channel: str, external_id: str) -> Complaint | None:
+    return session.scalar(
+        select(Complaint).where(Complaint.channel == channel, Complaint.external_id == external_id)
+    )
+
+
+def by_partner_key(
+    session: Session, partner: Principal, channel: str, external_id: str
+) -> Complaint:
+    complaint = by_key(session, channel, external_id)
+    if complaint is None or complaint.partner_id != partner.user_id:
+        raise NotFound(f"no complaint {external_id!r} on channel {channel}")
+    return complaint
+
+
+# --- What callers see ------------------------------------------------------------------------------
+
+
+def complaint_view(
+    complaint: Complaint, assignee_name: str | None, masked_phone: str | None
+) -> ComplaintOut:
+    due = due_of(complaint)
+    return ComplaintOut(
+        id=complaint.id,
+        channel=complaint.channel,
+        external_id=complaint.external_id,
+        type=complaint.kind,
+        text=complaint.text,
+        address=complaint.address,
+        category=complaint.category,
+        urgent=complaint.urgent,
+        anonymous=complaint.anonymous,
+        caller_phone=masked_phone,
+        received_at=complaint.received_at,
+        lng=complaint.raw_lng,
+        lat=complaint.raw_lat,
+        crs=complaint.raw_crs,
+        area_code=complaint.area_path.rstrip("/").rsplit("/", 1)[-1] or None,
+        route_status=complaint.route_status,
+        state=complaint.state,
+        assignee_id=complaint.assignee_id,
+        assignee=assignee_name,
+        stage=complaint.stage,
+        due_at=due,
+        overdue=bool(due and due <= utcnow()),
+        escalation=complaint.escalation,
+        sign_due_at=complaint.sign_due_at,
+        verify_due_at=complaint.verify_due_at,
+        reply_due_at=complaint.reply_due_at,
+        hotline_deadline=complaint.hotline_deadline,
+        finding=complaint.finding,
+        reply=complaint.reply,
+        return_reason=complaint.return_reason,
+        hazard_id=complaint.hazard_id,
+        version=complaint.version,
+        next_actions=lifecycle.actions_from(ComplaintState(complaint.state)),
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: ComplaintState | None = None
+    triage: bool = False  # received and not yet assigned
+    overdue: bool = False
+    area_path: str | None = None
+
+
+def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
+    query = select(Complaint).where(visible_clause(session, principal))
+    if where.state is not None:
+        query = query.where(Complaint.state == where.state.value)
+    if where.triage:
+        query = query.where(Complaint.state == ComplaintState.RECEIVED.value)
+    if where.overdue:
+        query = query.where(Complaint.alarm_at.is_not(None), Complaint.alarm_at <= utcnow())
+    if where.area_path:
+        query = query.where(Complaint.area_path.startswith(where.area_path, autoescape=True))
+    return query.order_by(Complaint.received_at.desc(), Complaint.id)
+
+
+def caller_of(session: Session, complaint: Complaint) -> ComplaintCaller | None:
+    return session.get(ComplaintCaller, complaint.id)
+
+
+def reveal_caller(
+    session: Session, principal: Principal, complaint_id: uuid.UUID, settings: Settings
+) -> tuple[str | None, str | None]:
+    """The caller's name and phone in clear, for staff of the area who must call back; every
+    look is in the audit log."""
+    if principal.role not in (Role.STATION_STAFF, Role.BRIGADE_STAFF):
+        raise Forbidden("only station and brigade staff may see who called")
+    complaint = get_visible(session, principal, complaint_id)
+    caller = caller_of(session, complaint)
+    if caller is None:
+        return None, None
+    secret = settings.resolved_secret_key
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="complaint.caller_viewed",
+        subject_type="complaint",
+        subject_id=complaint.id,
+    )
+    return (
+        security.unseal(secret, caller.sealed_name) if caller.sealed_name else None,
+        security.unseal(secret, caller.sealed_phone) if caller.sealed_phone else None,
+    )
+
+
+def timeline(session: Session, principal: Principal, complaint_id: uuid.UUID):
+    complaint = get_visible(session, principal, complaint_id)
+    return audit.events_for(session, "complaint", complaint.id)
+
+
+# --- Assessment ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class OnTime:
+    held: int = 0
+    signed_on_time: int = 0
+    replied_on_time: int = 0
+
+
+def on_time_counts(
+    session: Session, user_ids: list[uuid.UUID], start: datetime, end: datetime
+) -> dict[uuid.UUID, OnTime]:
+    """For the patrol assessment 考核: complaints received in [start, end) that each worker
+    holds, and of those the ones signed by the signing deadline and answered by the reply
+    deadline (as extended, when an extension was granted)."""
+    rows = session.execute(
+        select(
+            Complaint.assignee_id,
+            Complaint.signed_at,
+            Complaint.sign_due_at,
+            Complaint.replied_at,
+            Complaint.reply_due_at,
+        ).where(
+            Complaint.assignee_id.in_(user_ids),
+            Complaint.received_at >= start,
+            Complaint.received_at < end,
+        )
+    ).all()
+    counts: dict[uuid.UUID, OnTime] = {}
+    for user_id, signed_at, sign_due, replied_at, reply_due in rows:
+        counted = counts.setdefault(user_id, OnTime())
+        counted.held += 1
+        counted.signed_on_time += bool(signed_at and sign_due and signed_at <= sign_due)
+        counted.replied_on_time += bool(replied_at and replied_at <= reply_due)
+    return counts
