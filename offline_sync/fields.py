@@ -2,9 +2,10 @@
 
 Phones send loose JSON (WatermelonDB columns: strings, numbers, nulls), and the 422 of a push
 names each bad field with a message a worker can act on, so each type here refuses with its
-own message rather than pydantic's. A message follows the field's path (`changes.visits.
-created[0].lat must be ...`) unless it is raised as `bare` (the message alone) or `record`
-(after the record's path: `changes.track_points.created[0]: a track point needs ...`).
+own message rather than pydantic's. A message follows the field's path (AFTER_FIELD:
+`changes.visits.created[0].lat must be ...`), stands alone (BARE, as pydantic's own do), or
+follows the record's path (AFTER_RECORD: `changes.track_points.created[0]: a track point
+needs ...`): each as the phones have always been told.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class DeviceRecord(BaseModel):
     """A record as a phone sends it: unknown columns are WatermelonDB's own (`_status`,
     `_changed`) or the server's; missing ones are checked as nulls."""
 
-    model_config = ConfigDict(extra="ignore", validate_default=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
 
 def read(
@@ -45,20 +46,20 @@ def read(
 ) -> Any:
     """`raw` as `model`, or an InvalidInput naming its bad fields under `where`. `first_only`:
     only the first bad field, in the order the model declares them."""
-    found = errors_of(model, raw, where, context)
-    if isinstance(found, list):
-        raise invalid(found[:1] if first_only else found)
+    found, errors = check(model, raw, where, context)
+    if errors:
+        raise invalid(errors[:1] if first_only else errors)
     return found
 
 
-def errors_of(
+def check(
     model: type[BaseModel], data: dict[str, Any], where: str, context: dict | None = None
-) -> Any:
-    """`data` as `model`, or the list of its errors ({field, message}) under `where`."""
+) -> tuple[Any, list[dict[str, str]]]:
+    """(`data` as `model`, no errors), or (None, its errors ({field, message}) under `where`)."""
     try:
-        return model.model_validate(data, context=context)
+        return model.model_validate(data, context=context), []
     except ValidationError as exc:
-        return [_error(e, where) for e in exc.errors()]
+        return None, [_error(e, where) for e in exc.errors()]
 
 
 def _error(error: Any, where: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from hazards.complaints import service as complaints
 from hazards.complaints.schemas import ComplaintActionIn, ExtensionIn
 from offline_sync import fields, records
 from offline_sync.enums import ActionStatus
-from offline_sync.families.steps import keep_step, refusal
+from offline_sync.families.steps import keep_step, why_refused
 from offline_sync.models import DeviceComplaintAction
 from offline_sync.protocol import Entry, Push, TableAdapter, sort_time
 
@@ -78,7 +78,7 @@ def _apply_step(push: Push, raw: dict[str, Any], where: str) -> None:
                 complaints.act(session, principal, complaint_id, body, push.settings)
         record.status = ActionStatus.APPLIED.value
     except (ValidationError, Problem) as exc:
-        record.reason = refusal(exc)
+        record.reason = why_refused(exc)
     keep_step(push, record)
 
 

@@ -15,7 +15,7 @@ from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 from offline_sync import fields, records
 from offline_sync.enums import ActionStatus
-from offline_sync.families.steps import keep_step, refusal
+from offline_sync.families.steps import keep_step, why_refused
 from offline_sync.models import DeviceAction
 from offline_sync.problems import invalid
 from offline_sync.protocol import Entry, Push, TableAdapter, sort_time
@@ -27,11 +27,8 @@ class DeviceTime(fields.DeviceRecord):
 
 def report_body(raw: dict[str, Any], where: str) -> HazardReport:
     """A pushed report as hazards.service takes it; every bad field is named."""
-    errors = []
-    time = fields.errors_of(DeviceTime, raw, where)
-    if isinstance(time, list):
-        errors += time
-    body = fields.errors_of(
+    time, errors = fields.check(DeviceTime, raw, where)
+    body, more = fields.check(
         HazardReport,
         {
             "id": raw.get("id"),
@@ -43,14 +40,12 @@ def report_body(raw: dict[str, Any], where: str) -> HazardReport:
             "lat": raw.get("lat"),
             "crs": raw.get("crs") or "wgs84",
             "premises_id": raw.get("premises_id") or None,
-            **({} if isinstance(time, list) else {"device_time": time.device_time}),
+            **({"device_time": time.device_time} if time else {}),
         },
         where,
     )
-    if isinstance(body, list):
-        errors += body
-    if errors:
-        raise invalid(errors)
+    if errors or more:
+        raise invalid(errors + more)
     return body
 
 
@@ -172,7 +167,7 @@ def _apply_action(push: Push, raw: dict[str, Any], where: str) -> None:
             ActionStatus.AWAITING_APPROVAL if result.pending else ActionStatus.APPLIED
         ).value
     except (ValidationError, Problem) as exc:
-        record.reason = refusal(exc)
+        record.reason = why_refused(exc)
     keep_step(push, record)
 
 

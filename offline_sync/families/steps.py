@@ -12,7 +12,7 @@ from offline_sync.enums import ActionStatus
 from offline_sync.protocol import Push
 
 
-def refusal(exc: ValidationError | Problem) -> str:
+def why_refused(exc: ValidationError | Problem) -> str:
     """Why the server refused a step, as the device shows it."""
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
