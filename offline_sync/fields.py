@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from backend.core.errors import InvalidInput
@@ -60,6 +60,17 @@ def check(
         return model.model_validate(data, context=context), []
     except ValidationError as exc:
         return None, [_error(e, where) for e in exc.errors()]
+
+
+def check_field(
+    adapter: TypeAdapter, value: Any, where: str, name: str
+) -> tuple[Any, list[dict[str, str]]]:
+    """`check` for one field alone (a model of one field costs twice as much, per record of a
+    push of hundreds)."""
+    try:
+        return adapter.validate_python(value), []
+    except ValidationError as exc:
+        return None, [_error({**e, "loc": (name,)}, where) for e in exc.errors()]
 
 
 def _error(error: Any, where: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from backend.core.db import utcnow
@@ -20,14 +20,12 @@ from offline_sync.models import DeviceAction
 from offline_sync.problems import invalid
 from offline_sync.protocol import Entry, Push, TableAdapter, sort_time
 
-
-class DeviceTime(fields.DeviceRecord):
-    device_time: fields.Moment = None
+DEVICE_TIME = TypeAdapter(fields.Moment)
 
 
 def report_body(raw: dict[str, Any], where: str) -> HazardReport:
     """A pushed report as hazards.service takes it; every bad field is named."""
-    time, errors = fields.check(DeviceTime, raw, where)
+    time, errors = fields.check_field(DEVICE_TIME, raw.get("device_time"), where, "device_time")
     body, more = fields.check(
         HazardReport,
         {
@@ -40,7 +38,7 @@ def report_body(raw: dict[str, Any], where: str) -> HazardReport:
             "lat": raw.get("lat"),
             "crs": raw.get("crs") or "wgs84",
             "premises_id": raw.get("premises_id") or None,
-            **({"device_time": time.device_time} if time else {}),
+            **({} if errors else {"device_time": time}),
         },
         where,
     )
