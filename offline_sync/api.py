@@ -1,12 +1,10 @@
 """The sync endpoints (fixed paths: docs/architecture.md). Thin: the protocol lives in
-offline_sync.service."""
+offline_sync.pull and offline_sync.push, tus in offline_sync.uploads."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-from email.utils import format_datetime
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -15,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from backend.core.db import session_scope
-from backend.core.errors import InvalidInput, Unauthenticated
+from backend.core.errors import Unauthenticated
 from backend.core.types import Int32
 from backend.identity.dependencies import (
     BriefPrincipal,
@@ -24,8 +22,7 @@ from backend.identity.dependencies import (
     oauth2_scheme,
 )
 from backend.identity.service import principal_for_token
-from offline_sync import service, uploads
-from offline_sync.models import Upload
+from offline_sync import pull, push, uploads
 from offline_sync.tables import SCHEMA_VERSION, schema_document
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
@@ -76,7 +73,7 @@ async def pull_changes(
         str | None,
         Query(max_length=2000, description="WatermelonDB's migration sync: resend everything"),
     ] = None,
-    page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = service.DEFAULT_PAGE,
+    page_size: Annotated[int, Query(ge=1, le=pull.MAX_PAGE)] = pull.DEFAULT_PAGE,
 ) -> Response:
     """WatermelonDB `pullChanges`: what changed in your grids since `last_pulled_at`, every
     record under `updated` (use `sendCreatedAsUpdated`); pull again while `has_more`.
@@ -85,29 +82,29 @@ async def pull_changes(
     pool (authentication included), and writes its JSON directly."""
     if not token:
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
-    last_pulled_at = service.cursor_for(last_pulled_at, migration)
+    last_pulled_at = pull.cursor_for(last_pulled_at, migration)
 
-    if schema_version in (None, SCHEMA_VERSION) and service.quietly_nothing_new(
+    if schema_version in (None, SCHEMA_VERSION) and pull.quietly_nothing_new(
         settings, token, last_pulled_at
     ):
-        page = service.PullPage(service.empty_changes(), last_pulled_at or 0, False)
+        page = pull.PullPage(pull.empty_changes(), last_pulled_at or 0, False)
         return Response(_page_json(page), media_type="application/json")
 
     def read() -> bytes:
-        if schema_version in (None, SCHEMA_VERSION) and service.nothing_new(
+        if schema_version in (None, SCHEMA_VERSION) and pull.nothing_new(
             settings, token, last_pulled_at
         ):
-            page = service.PullPage(service.empty_changes(), last_pulled_at or 0, False)
+            page = pull.PullPage(pull.empty_changes(), last_pulled_at or 0, False)
             return _page_json(page)
         with session_scope(read_only=True) as session:
             principal = principal_for_token(session, settings, token)
-            page = service.pull(session, principal, last_pulled_at, schema_version, page_size)
+            page = pull.pull(session, principal, last_pulled_at, schema_version, page_size)
         return _page_json(page)
 
     return Response(await run_in_threadpool(read), media_type="application/json")
 
 
-def _page_json(page: service.PullPage) -> bytes:
+def _page_json(page: pull.PullPage) -> bytes:
     document = {"changes": page.changes, "timestamp": page.timestamp, "has_more": page.has_more}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -131,7 +128,7 @@ async def push_changes(
     def write() -> bytes:
         with session_scope() as session:
             principal = principal_for_token(session, settings, token)
-            outcome = service.push(session, principal, last_pulled_at, changes, settings)
+            outcome = push.push(session, principal, last_pulled_at, changes, settings)
         return json.dumps(vars(outcome)).encode()
 
     return Response(await run_in_threadpool(write), media_type="application/json")
@@ -147,24 +144,6 @@ def sync_schema(principal: CurrentPrincipal) -> dict:
 
 uploads_router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
 UploadId = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
-
-
-def _tus_headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:
-    headers = {"Tus-Resumable": uploads.TUS_VERSION, "Cache-Control": "no-store", **extra}
-    if upload is not None:
-        headers["Upload-Offset"] = str(upload.offset)
-        headers["Upload-Length"] = str(upload.length)
-        headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
-    return headers
-
-
-def _int_header(request: Request, name: str) -> int | None:
-    value = request.headers.get(name)
-    if value is None:
-        return None
-    if not value.isdigit() or len(value) > 18:
-        raise InvalidInput(f"{name} must be a non-negative integer", field=name)
-    return int(value)
 
 
 @uploads_router.options("/", status_code=204)
@@ -187,11 +166,11 @@ def create_upload(request: Request, principal: BriefPrincipal, settings: Setting
     """Start an upload: `Upload-Length` and `Upload-Metadata` naming `photo_id` (the photo
     record's uuid) and `sha256` (of the whole file). Answers `Location`."""
     uploads.require_tus(request.headers.get("tus-resumable"))
-    length = _int_header(request, "upload-length")
+    length = uploads.int_header(request.headers, "upload-length")
     metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
     with session_scope() as session:
         upload = uploads.create(session, principal, length, metadata, settings)
-        headers = _tus_headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
+        headers = uploads.headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
     return Response(status_code=201, headers=headers)
 
 
@@ -200,7 +179,7 @@ def upload_offset(upload_id: UploadId, request: Request, principal: BriefPrincip
     """Where the upload stands: resume from `Upload-Offset`."""
     uploads.require_tus(request.headers.get("tus-resumable"))
     with session_scope(read_only=True) as session:
-        headers = _tus_headers(uploads.own_upload(session, principal, upload_id))
+        headers = uploads.headers(uploads.own_upload(session, principal, upload_id))
     return Response(status_code=200, headers=headers)
 
 
@@ -211,80 +190,19 @@ async def upload_bytes(
     """Append bytes at `Upload-Offset`. Every check runs before the first byte is written; an
     interrupted request keeps what arrived (resume from HEAD); with `Upload-Checksum` (sha1 or
     sha256 of this request's bytes) a mismatch or a cut-off request keeps nothing (460)."""
-    uploads.require_tus(request.headers.get("tus-resumable"))
-    offset = _int_header(request, "upload-offset")
-    checksum = uploads.parse_checksum(request.headers.get("upload-checksum"))
-
-    def check() -> tuple[int, int]:
-        with session_scope(read_only=True) as session:
-            upload = uploads.own_upload(session, principal, upload_id)
-            uploads.check_patch(upload, offset, request.headers.get("content-type"))
-            return upload.length, upload.offset
-
-    length, start = await run_in_threadpool(check)
-    written, _whole = await _receive(request, settings, upload_id, start, length, checksum)
-
-    def commit() -> dict[str, str] | None:
-        with session_scope() as session:
-            if not uploads.record_progress(session, upload_id, start, start + written):
-                raise uploads.OffsetMismatch("another request moved the upload meanwhile")
-            upload = session.get(Upload, upload_id)
-            session.refresh(upload)
-            if upload.offset == upload.length and not uploads.finish(session, upload, settings):
-                return None  # removed, and committed so: the client must start again
-            return _tus_headers(upload)
-
-    headers = await run_in_threadpool(commit)
-    if headers is None:
-        raise uploads.ChecksumMismatch(
-            "the uploaded file does not match the sha256 in its metadata; upload it again"
-        )
+    headers = await uploads.append(
+        principal, upload_id, request.headers, _chunks(request), settings
+    )
     # A client cut off mid-request never reads this; what arrived is kept for its HEAD.
     return Response(status_code=204, headers=headers)
 
 
-async def _receive(
-    request: Request,
-    settings,
-    upload_id: str,
-    start: int,
-    length: int,
-    checksum: tuple[str, bytes] | None,
-) -> tuple[int, bool]:
-    """Write the request's bytes at `start`, one request at a time per upload (a lock on its
-    file). Returns (bytes kept, whether the request arrived whole)."""
-    digest = uploads.CHECKSUMS[checksum[0]]() if checksum else None
-    written, whole = 0, True
-    with open(uploads.file_of(settings, upload_id), "r+b") as part:
-        try:
-            fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise uploads.OffsetMismatch("another request is writing to this upload") from exc
-        part.seek(start)
-        part.truncate(start)
-        try:
-            async for chunk in request.stream():
-                if start + written + len(chunk) > length:
-                    part.truncate(start)
-                    raise uploads.UploadTooLarge(
-                        f"the upload holds {length} bytes; this request goes past its end"
-                    )
-                part.write(chunk)
-                if digest:
-                    digest.update(chunk)
-                written += len(chunk)
-        except ClientDisconnect:
-            whole = False
-        part.flush()
-        if checksum and (not whole or digest.digest() != checksum[1]):
-            part.truncate(start)
-            if whole:
-                raise uploads.ChecksumMismatch(
-                    f"the bytes of this request do not match their {checksum[0]}; nothing kept"
-                )
-            written = 0
-        os.fsync(part.fileno())
-    return written, whole
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect:
+        raise uploads.CutOff from None
 
 
 @uploads_router.delete("/{upload_id}", status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from geoalchemy2.shape import to_shape
@@ -13,7 +13,6 @@ from shapely import to_geojson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.core.errors import InvalidInput
 from backend.core.privacy import mask_phone
 from complaints import lifecycle as complaint_lifecycle
 from complaints.enums import ComplaintState
@@ -30,15 +29,6 @@ from patrols.models import Checklist, PatrolTask, Visit, VisitAnswer, WorkPrompt
 
 def ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment else None
-
-
-def from_ms(value: Any, where: str) -> datetime | None:
-    if value in (None, "", 0):
-        return None
-    try:
-        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError) as exc:
-        raise InvalidInput(f"{where} is not a time in milliseconds", field=where) from exc
 
 
 def grid_record(area: Area) -> dict[str, Any]:

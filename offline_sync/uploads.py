@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import hashlib
-import re
+import os
 import secrets
 import uuid
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
-from pathlib import Path
+from email.utils import format_datetime
 
+import anyio.to_thread
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.core.db import utcnow
+from backend.core.db import session_scope, utcnow
 from backend.core.errors import (
     Conflict,
     Forbidden,
@@ -29,20 +32,16 @@ from backend.core.errors import (
     TooManyRequests,
 )
 from backend.core.settings import Settings
-from backend.identity.models import User
 from backend.identity.service import Principal
-from complaints import photos as complaint_photos
-from hazards import photos as hazard_photos
-from hazards.models import Hazard
-from hazards.photos import PhotoKind
-from offline_sync.enums import PhotoState, UploadState
+from offline_sync import delivery
+from offline_sync.delivery import SHA256_HEX, file_of
+from offline_sync.enums import UploadState
 from offline_sync.models import DevicePhoto, Upload
-from offline_sync.service import DEVICE_ROLES
+from offline_sync.protocol import DEVICE_ROLES
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 class TusVersionUnsupported(Problem):
@@ -107,16 +106,6 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         raise InvalidInput(
             "Upload-Checksum: the digest is not base64", field="Upload-Checksum"
         ) from exc
-
-
-def folder(settings: Settings) -> Path:
-    path = settings.data_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def file_of(settings: Settings, upload_id: str) -> Path:
-    return folder(settings) / f"{upload_id}.part"
 
 
 def create(
@@ -243,12 +232,122 @@ def record_progress(session: Session, upload_id: str, old: int, new: int) -> boo
     )
 
 
+class CutOff(Exception):  # noqa: N818 (an event, not an error)
+    """The client went away mid-request: what arrived is kept, unless a checksum was sent."""
+
+
+def headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:
+    """The tus headers of an answer; with `upload`, where it stands."""
+    found = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
+    if upload is not None:
+        found["Upload-Offset"] = str(upload.offset)
+        found["Upload-Length"] = str(upload.length)
+        found["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    return found
+
+
+def int_header(request_headers: Mapping[str, str], name: str) -> int | None:
+    value = request_headers.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput(f"{name} must be a non-negative integer", field=name)
+    return int(value)
+
+
+async def append(
+    principal: Principal,
+    upload_id: str,
+    request_headers: Mapping[str, str],
+    chunks: AsyncIterator[bytes],
+    settings: Settings,
+) -> dict[str, str]:
+    """A PATCH: append its bytes at `Upload-Offset`. Every check runs before the first byte is
+    written; an interrupted request keeps what arrived (resume from HEAD); with
+    `Upload-Checksum` (sha1 or sha256 of this request's bytes) a mismatch or a cut-off request
+    keeps nothing (460). The last bytes finish the upload (`finish`). Returns the answer's
+    headers. The database is used from worker threads, the bytes are read here."""
+    require_tus(request_headers.get("tus-resumable"))
+    offset = int_header(request_headers, "upload-offset")
+    checksum = parse_checksum(request_headers.get("upload-checksum"))
+
+    def check() -> tuple[int, int]:
+        with session_scope(read_only=True) as session:
+            upload = own_upload(session, principal, upload_id)
+            check_patch(upload, offset, request_headers.get("content-type"))
+            return upload.length, upload.offset
+
+    length, start = await anyio.to_thread.run_sync(check)
+    written, _whole = await _receive(chunks, settings, upload_id, start, length, checksum)
+
+    def commit() -> dict[str, str] | None:
+        with session_scope() as session:
+            if not record_progress(session, upload_id, start, start + written):
+                raise OffsetMismatch("another request moved the upload meanwhile")
+            upload = session.get(Upload, upload_id)
+            session.refresh(upload)
+            if upload.offset == upload.length and not finish(session, upload, settings):
+                return None  # removed, and committed so: the client must start again
+            return headers(upload)
+
+    answer = await anyio.to_thread.run_sync(commit)
+    if answer is None:
+        raise ChecksumMismatch(
+            "the uploaded file does not match the sha256 in its metadata; upload it again"
+        )
+    return answer
+
+
+async def _receive(
+    chunks: AsyncIterator[bytes],
+    settings: Settings,
+    upload_id: str,
+    start: int,
+    length: int,
+    checksum: tuple[str, bytes] | None,
+) -> tuple[int, bool]:
+    """Write the request's bytes at `start`, one request at a time per upload (a lock on its
+    file). Returns (bytes kept, whether the request arrived whole)."""
+    digest = CHECKSUMS[checksum[0]]() if checksum else None
+    written, whole = 0, True
+    with open(file_of(settings, upload_id), "r+b") as part:
+        try:
+            fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise OffsetMismatch("another request is writing to this upload") from exc
+        part.seek(start)
+        part.truncate(start)
+        try:
+            async for chunk in chunks:
+                if start + written + len(chunk) > length:
+                    part.truncate(start)
+                    raise UploadTooLarge(
+                        f"the upload holds {length} bytes; this request goes past its end"
+                    )
+                part.write(chunk)
+                if digest:
+                    digest.update(chunk)
+                written += len(chunk)
+        except CutOff:
+            whole = False
+        part.flush()
+        if checksum and (not whole or digest.digest() != checksum[1]):
+            part.truncate(start)
+            if whole:
+                raise ChecksumMismatch(
+                    f"the bytes of this request do not match their {checksum[0]}; nothing kept"
+                )
+            written = 0
+        os.fsync(part.fileno())
+    return written, whole
+
+
 def finish(session: Session, upload: Upload, settings: Settings) -> bool:
     """All bytes are in: they must be the photo the device declared; then it is delivered.
     False (and the upload removed, for the caller to commit) when they are not."""
     data = file_of(settings, upload.id).read_bytes()
     if hashlib.sha256(data).hexdigest() != upload.sha256:
-        _refuse_photo(
+        delivery.refuse(
             session,
             upload,
             "the uploaded bytes do not match the photo's sha256 (damaged on the way, or not "
@@ -258,98 +357,14 @@ def finish(session: Session, upload: Upload, settings: Settings) -> bool:
         return False
     upload.state, upload.completed_at = UploadState.COMPLETE.value, utcnow()
     session.flush()
-    deliver(session, upload.photo_id, settings)
+    delivery.deliver(session, upload.photo_id, settings)
     return True
-
-
-def _refuse_photo(session: Session, upload: Upload, reason: str) -> None:
-    """The photo these bytes were for is refused with the reason, as a photo the pipeline
-    cannot read is; the phone pulls both back (the hazard's missing photos shrink)."""
-    photo = session.get(DevicePhoto, upload.photo_id)
-    if photo is None or photo.user_id != upload.user_id or photo.state != PhotoState.PENDING.value:
-        return  # no record yet, or already settled: nothing to mark
-    photo.state, photo.reason = PhotoState.REFUSED.value, reason
-    if photo.hazard_id is not None:
-        session.execute(
-            update(Hazard)
-            .where(Hazard.id == photo.hazard_id)
-            .values(version=Hazard.version)  # touched: its missing photos changed
-            .execution_options(synchronize_session=False)
-        )
-    session.flush()
 
 
 def terminate(session: Session, upload: Upload, settings: Settings) -> None:
     file_of(settings, upload.id).unlink(missing_ok=True)
     session.delete(upload)
     session.flush()
-
-
-def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
-    """Once both the photo's record (pushed by sync) and its bytes (uploaded) are here, run
-    the photo pipeline and attach it to its hazard; the hazard and the record are bumped so
-    devices see the result. Either may arrive first."""
-    photo = session.get(DevicePhoto, photo_id)
-    upload = session.scalar(
-        select(Upload).where(
-            Upload.photo_id == photo_id, Upload.state == UploadState.COMPLETE.value
-        )
-    )
-    if photo is None or upload is None:
-        return False
-    if photo.state != PhotoState.PENDING.value:
-        file_of(settings, upload.id).unlink(missing_ok=True)  # sent twice: already handled
-        return False
-    if upload.user_id != photo.user_id or upload.sha256 != photo.sha256:
-        return False  # not the bytes this record declared
-    uploader = Principal.of(session.get(User, photo.user_id))
-    if photo.complaint_id is not None:
-        return _deliver_complaint_photo(session, uploader, photo, upload, settings)
-    try:
-        with session.begin_nested():
-            hazard_photos.attach(
-                session,
-                uploader,
-                photo.hazard_id,
-                file_of(settings, upload.id).read_bytes(),
-                PhotoKind(photo.kind),
-                settings,
-            )
-        photo.state, photo.reason = PhotoState.STORED.value, None
-    except Problem as refusal:
-        photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
-    session.execute(
-        update(Hazard)
-        .where(Hazard.id == photo.hazard_id)
-        .values(version=Hazard.version)  # touched: its missing photos changed
-        .execution_options(synchronize_session=False)
-    )
-    # The bytes live on in the photo store; the finished upload stays (HEAD still answers
-    # its full offset to a client that lost the last response) until it expires.
-    file_of(settings, upload.id).unlink(missing_ok=True)
-    session.flush()
-    return True
-
-
-def _deliver_complaint_photo(
-    session: Session, uploader: Principal, photo: DevicePhoto, upload: Upload, settings: Settings
-) -> bool:
-    """A photo from checking a complaint on site: kept with the complaint."""
-    try:
-        with session.begin_nested():
-            complaint_photos.attach(
-                session,
-                uploader,
-                photo.complaint_id,
-                file_of(settings, upload.id).read_bytes(),
-                settings,
-            )
-        photo.state, photo.reason = PhotoState.STORED.value, None
-    except Problem as refusal:
-        photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
-    file_of(settings, upload.id).unlink(missing_ok=True)
-    session.flush()
-    return True
 
 
 def expire_abandoned_uploads(session: Session, settings: Settings, batch: int = 500) -> int:

@@ -1,0 +1,120 @@
+"""A device's photo meets its bytes: the record comes by sync (families/photos.py), the bytes
+by tus (uploads.py), either first; once both are here the photo goes through the same pipeline
+as a direct upload and is attached to its hazard or complaint. What both sides share lives
+here, so neither imports the other. No web imports."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.core.errors import Problem
+from backend.core.settings import Settings
+from backend.identity.models import User
+from backend.identity.service import Principal
+from complaints import photos as complaint_photos
+from hazards import photos as hazard_photos
+from hazards.models import Hazard
+from hazards.photos import PhotoKind
+from offline_sync.enums import PhotoState, UploadState
+from offline_sync.models import DevicePhoto, Upload
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def folder(settings: Settings) -> Path:
+    path = settings.data_dir / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_of(settings: Settings, upload_id: str) -> Path:
+    return folder(settings) / f"{upload_id}.part"
+
+
+def refuse(session: Session, upload: Upload, reason: str) -> None:
+    """The photo these bytes were for is refused with the reason, as a photo the pipeline
+    cannot read is; the phone pulls both back (the hazard's missing photos shrink)."""
+    photo = session.get(DevicePhoto, upload.photo_id)
+    if photo is None or photo.user_id != upload.user_id or photo.state != PhotoState.PENDING.value:
+        return  # no record yet, or already settled: nothing to mark
+    photo.state, photo.reason = PhotoState.REFUSED.value, reason
+    if photo.hazard_id is not None:
+        session.execute(
+            update(Hazard)
+            .where(Hazard.id == photo.hazard_id)
+            .values(version=Hazard.version)  # touched: its missing photos changed
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
+
+
+def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
+    """Once both the photo's record (pushed by sync) and its bytes (uploaded) are here, run
+    the photo pipeline and attach it to its hazard; the hazard and the record are bumped so
+    devices see the result. Either may arrive first."""
+    photo = session.get(DevicePhoto, photo_id)
+    upload = session.scalar(
+        select(Upload).where(
+            Upload.photo_id == photo_id, Upload.state == UploadState.COMPLETE.value
+        )
+    )
+    if photo is None or upload is None:
+        return False
+    if photo.state != PhotoState.PENDING.value:
+        file_of(settings, upload.id).unlink(missing_ok=True)  # sent twice: already handled
+        return False
+    if upload.user_id != photo.user_id or upload.sha256 != photo.sha256:
+        return False  # not the bytes this record declared
+    uploader = Principal.of(session.get(User, photo.user_id))
+    if photo.complaint_id is not None:
+        return _deliver_complaint_photo(session, uploader, photo, upload, settings)
+    try:
+        with session.begin_nested():
+            hazard_photos.attach(
+                session,
+                uploader,
+                photo.hazard_id,
+                file_of(settings, upload.id).read_bytes(),
+                PhotoKind(photo.kind),
+                settings,
+            )
+        photo.state, photo.reason = PhotoState.STORED.value, None
+    except Problem as refusal:
+        photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
+    session.execute(
+        update(Hazard)
+        .where(Hazard.id == photo.hazard_id)
+        .values(version=Hazard.version)  # touched: its missing photos changed
+        .execution_options(synchronize_session=False)
+    )
+    # The bytes live on in the photo store; the finished upload stays (HEAD still answers
+    # its full offset to a client that lost the last response) until it expires.
+    file_of(settings, upload.id).unlink(missing_ok=True)
+    session.flush()
+    return True
+
+
+def _deliver_complaint_photo(
+    session: Session, uploader: Principal, photo: DevicePhoto, upload: Upload, settings: Settings
+) -> bool:
+    """A photo from checking a complaint on site: kept with the complaint."""
+    try:
+        with session.begin_nested():
+            complaint_photos.attach(
+                session,
+                uploader,
+                photo.complaint_id,
+                file_of(settings, upload.id).read_bytes(),
+                settings,
+            )
+        photo.state, photo.reason = PhotoState.STORED.value, None
+    except Problem as refusal:
+        photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
+    file_of(settings, upload.id).unlink(missing_ok=True)
+    session.flush()
+    return True
