@@ -33,7 +33,7 @@ from patrols.inspections.models import (
     InspectionPlan,
     InspectorConflict,
 )
-from patrols.service import require
+from patrols.permissions import require
 
 ORGANISERS = (Role.BRIGADE_STAFF, Role.ADMIN)
 READERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.DISPATCHER, Role.ADMIN)
