@@ -184,7 +184,7 @@ def get_assessment(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ):
     """考核: each grid worker's month, then rolled up per grid, village and township."""
-    workers, areas = assessment.assessment(session, principal, area_code, period)
+    workers, areas = assessment.assess_month(session, principal, area_code, period)
     if format == "csv":
         fields = [f for f in WorkerMonthOut.model_fields if f != "user_id"]
         rows = []

@@ -67,7 +67,7 @@ class AreaMonth:
     complaints_replied_on_time: int = 0
 
 
-def assessment(
+def assess_month(
     session: Session, principal: Principal, area_code: str, period: str
 ) -> tuple[list[WorkerMonth], list[AreaMonth]]:
     """Per worker for a month (Beijing time), then rolled up per grid, village and township
