@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from complaints import reading as complaints
 from grids.enums import AreaLevel
@@ -25,7 +26,6 @@ from grids.scope import area_in_scope
 from hazards import metrics as hazard_metrics
 from patrols.enums import TaskState
 from patrols.models import PatrolTask, TrackPoint, Visit
-from patrols.permissions import FOLLOWERS, require
 from patrols.plans import month_start, parse_period
 
 
@@ -75,7 +75,7 @@ def assess_month(
     and those whose check-in proves presence; hazards the worker reported; ordinary hazards of
     their grids closed at grid level (一般隐患不出网格) in the month; the track's length; the
     complaints received in the month that they hold, and those signed and answered on time."""
-    require(principal, FOLLOWERS)
+    demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     start, end = month_start(year, month), month_start(year, month, 1)

@@ -16,6 +16,7 @@ from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
 from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from grids.models import Area, GridAssignment
@@ -23,7 +24,6 @@ from grids.scope import Scope, area_in_scope, scope_of
 from patrols.checklists import default_checklist
 from patrols.enums import TaskKind
 from patrols.models import Checklist, PatrolCampaign, PromptRead, WorkPrompt
-from patrols.permissions import COORDINATORS, require
 from patrols.plans import PlanOutcome, insert_tasks, new_tasks, premises_under
 
 
@@ -47,7 +47,7 @@ def start_campaign(
 ) -> CampaignOutcome:
     """A task for every live premises of the given types under the area (any level), due at
     the campaign's end, for whoever handles its grid; each worker who gets tasks is told."""
-    require(principal, COORDINATORS)
+    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
     area = area_in_scope(session, principal, area_code)
     if due_at <= max(starts_at, utcnow()):
         raise InvalidInput("a campaign ends after it starts, in the future", field="due_at")
@@ -141,7 +141,7 @@ def _recipients(session: Session, area: Area) -> list[uuid.UUID]:
 def send_prompt(
     session: Session, principal: Principal, *, area_code: str, title: str, body: str
 ) -> tuple[WorkPrompt, int]:
-    require(principal, COORDINATORS)
+    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
     area = area_in_scope(session, principal, area_code)
     prompt = WorkPrompt(
         area_id=area.id, area_path=area.path, title=title, body=body, created_by=principal.user_id
@@ -211,7 +211,7 @@ class Receipts:
 
 def receipts(session: Session, principal: Principal, prompt_id: uuid.UUID) -> Receipts:
     """Who has read a prompt and who has not, among those it was sent to."""
-    require(principal, COORDINATORS)
+    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
     prompt = session.get(WorkPrompt, prompt_id)
     if prompt is None or not scope_of(session, principal).covers_path(prompt.area_path):
         raise NotFound(f"no work prompt {prompt_id} in your area")

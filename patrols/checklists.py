@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from backend.core import audit
 from backend.core.errors import InvalidInput
 from backend.core.ids import new_id
+from backend.identity.permissions import Permission, demand, may
 from backend.identity.service import Principal
 from patrols import rules
 from patrols.models import Checklist
-from patrols.permissions import CHECKLIST_EDITORS, FIELD, PLANNERS, require
 
 
 def default_checklist(session: Session, premises_type: str | None) -> Checklist:
@@ -59,7 +59,7 @@ def publish_checklist(
     items: list[dict[str, Any]],
 ) -> Checklist:
     """A new version of a checklist; the old one stays for the tasks that carry it."""
-    require(principal, CHECKLIST_EDITORS)
+    demand(principal.role, Permission.PUBLISH_CHECKLISTS, "do this")
     keys = [item["key"] for item in items]
     if len(set(keys)) != len(keys):
         raise InvalidInput("item keys must be unique within a checklist", field="items")
@@ -90,7 +90,8 @@ def publish_checklist(
 
 def current(session: Session, principal: Principal) -> list[Checklist]:
     """The current version of every checklist, for anyone who patrols or plans."""
-    require(principal, (*FIELD, *PLANNERS))
+    if not may(principal.role, Permission.WORK_IN_THE_FIELD):
+        demand(principal.role, Permission.PLAN_PATROLS, "do this")
     return list(
         session.scalars(
             select(Checklist).where(Checklist.active.is_(True)).order_by(Checklist.code)

@@ -19,6 +19,7 @@ from backend.core.errors import InvalidInput
 from backend.core.ids import new_id
 from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids.enums import HandlerKind
 from grids.models import Area
@@ -29,7 +30,6 @@ from patrols import rules
 from patrols.checklists import default_checklist
 from patrols.enums import TaskKind, TaskLevel, TaskState
 from patrols.models import Checklist, PatrolTask
-from patrols.permissions import PLANNERS, require
 
 # --- Periods ---------------------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def generate_plan_tasks(
     whoever handles its grid, due at the end of its cycle. Safe to run again: a task already
     made for a premises and period is left alone (a unique source key), so a second run
     creates nothing and two concurrent runs create each task once."""
-    require(principal, PLANNERS)
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     frequencies = rules.load_frequencies(settings.patrol_frequencies)

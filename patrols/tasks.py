@@ -18,6 +18,7 @@ from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.ids import new_id
 from backend.core.settings import Settings
 from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids.crs import Crs, to_wgs84
 from grids.models import Area, GridAssignment
@@ -28,7 +29,6 @@ from grids.workforce import grid_places, handlers_for
 from patrols.checklists import default_checklist
 from patrols.enums import TaskKind, TaskState
 from patrols.models import PatrolTask, TaskRelease
-from patrols.permissions import FOLLOWERS, PLANNERS, require
 from patrols.plans import assignee_of, month_start, parse_period
 
 
@@ -71,7 +71,7 @@ def create_adhoc_task(
 ) -> PatrolTask:
     """A task made by hand: a premises, or a point (routed to its grid); for a named worker of
     that grid, or for whoever handles it."""
-    require(principal, PLANNERS)
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
     if premises_id is not None:
         premises = premises_service.in_scope(session, principal, premises_id)
         x, y, area_id, path, kind = (
@@ -150,7 +150,7 @@ def task_in_scope(session: Session, principal: Principal, task_id: uuid.UUID) ->
 def reassign_task(
     session: Session, principal: Principal, task_id: uuid.UUID, assignee_id: uuid.UUID | None
 ) -> PatrolTask:
-    require(principal, PLANNERS)
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
     task = task_in_scope(session, principal, task_id)
     if task.state != TaskState.OPEN:
         raise TaskRefused(f"a {task.state} task is not reassigned", state=task.state)
@@ -185,7 +185,7 @@ def _release(
 def cancel_task(
     session: Session, principal: Principal, task_id: uuid.UUID, note: str
 ) -> PatrolTask:
-    require(principal, PLANNERS)
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
     task = task_in_scope(session, principal, task_id)
     task.state = move(task, "cancel").value
     task.escalate_at = None
@@ -234,7 +234,7 @@ def list_tasks(
     if principal.role is Role.GRID_WORKER:
         query = query.where(PatrolTask.assignee_id == principal.user_id)
     else:
-        require(principal, FOLLOWERS)
+        demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
         query = query.where(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
     if area_code:
         area = area_in_scope(session, principal, area_code)
@@ -263,7 +263,7 @@ class Progress:
 def progress(session: Session, principal: Principal, area_code: str, period: str) -> list[Progress]:
     """Tasks due in a month under each child area of `area_code` (grids under a village,
     villages under a township ...), with the area itself first."""
-    require(principal, FOLLOWERS)
+    demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
     area = area_in_scope(session, principal, area_code)
     year, month = parse_period(period)
     start, end = month_start(year, month), month_start(year, month, 1)

@@ -15,6 +15,7 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput
 from backend.core.settings import Settings
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids.crs import Crs, to_wgs84
 from grids.premises.models import Premises
@@ -26,7 +27,6 @@ from hazards.schemas import HazardReport
 from patrols.checklists import default_checklist
 from patrols.enums import AnswerResult, CheckInFlag, TaskState
 from patrols.models import Checklist, PatrolTask, TrackPoint, Visit, VisitAnswer
-from patrols.permissions import FIELD, require
 from patrols.tasks import move
 
 
@@ -73,7 +73,7 @@ def record_visit(
     """A visit as the phone recorded it; (visit, created). Pushed again with a check-out, it
     is completed; a visit with a check-out closes its task, whether or not the check-in was
     valid (the flag is what assessment and staff see)."""
-    require(principal, FIELD)
+    demand(principal.role, Permission.WORK_IN_THE_FIELD, "do this")
     visit = session.get(Visit, body.id)
     if visit is not None and visit.user_id != principal.user_id:
         raise Conflict(f"visit {body.id} belongs to someone else", field="id")
@@ -242,7 +242,7 @@ class TrackRecord:
 
 def record_track(session: Session, principal: Principal, points: list[TrackRecord]) -> int:
     """Track points, in one insert; a point already received is skipped (a re-sent batch)."""
-    require(principal, FIELD)
+    demand(principal.role, Permission.WORK_IN_THE_FIELD, "do this")
     if not points:
         return 0
     rows = []
