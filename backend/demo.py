@@ -49,7 +49,7 @@ from hazards.credit.schemas import RecordIn
 from hazards.enums import HazardAction, HazardCategory
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
-from patrols import service as patrols
+from patrols import plans as patrol_plans
 from patrols.models import PatrolTask
 
 DISTRICTS_FILE = Path(__file__).parent / "demo_data" / "liuzhou_districts.geojson"
@@ -312,7 +312,7 @@ def _load_patrol_plan(session: Session, settings: Settings) -> None:
     """This month's patrol tasks in the first township, as its station would make them, so a
     worker's phone has tasks on its first sync."""
     station = Principal.of(session.scalar(select(User).where(User.username == "station.cz1")))
-    patrols.generate_plan_tasks(
+    patrol_plans.generate_plan_tasks(
         session,
         station,
         settings,

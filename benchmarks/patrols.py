@@ -6,7 +6,7 @@ a month's tasks for 100,000 premises, and a draw over 100,000 units.
 The demo's area tree and workers are loaded, then 100,000 premises are spread over the grids
 of one district (generated in the database in chunks: a PostgreSQL-only shortcut acceptable
 in a benchmark). Both steps are the real service calls, each in its own transaction with its
-commit: `patrols.service.generate_plan_tasks` (frequency rules, who handles each grid, one
+commit: `patrols.plans.generate_plan_tasks` (frequency rules, who handles each grid, one
 task per due premises, the audit event) and `patrols.inspections.service.run_draw` (reading
 the object and inspector directories, the hash-seeded draw, storing inputs and 5 % of the
 units as assignments, the audit event). The baseline is reading the district's premises rows
@@ -79,7 +79,7 @@ def main() -> None:
         from backend.identity.models import User
         from backend.identity.service import Principal
         from grids.premises.models import Premises
-        from patrols import service as patrols
+        from patrols import plans as patrols
         from patrols.inspections import service as inspections
 
         settings = get_settings()

@@ -16,6 +16,7 @@ from backend.core.errors import InvalidInput
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, may
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from complaints import callbacks, dispatch, lifecycle, rewards, rules
@@ -52,7 +53,7 @@ def act(
     lifecycle.COMPLAINT_LIFECYCLE.check_role(transition, principal.role)
     if (
         transition.has(lifecycle.ASSIGNEE_ONLY)
-        and principal.role in (Role.GRID_WORKER, Role.GRID_LEADER)
+        and may(principal.role, Permission.WORK_IN_THE_FIELD)
         and complaint.assignee_id != principal.user_id
     ):
         raise lifecycle.NotYourComplaint("only the worker it is assigned to may do this")
@@ -139,7 +140,7 @@ def _assignable(
 ) -> User:
     """A grid worker or grid leader the dispatching staff may manage."""
     user = workforce.user_in_scope(session, scope_of(session, principal), user_id)
-    if Role(user.role) not in (Role.GRID_WORKER, Role.GRID_LEADER) or not user.is_active:
+    if not may(Role(user.role), Permission.WORK_IN_THE_FIELD) or not user.is_active:
         raise InvalidInput("complaints go to grid workers or grid leaders", field="assignee_id")
     return user
 

@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from backend.core.errors import Forbidden
 from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import (
     CurrentPrincipal,
@@ -23,8 +22,8 @@ from backend.identity.dependencies import (
     SignedCallDep,
     SignedClient,
 )
-from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, demand
 from complaints import acting, callbacks, dispatch, extensions, intake, photos, reading, rewards
 from complaints.enums import (
     CallbackDelivery,
@@ -161,8 +160,7 @@ def partner_callback_result(
 
 
 def _admin(principal) -> None:
-    if principal.role is not Role.ADMIN:
-        raise Forbidden("only admins manage partner callbacks")
+    demand(principal.role, Permission.ADMINISTER, "manage partner callbacks")
 
 
 @hotline_router.put("/partners/{username}/callback", response_model=PartnerCallbackOut)

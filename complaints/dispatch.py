@@ -25,12 +25,13 @@ from backend.core.db import utcnow
 from backend.core.errors import InvalidInput
 from backend.core.settings import Settings
 from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from complaints import callbacks, lifecycle, rules
 from complaints.enums import ComplaintState
 from complaints.models import Complaint, ComplaintRelease
-from complaints.reading import STAFF, hold, require
+from complaints.reading import hold
 from complaints.schemas import Location
 from grids import workforce
 from grids.enums import AreaLevel, HandlerKind
@@ -263,7 +264,7 @@ def place(
 ) -> Complaint:
     """Staff put a complaint from the triage queue on the map; it routes from there to whoever
     handles that grid (or stays with the station when nobody does)."""
-    require(principal, STAFF)
+    demand(principal.role, Permission.MANAGE_COMPLAINTS, "do this")
     complaint = hold(session, principal, complaint_id, version)
     if complaint.state != ComplaintState.RECEIVED.value:
         raise lifecycle.ComplaintTransitionNotAllowed(

@@ -15,13 +15,13 @@ from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.settings import Settings
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand, may
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from complaints import callbacks, dispatch, lifecycle, rules
 from complaints.enums import ExtensionState, Stage
 from complaints.models import ComplaintExtension
-from complaints.reading import STAFF, get_visible, hold, require
+from complaints.reading import STAFF, get_visible, hold
 
 
 class ExtensionNotPossible(Conflict):
@@ -37,7 +37,7 @@ def request_extension(
 ) -> ComplaintExtension:
     """Asked before the running deadline passes, by the assignee or staff; staff decide."""
     complaint = hold(session, principal, complaint_id, None)
-    if principal.role in (Role.GRID_WORKER, Role.GRID_LEADER):
+    if may(principal.role, Permission.WORK_IN_THE_FIELD):
         if complaint.assignee_id != principal.user_id:
             raise lifecycle.NotYourComplaint("only the worker it is assigned to may ask")
     elif principal.role not in STAFF:
@@ -99,7 +99,7 @@ def decide_extension(
     note: str | None,
     settings: Settings,
 ) -> ComplaintExtension:
-    require(principal, STAFF)
+    demand(principal.role, Permission.MANAGE_COMPLAINTS, "do this")
     extension = session.get(ComplaintExtension, extension_id)
     if extension is None:
         raise NotFound(f"no extension with id {extension_id}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from backend.core import lifecycle as kernel
 from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.identity.enums import Role
+from backend.identity.permissions import Permission, roles_with
 from complaints.enums import ComplaintAction as A
 from complaints.enums import ComplaintState as S
 
-STAFF = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN})
-ASSIGNEE = frozenset({Role.GRID_WORKER, Role.GRID_LEADER}) | STAFF
-HOTLINE = STAFF | {Role.INTEGRATION}  # the hotline runs the callback 回访 itself, or staff do
+STAFF = roles_with(Permission.MANAGE_COMPLAINTS)
+ASSIGNEE = roles_with(Permission.WORK_IN_THE_FIELD) | STAFF
+HOTLINE = roles_with(Permission.RECORD_CALLBACKS)  # the hotline runs the callback 回访, or staff
 ASSIGNEE_ONLY = "assignee_only"  # guard: field roles must be the assignee
 
 Transition = kernel.Transition[S, A]

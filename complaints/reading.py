@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from backend.core import audit, security
 from backend.core.db import utcnow
-from backend.core.errors import Forbidden, NotFound
+from backend.core.errors import NotFound
 from backend.core.settings import Settings
 from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand, may, roles_with
 from backend.identity.service import Principal
 from complaints import lifecycle
 from complaints.enums import ComplaintState
@@ -24,20 +25,15 @@ from complaints.rules import due_of
 from complaints.schemas import ComplaintOut
 from grids.scope import scope_of
 
-STAFF = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.ADMIN)
-
-
-def require(principal: Principal, roles: tuple[Role, ...]) -> None:
-    if principal.role not in roles:
-        raise Forbidden(f"a {principal.role} may not do this")
+STAFF = roles_with(Permission.MANAGE_COMPLAINTS)
 
 
 def visible_clause(session: Session, principal: Principal) -> ColumnElement[bool]:
     """Staff see complaints in their area; a worker or grid leader the ones assigned to them;
     a partner system the ones it sent; nobody else any."""
-    if principal.role in STAFF or principal.role is Role.DISPATCHER:
+    if may(principal.role, Permission.SEE_AREA_COMPLAINTS):
         return scope_of(session, principal).area_clause_on(Complaint.area_path)
-    if principal.role in (Role.GRID_WORKER, Role.GRID_LEADER):
+    if may(principal.role, Permission.WORK_IN_THE_FIELD):
         return Complaint.assignee_id == principal.user_id
     if principal.role is Role.INTEGRATION:
         return Complaint.partner_id == principal.user_id
@@ -162,8 +158,7 @@ def reveal_caller(
 ) -> tuple[str | None, str | None]:
     """The caller's name and phone in clear, for staff of the area who must call back; every
     look is in the audit log."""
-    if principal.role not in (Role.STATION_STAFF, Role.BRIGADE_STAFF):
-        raise Forbidden("only station and brigade staff may see who called")
+    demand(principal.role, Permission.SEE_CALLERS, "see who called")
     complaint = get_visible(session, principal, complaint_id)
     caller = caller_of(session, complaint)
     if caller is None:

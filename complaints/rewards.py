@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from backend.core import audit, dialect
 from backend.core.db import utcnow
-from backend.core.errors import Conflict, Forbidden, NotFound
+from backend.core.errors import Conflict, NotFound
 from backend.core.privacy import mask_phone
 from backend.core.settings import Settings
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from complaints import rules
 from complaints.enums import RewardState
@@ -32,8 +32,6 @@ from complaints.models import (
 )
 from grids.scope import scope_of
 from hazards import reading as hazards
-
-DECIDERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF)
 
 
 class RewardNotPossible(Conflict):
@@ -78,8 +76,7 @@ def consider(
 
 
 def _visible(session: Session, principal: Principal, reward_id: uuid.UUID) -> ComplaintReward:
-    if principal.role not in (*DECIDERS, Role.ADMIN):
-        raise Forbidden(f"a {principal.role} may not see rewards")
+    demand(principal.role, Permission.READ_REWARDS, "see rewards")
     reward = session.get(ComplaintReward, reward_id)
     if reward is None or not scope_of(session, principal).covers_path(reward.area_path or "\0"):
         raise NotFound(f"no reward with id {reward_id}")
@@ -89,8 +86,7 @@ def _visible(session: Session, principal: Principal, reward_id: uuid.UUID) -> Co
 def listing(
     session: Session, principal: Principal, state: RewardState | None, limit: int, offset: int
 ):
-    if principal.role not in (*DECIDERS, Role.ADMIN):
-        raise Forbidden(f"a {principal.role} may not see rewards")
+    demand(principal.role, Permission.READ_REWARDS, "see rewards")
     query = (
         select(ComplaintReward, ComplaintCaller.masked_phone)
         .outerjoin(ComplaintCaller, ComplaintCaller.complaint_id == ComplaintReward.complaint_id)
@@ -116,8 +112,7 @@ def decide(
     amount_yuan: int | None,
     note: str | None,
 ) -> ComplaintReward:
-    if principal.role not in DECIDERS:
-        raise Forbidden("station or brigade staff decide rewards")
+    demand(principal.role, Permission.DECIDE_REWARDS, "decide rewards")
     reward = _visible(session, principal, reward_id)
     if reward.state != RewardState.ELIGIBLE.value:
         raise RewardNotPossible(f"only eligible rewards are decided; this one is {reward.state}")
@@ -141,8 +136,7 @@ def decide(
 def record_payment(
     session: Session, principal: Principal, reward_id: uuid.UUID, reference: str
 ) -> ComplaintReward:
-    if principal.role not in DECIDERS:
-        raise Forbidden("station or brigade staff record payments")
+    demand(principal.role, Permission.DECIDE_REWARDS, "record payments")
     reward = _visible(session, principal, reward_id)
     if reward.state != RewardState.APPROVED.value:
         raise RewardNotPossible(f"only approved rewards are paid; this one is {reward.state}")
@@ -178,8 +172,7 @@ def exclude(
     session: Session, principal: Principal, phone: str, relation: str, note: str, settings: Settings
 ) -> Exclusion:
     """Add a phone to the register (fire staff, or a close relative of fire staff)."""
-    if principal.role not in (Role.BRIGADE_STAFF, Role.ADMIN):
-        raise Forbidden("the brigade or an admin keeps the exclusion register")
+    demand(principal.role, Permission.KEEP_REWARD_EXCLUSIONS, "keep the exclusion register")
     digest = rules.phone_digest(settings.resolved_secret_key, phone)
     masked = mask_phone(phone) or ""
     entry = session.get(RewardExclusion, digest) or RewardExclusion(phone_digest=digest)

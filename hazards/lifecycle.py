@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from backend.core import lifecycle as kernel
 from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.identity.enums import Role
+from backend.identity.permissions import Permission, roles_with
 from hazards.enums import HazardAction as A
 from hazards.enums import HazardState as S
 
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
     from backend.core.settings import Settings
     from hazards.models import Hazard
 
-FIELD = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF})
-OFFICERS = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF})
-BRIGADE = frozenset({Role.BRIGADE_STAFF})
+FIELD = roles_with(Permission.TAKE_HAZARD_STEPS)
+OFFICERS = roles_with(Permission.ENFORCE)
+BRIGADE = roles_with(Permission.LIST_FOR_SUPERVISION)
 
 # After-effects a step declares (handlers: backend/effects.py).
 ANNOUNCE = "hazards.announce"  # push to whoever hears of the step (hazards/announcements.py)

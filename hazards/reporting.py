@@ -19,6 +19,7 @@ from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.core.ids import new_id
 from backend.core.settings import Settings
 from backend.identity.enums import Role
+from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from grids.premises.models import Premises
@@ -34,7 +35,7 @@ from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
 
 # Who looks after grids of their own: a report of theirs elsewhere is flagged for the station.
-FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
+FIELD_ROLES = roles_with(Permission.WORK_IN_THE_FIELD)
 
 
 def _fields(body: HazardReport) -> dict[str, Any]:

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import Conflict, Forbidden
 from backend.core.settings import Settings
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
 from offline_sync.enums import Owner
 from offline_sync.problems import Problems
 from offline_sync.tables import SCHEMA_VERSION, TABLES
 
-DEVICE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
+DEVICE_ROLES = roles_with(Permission.WORK_IN_THE_FIELD)
 DEVICE_TABLES = tuple(t.name for t in TABLES.values() if t.owner is Owner.DEVICE)
 
 

@@ -33,7 +33,7 @@ from offline_sync.models import DeviceAction, DeviceComplaintAction, DevicePhoto
 from offline_sync.protocol import DEVICE_ROLES, DEVICE_TABLES, check_schema, require_device_user
 from offline_sync.quiet import QUIET, SignedIn
 from offline_sync.tables import TABLES
-from patrols import dispatch
+from patrols import campaigns
 from patrols.models import Checklist, PatrolTask, TaskRelease, Visit, VisitAnswer, WorkPrompt
 
 DEFAULT_PAGE = 5_000
@@ -302,7 +302,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         deletions,
         stamped(Checklist, "checklists", records.checklist_record),
         stamped(PatrolTask, "patrol_tasks", records.task_record, PatrolTask.assignee_id == me),
-        stamped(WorkPrompt, "work_prompts", records.prompt_record, dispatch.prompts_clause(scope)),
+        stamped(WorkPrompt, "work_prompts", records.prompt_record, campaigns.prompts_clause(scope)),
         released_tasks,
         complaint_rows,
         released_complaints,

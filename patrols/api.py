@@ -1,4 +1,5 @@
-"""Patrols over HTTP. Thin: rules live in patrols.service."""
+"""Patrols over HTTP. Thin: rules live in one module per use case (checklists, plans, tasks,
+visits, assessment, campaigns)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from backend.core import spreadsheet
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
-from patrols import dispatch, service
+from patrols import assessment, campaigns, checklists, plans, tasks, visits
 from patrols.enums import TaskState
 from patrols.models import Checklist, PatrolTask
 from patrols.schemas import (
@@ -45,8 +46,8 @@ def checklist_out(checklist: Checklist) -> ChecklistOut:
     return ChecklistOut.model_validate(checklist, from_attributes=True)
 
 
-def tasks_out(session, tasks: list[PatrolTask]) -> list[TaskOut]:
-    visited = service.visited_with_valid_check_in(session, [t.id for t in tasks]) if tasks else {}
+def tasks_out(session, shown: list[PatrolTask]) -> list[TaskOut]:
+    visited = visits.visited_with_valid_check_in(session, [t.id for t in shown]) if shown else {}
     return [
         TaskOut.model_validate(
             {
@@ -54,15 +55,14 @@ def tasks_out(session, tasks: list[PatrolTask]) -> list[TaskOut]:
                 "visited_with_valid_check_in": visited.get(t.id, False),
             }
         )
-        for t in tasks
+        for t in shown
     ]
 
 
 @router.get("/checklists", response_model=list[ChecklistOut])
 def list_checklists(principal: CurrentPrincipal, session: SessionDep) -> list[ChecklistOut]:
     """The current version of every checklist."""
-    service.require_signed_in_staff_or_field(principal)
-    return [checklist_out(c) for c in service.checklists(session)]
+    return [checklist_out(c) for c in checklists.current(session, principal)]
 
 
 @router.post("/checklists", response_model=ChecklistOut, status_code=201)
@@ -71,7 +71,7 @@ def publish_checklist(
 ) -> ChecklistOut:
     """A new version of a checklist (county brigade, dispatch centre, admin). Tasks keep the
     version they were given."""
-    checklist = service.publish_checklist(
+    checklist = checklists.publish_checklist(
         session,
         principal,
         code=body.code,
@@ -88,7 +88,7 @@ def generate_plan(
 ) -> PlanOut:
     """Generate (or preview) a month's patrol tasks for every premises in an area, by the
     frequency rules. Running it again creates nothing new."""
-    outcome = service.generate_plan_tasks(
+    outcome = plans.generate_plan_tasks(
         session,
         principal,
         settings,
@@ -103,7 +103,7 @@ def generate_plan(
 def create_task(
     body: TaskIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> TaskOut:
-    task = service.create_adhoc_task(
+    task = tasks.create_adhoc_task(
         session,
         principal,
         settings,
@@ -129,7 +129,7 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskOut]:
     """Tasks in your area (a grid worker: their own), by due time."""
-    tasks = service.list_tasks(
+    found = tasks.list_tasks(
         session,
         principal,
         area_code=area_code,
@@ -138,19 +138,19 @@ def list_tasks(
         limit=limit,
         offset=offset,
     )
-    return tasks_out(session, tasks)
+    return tasks_out(session, found)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_NOT_FOUND)
 def get_task(task_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> TaskOut:
-    return tasks_out(session, [service.task_in_scope(session, principal, task_id)])[0]
+    return tasks_out(session, [tasks.task_in_scope(session, principal, task_id)])[0]
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskOut, responses=_NOT_FOUND)
 def reassign_task(
     task_id: uuid.UUID, body: ReassignIn, principal: CurrentPrincipal, session: SessionDep
 ) -> TaskOut:
-    task = service.reassign_task(session, principal, task_id, body.assignee_id)
+    task = tasks.reassign_task(session, principal, task_id, body.assignee_id)
     return tasks_out(session, [task])[0]
 
 
@@ -158,7 +158,7 @@ def reassign_task(
 def cancel_task(
     task_id: uuid.UUID, body: CancelIn, principal: CurrentPrincipal, session: SessionDep
 ) -> TaskOut:
-    task = service.cancel_task(session, principal, task_id, body.note)
+    task = tasks.cancel_task(session, principal, task_id, body.note)
     return tasks_out(session, [task])[0]
 
 
@@ -168,9 +168,7 @@ def get_progress(
 ) -> list[ProgressOut]:
     """Tasks due in a month: the area, then each child area (grids of a village, villages of
     a township ...)."""
-    return [
-        ProgressOut(**asdict(p)) for p in service.progress(session, principal, area_code, period)
-    ]
+    return [ProgressOut(**asdict(p)) for p in tasks.progress(session, principal, area_code, period)]
 
 
 @router.get(
@@ -186,7 +184,7 @@ def get_assessment(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ):
     """考核: each grid worker's month, then rolled up per grid, village and township."""
-    workers, areas = service.assessment(session, principal, area_code, period)
+    workers, areas = assessment.assess_month(session, principal, area_code, period)
     if format == "csv":
         fields = [f for f in WorkerMonthOut.model_fields if f != "user_id"]
         rows = []
@@ -214,7 +212,7 @@ def start_campaign(
 ) -> CampaignOut:
     """专项整治: tasks for every matching premises in the area, pushed to the workers who get
     them (dispatch centre and fire staff, within their area)."""
-    started = dispatch.start_campaign(
+    started = campaigns.start_campaign(
         session,
         principal,
         title=body.title,
@@ -224,15 +222,15 @@ def start_campaign(
         due_at=body.due_at,
         checklist_code=body.checklist_code,
     )
-    tasks = started.tasks
+    made = started.tasks
     return CampaignOut(
         id=started.campaign.id,
         title=started.campaign.title,
-        created=tasks.created,
-        existing=tasks.existing,
-        unassigned=tasks.unassigned,
-        unrouted=tasks.unrouted,
-        per_grid=tasks.per_grid,
+        created=made.created,
+        existing=made.existing,
+        unassigned=made.unassigned,
+        unrouted=made.unrouted,
+        per_grid=made.per_grid,
         workers_told=started.told,
     )
 
@@ -240,7 +238,7 @@ def start_campaign(
 @router.post("/prompts", response_model=PromptOut, status_code=201)
 def send_prompt(body: PromptIn, principal: CurrentPrincipal, session: SessionDep) -> PromptOut:
     """工作提示 to everyone patrolling an area, pushed to their phones."""
-    prompt, told = dispatch.send_prompt(
+    prompt, told = campaigns.send_prompt(
         session, principal, area_code=body.area_code, title=body.title, body=body.body
     )
     return PromptOut.model_validate({**vars(prompt), "recipients": told})
@@ -251,20 +249,20 @@ def list_prompts(principal: CurrentPrincipal, session: SessionDep) -> list[Promp
     """The prompts for you, newest first."""
     return [
         PromptOut.model_validate(p, from_attributes=True)
-        for p in dispatch.prompts_for(session, principal)
+        for p in campaigns.prompts_for(session, principal)
     ]
 
 
 @router.post("/prompts/{prompt_id}/read", response_model=ReadOut)
 def mark_read(prompt_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> ReadOut:
-    read = dispatch.mark_read(session, principal, prompt_id)
+    read = campaigns.mark_read(session, principal, prompt_id)
     return ReadOut(prompt_id=read.prompt_id, read_at=read.read_at)
 
 
 @router.get("/prompts/{prompt_id}/receipts", response_model=ReceiptsOut)
 def receipts(prompt_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> ReceiptsOut:
     """Who has read a prompt, and who has not yet."""
-    found = dispatch.receipts(session, principal, prompt_id)
+    found = campaigns.receipts(session, principal, prompt_id)
     return ReceiptsOut(
         prompt_id=found.prompt.id,
         read=[

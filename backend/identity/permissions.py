@@ -45,10 +45,13 @@ class Permission(StrEnum):
     ENFORCE = "enforce"
     LIST_FOR_SUPERVISION = "list_for_supervision"  # report to and list with the government
     # Complaints from the hotlines.
+    SEE_AREA_COMPLAINTS = "see_area_complaints"  # every complaint in one's area, not only one's own
     MANAGE_COMPLAINTS = "manage_complaints"  # dispatch, close, reopen, grant extensions
+    SEE_CALLERS = "see_callers"  # a caller's name and phone in clear (audited), to call back
     RECORD_CALLBACKS = "record_callbacks"  # the 回访 outcome: the hotline itself, or staff
-    DECIDE_REWARDS = "decide_rewards"  # approve or refuse a reward for a citizen's report
-    RELEASE_REWARDS = "release_rewards"  # release approved rewards for payment
+    READ_REWARDS = "read_rewards"  # rewards for citizens' reports (举报奖励) and their state
+    DECIDE_REWARDS = "decide_rewards"  # approve or refuse a reward, record its payment
+    KEEP_REWARD_EXCLUSIONS = "keep_reward_exclusions"  # phones of fire staff and their relatives
     # Credit.
     READ_CREDIT = "read_credit"
     # Patrols.
@@ -73,10 +76,13 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_PHOTOS: frozenset({W, L, S, B, D, A}),
     Permission.ENFORCE: frozenset({S, B}),
     Permission.LIST_FOR_SUPERVISION: frozenset({B}),
+    Permission.SEE_AREA_COMPLAINTS: frozenset({S, B, D, A}),
     Permission.MANAGE_COMPLAINTS: frozenset({S, B, A}),
+    Permission.SEE_CALLERS: frozenset({S, B}),
     Permission.RECORD_CALLBACKS: frozenset({S, B, A, I}),
-    Permission.DECIDE_REWARDS: frozenset({S, B, A}),
-    Permission.RELEASE_REWARDS: frozenset({B, A}),
+    Permission.READ_REWARDS: frozenset({S, B, A}),
+    Permission.DECIDE_REWARDS: frozenset({S, B}),
+    Permission.KEEP_REWARD_EXCLUSIONS: frozenset({B, A}),
     Permission.READ_CREDIT: frozenset({W, L, S, B, A}),
     Permission.PLAN_PATROLS: frozenset({S, B, D, A}),
     Permission.FOLLOW_PATROLS: frozenset({L, S, B, D, A}),

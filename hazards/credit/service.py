@@ -16,7 +16,7 @@ from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
 from backend.core.settings import Settings
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
 from grids.premises.enums import CreditStatus
 from grids.premises.models import Premises
@@ -30,7 +30,7 @@ from hazards.credit.schemas import AppealIn, DecisionIn, RecordIn
 from hazards.enums import HazardState, Severity
 from hazards.models import Hazard
 
-OFFICERS = frozenset({Role.STATION_STAFF, Role.BRIGADE_STAFF})
+OFFICERS = roles_with(Permission.ENFORCE)
 
 # What an approved appeal does to the record it is about.
 STANDING_AFTER_APPROVAL = {

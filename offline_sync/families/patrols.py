@@ -1,6 +1,6 @@
 """Patrols from phones: `visits` (check-in where the phone was, check-out), `visit_answers`
 (checklist answers; a failed item reports a hazard) and `track_points` (where the phone was,
-never pulled back), applied through patrols.service.
+never pulled back), applied through patrols.visits.
 
 Each record is refused on its first bad field, in the order the models declare them."""
 
@@ -13,7 +13,7 @@ from pydantic import PlainValidator, ValidationInfo, field_validator
 from offline_sync import fields
 from offline_sync.fields import refusal
 from offline_sync.protocol import Entry, Push, TableAdapter
-from patrols import service as patrols
+from patrols import visits
 from patrols.enums import AnswerResult
 
 
@@ -28,13 +28,13 @@ class DeviceVisit(fields.DeviceRecord):
     accuracy_m: fields.Accuracy = None
     checked_out_at: fields.Moment = None
 
-    def as_record(self) -> patrols.VisitRecord:
-        return patrols.VisitRecord(
+    def as_record(self) -> visits.VisitRecord:
+        return visits.VisitRecord(
             id=self.id,
             task_id=self.task_id,
             premises_id=self.premises_id,
             checked_in_at=self.checked_in_at,
-            check_in=patrols.CheckIn(
+            check_in=visits.CheckIn(
                 lng=self.lng, lat=self.lat, crs=self.crs, accuracy_m=self.accuracy_m
             ),
             checked_out_at=self.checked_out_at,
@@ -69,8 +69,8 @@ class DeviceAnswer(fields.DeviceRecord):
     visit_id: fields.Uuid = None
     answered_at: fields.Moment = None
 
-    def as_record(self) -> patrols.AnswerRecord:
-        return patrols.AnswerRecord(
+    def as_record(self) -> visits.AnswerRecord:
+        return visits.AnswerRecord(
             id=self.id,
             visit_id=self.visit_id,
             item_key=self.item_key,
@@ -97,8 +97,8 @@ class DeviceTrackPoint(fields.DeviceRecord):
             raise refusal("a track point needs lng and lat", fields.AFTER_RECORD, field="lng")
         return lat
 
-    def as_record(self) -> patrols.TrackRecord:
-        return patrols.TrackRecord(
+    def as_record(self) -> visits.TrackRecord:
+        return visits.TrackRecord(
             id=self.id,
             visit_id=self.visit_id,
             recorded_at=self.recorded_at,
@@ -112,7 +112,7 @@ class DeviceTrackPoint(fields.DeviceRecord):
 def apply_visits(push: Push, entries: list[Entry]) -> None:
     def visit(raw, where):
         body = fields.read(DeviceVisit, raw, where, first_only=True).as_record()
-        _, created = patrols.record_visit(push.session, push.principal, push.settings, body)
+        _, created = visits.record_visit(push.session, push.principal, push.settings, body)
         push.outcome.created += created
         push.outcome.updated += not created
 
@@ -125,7 +125,7 @@ def apply_answers(push: Push, entries: list[Entry]) -> None:
 
     def answer(raw, where):
         body = fields.read(DeviceAnswer, raw, where, first_only=True).as_record()
-        _, created = patrols.record_answer(push.session, push.principal, push.settings, body)
+        _, created = visits.record_answer(push.session, push.principal, push.settings, body)
         push.outcome.created += created
         push.outcome.updated += not created
 
@@ -141,12 +141,12 @@ def apply_track_points(push: Push, entries: list[Entry]) -> None:
         for point in [push.problems.parse(where, _track_point, raw, where)]
         if point is not None
     ]
-    added = patrols.record_track(push.session, push.principal, points) if points else 0
+    added = visits.record_track(push.session, push.principal, points) if points else 0
     push.outcome.created += added
     push.outcome.unchanged += len(points) - added
 
 
-def _track_point(raw: dict[str, Any], where: str) -> patrols.TrackRecord:
+def _track_point(raw: dict[str, Any], where: str) -> visits.TrackRecord:
     return fields.read(DeviceTrackPoint, raw, where, first_only=True).as_record()
 
 

@@ -19,6 +19,7 @@ from backend.core.privacy import mask_free_text
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids import workforce
 from grids.models import Area
@@ -33,10 +34,6 @@ from patrols.inspections.models import (
     InspectionPlan,
     InspectorConflict,
 )
-from patrols.service import require
-
-ORGANISERS = (Role.BRIGADE_STAFF, Role.ADMIN)
-READERS = (Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.DISPATCHER, Role.ADMIN)
 
 
 class DrawRefused(Conflict):
@@ -49,7 +46,7 @@ class DrawRefused(Conflict):
 def add_item(
     session: Session, principal: Principal, *, code: str, title: str, basis: str
 ) -> InspectionItem:
-    require(principal, ORGANISERS)
+    demand(principal.role, Permission.ORGANISE_INSPECTIONS, "do this")
     if session.scalar(select(InspectionItem.id).where(InspectionItem.code == code)):
         raise Conflict(f"an inspection item {code!r} exists", field="code")
     item = InspectionItem(code=code, title=title, basis=basis)
@@ -88,7 +85,7 @@ def record_conflict(
     as one that does not exist (a unit elsewhere is named by its uscc)."""
     scope = scope_of(session, principal)
     if principal.user_id != user_id:
-        require(principal, ORGANISERS)
+        demand(principal.role, Permission.ORGANISE_INSPECTIONS, "do this")
         if not workforce.users_in_scope(session, scope, [user_id]):
             raise NotFound(f"no user {user_id}", field="user_id")
     if premises_id is None and not uscc:
@@ -147,7 +144,7 @@ class InspectorEntry:
 def inspector_directory(session: Session, principal: Principal, on: date) -> list[InspectorEntry]:
     """执法人员名录库 for the caller's area: who may be drawn on the day, their certificate and
     unit, and how many units they must not inspect."""
-    require(principal, READERS)
+    demand(principal.role, Permission.READ_INSPECTIONS, "do this")
     if principal.scope_area_id is None:
         raise InvalidInput("the directory is per area: sign in as staff of one", field="scope")
     area = session.get(Area, principal.scope_area_id)
@@ -181,7 +178,7 @@ def create_plan(
     rates: list[dict[str, Any]],
     item_codes: list[str],
 ) -> InspectionPlan:
-    require(principal, ORGANISERS)
+    demand(principal.role, Permission.ORGANISE_INSPECTIONS, "do this")
     area = area_in_scope(session, principal, area_code)
     if ends_on < starts_on or ends_on.year != starts_on.year:
         raise InvalidInput("a plan ends after it starts, within one calendar year", field="ends_on")
@@ -243,7 +240,7 @@ def run_draw(
     with tier, risk and credit, how often each unit was drawn this year and by whom last, the
     certified inspectors and their conflicts), the seed is derived from the plan and the
     public value, and the audit log keeps the fingerprints of inputs and result."""
-    require(principal, ORGANISERS)
+    demand(principal.role, Permission.ORGANISE_INSPECTIONS, "do this")
     plan = _plan_in_scope(session, principal, plan_id)
     if session.scalar(select(InspectionDraw.id).where(InspectionDraw.plan_id == plan.id)):
         raise DrawRefused("this plan has been drawn; make a new plan to draw again")
@@ -467,7 +464,7 @@ def record_result(
 def assignments_of(
     session: Session, principal: Principal, draw_id: uuid.UUID
 ) -> list[InspectionAssignment]:
-    require(principal, READERS)
+    demand(principal.role, Permission.READ_INSPECTIONS, "do this")
     record = session.get(InspectionDraw, draw_id)
     if record is None:
         raise NotFound(f"no draw {draw_id}")

@@ -1,5 +1,6 @@
-"""The dispatch centre's work 调度: special campaigns 专项整治 (tasks for every matching premises
-of an area, pushed to the workers who get them) and work prompts 工作提示 with read receipts."""
+"""Special campaigns 专项整治 (tasks for every matching premises of an area, pushed to the
+workers who get them) and work prompts 工作提示 with read receipts: what the dispatch centre
+and fire staff send to the people patrolling an area. No web imports."""
 
 from __future__ import annotations
 
@@ -15,21 +16,21 @@ from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
 from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from grids.models import Area, GridAssignment
 from grids.scope import Scope, area_in_scope, scope_of
-from patrols import service
+from patrols.checklists import default_checklist
 from patrols.enums import TaskKind
 from patrols.models import Checklist, PatrolCampaign, PromptRead, WorkPrompt
-
-DISPATCHERS = (Role.DISPATCHER, Role.BRIGADE_STAFF, Role.STATION_STAFF, Role.ADMIN)
+from patrols.plans import PlanOutcome, insert_tasks, new_tasks, premises_under
 
 
 @dataclass
 class CampaignOutcome:
     campaign: PatrolCampaign
-    tasks: service.PlanOutcome
+    tasks: PlanOutcome
     told: int
 
 
@@ -46,7 +47,7 @@ def start_campaign(
 ) -> CampaignOutcome:
     """A task for every live premises of the given types under the area (any level), due at
     the campaign's end, for whoever handles its grid; each worker who gets tasks is told."""
-    service.require(principal, DISPATCHERS)
+    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
     area = area_in_scope(session, principal, area_code)
     if due_at <= max(starts_at, utcnow()):
         raise InvalidInput("a campaign ends after it starts, in the future", field="due_at")
@@ -64,16 +65,16 @@ def start_campaign(
         premises_types=premises_types,
         starts_on=starts_at,
         due_at=due_at,
-        checklist_id=(checklist or service.default_checklist(session, None)).id,
+        checklist_id=(checklist or default_checklist(session, None)).id,
         created_by=principal.user_id,
     )
     session.add(campaign)
     session.flush()
-    outcome = service.PlanOutcome(period="")
-    premises = service.premises_under(session, area, premises_types or None)
+    outcome = PlanOutcome(period="")
+    premises = premises_under(session, area, premises_types or None)
     routed = [row for row in premises if row.area_id is not None and row.area_path]
     outcome.unrouted = len(premises) - len(routed)
-    rows = service.new_tasks(
+    rows = new_tasks(
         session,
         principal,
         outcome,
@@ -84,7 +85,7 @@ def start_campaign(
         campaign_id=campaign.id,
         checklist=checklist,
     )
-    service.insert_tasks(session, rows)
+    insert_tasks(session, rows)
     workers = {row["assignee_id"] for row in rows if row["assignee_id"]}
     told = notify.push(
         session,
@@ -140,7 +141,7 @@ def _recipients(session: Session, area: Area) -> list[uuid.UUID]:
 def send_prompt(
     session: Session, principal: Principal, *, area_code: str, title: str, body: str
 ) -> tuple[WorkPrompt, int]:
-    service.require(principal, DISPATCHERS)
+    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
     area = area_in_scope(session, principal, area_code)
     prompt = WorkPrompt(
         area_id=area.id, area_path=area.path, title=title, body=body, created_by=principal.user_id
@@ -210,7 +211,7 @@ class Receipts:
 
 def receipts(session: Session, principal: Principal, prompt_id: uuid.UUID) -> Receipts:
     """Who has read a prompt and who has not, among those it was sent to."""
-    service.require(principal, DISPATCHERS)
+    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
     prompt = session.get(WorkPrompt, prompt_id)
     if prompt is None or not scope_of(session, principal).covers_path(prompt.area_path):
         raise NotFound(f"no work prompt {prompt_id} in your area")

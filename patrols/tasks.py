@@ -1,0 +1,294 @@
+"""Patrol tasks once made: by hand (ad hoc), reassigned, cancelled, listed, and the progress
+of an area's month. A task's states and the steps between them are one table here. No web
+imports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backend.core import audit
+from backend.core.db import utcnow
+from backend.core.errors import Conflict, InvalidInput, NotFound
+from backend.core.ids import new_id
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand
+from backend.identity.service import Principal
+from grids.crs import Crs, to_wgs84
+from grids.models import Area, GridAssignment
+from grids.premises import service as premises_service
+from grids.scope import area_in_scope, scope_of
+from grids.service import place_point
+from grids.workforce import grid_places, handlers_for
+from patrols.checklists import default_checklist
+from patrols.enums import TaskKind, TaskState
+from patrols.models import PatrolTask, TaskRelease
+from patrols.plans import assignee_of, month_start, parse_period
+
+
+class TaskRefused(Conflict):
+    """The step does not apply to the task in its present state."""
+
+
+# Which state a task may go to from which, and by what.
+TRANSITIONS: dict[TaskState, dict[str, TaskState]] = {
+    TaskState.OPEN: {"visit": TaskState.DONE, "cancel": TaskState.CANCELLED},
+    TaskState.DONE: {},
+    TaskState.CANCELLED: {},
+}
+
+
+def move(task: PatrolTask, step: str) -> TaskState:
+    """The state `step` takes the task to, or TaskRefused naming its present state."""
+    state = TaskState(task.state)
+    target = TRANSITIONS[state].get(step)
+    if target is None:
+        raise TaskRefused(f"a {state} task cannot take '{step}'", state=state.value)
+    return target
+
+
+# --- Ad-hoc tasks, reassignment, cancellation ------------------------------------------------------
+
+
+def create_adhoc_task(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    premises_id: uuid.UUID | None,
+    lng: float | None,
+    lat: float | None,
+    crs: Crs,
+    due_at: datetime,
+    note: str,
+    assignee_id: uuid.UUID | None,
+) -> PatrolTask:
+    """A task made by hand: a premises, or a point (routed to its grid); for a named worker of
+    that grid, or for whoever handles it."""
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
+    if premises_id is not None:
+        premises = premises_service.in_scope(session, principal, premises_id)
+        x, y, area_id, path, kind = (
+            premises.lng,
+            premises.lat,
+            premises.area_id,
+            premises.area_path,
+            premises.premises_type,
+        )
+    else:
+        if lng is None or lat is None:
+            raise InvalidInput("give a premises_id, or a point (lng, lat)", field="premises_id")
+        _, placement = place_point(session, lng, lat, crs, settings.routing_snap_m)
+        if placement is None or not scope_of(session, principal).covers_path(placement.area_path):
+            raise InvalidInput("the point is in no grid of your area", field="lng")
+        x, y = to_wgs84(lng, lat, crs)
+        area_id, path, kind = placement.area_id, placement.area_path, None
+    if area_id is None:
+        raise InvalidInput("the premises is in no grid yet: place it on the map first")
+    if due_at <= utcnow():
+        raise InvalidInput("the due time has passed", field="due_at")
+    assignee = _assignee_for(session, area_id, assignee_id)
+    task = PatrolTask(
+        id=new_id(),
+        kind=TaskKind.ADHOC.value,
+        premises_id=premises_id,
+        lng=x,
+        lat=y,
+        area_id=area_id,
+        area_path=path,
+        assignee_id=assignee,
+        checklist_id=default_checklist(session, kind).id,
+        note=note,
+        due_at=due_at,
+        escalate_at=due_at,
+        created_by=principal.user_id,
+    )
+    session.add(task)
+    session.flush()
+    _audit_task(session, principal, task, "patrol.task_created")
+    return task
+
+
+def _assignee_for(
+    session: Session, area_id: uuid.UUID, assignee_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """A named worker must be assigned to the task's grid; otherwise whoever handles it now."""
+    if assignee_id is not None:
+        assigned = session.scalar(
+            select(GridAssignment.user_id).where(
+                GridAssignment.area_id == area_id, GridAssignment.user_id == assignee_id
+            )
+        )
+        if assigned is None:
+            raise InvalidInput(
+                "that worker is not assigned to the task's grid", field="assignee_id"
+            )
+        return assignee_id
+    places = grid_places(session, [area_id])
+    return assignee_of(handlers_for(session, places).get(area_id))
+
+
+def task_in_scope(session: Session, principal: Principal, task_id: uuid.UUID) -> PatrolTask:
+    task = session.get(PatrolTask, task_id)
+    if task is None:
+        raise NotFound(f"no patrol task {task_id} in your area")
+    if task.assignee_id == principal.user_id:
+        return task
+    if principal.role is Role.GRID_WORKER or not scope_of(session, principal).covers_path(
+        task.area_path
+    ):
+        raise NotFound(f"no patrol task {task_id} in your area")
+    return task
+
+
+def reassign_task(
+    session: Session, principal: Principal, task_id: uuid.UUID, assignee_id: uuid.UUID | None
+) -> PatrolTask:
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
+    task = task_in_scope(session, principal, task_id)
+    if task.state != TaskState.OPEN:
+        raise TaskRefused(f"a {task.state} task is not reassigned", state=task.state)
+    before = task.assignee_id
+    task.assignee_id = _assignee_for(session, task.area_id, assignee_id)
+    if before != task.assignee_id:
+        _release(session, task.id, before, task.assignee_id)
+    task.version += 1
+    session.flush()
+    _audit_task(session, principal, task, "patrol.task_reassigned", before={"assignee": before})
+    return task
+
+
+def _release(
+    session: Session, task_id: uuid.UUID, before: uuid.UUID | None, after: uuid.UUID | None
+) -> None:
+    """The previous worker's phones drop the task; the new one's get it even if they had
+    dropped it before."""
+    if after is not None:
+        session.execute(
+            delete(TaskRelease).where(TaskRelease.task_id == task_id, TaskRelease.user_id == after)
+        )
+    if before is not None:
+        release = session.get(TaskRelease, (task_id, before))
+        if release is None:
+            session.add(TaskRelease(task_id=task_id, user_id=before))
+        else:
+            release.released_at = utcnow()  # a new stamp: sent again
+        session.flush()
+
+
+def cancel_task(
+    session: Session, principal: Principal, task_id: uuid.UUID, note: str
+) -> PatrolTask:
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
+    task = task_in_scope(session, principal, task_id)
+    task.state = move(task, "cancel").value
+    task.escalate_at = None
+    task.note = (task.note + "\n" if task.note else "") + note
+    task.version += 1
+    session.flush()
+    _audit_task(session, principal, task, "patrol.task_cancelled")
+    return task
+
+
+def _audit_task(
+    session: Session,
+    principal: Principal,
+    task: PatrolTask,
+    action: str,
+    before: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor=principal.actor,
+        action=action,
+        subject_type="patrol_task",
+        subject_id=task.id,
+        before=before,
+        after={
+            "kind": task.kind,
+            "state": task.state,
+            "premises_id": task.premises_id,
+            "assignee": task.assignee_id,
+            "due_at": task.due_at.isoformat(),
+        },
+    )
+
+
+def list_tasks(
+    session: Session,
+    principal: Principal,
+    *,
+    area_code: str | None,
+    state: TaskState | None,
+    assignee_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> list[PatrolTask]:
+    query = select(PatrolTask)
+    if principal.role is Role.GRID_WORKER:
+        query = query.where(PatrolTask.assignee_id == principal.user_id)
+    else:
+        demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
+        query = query.where(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
+    if area_code:
+        area = area_in_scope(session, principal, area_code)
+        query = query.where(PatrolTask.area_path.startswith(area.path, autoescape=True))
+    if state:
+        query = query.where(PatrolTask.state == state.value)
+    if assignee_id:
+        query = query.where(PatrolTask.assignee_id == assignee_id)
+    query = query.order_by(PatrolTask.due_at, PatrolTask.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+# --- Progress ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    area_code: str
+    area_name: str
+    due: int = 0
+    done: int = 0
+    done_on_time: int = 0
+    overdue_open: int = 0
+
+
+def progress(session: Session, principal: Principal, area_code: str, period: str) -> list[Progress]:
+    """Tasks due in a month under each child area of `area_code` (grids under a village,
+    villages under a township ...), with the area itself first."""
+    demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
+    area = area_in_scope(session, principal, area_code)
+    year, month = parse_period(period)
+    start, end = month_start(year, month), month_start(year, month, 1)
+    children = list(
+        session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.code))
+    )
+    now = utcnow()
+    rows = session.execute(
+        select(PatrolTask.area_path, PatrolTask.state, PatrolTask.done_at, PatrolTask.due_at).where(
+            PatrolTask.area_path.startswith(area.path, autoescape=True),
+            PatrolTask.due_at > start,
+            PatrolTask.due_at <= end,
+            PatrolTask.state != TaskState.CANCELLED.value,
+        )
+    ).all()
+    out = [Progress(area.code, area.name)] + [Progress(c.code, c.name) for c in children]
+    for path, state, done_at, due_at in rows:
+        targets = [out[0]] + [
+            p for c, p in zip(children, out[1:], strict=True) if path.startswith(c.path)
+        ]
+        for p in targets:
+            p.due += 1
+            if state == TaskState.DONE:
+                p.done += 1
+                p.done_on_time += done_at is not None and done_at <= due_at
+            elif due_at <= now:
+                p.overdue_open += 1
+    return out

@@ -1,0 +1,55 @@
+"""The month's assessment counts, for each worker, the hazards they found on patrol and the
+ordinary hazards of their grids fixed without leaving the grid (一般隐患不出网格)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.world import hazard_body
+
+
+def report(api, person, **fields) -> str:
+    response = api.post("/api/v1/hazards", json=hazard_body(**fields), headers=person.headers(api))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def act(api, person, hazard_id, action, **fields) -> None:
+    response = api.post(
+        f"/api/v1/hazards/{hazard_id}/actions",
+        json={"action": action, **fields},
+        headers=person.headers(api),
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_only_ordinary_hazards_fixed_in_the_workers_grids_count_as_closed_in_grid(
+    api, grid, other_grid, village, grid_worker, station_staff, citizen
+):
+    fixed = report(api, grid_worker, source="patrol")
+    act(api, grid_worker, fixed, "confirm")
+    act(api, grid_worker, fixed, "rectify_on_spot")
+    not_a_hazard = report(api, grid_worker, source="patrol", category="open_flame")
+    act(api, grid_worker, not_a_hazard, "reject", note="不是隐患")  # closed, but not fixed
+    report(api, grid_worker, source="patrol", category="flammables")  # still open
+    report(api, citizen, source="citizen", category="electrical")  # not the worker's find
+    elsewhere = report(api, station_staff, lng=109.44, category="flammables")  # the other grid
+    act(api, station_staff, elsewhere, "confirm")
+    act(api, station_staff, elsewhere, "rectify_on_spot")
+
+    month = api.get(
+        "/api/v1/patrols/assessment",
+        params={"area_code": "990101001", "period": datetime.now(UTC).strftime("%Y-%m")},
+        headers=station_staff.headers(api),
+    )
+
+    assert month.status_code == 200, month.text
+    [worker] = month.json()["workers"]
+    assert (worker["hazards_found"], worker["ordinary_closed_in_grid"]) == (3, 1)
+    areas = {a["area_code"]: a for a in month.json()["areas"]}
+    assert (areas[grid.code]["hazards_found"], areas[grid.code]["ordinary_closed_in_grid"]) == (
+        3,
+        1,
+    )
+    assert areas[other_grid.code]["workers"] == 0  # nobody patrols it: nothing to count
+    assert areas[village.code]["ordinary_closed_in_grid"] == 1
