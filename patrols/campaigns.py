@@ -47,7 +47,7 @@ def start_campaign(
 ) -> CampaignOutcome:
     """A task for every live premises of the given types under the area (any level), due at
     the campaign's end, for whoever handles its grid; each worker who gets tasks is told."""
-    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
+    demand(principal.role, Permission.RUN_CAMPAIGNS, "do this")
     area = area_in_scope(session, principal, area_code)
     if due_at <= max(starts_at, utcnow()):
         raise InvalidInput("a campaign ends after it starts, in the future", field="due_at")
@@ -141,7 +141,7 @@ def _recipients(session: Session, area: Area) -> list[uuid.UUID]:
 def send_prompt(
     session: Session, principal: Principal, *, area_code: str, title: str, body: str
 ) -> tuple[WorkPrompt, int]:
-    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
+    demand(principal.role, Permission.RUN_CAMPAIGNS, "do this")
     area = area_in_scope(session, principal, area_code)
     prompt = WorkPrompt(
         area_id=area.id, area_path=area.path, title=title, body=body, created_by=principal.user_id
@@ -211,7 +211,7 @@ class Receipts:
 
 def receipts(session: Session, principal: Principal, prompt_id: uuid.UUID) -> Receipts:
     """Who has read a prompt and who has not, among those it was sent to."""
-    demand(principal.role, Permission.DISPATCH_CAMPAIGNS, "do this")
+    demand(principal.role, Permission.RUN_CAMPAIGNS, "do this")
     prompt = session.get(WorkPrompt, prompt_id)
     if prompt is None or not scope_of(session, principal).covers_path(prompt.area_path):
         raise NotFound(f"no work prompt {prompt_id} in your area")

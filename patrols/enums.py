@@ -15,6 +15,14 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class TaskStep(StrEnum):
+    """What happens to a task. Who may take each step is checked where it is taken: a visit by
+    the worker in the field (patrols.visits), a cancellation by whoever plans patrols."""
+
+    VISIT = "visit"  # a visit with a check-out
+    CANCEL = "cancel"
+
+
 class TaskLevel(IntEnum):
     """Who answers for an overdue task, as for hazards: the worker, then the village's grid
     leader, then the township station."""

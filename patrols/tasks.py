@@ -1,5 +1,5 @@
 """Patrol tasks once made: by hand (ad hoc), reassigned, cancelled, listed, and the progress
-of an area's month. A task's states and the steps between them are one table here. No web
+of an area's month. A task's states and the steps between them are one table here (`TASK_LIFECYCLE`). No web
 imports."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.ids import new_id
+from backend.core.lifecycle import Lifecycle, Transition
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.permissions import Permission, demand
@@ -27,7 +28,7 @@ from grids.scope import area_in_scope, scope_of
 from grids.service import place_point
 from grids.workforce import grid_places, handlers_for
 from patrols.checklists import default_checklist
-from patrols.enums import TaskKind, TaskState
+from patrols.enums import TaskKind, TaskState, TaskStep
 from patrols.models import PatrolTask, TaskRelease
 from patrols.plans import assignee_of, month_start, parse_period
 
@@ -36,21 +37,21 @@ class TaskRefused(Conflict):
     """The step does not apply to the task in its present state."""
 
 
-# Which state a task may go to from which, and by what.
-TRANSITIONS: dict[TaskState, dict[str, TaskState]] = {
-    TaskState.OPEN: {"visit": TaskState.DONE, "cancel": TaskState.CANCELLED},
-    TaskState.DONE: {},
-    TaskState.CANCELLED: {},
-}
+TASK_LIFECYCLE: Lifecycle[TaskState, TaskStep, None] = Lifecycle(
+    "patrol task",
+    (
+        Transition(TaskState.OPEN, TaskStep.VISIT, TaskState.DONE),
+        Transition(TaskState.OPEN, TaskStep.CANCEL, TaskState.CANCELLED),
+    ),
+    not_allowed=lambda state, step, _possible: TaskRefused(
+        f"a {state} task cannot take '{step}'", state=state.value
+    ),
+)
 
 
-def move(task: PatrolTask, step: str) -> TaskState:
+def move(task: PatrolTask, step: TaskStep) -> TaskState:
     """The state `step` takes the task to, or TaskRefused naming its present state."""
-    state = TaskState(task.state)
-    target = TRANSITIONS[state].get(step)
-    if target is None:
-        raise TaskRefused(f"a {state} task cannot take '{step}'", state=state.value)
-    return target
+    return TASK_LIFECYCLE.step(TaskState(task.state), step).target
 
 
 # --- Ad-hoc tasks, reassignment, cancellation ------------------------------------------------------
@@ -187,7 +188,7 @@ def cancel_task(
 ) -> PatrolTask:
     demand(principal.role, Permission.PLAN_PATROLS, "do this")
     task = task_in_scope(session, principal, task_id)
-    task.state = move(task, "cancel").value
+    task.state = move(task, TaskStep.CANCEL).value
     task.escalate_at = None
     task.note = (task.note + "\n" if task.note else "") + note
     task.version += 1

@@ -25,7 +25,7 @@ from hazards import reporting
 from hazards.enums import HazardCategory, HazardSource, Severity
 from hazards.schemas import HazardReport
 from patrols.checklists import default_checklist
-from patrols.enums import AnswerResult, CheckInFlag, TaskState
+from patrols.enums import AnswerResult, CheckInFlag, TaskState, TaskStep
 from patrols.models import Checklist, PatrolTask, TrackPoint, Visit, VisitAnswer
 from patrols.tasks import move
 
@@ -116,7 +116,7 @@ def record_visit(
     visit.checked_out_at = checked_out
     session.flush()
     if task is not None and checked_out is not None and task.state == TaskState.OPEN:
-        task.state = move(task, "visit").value
+        task.state = move(task, TaskStep.VISIT).value
         task.done_at = checked_out
         task.done_by_visit_id = visit.id
         task.escalate_at = None

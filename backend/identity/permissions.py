@@ -58,7 +58,7 @@ class Permission(StrEnum):
     PLAN_PATROLS = "plan_patrols"  # generate a period's tasks, create, reassign, cancel tasks
     FOLLOW_PATROLS = "follow_patrols"  # progress, overdue tasks, assessment
     PUBLISH_CHECKLISTS = "publish_checklists"
-    DISPATCH_CAMPAIGNS = "dispatch_campaigns"  # special campaigns and work prompts
+    RUN_CAMPAIGNS = "run_campaigns"  # special campaigns and work prompts
     ORGANISE_INSPECTIONS = "organise_inspections"  # random inspections (双随机): lists, draws
     READ_INSPECTIONS = "read_inspections"
 
@@ -87,7 +87,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.PLAN_PATROLS: frozenset({S, B, D, A}),
     Permission.FOLLOW_PATROLS: frozenset({L, S, B, D, A}),
     Permission.PUBLISH_CHECKLISTS: frozenset({B, D, A}),
-    Permission.DISPATCH_CAMPAIGNS: frozenset({D, S, B, A}),
+    Permission.RUN_CAMPAIGNS: frozenset({D, S, B, A}),
     Permission.ORGANISE_INSPECTIONS: frozenset({B, A}),
     Permission.READ_INSPECTIONS: frozenset({S, B, D, A}),
 }
