@@ -230,17 +230,6 @@ def premises_body(name="幸福小吃店", lng=109.41, lat=24.35, **extra) -> dic
     return body
 
 
-def register_shop(api, staff, name, **extra) -> str:
-    """An individual business (no credit code needed) registered by `staff`; its id."""
-    created = api.post(
-        "/api/v1/premises",
-        json=premises_body(name=name, uscc=None, individual_business=True, **extra),
-        headers=staff.headers(api),
-    )
-    assert created.status_code == 201, created.text
-    return created.json()["id"]
-
-
 @pytest.fixture
 def premises(api, grid, station_staff) -> str:
     """A small restaurant in the grid, registered by the township station; its id."""
@@ -267,23 +256,6 @@ def hazard_body(**extra) -> dict:
     }
     body.update(extra)
     return body
-
-
-def device_report(**extra) -> dict:
-    """A `hazard_reports` record as a phone makes it offline (times in milliseconds)."""
-    body = hazard_body(**extra)
-    return {
-        "category": body["category"],
-        "severity": "ordinary",
-        "source": "patrol",
-        "description": body["description"],
-        "lng": body["lng"],
-        "lat": body["lat"],
-        "crs": "wgs84",
-        "premises_id": None,
-        "device_time": 1_763_880_000_000,
-        **{k: v for k, v in extra.items() if k not in body or k == "description"},
-    }
 
 
 def jpeg(
@@ -380,51 +352,3 @@ def send_complaint(api, client: IntegrationClient, body: dict) -> httpx.Response
     path = "/api/v1/hotline/complaints"
     raw = json.dumps(body, ensure_ascii=False).encode()
     return api.post(path, content=raw, headers=signed_headers(client, "POST", path, raw))
-
-
-def hotline_call(api, client: IntegrationClient, method: str, path: str, body: dict | None = None):
-    import json
-
-    raw = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
-    return api.request(method, path, content=raw, headers=signed_headers(client, method, path, raw))
-
-
-def callbacks_to(db, client: IntegrationClient, url: str) -> str:
-    """Point the hotline's callbacks at `url`; the secret they are signed with."""
-    from backend.core.settings import get_settings
-    from complaints import callbacks
-
-    with db() as session:
-        _, secret = callbacks.set_partner_callback(
-            session, get_settings(), client.username, url, SETUP
-        )
-        return secret
-
-
-@dataclass(frozen=True)
-class CitizenApp:
-    username: str
-    api_key: str
-
-
-@pytest.fixture
-def citizen_app(db, county) -> CitizenApp:
-    """A citizen app (WeChat mini program) reporting through Open311 for the county."""
-    from complaints.open311 import service as open311
-    from grids import service, workforce
-
-    with db() as session:
-        workforce.place_user(
-            session,
-            area=service.area_by_code(session, county.code),
-            username="app.wechat",
-            password=None,
-            role=Role.INTEGRATION,
-            display_name="随手拍小程序",
-            certificate_number=None,
-            certificate_expires_on=None,
-            actor=SETUP,
-        )
-        return CitizenApp(
-            "app.wechat", open311.issue_key(session, "app.wechat", "mini program", SETUP)
-        )

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from backend.core.db import utcnow
 from backend.core.security import sign
 from backend.core.settings import get_settings
-from tests.world import callbacks_to, complaint_body, send_complaint
+from tests.complaints.conftest import callbacks_to
+from tests.world import complaint_body, send_complaint
 
 
 def one_pass(db, at=None):

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from backend.core.db import utcnow
 from backend.core.settings import get_settings
-from tests.world import callbacks_to, complaint_body, send_complaint
+from tests.complaints.conftest import callbacks_to
+from tests.world import complaint_body, send_complaint
 
 
 def deliver(db, at):

@@ -14,8 +14,9 @@ from datetime import timedelta
 
 from tusclient import client as tus
 
+from tests.complaints.conftest import callbacks_to
 from tests.phones import Phone
-from tests.world import callbacks_to, complaint_body, jpeg, send_complaint
+from tests.world import complaint_body, jpeg, send_complaint
 
 
 def test_a_complaint_signed_checked_and_answered_offline_reaches_the_server_and_the_hotline(

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from backend.core.db import utcnow
 from backend.core.security import sign
 from backend.core.settings import get_settings
-from tests.world import callbacks_to, complaint_body, hotline_call, jpeg, send_complaint
+from tests.complaints.conftest import callbacks_to, hotline_call
+from tests.world import complaint_body, jpeg, send_complaint
 
 
 def count(db, model) -> int:

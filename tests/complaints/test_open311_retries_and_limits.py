@@ -17,8 +17,9 @@ from backend.core.db import utcnow
 from backend.core.settings import get_settings
 from complaints.models import Complaint, Open311Idempotency
 from complaints.open311 import service as open311
+from tests.complaints.conftest import CitizenApp
 from tests.complaints.test_open311 import BASE
-from tests.world import SETUP, CitizenApp
+from tests.world import SETUP
 
 
 def complaints_stored(db) -> int:

@@ -183,7 +183,7 @@ def test_an_urgent_complaint_must_be_checked_within_24_hours_and_others_within_3
 def test_an_extension_asked_in_time_and_approved_moves_the_deadline(
     api, db, hotline, grid_worker, station_staff, partner_hotline
 ):
-    from tests.world import callbacks_to
+    from tests.complaints.conftest import callbacks_to
 
     callbacks_to(db, hotline, partner_hotline.url)
     complaint = send_complaint(api, hotline, complaint_body(text="小区楼道里堆放了很多纸箱")).json()

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from offline_sync.client import Device, SyncConflict
-from tests.world import device_report
+from tests.offline_sync.conftest import device_report
 
 
 @pytest.fixture

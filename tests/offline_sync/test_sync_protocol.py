@@ -9,7 +9,8 @@ import pytest
 
 from offline_sync.client import Device, SyncConflict
 from offline_sync.tables import SCHEMA_VERSION
-from tests.world import complaint_body, device_report, hazard_body, premises_body, send_complaint
+from tests.offline_sync.conftest import device_report
+from tests.world import complaint_body, hazard_body, premises_body, send_complaint
 
 
 @pytest.fixture

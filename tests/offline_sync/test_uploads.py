@@ -23,7 +23,8 @@ from backend.core.settings import get_settings
 from offline_sync.client import Device
 from offline_sync.models import Upload
 from offline_sync.uploads import expire_abandoned_uploads
-from tests.world import device_report, hazard_body, jpeg
+from tests.offline_sync.conftest import device_report
+from tests.world import hazard_body, jpeg
 
 TUS = {"Tus-Resumable": "1.0.0"}
 

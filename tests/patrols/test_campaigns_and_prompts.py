@@ -11,7 +11,8 @@ from sqlalchemy import select
 from backend.identity.enums import Role
 from backend.notify.models import OutboxMessage
 from offline_sync.client import Device
-from tests.world import make_person, register_shop
+from tests.patrols.conftest import register_shop
+from tests.world import make_person
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.world import register_shop
+from tests.patrols.conftest import register_shop
 
 
 def plan(api, person, period="2026-12", preview=False, area_code="990101001"):

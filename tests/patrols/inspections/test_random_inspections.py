@@ -19,7 +19,8 @@ from backend.identity.enums import Role
 from grids.models import Area
 from grids.premises.models import Premises
 from patrols.inspections.models import InspectionAssignment
-from tests.world import another_county, make_person, register_shop
+from tests.patrols.conftest import register_shop
+from tests.world import another_county, make_person
 
 FIREGRID = str(Path(sys.executable).parent / "firegrid")
 YEAR = 2027
