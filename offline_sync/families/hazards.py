@@ -1,5 +1,6 @@
 """Hazards from phones: `hazard_reports` (a report made offline; its id becomes the hazard's)
-and `actions` (lifecycle steps asked for offline), applied through hazards.service."""
+and `actions` (lifecycle steps asked for offline), applied through hazards.reporting and
+hazards.acting."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ DEVICE_TIME = TypeAdapter(fields.Moment)
 
 
 def report_body(raw: dict[str, Any], where: str) -> HazardReport:
-    """A pushed report as hazards.service takes it; every bad field is named."""
+    """A pushed report as hazards.reporting takes it; every bad field is named."""
     time, errors = fields.check_field(DEVICE_TIME, raw.get("device_time"), where, "device_time")
     body, more = fields.check(
         HazardReport,
@@ -48,7 +49,7 @@ def report_body(raw: dict[str, Any], where: str) -> HazardReport:
 
 
 def apply_reports(push: Push, entries: list[Entry]) -> None:
-    """New reports go as one batch (hazards.service.report_many: one routing pass, one
+    """New reports go as one batch (hazards.reporting.report_many: one routing pass, one
     insert, one audit append); a report already here, or an id pushed twice, one by one."""
     pushed = []
     for where, raw in entries:
