@@ -51,10 +51,6 @@ def uscc_problem(code: str) -> str | None:
     return None
 
 
-def is_valid_uscc(code: str) -> bool:
-    return uscc_problem(code) is None
-
-
 def check_character(body: str) -> str:
     """GB 32100's check character over the first 17 characters."""
     total = sum(ALPHABET.index(c) * weight for c, weight in zip(body, _WEIGHTS, strict=True))

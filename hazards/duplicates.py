@@ -26,13 +26,6 @@ Report = tuple[uuid.UUID, str, float, float]  # (id, category, lng, lat), WGS-84
 _CHUNK = 1000  # reports per query: well inside both databases' limits on bound parameters
 
 
-def possible_duplicate(
-    session: Session, settings: Settings, *, category: str, x: float, y: float, now: datetime
-) -> uuid.UUID | None:
-    """The nearest open hazard of the same category within the radius and the window."""
-    return possible_duplicates(session, settings, [(uuid.uuid4(), category, x, y)], now)[0]
-
-
 def possible_duplicates(
     session: Session, settings: Settings, reports: list[Report], now: datetime
 ) -> list[uuid.UUID | None]:

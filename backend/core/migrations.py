@@ -34,7 +34,3 @@ def head_revisions() -> frozenset[str]:
 def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
         return frozenset(MigrationContext.configure(conn).get_current_heads())
-
-
-def is_current(engine: Engine) -> bool:
-    return current_revisions(engine) == head_revisions()

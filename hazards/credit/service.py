@@ -284,16 +284,6 @@ def reassess(
     return standing
 
 
-def statuses_of(session: Session, premises_ids: list[uuid.UUID]) -> dict[uuid.UUID, CreditStatus]:
-    """Credit status per premises, for the random-inspection draw (normal when never assessed)."""
-    found = dict(
-        session.execute(
-            select(Premises.id, Premises.credit_status).where(Premises.id.in_(premises_ids))
-        ).all()
-    )
-    return {pid: CreditStatus(found.get(pid, CreditStatus.NORMAL)) for pid in premises_ids}
-
-
 # --- Reading --------------------------------------------------------------------------------------
 
 
