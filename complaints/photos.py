@@ -9,14 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, media
-from backend.core.errors import Forbidden
 from backend.core.settings import Settings
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from complaints.models import ComplaintPhoto
 from complaints.reading import get_visible
-
-TAKERS = (Role.GRID_WORKER, Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF)
 
 
 def attach(
@@ -24,8 +21,7 @@ def attach(
 ) -> ComplaintPhoto:
     """Check and process the photo completely, then store and record it; the same photo twice
     is one photo."""
-    if principal.role not in TAKERS:
-        raise Forbidden(f"a {principal.role} does not add photos to complaints")
+    demand(principal.role, Permission.TAKE_SITE_PHOTOS, "add photos to complaints")
     complaint = get_visible(session, principal, complaint_id)
     photo = media.process(
         data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels

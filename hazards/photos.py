@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.core import audit, media
 from backend.core.errors import Forbidden, NotFound
 from backend.core.settings import Settings
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
 from grids.routing import ground_distance_m
 from grids.scope import scope_of
@@ -35,16 +35,7 @@ class Variant(StrEnum):
 # Who may see originals (with the EXIF location and camera data): the people who handle hazards
 # in the area (docs/hazards.md names the same roles), not the public, not a hotline or app
 # client, and not a reporter following their own report.
-ORIGINAL_VIEWERS = frozenset(
-    {
-        Role.GRID_WORKER,
-        Role.GRID_LEADER,
-        Role.STATION_STAFF,
-        Role.BRIGADE_STAFF,
-        Role.DISPATCHER,
-        Role.ADMIN,
-    }
-)
+ORIGINAL_VIEWERS = roles_with(Permission.SEE_ORIGINAL_PHOTOS)
 
 
 def evidence_flags(hazard: Hazard, photo: media.Photo, settings: Settings) -> list[str]:

@@ -40,7 +40,7 @@ class Permission(StrEnum):
     WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
     TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
     TAKE_SITE_PHOTOS = "take_site_photos"  # photos taken on site for a complaint
-    VIEW_PHOTOS = "view_photos"
+    SEE_ORIGINAL_PHOTOS = "see_original_photos"  # a hazard's photos as taken, with EXIF (GPS)
     # Enforcement: steps only certified officers take (双人执法, collective determination).
     ENFORCE = "enforce"
     LIST_FOR_SUPERVISION = "list_for_supervision"  # report to and list with the government
@@ -73,7 +73,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
     Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
     Permission.TAKE_SITE_PHOTOS: frozenset({W, L, S, B}),
-    Permission.VIEW_PHOTOS: frozenset({W, L, S, B, D, A}),
+    Permission.SEE_ORIGINAL_PHOTOS: frozenset({W, L, S, B, D, A}),
     Permission.ENFORCE: frozenset({S, B}),
     Permission.LIST_FOR_SUPERVISION: frozenset({B}),
     Permission.SEE_AREA_COMPLAINTS: frozenset({S, B, D, A}),
