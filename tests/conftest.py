@@ -63,6 +63,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.firegrid_backend = BACKEND  # type: ignore[attr-defined]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql_only` leave the SpatiaLite run (deselected, not skipped)."""
+    if BACKEND == "postgis":
+        return
+    kept, left = [], []
+    for item in items:
+        (left if item.get_closest_marker("postgresql_only") else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"firegrid backend: {BACKEND} ({os.environ.get('FIREGRID_DATABASE_URL', '').split('@')[-1]})"
 

@@ -154,9 +154,8 @@ def test_failures_in_a_row_end_the_pass_without_counting_the_untried(db, channel
     assert sorted(m.attempts for m in rows(db).values()) == [0, 0, 1, 1, 1]
 
 
-def test_a_pass_skips_messages_another_worker_has_claimed(db, channel, engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite lets one writer in at a time: there is no other worker to skip")
+@pytest.mark.postgresql_only  # SQLite lets one writer in at a time: no other worker to skip
+def test_a_pass_skips_messages_another_worker_has_claimed(db, channel):
     queue(db, "held by the other worker")
     queue(db, "free", due_in=timedelta(seconds=1))
     with db() as other:
