@@ -41,14 +41,12 @@ def read(
     raw: dict[str, Any],
     where: str,
     *,
-    first_only: bool = False,
     context: dict[str, Any] | None = None,
 ) -> Any:
-    """`raw` as `model`, or an InvalidInput naming its bad fields under `where`. `first_only`:
-    only the first bad field, in the order the model declares them."""
+    """`raw` as `model`, or an InvalidInput naming every bad field under `where`."""
     found, errors = check(model, raw, where, context)
     if errors:
-        raise invalid(errors[:1] if first_only else errors)
+        raise invalid(errors)
     return found
 
 

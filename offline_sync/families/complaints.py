@@ -38,7 +38,7 @@ def _apply_step(push: Push, raw: dict[str, Any], where: str) -> None:
     if session.get(DeviceComplaintAction, action_id) is not None:
         push.outcome.unchanged += 1  # steps are immutable: a re-push changes nothing
         return
-    step = fields.read(ComplaintStep, raw, where, first_only=True)
+    step = fields.read(ComplaintStep, raw, where)
     complaint_id = step.complaint_id
     payload = {
         k: raw.get(k) for k in records.COMPLAINT_ACTION_FIELDS if raw.get(k) not in (None, "")

@@ -142,7 +142,7 @@ def _apply_action(push: Push, raw: dict[str, Any], where: str) -> None:
     if session.get(DeviceAction, action_id) is not None:
         push.outcome.unchanged += 1  # actions are immutable: a re-push changes nothing
         return
-    step = fields.read(ActionStep, raw, where, first_only=True)
+    step = fields.read(ActionStep, raw, where)
     payload = {
         k: raw.get(k)
         for k in ("note", "deadline_working_days", "duplicate_of", "version")

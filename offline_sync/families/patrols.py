@@ -111,7 +111,7 @@ class DeviceTrackPoint(fields.DeviceRecord):
 
 def apply_visits(push: Push, entries: list[Entry]) -> None:
     def visit(raw, where):
-        body = fields.read(DeviceVisit, raw, where, first_only=True).as_record()
+        body = fields.read(DeviceVisit, raw, where).as_record()
         _, created = visits.record_visit(push.session, push.principal, push.settings, body)
         push.outcome.created += created
         push.outcome.updated += not created
@@ -124,7 +124,7 @@ def apply_answers(push: Push, entries: list[Entry]) -> None:
     """After the visits; a failed item reports its hazard, so photos pushed with it find it."""
 
     def answer(raw, where):
-        body = fields.read(DeviceAnswer, raw, where, first_only=True).as_record()
+        body = fields.read(DeviceAnswer, raw, where).as_record()
         _, created = visits.record_answer(push.session, push.principal, push.settings, body)
         push.outcome.created += created
         push.outcome.updated += not created
@@ -147,7 +147,7 @@ def apply_track_points(push: Push, entries: list[Entry]) -> None:
 
 
 def _track_point(raw: dict[str, Any], where: str) -> visits.TrackRecord:
-    return fields.read(DeviceTrackPoint, raw, where, first_only=True).as_record()
+    return fields.read(DeviceTrackPoint, raw, where).as_record()
 
 
 ADAPTERS = (

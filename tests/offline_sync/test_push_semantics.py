@@ -47,9 +47,7 @@ def test_a_push_names_every_bad_field_of_every_record_and_keeps_nothing(phone, a
                 ]
             },
             "track_points": {
-                "created": [
-                    {"id": point, "recorded_at": 1_763_880_000_000, "lng": 109.41, "lat": 91}
-                ]
+                "created": [{"id": point, "recorded_at": 1_763_880_000_000, "lng": 200, "lat": 91}]
             },
         },
     )
@@ -70,6 +68,7 @@ def test_a_push_names_every_bad_field_of_every_record_and_keeps_nothing(phone, a
         ("photos", photo, "changes.photos.created[0].sha256"),
         ("photos", photo, "changes.photos.created[0].kind"),
         ("photos", photo, "changes.photos.created[0].size"),
+        ("track_points", point, "changes.track_points.created[0].lng"),
         ("track_points", point, "changes.track_points.created[0].lat"),
     }
     assert problem["field"] == problem["errors"][0]["field"]
