@@ -21,6 +21,7 @@ from backend.core.web import (
 from backend.identity import api as identity_api
 from backend.notify import api as notify_api
 from backend.notify import channels as notify_channels
+from backend.notify import inbox_api
 from complaints import api as complaints_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_api.router)
     app.include_router(identity_api.integration_router)
     app.include_router(notify_api.router)
+    app.include_router(inbox_api.router)
     app.include_router(grids_api.router)
     app.include_router(premises_api.router)
     app.include_router(map_api.router)

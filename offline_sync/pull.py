@@ -9,6 +9,7 @@ rows numbered up to it, so nothing committed later can fall below the cursor it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from backend.core import security
 from backend.core.audit import AuditChainHead
-from backend.core.db import READ_ONLY, get_engine
+from backend.core.db import READ_ONLY, get_engine, utcnow
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from backend.notify.models import Notification
 from complaints.models import Complaint, ComplaintCaller, ComplaintRelease
 from grids.enums import AreaLevel
 from grids.models import Area, GridAssignment, GridAssignmentChange
@@ -37,6 +39,7 @@ from patrols import campaigns
 from patrols.models import Checklist, PatrolTask, TaskRelease, Visit, VisitAnswer, WorkPrompt
 
 DEFAULT_PAGE = 5_000
+READ_NOTIFICATIONS_DAYS = 30  # a first sync brings the unread and the read of these last days
 MAX_PAGE = 20_000
 
 
@@ -277,6 +280,16 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         ).all()
         return [Change(seq, "complaints", str(cid), None) for cid, seq in rows]
 
+    def notification_rows(since, until, limit):
+        """The user's own; a first sync leaves out those read and older than the window."""
+        where = [Notification.user_id == me]
+        if not since:
+            recent = utcnow() - timedelta(days=READ_NOTIFICATIONS_DAYS)
+            where.append(or_(Notification.read_at.is_(None), Notification.created_at >= recent))
+        return stamped(Notification, "notifications", records.notification_record, *where)(
+            since, until, limit
+        )
+
     hidden_ids = {
         str(rid) for rid in session.scalars(hidden["hazard_reports"])
     }  # small: what one user deleted on their devices
@@ -307,6 +320,7 @@ def _sources(session: Session, principal: Principal, scope: Scope):
         complaint_rows,
         released_complaints,
         own(DeviceComplaintAction, "complaint_actions", records.complaint_action_record),
+        notification_rows,
     ]
 
 

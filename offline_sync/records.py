@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.privacy import mask_phone
+from backend.notify.models import Notification
 from complaints import lifecycle as complaint_lifecycle
 from complaints.enums import ComplaintState
 from complaints.models import Complaint
@@ -214,6 +215,20 @@ def answer_record(a: VisitAnswer) -> dict[str, Any]:
 
 def prompt_record(p: WorkPrompt) -> dict[str, Any]:
     return {"id": str(p.id), "title": p.title, "body": p.body, "sent_at": ms(p.created_at)}
+
+
+def notification_record(n: Notification) -> dict[str, Any]:
+    return {
+        "id": str(n.id),
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "subject_type": n.subject_type,
+        "subject_id": str(n.subject_id) if n.subject_id else None,
+        "urgent": n.urgent,
+        "created_at": ms(n.created_at),
+        "read_at": ms(n.read_at),
+    }
 
 
 def complaint_record(c: Complaint, masked_phone: str | None) -> dict[str, Any]:

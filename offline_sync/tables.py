@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from offline_sync.enums import Owner
 
 # Raise when a table or column changes; apps with another version are told to update.
-SCHEMA_VERSION = 4  # 2: the patrol tables; 3: complaints; 4: report refusals, outside_own_grids
+SCHEMA_VERSION = 5  # 2: the patrol tables; 3: complaints; 4: report refusals, outside_own_grids;
+# 5: the inbox (notifications, notification_reads)
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,33 @@ COMPLAINT_ACTIONS = SyncTable(
     ),
 )
 
+NOTIFICATIONS = SyncTable(
+    "notifications",
+    Owner.SERVER,
+    "the user's inbox: every message addressed to them (a first sync: the unread ones and "
+    "those of the last 30 days); read_at is their first reading on any device",
+    (
+        _s("kind", indexed=True),
+        _s("title"),
+        _s("body"),
+        _s("subject_type", optional=True),  # hazard | complaint | task | prompt | campaign
+        _s("subject_id", optional=True, indexed=True),
+        _b("urgent"),
+        _n("created_at"),
+        _n("read_at", optional=True),
+    ),
+)
+NOTIFICATION_READS = SyncTable(
+    "notification_reads",
+    Owner.DEVICE,
+    "read marks made on the device; the server marks the notification read (the first reading "
+    "counts) and the notification comes back with read_at; not pulled back",
+    (
+        _s("notification_id", indexed=True),
+        _n("read_at", optional=True),  # on the phone
+    ),
+)
+
 TABLES: dict[str, SyncTable] = {
     t.name: t
     for t in (
@@ -316,6 +344,8 @@ TABLES: dict[str, SyncTable] = {
         WORK_PROMPTS,
         COMPLAINTS,
         COMPLAINT_ACTIONS,
+        NOTIFICATIONS,
+        NOTIFICATION_READS,
     )
 }
 

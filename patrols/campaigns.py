@@ -18,7 +18,9 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
+from backend.notify import inbox
 from backend.notify import service as notify
+from backend.notify.enums import NotificationKind, SubjectType
 from grids.models import Area, GridAssignment
 from grids.scope import Scope, area_in_scope, scope_of
 from patrols.checklists import default_checklist
@@ -93,6 +95,7 @@ def start_campaign(
         title=f"专项整治：{title}",
         body=f"你有 {sum(r['assignee_id'] is not None for r in rows)} 项专项巡查任务待完成",
         data={"campaign_id": str(campaign.id)},
+        kind=NotificationKind.CAMPAIGN,
     )
     audit.record(
         session,
@@ -154,6 +157,7 @@ def send_prompt(
         title=title,
         body=body[:100],
         data={"prompt_id": str(prompt.id)},
+        kind=NotificationKind.WORK_PROMPT,
     )
     audit.record(
         session,
@@ -191,14 +195,21 @@ def _ancestors(path: str) -> list[str]:
 
 
 def mark_read(session: Session, principal: Principal, prompt_id: uuid.UUID) -> PromptRead:
+    """Read a prompt: its notification in the caller's inbox is read with it."""
     prompt = next((p for p in prompts_for(session, principal) if p.id == prompt_id), None)
     if prompt is None:
         raise NotFound(f"no work prompt {prompt_id} for you")
     read = session.get(PromptRead, (prompt_id, principal.user_id))
     if read is None:  # the first reading counts
-        read = PromptRead(prompt_id=prompt_id, user_id=principal.user_id)
+        first = inbox.first_readings(session, SubjectType.PROMPT, prompt_id, principal.user_id)
+        read = PromptRead(
+            prompt_id=prompt_id,
+            user_id=principal.user_id,
+            read_at=first.get(principal.user_id) or utcnow(),
+        )
         session.add(read)
         session.flush()
+    inbox.mark_read_about(session, principal.user_id, SubjectType.PROMPT, prompt_id)
     return read
 
 
@@ -210,7 +221,9 @@ class Receipts:
 
 
 def receipts(session: Session, principal: Principal, prompt_id: uuid.UUID) -> Receipts:
-    """Who has read a prompt and who has not, among those it was sent to."""
+    """Who has read a prompt and who has not, among those it was sent to. A reading is either
+    the prompt's own (`mark_read`) or a read mark on its notification (the inbox, a phone
+    offline); the first of them counts."""
     demand(principal.role, Permission.RUN_CAMPAIGNS, "do this")
     prompt = session.get(WorkPrompt, prompt_id)
     if prompt is None or not scope_of(session, principal).covers_path(prompt.area_path):
@@ -220,11 +233,11 @@ def receipts(session: Session, principal: Principal, prompt_id: uuid.UUID) -> Re
         u.id: u
         for u in session.scalars(select(User).where(User.id.in_(_recipients(session, area))))
     }
-    reads = dict(
-        session.execute(
-            select(PromptRead.user_id, PromptRead.read_at).where(PromptRead.prompt_id == prompt.id)
-        ).all()
-    )
+    reads = inbox.first_readings(session, SubjectType.PROMPT, prompt.id)
+    for user_id, read_at in session.execute(
+        select(PromptRead.user_id, PromptRead.read_at).where(PromptRead.prompt_id == prompt.id)
+    ):
+        reads[user_id] = min(read_at, reads.get(user_id, read_at))
     ordered = sorted(people.values(), key=lambda u: u.username)
     return Receipts(
         prompt,

@@ -13,6 +13,7 @@ from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.notify import service as notify
+from backend.notify.enums import NotificationKind
 from grids.models import Area
 from patrols.enums import TaskLevel, TaskState
 from patrols.models import PatrolTask
@@ -55,6 +56,7 @@ def escalate_overdue_tasks(session: Session, settings: Settings) -> int:
             title="巡查任务逾期",
             body="有巡查任务已超期未完成，请督促处理",
             data={"patrol_task_id": str(task.id), "level": str(task.level)},
+            kind=NotificationKind.TASK_OVERDUE,
         )
     return len(due)
 

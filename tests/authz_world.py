@@ -269,6 +269,10 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "prompt",
     )["id"]
+    ids["notification"] = _ok(
+        api.get("/api/v1/notifications", params={"kind": "work_prompt"}, headers=worker),
+        "notification",
+    )["items"][0]["id"]  # the worker's: the prompt reached them
     ids["device"] = f"fcm-token-{place.name}"
     _ok(
         api.post(

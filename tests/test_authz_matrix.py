@@ -146,6 +146,11 @@ TABLE: dict[tuple[str, str], Op] = {
     ("OPTIONS", "/api/v1/uploads/"): none("tus discovery"),
     # --- references
     ("POST", "/api/v1/devices"): none("registers the caller's own token"),
+    ("GET", "/api/v1/notifications"): none("the caller's own inbox"),
+    ("POST", "/api/v1/notifications/read-all"): none("marks the caller's own inbox"),
+    ("POST", "/api/v1/notifications/{notification_id}/read"): Op(
+        lambda r: Req(path={"notification_id": r("notification_id", "notification")})
+    ),
     ("DELETE", "/api/v1/devices/{token}"): Op(
         lambda r: Req(path={"token": r("token", "device")}),
         filters=frozenset({"token"}),  # retires the caller's own token; another's is left alone

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
 
@@ -25,6 +25,32 @@ class Device(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Notification(ChangeStamped, Base):
+    """A message addressed to one person, kept as a row they can read (the inbox) whatever
+    became of its push; phones pull their own (offline_sync). `read_at`: their first reading,
+    on any device."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # NotificationKind
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    subject_type: Mapped[str | None] = mapped_column(String(16))  # SubjectType
+    subject_id: Mapped[uuid.UUID | None]
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    change_seq_indexed = False  # read per user: (user_id, change_seq) is indexed below
+
+    __table_args__ = (
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        Index("ix_notifications_user_seq", "user_id", "change_seq"),
+        Index("ix_notifications_subject", "subject_type", "subject_id"),
+    )
+
+
 class OutboxMessage(Base):
     """A message to deliver, written in the same transaction as its cause."""
 
@@ -33,6 +59,9 @@ class OutboxMessage(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     channel: Mapped[str] = mapped_column(String(16))  # fcm
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    notification_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )  # the inbox row this push carries
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

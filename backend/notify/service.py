@@ -16,10 +16,13 @@ from backend.core.db import utcnow
 from backend.core.errors import InvalidInput
 from backend.core.ids import new_ids
 from backend.core.settings import Settings, get_settings
-from backend.notify import fcm  # noqa: F401 - registers the push channel "fcm"
+from backend.notify import (
+    fcm,  # noqa: F401 - registers the push channel "fcm"
+    inbox,
+)
 from backend.notify.channels import PushChannel, PushMessage, push_channel
-from backend.notify.enums import PushStatus
-from backend.notify.models import Device, OutboxMessage
+from backend.notify.enums import NotificationKind, PushStatus
+from backend.notify.models import Device, Notification, OutboxMessage
 
 log = logging.getLogger("firegrid.notify")
 FAILURE_STREAK = 3  # failed messages in a row before a pass gives up on the channel for now
@@ -48,24 +51,46 @@ def retire_device(session: Session, user_id: uuid.UUID, token: str) -> None:
 
 
 def push(
-    session: Session, user_ids: Iterable[uuid.UUID], title: str, body: str, data: dict[str, str]
+    session: Session,
+    user_ids: Iterable[uuid.UUID],
+    title: str,
+    body: str,
+    data: dict[str, str],
+    *,
+    kind: NotificationKind | None = None,
 ) -> int:
-    """Queue a push to each user, in the caller's transaction: it leaves only if the cause commits."""
-    count = 0
-    channel = get_settings().push_channel
-    for user_id in dict.fromkeys(user_ids):
-        session.add(
-            OutboxMessage(channel=channel, user_id=user_id, title=title, body=body, data=data)
-        )
-        count += 1
-    return count
+    """Queue a push to each user, in the caller's transaction: it leaves only if the cause
+    commits. Each user also gets it in their inbox (backend.notify.inbox); `kind`, when not
+    given, is read from `data`."""
+    return push_many(
+        session,
+        [(user_id, title, body, data) for user_id in dict.fromkeys(user_ids)],
+        kind=kind,
+    )
 
 
-def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[str, str]]]) -> int:
-    """`push` for many (user, title, body, data) at once, as one multi-row insert."""
+def push_many(
+    session: Session,
+    messages: list[tuple[uuid.UUID, str, str, dict[str, str]]],
+    *,
+    kind: NotificationKind | None = None,
+) -> int:
+    """`push` for many (user, title, body, data) at once: the inbox rows, then their pushes,
+    each as one multi-row insert."""
     if not messages:
         return 0
     now, channel = utcnow(), get_settings().push_channel
+    notification_ids = new_ids(len(messages))
+    dialect.insert_rows(
+        session,
+        Notification.__table__,
+        [
+            inbox.row(notification_id, user_id, title, body, data, kind, now)
+            for (user_id, title, body, data), notification_id in zip(
+                messages, notification_ids, strict=True
+            )
+        ],
+    )
     dialect.insert_rows(
         session,
         OutboxMessage.__table__,
@@ -74,6 +99,7 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
                 "id": message_id,
                 "channel": channel,
                 "user_id": user_id,
+                "notification_id": notification_id,
                 "title": title,
                 "body": body,
                 "data": data,
@@ -84,8 +110,8 @@ def push_many(session: Session, messages: list[tuple[uuid.UUID, str, str, dict[s
                 "created_at": now,
                 "delivered_at": None,
             }
-            for (user_id, title, body, data), message_id in zip(
-                messages, new_ids(len(messages)), strict=True
+            for (user_id, title, body, data), notification_id, message_id in zip(
+                messages, notification_ids, new_ids(len(messages)), strict=True
             )
         ],
     )

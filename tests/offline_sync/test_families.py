@@ -18,6 +18,7 @@ def test_each_device_table_has_one_adapter_and_the_push_order_holds():
         "track_points",
         "actions",
         "complaint_actions",
+        "notification_reads",
         "photos",
     ]
 

@@ -106,6 +106,8 @@ def test_watermelondb_accepts_the_servers_schema_as_published(
         "work_prompts",
         "complaints",
         "complaint_actions",
+        "notifications",
+        "notification_reads",
     ]
     assert checked["accepted"], checked["error"]
 

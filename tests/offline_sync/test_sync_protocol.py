@@ -232,6 +232,8 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "work_prompts": "server",
         "complaints": "server",
         "complaint_actions": "device",
+        "notifications": "server",
+        "notification_reads": "device",
     }
 
 
@@ -444,6 +446,8 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
         "complaint_actions",
         {"complaint_id": complaint, "action": "sign", "acted_at": 1_763_880_000_000},
     )
+    (note, *_) = phone.all("notifications")  # the prompt, told to the worker
+    phone.create("notification_reads", {"notification_id": note["id"]})
     phone.sync()
     fresh = phone.http.get("/api/v1/sync", headers=phone.headers).json()["changes"]
     schema = {
@@ -452,7 +456,8 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
     }
 
     assert fresh["track_points"]["updated"] == []  # pushed, never pulled back
-    del schema["track_points"]
+    assert fresh["notification_reads"]["updated"] == []  # pushed, never pulled back
+    del schema["track_points"], schema["notification_reads"]
     for table, columns in schema.items():
         records = fresh[table]["updated"]
         assert records, f"nothing pulled for {table}"

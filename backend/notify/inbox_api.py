@@ -1,0 +1,107 @@
+"""The inbox over HTTP: a person's own notifications, and their read marks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from backend.identity.dependencies import CurrentPrincipal, SessionDep
+from backend.notify import inbox
+from backend.notify.enums import NotificationKind, SubjectType
+from backend.notify.models import Notification
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+class NotificationOut(BaseModel):
+    id: uuid.UUID
+    kind: NotificationKind
+    title: str
+    body: str
+    subject_type: SubjectType | None
+    subject_id: uuid.UUID | None
+    urgent: bool
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationOut:
+        return cls(
+            id=n.id,
+            kind=NotificationKind(n.kind),
+            title=n.title,
+            body=n.body,
+            subject_type=SubjectType(n.subject_type) if n.subject_type else None,
+            subject_id=n.subject_id,
+            urgent=n.urgent,
+            created_at=n.created_at,
+            read_at=n.read_at,
+        )
+
+
+class InboxOut(BaseModel):
+    items: list[NotificationOut]
+    total: int
+    unread_count: int
+    limit: int
+    offset: int
+
+
+class ReadAllIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    before: AwareDatetime | None = None  # only those created before this time
+
+
+class ReadAllOut(BaseModel):
+    marked: int
+    unread_count: int
+
+
+@router.get("", response_model=InboxOut)
+def list_notifications(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    unread: bool | None = None,
+    kind: NotificationKind | None = None,
+    subject_type: SubjectType | None = None,
+    limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> InboxOut:
+    """The caller's own notifications, newest first; `unread_count` counts all their unread."""
+    found = inbox.page(
+        session,
+        principal.user_id,
+        unread=unread,
+        kind=kind,
+        subject_type=subject_type,
+        limit=limit,
+        offset=offset,
+    )
+    return InboxOut(
+        items=[NotificationOut.of(n) for n in found.items],
+        total=found.total,
+        unread_count=found.unread_count,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/read-all", response_model=ReadAllOut)
+def read_all(
+    principal: CurrentPrincipal, session: SessionDep, body: ReadAllIn | None = None
+) -> ReadAllOut:
+    """Mark every unread notification of the caller read (those created before `before`)."""
+    marked = inbox.mark_all_read(session, principal.user_id, body.before if body else None)
+    return ReadAllOut(marked=marked, unread_count=inbox.unread_count(session, principal.user_id))
+
+
+@router.post("/{notification_id}/read", response_model=NotificationOut)
+def read_one(
+    notification_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> NotificationOut:
+    """Mark one of the caller's notifications read (the first reading counts)."""
+    return NotificationOut.of(inbox.mark_read(session, principal.user_id, notification_id))
