@@ -26,7 +26,7 @@ def apply_reads(push: Push, entries: list[Entry]) -> None:
 
 
 def _apply_read(push: Push, raw: dict[str, Any], where: str) -> None:
-    mark = fields.read(DeviceReadMark, raw, where, first_only=True)
+    mark = fields.read(DeviceReadMark, raw, where)
     if inbox.mark_read_if_mine(
         push.session, push.principal.user_id, mark.notification_id, mark.read_at
     ):
