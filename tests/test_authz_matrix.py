@@ -146,6 +146,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("OPTIONS", "/api/v1/uploads/"): none("tus discovery"),
     # --- references
     ("POST", "/api/v1/devices"): none("registers the caller's own token"),
+    ("GET", "/api/v1/devices/webpush-key"): none("the server's public VAPID key"),
     ("DELETE", "/api/v1/devices/{token}"): Op(
         lambda r: Req(path={"token": r("token", "device")}),
         filters=frozenset({"token"}),  # retires the caller's own token; another's is left alone

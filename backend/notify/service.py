@@ -27,6 +27,7 @@ from backend.notify.channels import (
 )
 from backend.notify.enums import Provider, PushStatus
 from backend.notify.models import Device, OutboxMessage
+from backend.notify.texts import deliver_texts
 
 log = logging.getLogger("firegrid.notify")
 FAILURE_STREAK = 3  # failed messages in a row before a pass gives up on the channel for now
@@ -171,7 +172,8 @@ def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> in
     retries a failing send for about 7 s) or after `FAILURE_STREAK` failed messages in a row
     (the channel looks unreachable), so a channel that is down delays only its own messages
     and the worker's other jobs keep running; messages it did not try wait, with no attempt
-    counted against them. A channel without credentials is off: its messages wait."""
+    counted against them. A channel without credentials is off: its messages wait. Texts
+    (SMS) have a pass of their own after the push channels' (backend.notify.texts)."""
     delivered = 0
     for name in dict.fromkeys(channel_names(settings).values()):
         channel = push_channel(settings, name)
@@ -180,7 +182,7 @@ def deliver_outbox(session: Session, settings: Settings, batch: int = 200) -> in
         with channel:
             queue = PushQueue(session, channel, settings, providers_of(name, settings))
             delivered += outbox.deliver(session, queue, batch=batch)
-    return delivered
+    return delivered + deliver_texts(session, settings, batch=batch)
 
 
 class PushQueue(outbox.Queue[OutboxMessage]):
