@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     # its DER) and the contact it signs as (mailto: or https:); unset = Web Push off.
     vapid_private_key: SecretStr | None = None
     vapid_subject: str | None = None
+    # Texts: the SMS channel by its name in backend.notify.sms ("aliyun").
+    sms_channel: str = Field(default="aliyun", min_length=1, max_length=16)
     # SMS through Aliyun (阿里云短信): an AccessKey pair, the approved signature (签名) and the
     # template codes by purpose ({"escalation": "SMS_123"}); unset = SMS off.
     sms_access_key_id: str | None = None

@@ -56,5 +56,8 @@ def push_channel(settings: Settings, name: str | None = None) -> PushChannel | N
 
 
 def check_settings(settings: Settings) -> None:
-    """Refuse to start with a push channel nobody registered."""
+    """Refuse to start with a push or SMS channel nobody registered."""
+    from backend.notify.sms import SMS_CHANNELS
+
     PUSH_CHANNELS.named(settings.push_channel)
+    SMS_CHANNELS.named(settings.sms_channel)

@@ -96,4 +96,5 @@ class AliyunSms(SmsChannel):
 
 
 def sms_channel(settings: Settings) -> SmsChannel | None:
-    return SMS_CHANNELS.configured(AliyunSms.name, settings)
+    """The SMS channel the settings name, configured; None when its settings are not set."""
+    return SMS_CHANNELS.configured(settings.sms_channel, settings)

@@ -76,3 +76,9 @@ def test_firegrid_worker_says_why_it_refuses_an_unknown_push_channel():
     assert "refusing to start: FIREGRID_PUSH_CHANNEL='pushy' names no push channel" in (
         result.stderr
     )
+
+
+def test_an_unknown_sms_channel_is_refused_at_start(tmp_path):
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(Settings(data_dir=tmp_path, sms_channel="twilio"))
+    assert str(refused.value) == "FIREGRID_SMS_CHANNEL='twilio' names no SMS channel; known: aliyun"
