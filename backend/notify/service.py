@@ -31,6 +31,7 @@ from backend.notify.texts import deliver_texts
 
 log = logging.getLogger("firegrid.notify")
 FAILURE_STREAK = 3  # failed messages in a row before a pass gives up on the channel for now
+CHANNEL_LOOKUP_CHUNK = 500  # users per query when looking up their devices' providers
 
 
 def register_device(
@@ -99,14 +100,18 @@ def channels_for(session: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     names = channel_names(get_settings())
     wanted = list(dict.fromkeys(user_ids))
     found: dict[uuid.UUID, list[str]] = {user_id: [] for user_id in wanted}
-    for user_id, provider in session.execute(
-        select(Device.user_id, Device.provider)
-        .where(Device.user_id.in_(wanted), Device.retired_at.is_(None))
-        .distinct()
-    ):
-        channel = names[Provider(provider)]
-        if channel not in found[user_id]:
-            found[user_id].append(channel)
+    for start in range(0, len(wanted), CHANNEL_LOOKUP_CHUNK):
+        for user_id, provider in session.execute(
+            select(Device.user_id, Device.provider)
+            .where(
+                Device.user_id.in_(wanted[start : start + CHANNEL_LOOKUP_CHUNK]),
+                Device.retired_at.is_(None),
+            )
+            .distinct()
+        ):
+            channel = names[Provider(provider)]
+            if channel not in found[user_id]:
+                found[user_id].append(channel)
     default = names[Provider.FCM]
     return {user_id: sorted(channels) or [default] for user_id, channels in found.items()}
 
@@ -211,7 +216,7 @@ class PushQueue(outbox.Queue[OutboxMessage]):
             select(OutboxMessage)
             .where(
                 # rows queued for it, or for its providers under an earlier FIREGRID_PUSH_CHANNEL
-                OutboxMessage.channel.in_({self.channel.name, *self.providers}),
+                OutboxMessage.channel.in_(sorted({self.channel.name, *self.providers})),
                 OutboxMessage.status == PushStatus.PENDING.value,
                 OutboxMessage.next_attempt_at <= now,
             )
