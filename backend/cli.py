@@ -132,6 +132,7 @@ def users_create(
     display_name: Annotated[str | None, typer.Option()] = None,
     certificate_number: Annotated[str | None, typer.Option(help="执法证 number")] = None,
     certificate_expires: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile number, for texts (SMS)")] = None,
 ) -> None:
     """Create a user; the password is read from stdin (prompted on a terminal)."""
     from backend.core.db import session_scope
@@ -157,6 +158,7 @@ def users_create(
                 display_name=display_name,
                 certificate_number=certificate_number,
                 certificate_expires_on=expires,
+                phone=phone,
                 actor=CLI_ACTOR,
             )
             typer.echo(f"created {user.role} {user.username} ({user.id})")

@@ -4,9 +4,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from backend.core.errors import InvalidInput
+from backend.core.privacy import mask_phone
 from backend.core.types import INT32_MAX, Text
 from backend.identity.enums import Role
 from grids.enums import Crs, DutyStatus, HandlerKind, RouteStatus
@@ -45,6 +46,7 @@ class UserCreate(BaseModel):
     display_name: Text | None = Field(default=None, max_length=100)
     certificate_number: Text | None = Field(default=None, min_length=1, max_length=64)
     certificate_expires_on: date | None = None
+    phone: Text | None = Field(default=None, max_length=20, description="a mobile, for texts")
 
     @model_validator(mode="after")
     def _certificate_complete(self) -> UserCreate:
@@ -63,6 +65,12 @@ class UserOut(BaseModel):
     is_active: bool
     certificate_number: str | None
     certificate_expires_on: date | None
+    phone: str | None = Field(description="masked: 138****1234")
+
+    @field_validator("phone")
+    @classmethod
+    def _masked(cls, phone: str | None) -> str | None:
+        return mask_phone(phone)
 
 
 class CertificateOut(BaseModel):

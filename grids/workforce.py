@@ -60,6 +60,7 @@ def place_user(
     certificate_number: str | None,
     certificate_expires_on: date | None,
     actor: Actor,
+    phone: str | None = None,
 ) -> User:
     """Create a user at an area: staff get it as their scope, grid workers as their grid."""
     if area is None:
@@ -82,6 +83,7 @@ def place_user(
         scope_area_id=area.id if area and role is not Role.GRID_WORKER else None,
         certificate_number=certificate_number,
         certificate_expires_on=certificate_expires_on,
+        phone=phone,
         actor=actor,
     )
     if role is Role.GRID_WORKER and area is not None:

@@ -45,6 +45,36 @@ def test_users_create_reads_the_password_from_stdin(api, township):
     assert me.json()["certificate"]["number"] == "GX-2026-001"
 
 
+def test_users_create_keeps_a_mobile_for_texts(db):
+    result = firegrid(
+        "users",
+        "create",
+        "oncall.cli",
+        "--role",
+        "admin",
+        "--phone",
+        "13800138000",
+        stdin="a-password-from-stdin\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "13800138000" not in result.stdout + result.stderr
+    with db() as session:
+        phone = session.scalar(select(User.phone).where(User.username == "oncall.cli"))
+    assert phone == "13800138000"
+
+    refused = firegrid(
+        "users",
+        "create",
+        "oncall.two",
+        "--role",
+        "admin",
+        "--phone",
+        "110",
+        stdin="a-password-from-stdin\n",
+    )
+    assert refused.returncode == 1 and "mainland mobile number" in refused.stderr
+
+
 def test_users_create_explains_refusals(township):
     unknown_role = firegrid("users", "create", "x.y", "--role", "chief", stdin="long-enough-pw\n")
     no_scope = firegrid(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -118,7 +118,26 @@ class Settings(BaseSettings):
     # FCM: a Firebase service-account JSON file (kept out of the repository); unset = push off.
     fcm_credentials_file: Path | None = None
     push_max_attempts: int = Field(default=8, ge=1, le=50)
-    push_pass_seconds: float = Field(default=20.0, ge=0)  # longest a worker pass spends sending
+    # Longest one channel's pass spends sending; each channel has its own (docs/notifications.md).
+    push_pass_seconds: float = Field(default=20.0, ge=0)
+    push_timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # one call to a provider
+    # JPush (极光): the app's AppKey and Master Secret; unset = JPush off (its messages wait).
+    jpush_app_key: str | None = None
+    jpush_master_secret: SecretStr | None = None
+    jpush_base_url: str = "https://api.jpush.cn/v3/"
+    # Web Push (VAPID): the server's P-256 private key (base64url of its 32 raw bytes, or of
+    # its DER) and the contact it signs as (mailto: or https:); unset = Web Push off.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str | None = None
+    # Texts: the SMS channel by its name in backend.notify.sms ("aliyun").
+    sms_channel: str = Field(default="aliyun", min_length=1, max_length=16)
+    # SMS through Aliyun (阿里云短信): an AccessKey pair, the approved signature (签名) and the
+    # template codes by purpose ({"escalation": "SMS_123"}); unset = SMS off.
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: SecretStr | None = None
+    sms_sign_name: str | None = None
+    sms_template_codes: dict[str, str] = Field(default_factory=dict)
+    sms_base_url: str = "https://dysmsapi.aliyuncs.com"
 
     # Resumable photo uploads (tus): an upload not finished within this many hours expires
     # and its bytes are removed by the worker.
@@ -172,6 +191,13 @@ class Settings(BaseSettings):
         "credit_rules",
         "patrol_frequencies",
         "fcm_credentials_file",
+        "jpush_app_key",
+        "jpush_master_secret",
+        "vapid_private_key",
+        "vapid_subject",
+        "sms_access_key_id",
+        "sms_access_key_secret",
+        "sms_sign_name",
         mode="before",
     )
     @classmethod

@@ -27,6 +27,9 @@ class User(Base):
     # 持证: enforcement steps need a certificate valid on the day.
     certificate_number: Mapped[str | None] = mapped_column(String(64))
     certificate_expires_on: Mapped[date | None] = mapped_column(Date)
+    # A mobile number for texts (SMS to on-call staff, and messages nobody read in time); shown
+    # only masked (backend.core.privacy.mask_phone).
+    phone: Mapped[str | None] = mapped_column(String(20))
     # Carried in access tokens; raising it refuses every token issued before ("sign out
     # everywhere") without a clock comparison.
     session_version: Mapped[int] = mapped_column(Integer, default=0)

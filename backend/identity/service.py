@@ -25,6 +25,7 @@ from backend.core.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from backend.core.privacy import mask_phone
 from backend.core.rate_limits import Limit
 from backend.core.settings import Settings
 from backend.identity.enums import INTERACTIVE_ROLES, Role
@@ -83,6 +84,19 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+
+
+def normalise_mobile(phone: str | None) -> str | None:
+    """A mainland mobile number as its 11 digits (SMS reaches nothing else); None for none."""
+    if phone is None or not phone.strip():
+        return None
+    match = _MOBILE.fullmatch(re.sub(r"[\s-]", "", phone))
+    if match is None:
+        raise InvalidInput("phone must be a mainland mobile number (11 digits)", field="phone")
+    return match.group(1)
+
+
 # --- Users -----------------------------------------------------------------------------------
 
 
@@ -96,10 +110,12 @@ def create_user(
     scope_area_id: uuid.UUID | None = None,
     certificate_number: str | None = None,
     certificate_expires_on: date | None = None,
+    phone: str | None = None,
     actor: Actor,
 ) -> User:
     """Create a user. Which area a role may be scoped to is checked by `grids.service`."""
     name = normalise_username(username)
+    phone = normalise_mobile(phone)
     if not USERNAME_PATTERN.match(name):
         raise InvalidInput(
             "username must be 3-64 letters, digits, '.', '_' or '-'", field="username"
@@ -123,6 +139,7 @@ def create_user(
         password_hash=security.hash_password(password) if password else None,
         certificate_number=certificate_number,
         certificate_expires_on=certificate_expires_on,
+        phone=phone,
     )
     session.add(user)
     session.flush()
@@ -138,8 +155,8 @@ def create_user(
 
 
 def user_snapshot(user: User) -> dict:
-    """What the audit log keeps of a user: never the password hash."""
-    return {
+    """What the audit log keeps of a user: never the password hash, a phone only masked."""
+    snapshot = {
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role,
@@ -150,6 +167,9 @@ def user_snapshot(user: User) -> dict:
             user.certificate_expires_on.isoformat() if user.certificate_expires_on else None
         ),
     }
+    if user.phone:
+        snapshot["phone"] = mask_phone(user.phone)
+    return snapshot
 
 
 def principal_for_token(session: Session, settings: Settings, token: str) -> Principal:

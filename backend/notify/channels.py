@@ -1,13 +1,17 @@
 """Push channels: each is a module with a `PushChannel` subclass registered in `PUSH_CHANNELS`
-under its name (fcm.py: "fcm"); FIREGRID_PUSH_CHANNEL chooses the one in use. The modules are
-imported, and so registered, by backend.notify.service."""
+under its name (fcm.py: "fcm", jpush.py: "jpush", webpush.py: "webpush"). Each device names
+its provider; the provider's channel carries its messages: JPush's and Web Push's channels by
+their own names, FCM's the one FIREGRID_PUSH_CHANNEL names ("fcm" unless a deployment routes
+FCM tokens elsewhere). The modules are imported, and so registered, by backend.notify.service."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from backend.core.outbox import Channel, Channels
 from backend.core.settings import Settings
+from backend.notify.enums import Provider
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class PushMessage:
     title: str
     body: str
     data: dict[str, str]
+    subscription: dict[str, Any] | None = None  # Web Push: endpoint and keys
 
 
 class PushChannel(Channel[PushMessage]):
@@ -29,12 +34,30 @@ class PushChannel(Channel[PushMessage]):
 PUSH_CHANNELS: Channels[PushChannel] = Channels("push channel", setting="FIREGRID_PUSH_CHANNEL")
 
 
-def push_channel(settings: Settings) -> PushChannel | None:
-    """The channel settings choose, configured; None when its credentials are not set (push is
-    off and messages wait). ConfigurationError for a name no module registered."""
-    return PUSH_CHANNELS.configured(settings.push_channel, settings)
+def channel_names(settings: Settings) -> dict[Provider, str]:
+    """The channel that carries each provider's registrations, by name."""
+    return {
+        Provider.FCM: settings.push_channel,
+        Provider.JPUSH: Provider.JPUSH.value,
+        Provider.WEBPUSH: Provider.WEBPUSH.value,
+    }
+
+
+def providers_of(channel_name: str, settings: Settings) -> list[str]:
+    """The providers whose devices a channel sends to."""
+    return [p.value for p, name in channel_names(settings).items() if name == channel_name]
+
+
+def push_channel(settings: Settings, name: str | None = None) -> PushChannel | None:
+    """The channel `name` (by default the one FIREGRID_PUSH_CHANNEL names), configured; None
+    when its credentials are not set (it is off and its messages wait). ConfigurationError for
+    a name no module registered."""
+    return PUSH_CHANNELS.configured(name or settings.push_channel, settings)
 
 
 def check_settings(settings: Settings) -> None:
-    """Refuse to start with a push channel nobody registered."""
+    """Refuse to start with a push or SMS channel nobody registered."""
+    from backend.notify.sms import SMS_CHANNELS
+
     PUSH_CHANNELS.named(settings.push_channel)
+    SMS_CHANNELS.named(settings.sms_channel)

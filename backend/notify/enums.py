@@ -35,3 +35,12 @@ class SubjectType(StrEnum):
     TASK = "task"
     PROMPT = "prompt"
     CAMPAIGN = "campaign"
+
+
+class Provider(StrEnum):
+    """The push service a device registered with; each is served by the channel of that name
+    (FCM's by the one FIREGRID_PUSH_CHANNEL names)."""
+
+    FCM = "fcm"
+    JPUSH = "jpush"
+    WEBPUSH = "webpush"

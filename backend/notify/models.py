@@ -12,7 +12,9 @@ from backend.core.ids import new_id
 
 
 class Device(Base):
-    """A phone's FCM registration token. Retired when FCM answers UNREGISTERED."""
+    """A registration with one push service (`provider`): an FCM or JPush registration id, or
+    a Web Push subscription (its token is the endpoint). Retired when the service says the
+    registration no longer exists."""
 
     __tablename__ = "devices"
 
@@ -21,6 +23,9 @@ class Device(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     platform: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(16), default="fcm", server_default="fcm")
+    # Web Push only: {"endpoint": ..., "keys": {"p256dh": ..., "auth": ...}}
+    subscription: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -57,7 +62,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    channel: Mapped[str] = mapped_column(String(16))  # fcm
+    channel: Mapped[str] = mapped_column(String(16))  # the channel's name
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     notification_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("notifications.id", ondelete="SET NULL")

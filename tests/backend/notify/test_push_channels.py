@@ -61,18 +61,24 @@ def test_messages_leave_through_the_channel_the_settings_name(api, db, grid_work
 
 def test_an_unknown_push_channel_is_refused_at_start(tmp_path):
     with pytest.raises(ConfigurationError) as refused:
-        create_app(Settings(data_dir=tmp_path, push_channel="jpush"))
+        create_app(Settings(data_dir=tmp_path, push_channel="pushy"))
     assert str(refused.value).startswith(
-        "FIREGRID_PUSH_CHANNEL='jpush' names no push channel; known: fcm"
+        "FIREGRID_PUSH_CHANNEL='pushy' names no push channel; known: fcm, jpush"
     )
 
 
 def test_firegrid_worker_says_why_it_refuses_an_unknown_push_channel():
-    env = {**os.environ, "FIREGRID_PUSH_CHANNEL": "jpush"}
+    env = {**os.environ, "FIREGRID_PUSH_CHANNEL": "pushy"}
     result = subprocess.run(
         [FIREGRID, "worker", "--once"], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode != 0
-    assert "refusing to start: FIREGRID_PUSH_CHANNEL='jpush' names no push channel" in (
+    assert "refusing to start: FIREGRID_PUSH_CHANNEL='pushy' names no push channel" in (
         result.stderr
     )
+
+
+def test_an_unknown_sms_channel_is_refused_at_start(tmp_path):
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(Settings(data_dir=tmp_path, sms_channel="twilio"))
+    assert str(refused.value) == "FIREGRID_SMS_CHANNEL='twilio' names no SMS channel; known: aliyun"
