@@ -21,6 +21,7 @@ from backend.core.db import session_scope
 from backend.core.settings import Settings, get_settings
 from backend.identity import partners
 from backend.identity import service as identity
+from backend.notify import scheduled as notify_scheduled
 from backend.notify import service as notify
 from complaints import scheduled as complaints
 from complaints.open311 import service as open311
@@ -50,6 +51,7 @@ JOBS: list[Job] = [
     Job(
         "remind_and_escalate_overdue_complaints", complaints.remind_and_escalate_overdue_complaints
     ),
+    Job("text_unread_notifications", notify_scheduled.text_unread_notifications),
     Job("deliver_outbox", notify.deliver_outbox),
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),
     Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),

@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     sms_sign_name: str | None = None
     sms_template_codes: dict[str, str] = Field(default_factory=dict)
     sms_base_url: str = "https://dysmsapi.aliyuncs.com"
+    # Escalation by channel (backend/notify/policy.py, docs/notifications.md): per kind of
+    # message (and role), the push services used at once, a text after N minutes unread, quiet
+    # and working hours, as one JSON object; unset = the defaults. Checked at start.
+    notify_policy: str | None = None
 
     # Resumable photo uploads (tus): an upload not finished within this many hours expires
     # and its bytes are removed by the worker.
@@ -198,6 +202,7 @@ class Settings(BaseSettings):
         "sms_access_key_id",
         "sms_access_key_secret",
         "sms_sign_name",
+        "notify_policy",
         mode="before",
     )
     @classmethod

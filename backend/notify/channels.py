@@ -56,8 +56,12 @@ def push_channel(settings: Settings, name: str | None = None) -> PushChannel | N
 
 
 def check_settings(settings: Settings) -> None:
-    """Refuse to start with a push or SMS channel nobody registered."""
+    """Refuse to start with a push or SMS channel nobody registered, or a notification
+    policy that does not parse."""
+    from backend.notify.policy import policy_of
     from backend.notify.sms import SMS_CHANNELS
+
+    policy_of(settings)
 
     PUSH_CHANNELS.named(settings.push_channel)
     SMS_CHANNELS.named(settings.sms_channel)

@@ -78,8 +78,10 @@ def row(
     data: dict[str, str],
     kind: NotificationKind | None,
     now: datetime,
+    sms_due_at: datetime | None = None,
 ) -> dict:
-    """An inbox row's values (for a multi-row insert)."""
+    """An inbox row's values (for a multi-row insert); `sms_due_at`: when it is to be texted
+    if still unread (backend.notify.policy)."""
     kind = kind or kind_of(data)
     subject_type, subject_id = subject_of(data)
     return {
@@ -93,6 +95,7 @@ def row(
         "urgent": kind in URGENT_KINDS,
         "created_at": now,
         "read_at": None,
+        "sms_due_at": sms_due_at,
     }
 
 

@@ -47,6 +47,9 @@ class Notification(ChangeStamped, Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When, still unread, it is to be texted (the notification policy); cleared once texted
+    # or found read.
+    sms_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     change_seq_indexed = False  # read per user: (user_id, change_seq) is indexed below
 
     __table_args__ = (

@@ -21,6 +21,7 @@ from backend.notify import (  # the push channels register themselves on import
     fcm,  # noqa: F401
     inbox,
     jpush,  # noqa: F401
+    policy,
     webpush,
 )
 from backend.notify.channels import (
@@ -32,6 +33,7 @@ from backend.notify.channels import (
 )
 from backend.notify.enums import NotificationKind, Provider, PushStatus
 from backend.notify.models import Device, Notification, OutboxMessage
+from backend.notify.policy import policy_of
 from backend.notify.texts import deliver_texts
 
 log = logging.getLogger("firegrid.notify")
@@ -147,28 +149,42 @@ def push_many(
     kind: NotificationKind | None = None,
 ) -> int:
     """`push` for many (user, title, body, data) at once: the inbox rows, then their pushes,
-    each as one multi-row insert."""
+    each as one multi-row insert. The notification policy (backend.notify.policy) picks the
+    push channels of each kind, holds non-urgent pushes through quiet hours and marks when an
+    unread one is to be texted."""
     if not messages:
         return 0
     now = utcnow()
+    settings = get_settings()
     notification_ids = new_ids(len(messages))
+    kinds = [kind or inbox.kind_of(data) for _, _, _, data in messages]
+    the_policy = policy_of(settings)
+    rules = policy.rules_for(session, the_policy, [user_id for user_id, *_ in messages], kinds)
     dialect.insert_rows(
         session,
         Notification.__table__,
         [
-            inbox.row(notification_id, user_id, title, body, data, kind, now)
-            for (user_id, title, body, data), notification_id in zip(
-                messages, notification_ids, strict=True
+            inbox.row(notification_id, user_id, title, body, data, message_kind, now, due)
+            for (user_id, title, body, data), notification_id, message_kind, due in zip(
+                messages,
+                notification_ids,
+                kinds,
+                (rule.sms_due(now) for rule in rules),
+                strict=True,
             )
         ],
     )
     channels = channels_for(session, (user_id for user_id, *_ in messages))
     messages_out = [
-        (channel, user_id, notification_id, title, body, data)
-        for (user_id, title, body, data), notification_id in zip(
-            messages, notification_ids, strict=True
+        (channel, user_id, notification_id, title, body, data, leaves_at)
+        for (user_id, title, body, data), notification_id, rule, leaves_at in zip(
+            messages,
+            notification_ids,
+            rules,
+            (the_policy.pushes_wait_until(k in inbox.URGENT_KINDS, now) for k in kinds),
+            strict=True,
         )
-        for channel in channels[user_id]
+        for channel in rule.channels_among(channels[user_id], settings)
     ]
     dialect.insert_rows(
         session,
@@ -184,14 +200,20 @@ def push_many(
                 "data": data,
                 "status": PushStatus.PENDING.value,
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": leaves_at,
                 "last_error": None,
                 "created_at": now,
                 "delivered_at": None,
             }
-            for (channel, user_id, notification_id, title, body, data), message_id in zip(
-                messages_out, new_ids(len(messages_out)), strict=True
-            )
+            for (
+                channel,
+                user_id,
+                notification_id,
+                title,
+                body,
+                data,
+                leaves_at,
+            ), message_id in zip(messages_out, new_ids(len(messages_out)), strict=True)
         ],
     )
     return len(messages)
