@@ -1,7 +1,7 @@
 """Texts (SMS) through the outbox: a row on the channel "sms" is a text to its user's phone,
 from the template `data["template"]` names (a key of FIREGRID_SMS_TEMPLATE_CODES) with the
-rest of `data` as the template's parameters. Nothing queues texts yet; the escalation policy
-(on-call staff, messages nobody read in time) will, through `queue_text`."""
+rest of `data` as the template's parameters. The notification policy queues them, through
+`queue_text`, for messages nobody read in time (backend.notify.scheduled)."""
 
 from __future__ import annotations
 
