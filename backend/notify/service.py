@@ -175,13 +175,14 @@ def push_many(
         ],
     )
     channels = channels_for(session, (user_id for user_id, *_ in messages))
+    leaves = {k: the_policy.pushes_wait_until(k in inbox.URGENT_KINDS, now) for k in set(kinds)}
     messages_out = [
         (channel, user_id, notification_id, title, body, data, leaves_at)
         for (user_id, title, body, data), notification_id, rule, leaves_at in zip(
             messages,
             notification_ids,
             rules,
-            (the_policy.pushes_wait_until(k in inbox.URGENT_KINDS, now) for k in kinds),
+            (leaves[k] for k in kinds),
             strict=True,
         )
         for channel in rule.channels_among(channels[user_id], settings)
