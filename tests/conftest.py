@@ -36,9 +36,6 @@ def pytest_configure(config: pytest.Config) -> None:
         FIREGRID_DATA_DIR=data_dir,
         FIREGRID_SECRET_KEY=secrets.token_urlsafe(48),
         FIREGRID_LOG_LEVEL="WARNING",
-        # No quiet hours: a test's pushes would otherwise wait or not by the hour it runs at
-        # (tests of quiet hours set their own: tests/backend/notify/test_escalation_by_channel.py).
-        FIREGRID_NOTIFY_POLICY='{"quiet_hours": null}',
     )
     if BACKEND == "postgis":
         url = os.environ.get("FIREGRID_TEST_DATABASE_URL")

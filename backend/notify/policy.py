@@ -94,8 +94,9 @@ class NotifyPolicy(BaseModel):
         Rule(kind=kind, sms_after_minutes=30) for kind in ESCALATION_KINDS
     )
     # Non-urgent pushes in these hours wait for their end (the inbox row is written at once);
-    # null: no quiet hours.
-    quiet_hours: Hours | None = Hours(start=time(22), end=time(7))
+    # null (the default): none. Off unless the operator asks: a push held back for nine hours
+    # that nobody configured would look like a lost push.
+    quiet_hours: Hours | None = None
     # Texts for unread messages are sent only in these hours on working days (the working-day
     # calendar); one due outside them waits for the next working period. null: at any time.
     working_hours: Hours | None = None
