@@ -26,6 +26,9 @@ areas_app = typer.Typer(help="The area tree.", no_args_is_help=True)
 integrations_app = typer.Typer(help="Partner systems (hotlines).", no_args_is_help=True)
 grids_app = typer.Typer(help="Grids: splitting townships.", no_args_is_help=True)
 inspections_app = typer.Typer(help="Random inspections (双随机).", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="Messages on their way out: push, texts, hotline callbacks.", no_args_is_help=True
+)
 calendar_app = typer.Typer(
     help="The working-day calendar: public holidays and 调休.", no_args_is_help=True
 )
@@ -38,6 +41,7 @@ app.add_typer(areas_app, name="areas")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(grids_app, name="grids")
 app.add_typer(inspections_app, name="inspections")
+app.add_typer(outbox_app, name="outbox")
 
 CLI_ACTOR = Actor(id=None, role="cli")
 
@@ -324,6 +328,113 @@ def audit_verify() -> None:
     _fail(
         f"audit chain BROKEN at {where}: {report.reason} ({report.checked} events before it are sound)"
     )
+
+
+HOTLINE_CALLBACKS = "hotline_callbacks"  # the row of `outbox status` for complaints' callbacks
+
+
+@outbox_app.command("status")
+def outbox_status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
+) -> None:
+    """Per channel: the backlog (pending), how many are due now, the oldest pending's age, dead
+    letters and deliveries in the last 24 h. Push channels and texts from the outbox, then
+    the hotline callbacks of complaints."""
+    from backend.core.db import session_scope, utcnow
+    from backend.notify import status
+    from complaints.models import HotlineCallback
+
+    now = utcnow()
+    with session_scope(read_only=True) as session:
+        rows = status.outbox_backlog(session, get_settings(), now)
+        rows += status.backlog(session, HotlineCallback, now, channel=HOTLINE_CALLBACKS).values()
+    if as_json:
+        typer.echo(json.dumps({"at": now.isoformat(), "channels": [row.as_json() for row in rows]}))
+        return
+    header = ("channel", "pending", "due now", "oldest pending", "dead", "delivered 24h")
+    lines = [header] + [
+        (
+            row.channel,
+            str(row.pending),
+            str(row.due_now),
+            _age(row.oldest_pending_seconds),
+            str(row.dead),
+            str(row.delivered_24h),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        typer.echo(
+            "  ".join(
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+        )
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+@outbox_app.command("dead")
+def outbox_dead(
+    channel: Annotated[str | None, typer.Option(help="Only this channel (fcm, sms, ...).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+) -> None:
+    """Dead push messages and texts, oldest first, one JSON object a line (tokens left out).
+    Hotline callbacks have their own: GET /api/v1/hotline/callbacks."""
+    from backend.core.db import session_scope
+    from backend.notify import status
+
+    with session_scope(read_only=True) as session:
+        for m in status.dead_letters(session, channel, limit):
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": str(m.id),
+                        "channel": m.channel,
+                        "user_id": str(m.user_id) if m.user_id else None,
+                        "notification_id": str(m.notification_id) if m.notification_id else None,
+                        "title": m.title,
+                        "attempts": m.attempts,
+                        "last_error": status.without_tokens(m.last_error),
+                        "created_at": m.created_at.isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+
+
+@outbox_app.command("replay")
+def outbox_replay(
+    message_ids: Annotated[list[str], typer.Argument(help="Ids from `firegrid outbox dead`.")],
+) -> None:
+    """Send dead messages again from scratch at the next worker pass (audited)."""
+    import uuid
+
+    from backend.core.db import session_scope
+    from backend.notify import status
+
+    try:
+        ids = [uuid.UUID(value) for value in message_ids]
+    except ValueError as exc:
+        _fail(f"not replayed: {exc}")
+    try:
+        with session_scope() as session:
+            for message_id in ids:
+                status.replay(session, message_id, CLI_ACTOR)
+    except Problem as exc:
+        _fail(f"not replayed: {exc.detail}")
+    typer.echo(f"replayed {len(ids)}")
 
 
 @inspections_app.command("verify")

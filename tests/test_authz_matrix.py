@@ -151,6 +151,9 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/notifications/{notification_id}/read"): Op(
         lambda r: Req(path={"notification_id": r("notification_id", "notification")})
     ),
+    ("GET", "/api/v1/notifications/{notification_id}/deliveries"): Op(
+        lambda r: Req(path={"notification_id": r("notification_id", "notification")})
+    ),
     ("GET", "/api/v1/devices/webpush-key"): none("the server's public VAPID key"),
     ("DELETE", "/api/v1/devices/{token}"): Op(
         lambda r: Req(path={"token": r("token", "device")}),

@@ -172,3 +172,52 @@ def test_a_partner_key_is_rotated_with_key_then_revoke(api, hotline, grid_worker
     old = send_complaint(api, hotline, complaint_body(external_id="12345-R2"))
     assert old.status_code == 401 and "revoked" in old.json()["detail"]
     assert firegrid("integrations", "revoke", "fgk_nope").returncode == 1
+
+
+def test_outbox_status_shows_each_channels_backlog_and_dead_letters_replay(db, grid_worker):
+    from backend.notify import service
+    from backend.notify.models import OutboxMessage
+
+    with db() as session:
+        service.push(session, [grid_worker.id, grid_worker.id], "标题", "正文", {})
+        service.push(session, [grid_worker.id], "放弃", "正文", {})
+    with db() as session:
+        given_up = session.scalars(select(OutboxMessage).where(OutboxMessage.title == "放弃")).one()
+        given_up.status, given_up.last_error = "dead", "abcdefghijkl…: HTTP 503"
+        dead_id = str(given_up.id)
+
+    table = firegrid("outbox", "status")
+    assert table.returncode == 0, table.stderr
+    header, fcm, *others = table.stdout.splitlines()
+    assert header.split() == [
+        "channel",
+        "pending",
+        "due",
+        "now",
+        "oldest",
+        "pending",
+        "dead",
+        "delivered",
+        "24h",
+    ]
+    assert fcm.split()[:3] == ["fcm", "1", "1"] and fcm.split()[-2:] == ["1", "0"]
+    assert [line.split()[0] for line in others] == ["jpush", "webpush", "sms", "hotline_callbacks"]
+
+    machine = json.loads(firegrid("outbox", "status", "--json").stdout)
+    channels = {row["channel"]: row for row in machine["channels"]}
+    assert channels["fcm"]["pending"] == 1 and channels["fcm"]["dead"] == 1
+    assert channels["hotline_callbacks"]["pending"] == 0
+
+    dead = firegrid("outbox", "dead", "--channel", "fcm")
+    (line,) = dead.stdout.splitlines()
+    assert json.loads(line)["id"] == dead_id
+    assert "abcdefghijkl" not in line
+
+    assert firegrid("outbox", "replay", dead_id).returncode == 0
+    again = firegrid("outbox", "replay", dead_id)
+    assert again.returncode == 1 and "only dead messages are replayed" in again.stderr
+    channels = {
+        r["channel"]: r
+        for r in json.loads(firegrid("outbox", "status", "--json").stdout)["channels"]
+    }
+    assert (channels["fcm"]["pending"], channels["fcm"]["dead"]) == (2, 0)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from backend.identity.dependencies import CurrentPrincipal, SessionDep
-from backend.notify import inbox
+from backend.identity.permissions import Permission, may
+from backend.notify import inbox, status
 from backend.notify.enums import NotificationKind, SubjectType
 from backend.notify.models import Notification
 
@@ -54,6 +55,24 @@ class InboxOut(BaseModel):
 class ReadAllIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     before: AwareDatetime | None = None  # only those created before this time
+
+
+class ChannelDeliveryOut(BaseModel):
+    channel: str
+    status: str  # pending, delivered, no_device (nobody to push to), dead
+    attempts: int
+    last_error: str | None  # devices' tokens left out
+    created_at: datetime
+    next_attempt_at: datetime | None  # a pending message's next try
+    delivered_at: datetime | None
+
+
+class DeliveriesOut(BaseModel):
+    notification_id: uuid.UUID
+    user_id: uuid.UUID
+    created_at: datetime
+    read_at: datetime | None
+    deliveries: list[ChannelDeliveryOut]
 
 
 class ReadAllOut(BaseModel):
@@ -105,3 +124,24 @@ def read_one(
 ) -> NotificationOut:
     """Mark one of the caller's notifications read (the first reading counts)."""
     return NotificationOut.of(inbox.mark_read(session, principal.user_id, notification_id))
+
+
+@router.get("/{notification_id}/deliveries", response_model=DeliveriesOut)
+def deliveries(
+    notification_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> DeliveriesOut:
+    """What became of one notification on each channel it went out on (attempts, delivered or
+    dead, the last error) and when it was read: the caller's own, or anyone's for admins."""
+    found = status.deliveries(
+        session,
+        principal.user_id,
+        notification_id,
+        any_owner=may(principal.role, Permission.ADMINISTER),
+    )
+    return DeliveriesOut(
+        notification_id=found.notification.id,
+        user_id=found.notification.user_id,
+        created_at=found.notification.created_at,
+        read_at=found.notification.read_at,
+        deliveries=[ChannelDeliveryOut(**vars(d)) for d in found.channels],
+    )
