@@ -228,6 +228,9 @@ class Queue(ABC, Generic[Row]):
     @abstractmethod
     def send(self, message: Row, now: datetime) -> Delivery: ...
 
+    def prepare(self, messages: list[Row]) -> None:
+        """Told the batch a pass claimed, before any is sent (to load what they share at once)."""
+
     def next_in_line(self, message: Row, now: datetime) -> Row | None:
         """A message to send right after `message` was delivered, in the same pass (the next
         of an ordered sequence), or None."""
@@ -242,7 +245,8 @@ def deliver(session: Session, queue: Queue, *, batch: int, now: datetime | None 
     standing later in time); otherwise a wait counts from the end of the try that failed."""
     started_at = now or utcnow()
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
-    due = session.scalars(dialect.claim(session, queue.due(started_at).limit(batch))).all()
+    due = list(session.scalars(dialect.claim(session, queue.due(started_at).limit(batch))).all())
+    queue.prepare(due)
     started = time.monotonic()
     streak = delivered = 0
     for tried, head in enumerate(due):

@@ -276,14 +276,22 @@ class PushQueue(outbox.Queue[OutboxMessage]):
             .order_by(OutboxMessage.next_attempt_at)
         )
 
+    def prepare(self, messages: list[OutboxMessage]) -> None:
+        """The devices of the whole batch in one query (not one per message)."""
+        self.devices: dict[uuid.UUID, list[Device]] = {}
+        users = sorted({m.user_id for m in messages if m.user_id is not None})
+        for start in range(0, len(users), CHANNEL_LOOKUP_CHUNK):
+            for device in self.session.scalars(
+                select(Device).where(
+                    Device.user_id.in_(users[start : start + CHANNEL_LOOKUP_CHUNK]),
+                    Device.provider.in_(self.providers),
+                    Device.retired_at.is_(None),
+                )
+            ):
+                self.devices.setdefault(device.user_id, []).append(device)
+
     def send(self, message: OutboxMessage, now: datetime) -> outbox.Delivery:
-        devices = self.session.scalars(
-            select(Device).where(
-                Device.user_id == message.user_id,
-                Device.provider.in_(self.providers),
-                Device.retired_at.is_(None),
-            )
-        ).all()
+        devices = [d for d in self.devices.get(message.user_id, []) if d.retired_at is None]
         if not devices:
             return outbox.NOBODY
         message.channel = self.channel.name
