@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from backend.identity.dependencies import CurrentPrincipal, SessionDep
-from backend.identity.permissions import Permission, may
 from backend.notify import inbox, status
 from backend.notify.enums import NotificationKind, SubjectType
 from backend.notify.models import Notification
@@ -131,13 +130,9 @@ def deliveries(
     notification_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> DeliveriesOut:
     """What became of one notification on each channel it went out on (attempts, delivered or
-    dead, the last error) and when it was read: the caller's own, or anyone's for admins."""
-    found = status.deliveries(
-        session,
-        principal.user_id,
-        notification_id,
-        any_owner=may(principal.role, Permission.ADMINISTER),
-    )
+    dead, the last error) and when it was read: the caller's own, or anyone's for an admin of
+    the whole deployment."""
+    found = status.deliveries(session, principal, notification_id)
     return DeliveriesOut(
         notification_id=found.notification.id,
         user_id=found.notification.user_id,

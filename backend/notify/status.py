@@ -22,6 +22,8 @@ from backend.core.db import utcnow
 from backend.core.errors import Conflict, NotFound
 from backend.core.outbox import OutboxStatus
 from backend.core.settings import Settings
+from backend.identity.permissions import Permission, may
+from backend.identity.service import Principal
 from backend.notify.channels import channel_names
 from backend.notify.models import Notification, OutboxMessage
 from backend.notify.texts import SMS
@@ -125,13 +127,14 @@ def without_tokens(error: str | None) -> str | None:
     return _DEVICE_PREFIX.sub(r"\1a device: ", error)
 
 
-def deliveries(
-    session: Session, user_id: uuid.UUID, notification_id: uuid.UUID, *, any_owner: bool
-) -> Deliveries:
+def deliveries(session: Session, principal: Principal, notification_id: uuid.UUID) -> Deliveries:
     """What became of a notification on each channel it went out on, and whether it was read.
-    Its owner's; anyone's for `any_owner` (admins). NotFound otherwise, as for no such id."""
+    Its owner's; anyone's for an admin of the whole deployment (an admin placed in an area is
+    not one: whose notification is in which area is not this package's to know). NotFound
+    otherwise, as for no such id."""
     notification = session.get(Notification, notification_id)
-    if notification is None or not (any_owner or notification.user_id == user_id):
+    everyone = may(principal.role, Permission.ADMINISTER) and principal.scope_area_id is None
+    if notification is None or not (everyone or notification.user_id == principal.user_id):
         raise NotFound(f"no notification {notification_id}")
     rows = session.scalars(
         select(OutboxMessage)

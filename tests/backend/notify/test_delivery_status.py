@@ -7,9 +7,11 @@ from sqlalchemy import select, update
 
 from backend.core.db import utcnow
 from backend.core.settings import get_settings
+from backend.identity.enums import Role
 from backend.notify import service, status
 from backend.notify.models import Notification, OutboxMessage
 from tests.backend.notify.test_jpush import register_jpush
+from tests.world import make_person
 
 
 def deliver(db, settings):
@@ -59,13 +61,15 @@ def test_a_person_follows_their_notification_from_failure_to_delivery_and_readin
 
 
 def test_someone_elses_notification_is_not_found_but_an_admin_sees_it(
-    api, db, grid_worker, backup_worker, admin
+    api, db, grid_worker, backup_worker, admin, township
 ):
     with db() as session:
         service.push(session, [grid_worker.id], "标题", "正文", {})
     url = f"/api/v1/notifications/{only_notification(db)}/deliveries"
 
     assert api.get(url, headers=backup_worker.headers(api)).status_code == 404
+    township_admin = make_person(db, "township.admin", Role.ADMIN, township)
+    assert api.get(url, headers=township_admin.headers(api)).status_code == 404
     seen = api.get(url, headers=admin.headers(api))
     assert seen.status_code == 200, seen.text
     assert seen.json()["user_id"] == str(grid_worker.id)
