@@ -10,7 +10,7 @@ from jpush import common
 
 from backend.core.outbox import DELIVERED, GONE, Delivery
 from backend.core.settings import Settings
-from backend.notify.channels import PUSH_CHANNELS, PushChannel, PushMessage
+from backend.notify.channels import PUSH_CHANNELS, PushChannel, PushMessage, settle_environment
 
 # JPush's answer to a push whose only audience is a registration id it does not know (the
 # app was uninstalled, or the id belongs to another app): "cannot find user by this audience".
@@ -35,14 +35,14 @@ class JPushChannel(PushChannel):
     def configured(cls, settings: Settings) -> JPushChannel | None:
         if not settings.jpush_app_key or settings.jpush_master_secret is None:
             return None
-        return cls(
-            jpush.JPush(
-                settings.jpush_app_key,
-                settings.jpush_master_secret.get_secret_value(),
-                timeout=settings.push_timeout_seconds,
-                zone=_zone(settings.jpush_base_url),
-            )
+        client = jpush.JPush(
+            settings.jpush_app_key,
+            settings.jpush_master_secret.get_secret_value(),
+            timeout=settings.push_timeout_seconds,
+            zone=_zone(settings.jpush_base_url),
         )
+        settle_environment(client.session, settings.jpush_base_url)
+        return cls(client)
 
     def send(self, message: PushMessage) -> Delivery:
         push = self.client.create_push()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
@@ -293,3 +294,26 @@ class FakeAliyunSms(_Server):
         if not hmac.compare_digest(expected.hexdigest(), signature):
             return "SignatureDoesNotMatch", "Specified signature does not match our calculation."
         return None
+
+
+class FakeProxy(_Server):
+    """An office's HTTP proxy: takes requests in absolute form (as a client sends them to a
+    proxy), remembers where they were going and forwards them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forwarded: list[str] = []
+
+    def handle(self, request, body):
+        target = urlsplit(request.path)
+        if not target.scheme:
+            return 400, {"error": "a proxy takes absolute URLs"}
+        self.forwarded.append(request.path)
+        upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        try:
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "proxy-connection"}
+            upstream.request("POST", target.path, body=body, headers=headers)
+            answer = upstream.getresponse()
+            return answer.status, json.loads(answer.read())
+        finally:
+            upstream.close()

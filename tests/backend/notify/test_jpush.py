@@ -8,6 +8,8 @@ from sqlalchemy import select
 from backend.notify import service
 from backend.notify.jpush import JPushChannel
 from backend.notify.models import Device, OutboxMessage
+from tests.backend.notify.conftest import environment
+from tests.backend.notify.fakes import FakeProxy
 
 
 def register_jpush(api, person, registration_id, platform="android"):
@@ -93,3 +95,28 @@ def test_without_an_app_key_jpush_is_off(channel_settings):
     assert (
         JPushChannel.configured(channel_settings.model_copy(update={"jpush_app_key": None})) is None
     )
+
+
+def test_an_office_proxy_in_the_environment_carries_jpush_and_no_proxy_skips_it(
+    api, db, grid_worker, fake_jpush, channel_settings
+):
+    """The channel reads the proxy settings once a pass (not once a message): they must still
+    be the worker's, as HTTP_PROXY and NO_PROXY say when the pass begins."""
+    register_jpush(api, grid_worker, "170976fa8a8620ca")
+    proxy = FakeProxy()
+    try:
+        with db() as session:
+            service.push(session, [grid_worker.id], "隐患待核查", "请前往核查", {})
+        with environment({"HTTP_PROXY": proxy.origin, "NO_PROXY": ""}):
+            assert deliver(db, channel_settings) == 1
+        assert proxy.forwarded == [fake_jpush.url + "push"]
+        assert len(fake_jpush.received) == 1
+
+        with db() as session:
+            service.push(session, [grid_worker.id], "隐患待核查", "第二条", {})
+        with environment({"HTTP_PROXY": proxy.origin, "NO_PROXY": "127.0.0.1"}):
+            assert deliver(db, channel_settings) == 1
+        assert len(proxy.forwarded) == 1  # went straight to JPush
+        assert len(fake_jpush.received) == 2
+    finally:
+        proxy.close()
