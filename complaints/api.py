@@ -24,7 +24,17 @@ from backend.identity.dependencies import (
 )
 from backend.identity.models import User
 from backend.identity.permissions import Permission, demand
-from complaints import acting, callbacks, dispatch, extensions, intake, photos, reading, rewards
+from complaints import (
+    acting,
+    callbacks,
+    dispatch,
+    extensions,
+    intake,
+    locating,
+    photos,
+    reading,
+    rewards,
+)
 from complaints.enums import (
     CallbackDelivery,
     Channel,
@@ -39,6 +49,7 @@ from complaints.models import (
     ComplaintReward,
 )
 from complaints.schemas import (
+    AddressCandidateOut,
     CallbackKeyRotationIn,
     CallbackOut,
     CallbackResultIn,
@@ -365,6 +376,19 @@ def place_complaint(
         session, principal, complaint_id, body.location, body.version, settings
     )
     return complaint_out(session, complaint)
+
+
+@router.get(
+    "/{complaint_id}/address-candidates",
+    response_model=list[AddressCandidateOut],
+    responses=_NOT_FOUND,
+)
+def complaint_address_candidates(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[locating.AddressCandidate]:
+    """Triage: what the complaint's address may mean (areas it names, premises like it), for
+    staff to choose one and place it there; no online geocoder is needed."""
+    return locating.address_candidates(session, principal, complaint_id)
 
 
 @router.get("/{complaint_id}/caller", response_model=CallerOut, responses=_NOT_FOUND)

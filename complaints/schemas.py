@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -91,6 +92,23 @@ class PlaceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     location: Location
     version: int | None = Field(default=None, ge=1)
+
+
+class AddressCandidateOut(BaseModel):
+    """A place the complaint's address may mean: an area it names, or a premises like it.
+    Place the complaint at (`lng`, `lat`, WGS-84) with POST /complaints/{id}/location."""
+
+    kind: Literal["area", "premises"]
+    id: uuid.UUID
+    name: str
+    address: str | None
+    area_code: str
+    area_name: str
+    lng: float
+    lat: float
+    likeness: float = Field(
+        description="share of the address's character pairs it shares; 1 for a named area"
+    )
 
 
 class ExtensionIn(BaseModel):

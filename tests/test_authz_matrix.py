@@ -338,6 +338,9 @@ TABLE: dict[tuple[str, str], Op] = {
             json={"location": {"lng": 109.41, "lat": 24.35, "crs": "wgs84"}},
         )
     ),
+    ("GET", "/api/v1/complaints/{complaint_id}/address-candidates"): Op(
+        lambda r: Req(path={"complaint_id": r("complaint_id", "complaint")})
+    ),
     ("GET", "/api/v1/complaints/{complaint_id}/caller"): Op(
         lambda r: Req(path={"complaint_id": r("complaint_id", "complaint")})
     ),
