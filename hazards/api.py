@@ -17,7 +17,8 @@ from backend.identity.dependencies import CurrentPrincipal, SessionDep, Settings
 from backend.identity.service import Principal
 from grids.enums import RouteStatus
 from grids.scope import area_in_scope
-from hazards import acting, lifecycle, photos, reading, reporting
+from hazards import acting, photos, reading, reporting
+from hazards.available import Available, available_to
 from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
 from hazards.models import Hazard
 from hazards.photos import PhotoKind, Variant
@@ -26,6 +27,7 @@ from hazards.schemas import (
     AreaCounts,
     HazardOut,
     HazardReport,
+    PendingApprovalOut,
     PendingDecisionOut,
     PhotoOut,
     TimelineEntry,
@@ -48,10 +50,13 @@ def hazards_out(session, principal: Principal, hazards: list[Hazard]) -> list[Ha
         principal,
         [h.duplicate_of_id for h in hazards] + [h.possible_duplicate_of_id for h in hazards],
     )
-    return [_out(h, labels[h.id], shown) for h in hazards]
+    available = available_to(session, principal, hazards)
+    return [_out(h, labels[h.id], shown, available[h.id]) for h in hazards]
 
 
-def _out(hazard: Hazard, labels: reading.Labels, shown: set[uuid.UUID]) -> HazardOut:
+def _out(
+    hazard: Hazard, labels: reading.Labels, shown: set[uuid.UUID], available: Available
+) -> HazardOut:
     state = HazardState(hazard.state)
     return HazardOut(
         id=hazard.id,
@@ -82,7 +87,16 @@ def _out(hazard: Hazard, labels: reading.Labels, shown: set[uuid.UUID]) -> Hazar
         failed_rechecks=hazard.failed_rechecks,
         listing_level=hazard.listing_level,
         version=hazard.version,
-        next_actions=lifecycle.actions_from(state),
+        next_actions=available.actions,
+        pending_approvals=[
+            PendingApprovalOut(
+                action=w.action,
+                approvals=w.approvals,
+                required=w.required,
+                approved_by_me=w.approved_by_me,
+            )
+            for w in available.waiting
+        ],
     )
 
 

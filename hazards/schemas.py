@@ -52,6 +52,13 @@ class ActionIn(BaseModel):
     )
 
 
+class PendingApprovalOut(BaseModel):
+    action: HazardAction
+    approvals: int
+    required: int
+    approved_by_me: bool
+
+
 class HazardOut(BaseModel):
     id: uuid.UUID
     source: HazardSource
@@ -83,7 +90,14 @@ class HazardOut(BaseModel):
     failed_rechecks: int
     listing_level: ListingLevel | None
     version: int
-    next_actions: list[HazardAction]
+    next_actions: list[HazardAction] = Field(
+        description="the steps you may take now: your role, your area, your certificate for an "
+        "enforcement step, and not one you already approved"
+    )
+    pending_approvals: list[PendingApprovalOut] = Field(
+        default_factory=list,
+        description="enforcement steps some officers approved, with the approvals still missing",
+    )
 
 
 class PendingDecisionOut(BaseModel):

@@ -103,6 +103,10 @@ class Lifecycle(Generic[State, Action, Context]):
     def actions_from(self, state: State) -> list[Action]:
         return [a for (s, a) in self._rows if s == state]
 
+    def rows_from(self, state: State, role: str) -> list[Transition[State, Action]]:
+        """The steps from `state` that `role` may take (what a caller may be offered)."""
+        return [row for (s, _), row in self._rows.items() if s == state and row.allows(role)]
+
     def states(self) -> set[State]:
         return {row.source for row in self} | {row.target for row in self}
 
