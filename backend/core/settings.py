@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path("var")
     database_url: str | None = None
+    # The built station/brigade console served at /console/ (scripts/build-console.sh);
+    # unset: console/dist next to the code.
+    console_dir: Path | None = None
     secret_key: str | None = None
 
     # Tokens
