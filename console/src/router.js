@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 
-import { tokens } from './api/client.js'
+import { onSignedOut, tokens } from './api/client.js'
 import { loadMe, mayUseConsole } from './session.js'
 import { menuFor } from './menu.js'
 import ConsoleLayout from './views/ConsoleLayout.vue'
@@ -37,6 +37,11 @@ router.beforeEach(async (to) => {
   if (to.name === 'home') return menu.length ? menu[0].path : true
   if (!menu.some((entry) => to.path.startsWith(entry.path))) return menu.length ? menu[0].path : '/'
   return true
+})
+
+// Signed out (by the user, or because the session could not be refreshed): back to 登录.
+onSignedOut(() => {
+  if (!router.currentRoute.value.meta.public) router.replace({ name: 'signin' })
 })
 
 router.afterEach((to) => {

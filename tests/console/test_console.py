@@ -130,6 +130,16 @@ def test_an_expired_access_token_is_refreshed_once_and_the_request_retried(tab, 
     expect(page.locator("[data-test=user-name]")).to_have_text(STATION_NAME)
     expect(page.locator(ROWS).first).to_be_visible()
     assert sum(url.endswith("/api/v1/auth/refresh") for url in tab.network_requests()) == 1
+
+    # Both tokens bad: the refresh is refused once, and the user is back at 登录.
+    page.evaluate(
+        """() => sessionStorage.setItem('firegrid.console.tokens',
+          JSON.stringify({access_token: 'expired', refresh_token: 'revoked'}))"""
+    )
+    page.get_by_role("button", name="刷新").click()
+    expect(page).to_have_url(f"{tab.base_url}/console/signin")
+    assert page.evaluate("sessionStorage.getItem('firegrid.console.tokens')") is None
+    assert sum(url.endswith("/api/v1/auth/refresh") for url in tab.network_requests()) == 2
     only_firegrid(tab)
 
 
