@@ -251,6 +251,15 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("console_dir", mode="before")
+    @classmethod
+    def _console_dir(cls, value: object) -> object:
+        # `FIREGRID_CONSOLE_DIR=` (empty) is the default, not the current directory served
+        # to every browser.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return Path(value).expanduser().resolve()  # type: ignore[arg-type]
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

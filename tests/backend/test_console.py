@@ -86,3 +86,12 @@ def test_without_a_build_the_console_says_how_to_build_it(tmp_path):
 def test_the_console_is_not_an_operation_of_the_api(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert not [path for path in paths if path.startswith("/console")]
+
+
+def test_an_empty_console_dir_setting_is_the_default_not_the_current_directory(monkeypatch):
+    from backend.console import DEFAULT_DIR, console_dir
+    from backend.core.settings import Settings
+
+    monkeypatch.setenv("FIREGRID_CONSOLE_DIR", "")
+    assert Settings().console_dir is None
+    assert console_dir(Settings()) == DEFAULT_DIR
