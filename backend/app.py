@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from backend import effects, health
+from backend import console, effects, health
 from backend.core import media
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.router)
     app.include_router(inspections_api.public_router)
     app.include_router(sync_api.uploads_router)
+    console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app
 
 

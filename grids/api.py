@@ -22,7 +22,7 @@ from backend.identity.dependencies import (
     require,
 )
 from backend.identity.models import User
-from backend.identity.permissions import Permission
+from backend.identity.permissions import GRANTS, Permission
 from backend.identity.service import Principal
 from grids import flows, service, workforce
 from grids.crs import from_wgs84, to_wgs84
@@ -97,6 +97,7 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
         scope_area_code=workplace.scope_area_code,
         grid_codes=workplace.grid_codes,
         certificate=certificate,
+        permissions=sorted(p.value for p, roles in GRANTS.items() if principal.role in roles),
     )
 
 

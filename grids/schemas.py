@@ -87,6 +87,9 @@ class MeOut(BaseModel):
     scope_area_code: str | None
     grid_codes: list[str]
     certificate: CertificateOut | None
+    permissions: list[str] = Field(
+        description="what your role may do (backend/identity/permissions.py), e.g. for a menu"
+    )
 
 
 # --- Locating points -----------------------------------------------------------------------------

@@ -44,7 +44,20 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# 4. For the tests: the real JavaScript clients the sync tests drive (npm ci, lockfile).
+# 4. The station/brigade console served at /console/ (Node.js, npm ci, vite build); skipped
+#    when its build is newer than every source file. Built for every extras value: `make run`
+#    serves it and `make test` drives it in a browser.
+scripts/build-console.sh
+
+# 5. For the tests: the real JavaScript clients the sync tests drive (npm ci, lockfile), and
+#    Debian's Chromium with a CJK font for the console's browser tests (tests/console).
 case "$extras" in
-  test|dev) scripts/install-js-clients.sh ;;
+  test|dev)
+    scripts/install-js-clients.sh
+    browser=()
+    [ -x "${FIREGRID_CHROMIUM:-/usr/bin/chromium}" ] || browser+=(chromium)
+    # Without a CJK font, Chinese shows as boxes in the screenshots (docs/console/).
+    fc-list :lang=zh 2>/dev/null | grep -q . || browser+=(fonts-noto-cjk)
+    [ ${#browser[@]} -eq 0 ] || need_root_pkg bootstrap "${browser[@]}"
+    ;;
 esac

@@ -93,6 +93,10 @@ def engine():
 def empty_tables(engine) -> None:
     """Every test starts with empty tables (but the append-only audit chain, and the area
     revision, which moves on so that routing indexes from earlier tests go stale)."""
+    empty_all_tables(engine)
+
+
+def empty_all_tables(engine) -> None:
     from sqlalchemy import delete, update
 
     from backend.models import metadata

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path("var")
     database_url: str | None = None
+    # The built station/brigade console served at /console/ (scripts/build-console.sh);
+    # unset: console/dist next to the code.
+    console_dir: Path | None = None
     secret_key: str | None = None
 
     # Tokens
@@ -247,6 +250,15 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("console_dir", mode="before")
+    @classmethod
+    def _console_dir(cls, value: object) -> object:
+        # `FIREGRID_CONSOLE_DIR=` (empty) is the default, not the current directory served
+        # to every browser.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return Path(value).expanduser().resolve()  # type: ignore[arg-type]
 
     @property
     def resolved_database_url(self) -> str:

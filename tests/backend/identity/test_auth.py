@@ -40,6 +40,18 @@ def test_a_station_staff_signs_in_and_sees_who_they_are(api, station_staff, town
     assert me.json()["certificate"]["valid_today"] is True
 
 
+def test_me_lists_what_the_callers_role_may_do(api, station_staff, grid_worker):
+    from backend.identity.enums import Role
+    from backend.identity.permissions import Permission, may
+
+    for user, role in ((station_staff, Role.STATION_STAFF), (grid_worker, Role.GRID_WORKER)):
+        me = api.get("/api/v1/me", headers=user.headers(api)).json()
+        assert me["permissions"] == sorted(p.value for p in Permission if may(role, p))
+    station = api.get("/api/v1/me", headers=station_staff.headers(api)).json()
+    assert "manage_complaints" in station["permissions"]
+    assert "work_in_the_field" not in station["permissions"]
+
+
 def test_a_grid_worker_sees_their_grid(api, grid_worker, grid):
     me = api.get("/api/v1/me", headers=grid_worker.headers(api)).json()
     assert me["grid_codes"] == [grid.code]

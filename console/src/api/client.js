@@ -1,0 +1,161 @@
+// The one way the console talks to firegrid: same origin, bearer token from sessionStorage,
+// one refresh (POST /api/v1/auth/refresh) and one retry on a 401, and every problem+json
+// answer's `detail` shown in an ElMessage.
+import { ElMessage } from 'element-plus'
+
+const KEY = 'firegrid.console.tokens'
+let refreshing = null // one refresh at a time, shared by the requests that met a 401
+const signedOutListeners = []
+
+export function tokens() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY)) || null
+  } catch {
+    return null
+  }
+}
+
+function keep(pair) {
+  if (pair) sessionStorage.setItem(KEY, JSON.stringify(pair))
+  else sessionStorage.removeItem(KEY)
+}
+
+export function onSignedOut(listener) {
+  signedOutListeners.push(listener)
+}
+
+function forget() {
+  keep(null)
+  signedOutListeners.forEach((listener) => listener())
+}
+
+export class ApiError extends Error {
+  constructor(status, problem, retryAfter) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`)
+    this.status = status
+    this.problem = problem
+    this.retryAfter = retryAfter ? Number(retryAfter) : null
+  }
+}
+
+const STATUS_TEXT = {
+  401: '登录已失效，请重新登录',
+  403: '没有权限进行此操作',
+  404: '未找到，或不在您的管辖范围内',
+  413: '内容过大',
+  429: '操作过于频繁，请稍后再试',
+  503: '服务暂时不可用，请稍后重试',
+}
+
+async function problemOf(response) {
+  const type = response.headers.get('content-type') || ''
+  if (type.includes('json')) {
+    try {
+      return await response.json()
+    } catch {
+      return null
+    }
+  }
+  return null
+}
+
+// The API's problem texts are written for developers (in English): the user reads what
+// happened in Chinese, and the server's `detail` after it, for whoever they call about it.
+export function describe(error) {
+  const known = STATUS_TEXT[error.status] || (error.status === 422 ? '填写的内容有误' : null)
+  const text = known || `请求失败（${error.status}）`
+  const detail = error.problem?.detail
+  return detail ? `${text}（${detail}）` : text
+}
+
+export function showError(error) {
+  let text
+  if (error instanceof ApiError) {
+    text = describe(error)
+  } else {
+    text = '无法连接服务器，请检查网络后重试'
+  }
+  ElMessage({ type: 'error', message: text, showClose: true, grouping: true })
+}
+
+async function refreshTokens() {
+  const current = tokens()
+  if (!current?.refresh_token) return false
+  const response = await fetch('/api/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ refresh_token: current.refresh_token }),
+  })
+  if (!response.ok) return false
+  keep(await response.json())
+  return true
+}
+
+/**
+ * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer.
+ * Throws ApiError (already shown to the user unless `quiet`).
+ */
+export async function request(method, path, { query, json, form, quiet = false, auth = true } = {}) {
+  const url = new URL(path, window.location.origin)
+  for (const [name, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value)
+  }
+  const send = () => {
+    const headers = { Accept: 'application/json, application/problem+json' }
+    let body
+    if (json !== undefined) {
+      headers['Content-Type'] = 'application/json'
+      body = JSON.stringify(json)
+    } else if (form !== undefined) {
+      body = new URLSearchParams(form)
+    }
+    const access = tokens()?.access_token
+    if (auth && access) headers.Authorization = `Bearer ${access}`
+    return fetch(url, { method, headers, body })
+  }
+  try {
+    let response = await send()
+    if (response.status === 401 && auth && tokens()) {
+      refreshing = refreshing || refreshTokens().finally(() => (refreshing = null))
+      if (await refreshing) response = await send()
+      else forget()
+    }
+    if (!response.ok) throw new ApiError(
+        response.status,
+        await problemOf(response),
+        response.headers.get('retry-after'),
+      )
+    if (response.status === 204) return null
+    return await response.json()
+  } catch (error) {
+    if (!quiet) showError(error)
+    throw error
+  }
+}
+
+export async function signIn(username, password) {
+  const pair = await request('POST', '/api/v1/auth/token', {
+    form: { username, password },
+    auth: false,
+    quiet: true, // the sign-in page says why, in its own words
+  })
+  keep(pair)
+  return pair
+}
+
+export async function signOut() {
+  const current = tokens()
+  try {
+    if (current?.refresh_token) {
+      await request('POST', '/api/v1/auth/revoke', {
+        json: { refresh_token: current.refresh_token },
+        auth: false,
+        quiet: true,
+      })
+    }
+  } catch {
+    // signed out here whatever the server says: the refresh token is forgotten below
+  } finally {
+    forget()
+  }
+}

@@ -1,0 +1,49 @@
+import { createRouter, createWebHistory } from 'vue-router'
+
+import { onSignedOut, tokens } from './api/client.js'
+import { loadMe, mayUseConsole } from './session.js'
+import { menuFor } from './menu.js'
+import ConsoleLayout from './views/ConsoleLayout.vue'
+import HazardQueue from './views/HazardQueue.vue'
+import SignIn from './views/SignIn.vue'
+
+export const router = createRouter({
+  history: createWebHistory('/console/'),
+  routes: [
+    { path: '/signin', name: 'signin', component: SignIn, meta: { title: '登录', public: true } },
+    {
+      path: '/',
+      component: ConsoleLayout,
+      children: [
+        { path: '', name: 'home', component: { render: () => null } },
+        { path: 'hazards', name: 'hazards', component: HazardQueue, meta: { title: '隐患' } },
+      ],
+    },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!tokens()) return { name: 'signin', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  let me
+  try {
+    me = await loadMe()
+  } catch {
+    return { name: 'signin' }
+  }
+  if (!mayUseConsole(me)) return { name: 'signin' }
+  const menu = menuFor(me)
+  if (to.name === 'home') return menu.length ? menu[0].path : true
+  if (!menu.some((entry) => to.path.startsWith(entry.path))) return menu.length ? menu[0].path : '/'
+  return true
+})
+
+// Signed out (by the user, or because the session could not be refreshed): back to 登录.
+onSignedOut(() => {
+  if (!router.currentRoute.value.meta.public) router.replace({ name: 'signin' })
+})
+
+router.afterEach((to) => {
+  document.title = `${to.meta.title ? `${to.meta.title} - ` : ''}网格化消防安全巡查 管理端`
+})

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the station/brigade console (console/, Vue 3 + Vite) into console/dist/, which firegrid
+# serves at /console/. Idempotent: skipped when the build is newer than the lockfile and every
+# source file. As root on Debian/Ubuntu, installs Node.js and npm from Debian's packages when
+# they are missing (Debian 12's Node.js 18 builds it, as does Node.js 20).
+# Usage: scripts/build-console.sh [--force]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+console=console
+stamp="$console/dist/.built"  # written after a build that succeeded
+
+. scripts/lib.sh  # need_root_pkg
+
+# 1. Up to date? The stamp must be newer than the lockfile, the build's configuration and
+#    every source file (a deleted source file is not noticed: use --force).
+sources=("$console/package.json" "$console/package-lock.json" "$console/index.html"
+  "$console/vite.config.js")
+if [ "${1:-}" != --force ] && [ -f "$stamp" ]; then
+  stale=""
+  for file in "${sources[@]}"; do
+    [ "$file" -nt "$stamp" ] && { stale=1; break; }
+  done
+  if [ -z "$stale" ] && [ -z "$(find "$console/src" "$console/public" -newer "$stamp" -type f 2>/dev/null | head -n 1)" ]; then
+    exit 0
+  fi
+fi
+
+# 2. Node.js >= 18 and npm.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  need_root_pkg build-console nodejs npm
+fi
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0] < 18))'; then
+  echo "[build-console] Node.js >= 18 is needed, found $(node --version)" >&2
+  exit 1
+fi
+
+# 3. The dependencies exactly as locked (only when the lockfile changed), then the build.
+installed="$console/node_modules/.package-lock.json"
+if [ ! -f "$installed" ] || [ "$console/package-lock.json" -nt "$installed" ]; then
+  echo "[build-console] npm ci in $console" >&2
+  (cd "$console" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "[build-console] building $console/dist with Node.js $(node --version)" >&2
+rm -f "$stamp"
+(cd "$console" && npm run --silent build -- --logLevel warn)
+touch "$stamp"
