@@ -47,12 +47,8 @@ def test_each_row_carries_the_names_beside_its_ids(
     from backend.identity.models import User
 
     with db() as session:
-        session.execute(
-            update(User).where(User.id == citizen.id).values(display_name="张三丰")
-        )
-        session.execute(
-            update(User).where(User.id == grid_worker.id).values(display_name="李网格")
-        )
+        session.execute(update(User).where(User.id == citizen.id).values(display_name="张三丰"))
+        session.execute(update(User).where(User.id == grid_worker.id).values(display_name="李网格"))
     mine = report(api, grid_worker, premises_id=premises)
     theirs = report(api, citizen, source="citizen", category="open_flame", lng=109.415)
 
@@ -87,8 +83,7 @@ def test_the_handler_follows_the_level_that_holds_it(
     for hazard, level in ((at_village, 1), (at_town, 2), (at_county, 3)):
         set_columns(db, hazard["id"], level=level)
     rows = {
-        h["id"]: h
-        for h in api.get("/api/v1/hazards", headers=station_staff.headers(api)).json()
+        h["id"]: h for h in api.get("/api/v1/hazards", headers=station_staff.headers(api)).json()
     }
     assert rows[at_grid["id"]]["handler_kind"] == "primary_worker"
     assert (rows[at_village["id"]]["handler_kind"], rows[at_village["id"]]["handler_id"]) == (
