@@ -145,7 +145,12 @@ def queue(
         query = query.where(Hazard.reported_at >= day_start(where.reported_from))
     if where.reported_to:
         query = query.where(Hazard.reported_at < day_start(where.reported_to + timedelta(days=1)))
-    return query.order_by(*_ORDER[sort](), Hazard.reported_at, Hazard.id)
+    order = _ORDER[sort]()
+    if where.overdue and sort in (QueueSort.OVERDUE_FIRST, QueueSort.LEVEL_DUE_AT):
+        # Every overdue row has a due time: the index's order (ix_hazards_queue) is the queue's,
+        # and a page stops reading at its last row instead of sorting every match.
+        order = (Hazard.level_due_at,)
+    return query.order_by(*order, Hazard.reported_at, Hazard.id)
 
 
 def _most_severe_first() -> ColumnElement[int]:
