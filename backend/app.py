@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID"],
+            expose_headers=["X-Request-ID", "X-Total-Count"],
         )
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
     app.include_router(health.router)

@@ -8,7 +8,7 @@ and for admins who set up partners' callbacks; `/api/v1/complaints` for staff an
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -22,7 +22,6 @@ from backend.identity.dependencies import (
     SignedCallDep,
     SignedClient,
 )
-from backend.identity.models import User
 from backend.identity.permissions import Permission, demand
 from complaints import (
     acting,
@@ -42,18 +41,14 @@ from complaints.enums import (
     ComplaintState,
     RewardState,
 )
-from complaints.models import (
-    Complaint,
-    ComplaintCaller,
-    ComplaintExtension,
-    ComplaintReward,
-)
+from complaints.models import Complaint, ComplaintExtension, ComplaintReward
 from complaints.schemas import (
     AddressCandidateOut,
     CallbackKeyRotationIn,
     CallbackOut,
     CallbackResultIn,
     CallerOut,
+    CandidateOut,
     ComplaintActionIn,
     ComplaintIntake,
     ComplaintOut,
@@ -76,32 +71,7 @@ _NOT_FOUND = {404: {"description": "No such complaint visible to you"}}
 
 
 def complaints_out(session, complaints: list[Complaint]) -> list[ComplaintOut]:
-    if len(complaints) == 1:  # one: read through the session (a new complaint's rows are in it)
-        (only,) = complaints
-        assignee = session.get(User, only.assignee_id) if only.assignee_id else None
-        caller = session.get(ComplaintCaller, only.id)
-        names = {assignee.id: assignee.display_name} if assignee else {}
-        phones = {only.id: caller.masked_phone} if caller else {}
-    else:
-        user_ids = {c.assignee_id for c in complaints if c.assignee_id}
-        names = (
-            dict(session.query(User.id, User.display_name).filter(User.id.in_(user_ids)))
-            if user_ids
-            else {}
-        )
-        ids = [c.id for c in complaints]
-        phones = (
-            dict(
-                session.query(ComplaintCaller.complaint_id, ComplaintCaller.masked_phone).filter(
-                    ComplaintCaller.complaint_id.in_(ids)
-                )
-            )
-            if ids
-            else {}
-        )
-    return [
-        reading.complaint_view(c, names.get(c.assignee_id), phones.get(c.id)) for c in complaints
-    ]
+    return reading.views(session, complaints)
 
 
 def complaint_out(session, complaint: Complaint) -> ComplaintOut:
@@ -324,24 +294,56 @@ def decide_extension(
 # --- Staff and workers ------------------------------------------------------------------------------
 
 
-@router.get("", response_model=list[ComplaintOut])
+@router.get(
+    "",
+    response_model=list[ComplaintOut],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many complaints match the filters, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 def list_complaints(
     principal: CurrentPrincipal,
     session: SessionDep,
+    response: Response,
     triage: Annotated[
         bool, Query(description="only those waiting to be placed or dispatched")
     ] = False,
     state: ComplaintState | None = None,
     overdue: bool = False,
     area: Annotated[str | None, Query(max_length=32, description="area code: it and below")] = None,
+    received_from: Annotated[
+        date | None, Query(description="received on or after this day (Beijing time)")
+    ] = None,
+    received_to: Annotated[
+        date | None, Query(description="received on or before this day (Beijing time)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[ComplaintOut]:
-    """Complaints you may see: staff their area's, workers those assigned to them."""
+    """Complaints you may see, newest first: staff their area's, workers those assigned to
+    them, with the assignee's and the area's names; `X-Total-Count` says how many match."""
     area_path = area_in_scope(session, principal, area).path if area else None
-    where = reading.QueueFilter(state=state, triage=triage, overdue=overdue, area_path=area_path)
-    found = session.scalars(reading.queue(session, principal, where).limit(limit).offset(offset))
-    return complaints_out(session, list(found))
+    where = reading.QueueFilter(
+        state=state,
+        triage=triage,
+        overdue=overdue,
+        area_path=area_path,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    query = reading.queue(session, principal, where)
+    found = list(session.scalars(query.limit(limit).offset(offset)))
+    response.headers["X-Total-Count"] = str(
+        reading.page_total(session, query, len(found), limit, offset)
+    )
+    return complaints_out(session, found)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, responses=_NOT_FOUND)
@@ -349,6 +351,19 @@ def get_complaint(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ComplaintOut:
     return complaint_out(session, reading.get_visible(session, principal, complaint_id))
+
+
+@router.get("/{complaint_id}/candidates", response_model=list[CandidateOut], responses=_NOT_FOUND)
+def dispatch_candidates(
+    complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[CandidateOut]:
+    """Whom the complaint may be dispatched to, by name: the workers of its grid and its grid
+    leaders (or, in triage, of every grid under its area), with duty today and masked phones;
+    `recommended` marks whom routing would choose now."""
+    return [
+        CandidateOut(**vars(c.member), recommended=c.recommended)
+        for c in dispatch.candidates(session, principal, complaint_id)
+    ]
 
 
 @router.post("/{complaint_id}/actions", response_model=ComplaintOut, responses=_NOT_FOUND)

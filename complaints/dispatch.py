@@ -13,6 +13,7 @@ writer collects them for one multi-row insert per table (decision 0016). No web 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from backend.notify import service as notify
 from complaints import callbacks, lifecycle, rules
 from complaints.enums import ComplaintState
 from complaints.models import Complaint, ComplaintRelease
-from complaints.reading import hold
+from complaints.reading import get_visible, hold
 from complaints.schemas import Location
 from grids import workforce
 from grids.enums import AreaLevel, HandlerKind
@@ -245,6 +246,38 @@ def route(
             assign(session, complaint, user_id, actor, settings, reason=handler.kind.value)
             return
     tell_triage(session, complaint)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone a complaint may be dispatched to; `recommended`: whom routing picks now."""
+
+    member: workforce.Member
+    recommended: bool
+
+
+def candidates(session: Session, principal: Principal, complaint_id: uuid.UUID) -> list[Candidate]:
+    """Whom staff may dispatch a complaint to, by name: for one placed in a grid, the grid's
+    workers (primary first) and its village's grid leaders, the one routing would choose now
+    marked; for one waiting at a township or village, the workers of every grid under it and
+    its grid leaders. Each person once, with their duty today and a masked phone."""
+    demand(principal.role, Permission.MANAGE_COMPLAINTS, "dispatch complaints")
+    complaint = get_visible(session, principal, complaint_id)
+    area = session.get(Area, complaint.area_id) if complaint.area_id else None
+    if area is None:
+        return []
+    chosen = None
+    if AreaLevel(area.level) is AreaLevel.GRID:
+        places = workforce.grid_places(session, [area.id])
+        if places:
+            chosen = workforce.handlers_for(session, places)[area.id].user_id
+    seen: set[uuid.UUID] = set()
+    found = []
+    for member in workforce.field_people_under(session, area):
+        if member.user_id not in seen:
+            seen.add(member.user_id)
+            found.append(Candidate(member, member.user_id == chosen))
+    return found
 
 
 def _s(value: Any) -> str | None:

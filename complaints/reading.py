@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, security
 from backend.core.db import utcnow
-from backend.core.errors import NotFound
+from backend.core.errors import InvalidInput, NotFound
+from backend.core.localtime import day_start
 from backend.core.settings import Settings
 from backend.identity.enums import Role
+from backend.identity.models import User
 from backend.identity.permissions import Permission, demand, may, roles_with
 from backend.identity.service import Principal
 from complaints import lifecycle
@@ -23,6 +25,7 @@ from complaints.enums import ComplaintState
 from complaints.models import Complaint, ComplaintCaller
 from complaints.rules import due_of
 from complaints.schemas import ComplaintOut
+from grids.models import Area
 from grids.scope import scope_of
 
 STAFF = roles_with(Permission.MANAGE_COMPLAINTS)
@@ -87,8 +90,43 @@ def by_partner_key(
 # --- What callers see ------------------------------------------------------------------------------
 
 
+def views(session: Session, complaints: list[Complaint]) -> list[ComplaintOut]:
+    """Complaints as callers see them, with the assignee's and the area's names and the
+    caller's masked phone: one query for the names of a whole page (none for a complaint
+    just written in this transaction, whose rows are read through the session)."""
+    if len(complaints) == 1:
+        (only,) = complaints
+        assignee = session.get(User, only.assignee_id) if only.assignee_id else None
+        area = session.get(Area, only.area_id) if only.area_id else None
+        caller = session.get(ComplaintCaller, only.id)
+        names = {
+            only.id: (assignee.display_name if assignee else None, area.name if area else None)
+        }
+        phones = {only.id: caller.masked_phone} if caller else {}
+    elif complaints:
+        rows = session.execute(
+            select(Complaint.id, User.display_name, Area.name, ComplaintCaller.masked_phone)
+            .outerjoin(User, User.id == Complaint.assignee_id)
+            .outerjoin(Area, Area.id == Complaint.area_id)
+            .outerjoin(ComplaintCaller, ComplaintCaller.complaint_id == Complaint.id)
+            .where(Complaint.id.in_([c.id for c in complaints]))
+        ).all()
+        names = {row[0]: (row[1], row[2]) for row in rows}
+        phones = {row[0]: row[3] for row in rows if row[3] is not None}
+    else:
+        return []
+    views = []
+    for c in complaints:
+        assignee_name, area_name = names.get(c.id, (None, None))
+        views.append(complaint_view(c, assignee_name, phones.get(c.id), area_name))
+    return views
+
+
 def complaint_view(
-    complaint: Complaint, assignee_name: str | None, masked_phone: str | None
+    complaint: Complaint,
+    assignee_name: str | None,
+    masked_phone: str | None,
+    area_name: str | None = None,
 ) -> ComplaintOut:
     due = due_of(complaint)
     return ComplaintOut(
@@ -107,6 +145,7 @@ def complaint_view(
         lat=complaint.raw_lat,
         crs=complaint.raw_crs,
         area_code=complaint.area_path.rstrip("/").rsplit("/", 1)[-1] or None,
+        area_name=area_name,
         route_status=complaint.route_status,
         state=complaint.state,
         assignee_id=complaint.assignee_id,
@@ -134,10 +173,20 @@ class QueueFilter:
     triage: bool = False  # received and not yet assigned
     overdue: bool = False
     area_path: str | None = None
+    received_from: date | None = None  # Asia/Shanghai calendar days, both included
+    received_to: date | None = None
 
 
 def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
+    if where.received_from and where.received_to and where.received_to < where.received_from:
+        raise InvalidInput("received_to is before received_from", field="received_to")
     query = select(Complaint).where(visible_clause(session, principal))
+    if where.received_from:
+        query = query.where(Complaint.received_at >= day_start(where.received_from))
+    if where.received_to:
+        query = query.where(
+            Complaint.received_at < day_start(where.received_to + timedelta(days=1))
+        )
     if where.state is not None:
         query = query.where(Complaint.state == where.state.value)
     if where.triage:
@@ -147,6 +196,14 @@ def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
     if where.area_path:
         query = query.where(Complaint.area_path.startswith(where.area_path, autoescape=True))
     return query.order_by(Complaint.received_at.desc(), Complaint.id)
+
+
+def page_total(session: Session, query: Select, rows: int, limit: int, offset: int) -> int:
+    """How many complaints a queue holds, all pages together (`X-Total-Count`): a short page
+    that is not past the end already says; otherwise counted."""
+    if rows < limit and (rows > 0 or offset == 0):
+        return offset + rows
+    return session.scalar(query.with_only_columns(func.count(Complaint.id)).order_by(None)) or 0
 
 
 def caller_of(session: Session, complaint: Complaint) -> ComplaintCaller | None:

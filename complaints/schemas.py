@@ -19,7 +19,7 @@ from complaints.enums import (
     Stage,
 )
 from grids.enums import Crs
-from grids.schemas import Latitude, Longitude
+from grids.schemas import Latitude, Longitude, MemberOut
 from hazards.enums import HazardCategory
 
 PHONE = r"^\+?[0-9][0-9 -]{2,30}$"
@@ -189,10 +189,11 @@ class ComplaintOut(BaseModel):
     lat: float | None
     crs: Crs | None
     area_code: str | None
+    area_name: str | None = Field(default=None, description="the name of the area it is in")
     route_status: str
     state: ComplaintState
     assignee_id: uuid.UUID | None
-    assignee: str | None
+    assignee: str | None = Field(description="the assignee's display name")
     stage: Stage | None
     due_at: datetime | None
     overdue: bool
@@ -253,3 +254,9 @@ class CallerOut(BaseModel):
 
     name: str | None
     phone: str | None
+
+
+class CandidateOut(MemberOut):
+    """Someone a complaint may be dispatched to (`POST …/actions` with `assignee_id`)."""
+
+    recommended: bool = Field(description="whom routing would choose now")

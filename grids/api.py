@@ -21,6 +21,7 @@ from backend.identity.dependencies import (
     SettingsDep,
     require,
 )
+from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.permissions import GRANTS, Permission
 from backend.identity.service import Principal
@@ -43,7 +44,9 @@ from grids.schemas import (
     LocateBatchIn,
     LocateBatchOut,
     LocateOut,
+    MemberOut,
     MeOut,
+    PersonOut,
     PlaceOut,
     PointIn,
     SplitOut,
@@ -59,6 +62,7 @@ router = APIRouter(prefix="/api/v1", tags=["areas"])
 
 Editor = Annotated[Principal, Depends(require(Permission.EDIT_AREAS))]
 Manager = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
+PeopleReader = Annotated[Principal, Depends(require(Permission.SEE_PEOPLE))]
 AreaCode = Annotated[Text, Path(max_length=32, description="area code, e.g. 450202")]
 _NOT_FOUND = {404: {"description": "No such area in your scope"}}
 
@@ -165,6 +169,66 @@ def create_user(
     return _user_out(user)
 
 
+@router.get(
+    "/users",
+    response_model=list[PersonOut],
+    tags=["workers"],
+    responses={
+        **_NOT_FOUND,
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many people match, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        },
+    },
+)
+def list_people(
+    principal: PeopleReader,
+    session: SessionDep,
+    response: Response,
+    area: Annotated[
+        Text | None,
+        Query(max_length=32, description="area code: the people placed at it and below"),
+    ] = None,
+    role: Role | None = None,
+    q: Annotated[
+        Text | None, Query(min_length=1, max_length=64, description="in username or name")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[PersonOut]:
+    """The people placed in an area and everything below it (default: your whole area), by
+    username: staff by their area, grid workers by their grids. Phones are masked;
+    `X-Total-Count` says how many match."""
+    where = area_in_scope(session, principal, area) if area else None
+    people, total = workforce.people_under(
+        session,
+        scope_of(session, principal),
+        where,
+        role=role,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return [
+        PersonOut(
+            id=p.id,
+            username=p.username,
+            display_name=p.display_name,
+            role=p.role,
+            area_code=p.area_code,
+            area_name=p.area_name,
+            active=p.is_active,
+            phone=p.phone,
+        )
+        for p in people
+    ]
+
+
 @router.post("/users/{user_id}/revoke-sessions", status_code=204, responses=_NOT_FOUND)
 def revoke_sessions(user_id: uuid.UUID, principal: Manager, session: SessionDep) -> Response:
     """Sign a user out everywhere (a lost phone, a worker who left)."""
@@ -257,6 +321,10 @@ def locate_many(
 TeamManager = Annotated[Principal, Depends(require(Permission.MANAGE_TEAMS))]
 
 
+def member_out(member: workforce.Member) -> MemberOut:
+    return MemberOut.model_validate(member, from_attributes=True)
+
+
 def _team_out(session, grid: Area, at: datetime | None = None) -> TeamOut:
     team = workforce.team_of(session, grid)
     return TeamOut(
@@ -264,6 +332,7 @@ def _team_out(session, grid: Area, at: datetime | None = None) -> TeamOut:
         primary=team.primary,
         backups=list(team.backups),
         handler=_handler_out(workforce.who_handles(session, grid.id, at)),
+        members=[member_out(m) for m in workforce.grid_members(session, [grid.id])],
     )
 
 
@@ -276,7 +345,8 @@ def get_team(
         AwareDatetime | None, Query(description="who handles it then (default: now)")
     ] = None,
 ) -> TeamOut:
-    """A grid's primary and backup workers, and who handles it now (or at `at`)."""
+    """A grid's primary and backup workers (in `members` with their names, masked phones and
+    duty today), and who handles it now (or at `at`)."""
     return _team_out(session, area_in_scope(session, principal, code), at)
 
 

@@ -153,11 +153,41 @@ class TeamIn(BaseModel):
     backups: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 
+class MemberOut(BaseModel):
+    """Someone who works a grid: its primary or a backup worker, or its village's grid leader."""
+
+    user_id: uuid.UUID
+    display_name: str
+    role: Role
+    relation: Literal["primary", "backup", "grid_leader"]
+    area_code: str = Field(description="the grid, or for a grid leader the village")
+    area_name: str
+    phone: str | None = Field(description="masked: 138****1234")
+    duty: DutyStatus
+    available_today: bool = Field(description="on duty and not on leave today (Beijing time)")
+
+
 class TeamOut(BaseModel):
     grid_code: str
     primary: uuid.UUID | None
     backups: list[uuid.UUID]
     handler: HandlerOut | None
+    members: list[MemberOut] = Field(
+        description="the primary and the backups with their names, masked phones and duty"
+    )
+
+
+class PersonOut(BaseModel):
+    """A person placed in an area, as staff list them."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    area_code: str | None = Field(description="staff: their area; grid workers: a grid of theirs")
+    area_name: str | None
+    active: bool
+    phone: str | None = Field(description="masked: 138****1234")
 
 
 class DutyIn(BaseModel):

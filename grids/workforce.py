@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
@@ -17,6 +17,7 @@ from backend.core.audit import Actor
 from backend.core.db import utcnow
 from backend.core.errors import Forbidden, InvalidInput, NotFound
 from backend.core.localtime import LOCAL_TIME
+from backend.core.privacy import mask_phone
 from backend.identity import service as identity
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -482,3 +483,214 @@ def staff_placed_at(session: Session, area_path: str, role: Role, depth: int) ->
             .where(Area.code == codes[depth], User.role == role.value, User.is_active.is_(True))
         )
     )
+
+
+# --- People as the console lists them ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as staff see them in a list: the phone masked, and the area they work in (staff:
+    their scope; grid workers: a grid of theirs inside what was asked, the primary one first)."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    area_code: str | None
+    area_name: str | None
+    is_active: bool
+    phone: str | None  # masked: 138****1234
+
+
+def people_under(
+    session: Session,
+    scope: Scope,
+    area: Area | None,
+    *,
+    role: Role | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[PersonView], int]:
+    """The people placed at `area` or below it (staff by their scope area, grid workers by
+    their grids), inside the caller's scope; without `area`, everyone in the scope. Citizens
+    and partner systems are not people of an area. A page of them by username, and how many
+    there are in all."""
+
+    def inside(path_column) -> ColumnElement[bool]:
+        clause = scope.area_clause_on(path_column)
+        if area is not None:
+            clause = clause & path_column.startswith(area.path, autoescape=True)
+        return clause
+
+    placed = select(User.id).join(Area, Area.id == User.scope_area_id).where(inside(Area.path))
+    assigned = (
+        select(GridAssignment.user_id)
+        .join(Area, Area.id == GridAssignment.area_id)
+        .where(inside(Area.path))
+    )
+    query = select(User).where(
+        User.id.in_(placed) | User.id.in_(assigned),
+        User.role.not_in([Role.CITIZEN.value, Role.INTEGRATION.value]),
+    )
+    if role is not None:
+        query = query.where(User.role == role.value)
+    if q:
+        query = query.where(
+            func.lower(User.username).contains(q.lower(), autoescape=True)
+            | User.display_name.contains(q, autoescape=True)
+        )
+    total = session.scalar(query.with_only_columns(func.count(User.id))) or 0
+    users = list(session.scalars(query.order_by(User.username).limit(limit).offset(offset)))
+    return _views(session, users, inside), total
+
+
+def _views(session: Session, users: list[User], inside) -> list[PersonView]:
+    """Where each of a page of users works, in two queries."""
+    if not users:
+        return []
+    scope_areas = {
+        a.id: (a.code, a.name)
+        for a in session.execute(
+            select(Area.id, Area.code, Area.name).where(
+                Area.id.in_({u.scope_area_id for u in users if u.scope_area_id})
+            )
+        )
+    }
+    grids: dict[uuid.UUID, tuple[str, str]] = {}
+    for user_id, code, name, _role in session.execute(
+        select(GridAssignment.user_id, Area.code, Area.name, GridAssignment.role)
+        .join(Area, Area.id == GridAssignment.area_id)
+        .where(GridAssignment.user_id.in_([u.id for u in users]), inside(Area.path))
+        .order_by(GridAssignment.role != AssignmentRole.PRIMARY.value, Area.code)
+    ):
+        grids.setdefault(user_id, (code, name))
+    views = []
+    for u in users:
+        code, name = grids.get(u.id) or scope_areas.get(u.scope_area_id) or (None, None)
+        views.append(
+            PersonView(
+                u.id,
+                u.username,
+                u.display_name,
+                u.role,
+                code,
+                name,
+                u.is_active,
+                mask_phone(u.phone),
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone who works a grid, as staff choose among them (a team, dispatch candidates)."""
+
+    user_id: uuid.UUID
+    display_name: str
+    role: str  # their user role: grid_worker or grid_leader
+    relation: str  # primary, backup (of the grid), grid_leader (of its village)
+    area_code: str  # the grid, or for a grid leader the village
+    area_name: str
+    phone: str | None  # masked
+    duty: DutyStatus
+    available_today: bool
+
+
+def grid_members(session: Session, grid_ids: Iterable[uuid.UUID]) -> list[Member]:
+    """The active workers of these grids, primary first, with their duty today."""
+    grid_ids = list(grid_ids)
+    if not grid_ids:
+        return []
+    today = utcnow().astimezone(LOCAL_TIME).date()
+    rows = session.execute(
+        select(
+            User.id,
+            User.display_name,
+            User.role,
+            GridAssignment.role,
+            Area.code,
+            Area.name,
+            User.phone,
+            WorkerDuty.status,
+            WorkerDuty.leave_from,
+            WorkerDuty.leave_until,
+        )
+        .join(GridAssignment, GridAssignment.user_id == User.id)
+        .join(Area, Area.id == GridAssignment.area_id)
+        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+        .where(GridAssignment.area_id.in_(grid_ids), User.is_active.is_(True))
+        .order_by(
+            Area.code,
+            GridAssignment.role != AssignmentRole.PRIMARY.value,
+            GridAssignment.created_at,
+            User.id,
+        )
+    ).all()
+    return [_member(row, row[3], today) for row in rows]
+
+
+def leaders_of(session: Session, village_ids: Iterable[uuid.UUID]) -> list[Member]:
+    """The active grid leaders of these villages, with their duty today."""
+    village_ids = list(village_ids)
+    if not village_ids:
+        return []
+    today = utcnow().astimezone(LOCAL_TIME).date()
+    rows = session.execute(
+        select(
+            User.id,
+            User.display_name,
+            User.role,
+            Area.code,
+            Area.name,
+            User.phone,
+            WorkerDuty.status,
+            WorkerDuty.leave_from,
+            WorkerDuty.leave_until,
+        )
+        .join(Area, Area.id == User.scope_area_id)
+        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+        .where(
+            User.scope_area_id.in_(village_ids),
+            User.role == Role.GRID_LEADER.value,
+            User.is_active.is_(True),
+        )
+        .order_by(Area.code, User.username)
+    ).all()
+    return [_member((*row[:3], None, *row[3:]), "grid_leader", today) for row in rows]
+
+
+def _member(row, relation: str, today: date) -> Member:
+    user_id, name, role, _assignment, code, area_name, phone, status, leave_from, leave_until = row
+    duty = Duty(DutyStatus(status or DutyStatus.ON_DUTY), leave_from, leave_until)
+    return Member(
+        user_id,
+        name,
+        role,
+        relation,
+        code,
+        area_name,
+        mask_phone(phone),
+        duty.status,
+        duty.available_on(today),
+    )
+
+
+def field_people_under(session: Session, area: Area, limit: int = 500) -> list[Member]:
+    """Who may be sent to a place: for a grid, its team and its village's grid leaders; for a
+    larger area (a complaint not placed in a grid), the workers of every grid under it and the
+    grid leaders of its villages, by grid."""
+    if AreaLevel(area.level) is AreaLevel.GRID:
+        return grid_members(session, [area.id]) + leaders_of(
+            session, [area.parent_id] if area.parent_id else []
+        )
+    under = Area.path.startswith(area.path, autoescape=True)
+    grid_ids = session.scalars(
+        select(Area.id).where(under, Area.level == AreaLevel.GRID.value).limit(limit)
+    ).all()
+    village_ids = session.scalars(
+        select(Area.id).where(under, Area.level == AreaLevel.VILLAGE.value).limit(limit)
+    ).all()
+    return (grid_members(session, grid_ids) + leaders_of(session, village_ids))[:limit]

@@ -4,6 +4,7 @@ and hazards.lifecycle."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -19,7 +20,14 @@ from grids.enums import RouteStatus
 from grids.scope import area_in_scope
 from hazards import acting, photos, reading, reporting
 from hazards.available import Available, available_to
-from hazards.enums import HazardAction, HazardCategory, HazardState, Severity
+from hazards.enums import (
+    EscalationLevel,
+    HazardAction,
+    HazardCategory,
+    HazardSource,
+    HazardState,
+    Severity,
+)
 from hazards.models import Hazard
 from hazards.photos import PhotoKind, Variant
 from hazards.schemas import (
@@ -44,7 +52,7 @@ def hazard_out(session, principal: Principal, hazard: Hazard) -> HazardOut:
 def hazards_out(session, principal: Principal, hazards: list[Hazard]) -> list[HazardOut]:
     """Hazards as this caller sees them: `duplicate_of` and `possible_duplicate_of` only when
     the caller may see the hazard they name."""
-    labels = reading.labels_for(session, hazards)
+    labels = reading.labels_for(session, hazards, principal)
     shown = reading.visible_among(
         session,
         principal,
@@ -58,6 +66,7 @@ def _out(
     hazard: Hazard, labels: reading.Labels, shown: set[uuid.UUID], available: Available
 ) -> HazardOut:
     state = HazardState(hazard.state)
+    holder = labels.holder
     return HazardOut(
         id=hazard.id,
         source=hazard.source,
@@ -70,10 +79,15 @@ def _out(
         lat=hazard.raw_lat,
         crs=hazard.raw_crs,
         area_code=labels.area_code,
+        area_name=labels.area_name,
         route_status=RouteStatus(hazard.route_status),
         outside_own_grids=hazard.outside_own_grids,
         premises_id=hazard.premises_id,
+        premises_name=labels.premises_name,
         reporter=labels.reporter,
+        handler_kind=holder.kind if holder else None,
+        handler_id=holder.user_id if holder else None,
+        handler_name=holder.display_name if holder else None,
         duplicate_of=hazard.duplicate_of_id if hazard.duplicate_of_id in shown else None,
         possible_duplicate_of=(
             hazard.possible_duplicate_of_id if hazard.possible_duplicate_of_id in shown else None
@@ -116,14 +130,43 @@ def report_hazard(
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
 
-@router.get("", response_model=list[HazardOut])
+@router.get(
+    "",
+    response_model=list[HazardOut],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many hazards match the filters, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 def list_hazards(
     principal: CurrentPrincipal,
     session: SessionDep,
+    response: Response,
     queue: Annotated[bool, Query(description="only what waits at my level (my queue)")] = False,
     state: HazardState | None = None,
     severity: Severity | None = None,
     category: HazardCategory | None = None,
+    source: HazardSource | None = None,
+    level: Annotated[
+        int | None,
+        Query(
+            ge=EscalationLevel.GRID,
+            le=EscalationLevel.GOVERNMENT,
+            description="who holds it: 0 grid, 1 village, 2 township, 3 county, 4 government",
+        ),
+    ] = None,
+    reported_from: Annotated[
+        date | None, Query(description="reported on or after this day (Beijing time)")
+    ] = None,
+    reported_to: Annotated[
+        date | None, Query(description="reported on or before this day (Beijing time)")
+    ] = None,
     area: Annotated[
         Text | None, Query(max_length=32, description="area code: it and below")
     ] = None,
@@ -134,10 +177,15 @@ def list_hazards(
         Query(description="reported by a grid worker or leader outside their own grids"),
     ] = None,
     include_closed: bool = False,
+    sort: Annotated[
+        reading.QueueSort,
+        Query(description="order; `-` reverses. Default: overdue first, then by when due"),
+    ] = reading.QueueSort.OVERDUE_FIRST,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[HazardOut]:
-    """Hazards you may see, overdue first."""
+    """Hazards you may see, overdue first (or as `sort` says), with the names beside the ids;
+    `X-Total-Count` says how many match, all pages together."""
     area_path = area_in_scope(session, principal, area).path if area else None
     where = reading.QueueFilter(
         mine=queue,
@@ -149,9 +197,17 @@ def list_hazards(
         overdue=overdue,
         outside_own_grids=outside_own_grids,
         open_only=not include_closed,
+        source=source.value if source else None,
+        level=level,
+        reported_from=reported_from,
+        reported_to=reported_to,
     )
-    hazards = session.scalars(reading.queue(session, principal, where).limit(limit).offset(offset))
-    return hazards_out(session, principal, list(hazards))
+    query = reading.queue(session, principal, where, sort)
+    hazards = list(session.scalars(query.limit(limit).offset(offset)))
+    response.headers["X-Total-Count"] = str(
+        reading.page_total(session, query, len(hazards), limit, offset)
+    )
+    return hazards_out(session, principal, hazards)
 
 
 @router.get("/counts", response_model=list[AreaCounts])

@@ -88,6 +88,17 @@ class Hazard(ChangeStamped, Base):
         Index(
             "ix_hazards_area_path", "area_path", postgresql_ops={"area_path": "varchar_pattern_ops"}
         ),
+        # The console's queue: one level and state, due before now, in due order, and its
+        # total counted from the index alone (migration 0023, benchmarks/hazard_queue.py).
+        Index(
+            "ix_hazards_queue",
+            "level",
+            "state",
+            "level_due_at",
+            "area_path",
+            "is_open",
+            "reporter_id",
+        ),
         # The escalation sweep reads only open, due rows: its cost follows them, not the table.
         Index("ix_hazards_open_escalate_at", "is_open", "escalate_at"),
         # Only hazards waiting on a deadline have one; the others stay out of the index, which

@@ -6,20 +6,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
-from backend.identity.enums import Role
+from backend.core.localtime import day_start
+from backend.identity.enums import STAFF_ROLES, Role
 from backend.identity.models import User
 from backend.identity.service import Principal
+from grids import workforce
+from grids.enums import AreaLevel, HandlerKind
 from grids.models import Area
+from grids.premises.models import Premises
+from grids.routing import GridPlace, Place
 from grids.scope import scope_of
-from hazards.enums import EscalationLevel
+from hazards.enums import EscalationLevel, Severity
 from hazards.models import Hazard
 
 
@@ -69,6 +75,24 @@ class QueueFilter:
     overdue: bool | None = None
     outside_own_grids: bool | None = None
     open_only: bool = True
+    source: str | None = None
+    level: int | None = None
+    reported_from: date | None = None  # Asia/Shanghai calendar days, both included
+    reported_to: date | None = None
+
+
+class QueueSort(StrEnum):
+    """How a queue is ordered; `-` reverses. Ties go by when reported, then by id."""
+
+    OVERDUE_FIRST = "overdue"  # the default: overdue first, then by when they fall due
+    REPORTED_AT = "reported_at"  # oldest first
+    REPORTED_AT_DESC = "-reported_at"  # newest first
+    LEVEL_DUE_AT = "level_due_at"  # soonest due first, none last
+    LEVEL_DUE_AT_DESC = "-level_due_at"
+    SEVERITY = "severity"  # major first
+    SEVERITY_DESC = "-severity"  # ordinary first
+    LEVEL = "level"  # grid level first
+    LEVEL_DESC = "-level"  # highest level first
 
 
 MY_LEVEL = {
@@ -79,8 +103,13 @@ MY_LEVEL = {
 }
 
 
-def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
-    """Hazards in scope, overdue first, then by when they fall due."""
+def queue(
+    session: Session,
+    principal: Principal,
+    where: QueueFilter,
+    sort: QueueSort = QueueSort.OVERDUE_FIRST,
+) -> Select:
+    """Hazards in scope, overdue first, then by when they fall due (or as `sort` says)."""
     now = utcnow()
     query = select(Hazard).where(visible(session, principal))
     if where.open_only:
@@ -91,10 +120,13 @@ def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
             raise InvalidInput(f"a {principal.role} has no queue", field="queue")
         levels = [level, EscalationLevel.GOVERNMENT] if level is EscalationLevel.COUNTY else [level]
         query = query.where(Hazard.level.in_([int(v) for v in levels]))
+    if where.reported_from and where.reported_to and where.reported_to < where.reported_from:
+        raise InvalidInput("reported_to is before reported_from", field="reported_to")
     for column, value in (
         (Hazard.state, where.state),
         (Hazard.severity, where.severity),
         (Hazard.category, where.category),
+        (Hazard.source, where.source),
     ):
         if value:
             query = query.where(column == value)
@@ -107,9 +139,46 @@ def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
     if where.overdue is not None:
         late = Hazard.level_due_at.is_not(None) & (Hazard.level_due_at <= now)
         query = query.where(late if where.overdue else ~late)
-    return query.order_by(
-        Hazard.level_due_at.is_(None), Hazard.level_due_at, Hazard.reported_at, Hazard.id
-    )
+    if where.level is not None:
+        query = query.where(Hazard.level == where.level)
+    if where.reported_from:
+        query = query.where(Hazard.reported_at >= day_start(where.reported_from))
+    if where.reported_to:
+        query = query.where(Hazard.reported_at < day_start(where.reported_to + timedelta(days=1)))
+    order = _ORDER[sort]()
+    if where.overdue and sort in (QueueSort.OVERDUE_FIRST, QueueSort.LEVEL_DUE_AT):
+        # Every overdue row has a due time: the index's order (ix_hazards_queue) is the queue's,
+        # and a page stops reading at its last row instead of sorting every match.
+        order = (Hazard.level_due_at,)
+    return query.order_by(*order, Hazard.reported_at, Hazard.id)
+
+
+def _most_severe_first() -> ColumnElement[int]:
+    return case((Hazard.severity == Severity.MAJOR.value, 0), else_=1)
+
+
+_ORDER = {
+    QueueSort.OVERDUE_FIRST: lambda: (Hazard.level_due_at.is_(None), Hazard.level_due_at),
+    QueueSort.REPORTED_AT: lambda: (),
+    QueueSort.REPORTED_AT_DESC: lambda: (Hazard.reported_at.desc(), Hazard.id.desc()),
+    QueueSort.LEVEL_DUE_AT: lambda: (Hazard.level_due_at.is_(None), Hazard.level_due_at),
+    QueueSort.LEVEL_DUE_AT_DESC: lambda: (
+        Hazard.level_due_at.is_(None),
+        Hazard.level_due_at.desc(),
+    ),
+    QueueSort.SEVERITY: lambda: (_most_severe_first(),),
+    QueueSort.SEVERITY_DESC: lambda: (_most_severe_first().desc(),),
+    QueueSort.LEVEL: lambda: (Hazard.level,),
+    QueueSort.LEVEL_DESC: lambda: (Hazard.level.desc(),),
+}
+
+
+def page_total(session: Session, query: Select, rows: int, limit: int, offset: int) -> int:
+    """How many hazards a queue holds, all pages together (`X-Total-Count`): a short page that
+    is not past the end already says; otherwise counted."""
+    if rows < limit and (rows > 0 or offset == 0):
+        return offset + rows
+    return session.scalar(query.with_only_columns(func.count(Hazard.id)).order_by(None)) or 0
 
 
 def timeline(
@@ -120,32 +189,160 @@ def timeline(
 
 
 @dataclass(frozen=True)
+class Holder:
+    """Who holds a hazard at its level now: at the grid level whoever handles the grid (the
+    on-duty worker, a backup, the grid leader, else the station); above it the village's grid
+    leader, the township station or the county brigade."""
+
+    kind: str  # grids.enums.HandlerKind, or "county_brigade"
+    area_code: str
+    user_id: uuid.UUID | None
+    display_name: str | None
+
+
+COUNTY_BRIGADE = "county_brigade"
+
+
+@dataclass(frozen=True)
 class Labels:
-    """What a hazard shows beyond its own row: its area's code and its masked reporter."""
+    """What a hazard shows beyond its own row: its area's code and name, its premises' name,
+    its masked reporter and who holds it now."""
 
     area_code: str | None
     reporter: str | None
+    area_name: str | None = None
+    premises_name: str | None = None
+    holder: Holder | None = None
 
 
-def labels_for(session: Session, hazards: list[Hazard]) -> dict[uuid.UUID, Labels]:
-    """Labels for many hazards in two queries, not two per hazard."""
-    area_ids = {h.area_id for h in hazards if h.area_id}
-    user_ids = {h.reporter_id for h in hazards if h.reporter_id}
-    codes = (
-        dict(session.execute(select(Area.id, Area.code).where(Area.id.in_(area_ids))).all())
-        if area_ids
-        else {}
-    )
-    names = (
-        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
-        if user_ids
-        else {}
-    )
-    return {h.id: Labels(codes.get(h.area_id), _masked(names.get(h.reporter_id))) for h in hazards}
+def labels_for(
+    session: Session, hazards: list[Hazard], principal: Principal | None = None
+) -> dict[uuid.UUID, Labels]:
+    """Labels for a page of hazards in a fixed number of queries (five at most), whatever its
+    length: names beside the ids in one query, the areas along their paths in one, and who
+    holds them in up to three. Citizens see a holder's name masked and no user id."""
+    if not hazards:
+        return {}
+    reporter = aliased(User)
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Hazard.id,
+                Area.code.label("area_code"),
+                Area.name.label("area_name"),
+                Premises.name.label("premises_name"),
+                reporter.display_name.label("reporter_name"),
+            )
+            .outerjoin(Area, Area.id == Hazard.area_id)
+            .outerjoin(Premises, Premises.id == Hazard.premises_id)
+            .outerjoin(reporter, reporter.id == Hazard.reporter_id)
+            .where(Hazard.id.in_([h.id for h in hazards]))
+        )
+    }
+    holders = _holders(session, hazards)
+    masked = principal is not None and principal.role not in STAFF_ROLES | {Role.GRID_WORKER}
+    labels = {}
+    for h in hazards:
+        row = rows.get(h.id)
+        holder = holders.get(h.id)
+        if holder is not None and masked:
+            holder = Holder(holder.kind, holder.area_code, None, _masked(holder.display_name))
+        labels[h.id] = Labels(
+            area_code=row.area_code if row else None,
+            reporter=_masked(row.reporter_name) if row else None,
+            area_name=row.area_name if row else None,
+            premises_name=row.premises_name if row else None,
+            holder=holder,
+        )
+    return labels
+
+
+def _codes(path: str) -> list[str]:
+    return [c for c in path.split("/") if c]
+
+
+def _holders(session: Session, hazards: list[Hazard]) -> dict[uuid.UUID, Holder]:
+    """Who holds each open hazard at its level (closed ones: nobody)."""
+    open_ = [h for h in hazards if h.is_open and h.area_path]
+    wanted = {code for h in open_ for code in _codes(h.area_path)}
+    if not wanted:
+        return {}
+    areas = {
+        a.code: a
+        for a in session.execute(
+            select(Area.id, Area.code, Area.name, Area.level).where(Area.code.in_(wanted))
+        )
+    }
+
+    def place(code: str | None) -> Place | None:
+        a = areas.get(code) if code else None
+        return Place(a.id, a.code, a.name) if a else None
+
+    def at(path: str, depth: int) -> Place | None:
+        codes = _codes(path)
+        return place(codes[depth]) if len(codes) > depth else None
+
+    grid_places: dict[uuid.UUID, GridPlace] = {}
+    villages: set[uuid.UUID] = set()
+    for h in open_:
+        codes = _codes(h.area_path)
+        if h.level == EscalationLevel.GRID and len(codes) == 4:
+            parts = [place(c) for c in codes]
+            if all(parts) and areas[codes[3]].level == AreaLevel.GRID.value:
+                county, town, village, grid = parts
+                grid_places[grid.id] = GridPlace(grid, village, town, county)  # type: ignore[arg-type]
+        elif h.level in (EscalationLevel.GRID, EscalationLevel.VILLAGE) and len(codes) >= 3:
+            village = place(codes[2])
+            if village:
+                villages.add(village.id)
+    handlers = workforce.handlers_for(session, grid_places.values())
+    leaders = _village_leaders(session, villages)
+    holders: dict[uuid.UUID, Holder] = {}
+    for h in open_:
+        codes = _codes(h.area_path)
+        town, county = at(h.area_path, 1), at(h.area_path, 0)
+        grid = place(codes[3]) if len(codes) == 4 else None
+        village = at(h.area_path, 2)
+        holder: Holder | None = None
+        if grid is not None and grid.id in handlers and h.level == EscalationLevel.GRID:
+            found = handlers[grid.id]
+            holder = Holder(found.kind.value, found.area_code, found.user_id, found.display_name)
+        elif h.level <= EscalationLevel.VILLAGE and village is not None and village.id in leaders:
+            user_id, name = leaders[village.id]
+            holder = Holder(HandlerKind.GRID_LEADER.value, village.code, user_id, name)
+        elif h.level <= EscalationLevel.TOWNSHIP and town is not None:
+            station = workforce.station(town)
+            holder = Holder(station.kind.value, town.code, None, station.display_name)
+        elif county is not None:
+            holder = Holder(COUNTY_BRIGADE, county.code, None, f"{county.name}消防救援大队")
+        if holder is not None:
+            holders[h.id] = holder
+    return holders
+
+
+def _village_leaders(
+    session: Session, village_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """The first active grid leader of each village, by username."""
+    if not village_ids:
+        return {}
+    leaders: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
+    for village_id, user_id, name in session.execute(
+        select(User.scope_area_id, User.id, User.display_name)
+        .where(
+            User.role == Role.GRID_LEADER.value,
+            User.is_active.is_(True),
+            User.scope_area_id.in_(village_ids),
+        )
+        .order_by(User.username)
+    ):
+        leaders.setdefault(village_id, (user_id, name))
+    return leaders
 
 
 def _masked(name: str | None) -> str | None:
-    """The reporter as others may see them: first character and a star (张*)."""
+    """A person as others may see them: first character and a star (张*)."""
     return (name[:1] + "*") if name else None
 
 

@@ -71,12 +71,22 @@ class HazardOut(BaseModel):
     lat: float
     crs: Crs
     area_code: str | None
+    area_name: str | None = Field(description="the name of the area it is routed to")
     route_status: RouteStatus
     outside_own_grids: bool = Field(
         description="a grid worker or leader reported it outside the grids they look after"
     )
     premises_id: uuid.UUID | None
+    premises_name: str | None
     reporter: str | None = Field(description="masked, e.g. 张*")
+    handler_kind: str | None = Field(
+        description="who holds it at its level now: primary_worker, backup_worker, grid_leader, "
+        "township_station or county_brigade; null once closed"
+    )
+    handler_id: uuid.UUID | None = Field(description="the person, when one person holds it")
+    handler_name: str | None = Field(
+        description="their display name, or the station's or brigade's name (masked for citizens)"
+    )
     duplicate_of: uuid.UUID | None
     possible_duplicate_of: uuid.UUID | None = Field(
         description="an open hazard of the same category close by; merge with mark_duplicate"

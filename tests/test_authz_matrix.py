@@ -219,6 +219,7 @@ TABLE: dict[tuple[str, str], Op] = {
             },
         )
     ),
+    ("GET", "/api/v1/users"): Op(lambda r: Req(query={"area": r("area", "township")})),
     ("POST", "/api/v1/users/{user_id}/revoke-sessions"): Op(
         lambda r: Req(path={"user_id": r("user_id", "worker")})
     ),
@@ -324,6 +325,9 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/complaints"): Op(lambda r: Req(query={"area": r("area", "grid")})),
     ("GET", "/api/v1/complaints/{complaint_id}"): Op(
+        lambda r: Req(path={"complaint_id": r("complaint_id", "complaint")})
+    ),
+    ("GET", "/api/v1/complaints/{complaint_id}/candidates"): Op(
         lambda r: Req(path={"complaint_id": r("complaint_id", "complaint")})
     ),
     ("POST", "/api/v1/complaints/{complaint_id}/actions"): Op(

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     # The area tree, people and teams.
     EDIT_AREAS = "edit_areas"  # draw and import grids, move boundaries
     MANAGE_USERS = "manage_users"  # create, place and retire the people below one's level
+    SEE_PEOPLE = "see_people"  # list the people of one's area: names, roles, masked phones
     MANAGE_TEAMS = "manage_teams"  # who patrols a grid, who stands in
     ADMINISTER = "administer"  # the operator's settings: calendar, partners' keys, dead letters
     # Premises.
@@ -66,6 +67,7 @@ class Permission(StrEnum):
 GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_AREAS: frozenset({S, B, A}),
     Permission.MANAGE_USERS: frozenset({S, B, A}),
+    Permission.SEE_PEOPLE: frozenset({S, B, A}),
     Permission.MANAGE_TEAMS: frozenset({L, S, B, A}),
     Permission.ADMINISTER: frozenset({A}),
     Permission.REGISTER_PREMISES: frozenset({W, L, S, B, A}),
