@@ -8,6 +8,9 @@ query and the features made here.
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +28,7 @@ from grids.enums import AreaLevel, Crs
 from grids.models import Area
 from grids.premises.enums import RiskLevel
 from grids.premises.models import Premises
+from grids.routing import area_revision
 from grids.scope import Scope, scope_of
 
 BBox = tuple[float, float, float, float]
@@ -77,6 +81,18 @@ def point_in(lng: float, lat: float, crs: Crs) -> list[float]:
     return [round(float(x), DECIMALS), round(float(y), DECIMALS)]
 
 
+def simplified(geometries: np.ndarray, zoom: int) -> np.ndarray:
+    """Boundaries simplified to half a pixel at `zoom`: Douglas-Peucker (ten times faster than
+    the topology-preserving simplifier on a county's grids), and the topology-preserving one
+    for those it spoils (a grid smaller than a pixel would vanish or turn invalid)."""
+    tolerance = tolerance_for_zoom(zoom)
+    quick = shapely.simplify(geometries, tolerance, preserve_topology=False)
+    spoilt = shapely.is_empty(quick) | ~shapely.is_valid(quick)
+    if spoilt.any():
+        quick[spoilt] = shapely.simplify(geometries[spoilt], tolerance, preserve_topology=True)
+    return quick
+
+
 # --- Areas ---------------------------------------------------------------------------------------
 
 
@@ -84,7 +100,8 @@ def areas_query(
     session: Session, scope: Scope, *, bbox: BBox | None, level: AreaLevel | None
 ) -> Select:
     """Areas in scope meeting the box, by code: id, code, name, level, parent's code, path and
-    the boundary as WKB. Callers add columns (hazard counts) and the page's limit."""
+    (not the boundary: `area_features` takes it from its cache, or reads what it lacks).
+    Callers add columns (hazard counts) and the page's limit."""
     parent = aliased(Area)
     query = (
         select(
@@ -94,7 +111,6 @@ def areas_query(
             Area.level,
             parent.code.label("parent_code"),
             Area.path,
-            type_coerce(func.ST_AsBinary(Area.geom), LargeBinary).label("wkb"),
         )
         .outerjoin(parent, parent.id == Area.parent_id)
         .where(scope.area_clause())
@@ -109,18 +125,79 @@ def areas_query(
     return query
 
 
+class BoundaryCache:
+    """Boundaries as GeoJSON text, simplified for a zoom and written in a CRS, per area id,
+    for this process. Areas change rarely and every change moves the area revision on
+    (`grids.service.bump_area_revision`): the cache is dropped when the revision it was
+    filled at is no longer the database's. It keeps the last MAX_VIEWS (zoom, crs) pairs
+    asked for; a county's 10,000 grids take a few MB a pair."""
+
+    MAX_VIEWS = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._views: OrderedDict[tuple[int, Crs], dict[uuid.UUID, str]] = OrderedDict()
+
+    def view(self, revision: int, zoom: int, crs: Crs) -> dict[uuid.UUID, str]:
+        with self._lock:
+            if revision != self._revision:
+                self._views.clear()
+                self._revision = revision
+            key = (zoom, crs)
+            if key not in self._views:
+                self._views[key] = {}
+                while len(self._views) > self.MAX_VIEWS:
+                    self._views.popitem(last=False)
+            self._views.move_to_end(key)
+            return self._views[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._views.clear()
+            self._revision = None
+
+
+BOUNDARIES = BoundaryCache()
+WKB_CHUNK = 2000  # ids per IN list when reading boundaries the cache lacks
+
+
+def boundaries(
+    session: Session, area_ids: Sequence[uuid.UUID], *, zoom: int, crs: Crs
+) -> list[str]:
+    """GeoJSON text of these areas' boundaries at `zoom` in `crs`: from the cache, and what it
+    lacks read from the database in one query per WKB_CHUNK areas, simplified and written
+    all at once (shapely's vectorised calls)."""
+
+    cached = BOUNDARIES.view(area_revision(session), zoom, crs)
+    missing = [i for i in area_ids if i not in cached]
+    for start in range(0, len(missing), WKB_CHUNK):
+        chunk = missing[start : start + WKB_CHUNK]
+        rows = session.execute(
+            select(Area.id, type_coerce(func.ST_AsBinary(Area.geom), LargeBinary)).where(
+                Area.id.in_(chunk)
+            )
+        ).all()
+        if not rows:
+            continue
+        geometries = to_crs(simplified(shapely.from_wkb([bytes(r[1]) for r in rows]), zoom), crs)
+        cached.update(zip((r[0] for r in rows), shapely.to_geojson(geometries), strict=True))
+    return [cached[i] for i in area_ids]
+
+
 def area_features(
-    rows: Sequence[Any], properties: Sequence[dict[str, Any]], *, zoom: int, crs: Crs
+    session: Session,
+    rows: Sequence[Any],
+    properties: Sequence[dict[str, Any]],
+    *,
+    zoom: int,
+    crs: Crs,
 ) -> list[dict[str, Any]]:
-    """Features of `areas_query` rows with these properties: boundaries simplified to half a
-    pixel at `zoom` and written in `crs`, all at once (shapely's vectorised calls)."""
+    """Features of `areas_query` rows with these properties, their boundaries simplified to
+    half a pixel at `zoom` and written in `crs` (`boundaries`)."""
     if not rows:
         return []
-    geometries = shapely.from_wkb([bytes(r.wkb) for r in rows])
-    geometries = to_crs(
-        shapely.simplify(geometries, tolerance_for_zoom(zoom), preserve_topology=True), crs
-    )
-    written = shapely.to_geojson(geometries)
+    written = boundaries(session, [r.id for r in rows], zoom=zoom, crs=crs)
     return [
         {
             "type": "Feature",
@@ -154,7 +231,7 @@ def areas_page(
     rows = session.execute(query.limit(limit + 1).offset(offset)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    features = area_features(rows, [{} for _ in rows], zoom=zoom, crs=crs)
+    features = area_features(session, rows, [{} for _ in rows], zoom=zoom, crs=crs)
     return Page(features, offset + limit if more else None)
 
 

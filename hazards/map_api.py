@@ -63,14 +63,20 @@ def map_areas(
     level: AreaLevel | None = None,
     zoom: Zoom = 14,
     crs: Crs = Crs.WGS84,
-    team: Annotated[bool, Query(description="grids carry their worker, backups, on_duty")] = True,
+    team: Annotated[
+        bool | None,
+        Query(
+            description="grids carry their worker, backups and who is on duty; by default from "
+            f"zoom {mapping.TEAM_FROM_ZOOM} on"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
     offset: Offset = 0,
 ) -> Response:
     """Areas in your scope meeting the box, as a GeoJSON FeatureCollection; `next_offset` is
     set when there are more. `crs` is that of the box and of the answer. Each area carries
     `open_hazards` and `overdue_hazards` (everything under it); each grid its team (`worker`,
-    `backups`, `on_duty`: names and masked phones) unless `team=false`."""
+    `backups`, `on_duty`: names and masked phones) from zoom 12 on, or as `team` says."""
     page = mapping.areas_page(
         session,
         principal,
@@ -80,7 +86,7 @@ def map_areas(
         crs=crs,
         limit=limit,
         offset=offset,
-        team=team,
+        team=team if team is not None else zoom >= mapping.TEAM_FROM_ZOOM,
     )
     return _answer(page)
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from backend.core.db import utcnow
 from backend.core.localtime import LOCAL_TIME
@@ -22,11 +21,15 @@ from grids import mapdata
 from grids.crs import from_wgs84_array
 from grids.enums import AreaLevel, AssignmentRole, Crs, DutyStatus
 from grids.models import Area, GridAssignment, WorkerDuty
-from grids.scope import scope_of
+from grids.scope import Scope, scope_of
 from hazards.models import Hazard
 from hazards.reading import visible
 
-TEAM_CHUNK = 5000  # grid ids per IN list (SQLite's limit on bound parameters is 32,766)
+# Grids carry their team from this zoom on unless asked otherwise: a township on a screen. At
+# county zoom the console shows 10,000 grids' colours, and their 12,000 workers' names and
+# phones would be most of the answer (and a bulk export of them) for a map nobody reads at
+# that scale; a click on a grid asks for it (`team=true` with the grid's bbox).
+TEAM_FROM_ZOOM = 12
 
 
 def areas_page(
@@ -46,10 +49,39 @@ def areas_page(
     the primary worker and the backups with display names, masked phones and whether they are
     on duty today, and `on_duty`, the first of them who is (primary before backups)."""
     scope = scope_of(session, principal)
+    counts = open_counts(scope).subquery("open_counts")
+    base = mapdata.areas_query(session, scope, bbox=bbox, level=level)
+    query = base.add_columns(
+        func.coalesce(counts.c.open, 0).label("open_hazards"),
+        func.coalesce(counts.c.overdue, 0).label("overdue_hazards"),
+    ).outerjoin(counts, counts.c.area_id == Area.id)
+    rows = session.execute(query.limit(limit + 1).offset(offset)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    # The page's grids, as a subquery of the same query (no list of ids to bind).
+    page_ids = base.with_only_columns(Area.id).limit(limit).offset(offset).subquery("page")
+    teams = teams_of(session, select(page_ids.c.id)) if team and rows else {}
+    properties = []
+    grid = AreaLevel.GRID.value
+    for row in rows:
+        extra: dict[str, Any] = {
+            "open_hazards": int(row.open_hazards or 0),
+            "overdue_hazards": int(row.overdue_hazards or 0),
+        }
+        if team and row.level == grid:
+            extra.update(teams.get(row.id) or {"worker": None, "backups": [], "on_duty": None})
+        properties.append(extra)
+    features = mapdata.area_features(session, rows, properties, zoom=zoom, crs=crs)
+    return mapdata.Page(features, offset + limit if more else None)
+
+
+def open_counts(scope: Scope) -> Select:
+    """(area_id, open, overdue) for every area in scope holding open hazards or above one,
+    in one grouped statement of equality joins: open hazards are counted per area path (a
+    grid's, or a township's for those outside every grid), each such count is credited to the
+    area holding it and to its parent, grandparent and great-grandparent (the tree has four
+    levels), and the credits are summed per area."""
     now = utcnow()
-    # Open hazards per area path (a grid's, or a township's for those outside every grid),
-    # computed once for the statement: grids join it on their own path, larger areas sum the
-    # paths under theirs.
     per_path = (
         select(
             Hazard.area_path.label("area_path"),
@@ -58,94 +90,79 @@ def areas_page(
         )
         .where(Hazard.is_open.is_(True), scope.area_clause_on(Hazard.area_path))
         .group_by(Hazard.area_path)
-        .cte("open_per_path")
+        .subquery("open_per_path")
     )
-    own = per_path.alias("own_hazards")
-    under = per_path.alias("hazards_under")
-    is_grid = Area.level == AreaLevel.GRID.value
-    below = func.substr(under.c.area_path, 1, func.length(Area.path)) == Area.path
-
-    def summed(column: str):
-        return select(func.coalesce(func.sum(under.c[column]), 0)).where(below).scalar_subquery()
-
-    query = (
-        mapdata.areas_query(session, scope, bbox=bbox, level=level)
-        .add_columns(
-            case((is_grid, func.coalesce(own.c.open, 0)), else_=summed("open")).label(
-                "open_hazards"
-            ),
-            case((is_grid, func.coalesce(own.c.overdue, 0)), else_=summed("overdue")).label(
-                "overdue_hazards"
-            ),
+    holder, up1, up2 = aliased(Area), aliased(Area), aliased(Area)
+    chain = (
+        select(
+            holder.id.label("a0"),
+            holder.parent_id.label("a1"),
+            up1.parent_id.label("a2"),
+            up2.parent_id.label("a3"),
+            per_path.c.open,
+            per_path.c.overdue,
         )
-        .outerjoin(own, and_(is_grid, own.c.area_path == Area.path))
+        .join(holder, holder.path == per_path.c.area_path)
+        .outerjoin(up1, up1.id == holder.parent_id)
+        .outerjoin(up2, up2.id == up1.parent_id)
+        .cte("open_chain")
     )
-    rows = session.execute(query.limit(limit + 1).offset(offset)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    teams = (
-        teams_of(session, [r.id for r in rows if r.level == AreaLevel.GRID.value]) if team else {}
-    )
-    properties = []
-    for row in rows:
-        extra: dict[str, Any] = {
-            "open_hazards": int(row.open_hazards or 0),
-            "overdue_hazards": int(row.overdue_hazards or 0),
-        }
-        if team and row.level == AreaLevel.GRID.value:
-            extra.update(teams.get(row.id) or {"worker": None, "backups": [], "on_duty": None})
-        properties.append(extra)
-    features = mapdata.area_features(rows, properties, zoom=zoom, crs=crs)
-    return mapdata.Page(features, offset + limit if more else None)
+    credits = union_all(
+        *(
+            select(chain.c[column].label("area_id"), chain.c.open, chain.c.overdue).where(
+                chain.c[column].is_not(None)
+            )
+            for column in ("a0", "a1", "a2", "a3")
+        )
+    ).subquery("credits")
+    return select(
+        credits.c.area_id,
+        func.sum(credits.c.open).label("open"),
+        func.sum(credits.c.overdue).label("overdue"),
+    ).group_by(credits.c.area_id)
 
 
-def teams_of(session: Session, grid_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    """Each grid's primary worker and backups (display name, masked phone, on duty today),
-    in one query per TEAM_CHUNK grids, not one per grid."""
+def teams_of(session: Session, grid_ids: Select) -> dict[uuid.UUID, dict[str, Any]]:
+    """Each grid's primary worker and backups (display name, masked phone, on duty today), in
+    one query for the grids `grid_ids` selects, not one per grid."""
     today = utcnow().astimezone(LOCAL_TIME).date()
     people: dict[uuid.UUID, dict[str, Any]] = defaultdict(lambda: {"worker": None, "backups": []})
-    for start in range(0, len(grid_ids), TEAM_CHUNK):
-        chunk = grid_ids[start : start + TEAM_CHUNK]
-        rows = session.execute(
-            select(
-                GridAssignment.area_id,
-                GridAssignment.role,
-                User.id,
-                User.display_name,
-                User.phone,
-                WorkerDuty.status,
-                WorkerDuty.leave_from,
-                WorkerDuty.leave_until,
-            )
-            .join(User, User.id == GridAssignment.user_id)
-            .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-            .where(GridAssignment.area_id.in_(chunk), User.is_active.is_(True))
-            .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
-        ).all()
-        for area_id, role, user_id, name, phone, status, leave_from, leave_until in rows:
-            person = {
-                "id": str(user_id),
-                "name": name,
-                "phone": mask_phone(phone),
-                "on_duty": _available(status, leave_from, leave_until, today),
-            }
-            team = people[area_id]
-            if role == AssignmentRole.PRIMARY.value and team["worker"] is None:
-                team["worker"] = person
-            else:
-                team["backups"].append(person)
+    rows = session.execute(
+        select(
+            GridAssignment.area_id,
+            GridAssignment.role,
+            User.id,
+            User.display_name,
+            User.phone,
+            WorkerDuty.status,
+            WorkerDuty.leave_from,
+            WorkerDuty.leave_until,
+        )
+        .join(User, User.id == GridAssignment.user_id)
+        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+        .where(GridAssignment.area_id.in_(grid_ids), User.is_active.is_(True))
+        .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
+    ).all()
+    primary, on_duty = AssignmentRole.PRIMARY.value, DutyStatus.ON_DUTY.value
+    for area_id, role, user_id, name, phone, status, leave_from, leave_until in rows:
+        available = (status is None or status == on_duty) and not (
+            leave_from and leave_until and leave_from <= today <= leave_until
+        )
+        person = {
+            "id": str(user_id),
+            "name": name,
+            "phone": mask_phone(phone),
+            "on_duty": available,
+        }
+        team = people[area_id]
+        if role == primary and team["worker"] is None:
+            team["worker"] = person
+        else:
+            team["backups"].append(person)
     for team in people.values():
         candidates = [team["worker"], *team["backups"]]
         team["on_duty"] = next((p for p in candidates if p and p["on_duty"]), None)
     return dict(people)
-
-
-def _available(
-    status: str | None, leave_from: date | None, leave_until: date | None, day: date
-) -> bool:
-    if (status or DutyStatus.ON_DUTY.value) != DutyStatus.ON_DUTY.value:
-        return False
-    return not (leave_from and leave_until and leave_from <= day <= leave_until)
 
 
 def hazards_page(

@@ -256,3 +256,28 @@ def test_a_bad_bbox_or_zoom_is_a_422_problem(api, admin, path, params):
     assert response.headers["content-type"].startswith("application/problem+json")
     fields = [e["field"] for e in response.json().get("errors", [])]
     assert any(name in " ".join(fields) + response.json()["detail"] for name in params)
+
+
+def test_the_boundary_cache_is_dropped_when_the_areas_change(api, admin, db, village, grid):
+    """Boundaries are cached per zoom and CRS; a changed area tree (the area revision moving
+    on) drops them, so a moved boundary is drawn where it now is."""
+    import shapely
+    from sqlalchemy import update
+
+    from grids.models import Area
+    from grids.service import bump_area_revision
+
+    def west_edge():
+        body = collection(api, admin.headers(api), "/api/v1/map/areas", level="grid", zoom=18)
+        shape = shapely.geometry.shape(body["features"][0]["geometry"])
+        return round(shape.bounds[0], 6)
+
+    assert west_edge() == 109.40
+    with db() as session:
+        moved = shapely.MultiPolygon([shapely.box(109.401, 24.30, 109.425, 24.40)])
+        session.execute(
+            update(Area).where(Area.id == grid.id).values(geom=f"SRID=4326;{shapely.to_wkt(moved)}")
+        )
+        bump_area_revision(session)
+
+    assert west_edge() == 109.401
