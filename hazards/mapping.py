@@ -106,6 +106,8 @@ def open_counts(scope: Scope) -> Select:
         .outerjoin(up1, up1.id == holder.parent_id)
         .outerjoin(up2, up2.id == up1.parent_id)
         .cte("open_chain")
+        # Read four times below: computed once (SQLite would otherwise inline it four times).
+        .prefix_with("MATERIALIZED")
     )
     credits = union_all(
         *(
