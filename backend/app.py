@@ -25,9 +25,9 @@ from backend.notify import inbox_api
 from complaints import api as complaints_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
-from grids import map_api
 from grids.premises import api as premises_api
 from hazards import api as hazards_api
+from hazards import map_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api

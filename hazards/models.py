@@ -99,6 +99,16 @@ class Hazard(ChangeStamped, Base):
             "is_open",
             "reporter_id",
         ),
+        # The map counts and draws open hazards per area path (0024): only open ones are kept
+        # here, whatever the years of closed ones beside them.
+        Index(
+            "ix_hazards_open_area_path",
+            "area_path",
+            "level_due_at",
+            postgresql_ops={"area_path": "varchar_pattern_ops"},
+            postgresql_where=text("is_open IS true"),
+            sqlite_where=text("is_open IS 1"),
+        ),
         # The escalation sweep reads only open, due rows: its cost follows them, not the table.
         Index("ix_hazards_open_escalate_at", "is_open", "escalate_at"),
         # Only hazards waiting on a deadline have one; the others stay out of the index, which

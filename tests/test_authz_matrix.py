@@ -140,6 +140,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/grids/locate"): none("any points; who handles them only within scope"),
     ("GET", "/api/v1/map/areas"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/premises"): none("a bbox, answered from the caller's scope"),
+    ("GET", "/api/v1/map/hazards"): none("a bbox, answered from what the caller may see"),
     ("POST", "/api/v1/premises"): none("a point, routed; outside the scope is refused"),
     ("POST", "/api/v1/premises/import"): none("rows of points, routed"),
     ("POST", "/api/v1/uploads/"): none("creates the caller's own upload"),

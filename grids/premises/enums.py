@@ -44,3 +44,17 @@ class CreditStatus(StrEnum):
     RED_LIST = "red_list"  # 红名单: trusted, inspected less
     WATCH = "watch"  # 重点关注
     BLACKLIST = "blacklist"  # 黑名单
+
+    @property
+    def colour(self) -> str:
+        """How maps and lists show it (docs/credit.md): 黑名单 black, 重点关注 orange,
+        红名单 red (the honour list, as the name says), normal green."""
+        return CREDIT_COLOURS[self]
+
+
+CREDIT_COLOURS = {
+    CreditStatus.NORMAL: "#52c41a",
+    CreditStatus.RED_LIST: "#f5222d",
+    CreditStatus.WATCH: "#fa8c16",
+    CreditStatus.BLACKLIST: "#000000",
+}
