@@ -105,8 +105,14 @@ def language_headers(headers: Mapping[str, str] | None = None) -> dict[str, str]
 # --- The catalog -------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
-# How a placeholder of each kind matches: a path has no spaces; anything else is any text.
-_KIND_PATTERN = {"path": r"\S+", "number": r"-?[0-9][0-9.,]*"}
+# How a placeholder of each kind matches: a field's path (`year`, `body.lng`,
+# `changes.visits.created[0].lat`), a dotted path (one with a `.` or `[`, for a message that
+# follows its path after a space), a number; anything else is any text.
+_KIND_PATTERN = {
+    "path": r"[\w.\[\]\-]+",
+    "dotted": r"[\w\-]*[.\[][\w.\[\]\-]*",
+    "number": r"-?[0-9][0-9.,]*",
+}
 
 
 @dataclass(frozen=True)
@@ -296,20 +302,22 @@ def _pydantic_text(text: str) -> str | None:
 
 
 def problem_in_chinese(body: dict[str, Any]) -> dict[str, Any]:
-    """A problem document with its title, detail and each errors[].message in Chinese (those
-    the catalog knows); type, status, field and the other members as they were."""
+    """A problem document with its title, detail and each errors[].message (and problems[]
+    .message) in Chinese, those the catalog knows; type, status, field and the other members
+    as they were."""
     out = dict(body)
     slug = str(out.get("type") or "").rpartition("/")[2] or None
     for key in ("title", "detail"):
         if isinstance(out.get(key), str):
             out[key] = chinese_or_english(out[key], slug)
-    if isinstance(out.get("errors"), list):
-        out["errors"] = [
-            {**e, "message": chinese_or_english(e["message"], slug)}
-            if isinstance(e, dict) and isinstance(e.get("message"), str)
-            else e
-            for e in out["errors"]
-        ]
+    for key in ("errors", "problems"):  # problems[]: the rows of a refused import
+        if isinstance(out.get(key), list):
+            out[key] = [
+                {**e, "message": chinese_or_english(e["message"], slug)}
+                if isinstance(e, dict) and isinstance(e.get("message"), str)
+                else e
+                for e in out[key]
+            ]
     return out
 
 

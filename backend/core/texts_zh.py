@@ -8,7 +8,7 @@ text and is copied as it is (ids, codes, numbers, field names), `{name:kind}` fo
 - `text`: a message of this catalog inside the message (it must translate too);
 - `any`: text that is Chinese when the catalog knows it and copied otherwise (a library's
   exception text);
-- `path`: a field's path (no spaces).
+- `path`: a field's path (`year`, `body.lng`); `dotted`: one with a `.` or `[` in it.
 A key may start with `[slug] `: it then applies only to problems of that type (the same English
 sentence of a hazard and of a complaint names different steps).
 
@@ -424,7 +424,23 @@ MESSAGES: dict[str, str] = {
         "执法证须同时填写 certificate_number 和 certificate_expires_on"
     ),
     "not a valid unified social credit code: {problem:any}": "不是有效的统一社会信用代码：{problem}",
+    "a unified social credit code has {length} characters, this one has {count}": (
+        "统一社会信用代码应为 {length} 位，此代码为 {count} 位"
+    ),
+    "position {position} belongs to the administrative division code and must be a digit, not "
+    "{character}": "第 {position} 位属于行政区划码，须为数字，不能是 {character}",
+    "character {character} is not allowed at position {position}": "第 {position} 位不允许使用字符 {character}",
+    "character {character} is not allowed at position {position} (codes never use {never})": (
+        "第 {position} 位不允许使用字符 {character}（代码中从不使用 {never}）"
+    ),
+    "wrong check character: expected {expected}, found {found}": "校验码错误：应为 {expected}，实为 {found}",
     "the CSV must be UTF-8 text": "CSV 须为 UTF-8 文本",
+    "the file is empty": "文件为空",
+    "unknown columns: {columns}": "未知的列：{columns}",
+    "missing columns: {columns}": "缺少的列：{columns}",
+    "unknown columns: {columns} (columns: {known})": "未知的列：{columns}（可用的列：{known}）",
+    "missing columns: {columns} (columns: {known})": "缺少的列：{columns}（可用的列：{known}）",
+    "more than {count} rows": "超过 {count} 行",
     "{count} problem(s); nothing imported": "发现 {count} 个问题，未导入任何内容",
     "an empty geometry has no centre to project around": "空几何图形没有可用于投影的中心点",
     # --- hazards -------------------------------------------------------------------------------
@@ -594,7 +610,7 @@ MESSAGES: dict[str, str] = {
     ),
     # --- offline_sync --------------------------------------------------------------------------
     "{where:path}: id {id} belongs to another record": "{where}：id {id} 属于另一条记录",
-    "{where:path} is not a uuid": "{where} 不是有效的 UUID",
+    "{where:dotted} is not a uuid": "{where} 不是有效的 UUID",
     "{count} field(s) in this push are not valid, nothing was stored: {shown:text}": (
         "本次推送有 {count} 个字段不符合要求，未保存任何内容：{shown}"
     ),
@@ -642,7 +658,7 @@ MESSAGES: dict[str, str] = {
     "the upload holds {length} bytes; this request goes past its end": "该上传共 {length} 字节；本次请求超出了末尾",
     "the bytes of this request do not match their {algorithm}; nothing kept": "本次请求的数据与其 {algorithm} 不符，未保留任何内容",
     # the fields of a device's records (offline_sync.fields and the families)
-    "{where:path} {message:text}": "{where} {message}",
+    "{where:dotted} {message:text}": "{where} {message}",
     "is not a uuid": "不是有效的 UUID",
     "is not a time in milliseconds": "不是以毫秒表示的时间",
     "is required (milliseconds)": "为必填（毫秒）",

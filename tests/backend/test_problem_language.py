@@ -153,3 +153,19 @@ def test_open311_keeps_its_shape_in_chinese(api):
     assert description == "start_date 须为 W3C 日期时间，例如 2026-11-24T09:00:00+08:00"
     unknown = api.get("/open311/v2/nowhere.json", headers=ZH)
     assert unknown.json() == [{"code": 404, "description": "未找到"}]
+
+
+def test_a_refused_import_names_its_rows_in_chinese(api, station_staff, grid):
+    csv = (
+        "name,uscc,individual_business,premises_type,risk_level,address,lng,lat,contact_phone\n"
+        "坏代码,914403001922038217,false,small_venue,low,示例路2号,109.41,24.35,\n"
+        "坏类型,,true,spaceport,low,示例路4号,109.41,24.35,\n"
+    )
+    headers = {**station_staff.headers(api), "Content-Type": "text/csv", **ZH}
+    refused = api.post("/api/v1/premises/import", content=csv.encode(), headers=headers)
+    assert refused.status_code == 422
+    body = _in_chinese(refused)
+    assert body["detail"] == "发现 2 个问题，未导入任何内容"
+    messages = {p["field"]: p["message"] for p in body["problems"]}
+    assert messages["uscc"].startswith("不是有效的统一社会信用代码：校验码错误")
+    assert messages["premises_type"].startswith("须为 'public_gathering'、")

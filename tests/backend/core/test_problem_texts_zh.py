@@ -3,7 +3,7 @@
 The source is walked with `ast`: each construction of a Problem subclass (and each title such a
 class declares), each `demand(role, permission, doing)`, each refusal of a sync field, each
 Open311 error, each ValueError raised in a pydantic validator, and the helpers that gather
-messages (`bad(field, message)`, `unmet.append(...)`). An f-string becomes a sample with its
+messages (`bad(field, message)`, `unmet.append(...)`, a refused import's `ImportProblem`). An f-string becomes a sample with its
 placeholders filled; the sample must translate. A new English message without its Chinese
 fails here, naming the file and line: add it to backend/core/texts_zh.py.
 """
@@ -124,8 +124,9 @@ def _samples(node: ast.expr, known: dict[str, ast.expr], depth: int = 0) -> list
     return []
 
 
-# What a placeholder of unknown text becomes: a token, a message of the catalog, or nothing.
-FILLS = [SAMPLE, "the upload is already complete", ""]
+# What a placeholder of unknown text becomes: a token, a message of the catalog, nothing, or
+# a field's path.
+FILLS = [SAMPLE, "the upload is already complete", "", "changes.t.created[0]"]
 
 
 def _locals(tree: ast.Module) -> dict[int, dict[str, ast.expr]]:
@@ -225,6 +226,8 @@ def messages() -> list[Message]:
                 message = args[0]
             elif callee == "ValueError" and node.lineno in validator_lines and args:
                 message = args[0]
+            elif callee == "ImportProblem" and "message" in keywords:
+                message = keywords["message"]
             if message is None:
                 continue
             samples = _samples(message, {**strings, **local_names.get(node.lineno, {})})
@@ -395,7 +398,7 @@ def test_no_catalog_template_is_malformed() -> None:
     import re
 
     placeholder = re.compile(r"\{(\w+)(?::(\w+))?\}")
-    kinds = set(texts_zh.TERMS) | {"text", "any", "path", "number", None}
+    kinds = set(texts_zh.TERMS) | {"text", "any", "path", "dotted", "number", None}
     for english, chinese in texts_zh.MESSAGES.items():
         names = {m.group(1) for m in placeholder.finditer(english)}
         assert {m.group(2) for m in placeholder.finditer(english)} <= kinds, english
