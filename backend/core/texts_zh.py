@@ -4,7 +4,8 @@ backend.core.i18n for a request whose Accept-Language prefers Chinese.
 MESSAGES maps an English message to its Chinese. A key without placeholders is matched
 exactly; a key with placeholders is the message's f-string template: `{name}` stands for any
 text and is copied as it is (ids, codes, numbers, field names), `{name:kind}` for
-- a term of TERMS[kind] (a state, a role, an action, a level): written in Chinese when known;
+- a term of TERMS[kind] (a state, a role, an action, a level), or a list of them, written in
+  Chinese (a value that is not such a term does not match the key);
 - `text`: a message of this catalog inside the message (it must translate too);
 - `any`: text that is Chinese when the catalog knows it and copied otherwise (a library's
   exception text);
@@ -270,6 +271,8 @@ MESSAGES: dict[str, str] = {
         "数据库结构不是最新版本，请运行 `firegrid db upgrade`"
     ),
     "{field:path}: {message:text}": "{field}：{message}",
+    # a problem's detail with the fields it names, in a shape that has no errors[] (Open311)
+    "{message:text} ({fields})": "{message}（{fields}）",
     # --- backend.core: calendar notices, photos, types ---------------------------------------------
     "a notice is a JSON object with year, title, holidays and workdays": (
         "放假通知须为包含 year、title、holidays 和 workdays 的 JSON 对象"
