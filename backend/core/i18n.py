@@ -112,7 +112,12 @@ _KIND_PATTERN = {
     "path": r"[\w.\[\]\-]+",
     "dotted": r"[\w\-]*[.\[][\w.\[\]\-]*",
     "number": r"-?[0-9][0-9.,]*",
+    "text": r".+?",
+    "any": r".+?",
 }
+# Any other placeholder (an id, a code, a term) stops at "; ", where a summary's next message
+# starts.
+_PLAIN = r"(?:(?!; ).)+?"
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def _compile(english: str, chinese: str) -> _Pattern:
     for match in _PLACEHOLDER.finditer(english):
         name, kind = match.group(1), match.group(2)
         parts.append(re.escape(english[last : match.start()]))
-        parts.append(f"(?P<{name}>{_KIND_PATTERN.get(kind or '', '.+?')})")
+        parts.append(f"(?P<{name}>{_KIND_PATTERN.get(kind or '', _PLAIN)})")
         kinds[name] = kind
         last = match.end()
     parts.append(re.escape(english[last:]))
@@ -205,10 +210,6 @@ def _translate(text: str, slug: str | None, depth: int = 0, loose: bool = False)
     exact, patterns = _catalog()
     if text in exact:
         return exact[text]
-    if "; " in text:  # a summary of several messages, each in the catalog
-        parts = [_translate(part, slug, depth + 1, loose) for part in text.split("; ")]
-        if all(p is not None for p in parts):
-            return "；".join(p for p in parts if p is not None)
     for pattern in patterns:
         if pattern.slug is not None and pattern.slug != slug:
             continue
@@ -217,6 +218,10 @@ def _translate(text: str, slug: str | None, depth: int = 0, loose: bool = False)
             found = _fill(pattern, match, slug, depth, loose)
             if found is not None:
                 return found
+    if "; " in text:  # a summary of several messages, each in the catalog
+        parts = [_translate(part, slug, depth + 1, loose) for part in text.split("; ")]
+        if all(p is not None for p in parts):
+            return "；".join(p for p in parts if p is not None)
     return _pydantic_text(text)
 
 

@@ -343,9 +343,12 @@ MESSAGES: dict[str, str] = {
         "刷新令牌已被使用过，此次登录已被吊销，请重新登录"
     ),
     "no user with id {id}": "没有 id 为 {id} 的用户",
-    "the token is expired": "令牌已过期",
-    "the token is not valid": "令牌无效",
-    "Signature has expired": "令牌已过期",
+    "not an access token": "不是访问令牌",
+    "the access token has expired": "访问令牌已过期",
+    "the access token is not valid": "访问令牌无效",
+    "stored secret cannot be decrypted with this FIREGRID_SECRET_KEY": (
+        "无法用当前的 FIREGRID_SECRET_KEY 解密已保存的密钥"
+    ),
     # --- backend.notify ------------------------------------------------------------------------
     "no notification {id}": "没有通知 {id}",
     "a webpush registration has a subscription, not a token": "webpush 注册应提供 subscription，而不是 token",
@@ -512,7 +515,7 @@ MESSAGES: dict[str, str] = {
     "the deadline has passed: an extension is asked for before it": "期限已过：延期须在期限届满前申请",
     "an extension is already waiting for a decision": "已有延期申请在等待审批",
     "no extension with id {id}": "没有 id 为 {id} 的延期申请",
-    "this extension was {state:extension_state} already": "该延期申请已{state}",
+    "this extension was {state:extension_state} already": "该延期申请已处理：{state}",
     "external id '{id}' on channel {channel} is taken": "渠道 {channel} 上的外部编号 '{id}' 已被占用",
     "complaint '{id}' on channel {channel} was received with another body; send a new external "
     "id for a new complaint": (

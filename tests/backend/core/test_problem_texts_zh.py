@@ -3,7 +3,8 @@
 The source is walked with `ast`: each construction of a Problem subclass (and each title such a
 class declares), each `demand(role, permission, doing)`, each refusal of a sync field, each
 Open311 error, each ValueError raised in a pydantic validator, and the helpers that gather
-messages (`bad(field, message)`, `unmet.append(...)`, a refused import's `ImportProblem`). An f-string becomes a sample with its
+messages (`bad(field, message)`, `unmet.append(...)`, a refused import's `ImportProblem`,
+what `uscc_problem` returns, a rejected token's text, the grid splitting's ValueErrors). An f-string becomes a sample with its
 placeholders filled; the sample must translate. A new English message without its Chinese
 fails here, naming the file and line: add it to backend/core/texts_zh.py.
 """
@@ -179,6 +180,21 @@ def _in_validator(tree: ast.Module) -> set[int]:
     return lines
 
 
+# Modules whose ValueErrors (outside validators) reach a client as a problem's detail.
+SHOWN_VALUE_ERRORS = {"grids/splitting.py"}
+
+
+def _returned_texts(tree: ast.Module, function: str) -> list[ast.expr]:
+    """What a function that says what is wrong (`uscc_problem`) returns."""
+    return [
+        node.value
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef) and fn.name == function
+        for node in ast.walk(fn)
+        if isinstance(node, ast.Return) and node.value is not None
+    ]
+
+
 def messages() -> list[Message]:
     trees = _sources()
     classes = _problem_classes(trees)
@@ -188,6 +204,10 @@ def messages() -> list[Message]:
         for title in titles:
             where, _, text = title.partition("|")
             found.append(Message(where, (text,), slug))
+    for returned in _returned_texts(trees["grids/uscc.py"], "uscc_problem"):
+        samples = _samples(returned, {"LENGTH": ast.Constant("18")})
+        if samples:  # not the `return None` of a valid code
+            found.append(Message(f"grids/uscc.py:{returned.lineno}", tuple(samples)))
     for path, tree in trees.items():
         # the settings' validators speak to the operator at start-up, not to a client
         validator_lines = set() if path == "backend/core/settings.py" else _in_validator(tree)
@@ -228,6 +248,10 @@ def messages() -> list[Message]:
                 message = args[0]
             elif callee == "ImportProblem" and "message" in keywords:
                 message = keywords["message"]
+            elif callee == "TokenRejected" and args:  # its text is a 401's detail
+                message = args[0]
+            elif callee == "ValueError" and path in SHOWN_VALUE_ERRORS and args:
+                message = args[0]
             if message is None:
                 continue
             samples = _samples(message, {**strings, **local_names.get(node.lineno, {})})
@@ -349,6 +373,15 @@ def test_summaries_and_sync_fields_translate_part_by_part() -> None:
     assert i18n.translate(summary) == (
         "changes.visits.created[0].lat 须为 -90 至 90 之间的数字；"
         "changes.photos.created[1].sha256：须为 64 位十六进制数"
+    )
+    pushed = (
+        "7 field(s) in this push are not valid, nothing was stored: "
+        "changes.visits.created[1].id is not a uuid; changes.visits.created[2].id is not a uuid "
+        "(and 2 more)"
+    )
+    assert i18n.translate(pushed) == (
+        "本次推送有 7 个字段不符合要求，未保存任何内容：changes.visits.created[1].id 不是有效的 "
+        "UUID；changes.visits.created[2].id 不是有效的 UUID（另有 2 个）"
     )
     # pydantic's own message of a sync field, as text
     assert i18n.translate("changes.visits.created[0].task_id: Field required") == (
