@@ -26,6 +26,14 @@ from backend.core.context import (
 )
 from backend.core.db import DatabaseTrouble, database_trouble, session_factory
 from backend.core.errors import PROBLEM_BASE, PROBLEM_JSON, Problem
+from backend.core.i18n import (
+    in_chinese,
+    language_headers,
+    language_of,
+    localized_problem,
+    request_language,
+    validation_message,
+)
 from backend.core.types import INT32_MAX
 
 log = logging.getLogger("firegrid.http")
@@ -64,13 +72,20 @@ def problem_response(
         "detail": detail,
         **extensions,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        localized_problem(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=language_headers(headers),
+    )
 
 
 # Paths whose clients read another error shape than problem+json (Open311's list of
 # {code, description}): prefix -> how to answer (path, status, detail, headers). Every error on
 # those paths, from a route, a validation, an unknown path, a body too large or a crash, goes
-# through it, so such a client never meets a shape it cannot parse.
+# through it, so such a client never meets a shape it cannot parse. The detail comes in English
+# (a validation error's in the request's language already); the shape answers in the request's
+# language (backend.core.i18n.localized, language_headers).
 ErrorShape = Callable[[str, int, str, dict[str, str] | None], Response]
 _ERROR_SHAPES: list[tuple[str, ErrorShape]] = []
 
@@ -146,15 +161,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if shape is not None:
             return shape(request.url.path, exc.status, _with_fields(body), exc.headers)
         return JSONResponse(
-            body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers
+            localized_problem(body),
+            status_code=exc.status,
+            media_type=PROBLEM_JSON,
+            headers=language_headers(exc.headers),
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # In Chinese by the error's type and ctx (pydantic's English text is not a key).
+        chinese = in_chinese()
         errors = [
             {
                 "field": _field_path(err.get("loc", ())),
-                "message": err.get("msg", ""),
+                "message": validation_message(err) if chinese else err.get("msg", ""),
                 "type": err.get("type", ""),
             }
             for err in exc.errors()
@@ -164,7 +184,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(
                 path, 400, "the body is not valid JSON", slug="malformed-json", errors=errors
             )
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        joint, colon = ("；", "：") if chinese else ("; ", ": ")
+        summary = joint.join(f"{e['field']}{colon}{e['message']}" for e in errors[:5])
         return error_response(path, 422, summary, slug="invalid-input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
@@ -230,6 +251,7 @@ class RequestContextMiddleware:
         given = headers.get(REQUEST_ID_HEADER.lower(), "")
         request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        language_token = request_language.set(language_of(scope["headers"]))
         location_token = client_location_var.set(
             parse_client_location(headers.get(CLIENT_LOCATION_HEADER.lower()))
         )
@@ -296,6 +318,7 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+            request_language.reset(language_token)
             client_location_var.reset(location_token)
 
     @staticmethod

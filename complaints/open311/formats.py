@@ -11,6 +11,8 @@ from xml.etree import ElementTree
 import orjson
 from fastapi.responses import Response
 
+from backend.core.i18n import language_headers, localized
+
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 # Characters XML 1.0 cannot carry at all, not even escaped. New reports refuse control
@@ -62,8 +64,10 @@ def respond(fmt: str, root: str, item: str | None, content: Any, status: int = 2
 
 
 def error(fmt: str, code: int, description: str, headers: dict[str, str] | None = None) -> Response:
-    response = respond(fmt, "errors", "error", [{"code": code, "description": description}], code)
-    response.headers.update(headers or {})
+    """Open311's error list; the description in Chinese when the request prefers it."""
+    entry = {"code": code, "description": localized(description)}
+    response = respond(fmt, "errors", "error", [entry], code)
+    response.headers.update(language_headers(headers))
     return response
 
 

@@ -1,0 +1,758 @@
+"""The Chinese (zh-CN) of every message a client may read in a problem document; used by
+backend.core.i18n for a request whose Accept-Language prefers Chinese.
+
+MESSAGES maps an English message to its Chinese. A key without placeholders is matched
+exactly; a key with placeholders is the message's f-string template: `{name}` stands for any
+text and is copied as it is (ids, codes, numbers, field names), `{name:kind}` for
+- a term of TERMS[kind] (a state, a role, an action, a level), or a list of them, written in
+  Chinese (a value that is not such a term does not match the key);
+- `text`: a message of this catalog inside the message (it must translate too);
+- `any`: text that is Chinese when the catalog knows it and copied otherwise (a library's
+  exception text);
+- `path`: a field's path (`year`, `body.lng`); `dotted`: one with a `.` or `[` in it.
+A key may start with `[slug] `: it then applies only to problems of that type (the same English
+sentence of a hazard and of a complaint names different steps).
+
+Only strings live here: the kernel imports no domain, and this module names the domain's words,
+never its code. The terms are the ones of the domain (/shared/DOMAIN.md) and of the comments on
+the enums (backend/identity/enums.py, hazards/enums.py, complaints/enums.py); complaint states
+read as Open311 tells them to citizens (complaints/open311/service.py), without the English.
+
+tests/backend/test_problem_texts_zh.py fails for any message in the source that is not here.
+"""
+
+from __future__ import annotations
+
+ROLES = {
+    "citizen": "群众",
+    "grid_worker": "网格员",
+    "grid_leader": "网格长",
+    "station_staff": "乡镇消防工作站工作人员",
+    "brigade_staff": "消防救援大队工作人员",
+    "dispatcher": "调度中心工作人员",
+    "admin": "系统管理员",
+    "integration": "对接系统",
+}
+
+AREA_LEVELS = {"county": "县/区", "township": "乡镇/街道", "village": "村/社区", "grid": "网格"}
+
+HAZARD_STATES = {
+    "reported": "已上报",
+    "confirmed": "已确认",
+    "rejected": "经核查不属实",
+    "duplicate": "重复上报",
+    "rectified_on_spot": "已当场整改",
+    "rectification_ordered": "责令整改中",
+    "rectification_submitted": "已提交整改待复查",
+    "rectification_failed": "复查不合格",
+    "verified_closed": "复查合格已销号",
+    "major_suspected": "疑似重大火灾隐患",
+    "determined_major": "已认定为重大火灾隐患",
+    "reported_to_government": "已报请政府挂牌督办",
+    "listed": "挂牌督办中",
+    "rectifying": "整改中",
+    "reinspected": "已复查",
+    "delisted": "已摘牌",
+}
+
+HAZARD_ACTIONS = {
+    "confirm": "确认",
+    "reject": "判定不属实",
+    "mark_duplicate": "标记为重复上报",
+    "rectify_on_spot": "当场整改",
+    "order_rectification": "责令整改",
+    "submit_rectification": "提交整改",
+    "verify": "复查合格销号",
+    "fail_verification": "判定复查不合格",
+    "suspect_major": "上报疑似重大火灾隐患",
+    "determine_major": "认定重大火灾隐患",
+    "determine_not_major": "认定不属于重大火灾隐患",
+    "report_to_government": "报请政府挂牌督办",
+    "list": "挂牌督办",
+    "start_rectifying": "开始整改",
+    "reinspect": "复查",
+    "delist": "摘牌",
+}
+
+COMPLAINT_STATES = {
+    "received": "已受理",
+    "dispatched": "已派单",
+    "signed": "已签收",
+    "verifying": "已核查",
+    "replied": "已答复",
+    "closed": "已办结",
+    "callback_done": "已办结并回访",
+    "unsatisfied": "回访不满意",
+    "reopened": "重办中",
+}
+
+COMPLAINT_ACTIONS = {
+    "dispatch": "派单",
+    "sign": "签收",
+    "return": "退单",
+    "verify": "核查",
+    "reply": "答复",
+    "close": "办结",
+    "callback_satisfied": "回访满意",
+    "callback_unsatisfied": "回访不满意",
+    "reopen": "重办",
+}
+
+# The fields a step needs (hazard and complaint lifecycle rows' `needs`).
+NEEDS = {
+    "note": "说明",
+    "duplicate_of": "重复的隐患",
+    "deadline_working_days": "整改期限（工作日）",
+    "listing_level": "挂牌级别",
+    "assignee_id": "承办人",
+    "reason": "理由",
+    "finding": "核查结果",
+    "reply": "答复内容",
+    "location": "位置",
+    "criteria": "符合的判定标准（GB 35181）",
+}
+
+# What `demand(role, permission, doing)` says a role may not do: the `doing` texts, and each
+# permission's name when no `doing` is given.
+DOINGS = {
+    "do this": "执行此操作",
+    "manage partner callbacks": "管理对接系统的回调",
+    "add photos to complaints": "为投诉添加照片",
+    "see who called": "查看来电人",
+    "see rewards": "查看举报奖励",
+    "decide rewards": "审批举报奖励",
+    "record payments": "登记奖励发放",
+    "keep the exclusion register": "维护不予奖励名单",
+    "ask for more time": "申请延期",
+    "change credit records": "变更信用记录",
+    "edit areas": "编辑区域",
+    "manage users": "管理人员",
+    "manage teams": "管理网格队伍",
+    "administer": "进行系统管理",
+    "register premises": "登记场所",
+    "edit premises": "编辑场所",
+    "work in the field": "进行现场工作",
+    "take hazard steps": "处理隐患",
+    "take site photos": "拍摄现场照片",
+    "see original photos": "查看照片原图",
+    "enforce": "执法",
+    "list for supervision": "报请挂牌督办",
+    "see area complaints": "查看辖区投诉",
+    "manage complaints": "管理投诉",
+    "see callers": "查看来电人",
+    "record callbacks": "登记回访",
+    "read rewards": "查看举报奖励",
+    "keep reward exclusions": "维护不予奖励名单",
+    "read credit": "查看信用记录",
+    "plan patrols": "安排巡查",
+    "follow patrols": "跟踪巡查",
+    "publish checklists": "发布检查表",
+    "run campaigns": "开展专项整治",
+    "organise inspections": "组织双随机抽查",
+    "read inspections": "查看双随机抽查",
+}
+
+TERMS: dict[str, dict[str, str]] = {
+    "role": ROLES,
+    "area_level": AREA_LEVELS,
+    "hazard_state": HAZARD_STATES,
+    "hazard_action": HAZARD_ACTIONS,
+    "complaint_state": COMPLAINT_STATES,
+    "complaint_action": COMPLAINT_ACTIONS,
+    "need": NEEDS,
+    "doing": {**DOINGS, **HAZARD_ACTIONS},
+    "task_state": {"open": "待巡查", "done": "已完成", "cancelled": "已取消"},
+    "task_step": {"visit": "巡查", "cancel": "取消"},
+    "reward_state": {
+        "eligible": "待审批",
+        "excluded": "不予奖励",
+        "approved": "已批准",
+        "refused": "未获批准",
+        "paid": "已发放",
+    },
+    "extension_state": {"requested": "待审批", "approved": "已批准", "refused": "未获批准"},
+    "credit_standing": {"active": "有效", "repaired": "已信用修复", "annulled": "已撤销"},
+    "appeal_state": {"pending": "待处理", "approved": "已批准", "rejected": "已驳回"},
+    "credit_kind": {
+        "hazard_confirmed": "确认隐患",
+        "major_hazard": "重大火灾隐患",
+        "rectification_overdue": "逾期未整改",
+        "order_refused": "拒不整改",
+        "stop_order_ignored": "擅自恢复使用、营业",
+        "business_stopped": "责令停产停业",
+        "false_commitment": "虚假承诺",
+        "commendation": "表彰",
+    },
+    "outbox_status": {
+        "pending": "待发送",
+        "delivered": "已送达",
+        "no_device": "无可推送设备",
+        "dead": "已停止重试",
+    },
+}
+
+MESSAGES: dict[str, str] = {
+    # --- titles: HTTP statuses, framework errors and each Problem type -------------------------
+    "Bad request": "请求有误",
+    "Authentication required": "需要登录",
+    "Forbidden": "无权操作",
+    "Not found": "未找到",
+    "Method not allowed": "不支持该请求方法",
+    "Not acceptable": "无法提供所要求的格式",
+    "Conflict": "与当前状态冲突",
+    "Request body too large": "请求体过大",
+    "Unsupported media type": "不支持的内容类型",
+    "The request is not valid": "请求内容不符合要求",
+    "Too many requests": "请求过于频繁",
+    "Service unavailable": "服务暂不可用",
+    "Error": "错误",
+    "Internal error": "内部错误",
+    "Not ready": "服务尚未就绪",
+    "Not allowed for this role": "当前角色无权执行此操作",
+    "Conflicts with the current state": "与当前状态冲突",
+    "Too many attempts": "尝试次数过多",
+    "The photo is too large": "照片过大",
+    "Only JPEG, PNG and HEIC photos are accepted": "仅接受 JPEG、PNG 和 HEIC 格式的照片",
+    "The photo cannot be read": "无法读取照片",
+    "The location is in none of our areas": "该位置不在本系统的任何辖区内",
+    "The record was already repaired or annulled": "该信用记录已修复或已撤销",
+    "An appeal about this record is already pending": "该记录已有待处理的申请",
+    "The record cannot be repaired yet": "该记录暂不能信用修复",
+    "The appeal was already decided": "该申请已有决定",
+    "Another officer must decide what you filed": "本人提交的申请须由另一名执法人员决定",
+    "Not possible in the hazard's current state": "隐患当前状态下不能进行此操作",
+    "The hazard changed since you read it": "隐患在您读取后已有变动",
+    "Your role may not take this step": "您的角色无权执行此步骤",
+    "Enforcement steps need a valid certificate (持证)": "执法步骤须由持有效执法证的人员执行（持证）",
+    "You already approved this step; another officer must": "您已批准此步骤，须由另一名执法人员批准",
+    "The action lacks what it needs": "该操作缺少必要内容",
+    "This channel and external id came with another body": "该渠道和外部编号已用于另一份不同的内容",
+    "Intake is busy": "受理繁忙",
+    "No extension can be asked for now": "现在不能申请延期",
+    "Not possible in the complaint's current state": "投诉当前状态下不能进行此操作",
+    "The complaint changed since you read it": "投诉在您读取后已有变动",
+    "This complaint is assigned to someone else": "该投诉已派给他人",
+    "The step lacks what it needs": "该步骤缺少必要内容",
+    "Not possible in the reward's current state": "举报奖励当前状态下不能进行此操作",
+    "The app's database schema does not match the server's": "App 的数据库结构与服务器不一致",
+    "Records changed on the server since your last pull": "自上次同步拉取以来，服务器上的记录已有变动",
+    "Send Tus-Resumable: 1.0.0": "请发送 Tus-Resumable: 1.0.0",
+    "Upload-Offset is not where the upload stands": "Upload-Offset 与上传的当前进度不一致",
+    "The bytes do not match their checksum": "数据与其校验值不符",
+    "More bytes than the upload may hold": "数据超出了该上传允许的大小",
+    "The upload expired; start a new one": "上传已过期，请重新开始上传",
+    "Finish or delete an upload first": "请先完成或删除一个上传",
+    "Use sha1 or sha256": "请使用 sha1 或 sha256",
+    "The patrol task cannot take this step": "该巡查任务不能执行此步骤",
+    # Starlette's and FastAPI's own details (an unknown path, a wrong method, ...)
+    "Not Found": "未找到",
+    "Method Not Allowed": "不支持该请求方法",
+    "Unsupported Media Type": "不支持的内容类型",
+    "Not Acceptable": "无法提供所要求的格式",
+    "Unauthorized": "需要登录",
+    "Bad Request": "请求有误",
+    "Internal Server Error": "服务器内部错误",
+    "Not authenticated": "未登录",
+    # --- backend.core.web, backend.health ---------------------------------------------------------
+    "the body is not valid JSON": "请求体不是有效的 JSON",
+    "the request conflicts with existing data (a reference or a unique value)": (
+        "请求与已有数据冲突（引用或唯一值）"
+    ),
+    "a value in the request cannot be stored": "请求中的某个值无法保存",
+    "the database is busy with other writes; nothing was stored, try again shortly": (
+        "数据库正忙于其他写入，本次未保存任何内容，请稍后重试"
+    ),
+    "the database cannot be reached or is not accepting writes right now; nothing was stored, "
+    "try again shortly": "数据库暂时无法连接或不接受写入，本次未保存任何内容，请稍后重试",
+    "internal error; quote the request id when reporting it": "内部错误；反馈问题时请提供请求编号",
+    "the body is larger than {limit} bytes": "请求体超过 {limit} 字节",
+    "database unreachable: {error}": "数据库无法连接：{error}",
+    "database schema is not current; run `firegrid db upgrade`": (
+        "数据库结构不是最新版本，请运行 `firegrid db upgrade`"
+    ),
+    "{field:path}: {message:text}": "{field}：{message}",
+    # a problem's detail with the fields it names, in a shape that has no errors[] (Open311)
+    "{message:text} ({fields})": "{message}（{fields}）",
+    # --- backend.core: calendar notices, photos, types ---------------------------------------------
+    "a notice is a JSON object with year, title, holidays and workdays": (
+        "放假通知须为包含 year、title、holidays 和 workdays 的 JSON 对象"
+    ),
+    "not a JSON object": "不是 JSON 对象",
+    "unknown field; a notice has year, title, holidays and workdays": (
+        "未知字段；放假通知包含 year、title、holidays 和 workdays"
+    ),
+    "give the year the notice is for, e.g. 2027": "请填写通知所属年份，例如 2027",
+    "give the notice's title or number (1 to 300 characters)": "请填写通知的标题或文号（1 至 300 个字符）",
+    "not a date as YYYY-MM-DD": "不是 YYYY-MM-DD 格式的日期",
+    "{day} is not in {year} (nor in the days around it)": "{day} 不在 {year} 年内（也不在其前后几天内）",
+    "give the holiday's name, e.g. 春节 (1 to 64 characters)": "请填写节假日名称，例如 春节（1 至 64 个字符）",
+    'give a list of {"name", "from", "to"}, one per holiday': (
+        '请填写列表，每个节假日一项 {"name", "from", "to"}'
+    ),
+    'give {"name": ..., "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}': (
+        '请按 {"name": ..., "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} 填写'
+    ),
+    "must be on or after from, within {days} days": "须不早于 from，且在 {days} 天之内",
+    "{day} is already in another holiday": "{day} 已在另一个节假日中",
+    'give a list of {"name", "date"} (may be empty)': '请填写 {"name", "date"} 的列表（可为空）',
+    'give {"name": ..., "date": "YYYY-MM-DD"}': '请按 {"name": ..., "date": "YYYY-MM-DD"} 填写',
+    "{day} is a weekday already; 调休 days are weekend days": "{day} 本来就是工作日；调休上班日应为周末",
+    "{day} is also listed as a holiday": "{day} 同时被列为节假日",
+    "{day} is listed twice": "{day} 重复列出",
+    "the photo is {size} bytes; at most {most} are accepted": "照片为 {size} 字节，最多接受 {most} 字节",
+    "a {format} image is not accepted": "不接受 {format} 格式的图片",
+    "the photo has too many pixels (at most {most})": "照片像素过多（最多 {most}）",
+    "the data is not an image in an accepted format": "数据不是可接受格式的图片",
+    "the photo is damaged or truncated: {error:any}": "照片已损坏或不完整：{error}",
+    "must not contain NUL characters": "不能包含 NUL 字符",
+    "start and end are the same time: the span would be empty": "开始和结束时间相同：时间段为空",
+    # --- backend.identity ----------------------------------------------------------------------
+    "send an access token: Authorization: Bearer <token>": "请发送访问令牌：Authorization: Bearer <token>",
+    "only integration clients sign requests": "只有对接系统使用签名请求",
+    "signing keys are for integration clients only": "签名密钥仅供对接系统使用",
+    "no signing key '{key}'": "没有签名密钥 '{key}'",
+    "unknown or revoked key id": "密钥编号未知或已吊销",
+    "nonce already used (replayed request)": "nonce 已被使用（重放的请求）",
+    "signed request is missing headers: {headers}": "签名请求缺少请求头：{headers}",
+    "X-Firegrid-Timestamp must be Unix seconds": "X-Firegrid-Timestamp 须为 Unix 秒数",
+    "X-Firegrid-Timestamp is {skew} s away from server time (allowed: {allowed} s)": (
+        "X-Firegrid-Timestamp 与服务器时间相差 {skew} 秒（允许 {allowed} 秒）"
+    ),
+    "X-Firegrid-Nonce must be 16-128 URL-safe characters": "X-Firegrid-Nonce 须为 16 至 128 个 URL 安全字符",
+    "signature does not match; see docs/integration-auth.md": "签名不匹配；参见 docs/integration-auth.md",
+    "a {role:role} may not {doing:doing}": "{role}无权{doing}",
+    "phone must be a mainland mobile number (11 digits)": "手机号须为中国大陆手机号码（11 位）",
+    "username must be 3-64 letters, digits, '.', '_' or '-'": (
+        "用户名须为 3 至 64 个字母、数字、'.'、'_' 或 '-'"
+    ),
+    "password must be at least {length} characters": "密码至少需要 {length} 个字符",
+    "a certificate needs both its number and its expiry date": "执法证须同时填写证号和有效期",
+    "username '{name}' is taken": "用户名 '{name}' 已被占用",
+    "the account no longer exists or is disabled": "账号不存在或已停用",
+    "the session was signed out": "该登录已退出",
+    "too many failed sign-ins from this address; try again in {wait} s": (
+        "该地址登录失败次数过多，请在 {wait} 秒后重试"
+    ),
+    "too many failed sign-ins for this username; try again in {wait} s": (
+        "该用户名登录失败次数过多，请在 {wait} 秒后重试"
+    ),
+    "wrong username or password": "用户名或密码错误",
+    "the refresh token is unknown or expired": "刷新令牌无效或已过期",
+    "the refresh token was revoked": "刷新令牌已被吊销",
+    "the refresh token was already used; this sign-in has been revoked, sign in again": (
+        "刷新令牌已被使用过，此次登录已被吊销，请重新登录"
+    ),
+    "no user with id {id}": "没有 id 为 {id} 的用户",
+    "not an access token": "不是访问令牌",
+    "the access token has expired": "访问令牌已过期",
+    "the access token is not valid": "访问令牌无效",
+    "stored secret cannot be decrypted with this FIREGRID_SECRET_KEY": (
+        "无法用当前的 FIREGRID_SECRET_KEY 解密已保存的密钥"
+    ),
+    # --- backend.notify ------------------------------------------------------------------------
+    "no notification {id}": "没有通知 {id}",
+    "a webpush registration has a subscription, not a token": "webpush 注册应提供 subscription，而不是 token",
+    "a webpush registration needs its subscription: endpoint and keys (p256dh, auth)": (
+        "webpush 注册需要 subscription：endpoint 和 keys（p256dh、auth）"
+    ),
+    "the subscription's endpoint is not an http(s) URL": "subscription 的 endpoint 不是 http(s) 地址",
+    "a {provider} registration has a token, not a subscription": "{provider} 注册应提供 token，而不是 subscription",
+    "a {provider} registration needs its token": "{provider} 注册需要 token",
+    "Web Push is not configured on this server": "本服务器未配置 Web Push",
+    "no outbox message {id}": "没有待发消息 {id}",
+    "only dead messages are replayed; this one is {status:outbox_status}": (
+        "只有已停止重试的消息才能重发；该消息状态为：{status}"
+    ),
+    # --- grids ---------------------------------------------------------------------------------
+    "the location is not inside any township we know": "该位置不在已知的任何乡镇/街道内",
+    "the location is outside your area": "该位置不在您的辖区内",
+    "a unified social credit code is required (optional for individual businesses)": (
+        "须填写统一社会信用代码（个体工商户可不填）"
+    ),
+    "no premises with id {id}": "没有 id 为 {id} 的场所",
+    "premises {id} was changed meanwhile (version {version}, you sent {sent})": (
+        "场所 {id} 已被他人修改（当前版本 {version}，您提交的是 {sent}）"
+    ),
+    "no area with code '{code}'": "没有代码为 '{code}' 的区域",
+    "bbox is min_lng,min_lat,max_lng,max_lat (WGS-84 degrees)": (
+        "bbox 应为 min_lng,min_lat,max_lng,max_lat（WGS-84 度）"
+    ),
+    "the geometry has no polygon area": "该几何图形没有面积",
+    "{label:any}{field} '{code}' is not an area code: digits, optionally followed by '-' and up to 6 "
+    "digits (e.g. 450202901001-003)": (
+        "{label}{field} '{code}' 不是有效的区域代码：应为数字，可再接 '-' 和最多 6 位数字"
+        "（例如 450202901001-003）"
+    ),
+    "a {level:area_level} needs a parent area": "{level}需要上级区域",
+    "a {level:area_level} cannot sit under a {parent:area_level}": "{level}不能位于{parent}之下",
+    "an area with code '{code}' exists": "代码为 '{code}' 的区域已存在",
+    "area {code} was changed meanwhile (version {version}, you sent {sent})": (
+        "区域 {code} 已被他人修改（当前版本 {version}，您提交的是 {sent}）"
+    ),
+    "feature {index} ({name}): needs properties '{code_prop}' and '{name_prop}'": (
+        "第 {index} 个要素（{name}）：需要属性 '{code_prop}' 和 '{name_prop}'"
+    ),
+    "feature {index} ({name}): {message:text}": "第 {index} 个要素（{name}）：{message}",
+    "feature {index} ({name}): invalid polygon ({reason:any}); refused with --strict": (
+        "第 {index} 个要素（{name}）：多边形无效（{reason}）；--strict 模式下拒绝导入"
+    ),
+    "not a GeoJSON geometry: {error:any}": "不是 GeoJSON 几何图形：{error}",
+    "{code} is a {level:area_level}, not a township": "{code} 是{level}，不是乡镇/街道",
+    "give either a cell size or a maximum number of premises per grid": "请给出网格边长或每个网格的最多场所数，二者选一",
+    "{code} has no villages/communities; import them first": "{code} 下没有村/社区，请先导入",
+    "{code} already has {count} grids; remove them before splitting again": (
+        "{code} 已有 {count} 个网格，重新划分前请先删除"
+    ),
+    "the cell size must be positive": "网格边长须为正数",
+    "{rows} × {cols} cells of {size} m is more than {most}": "{rows} × {cols} 个边长 {size} 米的网格，超过上限 {most}",
+    "max_points cannot be negative": "max_points 不能为负数",
+    "the minimum cell size must be positive": "最小网格边长须为正数",
+    "the sliver ratio is a fraction of a cell, from 0 up to 1": "碎片比例是网格的一部分，取值 0 至 1（不含 1）",
+    "cells of {size} m are too small for a {side} m area": "边长 {size} 米的网格对于 {side} 米的区域过小",
+    "0,0 is what a phone without a position fix sends, not a place: take a fix": (
+        "0,0 是手机未定位时发送的坐标，不是实际位置：请先定位"
+    ),
+    "({lng}, {lat}) is outside every grid and township of this deployment": (
+        "({lng}, {lat}) 不在本系统的任何网格或乡镇/街道内"
+    ),
+    "a {role:role} needs an area (--scope)": "{role}需要指定区域（--scope）",
+    "a {role:role} is placed at {levels}, not at the {level:area_level} {code}": (
+        "{role}应安排在 {levels}，不能安排在{level} {code}"
+    ),
+    "a {role:role} cannot create a {new:role}": "{role}不能创建{new}",
+    "{code} is a {level:area_level}, not a grid": "{code} 是{level}，不是网格",
+    "{id} is not an active grid worker": "{id} 不是在岗的网格员",
+    "duty is kept for grid workers and grid leaders": "只为网格员和网格长记录在岗状态",
+    "leave needs both leave_from and leave_until": "请假须同时填写 leave_from 和 leave_until",
+    "leave_until is before leave_from": "leave_until 早于 leave_from",
+    "no grid {id} under a complete area tree": "没有位于完整区域树下的网格 {id}",
+    "a certificate needs both certificate_number and certificate_expires_on": (
+        "执法证须同时填写 certificate_number 和 certificate_expires_on"
+    ),
+    "not a valid unified social credit code: {problem:any}": "不是有效的统一社会信用代码：{problem}",
+    "a unified social credit code has {length} characters, this one has {count}": (
+        "统一社会信用代码应为 {length} 位，此代码为 {count} 位"
+    ),
+    "position {position} belongs to the administrative division code and must be a digit, not "
+    "{character}": "第 {position} 位属于行政区划码，须为数字，不能是 {character}",
+    "character {character} is not allowed at position {position}": "第 {position} 位不允许使用字符 {character}",
+    "character {character} is not allowed at position {position} (codes never use {never})": (
+        "第 {position} 位不允许使用字符 {character}（代码中从不使用 {never}）"
+    ),
+    "wrong check character: expected {expected}, found {found}": "校验码错误：应为 {expected}，实为 {found}",
+    "the CSV must be UTF-8 text": "CSV 须为 UTF-8 文本",
+    "the file is empty": "文件为空",
+    "unknown columns: {columns}": "未知的列：{columns}",
+    "missing columns: {columns}": "缺少的列：{columns}",
+    "unknown columns: {columns} (columns: {known})": "未知的列：{columns}（可用的列：{known}）",
+    "missing columns: {columns} (columns: {known})": "缺少的列：{columns}（可用的列：{known}）",
+    "more than {count} rows": "超过 {count} 行",
+    "{count} problem(s); nothing imported": "发现 {count} 个问题，未导入任何内容",
+    "an empty geometry has no centre to project around": "空几何图形没有可用于投影的中心点",
+    # --- hazards -------------------------------------------------------------------------------
+    "no hazard with id {id}": "没有 id 为 {id} 的隐患",
+    "hazard is at version {version}, you sent {sent}": "隐患当前版本为 {version}，您提交的是 {sent}",
+    "submitting a rectification needs an 'after' photo": "提交整改须附整改后（after）照片",
+    "a hazard cannot duplicate itself": "隐患不能与自身重复",
+    "{action:hazard_action} needs a certified officer": "“{action}”须由持证执法人员执行",
+    "you already approved {action:hazard_action}; another officer must": (
+        "您已批准“{action}”，须由另一名执法人员批准"
+    ),
+    "hazard {id} changed while you acted; reload it": "隐患 {id} 在您操作期间已有变动，请重新加载",
+    "[hazard-transition-not-allowed] cannot {action:hazard_action} a hazard that is "
+    "{state:hazard_state}": "隐患处于“{state}”状态，不能“{action}”",
+    "[hazard-role-not-allowed] a {role:role} may not {action:hazard_action}": "{role}无权“{action}”",
+    "[action-incomplete] {action:hazard_action} needs {needs:need}": "“{action}”需要填写：{needs}",
+    "{count} of {required} officers have approved": "已有 {count} 名执法人员批准，共需 {required} 名",
+    "no photo {sha256} on hazard {id}": "隐患 {id} 没有照片 {sha256}",
+    "originals (with their EXIF) are for grid workers, grid leaders, station and brigade staff, "
+    "dispatchers and admins whose area covers the hazard": (
+        "照片原图（含 EXIF）仅供辖区覆盖该隐患的网格员、网格长、消防工作站和大队工作人员、"
+        "调度人员及管理员查看"
+    ),
+    "a {role:role} has no queue": "{role}没有待办队列",
+    "partner systems send complaints, not hazards": "对接系统发送的是投诉，不是隐患",
+    "citizens report with source 'citizen'": "群众上报时来源须为 'citizen'",
+    "hazard {id} exists with other content": "隐患 {id} 已存在且内容不同",
+    "no premises with id {id} in your area": "您的辖区内没有 id 为 {id} 的场所",
+    "{count} field(s) of the reports are not valid: {summary:text}": "上报中有 {count} 个字段不符合要求：{summary}",
+    "hazard {id} was reported by someone else": "隐患 {id} 由他人上报",
+    # hazards.credit
+    "the appeal is already {state:appeal_state}": "该申请{state}",
+    "{kind:credit_kind} entries follow from the hazard itself": "“{kind}”记录由隐患本身产生",
+    "no hazard {id} at this premises": "该场所没有隐患 {id}",
+    "no credit record with id {id}": "没有 id 为 {id} 的信用记录",
+    "the record is {standing:credit_standing}": "该记录{standing}",
+    "an appeal about this record is already pending": "该记录已有待处理的申请",
+    "no credit appeal with id {id}": "没有 id 为 {id} 的信用申请",
+    "you filed this appeal; another officer must decide it": "该申请由您提交，须由另一名执法人员决定",
+    "the appeal was decided meanwhile": "该申请已在此期间作出决定",
+    "this needs an officer with a valid certificate (持证)": "此操作须由持有效执法证的人员执行（持证）",
+    "may be repaired from {date}": "自 {date} 起可申请信用修复",
+    "the hazard behind it is not closed yet": "相关隐患尚未销号",
+    "the unit's obligations (rectification, fines, orders) are not confirmed met": (
+        "尚未确认单位已履行义务（整改、罚款、责令事项）"
+    ),
+    "a newer {kind:credit_kind} record exists ({date})": "存在更新的“{kind}”记录（{date}）",
+    # --- complaints ----------------------------------------------------------------------------
+    "only the worker it is assigned to may do this": "只有承办该投诉的网格员可以执行此操作",
+    "complaints go to grid workers or grid leaders": "投诉只能派给网格员或网格长",
+    "a hazard found on site needs its location (the complaint has none)": "现场发现的隐患需要位置（该投诉没有位置）",
+    "no partner system '{name}'": "没有对接系统 '{name}'",
+    "the callback URL must be http(s)://host/...": "回调地址须为 http(s)://host/...",
+    "the overlap is between 0 and {days} days": "新旧密钥并存时间须在 0 至 {days} 天之间",
+    "partner '{name}' has no callback address yet: set one first": "对接系统 '{name}' 还没有回调地址，请先设置",
+    "no callback with id {id}": "没有 id 为 {id} 的回调",
+    "only dead callbacks are replayed; this one is {status:outbox_status}": (
+        "只有已停止重试的回调才能重发；该回调状态为：{status}"
+    ),
+    "only complaints in triage are placed; this one is {state:complaint_state}": (
+        "只有待分派的投诉才能定位；该投诉状态为：{state}"
+    ),
+    "that point is outside your area": "该位置不在您的辖区内",
+    "only the worker it is assigned to may ask": "只有承办该投诉的网格员可以申请",
+    "no deadline runs while a complaint is {state:complaint_state}": "投诉处于“{state}”状态时没有计时的期限",
+    "the deadline has passed: an extension is asked for before it": "期限已过：延期须在期限届满前申请",
+    "an extension is already waiting for a decision": "已有延期申请在等待审批",
+    "no extension with id {id}": "没有 id 为 {id} 的延期申请",
+    "this extension was {state:extension_state} already": "该延期申请已处理：{state}",
+    "external id '{id}' on channel {channel} is taken": "渠道 {channel} 上的外部编号 '{id}' 已被占用",
+    "complaint '{id}' on channel {channel} was received with another body; send a new external "
+    "id for a new complaint": (
+        "渠道 {channel} 上的投诉 '{id}' 已以不同内容受理；新投诉请使用新的外部编号"
+    ),
+    "complaints come in from partners": "投诉由对接系统转入",
+    "the complaint was not taken within {seconds} s; send it again with the same external id (a "
+    "complaint taken meanwhile is answered, not doubled)": (
+        "投诉未能在 {seconds} 秒内受理；请用同一外部编号重新发送（期间已受理的投诉会直接答复，不会重复）"
+    ),
+    "[complaint-transition-not-allowed] cannot {action:complaint_action} a complaint that is "
+    "{state:complaint_state}": "投诉处于“{state}”状态，不能“{action}”",
+    "[complaint-role-not-allowed] a {role:role} may not {action:complaint_action}": "{role}无权“{action}”",
+    "[complaint-action-incomplete] {action:complaint_action} needs {needs:need}": "“{action}”需要填写：{needs}",
+    "no complaint with id {id}": "没有 id 为 {id} 的投诉",
+    "complaint is at version {version}, you sent {sent}": "投诉当前版本为 {version}，您提交的是 {sent}",
+    "no complaint '{id}' on channel {channel}": "渠道 {channel} 上没有投诉 '{id}'",
+    "no reward with id {id}": "没有 id 为 {id} 的举报奖励",
+    "only eligible rewards are decided; this one is {state:reward_state}": (
+        "只有待审批的举报奖励才能审批；该奖励状态为：{state}"
+    ),
+    "only approved rewards are paid; this one is {state:reward_state}": (
+        "只有已批准的举报奖励才能发放；该奖励状态为：{state}"
+    ),
+    "an anonymous complaint carries no caller name or phone": "匿名投诉不能带有来电人姓名或电话",
+    "give a location or an address": "请提供位置或地址",
+    "hotline_deadline must be after received_at": "hotline_deadline 须晚于 received_at",
+    # complaints.open311 (Open311's own {code, description})
+    "no format '{fmt}': use .json or .xml": "没有格式 '{fmt}'：请使用 .json 或 .xml",
+    "{name} must be a number": "{name} 须为数字",
+    "{name} must be a W3C date-time, e.g. 2026-11-24T09:00:00+08:00": (
+        "{name} 须为 W3C 日期时间，例如 2026-11-24T09:00:00+08:00"
+    ),
+    "{name} needs a time zone (Z or +08:00)": "{name} 需要时区（Z 或 +08:00）",
+    "service_request_id '{id}' is not an id": "service_request_id '{id}' 不是有效的编号",
+    "no integration client '{name}'": "没有对接系统 '{name}'",
+    "api_key is required to submit a request": "提交请求需要 api_key",
+    "api_key is not valid": "api_key 无效",
+    "no service with code '{code}'": "没有代码为 '{code}' 的服务",
+    "service_code is required": "service_code 为必填",
+    "lat and long go together": "lat 和 long 须同时提供",
+    "give lat and long, or address_string": "请提供 lat 和 long，或 address_string",
+    "lat must be within -90..90 and long within -180..180": "lat 须在 -90..90 之间，long 须在 -180..180 之间",
+    "lat, long: {reason:text}": "lat、long：{reason}",
+    "description is required": "description 为必填",
+    "description is longer than 4000 characters": "description 超过 4000 个字符",
+    "{name} contains a control character (U+{code}) at {position}": "{name} 在第 {position} 个位置含有控制字符（U+{code}）",
+    "too many reports {said:text}; try again in {wait} s": "{said}提交的报告过多，请在 {wait} 秒后重试",
+    "from this address": "该地址",
+    "with this api_key": "该 api_key",
+    "Idempotency-Key must be 1 to 255 visible ASCII characters": "Idempotency-Key 须为 1 至 255 个可见 ASCII 字符",
+    "Idempotency-Key '{key}' was sent before with another report; use a new key for a new report": (
+        "Idempotency-Key '{key}' 此前已用于另一份报告；新报告请使用新的键"
+    ),
+    "status is open or closed": "status 须为 open 或 closed",
+    "no service request '{id}'": "没有服务请求 '{id}'",
+    # --- patrols -------------------------------------------------------------------------------
+    "a campaign ends after it starts, in the future": "专项整治的结束时间须晚于开始时间，且在将来",
+    "no checklist '{code}'": "没有检查表 '{code}'",
+    "no work prompt {id} for you": "没有发给您的工作提示 {id}",
+    "no work prompt {id} in your area": "您的辖区内没有工作提示 {id}",
+    "item keys must be unique within a checklist": "同一检查表内检查项的键不能重复",
+    "an inspection item '{code}' exists": "抽查事项 '{code}' 已存在",
+    "no user {id}": "没有用户 {id}",
+    "name the unit: premises_id or uscc": "请指明单位：premises_id 或 uscc",
+    "no premises {id}": "没有场所 {id}",
+    "the directory is per area: sign in as staff of one": "名录库按辖区管理：请以某一辖区的工作人员身份登录",
+    "a plan ends after it starts, within one calendar year": "计划的结束时间须晚于开始时间，且在同一自然年内",
+    "no inspection items {codes}: add them first": "没有抽查事项 {codes}：请先添加",
+    "no inspection plan {id} in your area": "您的辖区内没有抽查计划 {id}",
+    "this plan has been drawn; make a new plan to draw again": "该计划已抽取过；如需再次抽取请新建计划",
+    "no draw {id}": "没有抽取记录 {id}",
+    "no inspection {id} drawn for you": "没有抽派给您的检查 {id}",
+    "recording an inspection needs a valid certificate": "登记检查结果须持有效执法证",
+    "record passed, failed or not_found": "请登记 passed、failed 或 not_found",
+    "a failed inspection found at least one hazard": "检查不合格时须至少发现一处隐患",
+    "a period is a month written YYYY-MM": "期间为月份，格式为 YYYY-MM",
+    "FIREGRID_PATROL_FREQUENCIES ({path}) is not a rule list: {error:any}": (
+        "FIREGRID_PATROL_FREQUENCIES（{path}）不是规则列表：{error}"
+    ),
+    "FIREGRID_PATROL_FREQUENCIES must end with a catch-all rule": "FIREGRID_PATROL_FREQUENCIES 须以兜底规则结尾",
+    "a {state:task_state} task cannot take '{step:task_step}'": "“{state}”的巡查任务不能“{step}”",
+    "give a premises_id, or a point (lng, lat)": "请提供 premises_id，或一个点（lng, lat）",
+    "the point is in no grid of your area": "该点不在您辖区的任何网格内",
+    "the premises is in no grid yet: place it on the map first": "该场所尚未归入网格：请先在地图上标注位置",
+    "the due time has passed": "截止时间已过",
+    "that worker is not assigned to the task's grid": "该网格员未分配到此任务所在的网格",
+    "no patrol task {id} in your area": "您的辖区内没有巡查任务 {id}",
+    "a {state:task_state} task is not reassigned": "“{state}”的巡查任务不能改派",
+    "visit {id} belongs to someone else": "巡查记录 {id} 属于他人",
+    "no patrol task {id} for you": "没有分配给您的巡查任务 {id}",
+    "no visit {id} of yours": "您没有巡查记录 {id}",
+    "answer {id} belongs to another visit": "检查项记录 {id} 属于另一次巡查",
+    "a failed item has reported its hazard; follow the hazard instead": "不合格检查项已上报隐患；请跟进该隐患",
+    "checklist {code} v{version} has no item '{key}'": "检查表 {code} 第 {version} 版没有检查项 '{key}'",
+    "a failed item needs a place: the visit has neither premises nor location": (
+        "不合格检查项需要地点：该巡查既没有场所也没有位置"
+    ),
+    # --- offline_sync --------------------------------------------------------------------------
+    "{where:path}: id {id} belongs to another record": "{where}：id {id} 属于另一条记录",
+    "{where:dotted} is not a uuid": "{where} 不是有效的 UUID",
+    "{count} field(s) in this push are not valid, nothing was stored: {shown:text}": (
+        "本次推送有 {count} 个字段不符合要求，未保存任何内容：{shown}"
+    ),
+    "{count} field(s) in this push are not valid, nothing was stored: {shown:text} (and {more} "
+    "more)": "本次推送有 {count} 个字段不符合要求，未保存任何内容：{shown}（另有 {more} 个）",
+    "the app speaks sync schema {app}, the server {server}: update the app": (
+        "App 的同步结构版本为 {app}，服务器为 {server}：请更新 App"
+    ),
+    "a {role:role} does not sync a device": "{role}不使用设备同步",
+    "there is no sync table '{name}'": "没有同步表 '{name}'",
+    "{name} is read-only on devices; its changes are not accepted": "{name} 在设备上只读，不接受其修改",
+    "{count} record(s) changed on the server after {since}: pull, then push again": (
+        "{since} 之后服务器上有 {count} 条记录发生变动：请先拉取，再重新推送"
+    ),
+    "changes.{name}.{kind} must be a list of records with ids": "changes.{name}.{kind} 须为带 id 的记录列表",
+    "this server speaks tus {server}, you sent '{sent}'": "本服务器使用 tus {server}，您发送的是 '{sent}'",
+    "Upload-Metadata: the value of '{key}' is not base64 text": "Upload-Metadata：'{key}' 的值不是 base64 文本",
+    "Upload-Checksum: '{algorithm}' is not supported": "Upload-Checksum：不支持 '{algorithm}'",
+    "Upload-Checksum: the digest is not base64": "Upload-Checksum：摘要不是 base64",
+    "a {role:role} does not upload from a device": "{role}不从设备上传",
+    "Upload-Length is required (deferred length is not supported)": "须提供 Upload-Length（不支持延后告知长度）",
+    "a photo may have 1 to {most} bytes; Upload-Length is {length}": "照片大小应为 1 至 {most} 字节；Upload-Length 为 {length}",
+    "Upload-Metadata must name the photo_id (a uuid)": "Upload-Metadata 须给出 photo_id（UUID）",
+    "Upload-Metadata must give the photo's sha256 (64 hex digits)": "Upload-Metadata 须给出照片的 sha256（64 位十六进制）",
+    "Upload-Length is {length}, but photo {id} was declared with {size} bytes": (
+        "Upload-Length 为 {length}，但照片 {id} 登记的大小为 {size} 字节"
+    ),
+    "Upload-Metadata: sha256 differs from the one photo {id} declared": "Upload-Metadata：sha256 与照片 {id} 登记的不一致",
+    "you hold {count} unfinished uploads, the most allowed: finish or delete one (DELETE its URL) "
+    "before starting another": (
+        "您有 {count} 个未完成的上传，已达上限：请先完成或删除一个（对其地址发送 DELETE），再开始新的上传"
+    ),
+    "no upload {id}": "没有上传 {id}",
+    "upload {id} expired at {at}": "上传 {id} 已于 {at} 过期",
+    "Content-Type must be application/offset+octet-stream": "Content-Type 须为 application/offset+octet-stream",
+    "Upload-Offset is required": "须提供 Upload-Offset",
+    "the upload is already complete": "该上传已完成",
+    "the upload stands at {offset}, you sent {sent}": "上传当前进度为 {offset}，您发送的是 {sent}",
+    "{name} must be a non-negative integer": "{name} 须为非负整数",
+    "another request moved the upload meanwhile": "另一个请求已在此期间推进了该上传",
+    "the uploaded file does not match the sha256 in its metadata; upload it again": (
+        "上传的文件与元数据中的 sha256 不符，请重新上传"
+    ),
+    "another request is writing to this upload": "另一个请求正在写入该上传",
+    "the upload holds {length} bytes; this request goes past its end": "该上传共 {length} 字节；本次请求超出了末尾",
+    "the bytes of this request do not match their {algorithm}; nothing kept": "本次请求的数据与其 {algorithm} 不符，未保留任何内容",
+    # the fields of a device's records (offline_sync.fields and the families)
+    "{where:dotted} {message:text}": "{where} {message}",
+    "is not a uuid": "不是有效的 UUID",
+    "is not a time in milliseconds": "不是以毫秒表示的时间",
+    "is required (milliseconds)": "为必填（毫秒）",
+    "must be one of {values}": "须为 {values} 之一",
+    "must be a number from {low} to {high}": "须为 {low} 至 {high} 之间的数字",
+    "must be pass, fail or na": "须为 pass、fail 或 na",
+    "is required": "为必填",
+    "must be text of at most 2000 characters": "须为不超过 2000 个字符的文本",
+    "a track point needs lng and lat": "轨迹点需要 lng 和 lat",
+    "must be 64 hex digits": "须为 64 位十六进制数",
+    "must be before or after": "须为 before 或 after",
+    "must be 1 to {most} bytes": "须为 1 至 {most} 字节",
+}
+
+# Pydantic's validation errors by their `type`, filled from the error's `ctx`.
+VALIDATION: dict[str, str] = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "json_invalid": "不是有效的 JSON：{error}",
+    "json_type": "JSON 输入须为字符串或字节",
+    "model_type": "须为对象",
+    "model_attributes_type": "须为对象",
+    "dict_type": "须为对象",
+    "list_type": "须为列表",
+    "tuple_type": "须为列表",
+    "set_type": "须为列表",
+    "none_required": "须为空（null）",
+    "greater_than": "须大于 {gt}",
+    "greater_than_equal": "须大于或等于 {ge}",
+    "less_than": "须小于 {lt}",
+    "less_than_equal": "须小于或等于 {le}",
+    "multiple_of": "须为 {multiple_of} 的倍数",
+    "finite_number": "须为有限数值",
+    "too_short": "至少需要 {min_length} 项，实际 {actual_length} 项",
+    "too_long": "最多 {max_length} 项，实际 {actual_length} 项",
+    "string_type": "须为字符串",
+    "string_unicode": "须为有效的字符串",
+    "string_too_short": "至少需要 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符合要求（{pattern}）",
+    "enum": "须为 {expected} 之一",
+    "literal_error": "须为 {expected} 之一",
+    "bool_type": "须为布尔值",
+    "bool_parsing": "须为布尔值",
+    "int_type": "须为整数",
+    "int_parsing": "须为整数",
+    "int_parsing_size": "整数超出范围",
+    "int_from_float": "须为整数，不能有小数部分",
+    "float_type": "须为数字",
+    "float_parsing": "须为数字",
+    "bytes_type": "须为字节串",
+    "bytes_too_short": "至少需要 {min_length} 字节",
+    "bytes_too_long": "最多 {max_length} 字节",
+    "value_error": "取值无效：{error}",
+    "assertion_error": "取值无效：{error}",
+    "date_type": "须为有效的日期",
+    "date_parsing": "须为 YYYY-MM-DD 格式的有效日期",
+    "date_from_datetime_parsing": "须为有效的日期或日期时间",
+    "date_from_datetime_inexact": "日期不能带有时间部分",
+    "date_past": "须为过去的日期",
+    "date_future": "须为将来的日期",
+    "time_type": "须为有效的时间",
+    "time_parsing": "须为有效的时间格式",
+    "datetime_type": "须为有效的日期时间",
+    "datetime_parsing": "须为有效的日期时间",
+    "datetime_object_invalid": "日期时间无效",
+    "datetime_from_date_parsing": "须为有效的日期时间或日期",
+    "datetime_past": "须为过去的时间",
+    "datetime_future": "须为将来的时间",
+    "timezone_naive": "不能带有时区",
+    "timezone_aware": "须带有时区",
+    "time_delta_type": "须为有效的时长",
+    "time_delta_parsing": "须为有效的时长",
+    "url_type": "须为网址字符串",
+    "url_parsing": "须为有效的网址",
+    "url_syntax_violation": "网址格式不符合要求",
+    "url_too_long": "网址最多 {max_length} 个字符",
+    "url_scheme": "网址协议须为 {expected_schemes}",
+    "uuid_type": "须为 UUID",
+    "uuid_parsing": "须为有效的 UUID",
+    "uuid_version": "须为第 {expected_version} 版 UUID",
+    "decimal_type": "须为数字",
+    "decimal_parsing": "须为有效的数字",
+    "decimal_max_digits": "最多 {max_digits} 位数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_whole_digits": "小数点前最多 {whole_digits} 位数字",
+    "union_tag_invalid": "类型标记 '{tag}' 无效，应为 {expected_tags}",
+    "union_tag_not_found": "缺少类型标记 {discriminator}",
+    "missing_argument": "缺少必填参数",
+    "unexpected_keyword_argument": "不允许的参数",
+}
