@@ -150,6 +150,7 @@ DOINGS = {
     "run campaigns": "开展专项整治",
     "organise inspections": "组织双随机抽查",
     "read inspections": "查看双随机抽查",
+    "see people": "查看辖区人员",
 }
 
 TERMS: dict[str, dict[str, str]] = {
@@ -425,6 +426,8 @@ MESSAGES: dict[str, str] = {
     "duty is kept for grid workers and grid leaders": "只为网格员和网格长记录在岗状态",
     "leave needs both leave_from and leave_until": "请假须同时填写 leave_from 和 leave_until",
     "leave_until is before leave_from": "leave_until 早于 leave_from",
+    "reported_to is before reported_from": "reported_to（上报截止日）早于 reported_from（上报起始日）",
+    "received_to is before received_from": "received_to（受理截止日）早于 received_from（受理起始日）",
     "no grid {id} under a complete area tree": "没有位于完整区域树下的网格 {id}",
     "a certificate needs both certificate_number and certificate_expires_on": (
         "执法证须同时填写 certificate_number 和 certificate_expires_on"
