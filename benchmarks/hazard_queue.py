@@ -38,10 +38,14 @@ CHUNK = 5_000
 TOWNSHIPS, VILLAGES, GRIDS = 10, 4, 4
 ROUNDS = 40
 GOAL_MS = 100.0
-# /healthz's median on this benchmark's server when the goal was set (2026-12-05, PostGIS and
-# SpatiaLite alike within 0.1 ms); the threshold is the goal in /healthz requests.
-HEALTHZ_MS_WHEN_SET = 1.0
-THRESHOLD = round(GOAL_MS / HEALTHZ_MS_WHEN_SET, 1)
+# /healthz per request, one connection, sequential, `firegrid serve` on loopback, on a quiet
+# machine: 1,860 req/s, the figure benchmarks/sync.py recorded with the same client shape
+# (session 2, docs/performance.md), 0.538 ms. Issue 18 set the goal on 2026-12-05 while the
+# machine ran other suites (load average 10-13 on 2 cores, /healthz at 4-5 ms): no quiet
+# /healthz could be measured that day, so the recorded one is used. The threshold is the goal
+# in /healthz requests: 100 / 0.538 = 186.
+HEALTHZ_MS_WHEN_SET = 1000 / 1860
+THRESHOLD = round(GOAL_MS / HEALTHZ_MS_WHEN_SET)
 PASSWORD = "bench-password-" + uuid.uuid4().hex[:12]
 OPEN_STATES = ["reported", "confirmed", "rectification_ordered", "rectification_submitted"]
 
@@ -213,7 +217,8 @@ def run_backend(name: str, url: str, targets: Targets) -> None:
             f"queue page of 50 (total {total:,}) median {queue:.1f} ms, p90 "
             f"{statistics.quantiles(queue_ms, n=10)[-1]:.1f} ms (goal <= {GOAL_MS:.0f} ms); "
             f"/healthz median {healthz:.2f} ms; threshold {GOAL_MS:.0f} ms / "
-            f"{HEALTHZ_MS_WHEN_SET} ms"
+            f"{HEALTHZ_MS_WHEN_SET:.3f} ms; in this run's /healthz the goal would be "
+            f"{GOAL_MS / healthz:.0f}"
         ),
     )
 
