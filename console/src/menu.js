@@ -9,6 +9,20 @@ export const MENU = [
     allowed: (me) =>
       ['grid_leader', 'station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
   },
+  {
+    path: '/complaints',
+    title: '投诉',
+    icon: 'phone',
+    // GET /api/v1/complaints: staff and dispatchers their area's (see_area_complaints)
+    allowed: (me) => ['station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+  },
+  {
+    path: '/callbacks',
+    title: '热线回传',
+    icon: 'connection',
+    // GET /api/v1/hotline/callbacks: admins only (the dead letters and their replay)
+    allowed: (me) => me.role === 'admin',
+  },
 ]
 
 export function menuFor(me) {
