@@ -1,5 +1,5 @@
 // The side menu: only screens that exist, and only for roles that may use them. A screen
-// that is not built yet has no entry (地图, 投诉, 消息 come in later slices).
+// that is not built yet has no entry (地图 and 消息 come in later slices).
 export const MENU = [
   {
     path: '/hazards',

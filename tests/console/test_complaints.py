@@ -51,9 +51,7 @@ def _premises_and_people(db):
     return premises.name, grid, users[f"worker.{grid}"], users[f"worker.{other}"], other
 
 
-def test_a_station_places_an_address_only_complaint_and_dispatches_it_by_name(
-    tab, api, demo, db
-):
+def test_a_station_places_an_address_only_complaint_and_dispatches_it_by_name(tab, api, demo, db):
     premises, grid, primary, backup, backup_grid = _premises_and_people(db)
     staff = bearer(api, STATION, demo[STATION])
     # The grid gets a backup worker, so that the station has someone to choose besides whom
@@ -138,6 +136,8 @@ def test_a_station_places_an_address_only_complaint_and_dispatches_it_by_name(
     page.get_by_role("button", name="确定查看").click()
     expect(page.locator("[data-test=caller]")).to_contain_text("李四 13912345678")
     expect(page.locator("[data-test=timeline]")).to_contain_text("查看来电人信息")
+    expect(page.locator(".el-loading-mask")).to_have_count(0)
+    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
     tab.screenshot("complaint-detail")
 
     # The message reached the chosen worker's inbox.
@@ -150,4 +150,38 @@ def test_a_station_places_an_address_only_complaint_and_dispatches_it_by_name(
     placed = api.get(f"/api/v1/complaints/{complaint['id']}", headers=staff).json()
     assert placed["assignee_id"] == backup[0]
     assert placed["area_code"] == grid
+    only_firegrid(tab)
+
+
+def test_a_station_refuses_an_extension_with_a_reason(tab, api, demo):
+    staff = bearer(api, STATION, demo[STATION])
+    listed = api.get("/api/v1/complaints", params={"limit": 100}, headers=staff).json()
+    complaint = next(c for c in listed if c["external_id"] == "96119-DEMO-0001")
+    worker = bearer(api, f"worker.{complaint['area_code']}", demo["worker.<grid code>"])
+    asked = api.post(
+        f"/api/v1/complaints/{complaint['id']}/extensions",
+        json={"working_days": 2, "reason": "店主外出，需约定时间现场核查"},
+        headers=worker,
+    )
+    assert asked.status_code == 201, asked.text
+
+    page = tab.page
+    tab.goto(f"/console/complaints/{complaint['id']}")
+    sign_in(tab, STATION, demo[STATION])
+    extensions = page.locator("[data-test=extensions]")
+    expect(extensions).to_contain_text("店主外出，需约定时间现场核查")
+    expect(extensions).to_contain_text("签收")
+    extensions.get_by_role("button", name="不予批准").click()
+    page.get_by_role("button", name="确定").click()
+    expect(page.locator(".el-message-box")).to_contain_text("请填写理由")  # a refusal says why
+    page.locator(".el-message-box input").fill("签收不需要延期，请今日签收")
+    page.get_by_role("button", name="确定").click()
+
+    expect(extensions).to_contain_text("不予批准")
+    expect(extensions).to_contain_text("签收不需要延期，请今日签收")
+    expect(page.locator("[data-test=timeline]")).to_contain_text("延期审批")
+    decided = api.get(f"/api/v1/complaints/{complaint['id']}/extensions", headers=staff).json()
+    assert [(e["state"], e["decision_note"]) for e in decided] == [
+        ("refused", "签收不需要延期，请今日签收")
+    ]
     only_firegrid(tab)
