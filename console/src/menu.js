@@ -1,5 +1,5 @@
 // The side menu: only screens that exist, and only for roles that may use them. A screen
-// that is not built yet has no entry (地图, 投诉, 消息 come in later slices).
+// that is not built yet has no entry (地图 and 消息 come in later slices).
 export const MENU = [
   {
     path: '/hazards',
@@ -8,6 +8,20 @@ export const MENU = [
     // every console role sees hazards in its area (GET /api/v1/hazards)
     allowed: (me) =>
       ['grid_leader', 'station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+  },
+  {
+    path: '/complaints',
+    title: '投诉',
+    icon: 'phone',
+    // GET /api/v1/complaints: staff and dispatchers their area's (see_area_complaints)
+    allowed: (me) => ['station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+  },
+  {
+    path: '/callbacks',
+    title: '热线回传',
+    icon: 'connection',
+    // GET /api/v1/hotline/callbacks: admins only (the dead letters and their replay)
+    allowed: (me) => me.role === 'admin',
   },
 ]
 

@@ -5,6 +5,9 @@ import { loadMe, mayUseConsole } from './session.js'
 import { menuFor } from './menu.js'
 import ConsoleLayout from './views/ConsoleLayout.vue'
 import HazardQueue from './views/HazardQueue.vue'
+import CallbackDeadLetters from './views/CallbackDeadLetters.vue'
+import ComplaintDetail from './views/ComplaintDetail.vue'
+import ComplaintList from './views/ComplaintList.vue'
 import SignIn from './views/SignIn.vue'
 
 export const router = createRouter({
@@ -17,6 +20,9 @@ export const router = createRouter({
       children: [
         { path: '', name: 'home', component: { render: () => null } },
         { path: 'hazards', name: 'hazards', component: HazardQueue, meta: { title: '隐患' } },
+        { path: 'complaints', name: 'complaints', component: ComplaintList, meta: { title: '投诉' } },
+        { path: 'complaints/:id', name: 'complaint', component: ComplaintDetail, meta: { title: '投诉' } },
+        { path: 'callbacks', name: 'callbacks', component: CallbackDeadLetters, meta: { title: '热线回传' } },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -93,15 +93,20 @@ async function refreshTokens() {
 
 /**
  * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer.
- * Throws ApiError (already shown to the user unless `quiet`).
+ * Throws ApiError (already shown to the user unless `quiet`). `withHeaders: true` answers
+ * {body, headers} instead (a list's X-Total-Count).
  */
-export async function request(method, path, { query, json, form, quiet = false, auth = true } = {}) {
+export async function request(
+  method,
+  path,
+  { query, json, form, quiet = false, auth = true, withHeaders = false } = {},
+) {
   const url = new URL(path, window.location.origin)
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value)
   }
   const send = () => {
-    const headers = { Accept: 'application/json, application/problem+json' }
+    const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': 'zh-CN' }
     let body
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json'
@@ -126,7 +131,9 @@ export async function request(method, path, { query, json, form, quiet = false, 
         response.headers.get('retry-after'),
       )
     if (response.status === 204) return null
-    return await response.json()
+    const body = await response.json()
+    // withHeaders: {body, headers}, for a list's X-Total-Count
+    return withHeaders ? { body, headers: response.headers } : body
   } catch (error) {
     if (!quiet) showError(error)
     throw error
