@@ -5,6 +5,8 @@ import { loadMe, mayUseConsole } from './session.js'
 import { menuFor } from './menu.js'
 import ConsoleLayout from './views/ConsoleLayout.vue'
 import HazardQueue from './views/HazardQueue.vue'
+import HazardPlaceholder from './views/HazardPlaceholder.vue'
+import MapView from './views/MapView.vue'
 import SignIn from './views/SignIn.vue'
 
 export const router = createRouter({
@@ -17,6 +19,8 @@ export const router = createRouter({
       children: [
         { path: '', name: 'home', component: { render: () => null } },
         { path: 'hazards', name: 'hazards', component: HazardQueue, meta: { title: '隐患' } },
+        { path: 'hazards/:id', name: 'hazard', component: HazardPlaceholder, meta: { title: '隐患' } },
+        { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -95,13 +95,17 @@ async function refreshTokens() {
  * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer.
  * Throws ApiError (already shown to the user unless `quiet`).
  */
-export async function request(method, path, { query, json, form, quiet = false, auth = true } = {}) {
+export async function request(
+  method,
+  path,
+  { query, json, form, quiet = false, auth = true, signal } = {},
+) {
   const url = new URL(path, window.location.origin)
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value)
   }
   const send = () => {
-    const headers = { Accept: 'application/json, application/problem+json' }
+    const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': 'zh-CN' }
     let body
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json'
@@ -111,7 +115,7 @@ export async function request(method, path, { query, json, form, quiet = false, 
     }
     const access = tokens()?.access_token
     if (auth && access) headers.Authorization = `Bearer ${access}`
-    return fetch(url, { method, headers, body })
+    return fetch(url, { method, headers, body, signal })
   }
   try {
     let response = await send()
@@ -128,7 +132,8 @@ export async function request(method, path, { query, json, form, quiet = false, 
     if (response.status === 204) return null
     return await response.json()
   } catch (error) {
-    if (!quiet) showError(error)
+    // A request cancelled by its caller (`signal`: a map view that moved on) is no error.
+    if (!quiet && error?.name !== 'AbortError') showError(error)
     throw error
   }
 }
