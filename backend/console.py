@@ -8,13 +8,20 @@ without a build, /console/ says in Chinese how to make one (503), never a 500.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
+from backend.core.errors import Forbidden
 from backend.core.settings import Settings
+from backend.identity.dependencies import CurrentPrincipal
+from backend.identity.enums import Role
 
 PATH = "/console"
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
@@ -36,12 +43,85 @@ NOT_BUILT = """<!doctype html>
 """
 
 
+# Who the console is for (grid workers use the phone app, citizens the citizen apps).
+CONSOLE_ROLES = frozenset(
+    {Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.DISPATCHER, Role.ADMIN}
+)
+# A subdomain range in a tile template's host, as OpenLayers expands it: {a-c}, {0-7}.
+_RANGE = re.compile(r"\{([a-z0-9])-([a-z0-9])\}")
+
+
+def tile_origins(settings: Settings) -> list[str]:
+    """The origins the configured basemap's tiles come from (each subdomain of a {a-c} or
+    {0-7} range), for the console's CSP; none without a basemap."""
+    if not settings.basemap_url:
+        return []
+    parts = urlsplit(settings.basemap_url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    found = _RANGE.search(netloc)
+    if not found:
+        return [f"{parts.scheme}://{netloc}"]
+    first, last = found.group(1), found.group(2)
+    return [
+        f"{parts.scheme}://{netloc[: found.start()]}{chr(code)}{netloc[found.end() :]}"
+        for code in range(ord(first), ord(last) + 1)
+    ]
+
+
+def console_csp(settings: Settings) -> str:
+    """The console's Content-Security-Policy: its own scripts and styles (Element Plus sets
+    inline styles), the API on the same origin, images from itself and from the configured
+    basemap's tile host only."""
+    images = " ".join(["'self'", "data:", "blob:", *tile_origins(settings)])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+class Basemap(BaseModel):
+    url: str  # an OpenLayers XYZ template, the key already in it
+    crs: Literal["gcj02", "wgs84"]
+    attribution: str | None
+
+
+class ConsoleConfig(BaseModel):
+    # The CRS to ask the map API in (`crs=`): the basemap's, so that boundaries line up on it.
+    map_crs: Literal["gcj02", "wgs84"]
+    basemap: Basemap | None
+
+
+def config_router_for(settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/console", tags=["console"])
+
+    @router.get("/config", response_model=ConsoleConfig)
+    def console_config(principal: CurrentPrincipal) -> ConsoleConfig:
+        """What the console needs from the server's configuration: the map's basemap (none by
+        default: boundaries on a plain background) and the CRS to ask the map layers in (the
+        basemap's, so that boundaries line up on it). For the console's users only."""
+        if principal.role not in CONSOLE_ROLES:
+            raise Forbidden("the console is for grid leaders, stations, brigades and dispatchers")
+        if not settings.basemap_url:
+            return ConsoleConfig(map_crs="wgs84", basemap=None)
+        url = settings.basemap_url.replace("{key}", settings.basemap_key or "")
+        return ConsoleConfig(
+            map_crs=settings.basemap_crs,
+            basemap=Basemap(
+                url=url, crs=settings.basemap_crs, attribution=settings.basemap_attribution
+            ),
+        )
+
+    return router
+
+
 def console_dir(settings: Settings) -> Path:
     return (settings.console_dir or DEFAULT_DIR).resolve()
 
 
-def router_for(directory: Path) -> APIRouter:
+def router_for(directory: Path, csp: str) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    policy = {"Content-Security-Policy": csp}
 
     @router.api_route(PATH, methods=["GET", "HEAD"])
     def to_console(request: Request) -> Response:
@@ -60,17 +140,18 @@ def router_for(directory: Path) -> APIRouter:
         wanted = (directory / path).resolve()
         if path and wanted.is_relative_to(directory) and wanted.is_file():
             cache = FOREVER if path.startswith(HASHED) else ALWAYS_ASK
-            return FileResponse(wanted, headers={"Cache-Control": cache})
+            return FileResponse(wanted, headers={"Cache-Control": cache, **policy})
         if path.startswith(HASHED):
             # A script or style sheet of another build (a tab open across a deployment):
             # index.html in its place would only fail as a script. Reload the page.
             return Response(status_code=404, headers={"Cache-Control": "no-store"})
         # Any other path is one of the app's own screens (/console/hazards, ...): its router
         # shows it from index.html.
-        return FileResponse(index, headers={"Cache-Control": ALWAYS_ASK})
+        return FileResponse(index, headers={"Cache-Control": ALWAYS_ASK, **policy})
 
     return router
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    app.include_router(router_for(console_dir(settings)))
+    app.include_router(config_router_for(settings))
+    app.include_router(router_for(console_dir(settings), console_csp(settings)))

@@ -138,6 +138,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/hotline/complaints"): none("a partner sends a point; it is routed"),
     ("GET", "/api/v1/grids/locate"): none("any point; who handles it only within scope"),
     ("POST", "/api/v1/grids/locate"): none("any points; who handles them only within scope"),
+    ("GET", "/api/v1/console/config"): none("the server's console settings (basemap)"),
     ("GET", "/api/v1/map/areas"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/premises"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/hazards"): none("a bbox, answered from what the caller may see"),

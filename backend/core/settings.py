@@ -13,6 +13,8 @@ from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +43,14 @@ class Settings(BaseSettings):
     # The built station/brigade console served at /console/ (scripts/build-console.sh);
     # unset: console/dist next to the code.
     console_dir: Path | None = None
+    # The console map's basemap (docs/console.md): none by default (boundaries on a plain
+    # background). A tile URL template with {z} {x} {y} (and {key}, {a-c} or {0-7} for
+    # subdomains), the CRS of its tiles (AMap and Tencent: gcj02; Tianditu 天地图: wgs84), its
+    # key and the attribution shown on the map. The console's CSP allows this host and only it.
+    basemap_url: str | None = None
+    basemap_crs: Literal["gcj02", "wgs84"] = "wgs84"
+    basemap_key: str | None = None
+    basemap_attribution: str | None = None
     secret_key: str | None = None
 
     # Tokens
@@ -206,6 +216,9 @@ class Settings(BaseSettings):
         "sms_access_key_secret",
         "sms_sign_name",
         "notify_policy",
+        "basemap_url",
+        "basemap_key",
+        "basemap_attribution",
         mode="before",
     )
     @classmethod
@@ -259,6 +272,18 @@ class Settings(BaseSettings):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return Path(value).expanduser().resolve()  # type: ignore[arg-type]
+
+    @field_validator("basemap_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("give an http(s) tile URL template")
+        if not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("the tile URL template needs {z}, {x} and {y}")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

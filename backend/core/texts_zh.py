@@ -310,6 +310,9 @@ MESSAGES: dict[str, str] = {
     # --- backend.identity ----------------------------------------------------------------------
     "send an access token: Authorization: Bearer <token>": "请发送访问令牌：Authorization: Bearer <token>",
     "only integration clients sign requests": "只有对接系统使用签名请求",
+    "the console is for grid leaders, stations, brigades and dispatchers": (
+        "管理端供网格长、消防工作站、消防救援大队和调度中心使用"
+    ),
     "signing keys are for integration clients only": "签名密钥仅供对接系统使用",
     "no signing key '{key}'": "没有签名密钥 '{key}'",
     "unknown or revoked key id": "密钥编号未知或已吊销",

@@ -359,10 +359,11 @@ def _database_trouble_behind(exc: BaseException) -> DatabaseTrouble | None:
 # Sent with every response. The API and its docs are never meant to be framed (clickjacking
 # of the docs' Authorize form) nor sniffed into another type (a photo or a CSV rendered as
 # HTML); the server banner is switched off in uvicorn itself (`server_header=False`).
+CSP = b"content-security-policy"
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (CSP, b"frame-ancestors 'none'"),
     (b"referrer-policy", b"no-referrer"),
 )
 
@@ -381,12 +382,28 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
                 names = {name for name, _ in SECURITY_HEADERS}
-                message["headers"] = [
+                # A page's own policy (the console's: backend/console.py) stands when it
+                # forbids framing too.
+                own = [
                     (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() not in names and name.lower() != b"server"
-                ] + list(SECURITY_HEADERS)
+                    for name, value in headers
+                    if name.lower() == CSP and b"frame-ancestors 'none'" in value
+                ]
+                message["headers"] = (
+                    [
+                        (name, value)
+                        for name, value in headers
+                        if name.lower() not in names and name.lower() != b"server"
+                    ]
+                    + own
+                    + [
+                        (name, value)
+                        for name, value in SECURITY_HEADERS
+                        if not (own and name == CSP)
+                    ]
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -8,6 +8,8 @@ import HazardQueue from './views/HazardQueue.vue'
 import CallbackDeadLetters from './views/CallbackDeadLetters.vue'
 import ComplaintDetail from './views/ComplaintDetail.vue'
 import ComplaintList from './views/ComplaintList.vue'
+import HazardPlaceholder from './views/HazardPlaceholder.vue'
+import MapView from './views/MapView.vue'
 import SignIn from './views/SignIn.vue'
 
 export const router = createRouter({
@@ -23,6 +25,8 @@ export const router = createRouter({
         { path: 'complaints', name: 'complaints', component: ComplaintList, meta: { title: '投诉' } },
         { path: 'complaints/:id', name: 'complaint', component: ComplaintDetail, meta: { title: '投诉' } },
         { path: 'callbacks', name: 'callbacks', component: CallbackDeadLetters, meta: { title: '热线回传' } },
+        { path: 'hazards/:id', name: 'hazard', component: HazardPlaceholder, meta: { title: '隐患' } },
+        { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -99,7 +99,7 @@ async function refreshTokens() {
 export async function request(
   method,
   path,
-  { query, json, form, quiet = false, auth = true, withHeaders = false } = {},
+  { query, json, form, quiet = false, auth = true, withHeaders = false, signal } = {},
 ) {
   const url = new URL(path, window.location.origin)
   for (const [name, value] of Object.entries(query || {})) {
@@ -116,7 +116,7 @@ export async function request(
     }
     const access = tokens()?.access_token
     if (auth && access) headers.Authorization = `Bearer ${access}`
-    return fetch(url, { method, headers, body })
+    return fetch(url, { method, headers, body, signal })
   }
   try {
     let response = await send()
@@ -135,7 +135,8 @@ export async function request(
     // withHeaders: {body, headers}, for a list's X-Total-Count
     return withHeaders ? { body, headers: response.headers } : body
   } catch (error) {
-    if (!quiet) showError(error)
+    // A request cancelled by its caller (`signal`: a map view that moved on) is no error.
+    if (!quiet && error?.name !== 'AbortError') showError(error)
     throw error
   }
 }
