@@ -101,7 +101,7 @@ export async function request(method, path, { query, json, form, quiet = false, 
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value)
   }
   const send = () => {
-    const headers = { Accept: 'application/json, application/problem+json' }
+    const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': 'zh-CN' }
     let body
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json'
