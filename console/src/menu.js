@@ -1,5 +1,5 @@
 // The side menu: only screens that exist, and only for roles that may use them. A screen
-// that is not built yet has no entry (地图, 投诉, 消息 come in later slices).
+// that is not built yet has no entry (地图, 投诉 come in later slices).
 export const MENU = [
   {
     path: '/hazards',
@@ -8,6 +8,14 @@ export const MENU = [
     // every console role sees hazards in its area (GET /api/v1/hazards)
     allowed: (me) =>
       ['grid_leader', 'station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+  },
+  {
+    path: '/notifications',
+    title: '消息',
+    icon: 'bell',
+    badge: 'unread', // the unread count beside it (src/inbox/UnreadBadge.vue)
+    // everyone's own inbox (GET /api/v1/notifications)
+    allowed: (me) => Boolean(me),
   },
 ]
 

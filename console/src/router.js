@@ -5,6 +5,7 @@ import { loadMe, mayUseConsole } from './session.js'
 import { menuFor } from './menu.js'
 import ConsoleLayout from './views/ConsoleLayout.vue'
 import HazardQueue from './views/HazardQueue.vue'
+import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
 
 export const router = createRouter({
@@ -17,6 +18,7 @@ export const router = createRouter({
       children: [
         { path: '', name: 'home', component: { render: () => null } },
         { path: 'hazards', name: 'hazards', component: HazardQueue, meta: { title: '隐患' } },
+        ...inboxRoutes, // last: a screen's own route for a path comes first
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -4,6 +4,7 @@ area, sign out; a wrong password; nothing requested from anywhere but firegrid i
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -60,8 +61,9 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
     expect(page.locator("[data-test=user-name]")).to_have_text(STATION_NAME)
     expect(page.locator("[data-test=user-role]")).to_have_text("乡镇消防工作站")
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    # The menu holds only screens that exist: the hazard queue, for now.
-    expect(page.locator(".el-menu-item")).to_have_text(["隐患"])
+    # The menu holds only screens that exist: the hazard queue and the inbox (with its unread
+    # count), for now.
+    expect(page.locator(".el-menu-item")).to_have_text(["隐患", re.compile(r"^消息")])
 
     # The same hazards the API gives this user, in its order: their township's only.
     mine = api.get(
