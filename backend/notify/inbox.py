@@ -104,6 +104,7 @@ class Page:
     items: list[Notification]
     total: int  # matching the filters
     unread_count: int  # all the person's unread, whatever the filters
+    urgent_unread_count: int = 0  # of those, the urgent ones (escalated to the person)
 
 
 def page(
@@ -113,10 +114,12 @@ def page(
     unread: bool | None = None,
     kind: NotificationKind | None = None,
     subject_type: SubjectType | None = None,
+    urgent: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """The person's own notifications, newest first."""
+    """The person's own notifications, newest first; `urgent`: only the urgent kinds (what was
+    escalated to the person: overdue, moved up to them), or only the others."""
     where = [Notification.user_id == user_id]
     if unread is True:
         where.append(Notification.read_at.is_(None))
@@ -126,6 +129,8 @@ def page(
         where.append(Notification.kind == kind.value)
     if subject_type is not None:
         where.append(Notification.subject_type == subject_type.value)
+    if urgent is not None:
+        where.append(Notification.urgent.is_(urgent))
     items = session.scalars(
         select(Notification)
         .where(*where)
@@ -134,18 +139,22 @@ def page(
         .offset(offset)
     ).all()
     total = session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
-    return Page(list(items), total, unread_count(session, user_id))
+    unread, urgent_unread = unread_counts(session, user_id)
+    return Page(list(items), total, unread, urgent_unread)
 
 
 def unread_count(session: Session, user_id: uuid.UUID) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
+    return unread_counts(session, user_id)[0]
+
+
+def unread_counts(session: Session, user_id: uuid.UUID) -> tuple[int, int]:
+    """The person's unread notifications, and how many of them are urgent (one query)."""
+    unread, urgent = session.execute(
+        select(func.count(), func.count().filter(Notification.urgent.is_(True)))
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ).one()
+    return unread or 0, urgent or 0
 
 
 def mark_read(

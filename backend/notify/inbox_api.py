@@ -47,6 +47,7 @@ class InboxOut(BaseModel):
     items: list[NotificationOut]
     total: int
     unread_count: int
+    urgent_unread_count: int  # of the unread, those escalated to the caller (urgent kinds)
     limit: int
     offset: int
 
@@ -86,16 +87,20 @@ def list_notifications(
     unread: bool | None = None,
     kind: NotificationKind | None = None,
     subject_type: SubjectType | None = None,
+    urgent: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InboxOut:
-    """The caller's own notifications, newest first; `unread_count` counts all their unread."""
+    """The caller's own notifications, newest first; `unread_count` counts all their unread,
+    `urgent_unread_count` the urgent ones among them; `urgent=true`: only what was escalated
+    to the caller (hazard_escalated, complaint_overdue, task_overdue)."""
     found = inbox.page(
         session,
         principal.user_id,
         unread=unread,
         kind=kind,
         subject_type=subject_type,
+        urgent=urgent,
         limit=limit,
         offset=offset,
     )
@@ -103,6 +108,7 @@ def list_notifications(
         items=[NotificationOut.of(n) for n in found.items],
         total=found.total,
         unread_count=found.unread_count,
+        urgent_unread_count=found.urgent_unread_count,
         limit=limit,
         offset=offset,
     )

@@ -31,6 +31,14 @@ export const MENU = [
     // GET /api/v1/hotline/callbacks: admins only (the dead letters and their replay)
     allowed: (me) => me.role === 'admin',
   },
+  {
+    path: '/notifications',
+    title: '消息',
+    icon: 'bell',
+    badge: 'unread', // the unread count beside it (src/inbox/UnreadBadge.vue)
+    // everyone's own inbox (GET /api/v1/notifications)
+    allowed: (me) => Boolean(me),
+  },
 ]
 
 export function menuFor(me) {

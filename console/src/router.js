@@ -10,6 +10,7 @@ import ComplaintDetail from './views/ComplaintDetail.vue'
 import ComplaintList from './views/ComplaintList.vue'
 import HazardPlaceholder from './views/HazardPlaceholder.vue'
 import MapView from './views/MapView.vue'
+import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
 
 export const router = createRouter({
@@ -27,6 +28,7 @@ export const router = createRouter({
         { path: 'callbacks', name: 'callbacks', component: CallbackDeadLetters, meta: { title: '热线回传' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardPlaceholder, meta: { title: '隐患' } },
         { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
+        ...inboxRoutes, // last: a screen's own route for a path comes first
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

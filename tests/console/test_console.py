@@ -4,6 +4,7 @@ area, sign out; a wrong password; nothing requested from anywhere but firegrid i
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo

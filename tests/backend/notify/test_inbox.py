@@ -99,9 +99,16 @@ def test_the_inbox_pages_newest_first_and_filters_by_unread_kind_and_subject(
         mixed_inbox[2]
     )
 
+    # What was escalated to the person (the console's 升级督办 tab), and how much of it is unread.
+    urgent = inbox(api, grid_worker, urgent="true")
+    assert [n["title"] for n in urgent["items"]] == ["消息 4", "消息 3"]
+    assert (urgent["total"], urgent["unread_count"], urgent["urgent_unread_count"]) == (2, 5, 2)
+    assert inbox(api, grid_worker, urgent="false")["total"] == 3
+
     api.post(f"{INBOX}/{hazards['items'][0]['id']}/read", headers=grid_worker.headers(api))
     unread = inbox(api, grid_worker, unread="true")
     assert (unread["total"], unread["unread_count"]) == (4, 4)
+    assert unread["urgent_unread_count"] == 1  # 消息 3, escalated, was read
     assert [n["title"] for n in inbox(api, grid_worker, unread="false")["items"]] == ["消息 3"]
     assert (
         api.get(INBOX, params={"kind": "gossip"}, headers=grid_worker.headers(api)).status_code
