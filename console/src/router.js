@@ -4,6 +4,7 @@ import { onSignedOut, tokens } from './api/client.js'
 import { loadMe, mayUseConsole } from './session.js'
 import { menuFor } from './menu.js'
 import ConsoleLayout from './views/ConsoleLayout.vue'
+import HazardDetail from './views/HazardDetail.vue'
 import HazardQueue from './views/HazardQueue.vue'
 import SignIn from './views/SignIn.vue'
 
@@ -17,6 +18,7 @@ export const router = createRouter({
       children: [
         { path: '', name: 'home', component: { render: () => null } },
         { path: 'hazards', name: 'hazards', component: HazardQueue, meta: { title: '隐患' } },
+        { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

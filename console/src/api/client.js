@@ -92,16 +92,24 @@ async function refreshTokens() {
 }
 
 /**
- * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer.
+ * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer
+ * ({status, headers, body} with `full`; a Blob with `blob`).
  * Throws ApiError (already shown to the user unless `quiet`).
  */
-export async function request(method, path, { query, json, form, quiet = false, auth = true } = {}) {
+export async function request(
+  method,
+  path,
+  { query, json, form, quiet = false, auth = true, blob = false, full = false } = {},
+) {
   const url = new URL(path, window.location.origin)
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value)
   }
   const send = () => {
-    const headers = { Accept: 'application/json, application/problem+json' }
+    const headers = {
+      Accept: blob ? '*/*' : 'application/json, application/problem+json',
+      'Accept-Language': 'zh-CN', // problem details in Chinese
+    }
     let body
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json'
@@ -125,8 +133,10 @@ export async function request(method, path, { query, json, form, quiet = false, 
         await problemOf(response),
         response.headers.get('retry-after'),
       )
-    if (response.status === 204) return null
-    return await response.json()
+    if (blob) return await response.blob() // an image, read with the bearer token
+    const body = response.status === 204 ? null : await response.json()
+    // `full`: the status and headers too (202 waiting for approvers, X-Total-Count)
+    return full ? { status: response.status, headers: response.headers, body } : body
   } catch (error) {
     if (!quiet) showError(error)
     throw error
