@@ -103,7 +103,9 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     choose(page, "filter-state", "已确认")
     choose(page, "filter-overdue", "已超期")
     field(page, "filter-area").fill(TOWNSHIP)
-    with page.expect_response(lambda r: "/api/v1/hazards?" in r.url and "overdue=true" in r.url) as got:
+    with page.expect_response(
+        lambda r: "/api/v1/hazards?" in r.url and "overdue=true" in r.url
+    ) as got:
         page.locator("[data-test=filter-apply]").click()
     answer = got.value
     assert "state=confirmed" in answer.url and f"area={TOWNSHIP}" in answer.url
@@ -165,6 +167,7 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     expect(dialog).to_be_visible()
     field(dialog, "field-deadline").fill("15")
     field(dialog, "field-note").fill("疏散通道堆放杂物，限期清理")
+    page.wait_for_timeout(500)  # the dialog's opening animation, for the screenshot
     tab.screenshot("hazard-action-form")
     with page.expect_response(lambda r: r.url.endswith("/actions")) as acted:
         dialog.locator("[data-test=action-submit]").click()
@@ -180,6 +183,7 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     expect(page.locator("[data-test=pending-approval]")).to_contain_text("您已审批")
     expect(page.locator("[data-action=order_rectification]")).to_have_count(0)
     expect(page.locator("[data-test=hazard-state]")).to_have_text("已确认")
+    expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
     tab.screenshot("hazard-waiting")
     only_firegrid(tab)
 
@@ -208,6 +212,7 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
         expect(timeline).to_contain_text("责令整改：已有 1/2 人审批")
         expect(timeline).to_contain_text("责令整改：已有 2/2 人审批")
         expect(timeline).to_contain_text("整改期限 15 个工作日")
+        timeline.scroll_into_view_if_needed()
         second.screenshot("hazard-ordered")
         only_firegrid(second)
     finally:
