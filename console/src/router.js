@@ -4,11 +4,11 @@ import { onSignedOut, tokens } from './api/client.js'
 import { loadMe, mayUseConsole } from './session.js'
 import { menuFor } from './menu.js'
 import ConsoleLayout from './views/ConsoleLayout.vue'
+import HazardDetail from './views/HazardDetail.vue'
 import HazardQueue from './views/HazardQueue.vue'
 import CallbackDeadLetters from './views/CallbackDeadLetters.vue'
 import ComplaintDetail from './views/ComplaintDetail.vue'
 import ComplaintList from './views/ComplaintList.vue'
-import HazardPlaceholder from './views/HazardPlaceholder.vue'
 import MapView from './views/MapView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
@@ -26,9 +26,9 @@ export const router = createRouter({
         { path: 'complaints', name: 'complaints', component: ComplaintList, meta: { title: '投诉' } },
         { path: 'complaints/:id', name: 'complaint', component: ComplaintDetail, meta: { title: '投诉' } },
         { path: 'callbacks', name: 'callbacks', component: CallbackDeadLetters, meta: { title: '热线回传' } },
-        { path: 'hazards/:id', name: 'hazard', component: HazardPlaceholder, meta: { title: '隐患' } },
         { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
-        ...inboxRoutes, // last: a screen's own route for a path comes first
+        { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
+        ...inboxRoutes,
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

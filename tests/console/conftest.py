@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+# expect()'s own wait (5 s by default) is too short on a busy machine: a sign-in hashes a password.
+ASSERT_TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +42,9 @@ def console_built() -> None:
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=ASSERT_TIMEOUT_MS)
 
     executable = os.environ.get("FIREGRID_CHROMIUM", "/usr/bin/chromium")
     if not os.access(executable, os.X_OK):

@@ -77,11 +77,19 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
     rows = page.locator(ROWS)
     expect(rows).to_have_count(min(len(mine), 20))
     shown = [[cell.strip() for cell in row.locator("td").all_inner_texts()] for row in rows.all()]
-    assert [row[2] for row in shown] == [h["description"] for h in mine[:20]]
-    assert [row[7] for row in shown] == [h["area_code"] for h in mine[:20]]
+    # 类别 / 描述: the category in Chinese above the description
+    assert [row[1].splitlines()[-1] for row in shown] == [h["description"] for h in mine[:20]]
+    # Names beside the ids, as the API gives them: premises, grid, who holds it now.
+    assert [row[6] for row in shown] == [h["premises_name"] or "—" for h in mine[:20]]
+    assert [row[7] for row in shown] == [h["area_name"] for h in mine[:20]]
+    assert [row[8] for row in shown] == [h["handler_name"] or "—" for h in mine[:20]]
+    total = api.get(
+        "/api/v1/hazards", params={"limit": 1}, headers=bearer(api, STATION, demo[STATION])
+    ).headers["x-total-count"]
+    expect(page.locator("[data-test=hazard-total]")).to_have_text(f"共 {total} 条")
     # Dates in Beijing time although the browser's own zone is UTC; states in Chinese.
     assert [row[0] for row in shown] == [beijing(h["reported_at"]) for h in mine[:20]]
-    assert {row[3] for row in shown} <= {"已上报", "已确认"}
+    assert {row[2] for row in shown} <= {"已上报", "已确认"}
     assert {h["state"] for h in mine} <= {"reported", "confirmed"}
     tab.screenshot("hazards")
 

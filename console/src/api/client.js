@@ -92,21 +92,35 @@ async function refreshTokens() {
 }
 
 /**
- * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer.
- * Throws ApiError (already shown to the user unless `quiet`). `withHeaders: true` answers
- * {body, headers} instead (a list's X-Total-Count).
+ * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer
+ * ({status, headers, body} with `full`; {body, headers} with `withHeaders`, for a list's
+ * X-Total-Count; a Blob with `blob`). `signal` cancels it (a map view that moved on).
+ * Throws ApiError (already shown to the user unless `quiet`).
  */
 export async function request(
   method,
   path,
-  { query, json, form, quiet = false, auth = true, withHeaders = false, signal } = {},
+  {
+    query,
+    json,
+    form,
+    quiet = false,
+    auth = true,
+    withHeaders = false,
+    blob = false,
+    full = false,
+    signal,
+  } = {},
 ) {
   const url = new URL(path, window.location.origin)
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value)
   }
   const send = () => {
-    const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': 'zh-CN' }
+    const headers = {
+      Accept: blob ? '*/*' : 'application/json, application/problem+json',
+      'Accept-Language': 'zh-CN', // problem details in Chinese
+    }
     let body
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json'
@@ -130,9 +144,10 @@ export async function request(
         await problemOf(response),
         response.headers.get('retry-after'),
       )
-    if (response.status === 204) return null
-    const body = await response.json()
-    // withHeaders: {body, headers}, for a list's X-Total-Count
+    if (blob) return await response.blob() // an image, read with the bearer token
+    const body = response.status === 204 ? null : await response.json()
+    // `full`: the status and headers too (202 waiting for approvers, X-Total-Count)
+    if (full) return { status: response.status, headers: response.headers, body }
     return withHeaders ? { body, headers: response.headers } : body
   } catch (error) {
     // A request cancelled by its caller (`signal`: a map view that moved on) is no error.

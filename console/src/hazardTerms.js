@@ -1,0 +1,62 @@
+// The hazard's steps and timeline events in Chinese (the words of backend/core/texts_zh.py),
+// and what each step's form asks for (hazards/lifecycle.py `needs`, kept in
+// hazardActionNeeds.json and checked against the table by the browser tests).
+import NEEDS from './hazardActionNeeds.json'
+
+export const HAZARD_ACTIONS = {
+  confirm: '确认',
+  reject: '判定不属实',
+  mark_duplicate: '标记为重复上报',
+  rectify_on_spot: '当场整改',
+  order_rectification: '责令整改',
+  submit_rectification: '提交整改',
+  verify: '复查合格销号',
+  fail_verification: '判定复查不合格',
+  suspect_major: '上报疑似重大火灾隐患',
+  determine_major: '认定重大火灾隐患',
+  determine_not_major: '认定不属于重大火灾隐患',
+  report_to_government: '报请政府挂牌督办',
+  list: '挂牌督办',
+  start_rectifying: '开始整改',
+  reinspect: '复查',
+  delist: '摘牌',
+}
+
+// Timeline events that are not steps (audit actions `hazard.<event>`).
+export const HAZARD_EVENTS = {
+  reported: '上报',
+  approval: '审批',
+  escalated: '超期上提',
+  photo_added: '添加照片',
+  report_revised: '修改上报内容',
+  report_change_refused: '拒绝修改上报内容',
+}
+
+export const LISTING_LEVELS = { county: '县级', city: '市级', province: '省级' }
+
+export const PHOTO_KINDS = { before: '整改前', after: '整改后' }
+
+export const PHOTO_FLAGS = {
+  taken_far_from_report: '拍摄地点距上报位置较远',
+  taken_long_before_report: '拍摄时间远早于上报时间',
+}
+
+export const HANDLER_KINDS = {
+  primary_worker: '网格员',
+  backup_worker: '备岗网格员',
+  grid_leader: '网格长',
+  township_station: '乡镇消防工作站',
+  county_brigade: '县级消防救援大队',
+}
+
+// The fields a step needs depends on the state it leaves (start_rectifying after a
+// reinspection needs a note, after the listing none).
+export function needsOf(state, action) {
+  return NEEDS[state]?.[action] || []
+}
+
+// An audit action `hazard.order_rectification` as people read it.
+export function eventName(action) {
+  const code = String(action || '').replace(/^hazard\./, '')
+  return HAZARD_ACTIONS[code] || HAZARD_EVENTS[code] || code
+}
