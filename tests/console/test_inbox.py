@@ -184,8 +184,12 @@ def test_the_service_worker_shows_a_push_and_a_failed_subscription_is_told_in_ch
         lambda e: registrations.extend(e["registrations"]),
     )
     cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(500)
-    (registration,) = [r for r in registrations if r["scopeURL"] == f"{tab.base_url}/console/"]
+    console_scope = f"{tab.base_url}/console/"
+    for _ in range(150):  # the registration comes as an event: wait for it, up to 15 s
+        if any(r["scopeURL"] == console_scope for r in registrations):
+            break
+        page.wait_for_timeout(100)
+    (registration, *_) = [r for r in registrations if r["scopeURL"] == console_scope]
     hazard_id = str(uuid.uuid4())
     cdp.send(
         "ServiceWorker.deliverPushMessage",
@@ -205,7 +209,7 @@ def test_the_service_worker_shows_a_push_and_a_failed_subscription_is_told_in_ch
     shown = page.evaluate(
         """async () => {
           const registration = await navigator.serviceWorker.ready
-          for (let i = 0; i < 50; i++) {
+          for (let i = 0; i < 150; i++) {  // up to 15 s
             const shown = await registration.getNotifications()
             if (shown.length) return shown.map((n) => ({title: n.title, body: n.body, data: n.data}))
             await new Promise((resolve) => setTimeout(resolve, 100))
