@@ -191,37 +191,40 @@ def test_the_service_worker_shows_a_push_and_a_failed_subscription_is_told_in_ch
         page.wait_for_timeout(100)
     (registration, *_) = [r for r in registrations if r["scopeURL"] == console_scope]
     hazard_id = str(uuid.uuid4())
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": tab.base_url,
-            "registrationId": registration["registrationId"],
-            "data": json.dumps(
-                {
-                    "title": "隐患超期升级：请督促整改",
-                    "body": "已超过本级期限，升至消防工作站",
-                    "data": {"hazard_id": hazard_id, "kind": "hazard.escalated"},
-                },
-                ensure_ascii=False,
-            ),
-        },
-    )
-    shown = page.evaluate(
-        """async () => {
-          const registration = await navigator.serviceWorker.ready
-          for (let i = 0; i < 150; i++) {  // up to 15 s
-            const shown = await registration.getNotifications()
-            if (shown.length) return shown.map((n) => ({title: n.title, body: n.body, data: n.data}))
-            await new Promise((resolve) => setTimeout(resolve, 100))
-          }
-          return []
-        }"""
-    )
-    assert shown == [
-        {
-            "title": "隐患超期升级：请督促整改",
-            "body": "已超过本级期限，升至消防工作站",
-            "data": {"url": f"/console/hazards/{hazard_id}"},
-        }
-    ]
+    shown: list = []
+    for _ in range(3):  # a push service delivers again when the worker was not awake for it
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": tab.base_url,
+                "registrationId": registration["registrationId"],
+                "data": json.dumps(
+                    {
+                        "title": "隐患超期升级：请督促整改",
+                        "body": "已超过本级期限，升至消防工作站",
+                        "data": {"hazard_id": hazard_id, "kind": "hazard.escalated"},
+                    },
+                    ensure_ascii=False,
+                ),
+            },
+        )
+        shown = page.evaluate(
+            """async () => {
+              const registration = await navigator.serviceWorker.ready
+              for (let i = 0; i < 100; i++) {  // up to 10 s
+                const shown = await registration.getNotifications()
+                if (shown.length) return shown.map((n) => ({title: n.title, body: n.body, data: n.data}))
+                await new Promise((resolve) => setTimeout(resolve, 100))
+              }
+              return []
+            }"""
+        )
+        if shown:
+            break
+    expected = {
+        "title": "隐患超期升级：请督促整改",
+        "body": "已超过本级期限，升至消防工作站",
+        "data": {"url": f"/console/hazards/{hazard_id}"},
+    }
+    assert shown and all(n == expected for n in shown), shown  # a late first one is the same
     only_firegrid(tab)
