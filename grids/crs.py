@@ -21,18 +21,26 @@ def outside_china(lng: float, lat: float) -> bool:
     return not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271)
 
 
-def _offset(lng: float, lat: float) -> tuple[float, float]:
-    x, y = lng - 105.0, lat - 35.0
+class _ScalarMath:
+    """`math` with the `abs` numpy has, so that one formula serves a point and an array."""
+
+    sqrt, sin, cos, abs = math.sqrt, math.sin, math.cos, staticmethod(abs)
+
+
+def _shift(lng, lat, m):
+    """GCJ-02's offset at (lng, lat): the published formula, written once; `m` is the maths
+    it runs on (`_ScalarMath` for one point, numpy for arrays of them)."""
+    x, y, pi = lng - 105.0, lat - 35.0, math.pi
     d_lat = (
         -100.0
         + 2.0 * x
         + 3.0 * y
         + 0.2 * y * y
         + 0.1 * x * y
-        + 0.2 * math.sqrt(abs(x))
-        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-        + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-        + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+        + 0.2 * m.sqrt(m.abs(x))
+        + (20.0 * m.sin(6.0 * x * pi) + 20.0 * m.sin(2.0 * x * pi)) * 2.0 / 3.0
+        + (20.0 * m.sin(y * pi) + 40.0 * m.sin(y / 3.0 * pi)) * 2.0 / 3.0
+        + (160.0 * m.sin(y / 12.0 * pi) + 320 * m.sin(y * pi / 30.0)) * 2.0 / 3.0
     )
     d_lng = (
         300.0
@@ -40,17 +48,21 @@ def _offset(lng: float, lat: float) -> tuple[float, float]:
         + 2.0 * y
         + 0.1 * x * x
         + 0.1 * x * y
-        + 0.1 * math.sqrt(abs(x))
-        + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-        + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-        + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+        + 0.1 * m.sqrt(m.abs(x))
+        + (20.0 * m.sin(6.0 * x * pi) + 20.0 * m.sin(2.0 * x * pi)) * 2.0 / 3.0
+        + (20.0 * m.sin(x * pi) + 40.0 * m.sin(x / 3.0 * pi)) * 2.0 / 3.0
+        + (150.0 * m.sin(x / 12.0 * pi) + 300.0 * m.sin(x / 30.0 * pi)) * 2.0 / 3.0
     )
-    rad_lat = lat / 180.0 * math.pi
-    magic = 1 - _EE * math.sin(rad_lat) ** 2
-    sqrt_magic = math.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
-    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    rad_lat = lat / 180.0 * pi
+    magic = 1 - _EE * m.sin(rad_lat) ** 2
+    sqrt_magic = m.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * pi)
+    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * m.cos(rad_lat) * pi)
     return d_lng, d_lat
+
+
+def _offset(lng: float, lat: float) -> tuple[float, float]:
+    return _shift(lng, lat, _ScalarMath)
 
 
 def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
@@ -107,39 +119,10 @@ def from_wgs84(lng: float, lat: float, crs: Crs) -> tuple[float, float]:
 
 
 def _offset_arrays(lng, lat):
-    """`_offset` over numpy arrays (the same formula, term by term)."""
+    """`_offset` over numpy arrays."""
     import numpy as np
 
-    x, y = lng - 105.0, lat - 35.0
-    pi = math.pi
-    d_lat = (
-        -100.0
-        + 2.0 * x
-        + 3.0 * y
-        + 0.2 * y * y
-        + 0.1 * x * y
-        + 0.2 * np.sqrt(np.abs(x))
-        + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-        + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-        + (160.0 * np.sin(y / 12.0 * pi) + 320 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
-    )
-    d_lng = (
-        300.0
-        + x
-        + 2.0 * y
-        + 0.1 * x * x
-        + 0.1 * x * y
-        + 0.1 * np.sqrt(np.abs(x))
-        + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-        + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-        + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
-    )
-    rad_lat = lat / 180.0 * pi
-    magic = 1 - _EE * np.sin(rad_lat) ** 2
-    sqrt_magic = np.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * pi)
-    d_lng = (d_lng * 180.0) / (_A / sqrt_magic * np.cos(rad_lat) * pi)
-    return d_lng, d_lat
+    return _shift(lng, lat, np)
 
 
 def from_wgs84_array(xy, crs: Crs):
