@@ -17,7 +17,7 @@ from backend.core.localtime import LOCAL_TIME
 from backend.core.privacy import mask_phone
 from backend.identity.models import User
 from backend.identity.service import Principal
-from grids import mapdata
+from grids import mapdata, workforce
 from grids.crs import from_wgs84_array
 from grids.enums import AreaLevel, AssignmentRole, Crs, DutyStatus
 from grids.models import Area, GridAssignment, WorkerDuty
@@ -145,11 +145,10 @@ def teams_of(session: Session, grid_ids: Select) -> dict[uuid.UUID, dict[str, An
         .where(GridAssignment.area_id.in_(grid_ids), User.is_active.is_(True))
         .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
     ).all()
-    primary, on_duty = AssignmentRole.PRIMARY.value, DutyStatus.ON_DUTY.value
+    primary = AssignmentRole.PRIMARY.value
     for area_id, role, user_id, name, phone, status, leave_from, leave_until in rows:
-        available = (status is None or status == on_duty) and not (
-            leave_from and leave_until and leave_from <= today <= leave_until
-        )
+        duty = workforce.Duty(DutyStatus(status or DutyStatus.ON_DUTY), leave_from, leave_until)
+        available = duty.available_on(today)
         person = {
             "id": str(user_id),
             "name": name,
