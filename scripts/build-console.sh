@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 console=console
 stamp="$console/dist/.built"  # written after a build that succeeded
 
-. scripts/lib.sh  # need_root_pkg
+. scripts/lib.sh  # need_root_pkg, need_node
 
 # 1. Up to date? The stamp must be newer than the lockfile, the build's configuration and
 #    every source file (a deleted source file is not noticed: use --force).
@@ -26,13 +26,7 @@ if [ "${1:-}" != --force ] && [ -f "$stamp" ]; then
 fi
 
 # 2. Node.js >= 18 and npm.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  need_root_pkg build-console nodejs npm
-fi
-if ! node -e 'process.exit(Number(process.versions.node.split(".")[0] < 18))'; then
-  echo "[build-console] Node.js >= 18 is needed, found $(node --version)" >&2
-  exit 1
-fi
+need_node build-console
 
 # 3. The dependencies exactly as locked (only when the lockfile changed), then the build.
 installed="$console/node_modules/.package-lock.json"

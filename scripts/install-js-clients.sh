@@ -8,16 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=tests/clients
 
-. scripts/lib.sh  # need_root_pkg
+. scripts/lib.sh  # need_root_pkg, need_node
 
 # 1. Node.js (>= 18, WatermelonDB's minimum) and npm.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  need_root_pkg install-js-clients nodejs npm
-fi
-if ! node -e 'process.exit(Number(process.versions.node.split(".")[0] < 18))'; then
-  echo "[install-js-clients] Node.js >= 18 is needed, found $(node --version)" >&2
-  exit 1
-fi
+need_node install-js-clients
 
 # 2. The clients, exactly as locked; skipped when the lockfile has not changed since.
 installed="$clients/node_modules/.package-lock.json"

@@ -13,3 +13,16 @@ need_root_pkg() {
     exit 1
   fi
 }
+
+# Node.js >= 18 and npm, from Debian's packages when missing (as root), or say what to install
+# and stop. Usage: need_node <tag>
+need_node() {
+  local tag="$1"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    need_root_pkg "$tag" nodejs npm
+  fi
+  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0] < 18))'; then
+    echo "[$tag] Node.js >= 18 is needed, found $(node --version)" >&2
+    exit 1
+  fi
+}
