@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from backend.core.errors import Forbidden
 from backend.core.settings import Settings
 from backend.identity.dependencies import CurrentPrincipal
-from backend.identity.enums import Role
+from backend.identity.permissions import Permission, may
 
 PATH = "/console"
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
@@ -43,10 +43,6 @@ NOT_BUILT = """<!doctype html>
 """
 
 
-# Who the console is for (grid workers use the phone app, citizens the citizen apps).
-CONSOLE_ROLES = frozenset(
-    {Role.GRID_LEADER, Role.STATION_STAFF, Role.BRIGADE_STAFF, Role.DISPATCHER, Role.ADMIN}
-)
 # A subdomain range in a tile template's host, as OpenLayers expands it: {a-c}, {0-7}.
 _RANGE = re.compile(r"\{([a-z0-9])-([a-z0-9])\}")
 
@@ -100,7 +96,7 @@ def config_router_for(settings: Settings) -> APIRouter:
         """What the console needs from the server's configuration: the map's basemap (none by
         default: boundaries on a plain background) and the CRS to ask the map layers in (the
         basemap's, so that boundaries line up on it). For the console's users only."""
-        if principal.role not in CONSOLE_ROLES:
+        if not may(principal.role, Permission.USE_CONSOLE):
             raise Forbidden("the console is for grid leaders, stations, brigades and dispatchers")
         if not settings.basemap_url:
             return ConsoleConfig(map_crs="wgs84", basemap=None)

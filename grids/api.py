@@ -23,7 +23,7 @@ from backend.identity.dependencies import (
 )
 from backend.identity.enums import Role
 from backend.identity.models import User
-from backend.identity.permissions import GRANTS, Permission
+from backend.identity.permissions import Permission, permissions_of
 from backend.identity.service import Principal
 from grids import flows, service, workforce
 from grids.crs import from_wgs84, to_wgs84
@@ -101,7 +101,7 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
         scope_area_code=workplace.scope_area_code,
         grid_codes=workplace.grid_codes,
         certificate=certificate,
-        permissions=sorted(p.value for p, roles in GRANTS.items() if principal.role in roles),
+        permissions=sorted(p.value for p in permissions_of(principal.role)),
     )
 
 

@@ -151,6 +151,7 @@ DOINGS = {
     "organise inspections": "组织双随机抽查",
     "read inspections": "查看双随机抽查",
     "see people": "查看辖区人员",
+    "use console": "使用管理端",
 }
 
 TERMS: dict[str, dict[str, str]] = {

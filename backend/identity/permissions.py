@@ -34,6 +34,7 @@ class Permission(StrEnum):
     SEE_PEOPLE = "see_people"  # list the people of one's area: names, roles, masked phones
     MANAGE_TEAMS = "manage_teams"  # who patrols a grid, who stands in
     ADMINISTER = "administer"  # the operator's settings: calendar, partners' keys, dead letters
+    USE_CONSOLE = "use_console"  # the station and brigade web console (workers have the phone app)
     # Premises.
     REGISTER_PREMISES = "register_premises"  # add a premises met in the field
     EDIT_PREMISES = "edit_premises"  # change or import the registry
@@ -70,6 +71,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.SEE_PEOPLE: frozenset({S, B, A}),
     Permission.MANAGE_TEAMS: frozenset({L, S, B, A}),
     Permission.ADMINISTER: frozenset({A}),
+    Permission.USE_CONSOLE: frozenset({L, S, B, D, A}),
     Permission.REGISTER_PREMISES: frozenset({W, L, S, B, A}),
     Permission.EDIT_PREMISES: frozenset({S, B, A}),
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
@@ -97,6 +99,11 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 
 def roles_with(permission: Permission) -> frozenset[Role]:
     return GRANTS[permission]
+
+
+def permissions_of(role: Role) -> list[Permission]:
+    """Everything the role may do, in the table's order (the console builds its menu from it)."""
+    return [permission for permission, roles in GRANTS.items() if role in roles]
 
 
 def may(role: Role, permission: Permission) -> bool:

@@ -1,35 +1,35 @@
-// The side menu: only screens that exist, and only for roles that may use them. A screen
-// that is not built yet has no entry.
+// The side menu: only screens that exist, and only for those whose permissions (from the
+// server's table, GET /api/v1/me) let them use it. A screen not built yet has no entry.
+import { may } from './session.js'
+
 export const MENU = [
   {
     path: '/hazards',
     title: '隐患',
     icon: 'warning',
-    // every console role sees hazards in its area (GET /api/v1/hazards)
-    allowed: (me) =>
-      ['grid_leader', 'station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+    // everyone in the console sees the hazards of their area (GET /api/v1/hazards)
+    allowed: (me) => may(me, 'use_console'),
   },
   {
     path: '/map',
     title: '地图',
     icon: 'map-location',
     // the map of one's area (GET /api/v1/map/*, GET /api/v1/console/config)
-    allowed: (me) =>
-      ['grid_leader', 'station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+    allowed: (me) => may(me, 'use_console'),
   },
   {
     path: '/complaints',
     title: '投诉',
     icon: 'phone',
     // GET /api/v1/complaints: staff and dispatchers their area's (see_area_complaints)
-    allowed: (me) => ['station_staff', 'brigade_staff', 'dispatcher', 'admin'].includes(me.role),
+    allowed: (me) => may(me, 'see_area_complaints'),
   },
   {
     path: '/callbacks',
     title: '热线回传',
     icon: 'connection',
-    // GET /api/v1/hotline/callbacks: admins only (the dead letters and their replay)
-    allowed: (me) => me.role === 'admin',
+    // GET /api/v1/hotline/callbacks: the dead letters and their replay (admins)
+    allowed: (me) => may(me, 'administer'),
   },
   {
     path: '/notifications',

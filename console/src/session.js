@@ -17,9 +17,14 @@ onSignedOut(() => {
   session.me = null
 })
 
-// Roles the console is for; grid workers use the phone app, citizens the citizen apps.
-export const CONSOLE_ROLES = ['grid_leader', 'station_staff', 'brigade_staff', 'dispatcher', 'admin']
+// What the caller may do, as the server's one table says (GET /api/v1/me `permissions`); the
+// console asks this, never a list of roles of its own.
+export function may(me, permission) {
+  return Boolean(me) && (me.permissions || []).includes(permission)
+}
 
+// The console is for stations, brigades, dispatchers, grid leaders and admins; grid workers
+// use the phone app, citizens the citizen apps.
 export function mayUseConsole(me) {
-  return Boolean(me) && CONSOLE_ROLES.includes(me.role)
+  return may(me, 'use_console')
 }
