@@ -12,7 +12,7 @@ import uuid
 import zlib
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from playwright.sync_api import expect
 from shapely.geometry import shape
@@ -179,6 +179,34 @@ def test_a_station_sees_its_grids_opens_a_grid_and_an_overdue_hazard(tab, api, d
     # No basemap configured: nothing but firegrid was asked for, no tile anywhere.
     only_firegrid(tab)
     assert not any("tile" in url for url in tab.network_requests())
+
+
+def test_a_layer_larger_than_one_answer_is_drawn_whole(tab, api, demo):
+    """The API answers a layer in pages (`next_offset`); the map follows them. Each hazards
+    request of the page is sent on with `limit=2`, so the real server pages the layer."""
+    page = tab.page
+    station = bearer(api, STATION, demo[STATION])
+    expected = api.get("/api/v1/map/hazards", params={"limit": 5000}, headers=station).json()
+    assert len(expected["features"]) > 4, "the demo gives the station a few pages of hazards"
+    asked: list[dict] = []
+
+    def small_pages(route) -> None:
+        parts = urlsplit(route.request.url)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        query["limit"] = "2"
+        asked.append(query)
+        route.continue_(url=parts._replace(query=urlencode(query)).geturl())
+
+    page.route("**/api/v1/map/hazards?*", small_pages)
+    open_map(tab, STATION, demo[STATION])
+    settled(page)
+    # The whole township in view: every hazard of the station is drawn, not the first two.
+    drawn = page.locator(MAP).evaluate("el => el.featureIds('hazards')")
+    in_view = {f["id"] for f in expected["features"]}
+    assert set(drawn) == in_view
+    assert len(drawn) == len(set(drawn)), "no hazard drawn twice"
+    assert any(q.get("offset") not in (None, "0") for q in asked), "the pages were followed"
+    expect(page.locator("[data-test=map-truncated]")).to_have_count(0)
 
 
 class TileServer:
