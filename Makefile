@@ -6,13 +6,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 B ?=
 
-.PHONY: run test bench migrate demo worker lint clean help
+.PHONY: run test bench migrate demo worker lint clean help screenshots
 
 help:
 	@echo "make run     install, migrate, load demo data and serve on http://$(HOST):$(PORT) (SpatiaLite)"
 	@echo "make test    install and run the whole suite on SpatiaLite and on PostGIS"
 	@echo "make bench   run every benchmark (B=name for one)"
 	@echo "make worker  run the periodic jobs"
+	@echo "make screenshots  refresh docs/console/*.png from the console's browser tests"
 	@echo "make lint    ruff, and the import contracts (docs/architecture.md)"
 
 run:
@@ -25,6 +26,10 @@ run:
 test:
 	@scripts/bootstrap.sh test
 	@scripts/run-tests.sh $(PYTEST_ARGS)
+
+screenshots:
+	@scripts/bootstrap.sh test
+	@FIREGRID_SCREENSHOTS=docs/console $(BIN)/python -m pytest tests/console -q
 
 bench:
 	@scripts/bootstrap.sh dev
