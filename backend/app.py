@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_api.router)
     app.include_router(identity_api.router)
     app.include_router(identity_api.integration_router)
+    app.include_router(identity_api.me_router)
     app.include_router(notify_api.router)
     app.include_router(inbox_api.router)
     app.include_router(grids_api.router)

@@ -172,6 +172,94 @@ def users_create(
         _fail(f"not created: {exc}")
 
 
+@users_app.command("list")
+def users_list(
+    area: Annotated[
+        str | None, typer.Option(help="Area code: the people placed at it and below.")
+    ] = None,
+    role: Annotated[str | None, typer.Option(help="Only this role (grid_worker, ...).")] = None,
+    q: Annotated[str | None, typer.Option(help="In the username or the name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """The people placed in areas (staff by their area, grid workers by their grids), one a
+    line, tab-separated: username, role, name, area, active, phone (masked)."""
+    from backend.core.db import session_scope
+    from backend.identity.enums import Role
+    from grids import service as grids
+    from grids import workforce
+    from grids.scope import Scope
+
+    try:
+        role_value = Role(role) if role else None
+    except ValueError:
+        _fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", 2)
+    try:
+        with session_scope(read_only=True) as session:
+            where = grids.area_by_code(session, area) if area else None
+            people, total = workforce.people_under(
+                session, Scope(everywhere=True, paths=()), where, role=role_value, q=q, limit=limit
+            )
+            typer.echo("username\trole\tname\tarea\tactive\tphone")
+            for p in people:
+                row = (
+                    p.username,
+                    p.role,
+                    p.display_name,
+                    p.area_code or "-",
+                    "yes" if p.is_active else "no",
+                    p.phone or "-",
+                )
+                typer.echo("\t".join(row))
+    except Problem as exc:
+        _fail(f"not listed: {exc.detail}")
+    if total > len(people):
+        typer.secho(f"{len(people)} of {total} shown; raise --limit for more", err=True)
+
+
+@users_app.command("reset")
+def users_reset(username: str) -> None:
+    """Give a user a temporary password (printed once) to change at the next sign-in; they are
+    signed out everywhere."""
+    from backend.core.db import session_scope
+    from backend.identity import accounts
+    from grids import people
+
+    try:
+        with session_scope() as session:
+            user = people.account_named(session, username)
+            password = accounts.reset_password(session, user, CLI_ACTOR)
+    except Problem as exc:
+        _fail(f"not reset: {exc.detail}")
+    typer.echo(f"temporary password for {user.username}: {password}")
+    typer.echo("it must be changed at the next sign-in", err=True)
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Close an account (someone who left): signed out everywhere, no sign-in, no new work."""
+    _set_active(username, active=False)
+
+
+@users_app.command("activate")
+def users_activate(username: str) -> None:
+    """Open a closed account again."""
+    _set_active(username, active=True)
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    from backend.core.db import session_scope
+    from backend.identity import accounts
+    from grids import people
+
+    try:
+        with session_scope() as session:
+            user = people.account_named(session, username)
+            accounts.set_active(session, user, active, CLI_ACTOR)
+            typer.echo(f"{user.username} is {'active' if active else 'deactivated'}")
+    except Problem as exc:
+        _fail(f"not changed: {exc.detail}")
+
+
 @integrations_app.command("callback")
 def integrations_callback(
     username: str,

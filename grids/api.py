@@ -17,6 +17,7 @@ from backend.core.web import Offset
 from backend.identity import service as identity
 from backend.identity.dependencies import (
     CurrentPrincipal,
+    PrincipalChoosingPassword,
     SessionDep,
     SettingsDep,
     require,
@@ -25,7 +26,7 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.permissions import Permission, permissions_of
 from backend.identity.service import Principal
-from grids import flows, service, workforce
+from grids import flows, people, service, workforce
 from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs
 from grids.models import Area
@@ -46,6 +47,7 @@ from grids.schemas import (
     LocateOut,
     MemberOut,
     MeOut,
+    PasswordResetOut,
     PersonOut,
     PlaceOut,
     PointIn,
@@ -82,7 +84,7 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
-def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
+def me(principal: PrincipalChoosingPassword, session: SessionDep) -> MeOut:
     user = session.get(User, principal.user_id)
     assert user is not None
     workplace = workforce.workplace_of(session, user.id, user.scope_area_id)
@@ -102,6 +104,7 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
         grid_codes=workplace.grid_codes,
         certificate=certificate,
         permissions=sorted(p.value for p in permissions_of(principal.role)),
+        password_change_required=user.password_change_required,
     )
 
 
@@ -235,6 +238,42 @@ def revoke_sessions(user_id: uuid.UUID, principal: Manager, session: SessionDep)
     user = workforce.user_in_scope(session, scope_of(session, principal), user_id)
     identity.revoke_all_sessions(session, user.id, principal.actor)
     return Response(status_code=204)
+
+
+@router.post(
+    "/users/{user_id}/password-reset",
+    response_model=PasswordResetOut,
+    tags=["workers"],
+    responses=_NOT_FOUND,
+)
+def reset_password(
+    user_id: uuid.UUID, principal: Manager, session: SessionDep, response: Response
+) -> PasswordResetOut:
+    """A temporary password for someone you administer (a role you could create, in your
+    area), shown this once: they are signed out everywhere and must choose their own at their
+    next sign-in."""
+    user, temporary = people.reset_password(session, principal, user_id)
+    response.headers["Cache-Control"] = "no-store"
+    return PasswordResetOut(
+        user=_user_out(user), temporary_password=temporary, password_change_required=True
+    )
+
+
+@router.post(
+    "/users/{user_id}/deactivate", response_model=UserOut, tags=["workers"], responses=_NOT_FOUND
+)
+def deactivate_user(user_id: uuid.UUID, principal: Manager, session: SessionDep) -> UserOut:
+    """Close the account of someone who left: signed out everywhere, no sign-in, no new work
+    routed to them; their records stay."""
+    return _user_out(people.set_active(session, principal, user_id, active=False))
+
+
+@router.post(
+    "/users/{user_id}/activate", response_model=UserOut, tags=["workers"], responses=_NOT_FOUND
+)
+def activate_user(user_id: uuid.UUID, principal: Manager, session: SessionDep) -> UserOut:
+    """Open a closed account again."""
+    return _user_out(people.set_active(session, principal, user_id, active=True))
 
 
 # --- Locating points -----------------------------------------------------------------------------

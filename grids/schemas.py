@@ -90,6 +90,9 @@ class MeOut(BaseModel):
     permissions: list[str] = Field(
         description="what your role may do (backend/identity/permissions.py), e.g. for a menu"
     )
+    password_change_required: bool = Field(
+        False, description="your password was reset: choose a new one before anything else"
+    )
 
 
 # --- Locating points -----------------------------------------------------------------------------
@@ -175,6 +178,14 @@ class TeamOut(BaseModel):
     members: list[MemberOut] = Field(
         description="the primary and the backups with their names, masked phones and duty"
     )
+
+
+class PasswordResetOut(BaseModel):
+    user: UserOut
+    temporary_password: str = Field(
+        description="shown once, never stored in clear; to be changed at the next sign-in"
+    )
+    password_change_required: bool
 
 
 class PersonOut(BaseModel):

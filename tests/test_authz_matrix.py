@@ -102,6 +102,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/auth/revoke-all"): none("the caller's own sessions"),
     ("POST", "/api/v1/integration/ping"): none("checks the caller's own signature"),
     ("GET", "/api/v1/me"): none("the caller"),
+    ("POST", "/api/v1/me/password"): none("the caller's own password"),
     ("GET", "/api/v1/sync/schema"): none("the device schema"),
     ("GET", "/api/v1/sync"): none("pulls the caller's own scope; no reference"),
     ("POST", "/api/v1/sync"): Op(
@@ -223,6 +224,15 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/users"): Op(lambda r: Req(query={"area": r("area", "township")})),
     ("POST", "/api/v1/users/{user_id}/revoke-sessions"): Op(
+        lambda r: Req(path={"user_id": r("user_id", "worker")})
+    ),
+    ("POST", "/api/v1/users/{user_id}/password-reset"): Op(
+        lambda r: Req(path={"user_id": r("user_id", "worker")})
+    ),
+    ("POST", "/api/v1/users/{user_id}/deactivate"): Op(
+        lambda r: Req(path={"user_id": r("user_id", "worker")})
+    ),
+    ("POST", "/api/v1/users/{user_id}/activate"): Op(
         lambda r: Req(path={"user_id": r("user_id", "worker")})
     ),
     ("GET", "/api/v1/grids/{code}/team"): Op(lambda r: Req(path={"code": r("code", "grid")})),
@@ -664,7 +674,9 @@ def reach_in_scope(api, world: authz_world.World) -> dict[tuple[str, str], list[
 
     def order(item):
         (method, template), _ = item
-        last = method == "DELETE" or template.endswith(("/cancel", "/revoke-sessions"))
+        last = method == "DELETE" or template.endswith(
+            ("/cancel", "/revoke-sessions", "/password-reset", "/deactivate")
+        )
         return (method not in ("GET", "HEAD"), last, template)
 
     unreached: dict[tuple[str, str], list[str]] = {}

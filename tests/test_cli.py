@@ -221,3 +221,30 @@ def test_outbox_status_shows_each_channels_backlog_and_dead_letters_replay(db, g
         for r in json.loads(firegrid("outbox", "status", "--json").stdout)["channels"]
     }
     assert (channels["fcm"]["pending"], channels["fcm"]["dead"]) == (2, 0)
+
+
+def test_users_list_reset_and_deactivate_as_an_operator_does(api, grid_worker, station_staff, grid):
+    listed = firegrid("users", "list", "--area", grid.code)
+    assert listed.returncode == 0, listed.stderr
+    lines = [line.split("\t") for line in listed.stdout.strip().splitlines()]
+    assert lines[0] == ["username", "role", "name", "area", "active", "phone"]
+    assert ["worker.one", "grid_worker"] == lines[1][:2] and lines[1][3] == grid.code
+    assert [row[0] for row in lines[1:]] == ["worker.one"]  # the station sits above the grid
+
+    reset = firegrid("users", "reset", "worker.one")
+    assert reset.returncode == 0, reset.stderr
+    temporary = reset.stdout.strip().rsplit(": ", 1)[1]
+    token = api.post(
+        "/api/v1/auth/token", data={"username": "worker.one", "password": temporary}
+    ).json()
+    assert token["password_change_required"] is True
+
+    closed = firegrid("users", "deactivate", "worker.one")
+    assert closed.returncode == 0, closed.stderr
+    refused = api.post("/api/v1/auth/token", data={"username": "worker.one", "password": temporary})
+    assert refused.status_code == 401
+    everyone = firegrid("users", "list", "--role", "grid_worker").stdout
+    assert "worker.one\tgrid_worker" in everyone and "\tno\t" in everyone
+
+    unknown = firegrid("users", "reset", "nobody.here")
+    assert unknown.returncode == 1 and "no user named" in unknown.stderr

@@ -211,6 +211,7 @@ MESSAGES: dict[str, str] = {
     "Internal error": "内部错误",
     "Not ready": "服务尚未就绪",
     "Not allowed for this role": "当前角色无权执行此操作",
+    "Choose a new password first": "请先设置新密码",
     "Conflicts with the current state": "与当前状态冲突",
     "Too many attempts": "尝试次数过多",
     "The photo is too large": "照片过大",
@@ -425,6 +426,21 @@ MESSAGES: dict[str, str] = {
         "{role}应安排在 {levels}，不能安排在{level} {code}"
     ),
     "a {role:role} cannot create a {new:role}": "{role}不能创建{new}",
+    "a {role:role} cannot administer a {other:role}": "{role}不能管理{other}的账号",
+    "{name} is a partner system: it signs requests, it has no password": (
+        "{name} 是对接系统，以签名调用接口，没有密码"
+    ),
+    "the current password is wrong": "当前密码不正确",
+    "the new password must differ from the current one": "新密码不能与当前密码相同",
+    "the password must not be the username": "密码不能与用户名相同",
+    "you cannot close or reopen your own account": "不能停用或启用自己的账号",
+    "your password was reset: choose a new one (POST /api/v1/me/password) first": (
+        "您的密码已被重置，请先设置新密码（POST /api/v1/me/password）"
+    ),
+    "you administer others; change your own password at /api/v1/me/password": (
+        "这里管理的是他人的账号；修改自己的密码请用 /api/v1/me/password"
+    ),
+    "no user named {name}": "没有名为 {name} 的用户",
     "{code} is a {level:area_level}, not a grid": "{code} 是{level}，不是网格",
     "{id} is not an active grid worker": "{id} 不是在岗的网格员",
     "duty is kept for grid workers and grid leaders": "只为网格员和网格长记录在岗状态",

@@ -9,12 +9,20 @@ from fastapi import APIRouter, Form, Request, Response
 from backend.core.db import utcnow
 from backend.core.security import body_digest
 from backend.core.types import Text
-from backend.identity import service
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, SignedClient
-from backend.identity.schemas import PingOut, RefreshIn, TokenOut
+from backend.identity import accounts, service
+from backend.identity.dependencies import (
+    CurrentPrincipal,
+    PrincipalChoosingPassword,
+    SessionDep,
+    SettingsDep,
+    SignedClient,
+)
+from backend.identity.models import User
+from backend.identity.schemas import PasswordChangeIn, PingOut, RefreshIn, TokenOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 integration_router = APIRouter(prefix="/api/v1/integration", tags=["integration"])
+me_router = APIRouter(prefix="/api/v1/me", tags=["auth"])
 
 _REFUSALS = {401: {"description": "Wrong credentials or token"}, 429: {"description": "Throttled"}}
 
@@ -36,7 +44,7 @@ def sign_in(
         raise outcome.refusal
     assert outcome.user is not None
     pair = service.issue_tokens(session, settings, outcome.user)
-    return TokenOut(**vars(pair))
+    return TokenOut(**vars(pair), password_change_required=outcome.user.password_change_required)
 
 
 @router.post("/refresh", response_model=TokenOut, responses=_REFUSALS)
@@ -63,6 +71,23 @@ def revoke_all(principal: CurrentPrincipal, session: SessionDep) -> Response:
     """Sign out everywhere: all refresh tokens revoked, all access tokens refused."""
     service.revoke_all_sessions(session, principal.user_id, principal.actor)
     return Response(status_code=204)
+
+
+@me_router.post("/password", response_model=TokenOut, responses=_REFUSALS)
+def change_my_password(
+    body: PasswordChangeIn,
+    principal: PrincipalChoosingPassword,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    """Choose a new password, giving the current one (or the temporary one of a reset). Every
+    other session is signed out; go on with the tokens in the answer."""
+    user = session.get(User, principal.user_id)
+    assert user is not None
+    pair = accounts.change_own_password(
+        session, settings, user, body.current_password, body.new_password
+    )
+    return TokenOut(**vars(pair))
 
 
 @integration_router.post("/ping", response_model=PingOut, responses=_REFUSALS)

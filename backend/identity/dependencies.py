@@ -45,6 +45,19 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def principal_choosing_password(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    """The caller, even one whose password was reset and must be changed first: for the few
+    endpoints such a caller still needs (who am I, change my password)."""
+    if not token:
+        raise Unauthenticated("send an access token: Authorization: Bearer <token>")
+    return service.principal_for_token(session, settings, token, pending_change_allowed=True)
+
+
+PrincipalChoosingPassword = Annotated[Principal, Depends(principal_choosing_password)]
+
+
 def brief_principal(
     settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:

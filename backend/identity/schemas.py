@@ -12,6 +12,11 @@ class TokenOut(BaseModel):
     refresh_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type
     expires_in: int = Field(description="seconds until the access token expires")
+    password_change_required: bool = Field(
+        False,
+        description="an administrator reset the password: until a new one is chosen "
+        "(POST /api/v1/me/password) every other request is refused (password-change-required)",
+    )
 
 
 class RefreshIn(BaseModel):
@@ -24,3 +29,9 @@ class PingOut(BaseModel):
     key_id: str
     received_at: datetime
     body_sha256: str
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: Text = Field(min_length=1, max_length=1024)
+    new_password: Text = Field(min_length=1, max_length=1024)

@@ -19,6 +19,7 @@ from backend.core.audit import Actor
 from backend.core.db import utcnow
 from backend.core.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
     Problem,
@@ -49,6 +50,8 @@ class Principal:
     scope_area_id: uuid.UUID | None
     certificate_number: str | None = None
     certificate_expires_on: date | None = None
+    # An administrator reset the password: the token is good only for choosing a new one.
+    password_change_required: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -69,6 +72,7 @@ class Principal:
             scope_area_id=user.scope_area_id,
             certificate_number=user.certificate_number,
             certificate_expires_on=user.certificate_expires_on,
+            password_change_required=bool(getattr(user, "password_change_required", False)),
         )
 
 
@@ -172,7 +176,16 @@ def user_snapshot(user: User) -> dict:
     return snapshot
 
 
-def principal_for_token(session: Session, settings: Settings, token: str) -> Principal:
+class PasswordChangeRequired(Forbidden):
+    slug, title = "password-change-required", "Choose a new password first"
+
+
+def principal_for_token(
+    session: Session, settings: Settings, token: str, *, pending_change_allowed: bool = False
+) -> Principal:
+    """The caller a token names. A user whose password an administrator reset gets a
+    `PasswordChangeRequired` everywhere except where `pending_change_allowed` (who am I, and
+    changing the password): the temporary password was seen by someone else."""
     try:
         claims = security.read_access_token(settings.resolved_secret_key, token)
     except security.TokenRejected as exc:
@@ -182,7 +195,12 @@ def principal_for_token(session: Session, settings: Settings, token: str) -> Pri
         raise Unauthenticated("the account no longer exists or is disabled")
     if claims.session_version != user.session_version:
         raise Unauthenticated("the session was signed out")
-    return Principal.of(user)
+    principal = Principal.of(user)
+    if principal.password_change_required and not pending_change_allowed:
+        raise PasswordChangeRequired(
+            "your password was reset: choose a new one (POST /api/v1/me/password) first"
+        )
+    return principal
 
 
 # What a `Principal` is made of, in its fields' order.
@@ -193,6 +211,7 @@ PRINCIPAL_COLUMNS = (
     User.scope_area_id,
     User.certificate_number,
     User.certificate_expires_on,
+    User.password_change_required,
 )
 # Every authenticated request reads this: the columns a principal needs, not the whole user.
 _SIGNED_IN = select(*PRINCIPAL_COLUMNS, User.is_active, User.session_version).where(
