@@ -12,11 +12,15 @@ import ComplaintList from './views/ComplaintList.vue'
 import MapView from './views/MapView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
+import ChangePassword from './views/ChangePassword.vue'
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
   routes: [
     { path: '/signin', name: 'signin', component: SignIn, meta: { title: '登录', public: true } },
+    // Signed in, but outside the menu: anyone may change their password, and one whose
+    // password an administrator reset must before anything else.
+    { path: '/password', name: 'password', component: ChangePassword, meta: { title: '修改密码', own: true } },
     {
       path: '/',
       component: ConsoleLayout,
@@ -45,6 +49,10 @@ router.beforeEach(async (to) => {
     return { name: 'signin' }
   }
   if (!mayUseConsole(me)) return { name: 'signin' }
+  if (me.password_change_required && to.name !== 'password') {
+    return { name: 'password', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  }
+  if (to.meta.own) return true
   const menu = menuFor(me)
   if (to.name === 'home') return menu.length ? menu[0].path : true
   if (!menu.some((entry) => to.path.startsWith(entry.path))) return menu.length ? menu[0].path : '/'

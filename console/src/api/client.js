@@ -166,6 +166,17 @@ export async function signIn(username, password) {
   return pair
 }
 
+// Choose a new password (POST /api/v1/me/password): the server signs every other session out
+// and answers with a new pair, which this one goes on with.
+export async function changePassword(currentPassword, newPassword) {
+  const pair = await request('POST', '/api/v1/me/password', {
+    json: { current_password: currentPassword, new_password: newPassword },
+    quiet: true, // the page says why, beside the field
+  })
+  keep(pair)
+  return pair
+}
+
 export async function signOut() {
   const current = tokens()
   try {
