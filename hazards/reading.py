@@ -192,9 +192,8 @@ class TimelineStep:
 
 def timeline(session: Session, principal: Principal, hazard_id: uuid.UUID) -> list[TimelineStep]:
     """The hazard's history from the audit log, with the names of the people who took each
-    step for those who may see people (station, brigade, admin): one query for the names of
-    the whole timeline. A citizen's name is never shown: they stay 群众, as their report shows
-    them masked."""
+    step for callers who may see people (`Permission.SEE_PEOPLE`), read in one query for the
+    whole timeline. A citizen's name is never given: on a timeline they stay 群众."""
     hazard = get_visible(session, principal, hazard_id)
     events = audit.events_for(session, "hazard", hazard.id)
     names = _actor_names(session, principal, events)
