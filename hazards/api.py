@@ -35,10 +35,11 @@ from hazards.schemas import (
     AreaCounts,
     HazardOut,
     HazardReport,
+    HazardTimelineEntry,
     PendingApprovalOut,
     PendingDecisionOut,
     PhotoOut,
-    TimelineEntry,
+    StepNeedsOut,
 )
 
 router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"])
@@ -102,6 +103,10 @@ def _out(
         listing_level=hazard.listing_level,
         version=hazard.version,
         next_actions=available.actions,
+        step_needs={
+            row.action: StepNeedsOut(fields=list(row.needs), approvers=row.approvers)
+            for row in available.steps
+        },
         pending_approvals=[
             PendingApprovalOut(
                 action=w.action,
@@ -258,12 +263,12 @@ def act_on_hazard(
     return JSONResponse(hazard_out(session, principal, outcome.hazard).model_dump(mode="json"))
 
 
-@router.get("/{hazard_id}/timeline", response_model=list[TimelineEntry], responses=_NOT_FOUND)
+@router.get("/{hazard_id}/timeline", response_model=list[HazardTimelineEntry], responses=_NOT_FOUND)
 def hazard_timeline(
     hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> list[TimelineEntry]:
-    """Every step, from the audit log."""
-    return [TimelineEntry.of(e) for e in reading.timeline(session, principal, hazard_id)]
+) -> list[HazardTimelineEntry]:
+    """Every step, from the audit log, with who took it by name for those who may see people."""
+    return [HazardTimelineEntry.of_step(s) for s in reading.timeline(session, principal, hazard_id)]
 
 
 # --- Photos ----------------------------------------------------------------------------------------

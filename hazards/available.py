@@ -1,4 +1,6 @@
-"""What this caller may do with each hazard now: the console offers exactly these buttons.
+"""What this caller may do with each hazard now: the console offers exactly these buttons, each
+with the form its row of the lifecycle table asks for (what the step must carry, how many
+officers must approve it).
 
 The lifecycle table says which steps leave a state and which roles take them; on top of that a
 caller acts only on hazards in their own area (a reporter sees a hazard but does not act), an
@@ -20,7 +22,7 @@ from backend.core.db import utcnow
 from backend.identity.service import Principal
 from grids.scope import scope_of
 from hazards.enums import HazardAction, HazardState
-from hazards.lifecycle import HAZARD_LIFECYCLE
+from hazards.lifecycle import HAZARD_LIFECYCLE, Transition
 from hazards.models import Hazard, HazardDecision
 
 
@@ -36,8 +38,12 @@ class WaitingStep:
 
 @dataclass
 class Available:
-    actions: list[HazardAction] = field(default_factory=list)
+    steps: list[Transition] = field(default_factory=list)  # the rows the caller may take now
     waiting: list[WaitingStep] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[HazardAction]:
+        return [row.action for row in self.steps]
 
 
 def available_to(
@@ -74,5 +80,5 @@ def available_to(
                 decision = decisions.get(row.action.value)
                 if not certified or (decision is not None and me in decision.approvers):
                     continue
-            available.actions.append(row.action)
+            available.steps.append(row)
     return found

@@ -18,6 +18,7 @@ from backend.core.errors import InvalidInput, NotFound
 from backend.core.localtime import day_start
 from backend.identity.enums import STAFF_ROLES, Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, may
 from backend.identity.service import Principal
 from grids import workforce
 from grids.enums import AreaLevel, HandlerKind
@@ -181,11 +182,38 @@ def page_total(session: Session, query: Select, rows: int, limit: int, offset: i
     return session.scalar(query.with_only_columns(func.count(Hazard.id)).order_by(None)) or 0
 
 
-def timeline(
-    session: Session, principal: Principal, hazard_id: uuid.UUID
-) -> list[audit.AuditEvent]:
+@dataclass(frozen=True)
+class TimelineStep:
+    """An event of a hazard's history and, when the caller may see it, who took it."""
+
+    event: audit.AuditEvent
+    actor_name: str | None
+
+
+def timeline(session: Session, principal: Principal, hazard_id: uuid.UUID) -> list[TimelineStep]:
+    """The hazard's history from the audit log, with the names of the people who took each
+    step for callers who may see people (`Permission.SEE_PEOPLE`), read in one query for the
+    whole timeline. A citizen's name is never given: on a timeline they stay 群众."""
     hazard = get_visible(session, principal, hazard_id)
-    return audit.events_for(session, "hazard", hazard.id)
+    events = audit.events_for(session, "hazard", hazard.id)
+    names = _actor_names(session, principal, events)
+    return [TimelineStep(e, names.get(e.actor_id) if e.actor_id else None) for e in events]
+
+
+def _actor_names(
+    session: Session, principal: Principal, events: list[audit.AuditEvent]
+) -> dict[uuid.UUID, str]:
+    if not may(principal.role, Permission.SEE_PEOPLE):
+        return {}
+    people = {e.actor_id for e in events if e.actor_id and e.actor_role != Role.CITIZEN}
+    if not people:
+        return {}
+    found = session.execute(
+        select(User.id, User.display_name).where(
+            User.id.in_(people), User.role != Role.CITIZEN.value
+        )
+    )
+    return {user_id: name for user_id, name in found}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -16,6 +17,9 @@ from hazards.enums import (
     ListingLevel,
     Severity,
 )
+
+if TYPE_CHECKING:
+    from hazards.reading import TimelineStep
 
 
 class HazardReport(BaseModel):
@@ -57,6 +61,19 @@ class PendingApprovalOut(BaseModel):
     approvals: int
     required: int
     approved_by_me: bool
+
+
+class StepNeedsOut(BaseModel):
+    """What one of the caller's next steps takes, from its row of the lifecycle table."""
+
+    fields: list[str] = Field(
+        description="what `POST …/actions` must carry for this step besides `action`, e.g. "
+        "`note`, `deadline_working_days`, `duplicate_of`, `listing_level`, `criteria`"
+    )
+    approvers: int = Field(
+        description="distinct certified officers who must each post the step before it applies "
+        "(1: the caller alone)"
+    )
 
 
 class HazardOut(BaseModel):
@@ -104,6 +121,11 @@ class HazardOut(BaseModel):
         description="the steps you may take now: your role, your area, your certificate for an "
         "enforcement step, and not one you already approved"
     )
+    step_needs: dict[HazardAction, StepNeedsOut] = Field(
+        default_factory=dict,
+        description="for each step in `next_actions`, what it must carry and how many officers "
+        "must approve it (a console's form for the step)",
+    )
     pending_approvals: list[PendingApprovalOut] = Field(
         default_factory=list,
         description="enforcement steps some officers approved, with the approvals still missing",
@@ -135,6 +157,18 @@ class TimelineEntry(BaseModel):
             before=event.before,
             after=event.after,
         )
+
+
+class HazardTimelineEntry(TimelineEntry):
+    actor_name: str | None = Field(
+        description="who took the step, by name: only for callers who may see people (station, "
+        "brigade, admin), never a citizen's (群众); null for the system"
+    )
+
+    @classmethod
+    def of_step(cls, step: TimelineStep) -> HazardTimelineEntry:
+        """A step of a hazard's timeline (hazards.reading.timeline) as the API gives it."""
+        return cls(**TimelineEntry.of(step.event).model_dump(), actor_name=step.actor_name)
 
 
 class AreaCounts(BaseModel):

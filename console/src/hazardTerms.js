@@ -1,7 +1,6 @@
-// The hazard's steps and timeline events in Chinese (the words of backend/core/texts_zh.py),
-// and what each step's form asks for (hazards/lifecycle.py `needs`, kept in
-// hazardActionNeeds.json and checked against the table by the browser tests).
-import NEEDS from './hazardActionNeeds.json'
+// The hazard's steps and timeline events in Chinese (the words of backend/core/texts_zh.py).
+// What each step's form asks for is not here: the API gives it with each hazard (`step_needs`,
+// from hazards/lifecycle.py).
 
 export const HAZARD_ACTIONS = {
   confirm: '确认',
@@ -47,12 +46,6 @@ export const HANDLER_KINDS = {
   grid_leader: '网格长',
   township_station: '乡镇消防工作站',
   county_brigade: '县级消防救援大队',
-}
-
-// The fields a step needs depends on the state it leaves (start_rectifying after a
-// reinspection needs a note, after the listing none).
-export function needsOf(state, action) {
-  return NEEDS[state]?.[action] || []
 }
 
 // An audit action `hazard.order_rectification` as people read it.

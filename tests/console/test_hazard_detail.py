@@ -1,15 +1,16 @@
 """A hazard from the queue to its page and through a step: a station officer filters the queue
-down to an overdue hazard, opens it, orders rectification (双人执法: it waits for a second
+down to an overdue hazard, opens it, reads in its timeline who reported it, by name, orders
+rectification with the form the API's `step_needs` asks for (双人执法: it waits for a second
 certified officer, and the page says so), the county brigade's certified officer approves it
-too, the state changes and the timeline shows both approvals; the dispatcher, who sees the
-hazard but may take no step, sees no button. Photos load with the bearer token."""
+too, the state changes and the timeline shows both approvals and both officers' names; the
+dispatcher, who sees the hazard but may take no step and see no people, sees no button and no
+name. Photos load with the bearer token."""
 
 from __future__ import annotations
 
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -20,17 +21,6 @@ BRIGADE = "brigade.chengzhong"  # certified, the county 450202 above it
 DISPATCHER = "dispatch.chengzhong"  # sees the county's hazards, takes no step
 TOWNSHIP = "450202901"
 ROWS = ".el-table__body tr.el-table__row"
-NEEDS = Path(__file__).resolve().parents[2] / "console" / "src" / "hazardActionNeeds.json"
-
-
-def test_the_console_asks_for_what_each_step_needs_as_the_lifecycle_says():
-    from hazards.lifecycle import HAZARD_LIFECYCLE
-
-    needs = {k: v for k, v in json.loads(NEEDS.read_text()).items() if not k.startswith("_")}
-    table: dict[str, dict[str, list[str]]] = {}
-    for row in HAZARD_LIFECYCLE:
-        table.setdefault(row.source.value, {})[row.action.value] = list(row.needs)
-    assert needs == table
 
 
 def overdue_hazard(db) -> str:
@@ -55,6 +45,15 @@ def overdue_hazard(db) -> str:
         assert hazard is not None, "the demo confirms every other hazard"
         hazard.level_due_at = utcnow() - timedelta(days=1)
         return str(hazard.id)
+
+
+def demo_name(db, username: str) -> str:
+    from sqlalchemy import select
+
+    from backend.identity.models import User
+
+    with db() as session:
+        return session.scalar(select(User.display_name).where(User.username == username))
 
 
 def png() -> bytes:
@@ -93,6 +92,19 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     assert added.status_code == 201, added.text
     seen = api.get(f"/api/v1/hazards/{hazard_id}", headers=station).json()
     assert seen["overdue"] and "order_rectification" in seen["next_actions"]
+    assert seen["step_needs"]["order_rectification"] == {
+        "fields": ["deadline_working_days"],
+        "approvers": 2,
+    }
+    steps = api.get(f"/api/v1/hazards/{hazard_id}/timeline", headers=station).json()
+    assert [s["action"] for s in steps] == [
+        "hazard.reported",
+        "hazard.confirm",
+        "hazard.photo_added",
+    ]
+    worker = steps[0]["actor_name"]  # the demo's grid worker reported and confirmed it
+    assert worker and steps[1]["actor_name"] == worker
+    assert steps[2]["actor_name"] == demo_name(db, STATION)
 
     # The queue, filtered to what is overdue and confirmed in the township.
     page = tab.page
@@ -148,6 +160,10 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     assert sorted(b.get_attribute("data-action") for b in buttons.all()) == sorted(
         seen["next_actions"]
     )
+    actors = page.locator("[data-test=hazard-timeline] [data-test=timeline-actor]")
+    expect(actors).to_have_text(
+        [f"网格员 {worker}", f"网格员 {worker}", f"乡镇消防工作站 {demo_name(db, STATION)}"]
+    )
     expect(page.locator("[data-test=hazard-timeline]")).to_contain_text("确认")
     tab.screenshot("hazard-detail")
 
@@ -161,10 +177,17 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     viewer.locator(".el-dialog__headerbtn").click()
     expect(viewer).to_be_hidden()
 
-    # 责令整改: the form asks for the deadline in working days; the step waits for a second.
+    # 责令整改: the form asks for what step_needs says, the deadline in working days, and says
+    # two officers must approve; the step waits for a second.
     page.locator("[data-action=order_rectification]").click()
     dialog = page.locator(".el-dialog", has_text="整改期限")
     expect(dialog).to_be_visible()
+    expect(field(dialog, "field-deadline")).to_be_visible()
+    for other in ("field-listing-level", "field-duplicate-of", "field-criteria"):
+        expect(dialog.locator(f"[data-test={other}]")).to_have_count(0)
+    expect(dialog.locator("[data-test=action-approvers]")).to_contain_text(
+        "执法步骤需 2 名持证执法人员分别审批后生效"
+    )
     field(dialog, "field-deadline").fill("15")
     field(dialog, "field-note").fill("疏散通道堆放杂物，限期清理")
     page.wait_for_timeout(500)  # the dialog's opening animation, for the screenshot
@@ -207,8 +230,9 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
         expect(second.page.locator("[data-test=hazard-state]")).to_have_text("责令整改")
         expect(second.page.locator("[data-test=pending-approval]")).to_have_count(0)
         timeline = second.page.locator("[data-test=hazard-timeline]")
-        expect(timeline).to_contain_text("乡镇消防工作站")
-        expect(timeline).to_contain_text("县级消防救援大队")
+        expect(timeline).to_contain_text(f"网格员 {worker}")
+        expect(timeline).to_contain_text(f"乡镇消防工作站 {demo_name(db, STATION)}")
+        expect(timeline).to_contain_text(f"县级消防救援大队 {demo_name(db, BRIGADE)}")
         expect(timeline).to_contain_text("责令整改：已有 1/2 人审批")
         expect(timeline).to_contain_text("责令整改：已有 2/2 人审批")
         expect(timeline).to_contain_text("整改期限 15 个工作日")
@@ -229,6 +253,10 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     expect(page).to_have_url(f"{tab.base_url}/console/hazards/{hazard_id}")
     expect(page.locator("[data-test=no-actions]")).to_have_text("您当前没有可办理的操作")
     expect(page.locator("[data-test=next-actions] button")).to_have_count(0)
+    # Nor names: the timeline shows roles only to those who may not see people.
+    actors = page.locator("[data-test=hazard-timeline] [data-test=timeline-actor]")
+    expect(actors.first).to_have_text("网格员")
+    expect(page.locator("[data-test=hazard-timeline]")).not_to_contain_text(worker)
     assert (
         api.get(
             f"/api/v1/hazards/{hazard_id}", headers=bearer(api, DISPATCHER, demo[DISPATCHER])

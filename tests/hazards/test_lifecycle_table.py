@@ -12,6 +12,7 @@ from hazards.announcements import ANNOUNCEMENTS
 from hazards.credit.service import RECORDED_STEPS
 from hazards.enums import HazardAction, HazardState
 from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT
+from hazards.schemas import ActionIn
 
 ROWS = list(HAZARD_LIFECYCLE)
 NAMES = [f"{t.source.value}-{t.action.value}" for t in ROWS]
@@ -47,6 +48,12 @@ def test_each_row_is_refused_without_each_thing_it_needs(row):
             HAZARD_LIFECYCLE.allowed(row.source, row.action, role, given)
         assert refused.value.slug == "action-incomplete"
         assert refused.value.extensions["fields"] == [lacking]
+
+
+def test_whatever_a_step_needs_an_action_can_carry():
+    """Clients are told each step's needs (`step_needs`) and post them as these fields."""
+    needed = {name for row in ROWS for name in row.needs}
+    assert needed <= set(ActionIn.model_fields) - {"action", "version"}
 
 
 @pytest.mark.parametrize(("state", "action"), MISSING, ids=[f"{s}-{a}" for s, a in MISSING])
