@@ -35,6 +35,8 @@ from grids.schemas import (
     AreaOut,
     AreaPatch,
     CertificateOut,
+    CreatableRole,
+    CreatedUserOut,
     DutyIn,
     DutyOut,
     FamilyReportOut,
@@ -105,6 +107,10 @@ def me(principal: PrincipalChoosingPassword, session: SessionDep) -> MeOut:
         certificate=certificate,
         permissions=sorted(p.value for p in permissions_of(principal.role)),
         password_change_required=user.password_change_required,
+        creates=[
+            CreatableRole(role=role, levels=levels)
+            for role, levels in people.roles_created_by(principal.role)
+        ],
     )
 
 
@@ -163,13 +169,19 @@ def list_users(
     return [_user_out(u) for u in workforce.users_in_area(session, area, limit, offset)]
 
 
-@router.post("/areas/{code}/users", response_model=UserOut, status_code=201, responses=_NOT_FOUND)
+@router.post(
+    "/areas/{code}/users", response_model=CreatedUserOut, status_code=201, responses=_NOT_FOUND
+)
 def create_user(
-    code: AreaCode, body: UserCreate, principal: Manager, session: SessionDep
-) -> UserOut:
-    """Create a user placed at this area: staff get it as scope, grid workers as their grid."""
-    user = workforce.place_user_as(session, principal, code, **body.model_dump())
-    return _user_out(user)
+    code: AreaCode, body: UserCreate, principal: Manager, session: SessionDep, response: Response
+) -> CreatedUserOut:
+    """Create a user placed at this area: staff get it as scope, grid workers as their grid.
+    Without a password, the answer carries a temporary one (shown once) that the user must
+    change at the first sign-in."""
+    user, temporary = people.create_person(session, principal, code, **body.model_dump())
+    if temporary:
+        response.headers["Cache-Control"] = "no-store"
+    return CreatedUserOut(**_user_out(user).model_dump(), temporary_password=temporary)
 
 
 @router.get(
@@ -207,7 +219,7 @@ def list_people(
     username: staff by their area, grid workers by their grids. Phones are masked;
     `X-Total-Count` says how many match."""
     where = area_in_scope(session, principal, area) if area else None
-    people, total = workforce.people_under(
+    found, total = workforce.people_under(
         session,
         scope_of(session, principal),
         where,
@@ -227,8 +239,9 @@ def list_people(
             area_name=p.area_name,
             active=p.is_active,
             phone=p.phone,
+            administrable=people.administers(principal, p.id, Role(p.role)),
         )
-        for p in people
+        for p in found
     ]
 
 

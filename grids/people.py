@@ -13,11 +13,42 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import Forbidden, NotFound
 from backend.identity import accounts
-from backend.identity.enums import Role
+from backend.identity.enums import INTERACTIVE_ROLES, Role
 from backend.identity.models import User
 from backend.identity.service import Principal, normalise_username
+from grids.enums import AreaLevel
 from grids.scope import scope_of
-from grids.workforce import CREATABLE_ROLES, user_in_scope
+from grids.workforce import CREATABLE_ROLES, ROLE_LEVELS, place_user_as, user_in_scope
+
+
+def roles_created_by(role: Role) -> list[tuple[Role, list[AreaLevel]]]:
+    """The roles a caller creates and administers, each with the area levels it is placed at
+    (a form asks for the area after the role)."""
+    levels_in_order = list(AreaLevel)
+    return [
+        (created, sorted(ROLE_LEVELS.get(created, frozenset()), key=levels_in_order.index))
+        for created in sorted(CREATABLE_ROLES.get(role, frozenset()), key=list(Role).index)
+    ]
+
+
+def create_person(
+    session: Session, principal: Principal, area_code: str, **fields
+) -> tuple[User, str | None]:
+    """A user placed at an area of the caller's. Without a password, one is made up, shown once
+    and must be changed at the first sign-in, as after a reset: nobody but the new user ends up
+    knowing the password they work with."""
+    temporary = None
+    if fields.get("password") is None and fields["role"] in INTERACTIVE_ROLES:
+        temporary = fields["password"] = accounts.temporary_password()
+    user = place_user_as(session, principal, area_code, **fields)
+    if temporary is not None:
+        user.password_change_required = True
+    return user, temporary
+
+
+def administers(principal: Principal, user_id: uuid.UUID, role: Role) -> bool:
+    """Whether the caller administers this user, one already known to be in their area."""
+    return user_id != principal.user_id and role in CREATABLE_ROLES.get(principal.role, frozenset())
 
 
 def administered_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User:
@@ -26,7 +57,7 @@ def administered_user(session: Session, principal: Principal, user_id: uuid.UUID
     user = user_in_scope(session, scope_of(session, principal), user_id)
     if user.id == principal.user_id:
         raise Forbidden("you administer others; change your own password at /api/v1/me/password")
-    if Role(user.role) not in CREATABLE_ROLES.get(principal.role, frozenset()):
+    if not administers(principal, user.id, Role(user.role)):
         raise Forbidden(f"a {principal.role} cannot administer a {user.role}")
     return user
 

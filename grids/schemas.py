@@ -10,7 +10,7 @@ from backend.core.errors import InvalidInput
 from backend.core.privacy import mask_phone
 from backend.core.types import INT32_MAX, Text
 from backend.identity.enums import Role
-from grids.enums import Crs, DutyStatus, HandlerKind, RouteStatus
+from grids.enums import AreaLevel, Crs, DutyStatus, HandlerKind, RouteStatus
 
 
 class AreaOut(BaseModel):
@@ -41,7 +41,13 @@ class AreaPatch(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    password: Text = Field(min_length=10, max_length=1024)
+    password: Text | None = Field(
+        default=None,
+        min_length=10,
+        max_length=1024,
+        description="left out: firegrid makes a temporary one (in the answer, shown once) that "
+        "must be changed at the first sign-in",
+    )
     role: Role
     display_name: Text | None = Field(default=None, max_length=100)
     certificate_number: Text | None = Field(default=None, min_length=1, max_length=64)
@@ -92,6 +98,10 @@ class MeOut(BaseModel):
     )
     password_change_required: bool = Field(
         False, description="your password was reset: choose a new one before anything else"
+    )
+    creates: list[CreatableRole] = Field(
+        default_factory=list,
+        description="the roles you create and administer (reset, deactivate) in your area",
     )
 
 
@@ -180,6 +190,17 @@ class TeamOut(BaseModel):
     )
 
 
+class CreatedUserOut(UserOut):
+    temporary_password: str | None = Field(
+        None, description="when no password was given: shown once, to be changed at first sign-in"
+    )
+
+
+class CreatableRole(BaseModel):
+    role: Role
+    levels: list[AreaLevel] = Field(description="the area levels such a user is placed at")
+
+
 class PasswordResetOut(BaseModel):
     user: UserOut
     temporary_password: str = Field(
@@ -199,6 +220,9 @@ class PersonOut(BaseModel):
     area_name: str | None
     active: bool
     phone: str | None = Field(description="masked: 138****1234")
+    administrable: bool = Field(
+        False, description="you may reset their password and close or reopen their account"
+    )
 
 
 class DutyIn(BaseModel):

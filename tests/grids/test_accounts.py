@@ -144,3 +144,32 @@ def test_a_worker_who_left_is_closed_and_opened_again(api, db, grid_worker, stat
             .order_by(AuditEvent.seq)
         ).all()
     assert "user.deactivated" in actions and "user.activated" in actions
+
+
+def test_a_station_creates_a_worker_without_choosing_their_password(api, station_staff, grid):
+    station = station_staff.headers(api)
+    me = api.get("/api/v1/me", headers=station).json()
+    assert me["creates"] == [
+        {"role": "grid_worker", "levels": ["grid"]},
+        {"role": "grid_leader", "levels": ["village"]},
+    ]
+    created = api.post(
+        f"/api/v1/areas/{grid.code}/users",
+        json={"username": "worker.new", "role": "grid_worker", "display_name": "新网格员"},
+        headers=station,
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["Cache-Control"] == "no-store"
+    temporary = created.json()["temporary_password"]
+    token = sign_in(api, "worker.new", temporary).json()
+    assert token["password_change_required"] is True
+    assert api.get("/api/v1/hazards", headers=bearer(token)).status_code == 403
+
+    # With a password chosen by the station, as before: no temporary one, nothing to change.
+    chosen = api.post(
+        f"/api/v1/areas/{grid.code}/users",
+        json={"username": "worker.chosen", "role": "grid_worker", "password": NEW_PASSWORD},
+        headers=station,
+    )
+    assert chosen.status_code == 201 and chosen.json()["temporary_password"] is None
+    assert sign_in(api, "worker.chosen", NEW_PASSWORD).json()["password_change_required"] is False

@@ -52,7 +52,10 @@ def test_a_station_lists_its_township_and_below_never_above_or_beside(
         "area_name": f"测试grid{grid.code}",
         "active": True,
         "phone": "138****1234",
+        "administrable": True,
     }
+    station_itself = everyone.json()[1]
+    assert station_itself["username"] == "station.one" and station_itself["administrable"] is False
     assert usernames(api.get(f"/api/v1/users?area={village.code}", headers=staff)) == [
         "leader.one",
         "worker.one",
