@@ -120,15 +120,25 @@ def list_areas(
     session: SessionDep,
     level: AreaLevel | None = None,
     parent: Annotated[Text | None, Query(max_length=32, description="parent area code")] = None,
+    top: Annotated[
+        bool,
+        Query(
+            description="only the top of your scope: the area you are placed at (a grid "
+            "worker's grids; every county for an admin of everywhere)"
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[AreaOut]:
-    """Areas in your scope, top down."""
+    """Areas in your scope, top down. A tree walked lazily (the console's area picker, over a
+    county of 10,000 grids) asks `top=true` for where to start, then `parent=` for each
+    area it opens."""
     rows = service.list_areas(
         session,
         scope_of(session, principal),
         level=level,
         parent_code=parent,
+        top=top,
         limit=limit,
         offset=offset,
     )

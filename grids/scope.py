@@ -41,6 +41,15 @@ class Scope:
             return false()
         return or_(*(path_column.startswith(p, autoescape=True) for p in self.paths))
 
+    def top_clause(self) -> ColumnElement[bool]:
+        """A WHERE clause on `Area` selecting the tops of the scope, where a picker that walks
+        down the tree starts: the caller's own areas, or every county for everywhere."""
+        if self.everywhere:
+            return Area.parent_id.is_(None)
+        if not self.paths:
+            return false()
+        return Area.path.in_(self.paths)
+
 
 def scope_of(session: Session, principal: Principal) -> Scope:
     if principal.role is Role.GRID_WORKER:

@@ -168,6 +168,7 @@ def list_areas(
     *,
     level: AreaLevel | None = None,
     parent_code: str | None = None,
+    top: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> list[AreaRow]:
@@ -184,6 +185,8 @@ def list_areas(
         query = query.where(Area.level == level.value)
     if parent_code is not None:
         query = query.where(parent.code == parent_code)
+    if top:
+        query = query.where(scope.top_clause())
     return [AreaRow(area, code) for area, code in session.execute(query)]
 
 

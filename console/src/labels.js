@@ -50,6 +50,9 @@ export const SOURCES = { patrol: '巡查', citizen: '随手拍', complaint: '投
 // Who holds a hazard at each level of escalation (docs/hazards.md).
 export const LEVELS = ['网格员', '网格长', '消防工作站', '消防救援大队', '政府督办']
 
+// The levels of the area tree (grids/enums.py AreaLevel).
+export const AREA_LEVELS = { county: '县（区）', township: '乡镇（街道）', village: '村（社区）', grid: '网格' }
+
 export function label(table, code) {
   return table[code] ?? code ?? '—'
 }

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.console.test_area_picker import pick_area
 from tests.console.test_console import bearer, only_firegrid, sign_in
 
 STATION = "station.cz1"  # certified, township 450202901
@@ -114,7 +115,7 @@ def test_an_officer_orders_rectification_a_second_approves_and_others_see_no_but
     expect(page.locator(ROWS).first).to_be_visible()
     choose(page, "filter-state", "已确认")
     choose(page, "filter-overdue", "已超期")
-    field(page, "filter-area").fill(TOWNSHIP)
+    pick_area(page, "filter-area", "城中演示街道一")  # the township, by name
     with page.expect_response(
         lambda r: "/api/v1/hazards?" in r.url and "overdue=true" in r.url
     ) as got:

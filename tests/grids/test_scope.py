@@ -19,6 +19,37 @@ def test_station_staff_see_their_township_and_everything_below(
     assert api.get(f"/api/v1/areas/{grid.code}", headers=headers).status_code == 200
 
 
+def codes(api, headers, **params) -> list[str]:
+    answer = api.get("/api/v1/areas", params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [a["code"] for a in answer.json()]
+
+
+def test_the_tree_is_walked_down_from_the_top_of_ones_scope_one_level_at_a_time(
+    api, station_staff, county, township, village, grid, other_grid, other_township
+):
+    """The console's area picker starts at `top=true` and opens one area at a time
+    (`parent=`), so a county of 10,000 grids is never sent whole."""
+    headers = station_staff.headers(api)
+
+    assert codes(api, headers, top="true") == [township.code]
+    assert codes(api, headers, parent=township.code) == [village.code]
+    assert codes(api, headers, parent=village.code) == [grid.code, other_grid.code]
+    assert codes(api, headers, parent=grid.code) == []
+    # Above or beside one's township there is nothing to open.
+    assert codes(api, headers, parent=county.code) == [township.code]
+    assert codes(api, headers, parent=other_township.code) == []
+
+
+def test_the_top_of_the_scope_for_each_kind_of_caller(
+    api, admin, brigade_staff, grid_worker, citizen, county, township, grid
+):
+    assert codes(api, brigade_staff.headers(api), top="true") == [county.code]
+    assert codes(api, grid_worker.headers(api), top="true") == [grid.code]
+    assert codes(api, admin.headers(api), top="true") == [county.code]  # every county
+    assert codes(api, citizen.headers(api), top="true") == []
+
+
 def test_another_townships_area_is_not_found_for_reading_or_changing(
     api, station_staff, other_township
 ):

@@ -68,14 +68,13 @@ export function describe(error) {
   return detail ? `${text}（${detail}）` : text
 }
 
+// What the user reads of any failure: the API's problem, or the network's.
+export function errorText(error) {
+  return error instanceof ApiError ? describe(error) : '无法连接服务器，请检查网络后重试'
+}
+
 export function showError(error) {
-  let text
-  if (error instanceof ApiError) {
-    text = describe(error)
-  } else {
-    text = '无法连接服务器，请检查网络后重试'
-  }
-  ElMessage({ type: 'error', message: text, showClose: true, grouping: true })
+  ElMessage({ type: 'error', message: errorText(error), showClose: true, grouping: true })
 }
 
 async function refreshTokens() {
