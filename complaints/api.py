@@ -70,12 +70,12 @@ router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 _NOT_FOUND = {404: {"description": "No such complaint visible to you"}}
 
 
-def complaints_out(session, complaints: list[Complaint]) -> list[ComplaintOut]:
-    return reading.views(session, complaints)
+def complaints_out(session, principal, complaints: list[Complaint]) -> list[ComplaintOut]:
+    return reading.views(session, principal, complaints)
 
 
-def complaint_out(session, complaint: Complaint) -> ComplaintOut:
-    return complaints_out(session, [complaint])[0]
+def complaint_out(session, principal, complaint: Complaint) -> ComplaintOut:
+    return complaints_out(session, principal, [complaint])[0]
 
 
 # --- Partner systems --------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def partner_complaint(
 ) -> ComplaintOut:
     """Where one of your complaints stands (the callbacks say the same, as it happens)."""
     return complaint_out(
-        session, reading.by_partner_key(session, partner, channel.value, external_id)
+        session, partner, reading.by_partner_key(session, partner, channel.value, external_id)
     )
 
 
@@ -137,7 +137,7 @@ def partner_callback_result(
         ComplaintActionIn(action=action, note=body.note or ("满意" if body.satisfied else None)),
         settings,
     )
-    return complaint_out(session, complaint)
+    return complaint_out(session, partner, complaint)
 
 
 def _admin(principal) -> None:
@@ -343,14 +343,14 @@ def list_complaints(
     response.headers["X-Total-Count"] = str(
         reading.page_total(session, query, len(found), limit, offset)
     )
-    return complaints_out(session, found)
+    return complaints_out(session, principal, found)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, responses=_NOT_FOUND)
 def get_complaint(
     complaint_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ComplaintOut:
-    return complaint_out(session, reading.get_visible(session, principal, complaint_id))
+    return complaint_out(session, principal, reading.get_visible(session, principal, complaint_id))
 
 
 @router.get("/{complaint_id}/candidates", response_model=list[CandidateOut], responses=_NOT_FOUND)
@@ -375,7 +375,9 @@ def act_on_complaint(
     settings: SettingsDep,
 ) -> ComplaintOut:
     """One step of the lifecycle; refused steps say why (409) and change nothing."""
-    return complaint_out(session, acting.act(session, principal, complaint_id, body, settings))
+    return complaint_out(
+        session, principal, acting.act(session, principal, complaint_id, body, settings)
+    )
 
 
 @router.post("/{complaint_id}/location", response_model=ComplaintOut, responses=_NOT_FOUND)
@@ -390,7 +392,7 @@ def place_complaint(
     complaint = dispatch.place(
         session, principal, complaint_id, body.location, body.version, settings
     )
-    return complaint_out(session, complaint)
+    return complaint_out(session, principal, complaint)
 
 
 @router.get(

@@ -21,6 +21,7 @@ from backend.identity.models import User
 from backend.identity.permissions import Permission, demand, may, roles_with
 from backend.identity.service import Principal
 from complaints import lifecycle
+from complaints.available import Available, available_to, partner_steps
 from complaints.enums import ComplaintState
 from complaints.models import Complaint, ComplaintCaller
 from complaints.rules import due_of
@@ -90,10 +91,13 @@ def by_partner_key(
 # --- What callers see ------------------------------------------------------------------------------
 
 
-def views(session: Session, complaints: list[Complaint]) -> list[ComplaintOut]:
-    """Complaints as callers see them, with the assignee's and the area's names and the
-    caller's masked phone: one query for the names of a whole page (none for a complaint
-    just written in this transaction, whose rows are read through the session)."""
+def views(
+    session: Session, principal: Principal, complaints: list[Complaint]
+) -> list[ComplaintOut]:
+    """Complaints as this caller sees them, with the assignee's and the area's names, the
+    caller's masked phone and what this caller may do with each (`available`): one query for
+    the names of a whole page (none for a complaint just written in this transaction, whose
+    rows are read through the session) and two for what the caller may do."""
     if len(complaints) == 1:
         (only,) = complaints
         assignee = session.get(User, only.assignee_id) if only.assignee_id else None
@@ -115,10 +119,11 @@ def views(session: Session, complaints: list[Complaint]) -> list[ComplaintOut]:
         phones = {row[0]: row[3] for row in rows if row[3] is not None}
     else:
         return []
+    available = available_to(session, principal, complaints)
     views = []
     for c in complaints:
         assignee_name, area_name = names.get(c.id, (None, None))
-        views.append(complaint_view(c, assignee_name, phones.get(c.id), area_name))
+        views.append(complaint_view(c, assignee_name, phones.get(c.id), area_name, available[c.id]))
     return views
 
 
@@ -127,8 +132,14 @@ def complaint_view(
     assignee_name: str | None,
     masked_phone: str | None,
     area_name: str | None = None,
+    available: Available | None = None,
 ) -> ComplaintOut:
+    """One complaint's answer. Without `available` (the intake's answer to the partner that
+    sent it) the steps are the partner's own."""
     due = due_of(complaint)
+    state = ComplaintState(complaint.state)
+    if available is None:
+        available = Available(actions=partner_steps(state))
     return ComplaintOut(
         id=complaint.id,
         channel=complaint.channel,
@@ -163,7 +174,10 @@ def complaint_view(
         return_reason=complaint.return_reason,
         hazard_id=complaint.hazard_id,
         version=complaint.version,
-        next_actions=lifecycle.actions_from(ComplaintState(complaint.state)),
+        next_actions=available.actions,
+        may_place=available.may_place,
+        may_ask_extension=available.may_ask_extension,
+        may_decide_extensions=available.may_decide_extensions,
     )
 
 

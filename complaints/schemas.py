@@ -207,7 +207,17 @@ class ComplaintOut(BaseModel):
     return_reason: str | None
     hazard_id: uuid.UUID | None
     version: int
-    next_actions: list[ComplaintAction]
+    next_actions: list[ComplaintAction] = Field(
+        description="the lifecycle steps *you* may take now (POST …/actions); "
+        "phones' synced copy lists every step from the state"
+    )
+    may_place: bool = Field(default=False, description="you may put it on the map (triage)")
+    may_ask_extension: bool = Field(
+        default=False, description="you may ask for more time now (POST …/extensions)"
+    )
+    may_decide_extensions: bool = Field(
+        default=False, description="you may approve or refuse its extension requests"
+    )
 
 
 class ExtensionOut(BaseModel):

@@ -1,4 +1,5 @@
 // What people read of complaints 投诉: every code the complaints API answers, in Chinese.
+import NEEDS from './complaintActionNeeds.json'
 
 export const CHANNELS = {
   96119: '96119 消防举报投诉专线',
@@ -80,3 +81,20 @@ export const CALLBACK_EVENTS = {
 }
 
 export const CALLBACK_STATUS = { pending: '待发送', delivered: '已送达', dead: '发送失败' }
+
+// The lifecycle's steps (complaints/lifecycle.py) as buttons, and what each one's form asks for
+// (the table's `needs`, kept in complaintActionNeeds.json and checked against the table by
+// tests/complaints/test_available_steps.py).
+export const COMPLAINT_ACTIONS = {
+  dispatch: '派单',
+  sign: '签收',
+  return: '退单',
+  verify: '现场核查',
+  reply: '答复',
+  close: '办结',
+  callback_satisfied: '回访满意',
+  callback_unsatisfied: '回访不满意',
+  reopen: '重办',
+}
+
+export const COMPLAINT_ACTION_NEEDS = NEEDS
