@@ -33,10 +33,19 @@ from grids.scope import Scope, scope_of
 
 @dataclass
 class Available:
-    actions: list[ComplaintAction] = field(default_factory=list)
+    steps: list[lifecycle.Transition] = field(default_factory=list)  # the rows behind actions
     may_place: bool = False  # triage: put it on the map (`POST …/location`)
     may_ask_extension: bool = False  # `POST …/extensions`
     may_decide_extensions: bool = False  # `POST /complaints/extensions/{id}/decision`
+
+    @property
+    def actions(self) -> list[ComplaintAction]:
+        return [row.action for row in self.steps]
+
+    @property
+    def needs(self) -> dict[ComplaintAction, list[str]]:
+        """What each of the steps must carry (a console's form for it)."""
+        return {row.action: list(row.needs) for row in self.steps}
 
 
 def available_to(
@@ -61,8 +70,8 @@ def available_to(
             continue
         state = ComplaintState(complaint.state)
         mine = complaint.assignee_id == principal.user_id
-        available.actions = [
-            row.action
+        available.steps = [
+            row
             for row in lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, principal.role)
             if mine or not (field_role and row.has(lifecycle.ASSIGNEE_ONLY))
         ]
@@ -78,10 +87,10 @@ def available_to(
     return found
 
 
-def partner_steps(state: ComplaintState) -> list[ComplaintAction]:
+def partner_steps(state: ComplaintState) -> Available:
     """What the partner that sent a complaint may do with it (its 回访), for the answer to its
     own intake: a partner sees every complaint it sent, so its role alone decides."""
-    return [row.action for row in lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, Role.INTEGRATION)]
+    return Available(steps=lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, Role.INTEGRATION))
 
 
 def _visible(principal: Principal, scope: Scope | None, complaint: Complaint) -> bool:

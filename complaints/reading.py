@@ -25,7 +25,7 @@ from complaints.available import Available, available_to, partner_steps
 from complaints.enums import ComplaintState
 from complaints.models import Complaint, ComplaintCaller
 from complaints.rules import due_of
-from complaints.schemas import ComplaintOut
+from complaints.schemas import ComplaintOut, StepNeeds
 from grids.models import Area
 from grids.scope import scope_of
 
@@ -139,7 +139,7 @@ def complaint_view(
     due = due_of(complaint)
     state = ComplaintState(complaint.state)
     if available is None:
-        available = Available(actions=partner_steps(state))
+        available = partner_steps(state)
     return ComplaintOut(
         id=complaint.id,
         channel=complaint.channel,
@@ -175,6 +175,7 @@ def complaint_view(
         hazard_id=complaint.hazard_id,
         version=complaint.version,
         next_actions=available.actions,
+        step_needs={action: StepNeeds(fields=fields) for action, fields in available.needs.items()},
         may_place=available.may_place,
         may_ask_extension=available.may_ask_extension,
         may_decide_extensions=available.may_decide_extensions,

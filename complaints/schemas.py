@@ -173,6 +173,15 @@ class CallbackResultIn(BaseModel):
     note: Text | None = Field(default=None, max_length=2000)
 
 
+class StepNeeds(BaseModel):
+    """What one of the caller's next steps takes, from its row of the lifecycle table."""
+
+    fields: list[str] = Field(
+        description="what the step must carry besides `action`, e.g. `assignee_id`, `note`, "
+        "`finding`, `reply`"
+    )
+
+
 class ComplaintOut(BaseModel):
     id: uuid.UUID
     channel: Channel
@@ -210,6 +219,11 @@ class ComplaintOut(BaseModel):
     next_actions: list[ComplaintAction] = Field(
         description="the lifecycle steps *you* may take now (POST …/actions); "
         "phones' synced copy lists every step from the state"
+    )
+    step_needs: dict[ComplaintAction, StepNeeds] = Field(
+        default_factory=dict,
+        description="for each step in `next_actions`, what `POST …/actions` must carry "
+        "(a console's form for the step)",
     )
     may_place: bool = Field(default=False, description="you may put it on the map (triage)")
     may_ask_extension: bool = Field(

@@ -1,5 +1,4 @@
 // What people read of complaints 投诉: every code the complaints API answers, in Chinese.
-import NEEDS from './complaintActionNeeds.json'
 
 export const CHANNELS = {
   96119: '96119 消防举报投诉专线',
@@ -82,9 +81,8 @@ export const CALLBACK_EVENTS = {
 
 export const CALLBACK_STATUS = { pending: '待发送', delivered: '已送达', dead: '发送失败' }
 
-// The lifecycle's steps (complaints/lifecycle.py) as buttons, and what each one's form asks for
-// (the table's `needs`, kept in complaintActionNeeds.json and checked against the table by
-// tests/complaints/test_available_steps.py).
+// The lifecycle's steps (complaints/lifecycle.py) as buttons; what each one's form asks for
+// comes with the complaint (`step_needs`).
 export const COMPLAINT_ACTIONS = {
   dispatch: '派单',
   sign: '签收',
@@ -97,4 +95,3 @@ export const COMPLAINT_ACTIONS = {
   reopen: '重办',
 }
 
-export const COMPLAINT_ACTION_NEEDS = NEEDS

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.identity.enums import Role
-from complaints.enums import ComplaintAction
+from complaints.enums import ComplaintAction, ComplaintState
+from complaints.lifecycle import COMPLAINT_LIFECYCLE
 from tests.complaints.conftest import hotline_call
 from tests.world import complaint_body, make_area, make_person, send_complaint
 
@@ -54,6 +55,13 @@ def _check(api, cid: str, expected: dict[str, set[str] | None], callers, assigne
             assert seen is not None, f"{caller.name} does not see {cid}"
             assert set(seen["next_actions"]) == want, (caller.name, seen["state"])
             assert len(seen["next_actions"]) == len(want)
+            # Each step comes with what its form must ask, as the lifecycle table says.
+            assert list(seen["step_needs"]) == seen["next_actions"]
+            for action, needs in seen["step_needs"].items():
+                row = COMPLAINT_LIFECYCLE.step(
+                    ComplaintState(seen["state"]), ComplaintAction(action)
+                )
+                assert needs == {"fields": list(row.needs)}, (caller.name, action)
             before = before or seen
         for action in EVERY_STEP:
             if want is not None and action in want:
@@ -219,19 +227,3 @@ def test_placing_and_extensions_are_offered_to_whoever_may_do_them(
     assert decided.status_code == 200, decided.text
     listed = api.get("/api/v1/complaints", headers=worker).json()
     assert [(c["id"], c["may_ask_extension"]) for c in listed] == [(cid, True)]
-
-
-def test_the_console_asks_each_step_for_what_the_table_says_it_needs():
-    import json
-    from pathlib import Path
-
-    from complaints.lifecycle import COMPLAINT_LIFECYCLE
-
-    path = Path(__file__).resolve().parents[2] / "console" / "src" / "complaintActionNeeds.json"
-    console = {k: v for k, v in json.loads(path.read_text()).items() if not k.startswith("_")}
-    table: dict[str, set[tuple[str, ...]]] = {}
-    for row in COMPLAINT_LIFECYCLE:
-        table.setdefault(row.action.value, set()).add(row.needs)
-    assert {action: [list(n) for n in needs] for action, needs in table.items()} == {
-        action: [needs] for action, needs in console.items()
-    }
