@@ -32,6 +32,13 @@ export const MENU = [
     allowed: (me) => may(me, 'administer'),
   },
   {
+    path: '/people',
+    title: '人员',
+    icon: 'user',
+    // GET /api/v1/users: the people of one's area; reset and close those one administers
+    allowed: (me) => may(me, 'see_people'),
+  },
+  {
     path: '/notifications',
     title: '消息',
     icon: 'bell',
