@@ -77,7 +77,7 @@ def test_a_station_creates_resets_and_closes_accounts_of_its_township(tab, api, 
     page.locator("[data-test=people-search]").click()
     expect(page.locator(ROWS)).to_have_count(1)
     page.locator(ROWS).locator("[data-test=person-reset]").click()
-    page.get_by_role("button", name="重置", exact=True).click()
+    page.get_by_role("dialog", name="重置密码").get_by_role("button", name="重置").click()
     expect(page.locator("[data-test=temporary-password]")).to_be_visible()
     page.get_by_role("button", name="我已记下").click()
     old = api.post("/api/v1/auth/token", data={"username": LEADER, "password": demo[LEADER]})
@@ -88,7 +88,7 @@ def test_a_station_creates_resets_and_closes_accounts_of_its_township(tab, api, 
     page.locator("[data-test=people-search]").click()
     expect(page.locator(ROWS)).to_have_count(1)
     page.locator(ROWS).locator("[data-test=person-deactivate]").click()
-    page.get_by_role("button", name="停用", exact=True).click()
+    page.get_by_role("dialog", name="停用账号").get_by_role("button", name="停用").click()
     expect(page.locator(ROWS)).to_contain_text("已停用")
     closed = api.post("/api/v1/auth/token", data={"username": "worker.new1", "password": temporary})
     assert closed.status_code == 401
