@@ -79,7 +79,8 @@ class Page:
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=SCREENSHOTS / f"{name}.png")
+        # Transitions finished (a tag caught fading in reads as empty), not cut mid-way.
+        self.page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled")
 
 
 @pytest.fixture
