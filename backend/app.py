@@ -31,6 +31,7 @@ from hazards import map_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
+from patrols import scoring as assessment_scoring
 from patrols.inspections import api as inspections_api
 
 DESCRIPTION = """
@@ -52,6 +53,7 @@ def check_plugins(settings: Settings) -> None:
     unreadable, with nothing said."""
     notify_channels.check_settings(settings)
     media.store_class(settings.photo_store)
+    assessment_scoring.check_settings(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from backend.core import spreadsheet
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
-from patrols import assessment, campaigns, checklists, plans, tasks, visits
+from patrols import assessment, campaigns, checklists, plans, scoring, tasks, visits
 from patrols.enums import TaskState
 from patrols.models import Checklist, PatrolTask
 from patrols.schemas import (
@@ -181,17 +181,21 @@ def get_assessment(
     period: Period,
     principal: CurrentPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ):
-    """考核: each grid worker's month, then rolled up per grid, village and township."""
+    """考核: each grid worker's month, then rolled up per grid, village and township, each
+    with a score 0-100 and a rank (the weights in `weights`, docs/patrols.md#score)."""
     workers, areas = assessment.assess_month(session, principal, area_code, period)
+    ranking = scoring.score_month(workers, areas, settings.assessment_weights)
     if format == "csv":
-        fields = [f for f in WorkerMonthOut.model_fields if f != "user_id"]
+        fields = [f for f in WorkerMonthOut.model_fields if f not in ("user_id", "contributions")]
         rows = []
         for worker in workers:
+            scored = ranking.workers[worker.user_id]
             row = {k: v for k, v in asdict(worker).items() if k in fields}
             row["grids"] = " ".join(row["grids"])
-            rows.append(row)
+            rows.append({**row, "score": scored.score, "rank": scored.rank})
         name = f"assessment-{area_code}-{period}.csv"
         return Response(
             spreadsheet.csv_text(fields, rows),
@@ -201,8 +205,18 @@ def get_assessment(
     return AssessmentOut(
         area_code=area_code,
         period=period,
-        workers=[WorkerMonthOut(**asdict(w)) for w in workers],
-        areas=[AreaMonthOut(**asdict(a)) for a in areas],
+        weights=ranking.weights,
+        workers=[
+            WorkerMonthOut(**asdict(w), **asdict(ranking.workers[w.user_id])) for w in workers
+        ],
+        areas=[
+            AreaMonthOut(
+                **asdict(a),
+                score=ranking.areas[a.area_code].score,
+                rank=ranking.areas[a.area_code].rank,
+            )
+            for a in areas
+        ],
     )
 
 

@@ -122,6 +122,13 @@ class ProgressOut(BaseModel):
     overdue_open: int
 
 
+class ContributionOut(BaseModel):
+    metric: str = Field(description="tasks_on_time, valid_check_ins, hazards_found, ...")
+    rate: float | None = Field(description="0-1; null: nothing to measure, left out this month")
+    weight: float
+    points: float = Field(description="what it adds to the score (weights scaled to 100)")
+
+
 class WorkerMonthOut(BaseModel):
     user_id: uuid.UUID
     username: str
@@ -138,6 +145,9 @@ class WorkerMonthOut(BaseModel):
     complaints: int
     complaints_signed_on_time: int
     complaints_replied_on_time: int
+    score: float = Field(description="0-100 (docs/patrols.md#score)")
+    rank: int = Field(description="1 is the best of this assessment; equal scores share a rank")
+    contributions: list[ContributionOut]
 
 
 class AreaMonthOut(BaseModel):
@@ -154,11 +164,14 @@ class AreaMonthOut(BaseModel):
     complaints: int
     complaints_signed_on_time: int
     complaints_replied_on_time: int
+    score: float = Field(description="the mean score of the workers with a grid in it")
+    rank: int = Field(description="among the areas of its level in this assessment")
 
 
 class AssessmentOut(BaseModel):
     area_code: str
     period: str
+    weights: dict[str, float] = Field(description="the weight of each metric, as configured")
     workers: list[WorkerMonthOut]
     areas: list[AreaMonthOut]
 

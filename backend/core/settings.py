@@ -200,6 +200,10 @@ class Settings(BaseSettings):
     callback_retry_hours: float = Field(default=24.0, gt=0, le=24 * 14)
     callback_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # 考核 score: a weight per metric (patrols/scoring.py names them and gives the defaults),
+    # e.g. {"tasks_on_time": 50, "hazards_found": 10}; metrics not named keep their default.
+    assessment_weights: dict[str, float] = Field(default_factory=dict)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 

@@ -53,3 +53,24 @@ def test_only_ordinary_hazards_fixed_in_the_workers_grids_count_as_closed_in_gri
     )
     assert areas[other_grid.code]["workers"] == 0  # nobody patrols it: nothing to count
     assert areas[village.code]["ordinary_closed_in_grid"] == 1
+
+
+def test_the_assessment_scores_and_ranks_each_worker_and_area(
+    api, grid, village, grid_worker, station_staff
+):
+    fixed = report(api, grid_worker, source="patrol")
+    act(api, grid_worker, fixed, "confirm")
+    act(api, grid_worker, fixed, "rectify_on_spot")
+    month = api.get(
+        "/api/v1/patrols/assessment",
+        params={"area_code": "990101001", "period": datetime.now(UTC).strftime("%Y-%m")},
+        headers=station_staff.headers(api),
+    ).json()
+    assert month["weights"]["tasks_on_time"] == 40.0
+    [worker] = month["workers"]
+    # Only found hazards and closure in the grid had anything to measure: both at the best.
+    assert (worker["score"], worker["rank"]) == (100.0, 1)
+    measured = {c["metric"] for c in worker["contributions"] if c["rate"] is not None}
+    assert measured == {"hazards_found", "closed_in_grid"}
+    areas = {a["area_code"]: a for a in month["areas"]}
+    assert areas[grid.code]["score"] == 100.0 and areas[village.code]["rank"] == 1
