@@ -178,6 +178,8 @@ class MemberOut(BaseModel):
     phone: str | None = Field(description="masked: 138****1234")
     duty: DutyStatus
     available_today: bool = Field(description="on duty and not on leave today (Beijing time)")
+    leave_from: date | None = Field(None, description="a leave's first day, if one is set")
+    leave_until: date | None = Field(None, description="its last day")
 
 
 class TeamOut(BaseModel):

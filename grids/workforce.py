@@ -597,6 +597,8 @@ class Member:
     phone: str | None  # masked
     duty: DutyStatus
     available_today: bool
+    leave_from: date | None = None
+    leave_until: date | None = None
 
 
 def grid_members(session: Session, grid_ids: Iterable[uuid.UUID]) -> list[Member]:
@@ -675,6 +677,8 @@ def _member(row, relation: str, today: date) -> Member:
         mask_phone(phone),
         duty.status,
         duty.available_on(today),
+        duty.leave_from,
+        duty.leave_until,
     )
 
 

@@ -39,6 +39,13 @@ export const MENU = [
     allowed: (me) => may(me, 'see_people'),
   },
   {
+    path: '/teams',
+    title: '网格团队',
+    icon: 'user-filled',
+    // GET/PUT /api/v1/grids/{code}/team, PUT /api/v1/users/{id}/duty
+    allowed: (me) => may(me, 'manage_teams'),
+  },
+  {
     path: '/notifications',
     title: '消息',
     icon: 'bell',
