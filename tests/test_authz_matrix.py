@@ -488,6 +488,7 @@ TABLE: dict[tuple[str, str], Op] = {
             }
         )
     ),
+    ("GET", "/api/v1/inspections/plans"): none("lists the plans of the caller's own area"),
     ("POST", "/api/v1/inspections/plans/{plan_id}/draws"): Op(
         lambda r: Req(path={"plan_id": r("plan_id", "plan")}, json={"public_value": "3D 456"})
     ),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 
 from backend.core.privacy import mask_free_text
+from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from patrols.inspections import service
 from patrols.inspections.models import InspectionAssignment, InspectionDraw
@@ -23,6 +25,7 @@ from patrols.inspections.schemas import (
     ItemOut,
     PlanIn,
     PlanOut,
+    PlanSummaryOut,
     ResultIn,
     VerificationOut,
 )
@@ -109,6 +112,44 @@ def create_plan(body: PlanIn, principal: CurrentPrincipal, session: SessionDep) 
     return PlanOut.model_validate(plan, from_attributes=True)
 
 
+@router.get("/plans", response_model=list[PlanSummaryOut])
+def list_plans(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+) -> list[PlanSummaryOut]:
+    """The plans of your area, newest first, each with its area's name and its draw (null until
+    drawn), how many units were drawn and how many have a result; `X-Total-Count`."""
+    views, total = service.plans_in_scope(session, principal, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [
+        PlanSummaryOut(
+            **PlanOut.model_validate(v.plan, from_attributes=True).model_dump(),
+            area_code=v.area_code,
+            area_name=v.area_name,
+            draw=draw_out(session, v.draw) if v.draw else None,
+            drawn=v.drawn,
+            recorded=v.recorded,
+        )
+        for v in views
+    ]
+
+
+def assignments_out(session, found) -> list[AssignmentOut]:
+    return [
+        AssignmentOut.model_validate(view.assignment).model_copy(
+            update={
+                "premises_name": view.premises_name,
+                "area_code": view.area_code,
+                "inspector_names": view.inspector_names,
+            }
+        )
+        for view in service.assignment_views(session, found)
+    ]
+
+
 @router.post(
     "/plans/{plan_id}/draws", response_model=DrawOut, status_code=201, responses=_NOT_FOUND
 )
@@ -128,9 +169,8 @@ def draw(
 def assignments(
     draw_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[AssignmentOut]:
-    return [
-        AssignmentOut.model_validate(a) for a in service.assignments_of(session, principal, draw_id)
-    ]
+    """The drawn units of a draw with their inspectors, by name, and their results."""
+    return assignments_out(session, service.assignments_of(session, principal, draw_id))
 
 
 @router.get("/draws/{draw_id}/verify", response_model=VerificationOut, responses=_NOT_FOUND)
@@ -154,7 +194,7 @@ def record_result(
         hazards_found=body.hazards_found,
         note=body.note,
     )
-    return AssignmentOut.model_validate(assignment)
+    return assignments_out(session, [assignment])[0]
 
 
 @public_router.get("/inspections")

@@ -62,6 +62,16 @@ class PlanOut(BaseModel):
     item_codes: list[str]
 
 
+class PlanSummaryOut(PlanOut):
+    """A plan as its organisers follow it."""
+
+    area_code: str
+    area_name: str
+    draw: DrawOut | None = Field(description="null until drawn")
+    drawn: int = Field(description="units drawn")
+    recorded: int = Field(description="of those, with a result recorded")
+
+
 class DrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     public_value: Text = Field(
@@ -93,6 +103,9 @@ class AssignmentOut(BaseModel):
     hazards_found: int
     note: str
     recorded_at: datetime | None
+    premises_name: str | None = Field(None, description="the drawn unit")
+    area_code: str | None = Field(None, description="where it is (its grid or township)")
+    inspector_names: list[str] = Field(default_factory=list, description="in inspector_ids' order")
 
 
 class ResultIn(BaseModel):

@@ -481,6 +481,102 @@ def assignments_of(
     )
 
 
+@dataclass(frozen=True)
+class PlanView:
+    """A plan as its organisers follow it: its area by name and its draw, if made."""
+
+    plan: InspectionPlan
+    area_code: str
+    area_name: str
+    draw: InspectionDraw | None
+    drawn: int
+    recorded: int  # drawn units with a result
+
+
+def plans_in_scope(
+    session: Session, principal: Principal, limit: int = 100, offset: int = 0
+) -> tuple[list[PlanView], int]:
+    """The plans of the caller's area, newest first, with their draws; and how many there are."""
+    demand(principal.role, Permission.READ_INSPECTIONS, "do this")
+    inside = scope_of(session, principal).area_clause_on(InspectionPlan.area_path)
+    total = session.scalar(select(func.count()).select_from(InspectionPlan).where(inside)) or 0
+    rows = session.execute(
+        select(InspectionPlan, Area.code, Area.name)
+        .join(Area, Area.id == InspectionPlan.area_id)
+        .where(inside)
+        .order_by(InspectionPlan.starts_on.desc(), InspectionPlan.created_at.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    draws = {
+        d.plan_id: d
+        for d in session.scalars(
+            select(InspectionDraw).where(InspectionDraw.plan_id.in_([p.id for p, _, _ in rows]))
+        )
+    }
+    counted = {
+        draw_id: (drawn, recorded)
+        for draw_id, drawn, recorded in session.execute(
+            select(
+                InspectionAssignment.draw_id,
+                func.count(),
+                func.count(InspectionAssignment.recorded_at),
+            )
+            .where(InspectionAssignment.draw_id.in_([d.id for d in draws.values()]))
+            .group_by(InspectionAssignment.draw_id)
+        )
+    }
+    views = []
+    for plan, code, name in rows:
+        record = draws.get(plan.id)
+        drawn, recorded = counted.get(record.id, (0, 0)) if record else (0, 0)
+        views.append(PlanView(plan, code, name, record, drawn, recorded))
+    return views, total
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """A drawn unit as the organisers see it: names, not ids."""
+
+    assignment: InspectionAssignment
+    premises_name: str
+    area_code: str | None
+    inspector_names: list[str]
+
+
+def assignment_views(
+    session: Session, assignments: list[InspectionAssignment]
+) -> list[AssignmentView]:
+    """Names for a draw's rows, in two queries."""
+    premises = {
+        pid: (name, path)
+        for pid, name, path in session.execute(
+            select(Premises.id, Premises.name, Premises.area_path).where(
+                Premises.id.in_([a.premises_id for a in assignments])
+            )
+        )
+    }
+    people = dict(
+        session.execute(
+            select(User.id, User.display_name).where(
+                User.id.in_({uuid.UUID(str(i)) for a in assignments for i in a.inspector_ids})
+            )
+        ).all()
+    )
+    views = []
+    for a in assignments:
+        name, path = premises.get(a.premises_id, ("", ""))
+        views.append(
+            AssignmentView(
+                a,
+                name,
+                path.rstrip("/").rsplit("/", 1)[-1] or None if path else None,
+                [people.get(uuid.UUID(str(i)), "") for i in a.inspector_ids],
+            )
+        )
+    return views
+
+
 # --- 一公开: what is published -------------------------------------------------------------------
 
 

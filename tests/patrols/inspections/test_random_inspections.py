@@ -357,3 +357,25 @@ def test_numbers_typed_into_published_names_and_titles_are_masked(
     # Inside, the registry keeps the name as typed.
     inside = api.get(f"/api/v1/premises/{units[0]}", headers=brigade_staff.headers(api)).json()
     assert inside["name"] == "张记小卖部 13812345678"
+
+
+def test_organisers_follow_their_plans_and_draws_by_name(
+    api, units, inspectors, brigade_staff, other_station_staff
+):
+    plan = organise(api, brigade_staff)
+    listed = api.get("/api/v1/inspections/plans", headers=brigade_staff.headers(api))
+    assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "1"
+    [before] = listed.json()
+    assert (before["id"], before["area_code"], before["draw"]) == (plan["id"], "990101", None)
+    draw, rows = run_draw(api, brigade_staff, plan)
+
+    [after] = api.get("/api/v1/inspections/plans", headers=brigade_staff.headers(api)).json()
+    assert after["draw"]["seed"] == draw["seed"] and (after["drawn"], after["recorded"]) == (20, 0)
+    names = {str(p.id): p.username for p in inspectors}
+    for row in rows:
+        assert row["premises_name"] and row["area_code"]
+        assert len(row["inspector_names"]) == 2 and all(row["inspector_names"])
+        assert set(row["inspector_ids"]) <= set(names)
+    # Another township's station reads plans of its own area only: none here.
+    elsewhere = api.get("/api/v1/inspections/plans", headers=other_station_staff.headers(api))
+    assert elsewhere.json() == [] and elsewhere.headers["X-Total-Count"] == "0"
