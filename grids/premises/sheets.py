@@ -144,10 +144,30 @@ def read_sheet(
         raise UnreadableText(
             "this is an old .xls workbook; save it as .xlsx or as CSV and send it again"
         )
-    says_xlsx = content_type.split(";")[0].strip() == XLSX_TYPE or filename.endswith(".xlsx")
+    media_type, _, params = content_type.partition(";")
+    says_xlsx = media_type.strip().lower() == XLSX_TYPE or filename.endswith(".xlsx")
     if body.startswith(_ZIP_MAGIC) or says_xlsx:
         return _xlsx_sheet(body)
-    return _csv_sheet(decode_text(body, encoding))
+    return _csv_sheet(decode_text(body, encoding or _charset(params)))
+
+
+def _charset(params: str) -> Encoding | None:
+    """The encoding a `charset=` parameter names, when it is one of ours (GBK and GB2312 are
+    read as GB18030, which contains both)."""
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return _CHARSETS.get(value.strip().strip('"').lower())
+    return None
+
+
+_CHARSETS = {
+    "utf-8": Encoding.UTF8,
+    "utf8": Encoding.UTF8,
+    "gb18030": Encoding.GB18030,
+    "gbk": Encoding.GB18030,
+    "gb2312": Encoding.GB18030,
+}
 
 
 def decode_text(body: bytes, encoding: Encoding | None = None) -> str:

@@ -79,11 +79,13 @@ def test_the_encoding_may_be_named_and_text_in_neither_is_refused(api, station_s
     as_gbk = three_premises().encode("gbk")
 
     named = post(api, station_staff, as_gbk, encoding="gb18030", preview="true")
+    by_charset = post(api, station_staff, as_gbk, "text/csv; charset=GBK", preview="true")
     wrong = post(api, station_staff, as_gbk, encoding="utf-8")
     utf16 = post(api, station_staff, three_premises().encode("utf-16"))
     old_xls = post(api, station_staff, b"\xd0\xcf\x11\xe0" + b"\0" * 600)
 
     assert named.status_code == 200 and named.json()["created"] == 3
+    assert by_charset.status_code == 200 and by_charset.json()["created"] == 3
     assert wrong.status_code == 415 and wrong.json()["detail"] == "the file is not utf-8 text"
     assert utf16.status_code == 415 and "UTF-16" in utf16.json()["detail"]
     assert old_xls.status_code == 415 and ".xls" in old_xls.json()["detail"]
@@ -328,3 +330,28 @@ def test_a_reference_tells_apart_two_sites_with_one_credit_code(api, station_sta
         "CS-1",
         "CS-2",
     )
+
+
+def test_a_reference_is_one_premises_also_when_registered_one_by_one(api, station_staff, grid):
+    headers = station_staff.headers(api)
+    body = {
+        "name": "阳光宾馆",
+        "uscc": code(1),
+        "premises_type": "public_gathering",
+        "address": "示例路2号",
+        "lng": 109.41,
+        "lat": 24.35,
+        "external_ref": "LZ-1",
+    }
+    first = api.post("/api/v1/premises", json=body, headers=headers)
+    second = api.post("/api/v1/premises", json={**body, "uscc": code(2)}, headers=headers)
+
+    assert first.status_code == 201 and first.json()["external_ref"] == "LZ-1"
+    assert second.status_code == 409
+    assert second.json()["detail"] == "the external reference is already in use"
+    sheet = post(api, station_staff, three_premises().encode()).json()
+    assert outcomes(sheet)[0] == (2, "updated")
+    assert sheet["lines"][0]["changes"] == [
+        {"field": "risk_level", "before": "low", "after": "high"},
+        {"field": "contact_phone", "before": None, "after": "077****4567"},
+    ]
