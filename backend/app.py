@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger_bodies=(
             (r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),
             (r"^/api/v1/uploads/", settings.photo_max_bytes),
+            (r"^/api/v1/premises/import$", settings.import_max_bytes),
         ),
     )
     if settings.cors_origins:

@@ -145,6 +145,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/map/hazards"): none("a bbox, answered from what the caller may see"),
     ("POST", "/api/v1/premises"): none("a point, routed; outside the scope is refused"),
     ("POST", "/api/v1/premises/import"): none("rows of points, routed"),
+    ("GET", "/api/v1/premises/import-template.xlsx"): none("the same workbook for everyone"),
     ("POST", "/api/v1/uploads/"): none("creates the caller's own upload"),
     ("OPTIONS", "/api/v1/uploads/"): none("tus discovery"),
     # --- references

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
 
     # HTTP
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # A sheet of premises (POST /api/v1/premises/import): 20,000 lines of CSV or xlsx fit.
+    import_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
 
     # SQLite busy timeout (ms): how long a writer waits for the write lock.

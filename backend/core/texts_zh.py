@@ -470,6 +470,44 @@ MESSAGES: dict[str, str] = {
     "unknown columns: {columns} (columns: {known})": "未知的列：{columns}（可用的列：{known}）",
     "missing columns: {columns} (columns: {known})": "缺少的列：{columns}（可用的列：{known}）",
     "more than {count} rows": "超过 {count} 行",
+    "columns given twice: {columns}": "重复的列：{columns}",
+    "columns given twice: {columns} (columns: {known})": "重复的列：{columns}（可用的列：{known}）",
+    # importing a sheet of premises (grids.premises.sheets, grids.premises.importing)
+    "The file is not text we can read": "无法读取该文件的文字",
+    "The workbook cannot be read": "无法读取该工作簿",
+    "The workbook is too large": "工作簿过大",
+    "The sheet has too many rows": "表格行数过多",
+    "this is an old .xls workbook; save it as .xlsx or as CSV and send it again": (
+        "这是旧版 .xls 工作簿，请另存为 .xlsx 或 CSV 后重新上传"
+    ),
+    "this file is UTF-16 text; save it as CSV UTF-8 (or as .xlsx) and send it again": (
+        "该文件为 UTF-16 文本，请另存为“CSV UTF-8”（或 .xlsx）后重新上传"
+    ),
+    "the file is not {encoding} text": "该文件不是 {encoding} 编码的文本",
+    "the file is neither UTF-8 nor GB18030 (GBK) text; save it as CSV UTF-8 or .xlsx": (
+        "该文件既不是 UTF-8 也不是 GB18030（GBK）编码的文本，请另存为“CSV UTF-8”或 .xlsx"
+    ),
+    "the file is not an xlsx workbook (not a zip archive)": "该文件不是 xlsx 工作簿（不是 zip 压缩包）",
+    "the xlsx workbook is damaged or not a workbook; save it again from Excel or WPS": (
+        "该 xlsx 工作簿已损坏或不是工作簿，请用 Excel 或 WPS 重新保存"
+    ),
+    "the workbook unpacks to more than {count} bytes": "工作簿解压后超过 {count} 字节",
+    "the sheet has more than {count} rows; split it into several files": (
+        "表格超过 {count} 行，请拆分为多个文件"
+    ),
+    "the sheet runs past line {line}; delete the empty rows at its end": (
+        "表格超过第 {line} 行，请删除末尾的空行"
+    ),
+    "this code or external reference cannot be used in your area": (
+        "该统一社会信用代码或外部编号不能在您的辖区内使用"
+    ),
+    "{count} premises in your area carry this unified social credit code; add an "
+    "external_ref column to say which one": (
+        "您辖区内有 {count} 个场所使用此统一社会信用代码，请增加“外部编号”（external_ref）列以指明是哪一个"
+    ),
+    "the premises with this external reference are archived": "使用此外部编号的场所已归档",
+    "line {line} already names these premises": "本文件第 {line} 行已是同一场所",
+    "the external reference is already in use": "该外部编号已被使用",
     "{count} problem(s); nothing imported": "发现 {count} 个问题，未导入任何内容",
     "an empty geometry has no centre to project around": "空几何图形没有可用于投影的中心点",
     # --- hazards -------------------------------------------------------------------------------

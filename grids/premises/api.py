@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from backend.core.i18n import chinese_or_english, in_chinese
 from backend.core.privacy import mask_phone
 from backend.core.types import Text
 from backend.core.web import Offset, problem_response
@@ -17,7 +18,7 @@ from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from grids.crs import from_wgs84
 from grids.enums import Crs, RouteStatus
-from grids.premises import service
+from grids.premises import importing, service, sheets
 from grids.premises.enums import PremisesType, RiskLevel
 from grids.premises.models import Premises
 from grids.premises.schemas import ImportReport, PremisesIn, PremisesOut, PremisesPatch
@@ -42,6 +43,7 @@ def premises_out(
         id=premises.id,
         name=premises.name,
         uscc=premises.uscc,
+        external_ref=premises.external_ref,
         individual_business=premises.individual_business,
         premises_type=premises.premises_type,
         risk_level=premises.risk_level,
@@ -101,35 +103,102 @@ def create_premises(body: PremisesIn, principal: Registrar, session: SessionDep)
     return premises_out(premises, service.area_code_of(session, premises))
 
 
+_SHEET_TYPES = {
+    "text/csv": {"schema": {"type": "string"}},
+    sheets.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+}
+
+
 @router.post(
     "/import",
     response_model=ImportReport,
-    responses={422: {"description": "Every bad row, with its line number; nothing imported"}},
-    openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    responses={
+        413: {"description": "The file, or the workbook unpacked, is too large"},
+        415: {"description": "Neither UTF-8 nor GB18030 text, nor an xlsx workbook"},
+        422: {
+            "description": "A refused line (the same report, as a problem): nothing imported; "
+            "or a damaged workbook, or too many rows"
+        },
     },
+    openapi_extra={"requestBody": {"content": _SHEET_TYPES, "required": True}},
 )
 async def import_premises(
-    request: Request, principal: Editor, session: SessionDep, crs: Crs = Crs.WGS84
+    request: Request,
+    principal: Editor,
+    session: SessionDep,
+    crs: Annotated[Crs, Query(description="of lines whose 坐标系 (crs) cell is empty")] = Crs.WGS84,
+    preview: Annotated[bool, Query(description="judge every line, write nothing")] = False,
+    encoding: Annotated[
+        sheets.Encoding | None,
+        Query(description="of a CSV; default: UTF-8 when it decodes as such, else GB18030"),
+    ] = None,
 ) -> JSONResponse:
-    """CSV with a header row naming the fields of a premises (see the POST body); all or
-    nothing."""
-    body = await request.body()  # at most FIREGRID_MAX_BODY_BYTES (1 MiB, ~5,000 rows)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return problem_response(415, "the CSV must be UTF-8 text", slug="not-utf8")
+    """A sheet of premises, CSV (UTF-8 or GB18030) or xlsx, with a header row naming the
+    fields of a premises in English (see the POST body) or Chinese (see the template). A line
+    matching existing premises by `external_ref` or `uscc` updates them; the answer says, line
+    by line, what was created, updated, left unchanged or refused. Written only when no line is
+    refused: otherwise 422 with the same report."""
+    body = await request.body()  # at most FIREGRID_IMPORT_MAX_BYTES
+    sheet = await run_in_threadpool(
+        sheets.read_sheet,
+        body,
+        content_type=request.headers.get("content-type", ""),
+        encoding=encoding,
+    )
     # The import is blocking database work: off the event loop.
-    imported, problems = await run_in_threadpool(service.import_csv, session, principal, text, crs)
-    if problems:
+    report = await run_in_threadpool(
+        importing.import_sheet, session, principal, sheet, crs, preview=preview
+    )
+    answer = _localized(report).model_dump(mode="json")
+    if report.refused and not preview:
         session.rollback()
         return problem_response(
             422,
-            f"{len(problems)} problem(s); nothing imported",
+            f"{len(report.problems)} problem(s); nothing imported",
             slug="import-refused",
-            problems=[p.model_dump() for p in problems],
+            **{k: v for k, v in answer.items() if k != "problems"},
+            problems=report.model_dump(mode="json")["problems"],
         )
-    return JSONResponse(ImportReport(imported=imported, problems=[]).model_dump())
+    return JSONResponse(answer)
+
+
+def _localized(report: ImportReport) -> ImportReport:
+    """Each line's reasons in the reader's language (a problem document's own `problems` are
+    translated where every problem is, at the edge)."""
+    if not in_chinese():
+        return report
+    lines = [
+        line.model_copy(
+            update={
+                "problems": [
+                    p.model_copy(
+                        update={"message": chinese_or_english(p.message, "import-refused")}
+                    )
+                    for p in line.problems
+                ]
+            }
+        )
+        for line in report.lines
+    ]
+    problems = [p for line in lines for p in line.problems]
+    return report.model_copy(update={"lines": lines, "problems": problems})
+
+
+@router.get(
+    "/import-template.xlsx",
+    response_class=Response,
+    responses={200: {"content": {sheets.XLSX_TYPE: {}}, "description": "the workbook"}},
+)
+def import_template(principal: Editor) -> Response:
+    """A workbook to fill in: the Chinese headers, an example line, and notes on each column."""
+    return Response(
+        sheets.template_xlsx(),
+        media_type=sheets.XLSX_TYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="premises-import.xlsx"; '
+            "filename*=UTF-8''%E5%9C%BA%E6%89%80%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+        },
+    )
 
 
 @router.get("/{premises_id}", response_model=PremisesOut, responses=_NOT_FOUND)

@@ -21,6 +21,9 @@ class Premises(ChangeStamped, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     uscc: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码
+    # 外部编号: the key of the office's own list (another register, a spreadsheet), so that a
+    # sheet imported again updates the premises it created instead of adding them twice.
+    external_ref: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     individual_business: Mapped[bool] = mapped_column(Boolean, default=False)  # 个体工商户
     premises_type: Mapped[str] = mapped_column(String(32), index=True)
     risk_level: Mapped[str] = mapped_column(String(16))

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.core.types import INT32_MAX, Text
 from grids.enums import Crs, RouteStatus
-from grids.premises.enums import CreditStatus, PremisesType, RiskLevel, SupervisionTier
+from grids.premises.enums import (
+    CreditStatus,
+    ImportOutcome,
+    PremisesType,
+    RiskLevel,
+    SupervisionTier,
+)
 from grids.schemas import Latitude, Longitude
 from grids.uscc import normalise_uscc, uscc_problem
 
@@ -33,6 +40,11 @@ class PremisesFields(BaseModel):
     crs: Crs = Crs.WGS84
     contact_name: Text | None = Field(default=None, max_length=100)
     contact_phone: Phone | None = Field(default=None, max_length=32, pattern=r"^[0-9+\-() ]{5,32}$")
+    external_ref: Text | None = Field(
+        default=None,
+        max_length=64,
+        description="外部编号: your own key for it; an import matches rows by it or by the code",
+    )
 
     @field_validator("uscc", mode="before")
     @classmethod
@@ -45,7 +57,7 @@ class PremisesFields(BaseModel):
             raise ValueError(f"not a valid unified social credit code: {problem}")
         return code
 
-    @field_validator("contact_name", "contact_phone", mode="before")
+    @field_validator("contact_name", "contact_phone", "external_ref", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -72,6 +84,7 @@ class PremisesOut(BaseModel):
     id: uuid.UUID
     name: str
     uscc: str | None
+    external_ref: str | None
     individual_business: bool
     premises_type: PremisesType
     risk_level: RiskLevel
@@ -96,6 +109,29 @@ class ImportProblem(BaseModel):
     message: str
 
 
+class ImportChange(BaseModel):
+    field: str
+    before: Any = Field(description="as stored (a phone masked)")
+    after: Any
+
+
+class ImportLine(BaseModel):
+    """What the import does, or would do, with one line of the sheet."""
+
+    line: int = Field(description="as the spreadsheet numbers it: the header is line 1")
+    outcome: ImportOutcome
+    premises_id: uuid.UUID | None = Field(description="the premises updated or left unchanged")
+    name: str | None
+    changes: list[ImportChange] = Field(description="for an update: each field that changes")
+    problems: list[ImportProblem] = Field(description="for a refused line: why")
+
+
 class ImportReport(BaseModel):
-    imported: int
-    problems: list[ImportProblem]
+    preview: bool = Field(description="true: nothing was written")
+    imported: int = Field(description="premises created or updated (0 in a preview)")
+    created: int
+    updated: int
+    unchanged: int
+    refused: int
+    lines: list[ImportLine]
+    problems: list[ImportProblem] = Field(description="every refused line's reasons, in one list")

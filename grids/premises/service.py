@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
 from backend.core.errors import Conflict, InvalidInput, NotFound
+from backend.core.ids import new_id
 from backend.core.settings import Settings, get_settings
 from backend.identity.service import Principal
-from grids.enums import Crs, RouteStatus
+from grids.enums import RouteStatus
 from grids.models import Area, AreaRevision
 from grids.premises.enums import SupervisionTier
 from grids.premises.models import Premises
-from grids.premises.schemas import ImportProblem, PremisesFields, PremisesPatch
+from grids.premises.schemas import PremisesFields, PremisesPatch
 from grids.routing import area_revision, current_index
 from grids.scope import Scope, scope_of
 from grids.service import place_point, placement_of
 
-MAX_IMPORT_ROWS = 20_000
 
-
-def _snapshot(premises: Premises) -> dict[str, Any]:
+def snapshot(premises: Premises) -> dict[str, Any]:
     """What the audit log keeps: the entry without the contact's phone number."""
     return {
         "name": premises.name,
         "uscc": premises.uscc,
+        "external_ref": premises.external_ref,
         "premises_type": premises.premises_type,
         "risk_level": premises.risk_level,
         "supervision_tier": premises.supervision_tier,
@@ -52,21 +49,61 @@ def create(
     located, placement = place_point(
         session, fields.lng, fields.lat, fields.crs, get_settings().routing_snap_m
     )
-    if placement is None:
-        raise InvalidInput("the location is not inside any township we know", field="lng")
-    if not scope.covers_path(placement.area_path):
-        raise InvalidInput("the location is outside your area", field="lng")
-    if fields.uscc is None and not fields.individual_business:
-        raise InvalidInput(
+    problem = registration_problem(
+        fields.uscc,
+        fields.individual_business,
+        placement.area_path if placement is not None else None,
+        scope,
+    )
+    if problem is not None:
+        field, message = problem
+        raise InvalidInput(message, field=field)
+    if fields.external_ref is not None and session.scalar(
+        select(Premises.id).where(Premises.external_ref == fields.external_ref)
+    ):
+        raise Conflict("the external reference is already in use", field="external_ref")
+    premises = new_premises(fields, located)
+    session.add(premises)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="premises.created",
+        subject_type="premises",
+        subject_id=premises.id,
+        after=snapshot(premises),
+    )
+    return premises
+
+
+def registration_problem(
+    uscc: str | None, individual_business: bool, area_path: str | None, scope: Scope
+) -> tuple[str, str] | None:
+    """Why premises with this code, routed to `area_path` (None: routed nowhere), may not be
+    in this caller's registry, as (field, message); None when they may. The same rules for
+    one premises and for each line of a sheet."""
+    if area_path is None:
+        return "lng", "the location is not inside any township we know"
+    if not scope.covers_path(area_path):
+        return "lng", "the location is outside your area"
+    if uscc is None and not individual_business:
+        return (
+            "uscc",
             "a unified social credit code is required (optional for individual businesses)",
-            field="uscc",
         )
+    return None
+
+
+def new_premises(fields: PremisesFields, located: dict[str, Any]) -> Premises:
+    """The entry for `fields` at the place routing found (`grids.service.place_point(s)`)."""
     tier = fields.supervision_tier or (
         SupervisionTier.BRIGADE if fields.key_unit else SupervisionTier.TOWNSHIP
     )
-    premises = Premises(
+    return Premises(
+        id=new_id(),
         name=fields.name,
         uscc=fields.uscc,
+        external_ref=fields.external_ref,
         individual_business=fields.individual_business,
         premises_type=fields.premises_type.value,
         risk_level=fields.risk_level.value,
@@ -77,17 +114,6 @@ def create(
         contact_name=fields.contact_name,
         contact_phone=fields.contact_phone,
     )
-    session.add(premises)
-    session.flush()
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="premises.created",
-        subject_type="premises",
-        subject_id=premises.id,
-        after=_snapshot(premises),
-    )
-    return premises
 
 
 def in_scope(session: Session, principal: Principal, premises_id: uuid.UUID) -> Premises:
@@ -108,7 +134,7 @@ def change(
     premises = in_scope(session, principal, premises_id)
     values = patch.model_dump(exclude_unset=True, exclude={"version"})
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
-    before = _snapshot(premises)
+    before = snapshot(premises)
     changed = session.execute(
         update(Premises)
         .where(Premises.id == premises.id, Premises.version == patch.version)
@@ -128,7 +154,7 @@ def change(
         subject_type="premises",
         subject_id=premises.id,
         before=before,
-        after=_snapshot(premises),
+        after=snapshot(premises),
     )
     return premises
 
@@ -144,7 +170,7 @@ def archive(session: Session, principal: Principal, premises_id: uuid.UUID) -> N
         action="premises.archived",
         subject_type="premises",
         subject_id=premises.id,
-        before=_snapshot(premises),
+        before=snapshot(premises),
     )
 
 
@@ -191,77 +217,6 @@ def area_code_of(session: Session, premises: Premises) -> str | None:
         if premises.area_id
         else None
     )
-
-
-# --- CSV import ------------------------------------------------------------------------------------
-
-CSV_COLUMNS = tuple(PremisesFields.model_fields)
-
-
-def import_csv(
-    session: Session, principal: Principal, text: str, default_crs: Crs
-) -> tuple[int, list[ImportProblem]]:
-    """Import premises from CSV, all or nothing: every bad row is reported with its line number
-    (the header is line 1) and nothing is written if any row is bad."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
-        return 0, [ImportProblem(line=1, field="header", message="the file is empty")]
-    unknown = [c for c in reader.fieldnames if c not in CSV_COLUMNS]
-    missing = [
-        c for c in ("name", "premises_type", "address", "lng", "lat") if c not in reader.fieldnames
-    ]
-    if unknown or missing:
-        message = (
-            "; ".join(
-                part
-                for part in (
-                    f"unknown columns: {', '.join(unknown)}" if unknown else "",
-                    f"missing columns: {', '.join(missing)}" if missing else "",
-                )
-                if part
-            )
-            + f" (columns: {', '.join(CSV_COLUMNS)})"
-        )
-        return 0, [ImportProblem(line=1, field="header", message=message)]
-    problems: list[ImportProblem] = []
-    parsed: list[tuple[int, PremisesFields]] = []
-    line = reader.line_num
-    for row in reader:
-        if len(parsed) + len(problems) >= MAX_IMPORT_ROWS:
-            problems.append(
-                ImportProblem(
-                    line=reader.line_num, field="file", message=f"more than {MAX_IMPORT_ROWS} rows"
-                )
-            )
-            break
-        values = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-        values.setdefault("crs", default_crs.value)
-        try:
-            parsed.append((line + 1, PremisesFields.model_validate(values)))
-        except ValidationError as exc:
-            problems.extend(
-                ImportProblem(
-                    line=line + 1,
-                    field=".".join(str(p) for p in err["loc"]) or "row",
-                    message=err["msg"],
-                )
-                for err in exc.errors()
-            )
-        line = reader.line_num
-    scope = scope_of(session, principal)
-    created = 0
-    for line_no, fields in parsed:
-        try:
-            with session.begin_nested():
-                create(session, principal, fields, scope)
-            created += 1
-        except InvalidInput as exc:
-            problems.append(
-                ImportProblem(
-                    line=line_no, field=str(exc.extensions.get("field", "row")), message=exc.detail
-                )
-            )
-    return (0, sorted(problems, key=lambda p: p.line)) if problems else (created, [])
 
 
 # --- Keeping placements current ---------------------------------------------------------------------

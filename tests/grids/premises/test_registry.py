@@ -172,11 +172,12 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_every_bad_line(api, stati
 def test_a_csv_with_a_wrong_header_says_which_columns(api, station_staff, grid):
     headers = {**station_staff.headers(api), "Content-Type": "text/csv"}
     response = api.post(
-        "/api/v1/premises/import", content="名称,地址\n甲,乙\n".encode(), headers=headers
+        "/api/v1/premises/import", content="名称,位置\n甲,乙\n".encode(), headers=headers
     )
     assert response.status_code == 422
     assert response.json()["problems"][0]["line"] == 1
-    assert "unknown columns: 名称, 地址" in response.json()["problems"][0]["message"]
+    assert "unknown columns: 名称, 位置" in response.json()["problems"][0]["message"]
+    assert "name/场所名称" in response.json()["problems"][0]["message"]
 
 
 def test_premises_follow_when_grids_change(api, admin, db, grid, other_township):
