@@ -11,7 +11,7 @@ Only what a line says is compared: an empty cell, or a column the sheet does not
 the stored value alone, and a line that says nothing new is "unchanged", not "updated".
 
 Every line is judged before anything is written, so a preview and an import give the same
-answer. An import writes only when no line is refused (docs/decisions/0033-premises-import.md):
+answer. An import writes only when no line is refused (docs/decisions/0034-premises-import.md):
 the office corrects the refused lines and sends the same sheet again, which is harmless since
 the lines already in are unchanged.
 """
