@@ -32,6 +32,13 @@ export const MENU = [
     allowed: (me) => may(me, 'administer'),
   },
   {
+    path: '/inspections',
+    title: '双随机',
+    icon: 'aim',
+    // GET /api/v1/inspections/*: plans, draws and results of one's area (read_inspections)
+    allowed: (me) => may(me, 'read_inspections'),
+  },
+  {
     path: '/people',
     title: '人员',
     icon: 'user',

@@ -12,6 +12,8 @@ import ComplaintList from './views/ComplaintList.vue'
 import MapView from './views/MapView.vue'
 import PeopleView from './views/PeopleView.vue'
 import TeamView from './views/TeamView.vue'
+import InspectionsView from './views/InspectionsView.vue'
+import PublicInspections from './views/PublicInspections.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
@@ -20,6 +22,13 @@ export const router = createRouter({
   history: createWebHistory('/console/'),
   routes: [
     { path: '/signin', name: 'signin', component: SignIn, meta: { title: '登录', public: true } },
+    // 一公开: for anyone, no sign-in (GET /public/inspections).
+    {
+      path: '/public/inspections',
+      name: 'public-inspections',
+      component: PublicInspections,
+      meta: { title: '双随机抽查公示', public: true },
+    },
     // Signed in, but outside the menu: anyone may change their password, and one whose
     // password an administrator reset must before anything else.
     { path: '/password', name: 'password', component: ChangePassword, meta: { title: '修改密码', own: true } },
@@ -35,6 +44,7 @@ export const router = createRouter({
         { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
         { path: 'people', name: 'people', component: PeopleView, meta: { title: '人员' } },
         { path: 'teams', name: 'teams', component: TeamView, meta: { title: '网格团队' } },
+        { path: 'inspections', name: 'inspections', component: InspectionsView, meta: { title: '双随机' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...inboxRoutes,
       ],

@@ -137,16 +137,17 @@ def list_plans(
     ]
 
 
-def assignments_out(session, found) -> list[AssignmentOut]:
+def assignments_out(session, principal, found) -> list[AssignmentOut]:
     return [
         AssignmentOut.model_validate(view.assignment).model_copy(
             update={
                 "premises_name": view.premises_name,
                 "area_code": view.area_code,
                 "inspector_names": view.inspector_names,
+                "may_record": view.may_record,
             }
         )
-        for view in service.assignment_views(session, found)
+        for view in service.assignment_views(session, principal, found)
     ]
 
 
@@ -170,7 +171,7 @@ def assignments(
     draw_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[AssignmentOut]:
     """The drawn units of a draw with their inspectors, by name, and their results."""
-    return assignments_out(session, service.assignments_of(session, principal, draw_id))
+    return assignments_out(session, principal, service.assignments_of(session, principal, draw_id))
 
 
 @router.get("/draws/{draw_id}/verify", response_model=VerificationOut, responses=_NOT_FOUND)
@@ -194,7 +195,7 @@ def record_result(
         hazards_found=body.hazards_found,
         note=body.note,
     )
-    return assignments_out(session, [assignment])[0]
+    return assignments_out(session, principal, [assignment])[0]
 
 
 @public_router.get("/inspections")

@@ -106,6 +106,9 @@ class AssignmentOut(BaseModel):
     premises_name: str | None = Field(None, description="the drawn unit")
     area_code: str | None = Field(None, description="where it is (its grid or township)")
     inspector_names: list[str] = Field(default_factory=list, description="in inspector_ids' order")
+    may_record: bool = Field(
+        False, description="you may record its result now (one of its inspectors, certified)"
+    )
 
 
 class ResultIn(BaseModel):

@@ -435,6 +435,7 @@ def record_result(
 ) -> InspectionAssignment:
     """One of the two drawn inspectors records what they found (双人执法: both were there)."""
     assignment = session.get(InspectionAssignment, assignment_id)
+    # `may_record` below predicts these refusals for the console.
     if assignment is None or str(principal.user_id) not in assignment.inspector_ids:
         raise NotFound(f"no inspection {assignment_id} drawn for you")
     if not principal.certified_on(utcnow().date()):
@@ -534,6 +535,14 @@ def plans_in_scope(
     return views, total
 
 
+def may_record(principal: Principal, assignment: InspectionAssignment) -> bool:
+    """Whether the caller may record this unit's result now (`record_result` refuses others):
+    one of its two inspectors, with a certificate valid today."""
+    return str(principal.user_id) in assignment.inspector_ids and principal.certified_on(
+        utcnow().date()
+    )
+
+
 @dataclass(frozen=True)
 class AssignmentView:
     """A drawn unit as the organisers see it: names, not ids."""
@@ -542,10 +551,11 @@ class AssignmentView:
     premises_name: str
     area_code: str | None
     inspector_names: list[str]
+    may_record: bool
 
 
 def assignment_views(
-    session: Session, assignments: list[InspectionAssignment]
+    session: Session, principal: Principal, assignments: list[InspectionAssignment]
 ) -> list[AssignmentView]:
     """Names for a draw's rows, in two queries."""
     premises = {
@@ -572,6 +582,7 @@ def assignment_views(
                 name,
                 path.rstrip("/").rsplit("/", 1)[-1] or None if path else None,
                 [people.get(uuid.UUID(str(i)), "") for i in a.inspector_ids],
+                may_record(principal, a),
             )
         )
     return views
