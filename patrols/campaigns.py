@@ -219,7 +219,7 @@ def get_campaign(session: Session, principal: Principal, campaign_id: uuid.UUID)
 def _summaries(session: Session, campaigns: list[PatrolCampaign]) -> list[CampaignSummary]:
     """Area names, task counts and cancellation times of campaigns, a query each. A campaign
     is cancelled when the audit log says so: the one place its cancellation is written (the
-    campaign table has no column for it, decision 0033)."""
+    campaign table has no column for it, decision 0035)."""
     ids = [c.id for c in campaigns]
     areas = {
         a.id: a
