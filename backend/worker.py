@@ -46,6 +46,7 @@ JOBS: list[Job] = [
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
     Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
+    Job("plan_next_month", patrols.plan_next_month),
     Job("record_overdue_rectifications", credit.record_overdue_rectifications),
     Job("reassess_due_credit", credit.reassess_due_credit),
     Job(

@@ -12,19 +12,26 @@ from fastapi import APIRouter, Query, Response
 from backend.core import spreadsheet
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
-from patrols import assessment, campaigns, checklists, plans, scoring, tasks, visits
-from patrols.enums import TaskState
+from backend.identity.permissions import Permission, demand, may
+from patrols import assessment, campaigns, checklists, plans, scheduled, scoring, tasks, visits
+from patrols.enums import TaskKind, TaskState
 from patrols.models import Checklist, PatrolTask
 from patrols.schemas import (
     AreaMonthOut,
     AssessmentOut,
     CampaignIn,
     CampaignOut,
+    CampaignPreviewOut,
+    CampaignShareOut,
+    CampaignSummaryOut,
     CancelIn,
+    CandidateOut,
     ChecklistIn,
     ChecklistOut,
+    GridShareOut,
     PlanIn,
     PlanOut,
+    PlanScheduleOut,
     ProgressOut,
     PromptIn,
     PromptOut,
@@ -46,17 +53,62 @@ def checklist_out(checklist: Checklist) -> ChecklistOut:
     return ChecklistOut.model_validate(checklist, from_attributes=True)
 
 
-def tasks_out(session, shown: list[PatrolTask]) -> list[TaskOut]:
+def tasks_out(session, principal, shown: list[PatrolTask]) -> list[TaskOut]:
     visited = visits.visited_with_valid_check_in(session, [t.id for t in shown]) if shown else {}
+    names = tasks.names_of(session, shown)
+    plans_patrols = may(principal.role, Permission.PLAN_PATROLS)
     return [
         TaskOut.model_validate(
             {
                 **{c.key: getattr(t, c.key) for c in PatrolTask.__table__.columns},
+                **asdict(names[t.id]),
                 "visited_with_valid_check_in": visited.get(t.id, False),
+                "may_reassign": plans_patrols and t.state == TaskState.OPEN,
+                "may_cancel": plans_patrols and t.state == TaskState.OPEN,
             }
         )
         for t in shown
     ]
+
+
+def shares_out(outcome: plans.PlanOutcome) -> list[GridShareOut]:
+    return [
+        GridShareOut(**asdict(outcome.grids[code]))
+        for code in sorted(outcome.grids)
+        if outcome.grids[code].tasks or outcome.grids[code].existing
+    ]
+
+
+def campaign_summary_out(principal, found: campaigns.CampaignSummary) -> CampaignSummaryOut:
+    c = found.campaign
+    return CampaignSummaryOut(
+        id=c.id,
+        title=c.title,
+        area_code=found.area_code,
+        area_name=found.area_name,
+        premises_types=c.premises_types,
+        starts_at=c.starts_on,
+        due_at=c.due_at,
+        created_at=c.created_at,
+        tasks=found.tasks,
+        open=found.open,
+        done=found.done,
+        cancelled=found.cancelled,
+        cancelled_at=found.cancelled_at,
+        may_cancel=found.cancelled_at is None and may(principal.role, Permission.RUN_CAMPAIGNS),
+    )
+
+
+_TOTAL = {
+    200: {
+        "headers": {
+            "X-Total-Count": {
+                "description": "how many match, all pages together",
+                "schema": {"type": "integer"},
+            }
+        }
+    }
+}
 
 
 @router.get("/checklists", response_model=list[ChecklistOut])
@@ -96,7 +148,19 @@ def generate_plan(
         period=body.period,
         preview=body.preview,
     )
-    return PlanOut(preview=body.preview, **asdict(outcome))
+    return PlanOut(
+        preview=body.preview,
+        **{k: v for k, v in asdict(outcome).items() if k != "grids"},
+        grids=shares_out(outcome),
+    )
+
+
+@router.get("/plans/schedule", response_model=PlanScheduleOut)
+def get_plan_schedule(principal: CurrentPrincipal, settings: SettingsDep) -> PlanScheduleOut:
+    """Whether the worker makes next month's plan by itself, on which day, and for which
+    month next (a deployment setting, FIREGRID_PATROL_PLAN_DAY)."""
+    demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
+    return PlanScheduleOut(**asdict(scheduled.plan_schedule(settings)))
 
 
 @router.post("/tasks", response_model=TaskOut, status_code=201)
@@ -115,35 +179,56 @@ def create_task(
         note=body.note,
         assignee_id=body.assignee_id,
     )
-    return tasks_out(session, [task])[0]
+    return tasks_out(session, principal, [task])[0]
 
 
-@router.get("/tasks", response_model=list[TaskOut])
+@router.get("/tasks", response_model=list[TaskOut], responses=_TOTAL)
 def list_tasks(
     principal: CurrentPrincipal,
     session: SessionDep,
+    response: Response,
     offset: Offset = 0,
     area_code: str | None = None,
     state: TaskState | None = None,
     assignee_id: uuid.UUID | None = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    kind: TaskKind | None = None,
+    campaign_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskOut]:
-    """Tasks in your area (a grid worker: their own), by due time."""
-    found = tasks.list_tasks(
+    """Tasks in your area (a grid worker: their own), by due time, with the names of their
+    worker, premises and grid; `X-Total-Count` says how many match. `period` is a plan's
+    month (campaign and ad-hoc tasks have none)."""
+    found, total = tasks.list_tasks(
         session,
         principal,
         area_code=area_code,
         state=state,
         assignee_id=assignee_id,
+        period=period,
+        kind=kind,
+        campaign_id=campaign_id,
         limit=limit,
         offset=offset,
     )
-    return tasks_out(session, found)
+    response.headers["X-Total-Count"] = str(total)
+    return tasks_out(session, principal, found)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_NOT_FOUND)
 def get_task(task_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> TaskOut:
-    return tasks_out(session, [tasks.task_in_scope(session, principal, task_id)])[0]
+    return tasks_out(session, principal, [tasks.task_in_scope(session, principal, task_id)])[0]
+
+
+@router.get("/tasks/{task_id}/candidates", response_model=list[CandidateOut], responses=_NOT_FOUND)
+def reassign_candidates(
+    task_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[CandidateOut]:
+    """Who the task may be reassigned to: the workers of its grid, by name."""
+    return [
+        CandidateOut(user_id=u.id, username=u.username, display_name=u.display_name)
+        for u in tasks.reassign_candidates(session, principal, task_id)
+    ]
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskOut, responses=_NOT_FOUND)
@@ -151,7 +236,7 @@ def reassign_task(
     task_id: uuid.UUID, body: ReassignIn, principal: CurrentPrincipal, session: SessionDep
 ) -> TaskOut:
     task = tasks.reassign_task(session, principal, task_id, body.assignee_id)
-    return tasks_out(session, [task])[0]
+    return tasks_out(session, principal, [task])[0]
 
 
 @router.post("/tasks/{task_id}/cancel", response_model=TaskOut, responses=_NOT_FOUND)
@@ -159,7 +244,7 @@ def cancel_task(
     task_id: uuid.UUID, body: CancelIn, principal: CurrentPrincipal, session: SessionDep
 ) -> TaskOut:
     task = tasks.cancel_task(session, principal, task_id, body.note)
-    return tasks_out(session, [task])[0]
+    return tasks_out(session, principal, [task])[0]
 
 
 @router.get("/progress", response_model=list[ProgressOut])
@@ -247,6 +332,78 @@ def start_campaign(
         per_grid=made.per_grid,
         workers_told=started.told,
     )
+
+
+@router.post("/campaigns/preview", response_model=CampaignPreviewOut)
+def preview_campaign(
+    body: CampaignIn, principal: CurrentPrincipal, session: SessionDep
+) -> CampaignPreviewOut:
+    """What `POST /campaigns` would make, per grid and worker; nothing is written."""
+    outcome = campaigns.preview_campaign(
+        session,
+        principal,
+        area_code=body.area_code,
+        premises_types=[t.value for t in body.premises_types],
+        starts_at=body.starts_at,
+        due_at=body.due_at,
+        checklist_code=body.checklist_code,
+    )
+    return CampaignPreviewOut(
+        created=outcome.created,
+        unassigned=outcome.unassigned,
+        unrouted=outcome.unrouted,
+        grids=shares_out(outcome),
+    )
+
+
+@router.get("/campaigns", response_model=list[CampaignSummaryOut], responses=_TOTAL)
+def list_campaigns(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[CampaignSummaryOut]:
+    """The campaigns run in your area, newest first, with their tasks counted by state."""
+    found, total = campaigns.list_campaigns(session, principal, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [campaign_summary_out(principal, c) for c in found]
+
+
+_NO_CAMPAIGN = {404: {"description": "No such campaign in your area"}}
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignSummaryOut, responses=_NO_CAMPAIGN)
+def get_campaign(
+    campaign_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> CampaignSummaryOut:
+    return campaign_summary_out(principal, campaigns.get_campaign(session, principal, campaign_id))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/progress",
+    response_model=list[CampaignShareOut],
+    responses=_NO_CAMPAIGN,
+)
+def campaign_progress(
+    campaign_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[CampaignShareOut]:
+    """A campaign's tasks open, done and cancelled per grid and worker, in your area."""
+    return [
+        CampaignShareOut(**asdict(share))
+        for share in campaigns.campaign_progress(session, principal, campaign_id)
+    ]
+
+
+@router.post(
+    "/campaigns/{campaign_id}/cancel", response_model=CampaignSummaryOut, responses=_NO_CAMPAIGN
+)
+def cancel_campaign(
+    campaign_id: uuid.UUID, body: CancelIn, principal: CurrentPrincipal, session: SessionDep
+) -> CampaignSummaryOut:
+    """Stop a campaign: its open tasks are cancelled; done ones stay."""
+    found = campaigns.cancel_campaign(session, principal, campaign_id, body.note)
+    return campaign_summary_out(principal, found)
 
 
 @router.post("/prompts", response_model=PromptOut, status_code=201)

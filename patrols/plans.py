@@ -61,6 +61,20 @@ class PlanOutcome:
     unrouted: int = 0  # premises in no grid: placed on the map first
     not_due: int = 0  # patrolled every few months, not in this one
     per_grid: dict[str, int] = field(default_factory=dict)
+    grids: dict[str, GridShare] = field(default_factory=dict)  # by grid code
+
+
+@dataclass
+class GridShare:
+    """One grid's part of a plan or campaign: who gets its tasks, how many are new and how
+    many the period already had. What a station checks in a preview before it creates."""
+
+    grid_code: str
+    grid_name: str
+    assignee_id: uuid.UUID | None  # None: the township station hands them out
+    assignee_name: str | None
+    tasks: int = 0
+    existing: int = 0
 
 
 def generate_plan_tasks(
@@ -78,6 +92,29 @@ def generate_plan_tasks(
     creates nothing and two concurrent runs create each task once."""
     demand(principal.role, Permission.PLAN_PATROLS, "do this")
     area = area_in_scope(session, principal, area_code)
+    return plan_area(
+        session,
+        settings,
+        area,
+        period,
+        actor=principal.actor,
+        created_by=principal.user_id,
+        preview=preview,
+    )
+
+
+def plan_area(
+    session: Session,
+    settings: Settings,
+    area: Area,
+    period: str,
+    *,
+    actor: audit.Actor,
+    created_by: uuid.UUID | None,
+    preview: bool = False,
+) -> PlanOutcome:
+    """`generate_plan_tasks` once the caller is known to plan this area (a station, or the
+    worker making next month's plan on schedule)."""
     year, month = parse_period(period)
     frequencies = rules.load_frequencies(settings.patrol_frequencies)
     outcome = PlanOutcome(period=period)
@@ -97,7 +134,7 @@ def generate_plan_tasks(
     ends = {months: month_start(year, month, months) for months in set(every.values())}
     rows = new_tasks(
         session,
-        principal,
+        created_by,
         outcome,
         due,
         kind=TaskKind.PLAN,
@@ -110,7 +147,7 @@ def generate_plan_tasks(
     insert_tasks(session, rows)
     audit.record(
         session,
-        actor=principal.actor,
+        actor=actor,
         action="patrol.plan_generated",
         subject_type="area",
         subject_id=area.id,
@@ -156,7 +193,7 @@ def assignee_of(handler: Handler | None) -> uuid.UUID | None:
 
 def new_tasks(
     session: Session,
-    principal: Principal,
+    created_by: uuid.UUID | None,
     outcome: PlanOutcome,
     premises: list[Any],
     *,
@@ -180,9 +217,21 @@ def new_tasks(
     )
     fresh = [row for row in premises if keys[row.id] not in taken]
     outcome.existing = len(premises) - len(fresh)
-    places = grid_places(session, {row.area_id for row in fresh})
+    places = grid_places(session, {row.area_id for row in premises})
     handlers = handlers_for(session, places)
     codes = {p.grid.id: p.grid.code for p in places}
+    for place in places:
+        handler = handlers.get(place.grid.id)
+        assignee = assignee_of(handler)
+        outcome.grids[place.grid.code] = GridShare(
+            place.grid.code,
+            place.grid.name,
+            assignee,
+            handler.display_name if assignee is not None else None,
+        )
+    for row in premises:
+        if keys[row.id] in taken and row.area_id in codes:
+            outcome.grids[codes[row.area_id]].existing += 1
     lists = {
         t: checklist or default_checklist(session, t) for t in {row.premises_type for row in fresh}
     }
@@ -194,6 +243,8 @@ def new_tasks(
         outcome.unassigned += assignee is None
         grid_code = codes.get(row.area_id, "")
         outcome.per_grid[grid_code] = outcome.per_grid.get(grid_code, 0) + 1
+        if grid_code:
+            outcome.grids[grid_code].tasks += 1
         due = due_at(row)
         rows.append(
             {
@@ -216,7 +267,7 @@ def new_tasks(
                 "done_by_visit_id": None,
                 "level": int(TaskLevel.WORKER),
                 "escalate_at": due,
-                "created_by": principal.user_id,
+                "created_by": created_by,
                 "created_at": now,
                 "version": 1,
             }

@@ -1,22 +1,28 @@
-"""Patrol jobs the worker runs: overdue tasks climb the ladder."""
+"""Patrol jobs the worker runs: overdue tasks climb the ladder; next month's plan is made on
+the day the deployment names."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, calendar_notices, dialect
 from backend.core.db import utcnow
+from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.notify import service as notify
 from backend.notify.enums import NotificationKind
+from grids.enums import AreaLevel
 from grids.models import Area
-from patrols.enums import TaskLevel, TaskState
+from patrols.enums import TaskKind, TaskLevel, TaskState
 from patrols.models import PatrolTask
+from patrols.plans import month_start, plan_area
 
 
 def escalate_overdue_tasks(session: Session, settings: Settings) -> int:
@@ -81,3 +87,61 @@ def _holders(session: Session, task: PatrolTask) -> list[uuid.UUID]:
             )
         )
     )
+
+
+# --- Next month's plan, on schedule ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSchedule:
+    """When the worker makes next month's plan: `day` of each month (None: never, stations
+    plan by hand), the next such day and the month it plans then."""
+
+    day: int | None
+    next_run_on: date | None
+    next_period: str | None
+
+
+def plan_schedule(settings: Settings, now: datetime | None = None) -> PlanSchedule:
+    day = settings.patrol_plan_day or None
+    if day is None:
+        return PlanSchedule(None, None, None)
+    today = (now or utcnow()).astimezone(LOCAL_TIME).date()
+    ahead = 0 if today.day <= day else 1
+    run = month_start(today.year, today.month, ahead).date().replace(day=day)
+    planned = month_start(run.year, run.month, 1)
+    return PlanSchedule(day, run, f"{planned.year:04d}-{planned.month:02d}")
+
+
+def plan_next_month(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """From `settings.patrol_plan_day` on, next month's plan for each township that has none
+    yet, as its station would make it. Idempotent: a township with a plan task for the month
+    is passed over, townships are claimed (another worker skips the one being planned), and
+    the tasks' unique source keys would refuse a second copy anyway. How many tasks it made."""
+    if not settings.patrol_plan_day:
+        return 0
+    today = (now or utcnow()).astimezone(LOCAL_TIME)
+    if today.day < settings.patrol_plan_day:
+        return 0
+    after = month_start(today.year, today.month, 1)
+    period = f"{after.year:04d}-{after.month:02d}"
+    planned = exists().where(
+        PatrolTask.kind == TaskKind.PLAN.value,
+        PatrolTask.period == period,
+        PatrolTask.area_path.startswith(Area.path),
+    )
+    townships = session.scalars(
+        dialect.claim(
+            session,
+            select(Area)
+            .where(Area.level == AreaLevel.TOWNSHIP.value, ~planned)
+            .order_by(Area.code),
+        )
+    ).all()
+    made = 0
+    for township in townships:
+        outcome = plan_area(
+            session, settings, township, period, actor=audit.Actor.system(), created_by=None
+        )
+        made += outcome.created
+    return made

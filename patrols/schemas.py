@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -32,6 +32,17 @@ class PlanIn(BaseModel):
         return value
 
 
+class GridShareOut(BaseModel):
+    """One grid's part of a plan or campaign (made, or previewed)."""
+
+    grid_code: str
+    grid_name: str
+    assignee_id: uuid.UUID | None = Field(description="none: the township station hands out")
+    assignee_name: str | None
+    tasks: int = Field(description="new tasks (or that would be, in a preview)")
+    existing: int = Field(description="tasks the grid already had for this plan: left alone")
+
+
 class PlanOut(BaseModel):
     period: str
     preview: bool
@@ -41,6 +52,13 @@ class PlanOut(BaseModel):
     unrouted: int = Field(description="premises in no grid: place them on the map first")
     not_due: int = Field(description="premises patrolled every few months, not in this one")
     per_grid: dict[str, int]
+    grids: list[GridShareOut] = Field(description="per grid, by code: its worker and counts")
+
+
+class PlanScheduleOut(BaseModel):
+    day: int | None = Field(description="day of the month the worker plans next month; none: off")
+    next_run_on: date | None
+    next_period: str | None = Field(description="the month it will plan then, YYYY-MM")
 
 
 class ChecklistItem(BaseModel):
@@ -111,6 +129,21 @@ class TaskOut(BaseModel):
     level: int
     version: int
     visited_with_valid_check_in: bool
+    campaign_id: uuid.UUID | None
+    assignee_name: str | None
+    premises_name: str | None
+    grid_code: str | None
+    grid_name: str | None
+    may_reassign: bool = Field(description="the caller may reassign it (open, plans patrols)")
+    may_cancel: bool = Field(description="the caller may cancel it (open, plans patrols)")
+
+
+class CandidateOut(BaseModel):
+    """A worker a task may be reassigned to: one assigned to its grid."""
+
+    user_id: uuid.UUID
+    username: str
+    display_name: str
 
 
 class ProgressOut(BaseModel):
@@ -188,6 +221,13 @@ class CampaignIn(BaseModel):
     checklist_code: str | None = Field(default=None, description="default: the general checklist")
 
 
+class CampaignPreviewOut(BaseModel):
+    created: int = Field(description="tasks it would make")
+    unassigned: int
+    unrouted: int
+    grids: list[GridShareOut]
+
+
 class CampaignOut(BaseModel):
     id: uuid.UUID
     title: str
@@ -197,6 +237,33 @@ class CampaignOut(BaseModel):
     unrouted: int
     per_grid: dict[str, int]
     workers_told: int
+
+
+class CampaignSummaryOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    area_code: str
+    area_name: str
+    premises_types: list[str]
+    starts_at: datetime
+    due_at: datetime
+    created_at: datetime
+    tasks: int
+    open: int
+    done: int
+    cancelled: int
+    cancelled_at: datetime | None = Field(description="set once the campaign was cancelled")
+    may_cancel: bool = Field(description="the caller may cancel it (runs campaigns, not yet)")
+
+
+class CampaignShareOut(BaseModel):
+    grid_code: str
+    grid_name: str
+    assignee_id: uuid.UUID | None
+    assignee_name: str | None
+    open: int
+    done: int
+    cancelled: int
 
 
 class PromptIn(BaseModel):

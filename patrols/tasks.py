@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit
@@ -19,11 +19,13 @@ from backend.core.ids import new_id
 from backend.core.lifecycle import Lifecycle, Transition
 from backend.core.settings import Settings
 from backend.identity.enums import Role
+from backend.identity.models import User
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids.crs import Crs, to_wgs84
 from grids.models import Area, GridAssignment
 from grids.premises import service as premises_service
+from grids.premises.models import Premises
 from grids.scope import area_in_scope, scope_of
 from grids.service import place_point
 from grids.workforce import grid_places, handlers_for
@@ -230,22 +232,97 @@ def list_tasks(
     assignee_id: uuid.UUID | None,
     limit: int,
     offset: int,
-) -> list[PatrolTask]:
-    query = select(PatrolTask)
+    period: str | None = None,
+    kind: TaskKind | None = None,
+    campaign_id: uuid.UUID | None = None,
+) -> tuple[list[PatrolTask], int]:
+    """A page of the tasks in the caller's area (a grid worker: their own), by due time, and
+    how many match. `period` is the plan's month: a campaign's or an ad-hoc task has none."""
+    where = []
     if principal.role is Role.GRID_WORKER:
-        query = query.where(PatrolTask.assignee_id == principal.user_id)
+        where.append(PatrolTask.assignee_id == principal.user_id)
     else:
         demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
-        query = query.where(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
+        where.append(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
     if area_code:
         area = area_in_scope(session, principal, area_code)
-        query = query.where(PatrolTask.area_path.startswith(area.path, autoescape=True))
+        where.append(PatrolTask.area_path.startswith(area.path, autoescape=True))
     if state:
-        query = query.where(PatrolTask.state == state.value)
+        where.append(PatrolTask.state == state.value)
     if assignee_id:
-        query = query.where(PatrolTask.assignee_id == assignee_id)
-    query = query.order_by(PatrolTask.due_at, PatrolTask.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+        where.append(PatrolTask.assignee_id == assignee_id)
+    if period:
+        parse_period(period)
+        where.append(PatrolTask.period == period)
+    if kind:
+        where.append(PatrolTask.kind == kind.value)
+    if campaign_id:
+        where.append(PatrolTask.campaign_id == campaign_id)
+    total = session.scalar(select(func.count()).select_from(PatrolTask).where(*where)) or 0
+    query = (
+        select(PatrolTask)
+        .where(*where)
+        .order_by(PatrolTask.due_at, PatrolTask.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query)), total
+
+
+@dataclass(frozen=True)
+class TaskNames:
+    """What a list shows beside a task's ids: its worker, premises and grid by name."""
+
+    assignee_name: str | None
+    premises_name: str | None
+    grid_code: str | None
+    grid_name: str | None
+
+
+def names_of(session: Session, shown: list[PatrolTask]) -> dict[uuid.UUID, TaskNames]:
+    """The names of a page of tasks, in three queries whatever the page's size."""
+    people = {t.assignee_id for t in shown if t.assignee_id}
+    places = {t.premises_id for t in shown if t.premises_id}
+    grids = {t.area_id for t in shown if t.area_id}
+    who = {
+        row.id: row.display_name
+        for row in session.execute(select(User.id, User.display_name).where(User.id.in_(people)))
+    }
+    what = {
+        row.id: row.name
+        for row in session.execute(
+            select(Premises.id, Premises.name).where(Premises.id.in_(places))
+        )
+    }
+    where = {
+        row.id: row
+        for row in session.execute(select(Area.id, Area.code, Area.name).where(Area.id.in_(grids)))
+    }
+    names = {}
+    for t in shown:
+        grid = where.get(t.area_id)
+        names[t.id] = TaskNames(
+            who.get(t.assignee_id),
+            what.get(t.premises_id),
+            grid.code if grid else None,
+            grid.name if grid else None,
+        )
+    return names
+
+
+def reassign_candidates(session: Session, principal: Principal, task_id: uuid.UUID) -> list[User]:
+    """Who a task may go to: the workers assigned to its grid (primary and backups), by name.
+    The same rule `reassign_task` holds a named worker to."""
+    demand(principal.role, Permission.PLAN_PATROLS, "do this")
+    task = task_in_scope(session, principal, task_id)
+    return list(
+        session.scalars(
+            select(User)
+            .join(GridAssignment, GridAssignment.user_id == User.id)
+            .where(GridAssignment.area_id == task.area_id, User.is_active.is_(True))
+            .order_by(User.display_name, User.username)
+        )
+    )
 
 
 # --- Progress ------------------------------------------------------------------------------------

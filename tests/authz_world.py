@@ -168,7 +168,7 @@ def _key(people: dict[str, Person], person: Person) -> str:
 
 def _records(db, api, place: Place, headers, people, hotlines) -> None:
     """Premises, hazard, complaint (with an extension, a reward and a callback), patrol task,
-    credit record and appeal, work prompt, device token and upload in this place."""
+    credit record and appeal, work prompt, campaign, device token and upload in this place."""
     n = int(place.name[1])
     g = place.name[2]
     station, worker = headers[f"c{n}.station"], headers[f"c{n}.worker.{g}"]
@@ -268,6 +268,19 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
             headers=headers[f"c{n}.dispatcher"],
         ),
         "prompt",
+    )["id"]
+    ids["campaign"] = _ok(
+        api.post(
+            "/api/v1/patrols/campaigns",
+            json={
+                "title": f"专项{place.name}",
+                "area_code": place.grid,
+                "starts_at": datetime.now(UTC).isoformat(),
+                "due_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+            },
+            headers=headers[f"c{n}.dispatcher"],
+        ),
+        "campaign",
     )["id"]
     ids["notification"] = _ok(
         api.get("/api/v1/notifications", params={"kind": "work_prompt"}, headers=worker),

@@ -132,6 +132,8 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/inspections/items"): none("the item list (抽查事项清单) is shared"),
     ("GET", "/api/v1/inspections/inspectors"): none("the caller's own area's directory"),
     ("GET", "/api/v1/patrols/prompts"): none("the caller's own prompts"),
+    ("GET", "/api/v1/patrols/plans/schedule"): none("a deployment setting"),
+    ("GET", "/api/v1/patrols/campaigns"): none("lists the caller's area"),
     ("GET", "/api/v1/complaints/rewards"): none("lists the caller's area"),
     ("POST", "/api/v1/complaints/reward-exclusions"): none("a phone number, not a reference"),
     ("GET", "/api/v1/credit/appeals"): none("lists the caller's area"),
@@ -427,9 +429,16 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/patrols/tasks"): Op(
         lambda r: Req(
-            query={"area_code": r("area_code", "grid"), "assignee_id": r("assignee_id", "worker")}
+            query={
+                "area_code": r("area_code", "grid"),
+                "assignee_id": r("assignee_id", "worker"),
+                "campaign_id": r("campaign_id", "campaign"),
+            }
         ),
-        filters=frozenset({"assignee_id"}),
+        filters=frozenset({"assignee_id", "campaign_id"}),
+    ),
+    ("GET", "/api/v1/patrols/tasks/{task_id}/candidates"): Op(
+        lambda r: Req(path={"task_id": r("task_id", "task")})
     ),
     ("GET", "/api/v1/patrols/tasks/{task_id}"): Op(
         lambda r: Req(path={"task_id": r("task_id", "task")})
@@ -457,6 +466,25 @@ TABLE: dict[tuple[str, str], Op] = {
                 "due_at": later(10),
             }
         )
+    ),
+    ("POST", "/api/v1/patrols/campaigns/preview"): Op(
+        lambda r: Req(
+            json={
+                "title": "电动车专项",
+                "area_code": r("area_code", "grid"),
+                "starts_at": later(1),
+                "due_at": later(10),
+            }
+        )
+    ),
+    ("GET", "/api/v1/patrols/campaigns/{campaign_id}"): Op(
+        lambda r: Req(path={"campaign_id": r("campaign_id", "campaign")})
+    ),
+    ("GET", "/api/v1/patrols/campaigns/{campaign_id}/progress"): Op(
+        lambda r: Req(path={"campaign_id": r("campaign_id", "campaign")})
+    ),
+    ("POST", "/api/v1/patrols/campaigns/{campaign_id}/cancel"): Op(
+        lambda r: Req(path={"campaign_id": r("campaign_id", "campaign")}, json={"note": "取消"})
     ),
     ("POST", "/api/v1/patrols/prompts"): Op(
         lambda r: Req(json={"area_code": r("area_code", "grid"), "title": "提示", "body": "注意"})

@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     # An overdue task goes to the grid leader at its due time, to the township this many
     # working days later.
     task_escalation_working_days: int = Field(default=2, ge=1, le=30)
+    # The day of the month (Beijing time) from which the worker makes next month's plan for
+    # every township that has none; 0 = stations make their plans by hand (decision 0035).
+    patrol_plan_day: int = Field(default=0, ge=0, le=28)
 
     # Random inspections: a unit is drawn at most this many times a calendar year (Chongqing's
     # 双随机 rules: twice).

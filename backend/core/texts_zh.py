@@ -638,6 +638,8 @@ MESSAGES: dict[str, str] = {
     "no checklist '{code}'": "没有检查表 '{code}'",
     "no work prompt {id} for you": "没有发给您的工作提示 {id}",
     "no work prompt {id} in your area": "您的辖区内没有工作提示 {id}",
+    "no campaign {id} in your area": "您的辖区内没有专项整治 {id}",
+    "the campaign is cancelled already": "该专项整治已取消",
     "item keys must be unique within a checklist": "同一检查表内检查项的键不能重复",
     "an inspection item '{code}' exists": "抽查事项 '{code}' 已存在",
     "no user {id}": "没有用户 {id}",

@@ -32,6 +32,13 @@ export const MENU = [
     allowed: (me) => may(me, 'administer'),
   },
   {
+    path: '/patrols',
+    title: '巡查',
+    icon: 'guide',
+    // plans, tasks, progress, campaigns, prompts: each tab by its own permission
+    allowed: (me) => may(me, 'follow_patrols'),
+  },
+  {
     path: '/inspections',
     title: '双随机',
     icon: 'aim',

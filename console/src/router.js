@@ -14,6 +14,7 @@ import PeopleView from './views/PeopleView.vue'
 import TeamView from './views/TeamView.vue'
 import InspectionsView from './views/InspectionsView.vue'
 import PublicInspections from './views/PublicInspections.vue'
+import PatrolsView from './patrols/PatrolsView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
@@ -45,6 +46,7 @@ export const router = createRouter({
         { path: 'people', name: 'people', component: PeopleView, meta: { title: '人员' } },
         { path: 'teams', name: 'teams', component: TeamView, meta: { title: '网格团队' } },
         { path: 'inspections', name: 'inspections', component: InspectionsView, meta: { title: '双随机' } },
+        { path: 'patrols', name: 'patrols', component: PatrolsView, meta: { title: '巡查' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...inboxRoutes,
       ],
