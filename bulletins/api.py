@@ -37,6 +37,7 @@ def bulletin_out(bulletin: Bulletin) -> BulletinOut:
         pages=len(bulletin.page_sha256s),
         pdf_size=bulletin.pdf_size,
         pdf_url=f"{base}/pdf",
+        file_name=service.file_name(bulletin),
         page_urls=[f"{base}/pages/{n}.png" for n in range(1, len(bulletin.page_sha256s) + 1)],
     )
 

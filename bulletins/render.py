@@ -105,6 +105,13 @@ def _png(figure) -> bytes:
     return out.getvalue()
 
 
+def _counts():
+    """Ticks at whole numbers: these are counts."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def _nothing(axes, text: str = "本月无数据") -> None:
     axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, color="#888888")
     axes.set_axis_off()
@@ -123,6 +130,7 @@ def trend_chart(trend: list[dict[str, Any]]) -> bytes:
     axes.set_title("近7个月趋势", fontsize=11)
     axes.set_ylabel("数量")
     axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(_counts())
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=8, loc="upper left")
     return _png(figure)
@@ -142,6 +150,7 @@ def bar_chart(
         bars = axes.barh(names, values, color=colour)
         axes.bar_label(bars, fontsize=8, padding=2)
         axes.set_xlim(right=max(values) * 1.15)
+        axes.xaxis.set_major_locator(_counts())
         axes.tick_params(axis="y", labelsize=8)
         axes.grid(axis="x", alpha=0.3)
     axes.set_title(title, fontsize=11)

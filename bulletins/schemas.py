@@ -35,6 +35,7 @@ class BulletinOut(BaseModel):
     pages: int
     pdf_size: int
     pdf_url: str
+    file_name: str  # what the PDF is called when downloaded, in Chinese
     page_urls: list[str]
 
 

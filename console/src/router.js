@@ -11,6 +11,7 @@ import ComplaintDetail from './views/ComplaintDetail.vue'
 import ComplaintList from './views/ComplaintList.vue'
 import MapView from './views/MapView.vue'
 import PeopleView from './views/PeopleView.vue'
+import BulletinView from './views/BulletinView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
@@ -33,6 +34,7 @@ export const router = createRouter({
         { path: 'callbacks', name: 'callbacks', component: CallbackDeadLetters, meta: { title: '热线回传' } },
         { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
         { path: 'people', name: 'people', component: PeopleView, meta: { title: '人员' } },
+        { path: 'bulletins', name: 'bulletins', component: BulletinView, meta: { title: '简报' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...inboxRoutes,
       ],
