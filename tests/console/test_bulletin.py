@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from backend.core.db import utcnow
 from bulletins.service import current_month
