@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from backend.core.localtime import LOCAL_TIME, local_iso
@@ -52,6 +52,11 @@ def _rate(on_time: int, late: int) -> float | None:
     return round(on_time / total, 4) if total else None
 
 
+def _count_if(condition):
+    """How many rows of the group meet `condition` (0 for none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
 def _under(column, path: str):
     return column.startswith(path, autoescape=True)
 
@@ -76,7 +81,7 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
         select(
             Hazard.source,
             Hazard.category,
-            func.coalesce(Premises.premises_type, literal(NO_PREMISES)),
+            Premises.premises_type,
             Hazard.severity,
             Hazard.level,
             Hazard.is_open,
@@ -92,7 +97,7 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
         .group_by(
             Hazard.source,
             Hazard.category,
-            func.coalesce(Premises.premises_type, literal(NO_PREMISES)),
+            Premises.premises_type,
             Hazard.severity,
             Hazard.level,
             Hazard.is_open,
@@ -109,6 +114,7 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
         found["still_open"] += n if is_open else 0
         by_source[source] = by_source.get(source, 0) + n
         by_category[category] = by_category.get(category, 0) + n
+        premises_type = premises_type or NO_PREMISES
         by_premises_type[premises_type] = by_premises_type.get(premises_type, 0) + n
         name = EscalationLevel(level).name.lower()
         by_level[name] += n
@@ -117,14 +123,15 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
     # change (updated_at) is its closing. A duplicate is neither found nor closed: the hazard
     # it repeats is. Rectified on time: closed by a passed re-check with
     # no failed one, at or before the rectification deadline of the order.
-    on_time = and_(Hazard.failed_rechecks == 0, Hazard.updated_at <= Hazard.rectification_deadline)
+    ordered = and_(
+        Hazard.state == HazardState.VERIFIED_CLOSED.value,
+        Hazard.rectification_deadline.is_not(None),
+    )
+    on_time = and_(
+        ordered, Hazard.failed_rechecks == 0, Hazard.updated_at <= Hazard.rectification_deadline
+    )
     closed_rows = session.execute(
-        select(
-            Hazard.state,
-            Hazard.rectification_deadline.is_not(None),
-            case((on_time, True), else_=False),
-            func.count(),
-        )
+        select(Hazard.state, func.count(), _count_if(on_time), _count_if(ordered))
         .where(
             _under(Hazard.area_path, path),
             Hazard.is_open.is_(False),
@@ -132,18 +139,14 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
             Hazard.updated_at >= start,
             Hazard.updated_at < end,
         )
-        .group_by(
-            Hazard.state,
-            Hazard.rectification_deadline.is_not(None),
-            case((on_time, True), else_=False),
-        )
+        .group_by(Hazard.state)
     ).all()
     closed_by_state: dict[str, int] = {}
     rectified = {"on_time": 0, "late": 0}
-    for state, ordered, in_time, n in closed_rows:
-        closed_by_state[state] = closed_by_state.get(state, 0) + n
-        if state == HazardState.VERIFIED_CLOSED.value and ordered:
-            rectified["on_time" if in_time else "late"] += n
+    for state, n, in_time, after_order in closed_rows:
+        closed_by_state[state] = n
+        rectified["on_time"] += int(in_time)
+        rectified["late"] += int(after_order) - int(in_time)
 
     # Listed for supervision (挂牌督办) and not yet delisted, when the bulletin is made.
     listed = {
@@ -180,19 +183,16 @@ def _complaints(session: Session, path: str, start: datetime, end: datetime) -> 
     def within(column):
         return and_(column >= start, column < end)
 
-    def count_if(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
     replied = within(Complaint.replied_at)
     signed = within(Complaint.signed_at)
     row = session.execute(
         select(
-            count_if(within(Complaint.received_at)),
-            count_if(within(Complaint.closed_at)),
-            count_if(replied),
-            count_if(and_(replied, Complaint.replied_at <= Complaint.reply_due_at)),
-            count_if(signed),
-            count_if(and_(signed, Complaint.signed_at <= Complaint.sign_due_at)),
+            _count_if(within(Complaint.received_at)),
+            _count_if(within(Complaint.closed_at)),
+            _count_if(replied),
+            _count_if(and_(replied, Complaint.replied_at <= Complaint.reply_due_at)),
+            _count_if(signed),
+            _count_if(and_(signed, Complaint.signed_at <= Complaint.sign_due_at)),
         ).where(_under(Complaint.area_path, path))
     ).one()
     received, closed, replied_n, replied_on_time, signed_n, signed_on_time = (int(v) for v in row)
