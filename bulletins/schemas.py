@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 Month = Annotated[
-    str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM (Beijing time)")
+    str,
+    Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="a month, YYYY-MM (Beijing time)"),
 ]
 
 
