@@ -11,10 +11,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from backend.core.db import utcnow
+from bulletins.figures import month_bounds
 from bulletins.service import current_month
 from tests.world import hazard_body
 
 MONTH = current_month(utcnow())
+NEXT_MONTH = month_bounds(MONTH, 1)[0].strftime("%Y-%m")
 
 
 def coloured_share(png: bytes, box: tuple[float, float, float, float]) -> float:
@@ -127,6 +129,6 @@ def test_only_the_staff_of_the_area_read_it(
     )
     assert village_level.status_code == 422
     future = api.post(
-        "/api/v1/bulletins", json={"area": township.code, "month": "2999-01"}, headers=staff
+        "/api/v1/bulletins", json={"area": township.code, "month": NEXT_MONTH}, headers=staff
     )
     assert future.status_code == 422 and future.json()["errors"][0]["field"] == "month"

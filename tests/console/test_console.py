@@ -63,7 +63,14 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     # The menu holds only screens that exist, the hazard queue first.
     expect(page.locator(".el-menu-item")).to_have_text(
-        ["隐患", "地图", "投诉", "人员", re.compile(r"^消息")]  # no 热线回传: that is an admin's
+        [
+            "隐患",
+            "地图",
+            "投诉",
+            "人员",
+            "简报",
+            re.compile(r"^消息"),
+        ]  # no 热线回传: that is an admin's
     )
 
     # The same hazards the API gives this user, in its order: their township's only.
