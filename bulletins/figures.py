@@ -120,7 +120,7 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
         by_level[name] += n
 
     # Closed in the month: closed states take no further step, so a closed hazard's last
-    # change (updated_at) is its closing. A duplicate is neither found nor closed: the hazard
+    # change (updated_at) is its closing (docs/bulletins.md says when it is not). A duplicate is neither found nor closed: the hazard
     # it repeats is. Rectified on time: closed by a passed re-check with
     # no failed one, at or before the rectification deadline of the order.
     ordered = and_(
