@@ -22,6 +22,7 @@ from backend.identity import api as identity_api
 from backend.notify import api as notify_api
 from backend.notify import channels as notify_channels
 from backend.notify import inbox_api
+from bulletins import api as bulletins_api
 from complaints import api as complaints_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patrols_api.router)
     app.include_router(inspections_api.router)
     app.include_router(inspections_api.public_router)
+    app.include_router(bulletins_api.router)
     app.include_router(sync_api.uploads_router)
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app

@@ -4,6 +4,7 @@ from backend.core import audit, calendar_notices  # noqa: F401
 from backend.core.db import Base
 from backend.identity import models as identity_models  # noqa: F401
 from backend.notify import models as notify_models  # noqa: F401
+from bulletins import models as bulletin_models  # noqa: F401
 from complaints import models as complaint_models  # noqa: F401
 from grids import models as grid_models  # noqa: F401
 from grids.premises import models as premises_models  # noqa: F401

@@ -23,6 +23,7 @@ from backend.identity import partners
 from backend.identity import service as identity
 from backend.notify import scheduled as notify_scheduled
 from backend.notify import service as notify
+from bulletins import scheduled as bulletins
 from complaints import scheduled as complaints
 from complaints.open311 import service as open311
 from grids.premises import service as premises
@@ -57,6 +58,7 @@ JOBS: list[Job] = [
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),
     Job("expire_abandoned_uploads", uploads.expire_abandoned_uploads),
     Job("forget_open311_idempotency_keys", open311.forget_idempotency_keys),
+    Job("make_monthly_bulletins", bulletins.make_monthly_bulletins),  # last: it may take seconds
 ]
 
 

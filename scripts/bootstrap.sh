@@ -17,6 +17,14 @@ for candidate in ${SPATIALITE_LIBRARY_PATH:-} /usr/lib/*/mod_spatialite.so /usr/
 done
 [ -n "$have_spatialite" ] || need_root_pkg bootstrap libsqlite3-mod-spatialite
 
+# 1b. A TrueType Chinese font for the monthly bulletins' PDF and charts (bulletins/render.py):
+#     the worker makes them in production too, so every mode needs it. reportlab embeds only
+#     TrueType outlines, which Noto CJK (CFF) is not; FIREGRID_BULLETIN_FONT names another file.
+if [ -z "${FIREGRID_BULLETIN_FONT:-}" ] && [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] \
+    && [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  need_root_pkg bootstrap fonts-wqy-zenhei
+fi
+
 # 2. A Python >= 3.11 for the virtualenv.
 python=""
 for candidate in ${PYTHON:-} python3.13 python3.12 python3.11 python3; do

@@ -307,6 +307,12 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
     assert upload.status_code == 201, f"world: upload: {upload.text}"
     ids["upload"] = upload.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
     ids["reward"], ids["callback"] = _reward_and_callback(db, place, people, n)
+    ids["bulletin"] = _ok(  # the township's: c1a and c1b share it (made once, then the same)
+        api.post(
+            "/api/v1/bulletins", json={"area": place.township, "month": "2026-01"}, headers=station
+        ),
+        "bulletin",
+    )["id"]
 
 
 def _reward_and_callback(db, place: Place, people, n: int) -> tuple[str, str]:

@@ -454,6 +454,19 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/patrols/progress"): Op(
         lambda r: Req(query={"area_code": r("area_code", "township"), "period": "2030-01"})
     ),
+    ("POST", "/api/v1/bulletins"): Op(
+        lambda r: Req(json={"area": r("area", "township"), "month": "2026-02"})
+    ),
+    ("GET", "/api/v1/bulletins"): Op(lambda r: Req(query={"area": r("area", "township")})),
+    ("GET", "/api/v1/bulletins/{bulletin_id}"): Op(
+        lambda r: Req(path={"bulletin_id": r("bulletin_id", "bulletin")})
+    ),
+    ("GET", "/api/v1/bulletins/{bulletin_id}/pdf"): Op(
+        lambda r: Req(path={"bulletin_id": r("bulletin_id", "bulletin")})
+    ),
+    ("GET", "/api/v1/bulletins/{bulletin_id}/pages/{page}.png"): Op(
+        lambda r: Req(path={"bulletin_id": r("bulletin_id", "bulletin"), "page": "1"})
+    ),
     ("GET", "/api/v1/patrols/assessment"): Op(
         lambda r: Req(query={"area_code": r("area_code", "township"), "period": "2030-01"})
     ),

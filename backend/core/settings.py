@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     # Where photos are kept, by the name of a store in backend/core/media.py: "local" (files
     # under data_dir/media). An unknown name is refused at start.
     photo_store: str = "local"
+    # Monthly bulletins (docs/bulletins.md): the TrueType font (.ttf/.ttc) their PDF and charts
+    # are written in; unset, Debian's fonts-wqy-zenhei (installed by scripts/bootstrap.sh).
+    bulletin_font: Path | None = None
+    # How many bulletins the worker makes in one pass after a month ends (each takes about a
+    # second): the other jobs wait no longer than that.
+    bulletins_per_pass: int = Field(default=4, ge=1, le=100)
 
     # Credit: a JSON rule set (blacklist, watch, red list, repair); unset = the defaults in
     # hazards/credit/rules.py, documented in docs/credit.md.

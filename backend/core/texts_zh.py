@@ -152,6 +152,8 @@ DOINGS = {
     "read inspections": "查看双随机抽查",
     "see people": "查看辖区人员",
     "use console": "使用管理端",
+    "read bulletins": "查看简报",
+    "make bulletins": "生成简报",
 }
 
 TERMS: dict[str, dict[str, str]] = {
@@ -211,6 +213,7 @@ MESSAGES: dict[str, str] = {
     "Internal error": "内部错误",
     "Not ready": "服务尚未就绪",
     "Not allowed for this role": "当前角色无权执行此操作",
+    "No Chinese font to render bulletins": "缺少生成简报所需的中文字体",
     "Choose a new password first": "请先设置新密码",
     "Conflicts with the current state": "与当前状态冲突",
     "Too many attempts": "尝试次数过多",
@@ -667,6 +670,11 @@ MESSAGES: dict[str, str] = {
     "the due time has passed": "截止时间已过",
     "that worker is not assigned to the task's grid": "该网格员未分配到此任务所在的网格",
     "no patrol task {id} in your area": "您的辖区内没有巡查任务 {id}",
+    "no bulletin {id} in your area": "您的辖区内没有简报 {id}",
+    "no page {page} in bulletin {id}": "简报 {id} 没有第 {page} 页",
+    "bulletins are made for townships and counties": "简报只为乡镇（街道）和县（区）生成",
+    "the month has not begun": "该月份尚未开始",
+    "no Chinese TrueType font for bulletins: install fonts-wqy-zenhei (scripts/bootstrap.sh does) or set FIREGRID_BULLETIN_FONT to a .ttf/.ttc file": "缺少生成简报所需的中文 TrueType 字体：请安装 fonts-wqy-zenhei（scripts/bootstrap.sh 会安装），或将 FIREGRID_BULLETIN_FONT 设为一个 .ttf/.ttc 字体文件",
     "a {state:task_state} task is not reassigned": "“{state}”的巡查任务不能改派",
     "visit {id} belongs to someone else": "巡查记录 {id} 属于他人",
     "no patrol task {id} for you": "没有分配给您的巡查任务 {id}",

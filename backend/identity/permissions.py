@@ -63,6 +63,8 @@ class Permission(StrEnum):
     RUN_CAMPAIGNS = "run_campaigns"  # special campaigns and work prompts
     ORGANISE_INSPECTIONS = "organise_inspections"  # random inspections (双随机): lists, draws
     READ_INSPECTIONS = "read_inspections"
+    # Reports.
+    READ_BULLETINS = "read_bulletins"  # the monthly bulletins 简报 of one's area; make one now
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -94,6 +96,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RUN_CAMPAIGNS: frozenset({D, S, B, A}),
     Permission.ORGANISE_INSPECTIONS: frozenset({B, A}),
     Permission.READ_INSPECTIONS: frozenset({S, B, D, A}),
+    Permission.READ_BULLETINS: frozenset({S, B, D, A}),
 }
 
 

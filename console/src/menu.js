@@ -60,6 +60,13 @@ export const MENU = [
     allowed: (me) => may(me, 'manage_teams'),
   },
   {
+    path: '/bulletins',
+    title: '简报',
+    icon: 'document',
+    // GET/POST /api/v1/bulletins: the monthly bulletins of one's area (read_bulletins)
+    allowed: (me) => may(me, 'read_bulletins'),
+  },
+  {
     path: '/notifications',
     title: '消息',
     icon: 'bell',

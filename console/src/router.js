@@ -15,6 +15,7 @@ import TeamView from './views/TeamView.vue'
 import InspectionsView from './views/InspectionsView.vue'
 import PublicInspections from './views/PublicInspections.vue'
 import PatrolsView from './patrols/PatrolsView.vue'
+import BulletinView from './views/BulletinView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
@@ -47,6 +48,7 @@ export const router = createRouter({
         { path: 'teams', name: 'teams', component: TeamView, meta: { title: '网格团队' } },
         { path: 'inspections', name: 'inspections', component: InspectionsView, meta: { title: '双随机' } },
         { path: 'patrols', name: 'patrols', component: PatrolsView, meta: { title: '巡查' } },
+        { path: 'bulletins', name: 'bulletins', component: BulletinView, meta: { title: '简报' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...inboxRoutes,
       ],

@@ -71,6 +71,7 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
             "双随机",
             "人员",
             "网格团队",
+            "简报",
             re.compile(r"^消息"),
         ]  # no 热线回传: that is an admin's
     )
