@@ -194,6 +194,16 @@ def list_tasks(
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     kind: TaskKind | None = None,
     campaign_id: uuid.UUID | None = None,
+    due_month: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="the tasks a month's assessment counts: due in it, not cancelled",
+        ),
+    ] = None,
+    on_time: Annotated[
+        bool | None, Query(description="done by the due time (true) or not (false)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskOut]:
     """Tasks in your area (a grid worker: their own), by due time, with the names of their
@@ -208,6 +218,8 @@ def list_tasks(
         period=period,
         kind=kind,
         campaign_id=campaign_id,
+        due_month=due_month,
+        on_time=on_time,
         limit=limit,
         offset=offset,
     )

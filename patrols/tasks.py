@@ -235,9 +235,14 @@ def list_tasks(
     period: str | None = None,
     kind: TaskKind | None = None,
     campaign_id: uuid.UUID | None = None,
+    due_month: str | None = None,
+    on_time: bool | None = None,
 ) -> tuple[list[PatrolTask], int]:
     """A page of the tasks in the caller's area (a grid worker: their own), by due time, and
-    how many match. `period` is the plan's month: a campaign's or an ad-hoc task has none."""
+    how many match. `period` is the plan's month: a campaign's or an ad-hoc task has none.
+    `due_month` is the tasks a month's assessment counts (due in that Beijing month, not
+    cancelled, whatever their plan), and `on_time` those done by their due time or not: the
+    tasks behind the assessment's `tasks_due` and `tasks_done_on_time`."""
     where = []
     if principal.role is Role.GRID_WORKER:
         where.append(PatrolTask.assignee_id == principal.user_id)
@@ -258,6 +263,16 @@ def list_tasks(
         where.append(PatrolTask.kind == kind.value)
     if campaign_id:
         where.append(PatrolTask.campaign_id == campaign_id)
+    if due_month:
+        year, month = parse_period(due_month)
+        where += [
+            PatrolTask.due_at > month_start(year, month),
+            PatrolTask.due_at <= month_start(year, month, 1),
+            PatrolTask.state != TaskState.CANCELLED.value,
+        ]
+    if on_time is not None:
+        done_in_time = PatrolTask.done_at.is_not(None) & (PatrolTask.done_at <= PatrolTask.due_at)
+        where.append(done_in_time if on_time else ~done_in_time)
     total = session.scalar(select(func.count()).select_from(PatrolTask).where(*where)) or 0
     query = (
         select(PatrolTask)

@@ -3,6 +3,7 @@ ordinary hazards of their grids fixed without leaving the grid (一般隐患不�
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from tests.world import hazard_body
@@ -74,3 +75,59 @@ def test_the_assessment_scores_and_ranks_each_worker_and_area(
     assert measured == {"hazards_found", "closed_in_grid"}
     areas = {a["area_code"]: a for a in month["areas"]}
     assert areas[grid.code]["score"] == 100.0 and areas[village.code]["rank"] == 1
+
+
+def test_the_tasks_behind_an_assessment_figure_are_listed_by_due_month(
+    api, db, grid, grid_worker, station_staff, premises
+):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+
+    from patrols.models import PatrolTask
+
+    staff = station_staff.headers(api)
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    month = now.strftime("%Y-%m")
+    # Due later this month (or the first instant of the next, which the month still counts).
+    due = now.replace(day=28, hour=23, minute=0) if now.day < 28 else now + timedelta(hours=1)
+    made = []
+    for _ in range(3):
+        answer = api.post(
+            "/api/v1/patrols/tasks",
+            json={"premises_id": premises, "due_at": due.isoformat(), "note": "月底前检查"},
+            headers=staff,
+        )
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json()["id"])
+    with db() as session:  # one done in time, one done late
+        session.execute(
+            update(PatrolTask)
+            .where(PatrolTask.id == uuid.UUID(made[0]))
+            .values(state="done", done_at=due - timedelta(days=1))
+        )
+        session.execute(
+            update(PatrolTask)
+            .where(PatrolTask.id == uuid.UUID(made[1]))
+            .values(state="done", done_at=due + timedelta(minutes=30))
+        )
+    assessed = api.get(
+        "/api/v1/patrols/assessment",
+        params={"area_code": "990101001", "period": month},
+        headers=staff,
+    ).json()
+    [worker] = assessed["workers"]
+    listed = api.get(
+        "/api/v1/patrols/tasks",
+        params={"due_month": month, "assignee_id": worker["user_id"]},
+        headers=staff,
+    )
+    assert int(listed.headers["X-Total-Count"]) == worker["tasks_due"] == 3
+    in_time = api.get(
+        "/api/v1/patrols/tasks",
+        params={"due_month": month, "assignee_id": worker["user_id"], "on_time": "true"},
+        headers=staff,
+    )
+    assert [t["id"] for t in in_time.json()] == [made[0]]
+    assert worker["tasks_done_on_time"] == 1

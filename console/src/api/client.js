@@ -143,7 +143,8 @@ export async function request(
         await problemOf(response),
         response.headers.get('retry-after'),
       )
-    if (blob) return await response.blob() // an image, read with the bearer token
+    // An image or a file, read with the bearer token (with `full`, its headers too).
+    if (blob) return full ? { headers: response.headers, body: await response.blob() } : await response.blob()
     const body = response.status === 204 ? null : await response.json()
     // `full`: the status and headers too (202 waiting for approvers, X-Total-Count)
     if (full) return { status: response.status, headers: response.headers, body }
@@ -153,6 +154,29 @@ export async function request(
     if (!quiet && error?.name !== 'AbortError') showError(error)
     throw error
   }
+}
+
+// The file's name from Content-Disposition: RFC 5987's filename* (UTF-8, a Chinese name)
+// before the ASCII filename.
+function fileNameOf(headers, fallback) {
+  const disposition = headers.get('content-disposition') || ''
+  const encoded = disposition.match(/filename\*=UTF-8''([^;]+)/i)
+  if (encoded) return decodeURIComponent(encoded[1])
+  const plain = disposition.match(/filename="?([^";]+)"?/i)
+  return plain ? plain[1] : fallback
+}
+
+// A file the API answers (an export, a PDF), fetched with the bearer token and saved under
+// the name the server gives it.
+export async function download(path, { query, fallbackName = 'download' } = {}) {
+  const { headers, body } = await request('GET', path, { query, blob: true, full: true })
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(body)
+  link.download = fileNameOf(headers, fallbackName)
+  document.body.appendChild(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000)
 }
 
 export async function signIn(username, password) {
