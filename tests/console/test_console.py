@@ -67,6 +67,8 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
             "隐患",
             "地图",
             "投诉",
+            "场所",
+            "双随机",
             "人员",
             "网格团队",
             re.compile(r"^消息"),
