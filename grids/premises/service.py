@@ -234,7 +234,8 @@ class HistoryStep:
     after: dict[str, Any] | None
 
 
-# Personal data a premises' event may hold (events written before the snapshot left them out).
+# Personal data in a premises' events, masked in its history. `snapshot` leaves the contact out
+# today; this keeps a phone from reaching a reader should an event ever carry one.
 _MASKED_IN_HISTORY = {"contact_phone": mask_phone}
 
 
