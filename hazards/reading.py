@@ -18,8 +18,7 @@ from backend.core.errors import InvalidInput, NotFound
 from backend.core.localtime import day_start
 from backend.identity.enums import STAFF_ROLES, Role
 from backend.identity.models import User
-from backend.identity.permissions import Permission, may
-from backend.identity.service import Principal
+from backend.identity.service import Principal, actor_names
 from grids import workforce
 from grids.enums import AreaLevel, HandlerKind
 from grids.models import Area
@@ -196,24 +195,8 @@ def timeline(session: Session, principal: Principal, hazard_id: uuid.UUID) -> li
     whole timeline. A citizen's name is never given: on a timeline they stay 群众."""
     hazard = get_visible(session, principal, hazard_id)
     events = audit.events_for(session, "hazard", hazard.id)
-    names = _actor_names(session, principal, events)
+    names = actor_names(session, principal, events)
     return [TimelineStep(e, names.get(e.actor_id) if e.actor_id else None) for e in events]
-
-
-def _actor_names(
-    session: Session, principal: Principal, events: list[audit.AuditEvent]
-) -> dict[uuid.UUID, str]:
-    if not may(principal.role, Permission.SEE_PEOPLE):
-        return {}
-    people = {e.actor_id for e in events if e.actor_id and e.actor_role != Role.CITIZEN}
-    if not people:
-        return {}
-    found = session.execute(
-        select(User.id, User.display_name).where(
-            User.id.in_(people), User.role != Role.CITIZEN.value
-        )
-    )
-    return {user_id: name for user_id, name in found}
 
 
 @dataclass(frozen=True)

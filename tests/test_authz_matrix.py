@@ -264,6 +264,9 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/premises/{premises_id}"): Op(
         lambda r: Req(path={"premises_id": r("premises_id", "premises")})
     ),
+    ("GET", "/api/v1/premises/{premises_id}/history"): Op(
+        lambda r: Req(path={"premises_id": r("premises_id", "premises")})
+    ),
     ("PATCH", "/api/v1/premises/{premises_id}"): Op(
         lambda r: Req(
             path={"premises_id": r("premises_id", "premises")},

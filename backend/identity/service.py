@@ -35,6 +35,7 @@ from backend.identity.models import (
     RefreshToken,
     User,
 )
+from backend.identity.permissions import Permission, may
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 MIN_PASSWORD_LENGTH = 10
@@ -74,6 +75,25 @@ class Principal:
             certificate_expires_on=user.certificate_expires_on,
             password_change_required=bool(getattr(user, "password_change_required", False)),
         )
+
+
+def actor_names(
+    session: Session, principal: Principal, events: list[audit.AuditEvent]
+) -> dict[uuid.UUID, str]:
+    """The names of the people who acted in `events`, for a caller who may see people
+    (`Permission.SEE_PEOPLE`), in one query for a whole timeline. A citizen's name is never
+    given: on a timeline they stay 群众."""
+    if not may(principal.role, Permission.SEE_PEOPLE):
+        return {}
+    people = {e.actor_id for e in events if e.actor_id and e.actor_role != Role.CITIZEN}
+    if not people:
+        return {}
+    found = session.execute(
+        select(User.id, User.display_name).where(
+            User.id.in_(people), User.role != Role.CITIZEN.value
+        )
+    )
+    return {user_id: name for user_id, name in found}
 
 
 @dataclass(frozen=True)

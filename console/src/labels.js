@@ -53,6 +53,49 @@ export const LEVELS = ['网格员', '网格长', '消防工作站', '消防救�
 // The levels of the area tree (grids/enums.py AreaLevel).
 export const AREA_LEVELS = { county: '县（区）', township: '乡镇（街道）', village: '村（社区）', grid: '网格' }
 
+// The premises registry (grids/premises/enums.py).
+export const PREMISES_TYPES = {
+  public_gathering: '公众聚集场所',
+  high_rise: '高层建筑',
+  underground: '地下建筑',
+  large_complex: '大型综合体',
+  flammable_explosive: '易燃易爆场所',
+  farm_stay: '农家乐/民宿',
+  small_venue: '九小场所',
+  residential: '住宅',
+  living_workshop: '“三合一”场所',
+  school: '学校',
+  hospital: '医院',
+  elderly_care: '养老机构',
+  child_venue: '儿童活动场所',
+  labour_intensive: '劳动密集型企业',
+  other: '其他',
+}
+export const RISK_LEVELS = { low: '低', medium: '中', high: '高', very_high: '很高' }
+export const SUPERVISION_TIERS = { brigade: '消防救援大队', police_station: '派出所', township: '乡镇（街道）' }
+
+// Credit (hazards/credit/enums.py); the colours are CreditStatus.colour's (docs/credit.md).
+export const CREDIT_STATUSES = { normal: '正常', red_list: '红名单', watch: '重点关注', blacklist: '黑名单' }
+export const CREDIT_COLOURS = { normal: '#52c41a', red_list: '#f5222d', watch: '#fa8c16', blacklist: '#000000' }
+export const CREDIT_RECORD_KINDS = {
+  hazard_confirmed: '隐患经确认',
+  major_hazard: '重大火灾隐患',
+  rectification_overdue: '逾期未整改',
+  order_refused: '拒不整改',
+  stop_order_ignored: '擅自恢复使用、营业',
+  business_stopped: '责令停产停业',
+  false_commitment: '告知承诺严重失实',
+  commendation: '表彰（如消防安全标准化管理达标）',
+}
+// A rule's reason as the rule set words it, e.g. "refused to rectify (拒不整改)": the Chinese in
+// its brackets when it has some, else as it stands (a county's own rules may be all Chinese).
+export function creditReason(reason) {
+  return reason.match(/\(([^()]*[\u4e00-\u9fff][^()]*)\)\s*$/)?.[1] ?? reason
+}
+export const CREDIT_STANDINGS = { active: '有效', repaired: '已修复', annulled: '已撤销' }
+export const APPEAL_KINDS = { repair: '信用修复', objection: '异议申诉' }
+export const APPEAL_STATES = { pending: '待决定', approved: '已批准', rejected: '已驳回' }
+
 export function label(table, code) {
   return table[code] ?? code ?? '—'
 }

@@ -39,6 +39,13 @@ export const MENU = [
     allowed: (me) => may(me, 'follow_patrols'),
   },
   {
+    path: '/premises',
+    title: '场所',
+    icon: 'office-building',
+    // GET /api/v1/premises and each unit's credit (read_credit: workers, leaders, staff, admin)
+    allowed: (me) => may(me, 'read_credit'),
+  },
+  {
     path: '/inspections',
     title: '双随机',
     icon: 'aim',

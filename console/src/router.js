@@ -11,6 +11,7 @@ import ComplaintDetail from './views/ComplaintDetail.vue'
 import ComplaintList from './views/ComplaintList.vue'
 import MapView from './views/MapView.vue'
 import PeopleView from './views/PeopleView.vue'
+import PremisesView from './views/PremisesView.vue'
 import TeamView from './views/TeamView.vue'
 import InspectionsView from './views/InspectionsView.vue'
 import PublicInspections from './views/PublicInspections.vue'
@@ -44,6 +45,7 @@ export const router = createRouter({
         { path: 'complaints/:id', name: 'complaint', component: ComplaintDetail, meta: { title: '投诉' } },
         { path: 'callbacks', name: 'callbacks', component: CallbackDeadLetters, meta: { title: '热线回传' } },
         { path: 'map', name: 'map', component: MapView, meta: { title: '地图' } },
+        { path: 'premises', name: 'premises', component: PremisesView, meta: { title: '场所' } },
         { path: 'people', name: 'people', component: PeopleView, meta: { title: '人员' } },
         { path: 'teams', name: 'teams', component: TeamView, meta: { title: '网格团队' } },
         { path: 'inspections', name: 'inspections', component: InspectionsView, meta: { title: '双随机' } },

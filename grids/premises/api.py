@@ -19,9 +19,15 @@ from backend.identity.service import Principal
 from grids.crs import from_wgs84
 from grids.enums import Crs, RouteStatus
 from grids.premises import importing, service, sheets
-from grids.premises.enums import PremisesType, RiskLevel
+from grids.premises.enums import CreditStatus, PremisesType, RiskLevel
 from grids.premises.models import Premises
-from grids.premises.schemas import ImportReport, PremisesIn, PremisesOut, PremisesPatch
+from grids.premises.schemas import (
+    ImportReport,
+    PremisesHistoryEntry,
+    PremisesIn,
+    PremisesOut,
+    PremisesPatch,
+)
 from grids.schemas import parse_bbox
 
 router = APIRouter(prefix="/api/v1/premises", tags=["premises"])
@@ -63,10 +69,24 @@ def premises_out(
     )
 
 
-@router.get("", response_model=list[PremisesOut])
+@router.get(
+    "",
+    response_model=list[PremisesOut],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many premises match, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 def list_premises(
     principal: CurrentPrincipal,
     session: SessionDep,
+    response: Response,
     area: Annotated[
         Text | None, Query(max_length=32, description="area code: this area and below")
     ] = None,
@@ -75,21 +95,28 @@ def list_premises(
     bbox: Annotated[
         Text | None, Query(max_length=120, description="min_lng,min_lat,max_lng,max_lat")
     ] = None,
-    q: Annotated[Text | None, Query(max_length=100, description="part of the name")] = None,
+    q: Annotated[
+        Text | None,
+        Query(max_length=100, description="part of the name or of the unified social credit code"),
+    ] = None,
+    credit_status: CreditStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
     answer_crs: Annotated[
         Crs | None, Query(description="coordinates in this CRS; default: as entered")
     ] = None,
 ) -> list[PremisesOut]:
-    """Premises in your scope, by name."""
+    """Premises in your scope, by name; `X-Total-Count` says how many match (the blacklist:
+    `credit_status=blacklist`)."""
     where = service.PremisesFilter(
         area_code=area,
         premises_type=premises_type.value if premises_type else None,
         risk_level=risk_level.value if risk_level else None,
         bbox=parse_bbox(bbox),
         text=q,
+        credit_status=credit_status.value if credit_status else None,
     )
+    response.headers["X-Total-Count"] = str(service.count_in_scope(session, principal, where))
     rows = session.execute(
         service.query_in_scope(session, principal, where).limit(limit).offset(offset)
     )
@@ -212,6 +239,27 @@ def get_premises(
 ) -> PremisesOut:
     premises = service.in_scope(session, principal, premises_id)
     return premises_out(premises, service.area_code_of(session, premises), answer_crs)
+
+
+@router.get(
+    "/{premises_id}/history", response_model=list[PremisesHistoryEntry], responses=_NOT_FOUND
+)
+def premises_history(
+    premises_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[PremisesHistoryEntry]:
+    """Every change of the premises, oldest first, from the audit log: registration, edits,
+    imports, rerouting and its credit; who made it by name for those who may see people."""
+    return [
+        PremisesHistoryEntry(
+            at=step.event.occurred_at,
+            action=step.event.action,
+            actor_role=step.event.actor_role,
+            actor_name=step.actor_name,
+            before=step.before,
+            after=step.after,
+        )
+        for step in service.history(session, principal, premises_id)
+    ]
 
 
 @router.patch("/{premises_id}", response_model=PremisesOut, responses=_NOT_FOUND)

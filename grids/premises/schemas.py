@@ -135,3 +135,18 @@ class ImportReport(BaseModel):
     refused: int
     lines: list[ImportLine]
     problems: list[ImportProblem] = Field(description="every refused line's reasons, in one list")
+
+
+class PremisesHistoryEntry(BaseModel):
+    """One change of a premises, from the audit log."""
+
+    at: datetime
+    action: str = Field(
+        description="e.g. premises.changed, premises.imported, credit.status_changed"
+    )
+    actor_role: str | None = Field(description="null for the system (rerouting, the worker)")
+    actor_name: str | None = Field(
+        description="by name: only for callers who may see people (station, brigade, admin)"
+    )
+    before: dict | None = Field(description="as the audit log keeps it, phones masked")
+    after: dict | None

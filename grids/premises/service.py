@@ -7,14 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.ids import new_id
+from backend.core.privacy import mask_phone
 from backend.core.settings import Settings, get_settings
-from backend.identity.service import Principal
+from backend.identity.service import Principal, actor_names
 from grids.enums import RouteStatus
 from grids.models import Area, AreaRevision
 from grids.premises.enums import SupervisionTier
@@ -182,7 +183,8 @@ class PremisesFilter:
     bbox: tuple[float, float, float, float] | None = (
         None  # WGS-84 min_lng, min_lat, max_lng, max_lat
     )
-    text: str | None = None
+    text: str | None = None  # part of the name, or of the unified social credit code
+    credit_status: str | None = None  # e.g. the blacklist
 
 
 def query_in_scope(session: Session, principal: Principal, where: PremisesFilter) -> Select:
@@ -207,8 +209,61 @@ def query_in_scope(session: Session, principal: Principal, where: PremisesFilter
         min_x, min_y, max_x, max_y = where.bbox
         query = query.where(Premises.lng.between(min_x, max_x), Premises.lat.between(min_y, max_y))
     if where.text:
-        query = query.where(Premises.name.contains(where.text, autoescape=True))
+        query = query.where(
+            or_(
+                Premises.name.contains(where.text, autoescape=True),
+                Premises.uscc.contains(where.text.upper(), autoescape=True),
+            )
+        )
+    if where.credit_status:
+        query = query.where(Premises.credit_status == where.credit_status)
     return query.order_by(Premises.name, Premises.id)
+
+
+def count_in_scope(session: Session, principal: Principal, where: PremisesFilter) -> int:
+    """How many premises `query_in_scope` finds, all pages together (`X-Total-Count`)."""
+    found = query_in_scope(session, principal, where).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    event: audit.AuditEvent
+    actor_name: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+# Personal data in a premises' events, masked in its history. `snapshot` leaves the contact out
+# today; this keeps a phone from reaching a reader should an event ever carry one.
+_MASKED_IN_HISTORY = {"contact_phone": mask_phone}
+
+
+def _masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {
+        k: _MASKED_IN_HISTORY[k](v) if k in _MASKED_IN_HISTORY and v else v
+        for k, v in values.items()
+    }
+
+
+def history(session: Session, principal: Principal, premises_id: uuid.UUID) -> list[HistoryStep]:
+    """A premises' changes from the audit log, oldest first: registration, edits, imports,
+    rerouting, and its credit (entries, appeals, decisions, status), with who made each by
+    name for callers who may see people."""
+    premises = in_scope(session, principal, premises_id)
+    events = audit.events_for(session, "premises", premises.id)
+    names = actor_names(session, principal, events)
+    return [
+        HistoryStep(
+            e,
+            names.get(e.actor_id) if e.actor_id else None,
+            _masked(e.before),
+            _masked(e.after),
+        )
+        for e in events
+    ]
 
 
 def area_code_of(session: Session, premises: Premises) -> str | None:

@@ -45,7 +45,7 @@ def record_out(record: CreditRecord, settings) -> RecordOut:
     )
 
 
-def appeal_out(appeal: CreditAppeal) -> AppealOut:
+def appeal_out(appeal: CreditAppeal, principal: Principal) -> AppealOut:
     return AppealOut(
         id=appeal.id,
         record_id=appeal.record_id,
@@ -57,6 +57,7 @@ def appeal_out(appeal: CreditAppeal) -> AppealOut:
         filed_at=appeal.filed_at,
         decided_at=appeal.decided_at,
         decision_note=appeal.decision_note,
+        may_decide=service.may_decide(principal, appeal),
     )
 
 
@@ -75,7 +76,9 @@ def get_credit(
         rules_version=standing.rules_version if standing else service.rules(settings).version,
         assessed_at=standing.assessed_at if standing else None,
         records=[record_out(r, settings) for r in view.records],
-        appeals=[appeal_out(a) for a in view.appeals],
+        appeals=[appeal_out(a, principal) for a in view.appeals],
+        may_record=service.may_record(principal),
+        may_appeal=service.may_file(principal),
     )
 
 
@@ -116,7 +119,8 @@ def list_appeals(
 ) -> list[AppealOut]:
     """Repair requests and objections for units in your area, oldest first."""
     return [
-        appeal_out(a) for a in service.appeals_in_scope(session, principal, state, limit, offset)
+        appeal_out(a, principal)
+        for a in service.appeals_in_scope(session, principal, state, limit, offset)
     ]
 
 
@@ -126,7 +130,7 @@ def file_appeal(
 ) -> AppealOut:
     """File a repair request (信用修复) or an objection (异议申诉) on a unit's behalf. A repair
     that is not yet possible is refused (409) with what is missing and from when."""
-    return appeal_out(service.file_appeal(session, principal, body, settings))
+    return appeal_out(service.file_appeal(session, principal, body, settings), principal)
 
 
 @router.post("/appeals/{appeal_id}/decision", response_model=AppealOut, responses=_NOT_FOUND)
@@ -139,4 +143,6 @@ def decide_appeal(
 ) -> AppealOut:
     """Another certified officer approves or rejects; approval repairs or annuls the record
     and the unit's status is reassessed at once."""
-    return appeal_out(service.decide_appeal(session, principal, appeal_id, body, settings))
+    return appeal_out(
+        service.decide_appeal(session, principal, appeal_id, body, settings), principal
+    )

@@ -66,6 +66,10 @@ class AppealOut(BaseModel):
     filed_at: datetime
     decided_at: datetime | None
     decision_note: str | None
+    may_decide: bool = Field(
+        description="you may approve or reject it: pending, you are a certified officer and "
+        "not the one who filed it"
+    )
 
 
 class CreditOut(BaseModel):
@@ -76,3 +80,5 @@ class CreditOut(BaseModel):
     assessed_at: datetime | None
     records: list[RecordOut]
     appeals: list[AppealOut]
+    may_record: bool = Field(description="you may add an officer's entry (certified officers)")
+    may_appeal: bool = Field(description="you may file a repair request or an objection")

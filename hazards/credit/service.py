@@ -518,6 +518,30 @@ def _pending_appeal(session: Session, record_id: uuid.UUID) -> uuid.UUID | None:
     )
 
 
+# --- What the caller may do (the console shows a button only where the answer is yes) ------------
+
+
+def may_record(principal: Principal) -> bool:
+    """`record_by_officer` would accept this caller's entry (in scope: the caller read it)."""
+    return principal.role in OFFICERS and principal.certified_on(utcnow().date())
+
+
+def may_file(principal: Principal) -> bool:
+    """`file_appeal` would hear this caller (whether the record may be repaired yet is the
+    answer's to say)."""
+    return principal.role in OFFICERS
+
+
+def may_decide(principal: Principal, appeal: CreditAppeal) -> bool:
+    """`decide_appeal` would accept this caller's decision: a pending appeal, a certified
+    officer, not the one who filed it."""
+    return (
+        appeal.state == AppealState.PENDING.value
+        and may_record(principal)
+        and appeal.filed_by != principal.user_id
+    )
+
+
 def _officer(principal: Principal) -> None:
     if principal.role not in OFFICERS:
         raise Forbidden(f"a {principal.role} may not change credit records")

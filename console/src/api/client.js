@@ -93,7 +93,8 @@ async function refreshTokens() {
 /**
  * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer
  * ({status, headers, body} with `full`; {body, headers} with `withHeaders`, for a list's
- * X-Total-Count; a Blob with `blob`). `signal` cancels it (a map view that moved on).
+ * X-Total-Count; a Blob with `blob`). `signal` cancels it (a map view that moved on). `file`
+ * sends a File or Blob as the body, with its own type (a sheet to import).
  * Throws ApiError (already shown to the user unless `quiet`).
  */
 export async function request(
@@ -103,6 +104,7 @@ export async function request(
     query,
     json,
     form,
+    file,
     quiet = false,
     auth = true,
     withHeaders = false,
@@ -126,6 +128,9 @@ export async function request(
       body = JSON.stringify(json)
     } else if (form !== undefined) {
       body = new URLSearchParams(form)
+    } else if (file !== undefined) {
+      headers['Content-Type'] = file.type || 'application/octet-stream'
+      body = file
     }
     const access = tokens()?.access_token
     if (auth && access) headers.Authorization = `Bearer ${access}`

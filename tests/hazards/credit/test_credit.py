@@ -269,3 +269,25 @@ def test_two_workers_noting_the_same_missed_deadline_note_it_once(
     assert sorted(results) == [0, 1]
     kinds = [r["kind"] for r in credit(api, station_staff, premises)["records"]]
     assert kinds.count("rectification_overdue") == 1
+
+
+def test_the_answer_says_who_may_record_file_and_decide(
+    api, db, premises, township, grid_worker, station_staff, officers
+):
+    uncertified = make_person(db, "station.trainee", station_staff.role, township, certified=False)
+    record_id = enter(api, station_staff, premises, "false_commitment").json()["id"]
+    appeal(api, station_staff, record_id, kind="objection")
+
+    def flags(person):
+        answer = credit(api, person, premises)
+        return answer["may_record"], answer["may_appeal"], answer["appeals"][0]["may_decide"]
+
+    assert flags(station_staff) == (True, True, False)  # the filer may not decide
+    assert flags(officers[0]) == (True, True, True)
+    assert flags(uncertified) == (False, True, False)
+    assert flags(grid_worker) == (False, False, False)
+    (listed,) = api.get("/api/v1/credit/appeals", headers=officers[0].headers(api)).json()
+    assert listed["may_decide"] is True
+    decided = decide(api, officers[0], listed["id"], "reject")
+    assert decided.json()["may_decide"] is False
+    assert flags(officers[0])[2] is False
