@@ -191,7 +191,9 @@ def create_user(
     user, temporary = people.create_person(session, principal, code, **body.model_dump())
     if temporary:
         response.headers["Cache-Control"] = "no-store"
-    return CreatedUserOut(**_user_out(user).model_dump(), temporary_password=temporary)
+    # Validated from the user itself: the phone is masked once (masking a masked one loses it).
+    created = CreatedUserOut.model_validate(user, from_attributes=True)
+    return created.model_copy(update={"temporary_password": temporary})
 
 
 @router.get(
