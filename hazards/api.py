@@ -4,13 +4,15 @@ and hazards.lifecycle."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from backend.core import spreadsheet
 from backend.core.db import utcnow
 from backend.core.types import Text
 from backend.core.web import IMAGE_BODY, Offset
@@ -18,7 +20,7 @@ from backend.identity.dependencies import CurrentPrincipal, SessionDep, Settings
 from backend.identity.service import Principal
 from grids.enums import RouteStatus
 from grids.scope import area_in_scope
-from hazards import acting, photos, reading, reporting
+from hazards import acting, exports, photos, reading, reporting
 from hazards.available import Available, available_to
 from hazards.enums import (
     EscalationLevel,
@@ -135,24 +137,18 @@ def report_hazard(
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
 
-@router.get(
-    "",
-    response_model=list[HazardOut],
-    responses={
-        200: {
-            "headers": {
-                "X-Total-Count": {
-                    "description": "how many hazards match the filters, all pages together",
-                    "schema": {"type": "integer"},
-                }
-            }
-        }
-    },
-)
-def list_hazards(
+@dataclass(frozen=True)
+class HazardListQuery:
+    """What a list of hazards asks for: its filters and its order. The list and its export
+    read the same query parameters through `hazard_list_query`, so they always agree."""
+
+    where: reading.QueueFilter
+    sort: reading.QueueSort
+
+
+def hazard_list_query(
     principal: CurrentPrincipal,
     session: SessionDep,
-    response: Response,
     queue: Annotated[bool, Query(description="only what waits at my level (my queue)")] = False,
     state: HazardState | None = None,
     severity: Severity | None = None,
@@ -186,11 +182,7 @@ def list_hazards(
         reading.QueueSort,
         Query(description="order; `-` reverses. Default: overdue first, then by when due"),
     ] = reading.QueueSort.OVERDUE_FIRST,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Offset = 0,
-) -> list[HazardOut]:
-    """Hazards you may see, overdue first (or as `sort` says), with the names beside the ids;
-    `X-Total-Count` says how many match, all pages together."""
+) -> HazardListQuery:
     area_path = area_in_scope(session, principal, area).path if area else None
     where = reading.QueueFilter(
         mine=queue,
@@ -207,12 +199,55 @@ def list_hazards(
         reported_from=reported_from,
         reported_to=reported_to,
     )
-    query = reading.queue(session, principal, where, sort)
+    return HazardListQuery(where, sort)
+
+
+ListQuery = Annotated[HazardListQuery, Depends(hazard_list_query)]
+
+
+@router.get(
+    "",
+    response_model=list[HazardOut],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many hazards match the filters, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
+def list_hazards(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    asked: ListQuery,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[HazardOut]:
+    """Hazards you may see, overdue first (or as `sort` says), with the names beside the ids;
+    `X-Total-Count` says how many match, all pages together."""
+    query = reading.queue(session, principal, asked.where, asked.sort)
     hazards = list(session.scalars(query.limit(limit).offset(offset)))
     response.headers["X-Total-Count"] = str(
         reading.page_total(session, query, len(hazards), limit, offset)
     )
     return hazards_out(session, principal, hazards)
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=FileResponse,
+    responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
+)
+def export_hazards(
+    principal: CurrentPrincipal, session: SessionDep, asked: ListQuery
+) -> FileResponse:
+    """隐患台账: every hazard the list would show for the same filters, in the same order, one
+    row per hazard, as an Excel workbook (docs/exports.md)."""
+    return exports.ledger(session, principal, asked.where, asked.sort)
 
 
 @router.get("/counts", response_model=list[AreaCounts])

@@ -15,6 +15,11 @@ def local_iso(moment: datetime | None) -> str | None:
     return moment.astimezone(LOCAL_TIME).isoformat(timespec="seconds") if moment else None
 
 
+def today() -> date:
+    """Today's date in Beijing."""
+    return datetime.now(LOCAL_TIME).date()
+
+
 def day_start(day: date) -> datetime:
     """The first moment of a Beijing calendar day, in UTC: `reported_from=2026-12-05` starts at
     2026-12-04T16:00Z. A range of days [first, last] is [day_start(first), day_start(last + 1))."""

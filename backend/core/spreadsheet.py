@@ -1,18 +1,39 @@
-"""CSV that is safe to open in a spreadsheet.
+"""Spreadsheets people open in Excel or WPS: formula-safe CSV, and streamed xlsx exports.
 
 Excel, WPS and LibreOffice run a cell that begins with `=`, `+`, `-` or `@` (and, after a tab or
 a carriage return, also) as a formula: a premises called `=HYPERLINK(...)` would run in the
 station chief's spreadsheet. Every CSV we write goes through `csv_text`, which prefixes such
 cells with a single quote (OWASP's advice); the spreadsheet shows the text, and nothing runs.
 What we read in (imports) is kept exactly as typed: the neutralising is for the export only.
+
+An xlsx export (`write_xlsx`, `xlsx_response`) needs no quote: every text is written as a string
+cell (XlsxWriter's `write_string`, never `write`, which would take `=...` for a formula), so a
+description `=HYPERLINK(...)` reads back as exactly that text. Each domain says what its export
+holds as a list of `Column`s (header, getter, kind) in its own `exports.py`; this module knows
+no domain. The rows come in batches from the database and go to the file as they come
+(XlsxWriter's `constant_memory`: one row in memory at a time), so a ledger of 100,000 rows
+takes no more memory than one of 1,000; the finished file is sent from disk and deleted.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import xlsxwriter
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
+
+from backend.core.localtime import LOCAL_TIME
+from backend.core.texts_zh import TERMS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,3 +55,135 @@ def csv_text(fields: Sequence[str], rows: Iterable[Mapping[str, Any]], *, bom: b
     for row in rows:
         writer.writerow({field: safe_cell(row.get(field)) for field in fields})
     return ("\ufeff" if bom else "") + out.getvalue()
+
+
+# --- xlsx ---------------------------------------------------------------------------------------
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Row = TypeVar("Row")
+
+
+class Kind(StrEnum):
+    """How a column's values become cells."""
+
+    TEXT = "text"  # a string cell, whatever it begins with
+    CODE = "code"  # digits that are not a number (area codes, USCC, phones): text, kept as text
+    NUMBER = "number"
+    DATETIME = "datetime"  # an aware moment: a real Excel date-time in Beijing time
+    DATE = "date"
+    YES_NO = "yes_no"  # 是 / 否
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    """One column of an export: its Chinese header, how to read a row's value, how to write it."""
+
+    header: str
+    value: Callable[[Row], Any]
+    kind: Kind = Kind.TEXT
+    width: float = 14
+
+
+_FORMATS: dict[Kind, dict[str, Any]] = {
+    Kind.CODE: {"num_format": "@"},  # edited in Excel, it stays text (no 4.50202E+11)
+    Kind.DATETIME: {"num_format": "yyyy-mm-dd hh:mm"},
+    Kind.DATE: {"num_format": "yyyy-mm-dd"},
+}
+
+
+def write_xlsx(
+    path: str, sheet: str, columns: Sequence[Column[Row]], batches: Iterable[Iterable[Row]]
+) -> int:
+    """Write a workbook of one sheet: a bold header row (frozen, with filters), then a row per
+    record, taken batch by batch; the number of records written."""
+    book = xlsxwriter.Workbook(
+        path, {"constant_memory": True, "tmpdir": os.path.dirname(path) or None}
+    )
+    try:
+        sheet_ = book.add_worksheet(sheet[:31])
+        header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+        formats = {kind: book.add_format(spec) for kind, spec in _FORMATS.items()}
+        writers = [_cell_writer(sheet_, c.kind, formats.get(c.kind)) for c in columns]
+        for col, column in enumerate(columns):
+            sheet_.set_column(col, col, column.width, formats.get(column.kind))
+            sheet_.write_string(0, col, column.header, header)
+        sheet_.freeze_panes(1, 0)
+        row = 0
+        for batch in batches:
+            for record in batch:
+                row += 1
+                for col, (column, write) in enumerate(zip(columns, writers, strict=True)):
+                    value = column.value(record)
+                    if value is not None and value != "":
+                        write(row, col, value)
+        sheet_.autofilter(0, 0, row, len(columns) - 1)
+    finally:
+        book.close()
+    return row
+
+
+def _cell_writer(sheet: Any, kind: Kind, cell_format: Any) -> Callable[[int, int, Any], Any]:
+    if kind is Kind.NUMBER:
+        return lambda r, c, v: sheet.write_number(r, c, v)
+    if kind is Kind.DATETIME:
+        return lambda r, c, v: sheet.write_datetime(r, c, _local(v), cell_format)
+    if kind is Kind.DATE:
+        return lambda r, c, v: sheet.write_datetime(
+            r, c, datetime(v.year, v.month, v.day), cell_format
+        )
+    if kind is Kind.YES_NO:
+        return lambda r, c, v: sheet.write_string(r, c, "是" if v else "否")
+    if kind is Kind.CODE:
+        return lambda r, c, v: sheet.write_string(r, c, str(v), cell_format)
+    return lambda r, c, v: sheet.write_string(r, c, str(v))
+
+
+def term(kind: str, value: object) -> str | None:
+    """A code as people read it (`texts_zh.TERMS[kind]`), the code itself when the catalog does
+    not know it (a newer code still reads as something)."""
+    if value is None:
+        return None
+    code = str(value)
+    return TERMS.get(kind, {}).get(code, code)
+
+
+def _local(moment: datetime) -> datetime:
+    """Excel has no time zones: a moment is written as the Beijing wall-clock time it was."""
+    return moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """`attachment` with the Chinese name in RFC 5987's `filename*` (what browsers use) and an
+    ASCII `filename` for clients that do not read it (RFC 6266, section 4.3)."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def xlsx_response(
+    title: str,
+    fallback: str,
+    day: date,
+    columns: Sequence[Column[Row]],
+    batches: Iterable[Iterable[Row]],
+) -> FileResponse:
+    """The export as a download, `<title>_<day>.xlsx` (e.g. 隐患台账_2026-12-05.xlsx). The
+    workbook is written to a temporary file first (the database work ends before the first
+    byte is sent, so no transaction stays open while a slow client reads), then streamed
+    from disk and deleted once sent."""
+    handle, path = tempfile.mkstemp(prefix="firegrid-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        write_xlsx(path, title, columns, batches)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(
+        path,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": content_disposition(
+                f"{title}_{day.isoformat()}.xlsx", f"{fallback}_{day.isoformat()}.xlsx"
+            ),
+            "Cache-Control": "no-store",
+        },
+        background=BackgroundTask(os.unlink, path),
+    )
