@@ -11,9 +11,11 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from backend.core import spreadsheet
 from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import (
     CurrentPrincipal,
@@ -27,6 +29,7 @@ from complaints import (
     acting,
     callbacks,
     dispatch,
+    exports,
     extensions,
     intake,
     locating,
@@ -294,6 +297,37 @@ def decide_extension(
 # --- Staff and workers ------------------------------------------------------------------------------
 
 
+def complaint_list_query(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    triage: Annotated[
+        bool, Query(description="only those waiting to be placed or dispatched")
+    ] = False,
+    state: ComplaintState | None = None,
+    overdue: bool = False,
+    area: Annotated[str | None, Query(max_length=32, description="area code: it and below")] = None,
+    received_from: Annotated[
+        date | None, Query(description="received on or after this day (Beijing time)")
+    ] = None,
+    received_to: Annotated[
+        date | None, Query(description="received on or before this day (Beijing time)")
+    ] = None,
+) -> reading.QueueFilter:
+    """The filters of a complaint list, read once for the list and for its export."""
+    area_path = area_in_scope(session, principal, area).path if area else None
+    return reading.QueueFilter(
+        state=state,
+        triage=triage,
+        overdue=overdue,
+        area_path=area_path,
+        received_from=received_from,
+        received_to=received_to,
+    )
+
+
+ListQuery = Annotated[reading.QueueFilter, Depends(complaint_list_query)]
+
+
 @router.get(
     "",
     response_model=list[ComplaintOut],
@@ -312,38 +346,31 @@ def list_complaints(
     principal: CurrentPrincipal,
     session: SessionDep,
     response: Response,
-    triage: Annotated[
-        bool, Query(description="only those waiting to be placed or dispatched")
-    ] = False,
-    state: ComplaintState | None = None,
-    overdue: bool = False,
-    area: Annotated[str | None, Query(max_length=32, description="area code: it and below")] = None,
-    received_from: Annotated[
-        date | None, Query(description="received on or after this day (Beijing time)")
-    ] = None,
-    received_to: Annotated[
-        date | None, Query(description="received on or before this day (Beijing time)")
-    ] = None,
+    where: ListQuery,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[ComplaintOut]:
     """Complaints you may see, newest first: staff their area's, workers those assigned to
     them, with the assignee's and the area's names; `X-Total-Count` says how many match."""
-    area_path = area_in_scope(session, principal, area).path if area else None
-    where = reading.QueueFilter(
-        state=state,
-        triage=triage,
-        overdue=overdue,
-        area_path=area_path,
-        received_from=received_from,
-        received_to=received_to,
-    )
     query = reading.queue(session, principal, where)
     found = list(session.scalars(query.limit(limit).offset(offset)))
     response.headers["X-Total-Count"] = str(
         reading.page_total(session, query, len(found), limit, offset)
     )
     return complaints_out(session, principal, found)
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=FileResponse,
+    responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
+)
+def export_complaints(
+    principal: CurrentPrincipal, session: SessionDep, where: ListQuery
+) -> FileResponse:
+    """投诉举报台账: every complaint the list would show for the same filters, in its order, as
+    an Excel workbook (docs/exports.md)."""
+    return exports.complaints(session, principal, where)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, responses=_NOT_FOUND)
