@@ -7,13 +7,24 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 
 from backend.core import spreadsheet
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
 from backend.identity.permissions import Permission, demand, may
-from patrols import assessment, campaigns, checklists, plans, scheduled, scoring, tasks, visits
+from patrols import (
+    assessment,
+    campaigns,
+    checklists,
+    exports,
+    plans,
+    scheduled,
+    scoring,
+    tasks,
+    visits,
+)
 from patrols.enums import TaskKind, TaskState
 from patrols.models import Checklist, PatrolTask
 from patrols.schemas import (
@@ -182,12 +193,7 @@ def create_task(
     return tasks_out(session, principal, [task])[0]
 
 
-@router.get("/tasks", response_model=list[TaskOut], responses=_TOTAL)
-def list_tasks(
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    offset: Offset = 0,
+def task_list_query(
     area_code: str | None = None,
     state: TaskState | None = None,
     assignee_id: uuid.UUID | None = None,
@@ -204,27 +210,44 @@ def list_tasks(
     on_time: Annotated[
         bool | None, Query(description="done by the due time (true) or not (false)")
     ] = None,
+) -> tasks.TaskFilter:
+    """The filters of the task list, read once for the list and for its export."""
+    return tasks.TaskFilter(
+        area_code, state, assignee_id, period, kind, campaign_id, due_month, on_time
+    )
+
+
+TaskListQuery = Annotated[tasks.TaskFilter, Depends(task_list_query)]
+
+
+@router.get("/tasks", response_model=list[TaskOut], responses=_TOTAL)
+def list_tasks(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    where: TaskListQuery,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskOut]:
     """Tasks in your area (a grid worker: their own), by due time, with the names of their
     worker, premises and grid; `X-Total-Count` says how many match. `period` is a plan's
     month (campaign and ad-hoc tasks have none)."""
-    found, total = tasks.list_tasks(
-        session,
-        principal,
-        area_code=area_code,
-        state=state,
-        assignee_id=assignee_id,
-        period=period,
-        kind=kind,
-        campaign_id=campaign_id,
-        due_month=due_month,
-        on_time=on_time,
-        limit=limit,
-        offset=offset,
-    )
+    found, total = tasks.list_tasks(session, principal, where, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
     return tasks_out(session, principal, found)
+
+
+@router.get(
+    "/tasks/export.xlsx",
+    response_class=StreamingResponse,
+    responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
+)
+def export_tasks(
+    principal: CurrentPrincipal, session: SessionDep, where: TaskListQuery
+) -> StreamingResponse:
+    """巡查任务清单: every task the list would show for the same filters, in its order, with
+    the names the list gives, as an Excel workbook (docs/exports.md)."""
+    return exports.tasks_workbook(session, principal, where)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_NOT_FOUND)

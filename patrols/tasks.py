@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit
@@ -223,65 +223,64 @@ def _audit_task(
     )
 
 
-def list_tasks(
-    session: Session,
-    principal: Principal,
-    *,
-    area_code: str | None,
-    state: TaskState | None,
-    assignee_id: uuid.UUID | None,
-    limit: int,
-    offset: int,
-    period: str | None = None,
-    kind: TaskKind | None = None,
-    campaign_id: uuid.UUID | None = None,
-    due_month: str | None = None,
-    on_time: bool | None = None,
-) -> tuple[list[PatrolTask], int]:
-    """A page of the tasks in the caller's area (a grid worker: their own), by due time, and
-    how many match. `period` is the plan's month: a campaign's or an ad-hoc task has none.
-    `due_month` is the tasks a month's assessment counts (due in that Beijing month, not
-    cancelled, whatever their plan), and `on_time` those done by their due time or not: the
-    tasks behind the assessment's `tasks_due` and `tasks_done_on_time`."""
-    where = []
+@dataclass(frozen=True)
+class TaskFilter:
+    area_code: str | None = None
+    state: TaskState | None = None
+    assignee_id: uuid.UUID | None = None
+    period: str | None = None  # a plan's month: a campaign's or an ad-hoc task has none
+    kind: TaskKind | None = None
+    campaign_id: uuid.UUID | None = None
+    # The tasks a month's assessment counts (due in that Beijing month, not cancelled, whatever
+    # their plan), and those done by their due time or not: the tasks behind the assessment's
+    # `tasks_due` and `tasks_done_on_time`.
+    due_month: str | None = None
+    on_time: bool | None = None
+
+
+def task_query(session: Session, principal: Principal, where: TaskFilter) -> Select:
+    """Tasks in the caller's area (a grid worker: their own), by due time: what the task list
+    pages through and its export writes out."""
+    query = select(PatrolTask)
     if principal.role is Role.GRID_WORKER:
-        where.append(PatrolTask.assignee_id == principal.user_id)
+        query = query.where(PatrolTask.assignee_id == principal.user_id)
     else:
         demand(principal.role, Permission.FOLLOW_PATROLS, "do this")
-        where.append(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
-    if area_code:
-        area = area_in_scope(session, principal, area_code)
-        where.append(PatrolTask.area_path.startswith(area.path, autoescape=True))
-    if state:
-        where.append(PatrolTask.state == state.value)
-    if assignee_id:
-        where.append(PatrolTask.assignee_id == assignee_id)
-    if period:
-        parse_period(period)
-        where.append(PatrolTask.period == period)
-    if kind:
-        where.append(PatrolTask.kind == kind.value)
-    if campaign_id:
-        where.append(PatrolTask.campaign_id == campaign_id)
-    if due_month:
-        year, month = parse_period(due_month)
-        where += [
+        query = query.where(scope_of(session, principal).area_clause_on(PatrolTask.area_path))
+    if where.area_code:
+        area = area_in_scope(session, principal, where.area_code)
+        query = query.where(PatrolTask.area_path.startswith(area.path, autoescape=True))
+    if where.state:
+        query = query.where(PatrolTask.state == where.state.value)
+    if where.assignee_id:
+        query = query.where(PatrolTask.assignee_id == where.assignee_id)
+    if where.period:
+        parse_period(where.period)
+        query = query.where(PatrolTask.period == where.period)
+    if where.kind:
+        query = query.where(PatrolTask.kind == where.kind.value)
+    if where.campaign_id:
+        query = query.where(PatrolTask.campaign_id == where.campaign_id)
+    if where.due_month:
+        year, month = parse_period(where.due_month)
+        query = query.where(
             PatrolTask.due_at > month_start(year, month),
             PatrolTask.due_at <= month_start(year, month, 1),
             PatrolTask.state != TaskState.CANCELLED.value,
-        ]
-    if on_time is not None:
+        )
+    if where.on_time is not None:
         done_in_time = PatrolTask.done_at.is_not(None) & (PatrolTask.done_at <= PatrolTask.due_at)
-        where.append(done_in_time if on_time else ~done_in_time)
-    total = session.scalar(select(func.count()).select_from(PatrolTask).where(*where)) or 0
-    query = (
-        select(PatrolTask)
-        .where(*where)
-        .order_by(PatrolTask.due_at, PatrolTask.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(query)), total
+        query = query.where(done_in_time if where.on_time else ~done_in_time)
+    return query.order_by(PatrolTask.due_at, PatrolTask.id)
+
+
+def list_tasks(
+    session: Session, principal: Principal, where: TaskFilter, *, limit: int, offset: int
+) -> tuple[list[PatrolTask], int]:
+    """A page of the tasks in the caller's area, and how many match."""
+    query = task_query(session, principal, where)
+    total = session.scalar(query.with_only_columns(func.count(PatrolTask.id)).order_by(None))
+    return list(session.scalars(query.limit(limit).offset(offset))), total or 0
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,8 @@ TERMS: dict[str, dict[str, str]] = {
         "outside": "位置不在辖区内",
     },
     "task_kind": {"plan": "月度巡查", "campaign": "专项整治", "adhoc": "临时任务"},
+    # Who answers for an overdue patrol task (patrols.enums.TaskLevel).
+    "task_level": {"0": "网格员", "1": "网格长", "2": "消防工作站"},
     "outbox_status": {
         "pending": "待发送",
         "delivered": "已送达",
