@@ -254,6 +254,12 @@ TERMS: dict[str, dict[str, str]] = {
         "none": "未能定位",
         "outside": "位置不在辖区内",
     },
+    "credit_status": {
+        "normal": "正常",
+        "red_list": "红名单",
+        "watch": "重点关注",
+        "blacklist": "黑名单",
+    },
     "task_kind": {"plan": "月度巡查", "campaign": "专项整治", "adhoc": "临时任务"},
     # Who answers for an overdue patrol task (patrols.enums.TaskLevel).
     "task_level": {"0": "网格员", "1": "网格长", "2": "消防工作站"},
@@ -521,6 +527,7 @@ MESSAGES: dict[str, str] = {
     "leave_until is before leave_from": "leave_until 早于 leave_from",
     "reported_to is before reported_from": "reported_to（上报截止日）早于 reported_from（上报起始日）",
     "received_to is before received_from": "received_to（受理截止日）早于 received_from（受理起始日）",
+    "recorded_to is before recorded_from": "recorded_to（记录截止日）早于 recorded_from（记录起始日）",
     "no grid {id} under a complete area tree": "没有位于完整区域树下的网格 {id}",
     "a certificate needs both certificate_number and certificate_expires_on": (
         "执法证须同时填写 certificate_number 和 certificate_expires_on"

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import FileResponse
 
+from backend.core import spreadsheet
+from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep, require
 from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from grids.premises.enums import CreditStatus
-from hazards.credit import service
-from hazards.credit.enums import AppealState
+from grids.scope import area_in_scope
+from hazards.credit import exports, service
+from hazards.credit.enums import AppealState, CreditRecordKind, CreditRecordStanding
 from hazards.credit.models import CreditAppeal, CreditRecord
 from hazards.credit.rules import CreditRules
 from hazards.credit.schemas import (
@@ -21,6 +26,7 @@ from hazards.credit.schemas import (
     AppealOut,
     CreditOut,
     DecisionIn,
+    LedgerRecordOut,
     RecordIn,
     RecordOut,
 )
@@ -107,6 +113,91 @@ def credit_rules(principal: Reader, settings: SettingsDep) -> CreditRules:
     """The rule set in force: what leads to the blacklist, watch and the red list, and when a
     record may be repaired."""
     return service.rules(settings)
+
+
+def record_list_query(
+    principal: Reader,
+    session: SessionDep,
+    area: Annotated[
+        Text | None, Query(max_length=32, description="area code: units in it and below")
+    ] = None,
+    premises_id: uuid.UUID | None = None,
+    kind: CreditRecordKind | None = None,
+    standing: CreditRecordStanding | None = None,
+    recorded_from: Annotated[
+        date | None, Query(description="recorded on or after this day (Beijing time)")
+    ] = None,
+    recorded_to: Annotated[
+        date | None, Query(description="recorded on or before this day (Beijing time)")
+    ] = None,
+) -> service.RecordFilter:
+    """The filters of the list of credit records, read once for the list and its export."""
+    return service.RecordFilter(
+        area_path=area_in_scope(session, principal, area).path if area else None,
+        premises_id=premises_id,
+        kind=kind,
+        standing=standing,
+        recorded_from=recorded_from,
+        recorded_to=recorded_to,
+    )
+
+
+RecordListQuery = Annotated[service.RecordFilter, Depends(record_list_query)]
+
+
+@router.get(
+    "/records",
+    response_model=list[LedgerRecordOut],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many entries match the filters, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
+def list_records(
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    where: RecordListQuery,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[LedgerRecordOut]:
+    """Entries of the credit records of units in your area, newest first, each with its unit
+    (name, credit code, status now, area); repaired and annulled ones included."""
+    query = service.records_in_scope(session, principal, where)
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    response.headers["X-Total-Count"] = str(service.count_of(session, query))
+    return [
+        LedgerRecordOut(
+            **record_out(row[0], settings).model_dump(),
+            premises_id=row[0].premises_id,
+            premises_name=row.premises_name,
+            uscc=row.uscc,
+            credit_status=CreditStatus(row.credit_status),
+            area_code=row.area_code,
+            area_name=row.area_name,
+        )
+        for row in rows
+    ]
+
+
+@router.get(
+    "/records/export.xlsx",
+    response_class=FileResponse,
+    responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
+)
+def export_records(
+    principal: Reader, session: SessionDep, settings: SettingsDep, where: RecordListQuery
+) -> FileResponse:
+    """信用记录台账: every entry the list would show for the same filters, in its order, as an
+    Excel workbook (docs/exports.md)."""
+    return exports.records_workbook(session, principal, where, settings)
 
 
 @router.get("/appeals", response_model=list[AppealOut])

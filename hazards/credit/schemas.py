@@ -38,6 +38,17 @@ class RecordOut(BaseModel):
     repairable_from: datetime | None = Field(description="earliest repair, for a bad record")
 
 
+class LedgerRecordOut(RecordOut):
+    """An entry in the list of an area's credit records: with its unit beside it."""
+
+    premises_id: uuid.UUID
+    premises_name: str
+    uscc: str | None = Field(description="统一社会信用代码")
+    credit_status: CreditStatus = Field(description="the unit's status now")
+    area_code: str | None
+    area_name: str | None
+
+
 class AppealIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     record_id: uuid.UUID

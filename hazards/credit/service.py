@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit, dialect
@@ -15,9 +15,11 @@ from backend.core import lifecycle as kernel
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
+from backend.core.localtime import day_start
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
+from grids.models import Area
 from grids.premises.enums import CreditStatus
 from grids.premises.models import Premises
 from grids.scope import scope_of
@@ -322,6 +324,58 @@ def credit_of(session: Session, principal: Principal, premises_id: uuid.UUID) ->
             )
         ),
     )
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    area_path: str | None = None
+    premises_id: uuid.UUID | None = None
+    kind: K | None = None
+    standing: Standing | None = None
+    recorded_from: date | None = None  # Asia/Shanghai calendar days, both included
+    recorded_to: date | None = None
+
+
+def records_in_scope(session: Session, principal: Principal, where: RecordFilter) -> Select:
+    """Entries of the credit records of units in the caller's area, newest first, each with
+    its unit's name, credit code, status and area (rows of `RECORD_COLUMNS`): the list of
+    records and its export."""
+    if where.recorded_from and where.recorded_to and where.recorded_to < where.recorded_from:
+        raise InvalidInput("recorded_to is before recorded_from", field="recorded_to")
+    query = (
+        select(CreditRecord, *RECORD_COLUMNS)
+        .join(Premises, Premises.id == CreditRecord.premises_id)
+        .outerjoin(Area, Area.id == Premises.area_id)
+        .where(scope_of(session, principal).area_clause_on(Premises.area_path))
+    )
+    if where.area_path:
+        query = query.where(Premises.area_path.startswith(where.area_path, autoescape=True))
+    if where.premises_id:
+        query = query.where(CreditRecord.premises_id == where.premises_id)
+    if where.kind:
+        query = query.where(CreditRecord.kind == where.kind.value)
+    if where.standing:
+        query = query.where(CreditRecord.standing == where.standing.value)
+    if where.recorded_from:
+        query = query.where(CreditRecord.recorded_at >= day_start(where.recorded_from))
+    if where.recorded_to:
+        query = query.where(
+            CreditRecord.recorded_at < day_start(where.recorded_to + timedelta(days=1))
+        )
+    return query.order_by(CreditRecord.recorded_at.desc(), CreditRecord.id)
+
+
+RECORD_COLUMNS = (
+    Premises.name.label("premises_name"),
+    Premises.uscc.label("uscc"),
+    Premises.credit_status.label("credit_status"),
+    Area.code.label("area_code"),
+    Area.name.label("area_name"),
+)
+
+
+def count_of(session: Session, query: Select) -> int:
+    return session.scalar(query.with_only_columns(func.count(CreditRecord.id)).order_by(None)) or 0
 
 
 def repairable_from(record: CreditRecord, settings: Settings) -> datetime | None:
