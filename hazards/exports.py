@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from starlette.responses import FileResponse
 
 from backend.core.db import utcnow
@@ -63,12 +63,30 @@ def ledger(
 
 
 def _rows(session: Session, principal: Principal, query: Select) -> Iterator[list[Row]]:
-    """The queue's rows a batch at a time, each batch labelled in a few queries and let go of
-    (expunged) once written, so memory stays flat however many hazards match."""
+    """The queue's rows a batch at a time, each batch labelled in a few queries. Only the
+    columns the ledger and the labels read are loaded (not the geometry), and nothing holds a
+    written batch (the session's identity map holds its objects weakly), so memory stays flat
+    however many hazards match."""
     now = utcnow()
-    query = query.execution_options(yield_per=BATCH)
+    query = query.options(load_only(*_LOADED)).execution_options(yield_per=BATCH)
     for batch in session.scalars(query).partitions():
         labels = reading.labels_for(session, batch, principal)
         yield [(hazard, labels[hazard.id], now) for hazard in batch]
-        for hazard in batch:
-            session.expunge(hazard)
+
+
+_LOADED = (
+    Hazard.id,
+    Hazard.reported_at,
+    Hazard.category,
+    Hazard.severity,
+    Hazard.description,
+    Hazard.source,
+    Hazard.state,
+    Hazard.is_open,
+    Hazard.area_path,
+    Hazard.level,
+    Hazard.level_due_at,
+    Hazard.rectification_deadline,
+    Hazard.failed_rechecks,
+    Hazard.listing_level,
+)

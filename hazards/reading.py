@@ -286,49 +286,54 @@ def _holders(session: Session, hazards: list[Hazard]) -> dict[uuid.UUID, Holder]
         )
     }
 
-    def place(code: str | None) -> Place | None:
-        a = areas.get(code) if code else None
-        return Place(a.id, a.code, a.name) if a else None
+    places = {code: Place(a.id, a.code, a.name) for code, a in areas.items()}
 
-    def at(path: str, depth: int) -> Place | None:
-        codes = _codes(path)
-        return place(codes[depth]) if len(codes) > depth else None
+    def at(codes: list[str], depth: int) -> Place | None:
+        return places.get(codes[depth]) if len(codes) > depth else None
 
+    # Hazards of one area at one level share their holder: each pair is worked out once, so a
+    # long export costs a few hundred of these, not one per hazard.
+    paths = {path: _codes(path) for path in {h.area_path for h in open_}}
     grid_places: dict[uuid.UUID, GridPlace] = {}
     villages: set[uuid.UUID] = set()
-    for h in open_:
-        codes = _codes(h.area_path)
-        if h.level == EscalationLevel.GRID and len(codes) == 4:
-            parts = [place(c) for c in codes]
+    for path, level in {(h.area_path, h.level) for h in open_}:
+        codes = paths[path]
+        if level == EscalationLevel.GRID and len(codes) == 4:
+            parts = [places.get(c) for c in codes]
             if all(parts) and areas[codes[3]].level == AreaLevel.GRID.value:
                 county, town, village, grid = parts
                 grid_places[grid.id] = GridPlace(grid, village, town, county)  # type: ignore[arg-type]
-        elif h.level in (EscalationLevel.GRID, EscalationLevel.VILLAGE) and len(codes) >= 3:
-            village = place(codes[2])
+        elif level in (EscalationLevel.GRID, EscalationLevel.VILLAGE) and len(codes) >= 3:
+            village = places.get(codes[2])
             if village:
                 villages.add(village.id)
     handlers = workforce.handlers_for(session, grid_places.values())
     leaders = _village_leaders(session, villages)
+
+    def holder_at(codes: list[str], level: int) -> Holder | None:
+        town, county, village = at(codes, 1), at(codes, 0), at(codes, 2)
+        grid = places.get(codes[3]) if len(codes) == 4 else None
+        if grid is not None and grid.id in handlers and level == EscalationLevel.GRID:
+            found = handlers[grid.id]
+            return Holder(found.kind.value, found.area_code, found.user_id, found.display_name)
+        if level <= EscalationLevel.VILLAGE and village is not None and village.id in leaders:
+            user_id, name = leaders[village.id]
+            return Holder(HandlerKind.GRID_LEADER.value, village.code, user_id, name)
+        if level <= EscalationLevel.TOWNSHIP and town is not None:
+            station = workforce.station(town)
+            return Holder(station.kind.value, town.code, None, station.display_name)
+        if county is not None:
+            return Holder(COUNTY_BRIGADE, county.code, None, f"{county.name}消防救援大队")
+        return None
+
+    known: dict[tuple[str, int], Holder | None] = {}
     holders: dict[uuid.UUID, Holder] = {}
     for h in open_:
-        codes = _codes(h.area_path)
-        town, county = at(h.area_path, 1), at(h.area_path, 0)
-        grid = place(codes[3]) if len(codes) == 4 else None
-        village = at(h.area_path, 2)
-        holder: Holder | None = None
-        if grid is not None and grid.id in handlers and h.level == EscalationLevel.GRID:
-            found = handlers[grid.id]
-            holder = Holder(found.kind.value, found.area_code, found.user_id, found.display_name)
-        elif h.level <= EscalationLevel.VILLAGE and village is not None and village.id in leaders:
-            user_id, name = leaders[village.id]
-            holder = Holder(HandlerKind.GRID_LEADER.value, village.code, user_id, name)
-        elif h.level <= EscalationLevel.TOWNSHIP and town is not None:
-            station = workforce.station(town)
-            holder = Holder(station.kind.value, town.code, None, station.display_name)
-        elif county is not None:
-            holder = Holder(COUNTY_BRIGADE, county.code, None, f"{county.name}消防救援大队")
-        if holder is not None:
-            holders[h.id] = holder
+        key = (h.area_path, h.level)
+        if key not in known:
+            known[key] = holder_at(paths[h.area_path], h.level)
+        if known[key] is not None:
+            holders[h.id] = known[key]  # type: ignore[assignment]
     return holders
 
 

@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
@@ -103,7 +103,10 @@ def write_xlsx(
         sheet_ = book.add_worksheet(sheet[:31])
         header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
         formats = {kind: book.add_format(spec) for kind, spec in _FORMATS.items()}
-        writers = [_cell_writer(sheet_, c.kind, formats.get(c.kind)) for c in columns]
+        cells = [
+            (col, c.value, _cell_writer(sheet_, c.kind, formats.get(c.kind)))
+            for col, c in enumerate(columns)
+        ]
         for col, column in enumerate(columns):
             sheet_.set_column(col, col, column.width, formats.get(column.kind))
             sheet_.write_string(0, col, column.header, header)
@@ -112,8 +115,8 @@ def write_xlsx(
         for batch in batches:
             for record in batch:
                 row += 1
-                for col, (column, write) in enumerate(zip(columns, writers, strict=True)):
-                    value = column.value(record)
+                for col, value_of, write in cells:
+                    value = value_of(record)
                     if value is not None and value != "":
                         write(row, col, value)
         sheet_.autofilter(0, 0, row, len(columns) - 1)
@@ -126,11 +129,9 @@ def _cell_writer(sheet: Any, kind: Kind, cell_format: Any) -> Callable[[int, int
     if kind is Kind.NUMBER:
         return lambda r, c, v: sheet.write_number(r, c, v)
     if kind is Kind.DATETIME:
-        return lambda r, c, v: sheet.write_datetime(r, c, _local(v), cell_format)
+        return lambda r, c, v: sheet.write_number(r, c, _excel_time(v), cell_format)
     if kind is Kind.DATE:
-        return lambda r, c, v: sheet.write_datetime(
-            r, c, datetime(v.year, v.month, v.day), cell_format
-        )
+        return lambda r, c, v: sheet.write_number(r, c, (v - _EXCEL_DAY_ZERO).days, cell_format)
     if kind is Kind.YES_NO:
         return lambda r, c, v: sheet.write_string(r, c, "是" if v else "否")
     if kind is Kind.CODE:
@@ -147,9 +148,17 @@ def term(kind: str, value: object) -> str | None:
     return TERMS.get(kind, {}).get(code, code)
 
 
-def _local(moment: datetime) -> datetime:
+# Excel keeps a date-time as days since 1899-12-30 (the 1900 date system, its leap-year bug
+# included, which only matters before March 1900), shown through a date format: what
+# XlsxWriter's write_datetime writes, computed here in one subtraction per cell.
+_EXCEL_ZERO = datetime(1899, 12, 30)
+_EXCEL_DAY_ZERO = _EXCEL_ZERO.date()
+_DAY = timedelta(days=1)
+
+
+def _excel_time(moment: datetime) -> float:
     """Excel has no time zones: a moment is written as the Beijing wall-clock time it was."""
-    return moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
+    return (moment.astimezone(LOCAL_TIME).replace(tzinfo=None) - _EXCEL_ZERO) / _DAY
 
 
 def content_disposition(filename: str, fallback: str) -> str:
