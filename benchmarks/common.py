@@ -99,6 +99,14 @@ BIN = Path(sys.executable).parent
 @contextmanager
 def firegrid_server(env: dict[str, str]) -> Iterator[str]:
     """`firegrid serve` on a free loopback port with `env`; yields its base URL once ready."""
+    with firegrid_server_process(env) as (url, _):
+        yield url
+
+
+@contextmanager
+def firegrid_server_process(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """`firegrid serve` as `firegrid_server` starts it; yields its base URL and its process id
+    (to read what the process itself uses, e.g. its peak memory)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -110,15 +118,18 @@ def firegrid_server(env: dict[str, str]) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(600):  # a minute: a loaded machine starts a process slowly
             try:
                 if httpx.get(f"{url}/readyz").status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            if server.poll() is not None:
+                raise RuntimeError(f"firegrid serve exited with {server.returncode}")
+            time.sleep(0.1)
         else:
             raise RuntimeError("firegrid serve did not become ready")
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

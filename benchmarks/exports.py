@@ -1,0 +1,182 @@
+"""The hazard ledger 隐患台账 as xlsx among 100,000 hazards: the county brigade's export of all of
+them, downloaded whole from `firegrid serve`, against `/healthz` of the same server, the two
+taking turns; and the server process's peak memory for an export of 10,000 rows (one
+township's station) against one of 100,000 (the brigade), each in a fresh server.
+
+    make bench B=exports
+
+Issue 19 set the goal: 100,000 rows streamed in at most 10 s. It is printed beside the ratio;
+the ratio's threshold is 10 s divided by the quiet `/healthz` median recorded for the hazard
+queue's goal (benchmarks/hazard_queue.py, docs/performance.md). Memory must be flat: the
+100,000-row export's peak at most 1.25 times the 10,000-row one's (the peak resident set of
+the server process, VmHWM, read from /proc after each export).
+
+The data is benchmarks/hazard_queue.py's: one county of 10 townships, hazards spread over
+every grid, state, level and the last 90 days.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import Targets, firegrid_server_process, using_database  # noqa: E402
+from benchmarks.hazard_queue import HAZARDS, PASSWORD, seed  # noqa: E402
+
+ROUNDS = 3
+GOAL_S = 10.0
+HEALTHZ_MS_WHEN_SET = 1000 / 1860  # as in benchmarks/hazard_queue.py
+THRESHOLD = round(GOAL_S * 1000 / HEALTHZ_MS_WHEN_SET)
+MEMORY_GROWTH = 1.25
+EXPORT = "/api/v1/hazards/export.xlsx"
+
+
+def add_brigade(username: str = "brigade.bench") -> str:
+    from backend.core.audit import Actor
+    from backend.core.db import session_scope
+    from backend.identity.enums import Role
+    from grids import service, workforce
+
+    with session_scope() as session:
+        workforce.place_user(
+            session,
+            area=service.area_by_code(session, "990101"),
+            username=username,
+            password=PASSWORD,
+            role=Role.BRIGADE_STAFF,
+            display_name="基准大队",
+            certificate_number=None,
+            certificate_expires_on=None,
+            actor=Actor(id=None, role="benchmark"),
+        )
+    return username
+
+
+def headers_for(client: httpx.Client, username: str) -> dict[str, str]:
+    token = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": PASSWORD}
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def download(client: httpx.Client, headers: dict[str, str]) -> int:
+    """The whole export, read to its last byte; its size."""
+    size = 0
+    with client.stream("GET", EXPORT, params={"include_closed": "true"}, headers=headers) as answer:
+        assert answer.status_code == 200, answer.read()
+        for chunk in answer.iter_bytes():
+            size += len(chunk)
+    return size
+
+
+def rss_mb(pid: int, field: str) -> float:
+    """The process's resident set now (VmRSS) or its peak since the last reset (VmHWM), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc (Linux only)")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far (/proc/<pid>/stat, in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def reset_peak(pid: int) -> None:
+    """Start the peak (VmHWM) again from the present resident set (Linux 4.0 and later)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def rows_in(content_size: int) -> str:
+    return f"{content_size / 1e6:.1f} MB"
+
+
+def run_backend(name: str, url: str, targets: Targets) -> None:
+    print(f"--- {name}")
+    with using_database(url):
+        station, _ = seed(url)
+        brigade = add_brigade()
+    env = {**os.environ, "FIREGRID_DATABASE_URL": url, "FIREGRID_LOG_LEVEL": "WARNING"}
+
+    # Peak memory: a fresh server per export, so each peak is that export's.
+    peaks = {}
+    for who in (station, brigade):
+        with (
+            firegrid_server_process(env) as (host, pid),
+            httpx.Client(base_url=host, timeout=300) as client,
+        ):
+            headers = headers_for(client, who)
+            client.get("/api/v1/hazards", params={"limit": 1}, headers=headers)  # warm
+            reset_peak(pid)
+            before = rss_mb(pid, "VmRSS")
+            size = download(client, headers)
+            peaks[who] = (before, rss_mb(pid, "VmHWM"), size)
+
+    with (
+        firegrid_server_process(env) as (host, pid),
+        httpx.Client(base_url=host, timeout=300) as client,
+    ):
+        headers = headers_for(client, brigade)
+        export_s, healthz_ms, cpu_s = [], [], []
+        for _ in range(ROUNDS):
+            started, cpu = time.perf_counter(), cpu_seconds(pid)
+            size = download(client, headers)
+            export_s.append(time.perf_counter() - started)
+            cpu_s.append(cpu_seconds(pid) - cpu)
+            for _ in range(20):
+                started = time.perf_counter()
+                assert client.get("/healthz").status_code == 200
+                healthz_ms.append((time.perf_counter() - started) * 1000)
+    export, healthz = statistics.median(export_s), statistics.median(healthz_ms)
+    targets.check(
+        f"hazard_ledger_xlsx_100k_vs_healthz_{name}",
+        export * 1000 / healthz,
+        THRESHOLD,
+        beside=(
+            f"export of {HAZARDS:,} hazards ({rows_in(size)}) median {export:.1f} s of "
+            f"{ROUNDS} (goal <= {GOAL_S:.0f} s), the server's CPU time for it "
+            f"{statistics.median(cpu_s):.1f} s; /healthz median {healthz:.2f} ms; threshold "
+            f"{GOAL_S:.0f} s / {HEALTHZ_MS_WHEN_SET:.3f} ms; in this run's /healthz the goal "
+            f"would be {GOAL_S * 1000 / healthz:.0f}"
+        ),
+    )
+    small_before, small_peak, small_size = peaks[station]
+    big_before, big_peak, big_size = peaks[brigade]
+    targets.check(
+        f"hazard_ledger_xlsx_peak_memory_100k_vs_10k_{name}",
+        big_peak / small_peak,
+        MEMORY_GROWTH,
+        beside=(
+            f"server peak RSS: station's export (about {HAZARDS // 10:,} rows, "
+            f"{rows_in(small_size)}) {small_peak:.0f} MB, {small_peak - small_before:+.0f} MB "
+            f"over the {small_before:.0f} MB before it; brigade's export of {HAZARDS:,} "
+            f"({rows_in(big_size)}) {big_peak:.0f} MB, {big_peak - big_before:+.0f} MB over "
+            f"{big_before:.0f} MB"
+        ),
+    )
+
+
+def main() -> None:
+    targets = Targets()
+    data_dir = tempfile.mkdtemp(prefix="firegrid-bench-exports-")
+    os.environ["FIREGRID_DATA_DIR"] = data_dir
+    backends = [("spatialite", f"sqlite:///{data_dir}/bench.sqlite")]
+    if os.environ.get("FIREGRID_BENCH_DATABASE_URL"):
+        backends.insert(0, ("postgis", os.environ["FIREGRID_BENCH_DATABASE_URL"]))
+    for name, url in backends:
+        run_backend(name, url, targets)
+    targets.exit()
+
+
+if __name__ == "__main__":
+    main()
