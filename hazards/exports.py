@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 from starlette.responses import FileResponse
 
 from backend.core.db import utcnow
@@ -22,7 +23,8 @@ from hazards.models import Hazard
 # only one batch of hazards is held at once.
 BATCH = 1000
 
-Row = tuple[Hazard, reading.Labels, datetime]  # the hazard, its labels, the time of the export
+# A hazard's columns (_LOADED, by name), its labels, the time of the export.
+Row = tuple[Any, reading.Labels, datetime]
 
 
 def _overdue(row: Row) -> bool:
@@ -64,12 +66,11 @@ def ledger(
 
 def _rows(session: Session, principal: Principal, query: Select) -> Iterator[list[Row]]:
     """The queue's rows a batch at a time, each batch labelled in a few queries. Only the
-    columns the ledger and the labels read are loaded (not the geometry), and nothing holds a
-    written batch (the session's identity map holds its objects weakly), so memory stays flat
-    however many hazards match."""
+    columns the ledger shows are read, as plain rows (no ORM objects, no geometry), and
+    nothing holds a written batch, so memory stays flat however many hazards match."""
     now = utcnow()
-    query = query.options(load_only(*_LOADED)).execution_options(yield_per=BATCH)
-    for batch in session.scalars(query).partitions():
+    rows = query.with_only_columns(*_LOADED).execution_options(yield_per=BATCH)
+    for batch in session.execute(rows).partitions():
         labels = reading.labels_for(session, batch, principal)
         yield [(hazard, labels[hazard.id], now) for hazard in batch]
 

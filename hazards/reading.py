@@ -4,10 +4,11 @@ first report a repeated one goes back to. No writes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -226,8 +227,18 @@ class Labels:
     holder: Holder | None = None
 
 
+class Labelled(Protocol):
+    """What labels are worked out from: a `Hazard`, or a row of its columns (an export reads
+    rows, not objects)."""
+
+    id: uuid.UUID
+    is_open: bool
+    area_path: str
+    level: int
+
+
 def labels_for(
-    session: Session, hazards: list[Hazard], principal: Principal | None = None
+    session: Session, hazards: Sequence[Labelled], principal: Principal | None = None
 ) -> dict[uuid.UUID, Labels]:
     """Labels for a page of hazards in a fixed number of queries (five at most), whatever its
     length: names beside the ids in one query, the areas along their paths in one, and who
@@ -273,7 +284,7 @@ def _codes(path: str) -> list[str]:
     return [c for c in path.split("/") if c]
 
 
-def _holders(session: Session, hazards: list[Hazard]) -> dict[uuid.UUID, Holder]:
+def _holders(session: Session, hazards: Sequence[Labelled]) -> dict[uuid.UUID, Holder]:
     """Who holds each open hazard at its level (closed ones: nobody)."""
     open_ = [h for h in hazards if h.is_open and h.area_path]
     wanted = {code for h in open_ for code in _codes(h.area_path)}
