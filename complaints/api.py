@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from backend.core import spreadsheet
@@ -362,12 +362,12 @@ def list_complaints(
 
 @router.get(
     "/export.xlsx",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_complaints(
     principal: CurrentPrincipal, session: SessionDep, where: ListQuery
-) -> FileResponse:
+) -> StreamingResponse:
     """投诉举报台账: every complaint the list would show for the same filters, in its order, as
     an Excel workbook (docs/exports.md)."""
     return exports.complaints(session, principal, where)

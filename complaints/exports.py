@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse
+from starlette.responses import StreamingResponse
 
 from backend.core.localtime import today
 from backend.core.spreadsheet import Column, Kind, term, xlsx_response
@@ -45,7 +45,9 @@ COLUMNS: list[Column[ComplaintOut]] = [
 ]
 
 
-def complaints(session: Session, principal: Principal, where: reading.QueueFilter) -> FileResponse:
+def complaints(
+    session: Session, principal: Principal, where: reading.QueueFilter
+) -> StreamingResponse:
     query = reading.queue(session, principal, where)  # a bad filter is refused here
     return xlsx_response("投诉举报台账", "complaints", today(), COLUMNS, _rows(session, query))
 

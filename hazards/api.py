@@ -9,7 +9,13 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.concurrency import run_in_threadpool
 
 from backend.core import spreadsheet
@@ -239,12 +245,12 @@ def list_hazards(
 
 @router.get(
     "/export.xlsx",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_hazards(
     principal: CurrentPrincipal, session: SessionDep, asked: ListQuery
-) -> FileResponse:
+) -> StreamingResponse:
     """隐患台账: every hazard the list would show for the same filters, in the same order, one
     row per hazard, as an Excel workbook (docs/exports.md)."""
     return exports.ledger(session, principal, asked.where, asked.sort)

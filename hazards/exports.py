@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse
+from starlette.responses import StreamingResponse
 
 from backend.core.db import utcnow
 from backend.core.localtime import today
@@ -59,7 +59,7 @@ def ledger(
     principal: Principal,
     where: reading.QueueFilter,
     sort: reading.QueueSort,
-) -> FileResponse:
+) -> StreamingResponse:
     query = reading.queue(session, principal, where, sort)  # a bad filter is refused here
     return xlsx_response("隐患台账", "hazards", today(), COLUMNS, _rows(session, principal, query))
 

@@ -294,6 +294,24 @@ TABLE: dict[tuple[str, str], Op] = {
         ),
         filters=frozenset({"premises_id"}),
     ),
+    ("GET", "/api/v1/hazards/export.xlsx"): Op(
+        lambda r: Req(
+            query={"area": r("area", "grid"), "premises_id": r("premises_id", "premises")}
+        ),
+        filters=frozenset({"premises_id"}),
+    ),
+    ("GET", "/api/v1/credit/records"): Op(
+        lambda r: Req(
+            query={"area": r("area", "grid"), "premises_id": r("premises_id", "premises")}
+        ),
+        filters=frozenset({"premises_id"}),
+    ),
+    ("GET", "/api/v1/credit/records/export.xlsx"): Op(
+        lambda r: Req(
+            query={"area": r("area", "grid"), "premises_id": r("premises_id", "premises")}
+        ),
+        filters=frozenset({"premises_id"}),
+    ),
     ("GET", "/api/v1/hazards/counts"): Op(lambda r: Req(query={"area": r("area", "township")})),
     ("GET", "/api/v1/hazards/{hazard_id}"): Op(
         lambda r: Req(path={"hazard_id": r("hazard_id", "hazard")})
@@ -342,6 +360,7 @@ TABLE: dict[tuple[str, str], Op] = {
         )
     ),
     ("GET", "/api/v1/complaints"): Op(lambda r: Req(query={"area": r("area", "grid")})),
+    ("GET", "/api/v1/complaints/export.xlsx"): Op(lambda r: Req(query={"area": r("area", "grid")})),
     ("GET", "/api/v1/complaints/{complaint_id}"): Op(
         lambda r: Req(path={"complaint_id": r("complaint_id", "complaint")})
     ),
@@ -442,6 +461,12 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/patrols/tasks/{task_id}/candidates"): Op(
         lambda r: Req(path={"task_id": r("task_id", "task")})
+    ),
+    ("GET", "/api/v1/patrols/tasks/export.xlsx"): Op(
+        lambda r: Req(
+            query={"area_code": r("area_code", "grid"), "assignee_id": r("assignee_id", "worker")}
+        ),
+        filters=frozenset({"assignee_id"}),
     ),
     ("GET", "/api/v1/patrols/tasks/{task_id}"): Op(
         lambda r: Req(path={"task_id": r("task_id", "task")})

@@ -12,7 +12,7 @@ description `=HYPERLINK(...)` reads back as exactly that text. Each domain says 
 holds as a list of `Column`s (header, getter, kind) in its own `exports.py`; this module knows
 no domain. The rows come in batches from the database and go to the file as they come
 (XlsxWriter's `constant_memory`: one row in memory at a time), so a ledger of 100,000 rows
-takes no more memory than one of 1,000; the finished file is sent from disk and deleted.
+takes no more memory than one of 1,000; the finished file is streamed from disk.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 from urllib.parse import quote
 
 import xlsxwriter
-from starlette.background import BackgroundTask
-from starlette.responses import FileResponse
+from starlette.responses import StreamingResponse
 
 from backend.core.localtime import LOCAL_TIME
 from backend.core.texts_zh import TERMS
@@ -173,26 +172,35 @@ def xlsx_response(
     day: date,
     columns: Sequence[Column[Row]],
     batches: Iterable[Iterable[Row]],
-) -> FileResponse:
+) -> StreamingResponse:
     """The export as a download, `<title>_<day>.xlsx` (e.g. 隐患台账_2026-12-05.xlsx). The
     workbook is written to a temporary file first (the database work ends before the first
     byte is sent, so no transaction stays open while a slow client reads), then streamed
-    from disk and deleted once sent."""
+    from disk. The file's name is removed as soon as it is open, so nothing is left behind
+    even when the client goes away half-way (its space returns when the stream closes)."""
     handle, path = tempfile.mkstemp(prefix="firegrid-export-", suffix=".xlsx")
     os.close(handle)
     try:
         write_xlsx(path, title, columns, batches)
-    except BaseException:
+        stream = open(path, "rb")  # noqa: SIM115 - closed by _chunks when the stream ends
+    finally:
         os.unlink(path)
-        raise
-    return FileResponse(
-        path,
+    return StreamingResponse(
+        _chunks(stream),
         media_type=XLSX_MEDIA_TYPE,
         headers={
             "Content-Disposition": content_disposition(
                 f"{title}_{day.isoformat()}.xlsx", f"{fallback}_{day.isoformat()}.xlsx"
             ),
+            "Content-Length": str(os.fstat(stream.fileno()).st_size),
             "Cache-Control": "no-store",
         },
-        background=BackgroundTask(os.unlink, path),
     )
+
+
+def _chunks(stream: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(size):
+            yield chunk
+    finally:
+        stream.close()

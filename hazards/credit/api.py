@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from backend.core import spreadsheet
 from backend.core.types import Text
@@ -189,12 +189,12 @@ def list_records(
 
 @router.get(
     "/records/export.xlsx",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_records(
     principal: Reader, session: SessionDep, settings: SettingsDep, where: RecordListQuery
-) -> FileResponse:
+) -> StreamingResponse:
     """信用记录台账: every entry the list would show for the same filters, in its order, as an
     Excel workbook (docs/exports.md)."""
     return exports.records_workbook(session, principal, where, settings)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse
+from starlette.responses import StreamingResponse
 
 from backend.core.localtime import today
 from backend.core.settings import Settings
@@ -57,7 +57,7 @@ COLUMNS: list[Column[RecordRow]] = [
 
 def records_workbook(
     session: Session, principal: Principal, where: service.RecordFilter, settings: Settings
-) -> FileResponse:
+) -> StreamingResponse:
     query = service.records_in_scope(session, principal, where)  # a bad filter is refused here
     return xlsx_response(
         "信用记录台账", "credit-records", today(), COLUMNS, _rows(session, query, settings)
