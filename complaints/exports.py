@@ -49,11 +49,13 @@ def complaints(
     session: Session, principal: Principal, where: reading.QueueFilter
 ) -> StreamingResponse:
     query = reading.queue(session, principal, where)  # a bad filter is refused here
-    return xlsx_response("投诉举报台账", "complaints", today(), COLUMNS, _rows(session, query))
+    return xlsx_response(
+        "投诉举报台账", "complaints", today(), COLUMNS, _rows(session, principal, query)
+    )
 
 
-def _rows(session: Session, query: Select) -> Iterator[list[ComplaintOut]]:
+def _rows(session: Session, principal: Principal, query: Select) -> Iterator[list[ComplaintOut]]:
     for batch in session.scalars(query.execution_options(yield_per=BATCH)).partitions():
-        yield reading.views(session, batch)
+        yield reading.views(session, principal, list(batch))
         for complaint in batch:
             session.expunge(complaint)
