@@ -294,7 +294,12 @@ def get_progress(
 @router.get(
     "/assessment",
     response_model=AssessmentOut,
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+    responses={
+        200: {
+            "content": {"text/csv": {}, spreadsheet.XLSX_MEDIA_TYPE: {}},
+            "description": "JSON, or CSV with format=csv, or an Excel workbook with format=xlsx",
+        }
+    },
 )
 def get_assessment(
     area_code: str,
@@ -302,12 +307,14 @@ def get_assessment(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ):
     """考核: each grid worker's month, then rolled up per grid, village and township, each
     with a score 0-100 and a rank (the weights in `weights`, docs/patrols.md#score)."""
     workers, areas = assessment.assess_month(session, principal, area_code, period)
     ranking = scoring.score_month(workers, areas, settings.assessment_weights)
+    if format == "xlsx":
+        return exports.assessment_workbook(workers, ranking, area_code, period)
     if format == "csv":
         fields = [f for f in WorkerMonthOut.model_fields if f not in ("user_id", "contributions")]
         rows = []

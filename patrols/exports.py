@@ -1,6 +1,7 @@
-"""巡查任务清单, the patrol tasks a list shows as an Excel workbook, in its order, with the names
-the list gives beside the ids (patrols.tasks.names_of: the worker, the premises, the grid).
-The writing is backend.core.spreadsheet's."""
+"""Patrols as Excel workbooks: 巡查任务清单, the tasks a list shows, in its order, with the names
+the list gives beside the ids (patrols.tasks.names_of: the worker, the premises, the grid); and
+考核表, a month's assessment, a row per worker with their score and rank. The writing is
+backend.core.spreadsheet's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from backend.core.localtime import today
 from backend.core.spreadsheet import Column, Kind, term, xlsx_response
 from backend.identity.service import Principal
 from patrols import tasks, visits
+from patrols.assessment import WorkerMonth
 from patrols.models import PatrolTask
+from patrols.scoring import Ranking
 
 BATCH = 1000  # tasks read and named at a time; one batch is held at once
 
@@ -60,3 +63,50 @@ def _rows(session: Session, query: Select) -> Iterator[list[TaskRow]]:
         yield [TaskRow(t, names[t.id], visited[t.id]) for t in batch]
         for task in batch:
             session.expunge(task)
+
+
+@dataclass(frozen=True)
+class AssessedRow:
+    worker: WorkerMonth
+    score: float
+    rank: int
+
+
+ASSESSMENT_COLUMNS: list[Column[AssessedRow]] = [
+    Column("排名", lambda r: r.rank, Kind.NUMBER, 6),
+    Column("网格员", lambda r: r.worker.display_name, width=22),
+    Column("用户名", lambda r: r.worker.username, Kind.CODE, 18),
+    Column("网格", lambda r: " ".join(r.worker.grids), Kind.CODE, 20),
+    Column("得分", lambda r: r.score, Kind.NUMBER, 8),
+    Column("应巡任务", lambda r: r.worker.tasks_due, Kind.NUMBER, 9),
+    Column("按时完成", lambda r: r.worker.tasks_done_on_time, Kind.NUMBER, 9),
+    Column("走访次数", lambda r: r.worker.visits, Kind.NUMBER, 9),
+    Column("有效签到", lambda r: r.worker.visits_with_valid_check_in, Kind.NUMBER, 9),
+    Column("走访场所数", lambda r: r.worker.premises_visited, Kind.NUMBER, 10),
+    Column("发现隐患", lambda r: r.worker.hazards_found, Kind.NUMBER, 9),
+    Column("网格内闭环", lambda r: r.worker.ordinary_closed_in_grid, Kind.NUMBER, 10),
+    Column("巡查里程（公里）", lambda r: r.worker.distance_km, Kind.NUMBER, 14),
+    Column("承办投诉", lambda r: r.worker.complaints, Kind.NUMBER, 9),
+    Column("按时签收", lambda r: r.worker.complaints_signed_on_time, Kind.NUMBER, 9),
+    Column("按时答复", lambda r: r.worker.complaints_replied_on_time, Kind.NUMBER, 9),
+]
+
+
+def assessment_workbook(
+    workers: list[WorkerMonth], ranking: Ranking, area_code: str, period: str
+) -> StreamingResponse:
+    """考核表_<area>_<month>: the workers by rank (the month's numbers are already counted)."""
+    rows = sorted(
+        (
+            AssessedRow(w, ranking.workers[w.user_id].score, ranking.workers[w.user_id].rank)
+            for w in workers
+        ),
+        key=lambda r: (r.rank, r.worker.username),
+    )
+    return xlsx_response(
+        f"考核表_{area_code}_{period}",
+        f"assessment-{area_code}-{period}",
+        today(),
+        ASSESSMENT_COLUMNS,
+        [rows],
+    )

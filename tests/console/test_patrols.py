@@ -286,7 +286,7 @@ def test_a_station_sends_a_work_prompt_and_sees_who_has_read_it(tab, api, demo, 
 def test_a_grid_leader_follows_patrols_and_is_offered_nothing_to_change(tab, api, demo):
     page = tab.page
     open_patrols(tab, "leader.cz1-1", demo["leader.cz1-1"])
-    expect(page.get_by_role("tab")).to_have_text(["巡查任务", "进度", "专项整治"])
+    expect(page.get_by_role("tab")).to_have_text(["巡查任务", "进度", "考核", "专项整治"])
     expect(page.locator(TASKS).first).to_be_visible()
     expect(page.locator("[data-test=task-reassign]")).to_have_count(0)
     expect(page.locator("[data-test=task-cancel]")).to_have_count(0)
