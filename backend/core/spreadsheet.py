@@ -7,11 +7,11 @@ cells with a single quote (OWASP's advice); the spreadsheet shows the text, and 
 What we read in (imports) is kept exactly as typed: the neutralising is for the export only.
 
 An xlsx export (`write_xlsx`, `xlsx_response`) needs no quote: every text is written as a string
-cell (XlsxWriter's `write_string`, never `write`, which would take `=...` for a formula), so a
-description `=HYPERLINK(...)` reads back as exactly that text. Each domain says what its export
+cell (backend.core.xlsx writes no formulas at all), so a description `=HYPERLINK(...)` reads
+back as exactly that text. Each domain says what its export
 holds as a list of `Column`s (header, getter, kind) in its own `exports.py`; this module knows
 no domain. The rows come in batches from the database and go to the file as they come
-(XlsxWriter's `constant_memory`: one row in memory at a time), so a ledger of 100,000 rows
+(backend.core.xlsx: a few hundred rows in memory at a time), so a ledger of 100,000 rows
 takes no more memory than one of 1,000; the finished file is streamed from disk.
 """
 
@@ -28,11 +28,11 @@ from enum import StrEnum
 from typing import Any, BinaryIO, Generic, TypeVar
 from urllib.parse import quote
 
-import xlsxwriter
 from starlette.responses import StreamingResponse
 
 from backend.core.localtime import LOCAL_TIME
 from backend.core.texts_zh import TERMS
+from backend.core.xlsx import SheetColumn, SheetWriter, Style, number_cell, text_cell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,10 +83,10 @@ class Column(Generic[Row]):
     width: float = 14
 
 
-_FORMATS: dict[Kind, dict[str, Any]] = {
-    Kind.CODE: {"num_format": "@"},  # edited in Excel, it stays text (no 4.50202E+11)
-    Kind.DATETIME: {"num_format": "yyyy-mm-dd hh:mm"},
-    Kind.DATE: {"num_format": "yyyy-mm-dd"},
+_STYLES: dict[Kind, Style] = {
+    Kind.CODE: Style.TEXT,  # edited in Excel, it stays text (no 4.50202E+11)
+    Kind.DATETIME: Style.DATETIME,
+    Kind.DATE: Style.DATE,
 }
 
 
@@ -95,47 +95,35 @@ def write_xlsx(
 ) -> int:
     """Write a workbook of one sheet: a bold header row (frozen, with filters), then a row per
     record, taken batch by batch; the number of records written."""
-    book = xlsxwriter.Workbook(
-        path, {"constant_memory": True, "tmpdir": os.path.dirname(path) or None}
-    )
-    try:
-        sheet_ = book.add_worksheet(sheet[:31])
-        header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-        formats = {kind: book.add_format(spec) for kind, spec in _FORMATS.items()}
+    with SheetWriter(
+        path,
+        sheet,
+        [SheetColumn(c.header, c.width, _STYLES.get(c.kind, Style.PLAIN)) for c in columns],
+    ) as out:
         cells = [
-            (col, c.value, _cell_writer(sheet_, c.kind, formats.get(c.kind)))
-            for col, c in enumerate(columns)
+            (letter, column.value, _CELL[column.kind])
+            for letter, column in zip(out.letters, columns, strict=True)
         ]
-        for col, column in enumerate(columns):
-            sheet_.set_column(col, col, column.width, formats.get(column.kind))
-            sheet_.write_string(0, col, column.header, header)
-        sheet_.freeze_panes(1, 0)
-        row = 0
         for batch in batches:
             for record in batch:
-                row += 1
-                for col, value_of, write in cells:
+                n = out.next_row
+                row = []
+                for letter, value_of, cell in cells:
                     value = value_of(record)
                     if value is not None and value != "":
-                        write(row, col, value)
-        sheet_.autofilter(0, 0, row, len(columns) - 1)
-    finally:
-        book.close()
-    return row
+                        row.append(cell(f"{letter}{n}", value))
+                out.row("".join(row))
+        return out.rows
 
 
-def _cell_writer(sheet: Any, kind: Kind, cell_format: Any) -> Callable[[int, int, Any], Any]:
-    if kind is Kind.NUMBER:
-        return lambda r, c, v: sheet.write_number(r, c, v)
-    if kind is Kind.DATETIME:
-        return lambda r, c, v: sheet.write_number(r, c, _excel_time(v), cell_format)
-    if kind is Kind.DATE:
-        return lambda r, c, v: sheet.write_number(r, c, (v - _EXCEL_DAY_ZERO).days, cell_format)
-    if kind is Kind.YES_NO:
-        return lambda r, c, v: sheet.write_string(r, c, "是" if v else "否")
-    if kind is Kind.CODE:
-        return lambda r, c, v: sheet.write_string(r, c, str(v), cell_format)
-    return lambda r, c, v: sheet.write_string(r, c, str(v))
+_CELL: dict[Kind, Callable[[str, Any], str]] = {
+    Kind.TEXT: lambda ref, v: text_cell(ref, str(v)),
+    Kind.CODE: lambda ref, v: text_cell(ref, str(v), Style.TEXT),
+    Kind.NUMBER: number_cell,
+    Kind.DATETIME: lambda ref, v: number_cell(ref, _excel_time(v), Style.DATETIME),
+    Kind.DATE: lambda ref, v: number_cell(ref, (v - _EXCEL_DAY_ZERO).days, Style.DATE),
+    Kind.YES_NO: lambda ref, v: text_cell(ref, "是" if v else "否"),
+}
 
 
 def term(kind: str, value: object) -> str | None:
@@ -148,8 +136,8 @@ def term(kind: str, value: object) -> str | None:
 
 
 # Excel keeps a date-time as days since 1899-12-30 (the 1900 date system, its leap-year bug
-# included, which only matters before March 1900), shown through a date format: what
-# XlsxWriter's write_datetime writes, computed here in one subtraction per cell.
+# included, which only matters before March 1900), shown through a date format,
+# computed here in one subtraction per cell.
 _EXCEL_ZERO = datetime(1899, 12, 30)
 _EXCEL_DAY_ZERO = _EXCEL_ZERO.date()
 _DAY = timedelta(days=1)
