@@ -119,16 +119,15 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
         name = EscalationLevel(level).name.lower()
         by_level[name] += n
 
-    # Closed in the month: closed states take no further step, so a closed hazard's last
-    # change (updated_at) is its closing (docs/bulletins.md says when it is not). A duplicate is neither found nor closed: the hazard
-    # it repeats is. Rectified on time: closed by a passed re-check with
-    # no failed one, at or before the rectification deadline of the order.
+    # Closed in the month (closed_at). A duplicate is neither found nor closed: the hazard it
+    # repeats is. Rectified on time: closed by a passed re-check with no failed one, at or
+    # before the rectification deadline of the order.
     ordered = and_(
         Hazard.state == HazardState.VERIFIED_CLOSED.value,
         Hazard.rectification_deadline.is_not(None),
     )
     on_time = and_(
-        ordered, Hazard.failed_rechecks == 0, Hazard.updated_at <= Hazard.rectification_deadline
+        ordered, Hazard.failed_rechecks == 0, Hazard.closed_at <= Hazard.rectification_deadline
     )
     closed_rows = session.execute(
         select(Hazard.state, func.count(), _count_if(on_time), _count_if(ordered))
@@ -136,8 +135,8 @@ def _hazards(session: Session, path: str, start: datetime, end: datetime) -> dic
             _under(Hazard.area_path, path),
             Hazard.is_open.is_(False),
             Hazard.state != HazardState.DUPLICATE.value,
-            Hazard.updated_at >= start,
-            Hazard.updated_at < end,
+            Hazard.closed_at >= start,
+            Hazard.closed_at < end,
         )
         .group_by(Hazard.state)
     ).all()
@@ -271,12 +270,12 @@ def _trend(session: Session, path: str, month: str) -> list[dict[str, Any]]:
         )
     ).one()
     closed = session.execute(
-        select(*per_month(Hazard.updated_at)).where(
+        select(*per_month(Hazard.closed_at)).where(
             _under(Hazard.area_path, path),
             Hazard.is_open.is_(False),
             Hazard.state != HazardState.DUPLICATE.value,
-            Hazard.updated_at >= first,
-            Hazard.updated_at < last,
+            Hazard.closed_at >= first,
+            Hazard.closed_at < last,
         )
     ).one()
     received = session.execute(

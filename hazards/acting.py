@@ -148,6 +148,7 @@ def apply(
         "state": transition.target.value,
         "version": hazard.version + 1,
         "is_open": not transition.target.is_closed,
+        "closed_at": now if transition.target.is_closed else None,
     }
     calendar = working_calendar(settings)
     if body.deadline_working_days:

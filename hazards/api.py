@@ -83,6 +83,7 @@ def _out(
         severity=hazard.severity,
         state=state,
         is_open=hazard.is_open,
+        closed_at=hazard.closed_at,
         description=hazard.description,
         lng=hazard.raw_lng,
         lat=hazard.raw_lat,

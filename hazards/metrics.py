@@ -49,8 +49,8 @@ def closed_in_grid(
                 Hazard.level == int(EscalationLevel.GRID),
                 Hazard.duplicate_of_id.is_(None),
                 Hazard.state.in_([s.value for s in _FIXED]),
-                Hazard.updated_at >= start,
-                Hazard.updated_at < end,
+                Hazard.closed_at >= start,
+                Hazard.closed_at < end,
                 Hazard.area_path.startswith(under_path, autoescape=True),
             )
         ).scalars()

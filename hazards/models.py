@@ -34,6 +34,9 @@ class Hazard(ChangeStamped, Base):
     severity: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(32), index=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When it reached a closed state (None while open): months' counts of closed hazards read it,
+    # not updated_at, which a late photo or a refused correction also moves.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text)
     lng: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
@@ -118,6 +121,13 @@ class Hazard(ChangeStamped, Base):
             "credit_overdue_at",
             postgresql_where=text("credit_overdue_at IS NOT NULL"),
             sqlite_where=text("credit_overdue_at IS NOT NULL"),
+        ),
+        # Months' counts of closed hazards (bulletins, assessment); open ones have none.
+        Index(
+            "ix_hazards_closed_at",
+            "closed_at",
+            postgresql_where=text("closed_at IS NOT NULL"),
+            sqlite_where=text("closed_at IS NOT NULL"),
         ),
     )
 

@@ -83,6 +83,9 @@ class HazardOut(BaseModel):
     severity: Severity
     state: HazardState
     is_open: bool
+    closed_at: datetime | None = Field(
+        description="when it reached a closed state; null while open"
+    )
     description: str
     lng: float
     lat: float

@@ -38,7 +38,8 @@ def set_hazard(db, hazard_id: uuid.UUID, **values) -> None:
 
 
 def closed(state: str, at: datetime, **values) -> dict:
-    return {"state": state, "is_open": False, "updated_at": at, **values}
+    """Closed at `at`, touched since (a late photo): the month counts the closing."""
+    return {"state": state, "is_open": False, "closed_at": at, "updated_at": utcnow(), **values}
 
 
 def test_the_months_hazards_and_complaints_are_counted_as_defined(

@@ -3,7 +3,8 @@ confirmed and ordered, the unit misses its deadline, the hazard climbs the ladde
 holder's phone buzzing, the unit rectifies, the worker re-checks and closes it, and the unit's
 credit record remembers the missed deadline."""
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
@@ -92,13 +93,23 @@ def test_report_to_closure_with_escalation_pushes_and_a_credit_entry(
     assert buzzed == ["leader-phone", "station-phone", "brigade-phone"]
     hazard = api.get(f"/api/v1/hazards/{hid}", headers=brigade_staff.headers(api)).json()
     assert (hazard["level"], hazard["overdue"]) == (3, True)
+    assert hazard["closed_at"] is None
 
     photo("after", 1700)
     act(grid_worker, "submit_rectification", note="已拆除飞线，改为集中充电")
     assert phones_that_buzzed() == ["brigade-phone"]  # the county holds it now: it re-checks
+    before_closing = utcnow()
     closed = act(brigade_staff, "verify")
     assert (closed["state"], closed["is_open"]) == ("verified_closed", False)
+    assert before_closing <= datetime.fromisoformat(closed["closed_at"]) <= utcnow()
     assert phones_that_buzzed() == ["worker-phone"]  # the reporter hears it is closed
+
+    # A late photo touches the row, never the moment it closed (what months' counts read).
+    with db() as session:
+        closed_at = session.get(Hazard, uuid.UUID(hid)).closed_at
+    photo("after", 1600)
+    with db() as session:
+        assert session.get(Hazard, uuid.UUID(hid)).closed_at == closed_at
 
     credit = api.get(
         f"/api/v1/premises/{premises}/credit", headers=station_staff.headers(api)

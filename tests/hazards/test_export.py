@@ -28,6 +28,7 @@ HEADERS = [
     "本级处理期限",
     "是否逾期",
     "整改期限",
+    "办结时间",
     "复查不合格次数",
     "挂牌级别",
     "上报人",
@@ -148,3 +149,27 @@ def test_a_bad_filter_is_refused_as_the_list_refuses_it(api, station_staff):
         assert answer.headers["content-type"] == "application/problem+json"
         same = api.get("/api/v1/hazards", params=params, headers=station_staff.headers(api))
         assert same.status_code == 422
+
+
+def test_the_ledger_says_when_a_hazard_closed(api, grid, grid_worker, station_staff):
+    hazard = report(api, grid_worker)
+    for action in ("confirm", "rectify_on_spot"):
+        answer = api.post(
+            f"/api/v1/hazards/{hazard['id']}/actions",
+            json={"action": action},
+            headers=grid_worker.headers(api),
+        )
+        assert answer.status_code == 200, answer.text
+    still_open = report(api, grid_worker, lng=109.412)
+
+    sheet = exported(api, station_staff, include_closed="true")
+
+    rows = {row["隐患编号"]: row for row in sheet.rows}
+    closed_at = datetime.fromisoformat(answer.json()["closed_at"]).astimezone(
+        ZoneInfo("Asia/Shanghai")
+    )
+    assert rows[hazard["id"]]["状态"] == "已当场整改"
+    assert (
+        abs((rows[hazard["id"]]["办结时间"] - closed_at.replace(tzinfo=None)).total_seconds()) < 1
+    )
+    assert rows[still_open["id"]]["办结时间"] is None
