@@ -93,7 +93,7 @@ class CreditRules(BaseModel):
 
 
 DEFAULT_RULES = CreditRules(
-    version="firegrid-2026.11",
+    version="firegrid-2026.12",
     blacklist=[
         Threshold(
             kind=K.RECTIFICATION_OVERDUE,
@@ -114,18 +114,18 @@ DEFAULT_RULES = CreditRules(
         ),
     ],
     watch=[
-        Threshold(kind=K.MAJOR_HAZARD, reason="a major fire hazard on record"),
-        Threshold(kind=K.BUSINESS_STOPPED, reason="ordered to stop business"),
+        Threshold(kind=K.MAJOR_HAZARD, reason="a major fire hazard on record (有重大火灾隐患记录)"),
+        Threshold(kind=K.BUSINESS_STOPPED, reason="ordered to stop business (被责令停产停业)"),
         Threshold(
             kind=K.RECTIFICATION_OVERDUE,
             within_days=365,
-            reason="a rectification overdue in the last year",
+            reason="a rectification overdue in the last year (一年内有逾期未整改隐患)",
         ),
         Threshold(
             kind=K.HAZARD_CONFIRMED,
             min_count=3,
             within_days=365,
-            reason="three or more hazards confirmed in the last year",
+            reason="three or more hazards confirmed in the last year (一年内确认隐患三处以上)",
         ),
     ],
     red_list=RedListRule(),
@@ -177,7 +177,10 @@ def assess(rules: CreditRules, records: list[RecordFacts], now: datetime) -> Ass
         if praised and not bad:
             return Assessment(
                 CreditStatus.RED_LIST,
-                [f"commended, and no bad record in {red.clean_days} days"],
+                [
+                    f"commended, and no bad record in {red.clean_days} days "
+                    f"(受表彰且 {red.clean_days} 天内无不良记录)"
+                ],
                 _next(changes, now),
             )
     return Assessment(CreditStatus.NORMAL, [], _next(changes, now))

@@ -108,7 +108,9 @@ def test_a_confirmed_hazard_and_a_missed_deadline_put_the_unit_under_watch(
     record = credit(api, grid_worker, premises)
     assert [r["kind"] for r in record["records"]] == ["rectification_overdue", "hazard_confirmed"]
     assert record["status"] == "watch"
-    assert record["reasons"] == ["a rectification overdue in the last year"]
+    assert record["reasons"] == [
+        "a rectification overdue in the last year (一年内有逾期未整改隐患)"
+    ]
     listed = api.get(f"/api/v1/premises/{premises}", headers=station_staff.headers(api)).json()
     assert listed["credit_status"] == "watch"
 
