@@ -78,6 +78,14 @@ class PremisesPatch(BaseModel):
     address: Text | None = Field(default=None, min_length=1, max_length=300)
     contact_name: Text | None = Field(default=None, max_length=100)
     contact_phone: Phone | None = Field(default=None, max_length=32, pattern=r"^[0-9+\-() ]{5,32}$")
+    external_ref: Text | None = Field(
+        default=None, max_length=64, description="外部编号; null or empty clears it"
+    )
+
+    @field_validator("contact_name", "contact_phone", "external_ref", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 class PremisesOut(BaseModel):

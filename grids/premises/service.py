@@ -135,6 +135,12 @@ def change(
     premises = in_scope(session, principal, premises_id)
     values = patch.model_dump(exclude_unset=True, exclude={"version"})
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+    if values.get("external_ref") is not None and session.scalar(
+        select(Premises.id).where(
+            Premises.external_ref == values["external_ref"], Premises.id != premises.id
+        )
+    ):
+        raise Conflict("the external reference is already in use", field="external_ref")
     before = snapshot(premises)
     changed = session.execute(
         update(Premises)

@@ -112,6 +112,25 @@ def test_edits_are_versioned_and_archiving_hides_them(api, station_staff, grid):
     assert api.get(url, headers=headers).status_code == 404
 
 
+def test_the_external_reference_is_edited_cleared_and_kept_unique(api, station_staff, grid):
+    headers = station_staff.headers(api)
+    first = register(api, headers, external_ref="XF-0001").json()
+    second = register(api, headers, uscc=USCC_B, name="第二家店").json()
+    url = f"/api/v1/premises/{second['id']}"
+
+    taken = api.patch(url, json={"version": 1, "external_ref": "XF-0001"}, headers=headers)
+    given = api.patch(url, json={"version": 1, "external_ref": "XF-0002"}, headers=headers)
+    cleared = api.patch(url, json={"version": 2, "external_ref": ""}, headers=headers)
+
+    assert taken.status_code == 409, taken.text
+    assert taken.json()["field"] == "external_ref"
+    assert given.json()["external_ref"] == "XF-0002"
+    assert cleared.status_code == 200 and cleared.json()["external_ref"] is None
+    assert api.get(f"/api/v1/premises/{first['id']}", headers=headers).json()["external_ref"] == (
+        "XF-0001"
+    )
+
+
 def test_a_grid_worker_registers_but_may_not_edit(api, grid_worker, grid):
     headers = grid_worker.headers(api)
     created = register(api, headers)
