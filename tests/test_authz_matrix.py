@@ -536,6 +536,9 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/patrols/prompts/{prompt_id}/receipts"): Op(
         lambda r: Req(path={"prompt_id": r("prompt_id", "prompt")})
     ),
+    ("GET", "/api/v1/inspections/conflicts"): Op(
+        lambda r: Req(query={"user_id": r("user_id", "station_user")})
+    ),
     ("POST", "/api/v1/inspections/conflicts"): Op(
         lambda r: Req(
             json={

@@ -18,6 +18,7 @@ from patrols.inspections.models import InspectionAssignment, InspectionDraw
 from patrols.inspections.schemas import (
     AssignmentOut,
     ConflictIn,
+    ConflictOut,
     DrawIn,
     DrawOut,
     InspectorOut,
@@ -78,6 +79,27 @@ def inspectors(
             conflicts=e.conflicts,
         )
         for e in service.inspector_directory(session, principal, on or date.today())
+    ]
+
+
+@router.get("/conflicts", response_model=list[ConflictOut])
+def conflicts(
+    user_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[ConflictOut]:
+    """The units an inspector must not inspect (回避): one's own, or an inspector's of your
+    area for an organiser."""
+    return [
+        ConflictOut(
+            id=c.id,
+            user_id=c.user_id,
+            premises_id=c.premises_id,
+            premises_name=name,
+            uscc=c.uscc,
+            relation=c.relation,
+            note=c.note,
+            recorded_at=c.recorded_at,
+        )
+        for c, name in service.conflicts_of(session, principal, user_id)
     ]
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.core.types import Text
 from grids.premises.enums import RiskLevel, SupervisionTier
+from grids.uscc import normalise_uscc, uscc_problem
 from patrols.inspections.enums import Outcome, Relation
 
 
@@ -30,9 +31,31 @@ class ConflictIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: uuid.UUID
     premises_id: uuid.UUID | None = None
-    uscc: str | None = Field(default=None, min_length=18, max_length=18)
+    uscc: str | None = Field(default=None, description="a unit elsewhere, by its 统一社会信用代码")
     relation: Relation
     note: Text = Field(default="", max_length=2000)
+
+    @field_validator("uscc", mode="before")
+    @classmethod
+    def _uscc(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        code = normalise_uscc(str(value))
+        problem = uscc_problem(code)
+        if problem:
+            raise ValueError(f"not a valid unified social credit code: {problem}")
+        return code
+
+
+class ConflictOut(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    premises_id: uuid.UUID | None
+    premises_name: str | None = Field(description="the registry's name of the premises named")
+    uscc: str | None
+    relation: Relation
+    note: str
+    recorded_at: datetime
 
 
 class RateIn(BaseModel):

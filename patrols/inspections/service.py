@@ -115,6 +115,28 @@ def record_conflict(
     return conflict
 
 
+def conflicts_of(
+    session: Session, principal: Principal, user_id: uuid.UUID
+) -> list[tuple[InspectorConflict, str | None]]:
+    """The units one inspector must not inspect, with the registry's name of each premises
+    named: one's own, or, for an organiser, those of an inspector of their area (one elsewhere
+    is answered as one that does not exist)."""
+    demand(principal.role, Permission.READ_INSPECTIONS, "do this")
+    if principal.user_id != user_id:
+        demand(principal.role, Permission.ORGANISE_INSPECTIONS, "do this")
+        if not workforce.users_in_scope(session, scope_of(session, principal), [user_id]):
+            raise NotFound(f"no user {user_id}", field="user_id")
+    return [
+        (conflict, name)
+        for conflict, name in session.execute(
+            select(InspectorConflict, Premises.name)
+            .outerjoin(Premises, Premises.id == InspectorConflict.premises_id)
+            .where(InspectorConflict.user_id == user_id)
+            .order_by(InspectorConflict.recorded_at, InspectorConflict.id)
+        ).all()
+    ]
+
+
 def certified_inspectors(session: Session, area: Area, on: date) -> list[User]:
     """执法人员名录库: active staff of the area's brigade and stations whose certificate is
     valid on the day."""

@@ -20,7 +20,7 @@ from grids.models import Area
 from grids.premises.models import Premises
 from patrols.inspections.models import InspectionAssignment
 from tests.patrols.conftest import register_shop
-from tests.world import another_county, make_person
+from tests.world import USCC_B, another_county, make_person
 
 FIREGRID = str(Path(sys.executable).parent / "firegrid")
 YEAR = 2027
@@ -333,6 +333,45 @@ def test_conflicts_name_inspectors_and_units_of_the_organisers_county_only(
         assert outside["detail"].replace(elsewhere, "…") == unknown["detail"].replace(made_up, "…")
     listed = api.get("/api/v1/inspections/inspectors", headers=headers).json()
     assert all(entry["conflicts"] == 0 for entry in listed)
+
+
+def test_an_inspector_reads_their_conflicts_and_an_organiser_those_of_their_inspectors(
+    api, units, inspectors, brigade_staff
+):
+    inspector, other = inspectors[0], inspectors[1]
+    api.post(
+        "/api/v1/inspections/conflicts",
+        json={"user_id": str(inspector.id), "premises_id": units[3], "relation": "self"},
+        headers=inspector.headers(api),
+    )
+    api.post(
+        "/api/v1/inspections/conflicts",
+        json={
+            "user_id": str(inspector.id),
+            "uscc": USCC_B,
+            "relation": "former_employer",
+            "note": "2024年前任职",
+        },
+        headers=brigade_staff.headers(api),
+    )
+
+    def conflicts(person, of):
+        return api.get(
+            "/api/v1/inspections/conflicts",
+            params={"user_id": str(of.id)},
+            headers=person.headers(api),
+        )
+
+    own = conflicts(inspector, inspector)
+    assert own.status_code == 200, own.text
+    assert [(c["relation"], c["premises_id"], c["uscc"]) for c in own.json()] == [
+        ("self", units[3], None),
+        ("former_employer", None, USCC_B),
+    ]
+    assert own.json()[0]["premises_name"] and own.json()[1]["note"] == "2024年前任职"
+    assert conflicts(brigade_staff, inspector).json() == own.json()
+    # Another inspector is no organiser: another's register is not theirs to read.
+    assert conflicts(other, inspector).status_code == 403
 
 
 def test_numbers_typed_into_published_names_and_titles_are_masked(
