@@ -40,14 +40,6 @@ export const PHOTO_FLAGS = {
   taken_long_before_report: '拍摄时间远早于上报时间',
 }
 
-export const HANDLER_KINDS = {
-  primary_worker: '网格员',
-  backup_worker: '备岗网格员',
-  grid_leader: '网格长',
-  township_station: '乡镇消防工作站',
-  county_brigade: '县级消防救援大队',
-}
-
 // An audit action `hazard.order_rectification` as people read it.
 export function eventName(action) {
   const code = String(action || '').replace(/^hazard\./, '')

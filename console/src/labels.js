@@ -99,3 +99,23 @@ export const APPEAL_STATES = { pending: '待决定', approved: '已批准', reje
 export function label(table, code) {
   return table[code] ?? code ?? '—'
 }
+
+// Who holds a hazard or a grid's work now (texts_zh.TERMS['handler_kind']).
+export const HANDLER_KINDS = {
+  primary_worker: '网格员',
+  backup_worker: '备岗网格员',
+  grid_leader: '网格长',
+  township_station: '乡镇消防工作站',
+  county_brigade: '县级消防救援大队',
+}
+
+// How an inspector is tied to a unit they must not inspect (patrols/inspections/enums.py).
+export const RELATIONS = {
+  self: '本人经营或持有',
+  spouse: '配偶',
+  parent: '父母',
+  child: '子女',
+  sibling: '兄弟姐妹',
+  other_close_relative: '其他近亲属',
+  former_employer: '曾任职单位',
+}

@@ -124,3 +124,37 @@ def test_a_brigade_officer_draws_a_random_inspection_and_opens_the_public_page(t
     stranger.close()
     assert asked and all(urlsplit(url).hostname == "127.0.0.1" for url in asked), asked
     only_firegrid(tab)
+
+
+def test_an_organiser_records_a_unit_an_inspector_must_not_inspect(tab, api, demo):
+    page = tab.page
+    tab.goto("/console/")
+    sign_in(tab, BRIGADE, demo[BRIGADE])
+    page.locator(".el-menu-item", has_text="双随机").click()
+    page.get_by_role("tab", name="执法人员名录").click()
+    row = page.locator("[data-test=inspectors-table] .el-table__row").first
+    before = int(row.locator("td").nth(3).inner_text().split()[0])
+    row.locator("[data-test=inspector-conflicts]").click()
+
+    dialog = page.locator("[data-test=conflicts-dialog]")
+    expect(dialog).to_be_visible()
+    dialog.locator("[data-test=conflict-premises] input").fill("记1号")
+    option = page.locator(".el-select-dropdown__item:visible").first
+    chosen = option.inner_text().split("（")[0]
+    option.click()
+    dialog.locator("[data-test=conflict-relation]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="配偶").click()
+    dialog.locator("[data-test=conflict-note]").fill("配偶经营")
+    dialog.locator("[data-test=conflict-save]").click()
+
+    table = dialog.locator("[data-test=conflicts-table]")
+    expect(table).to_contain_text(chosen)
+    expect(table).to_contain_text("配偶")
+    # A unit elsewhere, by its code; a wrong check digit is refused in Chinese.
+    dialog.get_by_text("按统一社会信用代码").click()
+    dialog.locator("[data-test=conflict-uscc]").fill("91450200MA5K000000")
+    dialog.locator("[data-test=conflict-save]").click()
+    expect(page.locator(".el-message--error")).to_contain_text("统一社会信用代码")
+    page.screenshot(path=str(SCREENSHOTS / "inspector-conflicts.png"))
+    dialog.get_by_role("button", name="关闭", exact=True).click()
+    expect(row.locator("td").nth(3)).to_have_text(f"{before + 1} 家")
