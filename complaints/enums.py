@@ -8,6 +8,7 @@ class Channel(StrEnum):
     GOVERNMENT_HOTLINE = "12345"  # 政务服务便民热线
     APP = "app"  # a citizen app (Open311)
     WECHAT = "wechat"  # a WeChat mini program
+    WEB = "web"  # the citizens' page /report/ (随手拍), served by firegrid itself
     OTHER = "other"
 
 
@@ -90,3 +91,20 @@ class RewardState(StrEnum):
     APPROVED = "approved"
     REFUSED = "refused"
     PAID = "paid"
+
+
+class PhotoKind(StrEnum):
+    """Who took a complaint's photo, and when."""
+
+    SITE = "site"  # the worker, checking on site
+    REPORT = "report"  # the citizen, with the report
+    DISPUTE = "dispute"  # the citizen, saying "not fixed" after closure
+
+
+class CitizenPhotoState(StrEnum):
+    """A photo the citizens' page declared with a report: its bytes come by tus, then it is
+    processed and kept with the complaint (or refused, with the reason)."""
+
+    PENDING = "pending"
+    STORED = "stored"
+    REFUSED = "refused"

@@ -173,6 +173,50 @@ class ComplaintPhoto(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(8), default="site")  # complaints.enums.PhotoKind
+
+
+class CitizenReport(Base):
+    """What the reporter of a report from the citizens' page holds, kept apart from the case:
+    the follow code (only its digest), the upload token for the report's photos (its digest
+    and expiry), the stages they asked to be told of, and the one "not fixed" they may say
+    after closure. Their phone, if given, is the complaint's sealed `ComplaintCaller`."""
+
+    __tablename__ = "citizen_reports"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    follow_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # The page's Idempotency-Key for the POST (a retry on a bad connection answers this report
+    # again; its unique index makes two identical requests at once take one) and the digest
+    # of the body sent with it (another body under the same key is refused).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    upload_digest: Mapped[str] = mapped_column(String(64), index=True)
+    upload_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wants: Mapped[list[str]] = mapped_column(JSON, default=list)  # stages to be told of
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispute_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CitizenPhoto(Base):
+    """A photo the citizens' page declared (its id, sha256 and size) with a report or with a
+    "not fixed"; its bytes come through tus and become a `ComplaintPhoto` of that kind."""
+
+    __tablename__ = "citizen_photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # chosen by the page
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # PhotoKind.REPORT | PhotoKind.DISPUTE
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # CitizenPhotoState
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HotlinePartner(Base):

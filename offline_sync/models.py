@@ -95,6 +95,9 @@ class Upload(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     photo_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    # A citizen's upload from the citizens' page: the complaint whose upload token started it
+    # (user_id is then the page's own client); None for a device's.
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     length: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     offset: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

@@ -229,6 +229,7 @@ TERMS: dict[str, dict[str, str]] = {
         "12345": "12345 政务服务便民热线",
         "app": "群众App",
         "wechat": "微信小程序",
+        "web": "随手拍网页",
         "other": "其他渠道",
     },
     "complaint_type": {
