@@ -24,6 +24,7 @@ from backend.notify import channels as notify_channels
 from backend.notify import inbox_api
 from bulletins import api as bulletins_api
 from complaints import api as complaints_api
+from complaints.citizens import api as citizens_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
 from grids.premises import api as premises_api
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)
     app.include_router(open311_api.router)
+    app.include_router(citizens_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(patrols_api.router)
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
     app.include_router(sync_api.uploads_router)
+    app.include_router(sync_api.citizen_uploads_router)
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app
 

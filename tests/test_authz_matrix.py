@@ -148,6 +148,19 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/premises"): none("a point, routed; outside the scope is refused"),
     ("POST", "/api/v1/premises/import"): none("rows of points, routed"),
     ("GET", "/api/v1/premises/import-template.xlsx"): none("the same workbook for everyone"),
+    # The citizens' page: no sign-in; a follow code or an upload token is the key to one
+    # report (tests/complaints/citizens: another report's code, token or upload is refused).
+    ("GET", "/api/v1/citizen/form"): none("public: the citizens' page's form"),
+    ("GET", "/api/v1/citizen/areas"): none("public: the townships the page serves"),
+    ("POST", "/api/v1/citizen/reports"): none("anyone may report; a challenge and limits"),
+    ("GET", "/api/v1/citizen/reports/{code}"): none("the follow code is the key"),
+    ("GET", "/api/v1/citizen/reports/{code}/photos/{sha256}.jpg"): none("the follow code"),
+    ("POST", "/api/v1/citizen/reports/{code}/not-fixed"): none("the follow code is the key"),
+    ("OPTIONS", "/api/v1/citizen/uploads/"): none("tus discovery"),
+    ("POST", "/api/v1/citizen/uploads/"): none("the report's upload token is the key"),
+    ("HEAD", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
+    ("PATCH", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
+    ("DELETE", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
     ("POST", "/api/v1/uploads/"): none("creates the caller's own upload"),
     ("OPTIONS", "/api/v1/uploads/"): none("tus discovery"),
     # --- references

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     # with the first report, not taken again).
     open311_idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
 
+    # The citizens' page /report/ (docs/citizens.md): the code of the area it serves (unset:
+    # the page is closed), the challenge's difficulty in bits (0: none asked), photos a report
+    # may carry, the days after closure a reporter may say "not fixed", the hours an upload
+    # token lasts, and the reports allowed per client address and per phone number.
+    citizen_area: str | None = None
+    citizen_challenge_bits: int = Field(default=16, ge=0, le=26)
+    citizen_photos_max: int = Field(default=4, ge=0, le=9)
+    citizen_dispute_days: int = Field(default=7, ge=0, le=90)
+    citizen_upload_hours: int = Field(default=24, ge=1, le=24 * 7)
+    citizen_limit_per_address: str = "5/minute;30/day"
+    citizen_limit_per_phone: str = "3/hour;10/day"
+
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks, comma-separated, e.g. "127.0.0.1" for nginx on the same machine). Empty: no
     # proxy headers are read; the client address is the connection's.
@@ -234,13 +246,20 @@ class Settings(BaseSettings):
         "basemap_url",
         "basemap_key",
         "basemap_attribution",
+        "citizen_area",
         mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator("login_address_limit", "open311_limit_per_key", "open311_limit_per_address")
+    @field_validator(
+        "login_address_limit",
+        "open311_limit_per_key",
+        "open311_limit_per_address",
+        "citizen_limit_per_address",
+        "citizen_limit_per_phone",
+    )
     @classmethod
     def _rate_limits(cls, value: str) -> str:
         from limits import parse_many
