@@ -13,11 +13,11 @@ from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 # Values people paste from examples; refused in production whatever their length.
@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     # An Open311 Idempotency-Key is remembered this many hours (a retry within it is answered
     # with the first report, not taken again).
     open311_idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Photos one Open311 report may carry in `media` (each at most photo_max_bytes).
+    open311_max_photos: int = Field(default=4, ge=0, le=20)
+    # Browser origins allowed to call /open311/ (comma-separated, e.g. a web app's
+    # "https://suishoupai.example.cn"); none by default. /open311/ does not use cors_origins.
+    open311_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks, comma-separated, e.g. "127.0.0.1" for nginx on the same machine). Empty: no
@@ -239,6 +244,13 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("open311_cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("login_address_limit", "open311_limit_per_key", "open311_limit_per_address")
     @classmethod
