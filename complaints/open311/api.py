@@ -138,15 +138,15 @@ def _text(form: FormData, name: str) -> str | None:
     return value
 
 
-def _media(form: FormData, settings: Settings) -> list[bytes]:
-    """The photos in `media` (the GeoReport v2 media extension), each read to at most one byte
-    over the limit: a larger one is refused all the same, without reading it whole."""
+def _media(form: FormData) -> list[bytes]:
+    """The photos in `media` (the GeoReport v2 media extension), as sent (the body's limit
+    bounds them: open311_max_photos times photo_max_bytes)."""
     data = []
     for part in form.getlist("media"):
         if not isinstance(part, UploadFile):
             raise Open311Error(400, "media must be a file: send the report as multipart/form-data")
         part.file.seek(0)
-        data.append(part.file.read(settings.photo_max_bytes + 1))
+        data.append(part.file.read())
     return data
 
 
@@ -177,7 +177,7 @@ def _post_request(
         app = service.app_for_key(session, api_key)
         service.count_report_by_key(settings, api_key)  # type: ignore[arg-type]
         retry_key = service.idempotency_key(request.headers.get("idempotency-key"))
-        photos = _media(form, settings)
+        photos = _media(form)
         report = NewRequest(
             service_code=_text(form, "service_code"),
             lat=_float(form, "lat"),
