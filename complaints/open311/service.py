@@ -307,13 +307,18 @@ def _keep_photos(
         for order, photo in enumerate(photos)
     )
     session.flush()
-    audit.record(
+    audit.record_many(  # one event a photo, as a worker's photo has (the console lists them)
         session,
-        actor=app.actor,
-        action="complaint.photo_added",
-        subject_type="complaint",
-        subject_id=complaint_id,
-        after={"sha256": [p.sha256 for p in photos], "kind": PhotoKind.REPORT.value},
+        [
+            audit.Entry(
+                app.actor,
+                "complaint.photo_added",
+                "complaint",
+                complaint_id,
+                after={"sha256": photo.sha256, "kind": PhotoKind.REPORT.value},
+            )
+            for photo in photos
+        ],
     )
     store = media.store_for(settings)
     for photo in photos:  # content-addressed: a rolled-back report leaves harmless files

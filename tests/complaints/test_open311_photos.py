@@ -26,7 +26,7 @@ from grids.crs import wgs84_to_gcj02
 from tests.complaints.conftest import CitizenApp
 from tests.complaints.test_open311 import BASE
 from tests.complaints.test_open311_retries_and_limits import from_address
-from tests.world import jpeg
+from tests.world import at_once, jpeg
 
 # A point in the grid 990101001001-01 (109.40..109.425), 250 m from its eastern edge. Its
 # GCJ-02 coordinates, what AMap or Tencent's SDK gives, lie in the next grid (-02) when read
@@ -129,6 +129,13 @@ def test_an_app_posts_photos_and_a_gcj02_point_and_reads_back_the_photo_and_the_
     worker = grid_worker.headers(api)
     [mine] = api.get("/api/v1/complaints", headers=worker).json()
     assert mine["id"] == request_id
+    timeline = api.get(f"/api/v1/complaints/{request_id}/timeline", headers=worker).json()
+    assert [e["action"] for e in timeline][:4] == [
+        "complaint.received",
+        "complaint.dispatched",
+        "complaint.photo_added",
+        "complaint.photo_added",
+    ]
     with db() as session:
         photos = session.scalars(select(ComplaintPhoto).order_by(ComplaintPhoto.uploaded_at)).all()
         assert [(p.sha256, p.kind, p.uploaded_by) for p in photos] == [
@@ -189,6 +196,31 @@ def test_the_same_post_retried_with_its_key_makes_one_complaint_and_one_photo(
     assert without.status_code == 422
     assert stored(db) == (1, 1, 1)
     assert media_files() == files_after_first
+
+
+def test_identical_reports_with_photos_at_once_are_taken_once(
+    api, citizen_app, grid_worker, db
+):
+    key = {"Idempotency-Key": "sent-three-times-on-a-slow-3g-link"}
+
+    def post():
+        return api.post(
+            f"{BASE}/requests.json",
+            data=fields(citizen_app),
+            files=media(PHOTO, SECOND),
+            headers=key,
+        )
+
+    answers = at_once(post, 3)
+
+    assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
+    assert len({a.json()[0]["service_request_id"] for a in answers}) == 1
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in answers) == [
+        "",
+        "true",
+        "true",
+    ]
+    assert stored(db) == (1, 2, 1)
 
 
 def bomb() -> bytes:
