@@ -198,9 +198,7 @@ def test_the_same_post_retried_with_its_key_makes_one_complaint_and_one_photo(
     assert media_files() == files_after_first
 
 
-def test_identical_reports_with_photos_at_once_are_taken_once(
-    api, citizen_app, grid_worker, db
-):
+def test_identical_reports_with_photos_at_once_are_taken_once(api, citizen_app, grid_worker, db):
     key = {"Idempotency-Key": "sent-three-times-on-a-slow-3g-link"}
 
     def post():
