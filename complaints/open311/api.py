@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -177,7 +176,6 @@ def _post_request(
         app = service.app_for_key(session, api_key)
         service.count_report_by_key(settings, api_key)  # type: ignore[arg-type]
         retry_key = service.idempotency_key(request.headers.get("idempotency-key"))
-        photos = _media(form)
         report = NewRequest(
             service_code=_text(form, "service_code"),
             lat=_float(form, "lat"),
@@ -189,9 +187,7 @@ def _post_request(
             phone=_text(form, "phone"),
             device_id=_text(form, "device_id"),
             crs=_text(form, "crs"),
-            media_sha256=tuple(hashlib.sha256(p).hexdigest() for p in photos),
         )
-        service.crs_of(report.crs)  # a wrong crs is refused before any photo is processed
         taken = service.submit_once(
             session,
             app,
@@ -199,7 +195,7 @@ def _post_request(
             retry_key,
             report,
             settings,
-            service.photos_of_report(photos, settings),
+            _media(form),
         )
         answer = formats.respond(
             f,

@@ -15,7 +15,7 @@ import secrets
 import unicodedata
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -404,15 +404,28 @@ def submit_once(
     retry_key: str | None,
     request: NewRequest,
     settings: Settings,
-    photos: Sequence[media.Photo] = (),
+    photo_data: Sequence[bytes] = (),
 ) -> Taken:
     """`submit`, unless this app sent the same Idempotency-Key before: the same report is
     answered again (a retry after a timeout), another body under that key is refused (422).
+    The photos (`media`, as sent) are part of the report: their sha256s are in its digest.
     The key is claimed by inserting it, so of two identical requests at once one waits for
-    the other's commit and answers its report; a refused report leaves no key behind."""
+    the other's commit and answers its report; a refused report leaves no key behind.
+
+    Photos are processed before anything is written (on SQLite, the claim takes the write
+    lock: no other writer should wait for a photo's decoding), and not at all for a retry of
+    a report already taken."""
+    request = replace(
+        request, media_sha256=tuple(hashlib.sha256(data).hexdigest() for data in photo_data)
+    )
+    crs_of(request.crs)  # a wrong crs is refused before any photo is processed
     if retry_key is None:
+        photos = photos_of_report(photo_data, settings)
         return Taken(submit(session, app, request, settings, photos))
     scope, digest = _digest(api_key), request_digest(request)
+    if (before := _taken_already(session, scope, retry_key, digest, settings)) is not None:
+        return before
+    photos = photos_of_report(photo_data, settings)
     with session.begin_nested():
         if not _claim(session, scope, retry_key, digest, settings):
             return _taken_before(session, scope, retry_key, digest)
@@ -469,6 +482,19 @@ def _claim(session: Session, scope: str, retry_key: str, digest: str, settings: 
             ).rowcount
         )
     return True
+
+
+def _taken_already(
+    session: Session, scope: str, retry_key: str, digest: str, settings: Settings
+) -> Taken | None:
+    """A retry of a report taken (and committed) under this key, answered without claiming
+    anything; None when the key is new, forgotten or still being taken (then `_claim`
+    decides, waiting for the other request if need be)."""
+    before = session.get(Open311Idempotency, (scope, retry_key))
+    cutoff = utcnow() - timedelta(hours=settings.open311_idempotency_hours)
+    if before is None or before.complaint_id is None or before.created_at < cutoff:
+        return None
+    return _taken_before(session, scope, retry_key, digest)
 
 
 def _taken_before(session: Session, scope: str, retry_key: str, digest: str) -> Taken:
