@@ -142,10 +142,14 @@ def _media(form: FormData) -> list[bytes]:
     bounds them: open311_max_photos times photo_max_bytes)."""
     data = []
     for part in form.getlist("media"):
+        if isinstance(part, str) and not part:
+            continue  # a web form's file input left empty, as some clients send it
         if not isinstance(part, UploadFile):
             raise Open311Error(400, "media must be a file: send the report as multipart/form-data")
         part.file.seek(0)
-        data.append(part.file.read())
+        sent = part.file.read()
+        if sent or part.filename:  # not a web form's file input left empty
+            data.append(sent)
     return data
 
 

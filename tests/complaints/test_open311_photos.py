@@ -279,6 +279,35 @@ def test_photos_over_the_limits_are_refused_with_nothing_written(
 
 
 def test_media_must_be_files_and_text_fields_text(api, citizen_app, grid_worker, db):
+    # A web form's file input left empty sends a part with no name and no bytes: no photo.
+    empty_input = api.post(
+        f"{BASE}/requests.json",
+        data=fields(citizen_app),
+        files=[("media", ("", b"", "application/octet-stream"))],
+    )
+    assert empty_input.status_code == 201, empty_input.text
+    [found] = api.get(f"{BASE}/requests/{empty_input.json()[0]['service_request_id']}.json").json()
+    assert found["media_url"] is None
+    # As a browser sends it: a file part with filename="" and no bytes.
+    boundary = "----firegridBoundary7MA4YWxkTrZu0gW"
+    parts = [(f'name="{name}"', value.encode()) for name, value in fields(citizen_app).items()] + [
+        ('name="media"; filename=""', b"")
+    ]
+    body = (
+        b"".join(
+            f"--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n\r\n".encode()
+            + value
+            + b"\r\n"
+            for disposition, value in parts
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+    from_browser = api.post(
+        f"{BASE}/requests.json",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert from_browser.status_code == 201, from_browser.text
     as_text = api.post(f"{BASE}/requests.json", data=fields(citizen_app, media="IMG_1.jpg"))
     assert as_text.status_code == 400 and "multipart" in as_text.json()[0]["description"]
     as_file = api.post(
@@ -288,7 +317,7 @@ def test_media_must_be_files_and_text_fields_text(api, citizen_app, grid_worker,
     )
     assert as_file.status_code == 400
     assert as_file.json()[0]["description"] == "description is a text field, not a file"
-    assert stored(db) == (0, 0, 0)
+    assert stored(db) == (2, 0, 0)
 
 
 def test_cors_answers_the_configured_origins_only_and_only_under_open311():
