@@ -438,3 +438,24 @@ def test_what_is_never_published_is_in_no_answer(
     # Nor the original or thumbnail under another name.
     assert api.get(f"{BASE}/media/{sha(PHOTO)}.png").status_code == 404
     assert api.get(f"{BASE}/media/../original/{sha(PHOTO)[:2]}/{sha(PHOTO)}.jpg").status_code == 404
+
+
+def test_outside_every_grid_the_township_is_read_back(api, citizen_app, grid_worker):
+    # 1.5 km east of the only grid, still in its township: routed to the township.
+    posted = api.post(
+        f"{BASE}/requests.json", data=fields(citizen_app, lat="24.35", long="109.44", crs=None)
+    )
+    assert posted.status_code == 201, posted.text
+    [found] = api.get(
+        f"{BASE}/requests/{posted.json()[0]['service_request_id']}.json",
+        params={"extensions": "true"},
+    ).json()
+    assert found["extended_attributes"] == {
+        "area_level": "township",
+        "area_code": "990101001",
+        "area_name": "测试township990101001",
+        "crs": "wgs84",
+        "raw_lat": 24.35,
+        "raw_long": 109.44,
+    }
+    assert found["media_url"] is None
