@@ -6,7 +6,6 @@ import gc
 import sys
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from backend import console, effects, health
@@ -14,6 +13,7 @@ from backend.core import media
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
 from backend.core.web import (
+    CorsByPath,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
@@ -82,16 +82,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),
             (r"^/api/v1/uploads/", settings.photo_max_bytes),
             (r"^/api/v1/premises/import$", settings.import_max_bytes),
+            # A report with its photos in `media` (multipart/form-data).
+            (
+                r"^/open311/v2/requests\.",
+                settings.max_body_bytes
+                + settings.photo_max_bytes * max(1, settings.open311_max_photos),
+                "multipart/form-data",
+            ),
         ),
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["X-Request-ID", "X-Total-Count"],
-        )
+    app.add_middleware(
+        CorsByPath,
+        prefixes=(("/open311/", open311_api.cors_options(settings)),),
+        default={
+            "allow_origins": settings.cors_origins,
+            "allow_methods": ["*"],
+            "allow_headers": ["*"],
+            "expose_headers": ["X-Request-ID", "X-Total-Count"],
+        }
+        if settings.cors_origins
+        else None,
+    )
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
     app.include_router(health.router)
     # Routes are matched in order, one after another: the busiest (the hotline's intake,

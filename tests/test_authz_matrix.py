@@ -95,6 +95,9 @@ TABLE: dict[tuple[str, str], Op] = {
         "public: published citizen reports only (decision 0015)"
     ),
     ("POST", "/open311/v2/requests.{fmt}"): none("citizen apps post a point; it is routed"),
+    ("GET", "/open311/v2/media/{sha256}.jpg"): none(
+        "public: the EXIF-free copy of a published report's photo; anything else is 404 alike"
+    ),
     ("GET", "/public/inspections"): none("public: 一公开, published plans and results"),
     ("POST", "/api/v1/auth/token"): none("sign-in names only the caller"),
     ("POST", "/api/v1/auth/refresh"): none("a refresh token is a secret, not a reference"),

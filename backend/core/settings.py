@@ -13,11 +13,11 @@ from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 # Values people paste from examples; refused in production whatever their length.
@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # Open311 reports (POST requests.json|xml) per api_key, and per client address.
     open311_limit_per_key: str = "120/minute;5000/day"
     open311_limit_per_address: str = "10/minute;100/day"
+    # Photos one Open311 report may carry in `media` (each at most photo_max_bytes).
+    open311_max_photos: int = Field(default=4, ge=0, le=20)
+    # Browser origins allowed to call /open311/ (comma-separated, e.g. a web app's
+    # "https://suishoupai.example.cn"); none by default. /open311/ does not use cors_origins.
+    open311_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # An Open311 Idempotency-Key is remembered this many hours (a retry within it is answered
     # with the first report, not taken again).
     open311_idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
@@ -270,6 +275,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is not a rate limit; write e.g. '20/15 minutes;100/day'"
             ) from exc
+        return value
+
+    @field_validator("open311_cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("escalation_working_days")

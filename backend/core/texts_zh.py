@@ -769,6 +769,15 @@ MESSAGES: dict[str, str] = {
     ),
     "status is open or closed": "status 须为 open 或 closed",
     "no service request '{id}'": "没有服务请求 '{id}'",
+    "crs is one of {names}; not {value}": "crs 须为 {names} 之一，不能是 {value}",
+    "media {number}: {detail:text}": "第 {number} 张照片（media）：{detail}",
+    "media: at most {count} photos in one report": "media：一份报告最多 {count} 张照片",
+    "{name} is a text field, not a file": "{name} 是文本字段，不是文件",
+    "media must be a file: send the report as multipart/form-data": (
+        "media 须为文件：请以 multipart/form-data 提交报告"
+    ),
+    "extensions is true or false": "extensions 须为 true 或 false",
+    "no published photo '{sha256}'": "没有已公开的照片 '{sha256}'",
     # --- patrols -------------------------------------------------------------------------------
     "a campaign ends after it starts, in the future": "专项整治的结束时间须晚于开始时间，且在将来",
     "no checklist '{code}'": "没有检查表 '{code}'",
