@@ -9,7 +9,8 @@ line, the demo loader, the tests); a declared effect without a handler fails the
 from __future__ import annotations
 
 from backend.core.lifecycle import Lifecycle
-from complaints.lifecycle import COMPLAINT_LIFECYCLE
+from complaints.citizens import service as citizens
+from complaints.lifecycle import COMPLAINT_LIFECYCLE, TELL_REPORTER, ComplaintStep
 from hazards import announcements
 from hazards.credit import service as credit
 from hazards.credit.service import APPEAL_LIFECYCLE
@@ -27,7 +28,12 @@ def _announce(step: HazardStep) -> None:
     announcements.announce(step.session, step.hazard, step.transition.action, step.actor_id)
 
 
+def _tell_reporter(step: ComplaintStep) -> None:
+    citizens.tell_reporter(step.session, step.complaint, step.transition.action, step.settings)
+
+
 def install() -> None:
     """Register every effect handler (again: a no-op)."""
     HAZARD_LIFECYCLE.handle(RECORD_IN_CREDIT, _record_in_credit)
     HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)
+    COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)

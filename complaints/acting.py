@@ -75,6 +75,9 @@ def act(
             reason="staff",
             note=body.note,
         )
+        lifecycle.COMPLAINT_LIFECYCLE.run_effects(
+            transition, lifecycle.ComplaintStep(session, complaint, transition, settings)
+        )
         return complaint
     before = {"state": complaint.state, "version": complaint.version}
     now = utcnow()
@@ -124,6 +127,9 @@ def act(
             **({"reply": body.reply} if body.reply else {}),
             **after,
         },
+    )
+    lifecycle.COMPLAINT_LIFECYCLE.run_effects(
+        transition, lifecycle.ComplaintStep(session, complaint, transition, settings)
     )
     event = HOTLINE_EVENTS.get(body.action)
     if event:

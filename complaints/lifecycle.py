@@ -7,6 +7,9 @@ grid has nobody on duty); staff of the area may take them on the worker's behalf
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from backend.core import lifecycle as kernel
 from backend.core.errors import Conflict, Forbidden, InvalidInput
 from backend.identity.enums import Role
@@ -14,16 +17,36 @@ from backend.identity.permissions import Permission, roles_with
 from complaints.enums import ComplaintAction as A
 from complaints.enums import ComplaintState as S
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from backend.core.settings import Settings
+    from complaints.models import Complaint
+
 STAFF = roles_with(Permission.MANAGE_COMPLAINTS)
 ASSIGNEE = roles_with(Permission.WORK_IN_THE_FIELD) | STAFF
 HOTLINE = roles_with(Permission.RECORD_CALLBACKS)  # the hotline runs the callback 回访, or staff
 REPORTER = frozenset({Role.INTEGRATION})  # the citizens' page, for the one who reported
-ASSIGNEE_ONLY = "assignee_only"
+ASSIGNEE_ONLY = "assignee_only"  # guard: field roles must be the assignee
 # guard: only the reporter of a complaint from the citizens' page (complaints.citizens), never
 # a hotline or an Open311 app that is an integration client too
-REPORTER_ONLY = "reporter_only"  # guard: field roles must be the assignee
+REPORTER_ONLY = "reporter_only"
+# after-effect: a reporter from the citizens' page who asked to be told of this stage gets a
+# text (complaints.citizens.service.tell_reporter, wired in backend/effects.py)
+TELL_REPORTER = "complaints.tell_reporter"
 
 Transition = kernel.Transition[S, A]
+TOLD = (TELL_REPORTER,)
+
+
+@dataclass(frozen=True)
+class ComplaintStep:
+    """What an effect handler is given: the step just applied, in its transaction."""
+
+    session: Session
+    complaint: Complaint  # as it is after the step
+    transition: Transition
+    settings: Settings
 
 
 def _row(
@@ -34,11 +57,14 @@ def _row(
     needs: tuple[str, ...] = (),
     assignee_only: bool = False,
     reporter_only: bool = False,
+    effects: tuple[str, ...] = (),
 ) -> Transition:
     guards = frozenset(
         {g for g, on in ((ASSIGNEE_ONLY, assignee_only), (REPORTER_ONLY, reporter_only)) if on}
     )
-    return kernel.Transition(source, action, target, roles, needs=needs, guards=guards)
+    return kernel.Transition(
+        source, action, target, roles, needs=needs, guards=guards, effects=effects
+    )
 
 
 class ComplaintTransitionNotAllowed(Conflict):
@@ -64,17 +90,17 @@ class ComplaintActionIncomplete(InvalidInput):
     slug, title = "complaint-action-incomplete", "The step lacks what it needs"
 
 
-COMPLAINT_LIFECYCLE: kernel.Lifecycle[S, A, None] = kernel.Lifecycle(
+COMPLAINT_LIFECYCLE: kernel.Lifecycle[S, A, ComplaintStep] = kernel.Lifecycle(
     "complaint",
     (
-        _row(S.RECEIVED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
+        _row(S.RECEIVED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",), effects=TOLD),
         _row(S.DISPATCHED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),
         _row(S.DISPATCHED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
         _row(S.DISPATCHED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
         _row(S.SIGNED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
-        _row(S.SIGNED, A.VERIFY, S.VERIFYING, ASSIGNEE, ("finding", "note"), True),
-        _row(S.VERIFYING, A.REPLY, S.REPLIED, ASSIGNEE, ("reply",), True),
-        _row(S.REPLIED, A.CLOSE, S.CLOSED, STAFF),
+        _row(S.SIGNED, A.VERIFY, S.VERIFYING, ASSIGNEE, ("finding", "note"), True, effects=TOLD),
+        _row(S.VERIFYING, A.REPLY, S.REPLIED, ASSIGNEE, ("reply",), True, effects=TOLD),
+        _row(S.REPLIED, A.CLOSE, S.CLOSED, STAFF, effects=TOLD),
         _row(S.CLOSED, A.CALLBACK_SATISFIED, S.CALLBACK_DONE, HOTLINE),
         _row(S.CLOSED, A.CALLBACK_UNSATISFIED, S.UNSATISFIED, HOTLINE, ("note",)),
         _row(S.UNSATISFIED, A.REOPEN, S.REOPENED, STAFF, ("note",)),

@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.core import outbox
+from backend.core.security import unseal
 from backend.core.settings import Settings
 from backend.identity.models import User
 from backend.notify.enums import PushStatus
@@ -21,6 +22,7 @@ from backend.notify.sms import SmsChannel, SmsMessage, sms_channel
 
 log = logging.getLogger("firegrid.notify")
 SMS = "sms"  # the outbox channel of texts
+SEALED_PHONE = "sealed_phone"  # in `data`: the number itself, sealed, instead of the user's
 FAILURE_STREAK = 3
 
 
@@ -36,6 +38,22 @@ def queue_text(
         data={**params, "template": template},
     )
     session.add(message)
+    return message
+
+
+def queue_text_to_sealed_phone(
+    session: Session,
+    sender_id: uuid.UUID,
+    sealed_phone: str,
+    template: str,
+    params: dict[str, str],
+    summary: str,
+) -> OutboxMessage:
+    """Queue a text to a phone that is nobody's account (a citizen who reported from the
+    page): the number travels sealed (backend.core.security.seal, the service secret) in the
+    row, which belongs to `sender_id`, the client it is sent for."""
+    message = queue_text(session, sender_id, template, params, summary)
+    message.data = {**message.data, SEALED_PHONE: sealed_phone}
     return message
 
 
@@ -57,6 +75,7 @@ class TextQueue(outbox.Queue[OutboxMessage]):
 
     def __init__(self, session: Session, channel: SmsChannel, settings: Settings) -> None:
         self.session, self.channel = session, channel
+        self.secret = settings.resolved_secret_key
         self.retry = outbox.Retry(max_attempts=settings.push_max_attempts)
         self.pass_seconds = settings.push_pass_seconds
 
@@ -72,10 +91,14 @@ class TextQueue(outbox.Queue[OutboxMessage]):
         )
 
     def send(self, message: OutboxMessage, now: datetime) -> outbox.Delivery:
-        phone = self.session.scalar(select(User.phone).where(User.id == message.user_id))
+        sealed = message.data.get(SEALED_PHONE)
+        if sealed:
+            phone = unseal(self.secret, sealed)
+        else:
+            phone = self.session.scalar(select(User.phone).where(User.id == message.user_id))
         if not phone:
             return outbox.NOBODY
-        params = {k: str(v) for k, v in message.data.items() if k != "template"}
+        params = {k: str(v) for k, v in message.data.items() if k not in ("template", SEALED_PHONE)}
         delivery = self.channel.send(SmsMessage(phone, message.data.get("template", ""), params))
         if delivery.outcome is outbox.Outcome.GONE:
             log.warning("SMS number refused", extra={"user_id": str(message.user_id)})

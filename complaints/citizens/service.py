@@ -32,6 +32,7 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
+from backend.notify import texts
 from complaints import acting, intake
 from complaints.citizens import codes
 from complaints.citizens.schemas import (
@@ -58,7 +59,13 @@ from complaints.enums import (
     ComplaintType,
     PhotoKind,
 )
-from complaints.models import CitizenPhoto, CitizenReport, Complaint, ComplaintPhoto
+from complaints.models import (
+    CitizenPhoto,
+    CitizenReport,
+    Complaint,
+    ComplaintCaller,
+    ComplaintPhoto,
+)
 from complaints.open311.service import SERVICE_NAMES
 from complaints.schemas import Caller, ComplaintActionIn, ComplaintIntake, Location
 from grids import workforce
@@ -546,6 +553,44 @@ def _closer(session: Session, complaint_id: uuid.UUID) -> uuid.UUID | None:
         if e.action == f"complaint.{ComplaintAction.CLOSE.value}"
     ]
     return closings[-1].actor_id if closings else None
+
+
+# --- Telling the reporter ---------------------------------------------------------------------------
+
+# The stage a step reaches, as the reporter named it in `wants`.
+STAGE_OF = {
+    ComplaintAction.DISPATCH: "dispatched",
+    ComplaintAction.VERIFY: "verified",
+    ComplaintAction.REPLY: "replied",
+    ComplaintAction.CLOSE: "closed",
+}
+STAGE_TEMPLATE = "citizen_stage"  # a key of FIREGRID_SMS_TEMPLATE_CODES
+
+
+def tell_reporter(
+    session: Session, complaint: Complaint, action: ComplaintAction, settings: Settings
+) -> None:
+    """A text to the phone a reporter from the page left, for a stage they asked to be told of
+    (the lifecycle's TELL_REPORTER effect): the follow code and the stage in plain words,
+    through the SMS template `citizen_stage`. Reports from elsewhere, and reporters who asked
+    for nothing or left no phone, are not texted."""
+    stage = STAGE_OF.get(action)
+    if complaint.channel != Channel.WEB.value or stage is None:
+        return
+    report = session.get(CitizenReport, complaint.id)
+    caller = session.get(ComplaintCaller, complaint.id)
+    if report is None or stage not in report.wants or caller is None or not caller.sealed_phone:
+        return
+    code = codes.follow_code(settings.resolved_secret_key, complaint.id)
+    name = dict((c, n) for c, n, _ in STAGES)[stage]
+    texts.queue_text_to_sealed_phone(
+        session,
+        complaint.partner_id,
+        caller.sealed_phone,
+        STAGE_TEMPLATE,
+        {"code": code, "stage": name},
+        f"随手拍 {code}：{name}",
+    )
 
 
 # --- Its photos' bytes (tus, offline_sync.uploads) --------------------------------------------------

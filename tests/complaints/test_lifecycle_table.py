@@ -9,7 +9,7 @@ import pytest
 from backend.identity.enums import Role
 from complaints import lifecycle
 from complaints.enums import ComplaintAction, ComplaintState
-from complaints.lifecycle import ASSIGNEE, ASSIGNEE_ONLY, COMPLAINT_LIFECYCLE
+from complaints.lifecycle import ASSIGNEE, ASSIGNEE_ONLY, COMPLAINT_LIFECYCLE, TELL_REPORTER
 
 ROWS = list(COMPLAINT_LIFECYCLE)
 NAMES = [f"{t.source.value}-{t.action.value}" for t in ROWS]
@@ -64,5 +64,16 @@ def test_a_step_the_table_lacks_is_refused_naming_what_is_possible(state, action
     }
 
 
-def test_complaint_steps_declare_no_effects():
-    assert COMPLAINT_LIFECYCLE.declared_effects() == set()
+def test_the_stages_a_reporter_may_be_told_of_declare_the_telling():
+    told = {
+        (row.source.value, row.action.value)
+        for row in COMPLAINT_LIFECYCLE
+        if TELL_REPORTER in row.effects
+    }
+    assert told == {
+        ("received", "dispatch"),
+        ("signed", "verify"),
+        ("verifying", "reply"),
+        ("replied", "close"),
+    }
+    assert COMPLAINT_LIFECYCLE.declared_effects() == {TELL_REPORTER}

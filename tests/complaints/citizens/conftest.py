@@ -48,3 +48,33 @@ def report_body(api, **fields) -> dict:
 
 def photo_bytes(width: int = 1200, height: int = 900) -> bytes:
     return jpeg(width, height)
+
+
+# The fake Aliyun SMS service of the notification tests, and its settings with the template
+# of a citizen's stage text.
+from tests.backend.notify.conftest import (  # noqa: E402,F401
+    CHANNEL_ENV,
+    environment,
+    fake_jpush,
+    fake_services,
+    fake_sms,
+    fake_webpush,
+)
+
+STAGE_TEMPLATE_CODE = "SMS_470000009"
+
+
+@pytest.fixture
+def sms_settings(fake_sms, page_open):  # noqa: F811 - the imported fixture
+    from backend.core.settings import get_settings
+
+    fake_sms.templates = {*type(fake_sms).templates, STAGE_TEMPLATE_CODE}  # approved by Aliyun
+    with environment(
+        {
+            **CHANNEL_ENV,
+            "FIREGRID_SMS_BASE_URL": fake_sms.origin,
+            "FIREGRID_SMS_TEMPLATE_CODES": f'{{"citizen_stage": "{STAGE_TEMPLATE_CODE}"}}',
+        }
+    ):
+        yield get_settings()
+    del fake_sms.templates

@@ -14,7 +14,13 @@ from tusclient import client as tus
 
 from complaints.citizens import codes
 from complaints.models import CitizenReport, Complaint, ComplaintCaller
-from tests.complaints.citizens.conftest import answered, declared, photo_bytes, report_body
+from tests.complaints.citizens.conftest import (
+    STAGE_TEMPLATE_CODE,
+    answered,
+    declared,
+    photo_bytes,
+    report_body,
+)
 
 
 def file_report(api, **fields) -> dict:
@@ -265,3 +271,26 @@ def test_a_reporter_who_left_a_phone_is_rewarded_as_a_hotline_caller_is(
         (str(complaint_of(db, named["follow_code"]).id), "eligible")
     ]
     assert rewards[0]["caller_phone"] == "139****5678"
+
+
+def test_a_reporter_is_texted_the_stages_they_asked_for_and_no_other(
+    api, db, sms_settings, fake_sms, grid_worker, station_staff
+):
+    from backend.notify import service as notify
+
+    told = file_report(api, phone="13912345678", wants=["verified", "closed"])
+    silent = file_report(api, lng=109.412, category="exit_blocked")  # no phone, nothing asked
+    for taken in (told, silent):
+        cid = str(complaint_of(db, taken["follow_code"]).id)
+        act(api, grid_worker, cid, action="sign")
+        act(api, grid_worker, cid, action="verify", finding="rectified_already", note="已清理")
+        act(api, grid_worker, cid, action="reply", reply="已处理")
+        act(api, station_staff, cid, action="close")
+
+    with db() as session:
+        notify.deliver_outbox(session, sms_settings)
+
+    assert [(t["PhoneNumbers"], t["TemplateCode"], t["params"]) for t in fake_sms.sent] == [
+        ("13912345678", STAGE_TEMPLATE_CODE, {"code": told["follow_code"], "stage": stage})
+        for stage in ("已现场核查", "已办结")
+    ]
