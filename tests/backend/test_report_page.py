@@ -1,0 +1,75 @@
+"""/report/: the citizens' page 随手拍 is served as the console is (its own build, the hash
+screens from index.html, hashed assets kept for good), with a page in Chinese that points to
+96119 when it was never built; the real build names nothing from outside."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import serving
+
+
+@pytest.fixture
+def report_build(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="zh-CN"><script type="module" src="/report/assets/index-r1.js">'
+        "</script></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "assets" / "index-r1.js").write_text("console.log('随手拍')", encoding="utf-8")
+    return tmp_path
+
+
+def served(directory):
+    from backend.app import create_app
+    from backend.core.settings import get_settings
+
+    settings = get_settings().model_copy(update={"report_page_dir": directory})
+    return serving(create_app(settings), settings)
+
+
+def test_the_page_is_served_from_its_own_build(report_build):
+    with served(report_build) as url, httpx.Client(base_url=url) as client:
+        bare = client.get("/report?code=K7Q4-9MZT-2XWA")
+        assert bare.status_code == 307
+        assert bare.headers["location"] == "/report/?code=K7Q4-9MZT-2XWA"
+
+        index = client.get("/report/")
+        assert index.status_code == 200
+        assert index.headers["cache-control"] == "no-cache"
+        assert "index-r1.js" in index.text
+        assert "default-src 'self'" in index.headers["content-security-policy"]
+        assert client.get("/report/anything").text == index.text
+
+        script = client.get("/report/assets/index-r1.js")
+        assert script.status_code == 200
+        assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert client.get("/report/assets/index-old.js").status_code == 404
+        # the console's build is another directory
+        assert "index-r1.js" not in client.get("/console/").text
+
+
+def test_without_a_build_the_page_says_to_call_96119(tmp_path):
+    with served(tmp_path / "missing") as url, httpx.Client(base_url=url) as client:
+        answer = client.get("/report/")
+        assert answer.status_code == 503
+        assert "随手拍页面暂不可用" in answer.text and "96119" in answer.text
+
+
+def test_the_real_build_loads_nothing_from_outside():
+    from backend.console import report_dir
+    from backend.core.settings import get_settings
+
+    directory = report_dir(get_settings())
+    if not (directory / "index.html").is_file():
+        pytest.fail(f"the citizens' page is not built in {directory}: run scripts/build-console.sh")
+    for file in [directory / "index.html", *(directory / "assets").iterdir()]:
+        text = file.read_text(encoding="utf-8")
+        # no script, style, font or image from another host (links in licence comments aside)
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), file
+        assert not re.search(r"""@import\s+url\(["']?(https?:)?//""", text), file
+        assert "fonts.googleapis" not in text and "cdn." not in text, file
