@@ -73,3 +73,47 @@ def test_the_real_build_loads_nothing_from_outside():
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), file
         assert not re.search(r"""@import\s+url\(["']?(https?:)?//""", text), file
         assert "fonts.googleapis" not in text and "cdn." not in text, file
+
+
+NODE_CHECK = """
+import { sha256Hex, solveChallenge } from %(module)s
+const lengths = [0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 1000, 300000]
+const digests = lengths.map((n) => {
+  const bytes = new Uint8Array(n)
+  for (let i = 0; i < n; i++) bytes[i] = (i * 31 + 7) & 255
+  return sha256Hex(bytes)
+})
+const nonce = await solveChallenge(%(token)s, 16)
+console.log(JSON.stringify({ digests, nonce }))
+"""
+
+
+def test_the_pages_sha256_and_proof_of_work_agree_with_pythons(tmp_path):
+    """The page computes SHA-256 itself (no crypto.subtle on plain http): its digests of
+    messages around the block sizes, and a solved challenge, checked by hashlib."""
+    import hashlib
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("Node.js is needed to build the console (scripts/build-console.sh)")
+    module = Path(__file__).resolve().parents[2] / "console" / "report" / "src" / "sha256.js"
+    token = "cch_2026-12-05T20:40:00Z.随手拍"
+    script = tmp_path / "check.mjs"
+    script.write_text(
+        NODE_CHECK % {"module": json.dumps(module.as_uri()), "token": json.dumps(token)},
+        encoding="utf-8",
+    )
+    out = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    for n, digest in zip(
+        [0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 1000, 300000], answer["digests"], strict=True
+    ):
+        data = bytes((i * 31 + 7) & 255 for i in range(n))
+        assert digest == hashlib.sha256(data).hexdigest(), n
+    proof = hashlib.sha256(f"{token}:{answer['nonce']}".encode()).digest()
+    assert int.from_bytes(proof, "big") >> (256 - 16) == 0
