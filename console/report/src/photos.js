@@ -31,6 +31,17 @@ function toBlob(canvas) {
   )
 }
 
+// Blob.arrayBuffer() is missing in older WebViews (iOS before 14): FileReader does the same.
+function bytesOf(blob) {
+  if (blob.arrayBuffer) return blob.arrayBuffer()
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => resolve(reader.result)
+    reader.onerror = () => reject(reader.error)
+    reader.readAsArrayBuffer(blob)
+  })
+}
+
 /** A picked or taken photo, made ready to declare and upload: {id, blob, size, sha256, preview}.
  * The browser applies the picture's EXIF orientation when it draws it; the JPEG made from the
  * canvas carries no EXIF at all (no position, no phone model). */
@@ -46,7 +57,7 @@ export async function preparePhoto(file) {
     context.fillRect(0, 0, canvas.width, canvas.height)
     context.drawImage(image, 0, 0, canvas.width, canvas.height)
     const blob = await toBlob(canvas)
-    const bytes = new Uint8Array(await blob.arrayBuffer())
+    const bytes = new Uint8Array(await bytesOf(blob))
     return {
       id: uuid4(),
       blob,
