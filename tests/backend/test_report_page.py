@@ -53,6 +53,30 @@ def test_the_page_is_served_from_its_own_build(report_build):
         assert "index-r1.js" not in client.get("/console/").text
 
 
+def test_scripts_go_compressed_to_browsers_that_take_gzip(report_build):
+    import gzip
+
+    script = "const 随手拍 = 1;\n" * 2000
+    (report_build / "assets" / "index-r1.js").write_text(script, encoding="utf-8")
+    with served(report_build) as url, httpx.Client(base_url=url) as client:
+        raw = client.get("/report/assets/index-r1.js", headers={"Accept-Encoding": "identity"})
+        assert raw.status_code == 200 and raw.text == script
+        assert "content-encoding" not in raw.headers
+        with client.stream(
+            "GET", "/report/assets/index-r1.js", headers={"Accept-Encoding": "gzip, br"}
+        ) as packed:
+            body = b"".join(packed.iter_raw())
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.headers["vary"] == "Accept-Encoding"
+        assert "javascript" in packed.headers["content-type"]
+        assert packed.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert gzip.decompress(body).decode("utf-8") == script
+        assert len(body) < len(script.encode()) / 10
+        # the page itself is small and asked for each time: as it is
+        page = client.get("/report/", headers={"Accept-Encoding": "gzip"})
+        assert page.headers.get("content-encoding") is None
+
+
 def test_without_a_build_the_page_says_to_call_96119(tmp_path):
     with served(tmp_path / "missing") as url, httpx.Client(base_url=url) as client:
         answer = client.get("/report/")
