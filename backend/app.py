@@ -6,7 +6,6 @@ import gc
 import sys
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from backend import console, effects, health
@@ -14,6 +13,7 @@ from backend.core import media
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
 from backend.core.web import (
+    CorsByPath,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
@@ -24,6 +24,7 @@ from backend.notify import channels as notify_channels
 from backend.notify import inbox_api
 from bulletins import api as bulletins_api
 from complaints import api as complaints_api
+from complaints.citizens import api as citizens_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
 from grids.premises import api as premises_api
@@ -81,16 +82,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),
             (r"^/api/v1/uploads/", settings.photo_max_bytes),
             (r"^/api/v1/premises/import$", settings.import_max_bytes),
+            # A report with its photos in `media` (multipart/form-data).
+            (
+                r"^/open311/v2/requests\.",
+                settings.max_body_bytes
+                + settings.photo_max_bytes * max(1, settings.open311_max_photos),
+                "multipart/form-data",
+            ),
         ),
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["X-Request-ID", "X-Total-Count"],
-        )
+    app.add_middleware(
+        CorsByPath,
+        prefixes=(("/open311/", open311_api.cors_options(settings)),),
+        default={
+            "allow_origins": settings.cors_origins,
+            "allow_methods": ["*"],
+            "allow_headers": ["*"],
+            "expose_headers": ["X-Request-ID", "X-Total-Count"],
+        }
+        if settings.cors_origins
+        else None,
+    )
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
     app.include_router(health.router)
     # Routes are matched in order, one after another: the busiest (the hotline's intake,
@@ -108,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)
     app.include_router(open311_api.router)
+    app.include_router(citizens_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(patrols_api.router)
@@ -115,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
     app.include_router(sync_api.uploads_router)
+    app.include_router(sync_api.citizen_uploads_router)
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app
 

@@ -20,7 +20,7 @@ from backend.identity.permissions import Permission, may
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from complaints import callbacks, dispatch, lifecycle, rewards, rules
-from complaints.enums import ComplaintAction, ComplaintState, Finding
+from complaints.enums import Channel, ComplaintAction, ComplaintState, Finding
 from complaints.models import Complaint, ComplaintRelease
 from complaints.reading import hold
 from complaints.schemas import ComplaintActionIn, Location
@@ -38,7 +38,9 @@ HOTLINE_EVENTS = {
     ComplaintAction.REPLY: "replied",
     ComplaintAction.CLOSE: "closed",
     ComplaintAction.REOPEN: "reopened",
+    ComplaintAction.NOT_FIXED: "reopened",
 }
+REOPENING = (ComplaintAction.REOPEN, ComplaintAction.NOT_FIXED)
 
 
 def act(
@@ -57,6 +59,10 @@ def act(
         and complaint.assignee_id != principal.user_id
     ):
         raise lifecycle.NotYourComplaint("only the worker it is assigned to may do this")
+    if transition.has(lifecycle.REPORTER_ONLY) and complaint.channel != Channel.WEB.value:
+        raise lifecycle.ComplaintRoleMayNotAct(
+            f"only the one who reported it from the citizens' page may {body.action.value}"
+        )
     lifecycle.COMPLAINT_LIFECYCLE.check_needs(transition, body)
     if body.action is ComplaintAction.DISPATCH:
         assignee = _assignable(session, principal, complaint, body.assignee_id)  # type: ignore[arg-type]
@@ -93,7 +99,7 @@ def act(
         complaint.reply = body.reply
     elif body.action is ComplaintAction.CLOSE:
         complaint.closed_at = now
-    elif body.action is ComplaintAction.REOPEN:
+    elif body.action in REOPENING:
         calendar = rules.working_calendar(settings)
         complaint.dispatched_at = now
         complaint.sign_due_at = rules.sign_due(now, settings, calendar)
@@ -124,7 +130,7 @@ def act(
         callbacks.enqueue(session, complaint, event, note=body.note)
     if body.action is ComplaintAction.RETURN:
         dispatch.tell_triage(session, complaint)
-    if body.action is ComplaintAction.REOPEN and complaint.assignee_id:
+    if body.action in REOPENING and complaint.assignee_id:
         notify.push(
             session,
             [complaint.assignee_id],

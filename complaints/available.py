@@ -73,7 +73,8 @@ def available_to(
         available.steps = [
             row
             for row in lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, principal.role)
-            if mine or not (field_role and row.has(lifecycle.ASSIGNEE_ONLY))
+            if (mine or not (field_role and row.has(lifecycle.ASSIGNEE_ONLY)))
+            and not row.has(lifecycle.REPORTER_ONLY)  # taken only through complaints.citizens
         ]
         available.may_place = staff and state is ComplaintState.RECEIVED
         due = rules.due_of(complaint)
@@ -90,7 +91,13 @@ def available_to(
 def partner_steps(state: ComplaintState) -> Available:
     """What the partner that sent a complaint may do with it (its 回访), for the answer to its
     own intake: a partner sees every complaint it sent, so its role alone decides."""
-    return Available(steps=lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, Role.INTEGRATION))
+    return Available(
+        steps=[
+            row
+            for row in lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, Role.INTEGRATION)
+            if not row.has(lifecycle.REPORTER_ONLY)
+        ]
+    )
 
 
 def _visible(principal: Principal, scope: Scope | None, complaint: Complaint) -> bool:

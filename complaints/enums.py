@@ -45,6 +45,7 @@ class ComplaintAction(StrEnum):
     CALLBACK_SATISFIED = "callback_satisfied"
     CALLBACK_UNSATISFIED = "callback_unsatisfied"
     REOPEN = "reopen"
+    NOT_FIXED = "not_fixed"  # the reporter, from the citizens' page, after closure: 重办
 
 
 class Finding(StrEnum):

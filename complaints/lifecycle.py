@@ -17,7 +17,11 @@ from complaints.enums import ComplaintState as S
 STAFF = roles_with(Permission.MANAGE_COMPLAINTS)
 ASSIGNEE = roles_with(Permission.WORK_IN_THE_FIELD) | STAFF
 HOTLINE = roles_with(Permission.RECORD_CALLBACKS)  # the hotline runs the callback 回访, or staff
-ASSIGNEE_ONLY = "assignee_only"  # guard: field roles must be the assignee
+REPORTER = frozenset({Role.INTEGRATION})  # the citizens' page, for the one who reported
+ASSIGNEE_ONLY = "assignee_only"
+# guard: only the reporter of a complaint from the citizens' page (complaints.citizens), never
+# a hotline or an Open311 app that is an integration client too
+REPORTER_ONLY = "reporter_only"  # guard: field roles must be the assignee
 
 Transition = kernel.Transition[S, A]
 
@@ -29,8 +33,11 @@ def _row(
     roles: frozenset[Role],
     needs: tuple[str, ...] = (),
     assignee_only: bool = False,
+    reporter_only: bool = False,
 ) -> Transition:
-    guards = frozenset({ASSIGNEE_ONLY}) if assignee_only else frozenset()
+    guards = frozenset(
+        {g for g, on in ((ASSIGNEE_ONLY, assignee_only), (REPORTER_ONLY, reporter_only)) if on}
+    )
     return kernel.Transition(source, action, target, roles, needs=needs, guards=guards)
 
 
@@ -71,6 +78,9 @@ COMPLAINT_LIFECYCLE: kernel.Lifecycle[S, A, None] = kernel.Lifecycle(
         _row(S.CLOSED, A.CALLBACK_SATISFIED, S.CALLBACK_DONE, HOTLINE),
         _row(S.CLOSED, A.CALLBACK_UNSATISFIED, S.UNSATISFIED, HOTLINE, ("note",)),
         _row(S.UNSATISFIED, A.REOPEN, S.REOPENED, STAFF, ("note",)),
+        # The reporter says "not fixed" (complaints.citizens), through the page's own client.
+        _row(S.CLOSED, A.NOT_FIXED, S.REOPENED, REPORTER, ("note",), reporter_only=True),
+        _row(S.CALLBACK_DONE, A.NOT_FIXED, S.REOPENED, REPORTER, ("note",), reporter_only=True),
         _row(S.REOPENED, A.SIGN, S.SIGNED, ASSIGNEE, assignee_only=True),
         _row(S.REOPENED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
         _row(S.REOPENED, A.DISPATCH, S.DISPATCHED, STAFF, ("assignee_id",)),

@@ -22,6 +22,7 @@ from backend.identity.dependencies import (
     oauth2_scheme,
 )
 from backend.identity.service import principal_for_token
+from complaints.citizens import service as citizens
 from offline_sync import pull, push, uploads
 from offline_sync.tables import SCHEMA_VERSION, schema_document
 
@@ -213,4 +214,73 @@ def terminate_upload(
     uploads.require_tus(request.headers.get("tus-resumable"))
     with session_scope() as session:
         uploads.terminate(session, uploads.own_upload(session, principal, upload_id), settings)
+    return Response(status_code=204, headers={"Tus-Resumable": uploads.TUS_VERSION})
+
+
+# --- The citizens' page's photos: the same tus, keyed by a report's upload token ---------------------
+
+citizen_uploads_router = APIRouter(prefix="/api/v1/citizen/uploads", tags=["citizens"])
+
+
+def citizen_uploader(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> uploads.CitizenUploader:
+    """The report whose upload token the page sends (`Authorization: Bearer cup_…`). Read in
+    a short read-only transaction of its own: the upload's steps write in theirs."""
+    with session_scope(read_only=True) as session:
+        found = citizens.uploader_for_token(session, token or "")
+    if found is None:
+        raise Unauthenticated("send the report's upload token (it lasts a day after the report)")
+    client_id, complaint_id = found
+    return uploads.CitizenUploader(user_id=client_id, complaint_id=complaint_id)
+
+
+CitizenUploaderDep = Annotated[uploads.CitizenUploader, Depends(citizen_uploader)]
+
+
+@citizen_uploads_router.options("/", status_code=204)
+def citizen_tus_options(settings: SettingsDep) -> Response:
+    return tus_options(settings)
+
+
+@citizen_uploads_router.post("/", status_code=201)
+def create_citizen_upload(
+    request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
+) -> Response:
+    """Start the upload of a photo the report declared: `Upload-Metadata` names its
+    `photo_id` and `sha256`, `Upload-Length` its size, as declared."""
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    length = uploads.int_header(request.headers, "upload-length")
+    metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
+    with session_scope() as session:
+        upload = uploads.create_for_citizen(session, uploader, length, metadata, settings)
+        headers = uploads.headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
+    return Response(status_code=201, headers=headers)
+
+
+@citizen_uploads_router.head("/{upload_id}")
+def citizen_upload_offset(
+    upload_id: UploadId, request: Request, uploader: CitizenUploaderDep
+) -> Response:
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    with session_scope(read_only=True) as session:
+        headers = uploads.headers(uploads.own_upload(session, uploader, upload_id))
+    return Response(status_code=200, headers=headers)
+
+
+@citizen_uploads_router.patch("/{upload_id}", status_code=204)
+async def citizen_upload_bytes(
+    upload_id: UploadId, request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
+) -> Response:
+    headers = await uploads.append(uploader, upload_id, request.headers, _chunks(request), settings)
+    return Response(status_code=204, headers=headers)
+
+
+@citizen_uploads_router.delete("/{upload_id}", status_code=204)
+def terminate_citizen_upload(
+    upload_id: UploadId, request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
+) -> Response:
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    with session_scope() as session:
+        uploads.terminate(session, uploads.own_upload(session, uploader, upload_id), settings)
     return Response(status_code=204, headers={"Tus-Resumable": uploads.TUS_VERSION})

@@ -17,6 +17,7 @@ from backend.core.settings import Settings
 from backend.identity.models import User
 from backend.identity.service import Principal
 from complaints import photos as complaint_photos
+from complaints.citizens import service as citizens
 from hazards import photos as hazard_photos
 from hazards.models import Hazard
 from hazards.photos import PhotoKind
@@ -118,3 +119,13 @@ def _deliver_complaint_photo(
     file_of(settings, upload.id).unlink(missing_ok=True)
     session.flush()
     return True
+
+
+def deliver_citizen_photo(session: Session, upload: Upload, settings: Settings) -> None:
+    """A photo from the citizens' page, all its bytes here: kept with its report's complaint
+    (complaints.citizens), or refused there with the reason."""
+    citizens.keep_photo(
+        session, upload.photo_id, file_of(settings, upload.id).read_bytes(), settings
+    )
+    file_of(settings, upload.id).unlink(missing_ok=True)
+    session.flush()

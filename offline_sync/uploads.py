@@ -15,11 +15,12 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import format_datetime
 
 import anyio.to_thread
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope, utcnow
@@ -33,6 +34,8 @@ from backend.core.errors import (
 )
 from backend.core.settings import Settings
 from backend.identity.service import Principal
+from complaints.enums import CitizenPhotoState
+from complaints.models import CitizenPhoto
 from offline_sync import delivery
 from offline_sync.delivery import SHA256_HEX, file_of
 from offline_sync.enums import UploadState
@@ -108,15 +111,22 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         ) from exc
 
 
-def create(
-    session: Session,
-    principal: Principal,
-    length: int | None,
-    metadata: dict[str, str],
-    settings: Settings,
-) -> Upload:
-    if principal.role not in DEVICE_ROLES:
-        raise Forbidden(f"a {principal.role} does not upload from a device")
+@dataclass(frozen=True)
+class CitizenUploader:
+    """A report from the citizens' page sending the photos it declared, by its upload token:
+    the uploads belong to the page's client (`user_id`) and to that report's complaint."""
+
+    user_id: uuid.UUID
+    complaint_id: uuid.UUID
+
+
+Uploader = Principal | CitizenUploader
+
+
+def _what_is_sent(
+    length: int | None, metadata: dict[str, str], settings: Settings
+) -> tuple[int, uuid.UUID, str]:
+    """Upload-Length, and the photo id and sha256 of Upload-Metadata, checked."""
     if length is None:
         raise InvalidInput(
             "Upload-Length is required (deferred length is not supported)", field="Upload-Length"
@@ -137,6 +147,19 @@ def create(
         raise InvalidInput(
             "Upload-Metadata must give the photo's sha256 (64 hex digits)", field="Upload-Metadata"
         )
+    return length, photo_id, sha256
+
+
+def create(
+    session: Session,
+    principal: Principal,
+    length: int | None,
+    metadata: dict[str, str],
+    settings: Settings,
+) -> Upload:
+    if principal.role not in DEVICE_ROLES:
+        raise Forbidden(f"a {principal.role} does not upload from a device")
+    length, photo_id, sha256 = _what_is_sent(length, metadata, settings)
     declared = session.get(DevicePhoto, photo_id)
     if declared is not None and declared.user_id == principal.user_id:
         # The record is known: the bytes must be the ones it declared, or they could never
@@ -157,6 +180,61 @@ def create(
     upload = Upload(
         id=secrets.token_hex(16),
         user_id=principal.user_id,
+        photo_id=photo_id,
+        sha256=sha256,
+        length=length,
+        offset=0,
+        state=UploadState.RECEIVING.value,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.upload_expiry_hours),
+    )
+    session.add(upload)
+    session.flush()
+    file_of(settings, upload.id).touch()
+    return upload
+
+
+def create_for_citizen(
+    session: Session,
+    uploader: CitizenUploader,
+    length: int | None,
+    metadata: dict[str, str],
+    settings: Settings,
+) -> Upload:
+    """An upload of a photo the report declared, exactly as declared (the report is sent
+    before its photos, so the declaration is always here first). A report holds at most as
+    many unfinished uploads as it may have photos."""
+    length, photo_id, sha256 = _what_is_sent(length, metadata, settings)
+    declared = session.get(CitizenPhoto, photo_id)
+    if declared is None or declared.complaint_id != uploader.complaint_id:
+        raise NotFound(f"the report declared no photo {photo_id}", field="Upload-Metadata")
+    if declared.state != CitizenPhotoState.PENDING.value:
+        raise Conflict(f"photo {photo_id} has arrived already", field="Upload-Metadata")
+    if (length, sha256) != (declared.size, declared.sha256):
+        raise InvalidInput(
+            f"photo {photo_id} was declared with {declared.size} bytes and another sha256: "
+            "send exactly the declared bytes",
+            field="Upload-Metadata",
+        )
+    now = utcnow()
+    unfinished = session.scalar(
+        select(func.count()).where(
+            Upload.complaint_id == uploader.complaint_id,
+            Upload.state == UploadState.RECEIVING.value,
+            Upload.expires_at > now,
+        )
+    )
+    if unfinished >= max(1, settings.citizen_photos_max):
+        raise TooManyUnfinishedUploads(
+            f"the report holds {unfinished} unfinished uploads, the most allowed: finish or "
+            "delete one before starting another",
+            retry_after_seconds=60,
+            max_unfinished=settings.citizen_photos_max,
+        )
+    upload = Upload(
+        id=secrets.token_hex(16),
+        user_id=uploader.user_id,
+        complaint_id=uploader.complaint_id,
         photo_id=photo_id,
         sha256=sha256,
         length=length,
@@ -195,9 +273,10 @@ def _room_for_another(session: Session, principal: Principal, settings: Settings
         )
 
 
-def own_upload(session: Session, principal: Principal, upload_id: str) -> Upload:
+def own_upload(session: Session, uploader: Uploader, upload_id: str) -> Upload:
     upload = session.get(Upload, upload_id)
-    if upload is None or upload.user_id != principal.user_id:
+    complaint_id = uploader.complaint_id if isinstance(uploader, CitizenUploader) else None
+    if upload is None or (upload.user_id, upload.complaint_id) != (uploader.user_id, complaint_id):
         raise NotFound(f"no upload {upload_id}")
     if upload.state == UploadState.RECEIVING.value and upload.expires_at <= utcnow():
         raise UploadExpired(f"upload {upload_id} expired at {upload.expires_at.isoformat()}")
@@ -256,7 +335,7 @@ def int_header(request_headers: Mapping[str, str], name: str) -> int | None:
 
 
 async def append(
-    principal: Principal,
+    principal: Uploader,
     upload_id: str,
     request_headers: Mapping[str, str],
     chunks: AsyncIterator[bytes],
@@ -357,7 +436,10 @@ def finish(session: Session, upload: Upload, settings: Settings) -> bool:
         return False
     upload.state, upload.completed_at = UploadState.COMPLETE.value, utcnow()
     session.flush()
-    delivery.deliver(session, upload.photo_id, settings)
+    if upload.complaint_id is not None:
+        delivery.deliver_citizen_photo(session, upload, settings)
+    else:
+        delivery.deliver(session, upload.photo_id, settings)
     return True
 
 

@@ -95,6 +95,9 @@ TABLE: dict[tuple[str, str], Op] = {
         "public: published citizen reports only (decision 0015)"
     ),
     ("POST", "/open311/v2/requests.{fmt}"): none("citizen apps post a point; it is routed"),
+    ("GET", "/open311/v2/media/{sha256}.jpg"): none(
+        "public: the EXIF-free copy of a published report's photo; anything else is 404 alike"
+    ),
     ("GET", "/public/inspections"): none("public: 一公开, published plans and results"),
     ("POST", "/api/v1/auth/token"): none("sign-in names only the caller"),
     ("POST", "/api/v1/auth/refresh"): none("a refresh token is a secret, not a reference"),
@@ -148,6 +151,19 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/premises"): none("a point, routed; outside the scope is refused"),
     ("POST", "/api/v1/premises/import"): none("rows of points, routed"),
     ("GET", "/api/v1/premises/import-template.xlsx"): none("the same workbook for everyone"),
+    # The citizens' page: no sign-in; a follow code or an upload token is the key to one
+    # report (tests/complaints/citizens: another report's code, token or upload is refused).
+    ("GET", "/api/v1/citizen/form"): none("public: the citizens' page's form"),
+    ("GET", "/api/v1/citizen/areas"): none("public: the townships the page serves"),
+    ("POST", "/api/v1/citizen/reports"): none("anyone may report; a challenge and limits"),
+    ("GET", "/api/v1/citizen/reports/{code}"): none("the follow code is the key"),
+    ("GET", "/api/v1/citizen/reports/{code}/photos/{sha256}.jpg"): none("the follow code"),
+    ("POST", "/api/v1/citizen/reports/{code}/not-fixed"): none("the follow code is the key"),
+    ("OPTIONS", "/api/v1/citizen/uploads/"): none("tus discovery"),
+    ("POST", "/api/v1/citizen/uploads/"): none("the report's upload token is the key"),
+    ("HEAD", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
+    ("PATCH", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
+    ("DELETE", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
     ("POST", "/api/v1/uploads/"): none("creates the caller's own upload"),
     ("OPTIONS", "/api/v1/uploads/"): none("tus discovery"),
     # --- references

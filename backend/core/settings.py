@@ -13,11 +13,11 @@ from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 # Values people paste from examples; refused in production whatever their length.
@@ -79,9 +79,26 @@ class Settings(BaseSettings):
     # Open311 reports (POST requests.json|xml) per api_key, and per client address.
     open311_limit_per_key: str = "120/minute;5000/day"
     open311_limit_per_address: str = "10/minute;100/day"
+    # Photos one Open311 report may carry in `media` (each at most photo_max_bytes).
+    open311_max_photos: int = Field(default=4, ge=0, le=20)
+    # Browser origins allowed to call /open311/ (comma-separated, e.g. a web app's
+    # "https://suishoupai.example.cn"); none by default. /open311/ does not use cors_origins.
+    open311_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # An Open311 Idempotency-Key is remembered this many hours (a retry within it is answered
     # with the first report, not taken again).
     open311_idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+    # The citizens' page /report/ (docs/citizens.md): the code of the area it serves (unset:
+    # the page is closed), the challenge's difficulty in bits (0: none asked), photos a report
+    # may carry, the days after closure a reporter may say "not fixed", the hours an upload
+    # token lasts, and the reports allowed per client address and per phone number.
+    citizen_area: str | None = None
+    citizen_challenge_bits: int = Field(default=16, ge=0, le=26)
+    citizen_photos_max: int = Field(default=4, ge=0, le=9)
+    citizen_dispute_days: int = Field(default=7, ge=0, le=90)
+    citizen_upload_hours: int = Field(default=24, ge=1, le=24 * 7)
+    citizen_limit_per_address: str = "5/minute;30/day"
+    citizen_limit_per_phone: str = "3/hour;10/day"
 
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks, comma-separated, e.g. "127.0.0.1" for nginx on the same machine). Empty: no
@@ -237,13 +254,20 @@ class Settings(BaseSettings):
         "basemap_url",
         "basemap_key",
         "basemap_attribution",
+        "citizen_area",
         mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator("login_address_limit", "open311_limit_per_key", "open311_limit_per_address")
+    @field_validator(
+        "login_address_limit",
+        "open311_limit_per_key",
+        "open311_limit_per_address",
+        "citizen_limit_per_address",
+        "citizen_limit_per_phone",
+    )
     @classmethod
     def _rate_limits(cls, value: str) -> str:
         from limits import parse_many
@@ -254,6 +278,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is not a rate limit; write e.g. '20/15 minutes;100/day'"
             ) from exc
+        return value
+
+    @field_validator("open311_cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("escalation_working_days")

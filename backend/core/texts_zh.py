@@ -96,6 +96,7 @@ COMPLAINT_ACTIONS = {
     "callback_satisfied": "回访满意",
     "callback_unsatisfied": "回访不满意",
     "reopen": "重办",
+    "not_fixed": "群众反馈未整改",
 }
 
 # The fields a step needs (hazard and complaint lifecycle rows' `needs`).
@@ -712,8 +713,71 @@ MESSAGES: dict[str, str] = {
     "Idempotency-Key '{key}' was sent before with another report; use a new key for a new report": (
         "Idempotency-Key '{key}' 此前已用于另一份报告；新报告请使用新的键"
     ),
+    # --- the citizens' page (complaints/citizens, backend/core/challenge.py) -------------------
+    "The challenge was not answered": "未通过人机验证",
+    "the challenge token is not one this server gave": "验证令牌无效，请刷新页面后重试",
+    "the challenge has expired: ask for a new one": "验证已过期，请刷新页面后重试",
+    "the challenge is easier than asked now": "验证难度不足，请刷新页面后重试",
+    "the answer is too long": "验证答案过长",
+    "the answer does not solve the challenge": "验证答案不正确，请刷新页面后重试",
+    "the challenge was answered already": "该验证已使用过，请刷新页面后重试",
+    "only the one who reported it from the citizens' page may {action:complaint_action}": (
+        "只有通过随手拍网页举报的群众本人可以执行“{action}”"
+    ),
+    "The citizens' page is not open here": "本地区尚未开通随手拍举报",
+    "No report has this follow code": "没有与该查询码对应的举报",
+    "This report cannot be said not fixed now": "该举报现在不能反馈未整改",
+    "The Idempotency-Key was used for another report": "该 Idempotency-Key 已用于另一份举报",
+    "reports from the page are not taken here (FIREGRID_CITIZEN_AREA unset)": (
+        "本地区尚未开通随手拍举报（未设置 FIREGRID_CITIZEN_AREA）"
+    ),
+    "FIREGRID_CITIZEN_AREA '{code}' is not a county or township here": (
+        "FIREGRID_CITIZEN_AREA '{code}' 不是本系统中的县区或乡镇"
+    ),
+    "Idempotency-Key must be 1 to 64 visible ASCII characters": "Idempotency-Key 须为 1 至 64 个可见 ASCII 字符",
+    "a report carries at most {count} photos": "每份举报最多 {count} 张照片",
+    "two photos have the same id": "两张照片的编号相同",
+    "a photo may have at most {count} bytes": "每张照片不能超过 {count} 字节",
+    "photo id {id} is already used; make a new one": "照片编号 {id} 已被使用，请重新生成",
+    "no stage '{stage}' to be told of": "没有可通知的环节 '{stage}'",
+    "to be told of stages, give a phone number": "如需接收办理进度短信，请填写手机号码",
+    "the point is outside the area this page serves: report it to that area's page or call 96119": (
+        "该位置不在本页面服务的区域内，请通过当地的举报渠道反映或拨打 96119"
+    ),
+    "outside the area this page serves": "不在本页面服务的区域内",
+    "this Idempotency-Key was sent with another report; make a new key for a new report": (
+        "该 Idempotency-Key 已用于另一份举报，新举报请使用新的键"
+    ),
+    "no report has this follow code; check it and try again": "没有与该查询码对应的举报，请核对后重试",
+    "the report has no photo {sha}": "该举报没有照片 {sha}",
+    "you said it was not fixed already; the report is being redone": "您已反馈过未整改，该举报正在重新办理",
+    "the report is not closed yet: it is still being worked on": "该举报尚未办结，仍在办理中",
+    "the {days} days to say it is not fixed have passed; send a new report": (
+        "办结后 {days} 天内可反馈未整改，现已超过期限，请重新举报"
+    ),
+    "for this phone number": "该手机号码",
+    "send the report's upload token (it lasts a day after the report)": (
+        "请提供举报的上传令牌（举报后一天内有效）"
+    ),
+    "the report declared no photo {id}": "该举报没有声明照片 {id}",
+    "photo {id} has arrived already": "照片 {id} 已上传",
+    "photo {id} was declared with {size} bytes and another sha256: send exactly the declared bytes": (
+        "照片 {id} 声明的大小为 {size} 字节且 sha256 不同：请上传与声明一致的文件"
+    ),
+    "the report holds {count} unfinished uploads, the most allowed: finish or delete one before starting another": (
+        "该举报已有 {count} 个未完成的上传，已达上限：请先完成或删除一个"
+    ),
     "status is open or closed": "status 须为 open 或 closed",
     "no service request '{id}'": "没有服务请求 '{id}'",
+    "crs is one of {names}; not {value}": "crs 须为 {names} 之一，不能是 {value}",
+    "media {number}: {detail:text}": "第 {number} 张照片（media）：{detail}",
+    "media: at most {count} photos in one report": "media：一份报告最多 {count} 张照片",
+    "{name} is a text field, not a file": "{name} 是文本字段，不是文件",
+    "media must be a file: send the report as multipart/form-data": (
+        "media 须为文件：请以 multipart/form-data 提交报告"
+    ),
+    "extensions is true or false": "extensions 须为 true 或 false",
+    "no published photo '{sha256}'": "没有已公开的照片 '{sha256}'",
     # --- patrols -------------------------------------------------------------------------------
     "a campaign ends after it starts, in the future": "专项整治的结束时间须晚于开始时间，且在将来",
     "no checklist '{code}'": "没有检查表 '{code}'",

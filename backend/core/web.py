@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -236,12 +237,19 @@ class RequestContextMiddleware:
     line per request, and refuse bodies over the limit before reading them into memory."""
 
     def __init__(
-        self, app: ASGIApp, max_body_bytes: int, larger_bodies: tuple[tuple[str, int], ...] = ()
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        larger_bodies: tuple[tuple[str, int] | tuple[str, int, str], ...] = (),
     ):
         self.app = app
         self.max_body_bytes = max_body_bytes
-        # (path pattern, limit): uploads such as photos may be larger than JSON bodies.
-        self.larger_bodies = tuple((re.compile(pattern), limit) for pattern, limit in larger_bodies)
+        # (path pattern, limit[, content type]): uploads such as photos may be larger than
+        # JSON bodies; with a content type, only bodies of that type (photos in a form).
+        self.larger_bodies = tuple(
+            (re.compile(larger[0]), larger[1], larger[2] if len(larger) > 2 else None)
+            for larger in larger_bodies
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -268,8 +276,13 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
             limit = next(
-                (size for pattern, size in self.larger_bodies if pattern.match(scope["path"])),
+                (
+                    size
+                    for pattern, size, of_type in self.larger_bodies
+                    if pattern.match(scope["path"]) and of_type in (None, content_type)
+                ),
                 self.max_body_bytes,
             )
             if self._declared_too_big(headers, limit):
@@ -407,6 +420,33 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CorsByPath:
+    """CORS with its own rules under some path prefixes (Open311's citizen apps are not the
+    console's origins): the first prefix that matches decides, alone; elsewhere the default
+    rules, if any. A path with rules of its own and no origins in them allows none."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        prefixes: tuple[tuple[str, dict[str, Any]], ...] = (),
+        default: dict[str, Any] | None = None,
+    ) -> None:
+        self.app = app
+        self.prefixes = tuple(
+            (prefix, CORSMiddleware(app, **options) if options.get("allow_origins") else app)
+            for prefix, options in prefixes
+        )
+        self.default = CORSMiddleware(app, **default) if default else app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        handler = next((h for prefix, h in self.prefixes if path.startswith(prefix)), self.default)
+        await handler(scope, receive, send)
 
 
 class BodyTooLarge(StarletteHTTPException):

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.localtime import local_iso
 from backend.core.privacy import mask_free_text
+from backend.core.settings import Settings
 from backend.core.web import answer_errors_under
 from backend.identity.dependencies import SessionDep, SettingsDep
 from complaints import rules
@@ -21,6 +25,28 @@ from complaints.open311.service import NewRequest, Open311Error, RequestQuery
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 answer_errors_under("/open311/", formats.error_for_path)
+
+# A photo's public copy never changes (it is named by the hash of what was sent).
+FOREVER = "public, max-age=31536000, immutable"
+
+
+def cors_options(settings: Settings) -> dict[str, Any]:
+    """CORS under /open311/ (backend.core.web.CorsByPath): the origins of
+    FIREGRID_OPEN311_CORS_ORIGINS only, no cookies (the api_key is in the request); a POST
+    with an Idempotency-Key is preflighted; a retrying app reads Idempotent-Replayed and
+    Retry-After."""
+    return {
+        "allow_origins": settings.open311_cors_origins,
+        "allow_methods": ["GET", "POST"],
+        "allow_headers": ["Idempotency-Key", "Content-Type", "Accept-Language", "X-Request-ID"],
+        "expose_headers": [
+            "Idempotent-Replayed",
+            "Retry-After",
+            "Content-Language",
+            "X-Request-ID",
+        ],
+        "max_age": 3600,
+    }
 
 
 def _guarded(fmt: str, build) -> Response:
@@ -82,7 +108,7 @@ def service_definition(service_code: str, fmt: str) -> Response:
 
 
 def _float(form, name: str) -> float | None:
-    raw = (form.get(name) or "").strip()
+    raw = (_text(form, name) or "").strip()
     if not raw:
         return None
     try:
@@ -91,37 +117,89 @@ def _float(form, name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
+async def _form(request: Request, settings: Settings) -> FormData | Open311Error:
+    """The body, form-encoded or multipart/form-data; at most open311_max_photos files."""
+    try:
+        return await request.form(max_files=settings.open311_max_photos)
+    except StarletteHTTPException as refused:
+        if str(refused.detail).startswith("Too many files"):
+            try:
+                service.refuse_too_many_photos(settings)
+            except Open311Error as too_many:
+                return too_many
+        raise
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile):
+        raise Open311Error(400, f"{name} is a text field, not a file")
+    return value
+
+
+def _media(form: FormData) -> list[bytes]:
+    """The photos in `media` (the GeoReport v2 media extension), as sent (the body's limit
+    bounds them: open311_max_photos times photo_max_bytes)."""
+    data = []
+    for part in form.getlist("media"):
+        if isinstance(part, str) and not part:
+            continue  # a web form's file input left empty, as some clients send it
+        if not isinstance(part, UploadFile):
+            raise Open311Error(400, "media must be a file: send the report as multipart/form-data")
+        part.file.seek(0)
+        sent = part.file.read()
+        if sent or part.filename:  # not a web form's file input left empty
+            data.append(sent)
+    return data
+
+
 @router.post("/requests.{fmt}")
 async def post_request(
     fmt: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """A citizen's report (form-encoded, with the app's `api_key`). Rate limited per client
-    address and per api_key (429 with Retry-After); an `Idempotency-Key` header makes a retry
-    answer the report already taken instead of taking it twice."""
-    form = await request.form()
+    """A citizen's report: form-encoded, or multipart/form-data with photos in `media`; the
+    app's `api_key` in the body or the query string. Rate limited per client address and per
+    api_key (429 with Retry-After); an `Idempotency-Key` header makes a retry answer the
+    report already taken instead of taking it twice."""
+    form = await _form(request, settings)
+    try:
+        return await run_in_threadpool(_post_request, fmt, request, form, session, settings)
+    finally:
+        if isinstance(form, FormData):
+            await form.close()  # photos spooled to temporary files
 
+
+def _post_request(
+    fmt: str, request: Request, form: FormData | Open311Error, session, settings: Settings
+) -> Response:
     def build(f: str) -> Response:
         service.count_report_from(settings, request.client.host if request.client else "")
-        api_key = form.get("api_key")
+        if isinstance(form, Open311Error):
+            raise form
+        api_key = _text(form, "api_key") or request.query_params.get("api_key")
         app = service.app_for_key(session, api_key)
-        service.count_report_by_key(settings, api_key)
+        service.count_report_by_key(settings, api_key)  # type: ignore[arg-type]
+        retry_key = service.idempotency_key(request.headers.get("idempotency-key"))
+        report = NewRequest(
+            service_code=_text(form, "service_code"),
+            lat=_float(form, "lat"),
+            long=_float(form, "long"),
+            address_string=_text(form, "address_string"),
+            description=_text(form, "description"),
+            first_name=_text(form, "first_name"),
+            last_name=_text(form, "last_name"),
+            phone=_text(form, "phone"),
+            device_id=_text(form, "device_id"),
+            crs=_text(form, "crs"),
+        )
         taken = service.submit_once(
             session,
             app,
-            api_key,
-            service.idempotency_key(request.headers.get("idempotency-key")),
-            NewRequest(
-                service_code=form.get("service_code"),
-                lat=_float(form, "lat"),
-                long=_float(form, "long"),
-                address_string=form.get("address_string"),
-                description=form.get("description"),
-                first_name=form.get("first_name"),
-                last_name=form.get("last_name"),
-                phone=form.get("phone"),
-                device_id=form.get("device_id"),
-            ),
+            api_key,  # type: ignore[arg-type]
+            retry_key,
+            report,
             settings,
+            _media(form),
         )
         answer = formats.respond(
             f,
@@ -141,7 +219,7 @@ async def post_request(
             answer.headers["Idempotent-Replayed"] = "true"
         return answer
 
-    return await run_in_threadpool(_guarded, fmt, build)  # database work off the event loop
+    return _guarded(fmt, build)  # in a worker thread: photos and database work
 
 
 def _when(raw: str | None, name: str) -> datetime | None:
@@ -158,34 +236,59 @@ def _when(raw: str | None, name: str) -> datetime | None:
     return moment
 
 
-def _requests_out(session, found: list[Complaint]) -> list[dict]:
+def _extensions(request: Request) -> bool:
+    raw = (request.query_params.get("extensions") or "false").strip().lower()
+    if raw not in ("true", "false"):
+        raise Open311Error(400, "extensions is true or false")
+    return raw == "true"
+
+
+def _requests_out(session, found: list[Complaint], request: Request) -> list[dict]:
     agencies = service.agencies(session, found)
     names = {s.service_code: s.service_name for s in service.services()}
+    photos = service.first_photos(session, found)
+    media_base = str(request.url_for("open311_media", sha256="-")).removesuffix("-.jpg")
+    extended = _extensions(request)
+    areas = service.routed_areas(session, found) if extended else {}
     out = []
     for c in found:
         township = c.area_path.split("/")[2] if c.area_path.count("/") >= 3 else None
-        out.append(
-            {
-                "service_request_id": str(c.id),
-                "status": service.status_of(c),
-                "status_notes": mask_free_text(service.status_notes(c)),
-                "service_name": names.get(c.category or "other"),
-                "service_code": c.category or "other",
-                "description": mask_free_text(c.text),
-                "agency_responsible": agencies.get(township or ""),
-                "service_notice": None,
-                "requested_datetime": local_iso(c.received_at),
-                "updated_datetime": local_iso(c.updated_at),
-                "expected_datetime": local_iso(rules.due_of(c) or c.reply_due_at),
-                "address": mask_free_text(c.address) or None,
-                "address_id": None,
-                "zipcode": None,
-                "lat": c.lat,
-                "long": c.lng,
-                "media_url": None,
-            }
-        )
+        entry = {
+            "service_request_id": str(c.id),
+            "status": service.status_of(c),
+            "status_notes": mask_free_text(service.status_notes(c)),
+            "service_name": names.get(c.category or "other"),
+            "service_code": c.category or "other",
+            "description": mask_free_text(c.text),
+            "agency_responsible": agencies.get(township or ""),
+            "service_notice": None,
+            "requested_datetime": local_iso(c.received_at),
+            "updated_datetime": local_iso(c.updated_at),
+            "expected_datetime": local_iso(rules.due_of(c) or c.reply_due_at),
+            "address": mask_free_text(c.address) or None,
+            "address_id": None,
+            "zipcode": None,
+            "lat": c.lat,
+            "long": c.lng,
+            "media_url": f"{media_base}{photos[c.id]}.jpg" if c.id in photos else None,
+        }
+        if extended:
+            entry["extended_attributes"] = _extended(c, areas.get(c.area_id))  # type: ignore[arg-type]
+        out.append(entry)
     return out
+
+
+def _extended(complaint: Complaint, area) -> dict:
+    """Where routing put the report: its grid (or township outside grids), by code and name,
+    and the point as the app sent it, with its crs. Never who handles it."""
+    return {
+        "area_level": area.level if area else None,
+        "area_code": area.code if area else None,
+        "area_name": area.name if area else None,
+        "crs": complaint.raw_crs,
+        "raw_lat": complaint.raw_lat,
+        "raw_long": complaint.raw_lng,
+    }
 
 
 @router.get("/requests.{fmt}")
@@ -209,19 +312,38 @@ def list_requests(fmt: str, request: Request, session: SessionDep) -> Response:
             status=params.get("status"),
         )
         found = service.find(session, query)
-        return formats.respond(f, "service_requests", "request", _requests_out(session, found))
+        return formats.respond(
+            f, "service_requests", "request", _requests_out(session, found, request)
+        )
 
     return _guarded(fmt, build)
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
-def get_request(service_request_id: str, fmt: str, session: SessionDep) -> Response:
+def get_request(
+    service_request_id: str, fmt: str, request: Request, session: SessionDep
+) -> Response:
     return _guarded(
         fmt,
         lambda f: formats.respond(
             f,
             "service_requests",
             "request",
-            _requests_out(session, [service.get(session, service_request_id)]),
+            _requests_out(session, [service.get(session, service_request_id)], request),
         ),
     )
+
+
+@router.get("/media/{sha256}.jpg", name="open311_media", response_class=FileResponse)
+def get_media(sha256: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The public copy (at most 1280 px, no EXIF) of a photo sent with a published report,
+    as `media_url` names it. Nothing else: not a photo taken on site, not a photo of a
+    hotline complaint; those and unknown hashes are 404 alike."""
+
+    def build(_: str) -> Response:
+        where = service.published_photo(session, settings, sha256)
+        if isinstance(where, str):  # a store that serves its own files (object storage)
+            return RedirectResponse(where)
+        return FileResponse(where, media_type="image/jpeg", headers={"Cache-Control": FOREVER})
+
+    return _guarded("json", build)

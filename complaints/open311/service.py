@@ -14,23 +14,26 @@ import re
 import secrets
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core import audit
+from backend.core import audit, media
 from backend.core.db import utcnow
+from backend.core.errors import Problem
 from backend.core.rate_limits import Limit
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from complaints import intake as intake_
-from complaints.enums import Channel, ComplaintState, ComplaintType
-from complaints.models import Complaint, Open311Idempotency, Open311Key
+from complaints.enums import Channel, ComplaintState, ComplaintType, PhotoKind
+from complaints.models import Complaint, ComplaintPhoto, Open311Idempotency, Open311Key
 from complaints.schemas import Caller, ComplaintIntake, ComplaintOut, Location
 from grids.enums import Crs
 from grids.models import Area
@@ -172,16 +175,62 @@ class NewRequest:
     last_name: str | None
     phone: str | None
     device_id: str | None
+    crs: str | None = None  # the `crs` extension: wgs84 (the default), gcj02, bd09
+    media_sha256: tuple[str, ...] = ()  # the photos sent in `media`, as sent (not processed)
+
+
+# What `crs` may name: the coordinate systems of GPS and of Chinese map SDKs.
+CRS_NAMES = ", ".join(c.value for c in Crs)
+
+
+def crs_of(raw: str | None) -> Crs:
+    value = (raw or "").strip().lower()
+    if not value:
+        return Crs.WGS84
+    try:
+        return Crs(value)
+    except ValueError:
+        raise Open311Error(400, f"crs is one of {CRS_NAMES}; not {raw!r}") from None
+
+
+def photos_of_report(data: Sequence[bytes], settings: Settings) -> list[media.Photo]:
+    """The photos sent in `media`, checked and processed (the original, a public copy without
+    EXIF, a thumbnail) before anything is written; one that is refused refuses the report,
+    naming which one and why. The same photo twice is kept once."""
+    if len(data) > settings.open311_max_photos:
+        refuse_too_many_photos(settings)
+    photos: dict[str, media.Photo] = {}
+    for number, raw in enumerate(data, start=1):
+        try:
+            photo = media.process(
+                raw, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
+            )
+        except Problem as refused:
+            raise Open311Error(400, f"media {number}: {refused.detail}") from None
+        photos.setdefault(photo.sha256, photo)
+    return list(photos.values())
+
+
+def refuse_too_many_photos(settings: Settings) -> None:
+    raise Open311Error(400, f"media: at most {settings.open311_max_photos} photos in one report")
 
 
 def submit(
-    session: Session, app: Principal, request: NewRequest, settings: Settings
+    session: Session,
+    app: Principal,
+    request: NewRequest,
+    settings: Settings,
+    photos: Sequence[media.Photo] = (),
 ) -> ComplaintOut:
     """A citizen's report becomes a complaint of the app channel, routed like any other. The
-    name and phone (if given) are sealed apart; email is not asked for, not kept."""
+    name and phone (if given) are sealed apart; email is not asked for, not kept. The point
+    may come in GCJ-02 or BD-09 (`crs`): routed in WGS-84, the point as sent kept with its crs.
+    Its photos (already processed: `photos_of_report`) are kept with it, in its transaction,
+    as photos of the report; their files are stored before the transaction commits."""
     if not request.service_code:
         raise Open311Error(400, "service_code is required")
     category = service(request.service_code).service_code
+    crs = crs_of(request.crs)
     if (request.lat is None) != (request.long is None):
         raise Open311Error(400, "lat and long go together")
     if request.lat is None and not (request.address_string or "").strip():
@@ -198,9 +247,7 @@ def submit(
     ):
         check_text(name, value)
     if request.lat is not None:  # a person's point must be somewhere we serve (hotlines: triage)
-        _, placement = place_point(
-            session, request.long, request.lat, Crs.WGS84, settings.routing_snap_m
-        )
+        _, placement = place_point(session, request.long, request.lat, crs, settings.routing_snap_m)
         reason = unusable_point(request.long, request.lat, placement)
         if reason is not None:
             raise Open311Error(422, f"lat, long: {reason}")
@@ -219,7 +266,7 @@ def submit(
             type=ComplaintType.REPORT,
             text=description,
             address=(request.address_string or "").strip()[:500],
-            location=Location(lng=request.long, lat=request.lat)
+            location=Location(lng=request.long, lat=request.lat, crs=crs)
             if request.lat is not None
             else None,
             caller=Caller(name=name, phone=phone) if (name or phone) else None,
@@ -229,7 +276,53 @@ def submit(
     except ValueError as exc:  # pydantic: a phone that is not one, a name too long
         raise Open311Error(400, _first_error(exc)) from None
     complaint, _ = intake_.receive(session, app, intake, settings)
+    if photos:
+        _keep_photos(session, app, complaint.id, photos, settings)
     return complaint
+
+
+def _keep_photos(
+    session: Session,
+    app: Principal,
+    complaint_id: uuid.UUID,
+    photos: Sequence[media.Photo],
+    settings: Settings,
+) -> None:
+    now = utcnow()
+    session.add_all(
+        ComplaintPhoto(
+            complaint_id=complaint_id,
+            sha256=photo.sha256,
+            mime=photo.mime,
+            size=photo.size,
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.taken_at,
+            photo_lng=photo.lng,
+            photo_lat=photo.lat,
+            uploaded_by=None,  # the citizen, through the app: no account of ours
+            uploaded_at=now + timedelta(microseconds=order),  # the order they were sent in
+            kind=PhotoKind.REPORT.value,
+        )
+        for order, photo in enumerate(photos)
+    )
+    session.flush()
+    audit.record_many(  # one event a photo, as a worker's photo has (the console lists them)
+        session,
+        [
+            audit.Entry(
+                app.actor,
+                "complaint.photo_added",
+                "complaint",
+                complaint_id,
+                after={"sha256": photo.sha256, "kind": PhotoKind.REPORT.value},
+            )
+            for photo in photos
+        ],
+    )
+    store = media.store_for(settings)
+    for photo in photos:  # content-addressed: a rolled-back report leaves harmless files
+        store.put_photo(photo)
 
 
 def check_text(name: str, value: str | None) -> None:
@@ -311,18 +404,32 @@ def submit_once(
     retry_key: str | None,
     request: NewRequest,
     settings: Settings,
+    photo_data: Sequence[bytes] = (),
 ) -> Taken:
     """`submit`, unless this app sent the same Idempotency-Key before: the same report is
     answered again (a retry after a timeout), another body under that key is refused (422).
+    The photos (`media`, as sent) are part of the report: their sha256s are in its digest.
     The key is claimed by inserting it, so of two identical requests at once one waits for
-    the other's commit and answers its report; a refused report leaves no key behind."""
+    the other's commit and answers its report; a refused report leaves no key behind.
+
+    Photos are processed before anything is written (on SQLite, the claim takes the write
+    lock: no other writer should wait for a photo's decoding), and not at all for a retry of
+    a report already taken."""
+    request = replace(
+        request, media_sha256=tuple(hashlib.sha256(data).hexdigest() for data in photo_data)
+    )
+    crs_of(request.crs)  # a wrong crs is refused before any photo is processed
     if retry_key is None:
-        return Taken(submit(session, app, request, settings))
+        photos = photos_of_report(photo_data, settings)
+        return Taken(submit(session, app, request, settings, photos))
     scope, digest = _digest(api_key), request_digest(request)
+    if (before := _taken_already(session, scope, retry_key, digest, settings)) is not None:
+        return before
+    photos = photos_of_report(photo_data, settings)
     with session.begin_nested():
         if not _claim(session, scope, retry_key, digest, settings):
             return _taken_before(session, scope, retry_key, digest)
-        complaint = submit(session, app, request, settings)
+        complaint = submit(session, app, request, settings, photos)
         session.execute(
             update(Open311Idempotency)
             .where(
@@ -335,8 +442,14 @@ def submit_once(
 
 
 def request_digest(request: NewRequest) -> str:
+    """The fields as sent and the sha256 of each photo; the extensions only when used, so a
+    plain report digests as it did before they existed (a retry across an upgrade)."""
+    fields = vars(request).copy()
+    for name, unused in (("crs", None), ("media_sha256", ())):
+        if fields[name] == unused:
+            del fields[name]
     return hashlib.sha256(
-        json.dumps(vars(request), sort_keys=True, ensure_ascii=False).encode()
+        json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
 
 
@@ -369,6 +482,19 @@ def _claim(session: Session, scope: str, retry_key: str, digest: str, settings: 
             ).rowcount
         )
     return True
+
+
+def _taken_already(
+    session: Session, scope: str, retry_key: str, digest: str, settings: Settings
+) -> Taken | None:
+    """A retry of a report taken (and committed) under this key, answered without claiming
+    anything; None when the key is new, forgotten or still being taken (then `_claim`
+    decides, waiting for the other request if need be)."""
+    before = session.get(Open311Idempotency, (scope, retry_key))
+    cutoff = utcnow() - timedelta(hours=settings.open311_idempotency_hours)
+    if before is None or before.complaint_id is None or before.created_at < cutoff:
+        return None
+    return _taken_before(session, scope, retry_key, digest)
 
 
 def _taken_before(session: Session, scope: str, retry_key: str, digest: str) -> Taken:
@@ -445,6 +571,61 @@ def agencies(session: Session, complaints_: list[Complaint]) -> dict[str, str]:
         return {}
     names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
     return {code: f"{name}消防工作站" for code, name in names.items()}
+
+
+def first_photos(session: Session, complaints_: list[Complaint]) -> dict[uuid.UUID, str]:
+    """Each report's first photo sent with it (its sha256), by complaint id. Only photos of
+    the report: never one a worker took on site."""
+    if not complaints_:
+        return {}
+    first: dict[uuid.UUID, str] = {}
+    for complaint_id, sha256 in session.execute(
+        select(ComplaintPhoto.complaint_id, ComplaintPhoto.sha256)
+        .where(
+            ComplaintPhoto.complaint_id.in_([c.id for c in complaints_]),
+            ComplaintPhoto.kind == PhotoKind.REPORT.value,
+        )
+        .order_by(ComplaintPhoto.uploaded_at.desc(), ComplaintPhoto.sha256.desc())
+    ):
+        first[complaint_id] = sha256  # the earliest comes last
+    return first
+
+
+PUBLIC_PHOTO = re.compile(r"^[0-9a-f]{64}$")
+
+
+def published_photo(session: Session, settings: Settings, sha256: str) -> Path | str:
+    """Where the public copy (no EXIF) of a published report's photo is: a local file, or a
+    URL of the store. Anything else, a photo taken on site, a photo of a complaint that is
+    not published, a hash nobody sent, is not found, in the same words."""
+    missing = Open311Error(404, f"no published photo {sha256!r}")
+    if not PUBLIC_PHOTO.match(sha256):
+        raise missing
+    published = session.scalar(
+        select(ComplaintPhoto.sha256)
+        .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
+        .where(
+            ComplaintPhoto.sha256 == sha256,
+            ComplaintPhoto.kind == PhotoKind.REPORT.value,
+            Complaint.channel.in_(PUBLISHED_CHANNELS),
+        )
+        .limit(1)
+    )
+    if published is None:
+        raise missing
+    store = media.store_for(settings)
+    key = media.photo_key(sha256, "public", "jpg")
+    if not store.exists(key):
+        raise missing
+    return store.locate(key)
+
+
+def routed_areas(session: Session, complaints_: list[Complaint]) -> dict[uuid.UUID, Area]:
+    """The area each report was routed to (its grid, or its township outside grids), by id."""
+    ids = {c.area_id for c in complaints_ if c.area_id is not None}
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(ids)))}
 
 
 def status_of(complaint: Complaint) -> str:

@@ -5,6 +5,7 @@ export const CHANNELS = {
   12345: '12345 政务服务便民热线',
   app: '群众App',
   wechat: '微信小程序',
+  web: '随手拍网页',
   other: '其他渠道',
 }
 
@@ -60,6 +61,8 @@ export const TIMELINE_ACTIONS = {
   'complaint.callback_unsatisfied': '回访不满意',
   'complaint.reopen': '重办',
   'complaint.reopened': '重办',
+  'complaint.not_fixed': '群众反馈未整改，重办',
+  'complaint.citizen_photo_added': '群众上传照片',
   'complaint.reminded': '催办',
   'complaint.escalated': '逾期上报',
   'complaint.extension_requested': '申请延期',
@@ -93,5 +96,6 @@ export const COMPLAINT_ACTIONS = {
   callback_satisfied: '回访满意',
   callback_unsatisfied: '回访不满意',
   reopen: '重办',
+  not_fixed: '群众反馈未整改',
 }
 

@@ -1,0 +1,611 @@
+"""Reports from the citizens' page, followed by their code. No web imports.
+
+A report is a complaint of the web channel sent by the page's own integration client
+(`page_client`, scoped to FIREGRID_CITIZEN_AREA), so it is routed, dispatched, verified,
+answered and closed like any other complaint, and nothing of the page is special after intake.
+What the reporter holds is a follow code (and an upload token for their photos); what they
+read back is the report's stages in plain words, the reply and the photos, masked as anything
+published is, never who works on it. After closure they may say "not fixed" once within
+FIREGRID_CITIZEN_DISPUTE_DAYS, with a photo: the complaint is reopened with the worker and the
+station staff who closed it are told.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.core import audit, challenge, media
+from backend.core.db import utcnow
+from backend.core.errors import Conflict, InvalidInput, NotFound, Problem, TooManyRequests
+from backend.core.privacy import mask_free_text
+from backend.core.rate_limits import Limit
+from backend.core.settings import Settings
+from backend.identity.enums import Role
+from backend.identity.models import User
+from backend.identity.service import Principal
+from backend.notify import service as notify
+from complaints import acting, intake
+from complaints.citizens import codes
+from complaints.citizens.schemas import (
+    ChallengeIn,
+    ChallengeOut,
+    DisputeIn,
+    FormOut,
+    LimitsOut,
+    MapOut,
+    Named,
+    PhotoDeclared,
+    PhotoOut,
+    ReportIn,
+    ReportTaken,
+    ReportView,
+    StageOut,
+    UploadOut,
+)
+from complaints.enums import (
+    Channel,
+    CitizenPhotoState,
+    ComplaintAction,
+    ComplaintState,
+    ComplaintType,
+    PhotoKind,
+)
+from complaints.models import CitizenPhoto, CitizenReport, Complaint, ComplaintPhoto
+from complaints.open311.service import SERVICE_NAMES
+from complaints.schemas import Caller, ComplaintActionIn, ComplaintIntake, Location
+from grids import workforce
+from grids.enums import AreaLevel
+from grids.models import Area
+from grids.service import (
+    OutsideDeployment,
+    area_shape,
+    place_point,
+    point_problems,
+    refuse_unusable_point,
+)
+
+PAGE_CLIENT = "citizen.page"
+UPLOAD_ENDPOINT = "/api/v1/citizen/uploads/"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+
+# The stages a reporter reads, in order, with the complaint's moment of each.
+STAGES: list[tuple[str, str, str]] = [
+    ("received", "已受理", "received_at"),
+    ("dispatched", "已派发网格员", "dispatched_at"),
+    ("verified", "已现场核查", "verified_at"),
+    ("replied", "已答复", "replied_at"),
+    ("closed", "已办结", "closed_at"),
+]
+TOLD_STAGES = ["dispatched", "verified", "replied", "closed"]
+STATE_NAMES = {
+    ComplaintState.RECEIVED: "已受理，正在分派",
+    ComplaintState.DISPATCHED: "已派发网格员",
+    ComplaintState.SIGNED: "网格员已签收，将到现场核查",
+    ComplaintState.VERIFYING: "已现场核查，正在答复",
+    ComplaintState.REPLIED: "已答复，待办结",
+    ComplaintState.CLOSED: "已办结",
+    ComplaintState.CALLBACK_DONE: "已办结",
+    ComplaintState.UNSATISFIED: "待重新办理",
+    ComplaintState.REOPENED: "重新办理中",
+}
+DISPUTABLE = (ComplaintState.CLOSED, ComplaintState.CALLBACK_DONE)
+
+
+class PageClosed(NotFound):
+    """Not a fault of the server: the deployment has not opened the page (a 404, so that no
+    monitor pages anyone at night for it)."""
+
+    slug, title = "citizen-page-closed", "The citizens' page is not open here"
+
+
+class ReportGone(NotFound):
+    slug, title = "no-such-report", "No report has this follow code"
+
+
+class DisputeRefused(Conflict):
+    slug, title = "dispute-refused", "This report cannot be said not fixed now"
+
+
+class IdempotencyKeyReused(Problem):
+    status, slug, title = (
+        422,
+        "idempotency-key-reused",
+        "The Idempotency-Key was used for another report",
+    )
+
+
+# --- The page's client and form ---------------------------------------------------------------------
+
+
+def page_area(session: Session, settings: Settings) -> Area:
+    if not settings.citizen_area:
+        raise PageClosed("reports from the page are not taken here (FIREGRID_CITIZEN_AREA unset)")
+    area = session.scalar(select(Area).where(Area.code == settings.citizen_area))
+    if area is None or AreaLevel(area.level) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
+        raise PageClosed(
+            f"FIREGRID_CITIZEN_AREA {settings.citizen_area!r} is not a county or township here"
+        )
+    return area
+
+
+def page_client(session: Session, settings: Settings) -> Principal:
+    """The integration client the page's reports come from, scoped to the page's area; made
+    on first use, and moved when the setting names another area."""
+    area = page_area(session, settings)
+    user = session.scalar(select(User).where(User.username == PAGE_CLIENT))
+    if user is None:
+        user = workforce.place_user(
+            session,
+            area=area,
+            username=PAGE_CLIENT,
+            password=None,
+            role=Role.INTEGRATION,
+            display_name="群众随手拍网页",
+            certificate_number=None,
+            certificate_expires_on=None,
+            actor=audit.Actor(id=None, role="system"),
+        )
+    elif user.scope_area_id != area.id:
+        user.scope_area_id = area.id
+        session.flush()
+    return Principal.of(user)
+
+
+def form(session: Session, settings: Settings) -> FormOut:
+    try:
+        area = page_area(session, settings)
+    except PageClosed:
+        return FormOut(enabled=False)
+    shape = area_shape(area)
+    min_x, min_y, max_x, max_y = shape.bounds
+    point = shape.representative_point()
+    issued = challenge.issue(settings.resolved_secret_key, settings.citizen_challenge_bits)
+    return FormOut(
+        enabled=True,
+        area_name=area.name,
+        categories=[Named(code=c.value, name=zh) for c, (zh, _) in SERVICE_NAMES.items()],
+        stages=[Named(code=code, name=name) for code, name, _ in STAGES if code in TOLD_STAGES],
+        challenge=ChallengeOut(token=issued.token, bits=issued.bits),
+        limits=LimitsOut(
+            photos=settings.citizen_photos_max,
+            photo_bytes=settings.photo_max_bytes,
+            description=2000,
+        ),
+        dispute_days=settings.citizen_dispute_days,
+        map=MapOut(
+            center=(point.x, point.y),
+            bbox=(min_x, min_y, max_x, max_y),
+            tiles=settings.basemap_url,
+            tiles_crs=settings.basemap_crs,
+            areas_url="/api/v1/citizen/areas",
+        ),
+    )
+
+
+def areas(session: Session, settings: Settings) -> dict:
+    """The townships the page serves (or the one it is), simplified to about 20 m, as GeoJSON:
+    the page draws them when there is no basemap, so a person can place the pin."""
+    area = page_area(session, settings)
+    shown = session.scalars(
+        select(Area)
+        .where(
+            (Area.id == area.id)
+            if AreaLevel(area.level) is AreaLevel.TOWNSHIP
+            else (Area.parent_id == area.id)
+        )
+        .order_by(Area.code)
+    ).all()
+    features = []
+    for township in shown:
+        shape = area_shape(township).simplify(0.0002, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": township.code, "name": township.name},
+                "geometry": shape.__geo_interface__,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- Taking a report --------------------------------------------------------------------------------
+
+
+def idempotency_key(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    value = raw.strip().strip('"')
+    if not IDEMPOTENCY_KEY.match(value):
+        raise InvalidInput(
+            "Idempotency-Key must be 1 to 64 visible ASCII characters", field="Idempotency-Key"
+        )
+    return value
+
+
+def _request_digest(body: ReportIn) -> str:
+    sent = body.model_dump(mode="json", exclude={"challenge"})
+    return hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest()
+
+
+def _upload(settings: Settings, report: CitizenReport) -> UploadOut:
+    return UploadOut(
+        endpoint=UPLOAD_ENDPOINT,
+        token=codes.upload_token(settings.resolved_secret_key, report.complaint_id),
+        expires_at=report.upload_expires_at,
+    )
+
+
+def _taken(settings: Settings, report: CitizenReport, complaint: Complaint) -> ReportTaken:
+    return ReportTaken(
+        follow_code=codes.follow_code(settings.resolved_secret_key, complaint.id),
+        received_at=complaint.received_at,
+        upload=_upload(settings, report),
+    )
+
+
+def _count(limit: Limit, who: str, said: str, field: str) -> None:
+    wait = limit.hit(who)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many reports {said}; try again in {wait} s",
+            retry_after_seconds=wait,
+            field=field,
+        )
+
+
+def _check_photos(photos: list[PhotoDeclared], settings: Settings, field: str) -> None:
+    if len(photos) > settings.citizen_photos_max:
+        raise InvalidInput(
+            f"a report carries at most {settings.citizen_photos_max} photos", field=field
+        )
+    if len({p.id for p in photos}) != len(photos):
+        raise InvalidInput("two photos have the same id", field=field)
+    for index, photo in enumerate(photos):
+        if photo.size > settings.photo_max_bytes:
+            raise InvalidInput(
+                f"a photo may have at most {settings.photo_max_bytes} bytes",
+                field=f"{field}[{index}].size",
+            )
+
+
+def _check_challenge(answer: ChallengeIn, settings: Settings) -> None:
+    challenge.check(
+        settings.resolved_secret_key,
+        answer.token,
+        answer.nonce,
+        least_bits=settings.citizen_challenge_bits,
+        storage_uri=settings.rate_limit_storage,
+    )
+
+
+def _declare(
+    session: Session, complaint_id: uuid.UUID, photos: list[PhotoDeclared], kind: PhotoKind
+) -> None:
+    taken = session.scalars(
+        select(CitizenPhoto.id).where(CitizenPhoto.id.in_([p.id for p in photos]))
+    ).all()
+    if taken:
+        raise Conflict(f"photo id {taken[0]} is already used; make a new one", field="photos")
+    session.add_all(
+        CitizenPhoto(
+            id=p.id,
+            complaint_id=complaint_id,
+            kind=kind.value,
+            sha256=p.sha256,
+            size=p.size,
+            state=CitizenPhotoState.PENDING.value,
+        )
+        for p in photos
+    )
+
+
+def submit(
+    session: Session,
+    settings: Settings,
+    body: ReportIn,
+    client_address: str,
+    retry_key: str | None,
+) -> tuple[ReportTaken, bool]:
+    """Take a report; (what the page is told, whether it was taken before under this
+    Idempotency-Key, when nothing new is stored). A retry is answered before the challenge is
+    checked again: a phone that lost the answer on a bad connection sends the same body, whose
+    challenge is spent."""
+    client = page_client(session, settings)
+    digest = _request_digest(body)
+    if retry_key is not None:
+        replayed = _replay(session, settings, retry_key, digest)
+        if replayed is not None:
+            return replayed, True
+    _count(
+        Limit("citizen-address", settings.citizen_limit_per_address, settings.rate_limit_storage),
+        client_address,
+        "from this address",
+        "client",
+    )
+    if body.phone:
+        _count(
+            Limit("citizen-phone", settings.citizen_limit_per_phone, settings.rate_limit_storage),
+            codes.digest(re.sub(r"\D", "", body.phone)),
+            "for this phone number",
+            "phone",
+        )
+    unknown = sorted(set(body.wants) - set(TOLD_STAGES))
+    if unknown:
+        raise InvalidInput(f"no stage {unknown[0]!r} to be told of", field="wants")
+    if body.wants and not body.phone:
+        raise InvalidInput("to be told of stages, give a phone number", field="phone")
+    _check_photos(body.photos, settings, "photos")
+    _, placement = place_point(session, body.lng, body.lat, body.crs, settings.routing_snap_m)
+    refuse_unusable_point(body.lng, body.lat, placement)
+    served = session.scalar(select(Area.path).where(Area.id == client.scope_area_id))
+    if not placement.area_path.startswith(served):  # type: ignore[union-attr]
+        raise OutsideDeployment(
+            "the point is outside the area this page serves: report it to that area's page "
+            "or call 96119",
+            errors=point_problems("outside the area this page serves"),
+        )
+    _check_challenge(body.challenge, settings)
+    try:
+        with session.begin_nested():
+            complaint, _ = intake.receive(
+                session,
+                client,
+                ComplaintIntake(
+                    channel=Channel.WEB,
+                    external_id=f"web-{uuid.uuid4()}",
+                    received_at=utcnow(),
+                    type=ComplaintType.REPORT,
+                    text=body.description,
+                    address=body.address,
+                    location=Location(lng=body.lng, lat=body.lat, crs=body.crs),
+                    caller=Caller(phone=body.phone) if body.phone else None,
+                    anonymous=body.phone is None,
+                    category=body.category,
+                ),
+                settings,
+            )
+            report = CitizenReport(
+                complaint_id=complaint.id,
+                follow_digest=codes.digest(
+                    codes.follow_code(settings.resolved_secret_key, complaint.id)
+                ),
+                idempotency_key=retry_key,
+                request_digest=digest,
+                upload_digest=codes.digest(
+                    codes.upload_token(settings.resolved_secret_key, complaint.id)
+                ),
+                upload_expires_at=utcnow() + timedelta(hours=settings.citizen_upload_hours),
+                wants=sorted(set(body.wants)),
+            )
+            session.add(report)
+            _declare(session, complaint.id, body.photos, PhotoKind.REPORT)
+            session.flush()
+    except IntegrityError:
+        # The same Idempotency-Key at the same moment: the other request took the report.
+        if retry_key is None:
+            raise
+        replayed = _replay(session, settings, retry_key, digest)
+        if replayed is None:
+            raise
+        return replayed, True
+    stored = session.get(Complaint, complaint.id)
+    return _taken(settings, report, stored), False
+
+
+def _replay(
+    session: Session, settings: Settings, retry_key: str, digest: str
+) -> ReportTaken | None:
+    report = session.scalar(select(CitizenReport).where(CitizenReport.idempotency_key == retry_key))
+    if report is None:
+        return None
+    if report.request_digest != digest:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was sent with another report; make a new key for a new report",
+            field="Idempotency-Key",
+        )
+    return _taken(settings, report, session.get(Complaint, report.complaint_id))
+
+
+# --- Following it -----------------------------------------------------------------------------------
+
+
+def by_code(session: Session, settings: Settings, typed: str) -> tuple[CitizenReport, Complaint]:
+    code = codes.normalised(typed)
+    report = (
+        session.scalar(
+            select(CitizenReport).where(CitizenReport.follow_digest == codes.digest(code))
+        )
+        if code
+        else None
+    )
+    if report is None:
+        raise ReportGone("no report has this follow code; check it and try again", field="code")
+    return report, session.get(Complaint, report.complaint_id)
+
+
+def _dispute_until(settings: Settings, complaint: Complaint):
+    if complaint.closed_at is None or ComplaintState(complaint.state) not in DISPUTABLE:
+        return None
+    return complaint.closed_at + timedelta(days=settings.citizen_dispute_days)
+
+
+def view(session: Session, settings: Settings, typed: str) -> ReportView:
+    report, complaint = by_code(session, settings, typed)
+    code = codes.follow_code(settings.resolved_secret_key, complaint.id)
+    stages = [
+        StageOut(code=c, name=name, at=getattr(complaint, column)) for c, name, column in STAGES
+    ]
+    if report.disputed_at is not None:
+        stages.append(StageOut(code="reopened", name="反馈未整改，重新办理", at=report.disputed_at))
+    photos = session.scalars(
+        select(ComplaintPhoto)
+        .where(ComplaintPhoto.complaint_id == complaint.id)
+        .order_by(ComplaintPhoto.uploaded_at)
+    ).all()
+    own = [p for p in photos if p.kind in (PhotoKind.REPORT.value, PhotoKind.DISPUTE.value)]
+    site = [p for p in photos if p.kind == PhotoKind.SITE.value] if complaint.replied_at else []
+    waiting = session.scalar(
+        select(func.count()).where(
+            CitizenPhoto.complaint_id == complaint.id,
+            CitizenPhoto.state == CitizenPhotoState.PENDING.value,
+        )
+    )
+    until = _dispute_until(settings, complaint)
+    state = ComplaintState(complaint.state)
+    names = {c.value: zh for c, (zh, _) in SERVICE_NAMES.items()}
+
+    def url(photo: ComplaintPhoto) -> str:
+        return f"/api/v1/citizen/reports/{code}/photos/{photo.sha256}.jpg"
+
+    return ReportView(
+        follow_code=code,
+        category=complaint.category,
+        category_name=names.get(complaint.category or ""),
+        description=mask_free_text(complaint.text),
+        received_at=complaint.received_at,
+        state=state.value,
+        state_name=STATE_NAMES[state],
+        stages=stages,
+        reply=mask_free_text(complaint.reply) if complaint.reply else None,
+        photos=[PhotoOut(kind=p.kind, url=url(p)) for p in own],
+        after_photos=[PhotoOut(kind=p.kind, url=url(p)) for p in site],
+        photos_waiting=waiting or 0,
+        may_dispute=bool(until and report.disputed_at is None and utcnow() <= until),
+        dispute_until=until,
+        disputed_at=report.disputed_at,
+    )
+
+
+def photo(session: Session, settings: Settings, typed: str, sha256: str) -> bytes:
+    """The public copy (no EXIF) of a photo the report's view shows; any other is not found."""
+    _, complaint = by_code(session, settings, typed)
+    found = session.get(ComplaintPhoto, (complaint.id, sha256))
+    shown = found is not None and (
+        found.kind != PhotoKind.SITE.value or complaint.replied_at is not None
+    )
+    if not shown:
+        raise NotFound(f"the report has no photo {sha256}", field="sha256")
+    return media.store_for(settings).read(media.photo_key(sha256, "public", "jpg"))
+
+
+def dispute(
+    session: Session, settings: Settings, typed: str, body: DisputeIn
+) -> tuple[ReportView, UploadOut]:
+    """The reporter says it is not fixed: once, within the window after closure, with at least
+    one photo. The complaint goes back to its worker (重办) and whoever closed it is told."""
+    report, complaint = by_code(session, settings, typed)
+    until = _dispute_until(settings, complaint)
+    if report.disputed_at is not None:
+        raise DisputeRefused("you said it was not fixed already; the report is being redone")
+    if until is None:
+        raise DisputeRefused("the report is not closed yet: it is still being worked on")
+    if utcnow() > until:
+        raise DisputeRefused(
+            f"the {settings.citizen_dispute_days} days to say it is not fixed have passed; "
+            "send a new report"
+        )
+    _check_photos(body.photos, settings, "photos")
+    _check_challenge(body.challenge, settings)
+    client = page_client(session, settings)
+    closer = _closer(session, complaint.id)
+    acting.act(
+        session,
+        client,
+        complaint.id,
+        ComplaintActionIn(action=ComplaintAction.NOT_FIXED, note=body.note),
+        settings,
+    )
+    now = utcnow()
+    report.disputed_at, report.dispute_note = now, body.note
+    report.upload_expires_at = now + timedelta(hours=settings.citizen_upload_hours)
+    _declare(session, complaint.id, body.photos, PhotoKind.DISPUTE)
+    session.flush()
+    if closer is not None:
+        notify.push(
+            session,
+            [closer],
+            title="群众反馈未整改 Reporter says not fixed",
+            body=f"您办结的举报被群众反馈未整改，已重新办理：{mask_free_text(body.note)[:60]}",
+            data={"complaint_id": str(complaint.id), "kind": "complaint.not_fixed"},
+        )
+    return view(session, settings, typed), _upload(settings, report)
+
+
+def _closer(session: Session, complaint_id: uuid.UUID) -> uuid.UUID | None:
+    closings = [
+        e
+        for e in audit.events_for(session, "complaint", complaint_id)
+        if e.action == f"complaint.{ComplaintAction.CLOSE.value}"
+    ]
+    return closings[-1].actor_id if closings else None
+
+
+# --- Its photos' bytes (tus, offline_sync.uploads) --------------------------------------------------
+
+
+def uploader_for_token(session: Session, token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(the page client's user id, the complaint) of the report whose upload token this is,
+    while it lasts; None for any other string."""
+    if not token.startswith(codes.UPLOAD_PREFIX):
+        return None
+    found = session.execute(
+        select(User.id, CitizenReport.complaint_id, CitizenReport.upload_expires_at)
+        .join(Complaint, Complaint.id == CitizenReport.complaint_id)
+        .join(User, User.id == Complaint.partner_id)
+        .where(CitizenReport.upload_digest == codes.digest(token))
+    ).one_or_none()
+    if found is None or found.upload_expires_at <= utcnow():
+        return None
+    return found.id, found.complaint_id
+
+
+def keep_photo(session: Session, photo_id: uuid.UUID, data: bytes, settings: Settings) -> None:
+    """A declared photo's bytes have all arrived: processed (refused with the reason when they
+    are not a usable image) and kept with the complaint as the kind it was declared."""
+    declared = session.get(CitizenPhoto, photo_id)
+    if declared is None or declared.state != CitizenPhotoState.PENDING.value:
+        return
+    try:
+        processed = media.process(
+            data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
+        )
+    except Problem as refusal:
+        declared.state = CitizenPhotoState.REFUSED.value
+        declared.reason = f"{refusal.title}: {refusal.detail}"
+        session.flush()
+        return
+    if session.get(ComplaintPhoto, (declared.complaint_id, processed.sha256)) is None:
+        session.add(
+            ComplaintPhoto(
+                complaint_id=declared.complaint_id,
+                sha256=processed.sha256,
+                mime=processed.mime,
+                size=processed.size,
+                width=processed.width,
+                height=processed.height,
+                taken_at=processed.taken_at,
+                photo_lng=processed.lng,
+                photo_lat=processed.lat,
+                uploaded_by=None,
+                kind=declared.kind,
+            )
+        )
+    declared.state = CitizenPhotoState.STORED.value
+    session.flush()
+    audit.record(
+        session,
+        actor=audit.Actor(id=None, role="citizen"),
+        action="complaint.citizen_photo_added",
+        subject_type="complaint",
+        subject_id=declared.complaint_id,
+        after={"sha256": processed.sha256, "kind": declared.kind},
+    )
+    media.store_for(settings).put_photo(processed)
