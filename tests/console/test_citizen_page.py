@@ -50,7 +50,20 @@ def township_box(db) -> tuple[float, float, float, float]:
 
 
 @pytest.fixture
-def phone(browser, live_server, console_built, report_built, demo, db):
+def page_open(monkeypatch):
+    """The page opened for the demo's first township, with the deployment's challenge (16 bits,
+    solved by the page itself)."""
+    from backend.core.settings import get_settings
+
+    monkeypatch.setenv("FIREGRID_CITIZEN_AREA", TOWNSHIP)
+    monkeypatch.delenv("FIREGRID_CITIZEN_CHALLENGE_BITS", raising=False)
+    get_settings.cache_clear()
+    yield TOWNSHIP
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def phone(page_open, browser, live_server, console_built, report_built, demo, db):
     min_x, min_y, max_x, max_y = township_box(db)
     # The phone stands in the township's north-west quarter; the pin is then dragged.
     here = {"longitude": min_x + (max_x - min_x) * 0.3, "latitude": min_y + (max_y - min_y) * 0.7}
@@ -165,6 +178,15 @@ def test_a_citizen_reports_follows_and_says_not_fixed_and_the_station_sees_it_re
         expect(stages.filter(has_text=name)).to_have_class(re.compile("reached"))
     expect(page.locator("[data-test=reply]")).to_contain_text("已责令物业当场打开安全出口")
     expect(page.locator("[data-test=after-photos] img")).to_have_count(1)
+    # The citizen's own photo, as its public copy (made smaller again by the server).
+    expect(page.locator("[data-test=report-photos] img")).to_have_count(1)
+    shown = page.wait_for_function(
+        """() => {
+          const img = document.querySelector('[data-test=report-photos] img')
+          return img && img.complete && img.naturalWidth && [img.naturalWidth, img.naturalHeight]
+        }"""
+    ).json_value()
+    assert shown and max(shown) <= 1600, shown  # resized on the phone from 4000x3000
     tab.screenshot("report-closed")
 
     # 还没整改好, with a photo.
@@ -174,7 +196,7 @@ def test_a_citizen_reports_follows_and_says_not_fixed_and_the_station_sees_it_re
     expect(page.locator("[data-test=dispute] [data-test=thumb]")).to_have_count(1)
     page.locator("[data-test=dispute-submit]").click()
     expect(page.locator("[data-test=disputed]")).to_be_visible(timeout=30_000)
-    expect(stages.filter(has_text="重办")).to_have_count(1)
+    expect(stages.filter(has_text="重新办理")).to_have_count(1)
     tab.screenshot("report-not-fixed")
     only_firegrid(tab)
 
@@ -183,6 +205,7 @@ def test_a_citizen_reports_follows_and_says_not_fixed_and_the_station_sees_it_re
 
     # The station's console, in the same browser, shows it back: 重办.
     console = Page(tab.context, tab.base_url)
+    console.page.set_viewport_size({"width": 1280, "height": 800})  # the station's desk
     console.goto(f"/console/complaints/{cid}")
     sign_in(console, STATION, demo[STATION])
     expect(console.page.locator("[data-test=complaint-state]")).to_have_text("重办")
