@@ -55,7 +55,7 @@ PHONE = {
 }
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 # What the page needs open (docs/citizens.md).
-CITIZEN_ENV = {"FIREGRID_CITIZEN_REPORTS": "true"}
+CITIZEN_ENV = {"FIREGRID_CITIZEN_AREA": TOWNSHIP}
 
 
 def fetched_bytes(base: str) -> tuple[int, list[str]]:
