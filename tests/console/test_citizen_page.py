@@ -57,6 +57,9 @@ def page_open(monkeypatch):
 
     monkeypatch.setenv("FIREGRID_CITIZEN_AREA", TOWNSHIP)
     monkeypatch.delenv("FIREGRID_CITIZEN_CHALLENGE_BITS", raising=False)
+    # Other tests of the session report from the same address (the limits are tested apart).
+    monkeypatch.setenv("FIREGRID_CITIZEN_LIMIT_PER_ADDRESS", "1000/minute")
+    monkeypatch.setenv("FIREGRID_CITIZEN_LIMIT_PER_PHONE", "1000/minute")
     get_settings.cache_clear()
     yield TOWNSHIP
     get_settings.cache_clear()
@@ -210,3 +213,55 @@ def test_a_citizen_reports_follows_and_says_not_fixed_and_the_station_sees_it_re
     sign_in(console, STATION, demo[STATION])
     expect(console.page.locator("[data-test=complaint-state]")).to_have_text("重办")
     console.screenshot("report-reopened-in-console")
+
+
+def test_on_a_bad_line_the_report_is_filed_once_and_its_photo_arrives(phone, api, demo, tmp_path):
+    """The answer to the report is lost on the way back (the server has it): the page sends it
+    again with the same Idempotency-Key and gets the same report, not a second one. The photo's
+    first chunk is cut off mid-way: tus-js-client retries and the photo arrives whole."""
+    tab, _ = phone
+    page = tab.page
+    picture = tmp_path / "photo.jpg"
+    picture.write_bytes(jpeg(3000, 4000))
+    posts: list[str | None] = []
+    lost = {"answer": False, "chunk": False}
+
+    def lose_the_answer(route):
+        posts.append(route.request.header_value("idempotency-key"))
+        answer = route.fetch()  # the server takes the report ...
+        if not lost["answer"]:
+            lost["answer"] = True
+            assert answer.status == 201, answer.text()
+            route.abort("connectionreset")  # ... and its answer never reaches the phone
+        else:
+            route.fulfill(response=answer)
+
+    def cut_the_first_chunk(route):
+        if route.request.method == "PATCH" and not lost["chunk"]:
+            lost["chunk"] = True
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/citizen/reports", lose_the_answer)
+    page.route("**/api/v1/citizen/uploads/**", cut_the_first_chunk)
+
+    tab.goto("/report/")
+    page.locator("[data-test=categories] .choice").first.click()
+    page.locator("[data-test=photo-input]").set_input_files(picture)
+    expect(page.locator("[data-test=thumb]")).to_have_count(1)
+    expect(page.locator("[data-test=location]")).to_contain_text("已使用手机定位")
+    page.locator("[data-test=description]").fill("二楼走廊灭火器过期，压力表指针在红区")
+    page.locator("[data-test=submit]").click()
+
+    code = page.locator("[data-test=follow-code]")
+    expect(code).to_be_visible(timeout=30_000)
+    assert CODE.match(code.inner_text().strip())
+    expect(page.locator("[data-test=report-photos] img")).to_have_count(1, timeout=30_000)
+    assert lost == {"answer": True, "chunk": True}
+    assert len(posts) == 2 and posts[0] and posts[0] == posts[1], posts
+
+    station = bearer(api, STATION, demo[STATION])
+    listed = api.get("/api/v1/complaints", params={"limit": 100}, headers=station).json()
+    filed = [c for c in listed if c["channel"] == "web" and "灭火器过期" in (c["text"] or "")]
+    assert len(filed) == 1, [c["text"] for c in listed if c["channel"] == "web"]
