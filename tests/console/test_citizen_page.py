@@ -39,14 +39,14 @@ def report_built() -> None:
         pytest.fail(f"the citizens' page is not built in {directory}: run scripts/build-console.sh")
 
 
-def township_box(db) -> tuple[float, float, float, float]:
+def township_box(db, code: str = TOWNSHIP) -> tuple[float, float, float, float]:
     from sqlalchemy import select
 
     from grids.models import Area
     from grids.service import area_shape
 
     with db() as session:
-        return area_shape(session.scalar(select(Area).where(Area.code == TOWNSHIP))).bounds
+        return area_shape(session.scalar(select(Area).where(Area.code == code))).bounds
 
 
 @pytest.fixture
@@ -105,6 +105,7 @@ def test_a_citizen_reports_follows_and_says_not_fixed_and_the_station_sees_it_re
     form = api.get("/api/v1/citizen/form", headers={"Accept-Language": "zh-CN"}).json()
     exit_blocked = next(c["name"] for c in form["categories"] if c["code"] == "exit_blocked")
     expect(page.locator("[data-test=categories]")).to_contain_text(exit_blocked)
+    expect(page.locator("[data-test=served]")).to_contain_text("城中演示街道一")
     page.locator(".choice", has_text=exit_blocked).click()
 
     page.locator("[data-test=photo-input]").set_input_files(picture)
@@ -265,3 +266,47 @@ def test_on_a_bad_line_the_report_is_filed_once_and_its_photo_arrives(phone, api
     listed = api.get("/api/v1/complaints", params={"limit": 100}, headers=station).json()
     filed = [c for c in listed if c["channel"] == "web" and "灭火器过期" in (c["text"] or "")]
     assert len(filed) == 1, [c["text"] for c in listed if c["channel"] == "web"]
+
+
+def test_a_point_outside_the_page_s_area_is_refused_in_chinese(
+    page_open, browser, live_server, report_built, demo, db
+):
+    """The phone stands in the neighbouring township, which this page does not serve: the
+    server's refusal is shown in Chinese, and nothing is filed."""
+    min_x, min_y, max_x, max_y = township_box(db, "450202902")  # 城中演示街道二
+    here = {"longitude": (min_x + max_x) / 2, "latitude": (min_y + max_y) / 2}
+    context = browser.new_context(**PHONE, geolocation=here, permissions=["geolocation"])
+    try:
+        tab = Page(context, live_server)
+        page = tab.page
+        tab.goto("/report/")
+        page.locator("[data-test=submit]").click()
+        expect(page.locator("[data-test=error]")).to_have_text("请选择隐患类型")
+        page.locator("[data-test=categories] .choice").first.click()
+        expect(page.locator("[data-test=location]")).to_contain_text("已使用手机定位")
+        page.locator("[data-test=description]").fill("楼道里堆放了很多易燃物")
+        page.locator("[data-test=submit]").click()
+        error = page.locator("[data-test=error]")
+        expect(error).to_contain_text("96119")
+        assert re.search(r"[\u4e00-\u9fff]", error.inner_text())
+        assert not re.search(r"[A-Za-z]{4,}", error.inner_text()), error.inner_text()
+        expect(page.locator("[data-test=follow-code]")).to_have_count(0)
+        tab.screenshot("report-outside")
+    finally:
+        context.close()
+
+
+def test_a_closed_page_points_to_96119(monkeypatch, browser, live_server, report_built):
+    from backend.core.settings import get_settings
+
+    monkeypatch.delenv("FIREGRID_CITIZEN_AREA", raising=False)
+    get_settings.cache_clear()
+    context = browser.new_context(**PHONE)
+    try:
+        tab = Page(context, live_server)
+        tab.goto("/report/")
+        expect(tab.page.locator("main")).to_contain_text("暂未开通")
+        expect(tab.page.locator("main a[href='tel:96119']")).to_be_visible()
+    finally:
+        context.close()
+        get_settings.cache_clear()
