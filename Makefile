@@ -20,8 +20,8 @@ run:
 	@scripts/bootstrap.sh
 	@$(BIN)/firegrid db upgrade
 	@$(BIN)/firegrid demo load
-	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
-	@$(BIN)/firegrid serve --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)  (console: /console/, citizens' page: /report/, API docs: /docs)"
+	@FIREGRID_CITIZEN_AREA=$${FIREGRID_CITIZEN_AREA:-450202} $(BIN)/firegrid serve --host $(HOST) --port $(PORT)
 
 test:
 	@scripts/bootstrap.sh test

@@ -40,7 +40,7 @@ from grids.models import Area
 from grids.service import place_point, unusable_point
 from hazards.enums import HazardCategory
 
-PUBLISHED_CHANNELS = (Channel.APP.value, Channel.WECHAT.value)
+PUBLISHED_CHANNELS = (Channel.APP.value, Channel.WECHAT.value, Channel.WEB.value)
 LIST_LIMIT = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 
