@@ -129,7 +129,9 @@ def in_browser(base: str, where: tuple[float, float], targets: Targets) -> None:
             "request",
             lambda r: (
                 calls.append(f"{r.method} {r.url}")
-                if "/api/" in r.url and "/uploads" not in r.url
+                if "/api/" in r.url
+                and "/uploads" not in r.url
+                and r.resource_type in ("fetch", "xhr")
                 else None
             ),
         )
