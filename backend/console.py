@@ -49,12 +49,13 @@ NOT_BUILT = """<!doctype html>
 </body></html>
 """
 
+# A public page: it names no server directory (the console's, for staff, does).
 REPORT_NOT_BUILT = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>随手拍暂不可用</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.7">
 <h1>随手拍页面暂不可用</h1>
-<p>服务器上还没有本页面的文件（{directory}）。如需举报火灾隐患，请拨打 96119。</p>
+<p>本页面正在维护。如需举报火灾隐患，请拨打 96119。</p>
 <p>管理员请在 firegrid 的项目目录中运行 <code>scripts/build-console.sh</code>，构建完成后刷新即可。</p>
 </body></html>
 """
@@ -153,9 +154,16 @@ def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
     return gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
 
 
+def _takes_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in {"gzip", "*"}:
+            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
+
+
 def _asset(file: Path, request: Request, headers: dict[str, str]) -> Response:
-    accepts = request.headers.get("accept-encoding", "")
-    if file.suffix in COMPRESSIBLE and "gzip" in accepts.lower():
+    if file.suffix in COMPRESSIBLE and _takes_gzip(request):
         stat = file.stat()
         media = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         return Response(
