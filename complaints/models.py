@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
@@ -20,6 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
+
+if TYPE_CHECKING:
+    from backend.core.media import Photo
 
 
 class Complaint(ChangeStamped, Base):
@@ -174,6 +177,32 @@ class ComplaintPhoto(Base):
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(8), default="site")  # complaints.enums.PhotoKind
+
+    @classmethod
+    def of(
+        cls,
+        complaint_id: uuid.UUID,
+        photo: Photo,
+        *,
+        kind: str,
+        uploaded_by: uuid.UUID | None,
+        uploaded_at: datetime | None = None,
+    ) -> ComplaintPhoto:
+        """The row of a processed photo (backend.core.media) kept with a complaint."""
+        return cls(
+            complaint_id=complaint_id,
+            sha256=photo.sha256,
+            mime=photo.mime,
+            size=photo.size,
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.taken_at,
+            photo_lng=photo.lng,
+            photo_lat=photo.lat,
+            uploaded_by=uploaded_by,
+            uploaded_at=uploaded_at or utcnow(),
+            kind=kind,
+        )
 
 
 class CitizenReport(Base):

@@ -12,6 +12,7 @@ from backend.core import audit, media
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
+from complaints.enums import PhotoKind
 from complaints.models import ComplaintPhoto
 from complaints.reading import get_visible
 
@@ -29,17 +30,8 @@ def attach(
     existing = session.get(ComplaintPhoto, (complaint.id, photo.sha256))
     if existing is not None:
         return existing
-    record = ComplaintPhoto(
-        complaint_id=complaint.id,
-        sha256=photo.sha256,
-        mime=photo.mime,
-        size=photo.size,
-        width=photo.width,
-        height=photo.height,
-        taken_at=photo.taken_at,
-        photo_lng=photo.lng,
-        photo_lat=photo.lat,
-        uploaded_by=principal.user_id,
+    record = ComplaintPhoto.of(
+        complaint.id, photo, kind=PhotoKind.SITE.value, uploaded_by=principal.user_id
     )
     session.add(record)
     session.flush()

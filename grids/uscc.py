@@ -55,3 +55,15 @@ def check_character(body: str) -> str:
     """GB 32100's check character over the first 17 characters."""
     total = sum(ALPHABET.index(c) * weight for c, weight in zip(body, _WEIGHTS, strict=True))
     return ALPHABET[-total % len(ALPHABET)]  # 31 - (total mod 31), where 31 wraps round to 0
+
+
+def checked_uscc(value: object) -> str | None:
+    """A form's code, for a pydantic validator: empty is None, anything else normalised and
+    valid, or a ValueError saying why not."""
+    if value in (None, ""):
+        return None
+    code = normalise_uscc(str(value))
+    problem = uscc_problem(code)
+    if problem:
+        raise ValueError(f"not a valid unified social credit code: {problem}")
+    return code

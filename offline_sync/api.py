@@ -162,40 +162,37 @@ def tus_options(settings: SettingsDep) -> Response:
     )
 
 
-@uploads_router.post("/", status_code=201)
-def create_upload(request: Request, principal: BriefPrincipal, settings: SettingsDep) -> Response:
-    """Start an upload: `Upload-Length` and `Upload-Metadata` naming `photo_id` (the photo
-    record's uuid) and `sha256` (of the whole file). Answers `Location`."""
+def _started(request: Request, create) -> Response:
+    """tus creation: `create(session, length, metadata)` makes the upload; answers `Location`."""
     uploads.require_tus(request.headers.get("tus-resumable"))
     length = uploads.int_header(request.headers, "upload-length")
     metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
     with session_scope() as session:
-        upload = uploads.create(session, principal, length, metadata, settings)
+        upload = create(session, length, metadata)
         headers = uploads.headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
     return Response(status_code=201, headers=headers)
 
 
-@uploads_router.head("/{upload_id}")
-def upload_offset(upload_id: UploadId, request: Request, principal: BriefPrincipal) -> Response:
-    """Where the upload stands: resume from `Upload-Offset`."""
+def _offset(request: Request, uploader: uploads.Uploader, upload_id: str) -> Response:
     uploads.require_tus(request.headers.get("tus-resumable"))
     with session_scope(read_only=True) as session:
-        headers = uploads.headers(uploads.own_upload(session, principal, upload_id))
+        headers = uploads.headers(uploads.own_upload(session, uploader, upload_id))
     return Response(status_code=200, headers=headers)
 
 
-@uploads_router.patch("/{upload_id}", status_code=204)
-async def upload_bytes(
-    upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
+async def _appended(
+    request: Request, uploader: uploads.Uploader, upload_id: str, settings
 ) -> Response:
-    """Append bytes at `Upload-Offset`. Every check runs before the first byte is written; an
-    interrupted request keeps what arrived (resume from HEAD); with `Upload-Checksum` (sha1 or
-    sha256 of this request's bytes) a mismatch or a cut-off request keeps nothing (460)."""
-    headers = await uploads.append(
-        principal, upload_id, request.headers, _chunks(request), settings
-    )
+    headers = await uploads.append(uploader, upload_id, request.headers, _chunks(request), settings)
     # A client cut off mid-request never reads this; what arrived is kept for its HEAD.
     return Response(status_code=204, headers=headers)
+
+
+def _terminated(request: Request, uploader: uploads.Uploader, upload_id: str, settings) -> Response:
+    uploads.require_tus(request.headers.get("tus-resumable"))
+    with session_scope() as session:
+        uploads.terminate(session, uploads.own_upload(session, uploader, upload_id), settings)
+    return Response(status_code=204, headers={"Tus-Resumable": uploads.TUS_VERSION})
 
 
 async def _chunks(request: Request) -> AsyncIterator[bytes]:
@@ -206,15 +203,38 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
         raise uploads.CutOff from None
 
 
+@uploads_router.post("/", status_code=201)
+def create_upload(request: Request, principal: BriefPrincipal, settings: SettingsDep) -> Response:
+    """Start an upload: `Upload-Length` and `Upload-Metadata` naming `photo_id` (the photo
+    record's uuid) and `sha256` (of the whole file). Answers `Location`."""
+    return _started(
+        request,
+        lambda session, length, md: uploads.create(session, principal, length, md, settings),
+    )
+
+
+@uploads_router.head("/{upload_id}")
+def upload_offset(upload_id: UploadId, request: Request, principal: BriefPrincipal) -> Response:
+    """Where the upload stands: resume from `Upload-Offset`."""
+    return _offset(request, principal, upload_id)
+
+
+@uploads_router.patch("/{upload_id}", status_code=204)
+async def upload_bytes(
+    upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
+) -> Response:
+    """Append bytes at `Upload-Offset`. Every check runs before the first byte is written; an
+    interrupted request keeps what arrived (resume from HEAD); with `Upload-Checksum` (sha1 or
+    sha256 of this request's bytes) a mismatch or a cut-off request keeps nothing (460)."""
+    return await _appended(request, principal, upload_id, settings)
+
+
 @uploads_router.delete("/{upload_id}", status_code=204)
 def terminate_upload(
     upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
 ) -> Response:
     """Abandon an upload and its bytes (termination extension)."""
-    uploads.require_tus(request.headers.get("tus-resumable"))
-    with session_scope() as session:
-        uploads.terminate(session, uploads.own_upload(session, principal, upload_id), settings)
-    return Response(status_code=204, headers={"Tus-Resumable": uploads.TUS_VERSION})
+    return _terminated(request, principal, upload_id, settings)
 
 
 # --- The citizens' page's photos: the same tus, keyed by a report's upload token ---------------------
@@ -249,38 +269,30 @@ def create_citizen_upload(
 ) -> Response:
     """Start the upload of a photo the report declared: `Upload-Metadata` names its
     `photo_id` and `sha256`, `Upload-Length` its size, as declared."""
-    uploads.require_tus(request.headers.get("tus-resumable"))
-    length = uploads.int_header(request.headers, "upload-length")
-    metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
-    with session_scope() as session:
-        upload = uploads.create_for_citizen(session, uploader, length, metadata, settings)
-        headers = uploads.headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
-    return Response(status_code=201, headers=headers)
+    return _started(
+        request,
+        lambda session, length, md: uploads.create_for_citizen(
+            session, uploader, length, md, settings
+        ),
+    )
 
 
 @citizen_uploads_router.head("/{upload_id}")
 def citizen_upload_offset(
     upload_id: UploadId, request: Request, uploader: CitizenUploaderDep
 ) -> Response:
-    uploads.require_tus(request.headers.get("tus-resumable"))
-    with session_scope(read_only=True) as session:
-        headers = uploads.headers(uploads.own_upload(session, uploader, upload_id))
-    return Response(status_code=200, headers=headers)
+    return _offset(request, uploader, upload_id)
 
 
 @citizen_uploads_router.patch("/{upload_id}", status_code=204)
 async def citizen_upload_bytes(
     upload_id: UploadId, request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
 ) -> Response:
-    headers = await uploads.append(uploader, upload_id, request.headers, _chunks(request), settings)
-    return Response(status_code=204, headers=headers)
+    return await _appended(request, uploader, upload_id, settings)
 
 
 @citizen_uploads_router.delete("/{upload_id}", status_code=204)
 def terminate_citizen_upload(
     upload_id: UploadId, request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
 ) -> Response:
-    uploads.require_tus(request.headers.get("tus-resumable"))
-    with session_scope() as session:
-        uploads.terminate(session, uploads.own_upload(session, uploader, upload_id), settings)
-    return Response(status_code=204, headers={"Tus-Resumable": uploads.TUS_VERSION})
+    return _terminated(request, uploader, upload_id, settings)

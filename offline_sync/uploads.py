@@ -177,9 +177,24 @@ def create(
             )
     now = utcnow()
     _room_for_another(session, principal, settings, now)
+    return _started(session, settings, now, principal.user_id, None, photo_id, sha256, length)
+
+
+def _started(
+    session: Session,
+    settings: Settings,
+    now,
+    user_id: uuid.UUID,
+    complaint_id: uuid.UUID | None,
+    photo_id: uuid.UUID,
+    sha256: str,
+    length: int,
+) -> Upload:
+    """A new upload, and the empty file its bytes will go to."""
     upload = Upload(
         id=secrets.token_hex(16),
-        user_id=principal.user_id,
+        user_id=user_id,
+        complaint_id=complaint_id,
         photo_id=photo_id,
         sha256=sha256,
         length=length,
@@ -231,22 +246,9 @@ def create_for_citizen(
             retry_after_seconds=60,
             max_unfinished=settings.citizen_photos_max,
         )
-    upload = Upload(
-        id=secrets.token_hex(16),
-        user_id=uploader.user_id,
-        complaint_id=uploader.complaint_id,
-        photo_id=photo_id,
-        sha256=sha256,
-        length=length,
-        offset=0,
-        state=UploadState.RECEIVING.value,
-        created_at=now,
-        expires_at=now + timedelta(hours=settings.upload_expiry_hours),
+    return _started(
+        session, settings, now, uploader.user_id, uploader.complaint_id, photo_id, sha256, length
     )
-    session.add(upload)
-    session.flush()
-    file_of(settings, upload.id).touch()
-    return upload
 
 
 def _room_for_another(session: Session, principal: Principal, settings: Settings, now) -> None:

@@ -15,7 +15,7 @@ status=0
 ran=0
 for file in benchmarks/*.py; do
   name=$(basename "$file" .py)
-  case "$name" in __init__|common) continue ;; esac
+  case "$name" in __init__|common|county) continue ;; esac
   if [ -n "$only" ] && [ "$name" != "$only" ]; then continue; fi
   url=$($py scripts/testdb.py up) || { echo "no PostGIS to benchmark against" >&2; exit 1; }
   export FIREGRID_BENCH_DATABASE_URL="$url"
@@ -25,7 +25,7 @@ for file in benchmarks/*.py; do
   ran=$((ran + 1))
 done
 if [ "$ran" -eq 0 ]; then
-  echo "no benchmark named '$only'; have: $(ls benchmarks/*.py | xargs -n1 basename | sed 's/\.py$//' | grep -vE '^(__init__|common)$' | tr '\n' ' ')" >&2
+  echo "no benchmark named '$only'; have: $(ls benchmarks/*.py | xargs -n1 basename | sed 's/\.py$//' | grep -vE "^(__init__|common|county)$" | tr '\n' ' ')" >&2
   exit 2
 fi
 exit $status

@@ -584,18 +584,8 @@ def keep_photo(session: Session, photo_id: uuid.UUID, data: bytes, settings: Set
         return
     if session.get(ComplaintPhoto, (declared.complaint_id, processed.sha256)) is None:
         session.add(
-            ComplaintPhoto(
-                complaint_id=declared.complaint_id,
-                sha256=processed.sha256,
-                mime=processed.mime,
-                size=processed.size,
-                width=processed.width,
-                height=processed.height,
-                taken_at=processed.taken_at,
-                photo_lng=processed.lng,
-                photo_lat=processed.lat,
-                uploaded_by=None,
-                kind=declared.kind,
+            ComplaintPhoto.of(
+                declared.complaint_id, processed, kind=declared.kind, uploaded_by=None
             )
         )
     declared.state = CitizenPhotoState.STORED.value

@@ -290,19 +290,12 @@ def _keep_photos(
 ) -> None:
     now = utcnow()
     session.add_all(
-        ComplaintPhoto(
-            complaint_id=complaint_id,
-            sha256=photo.sha256,
-            mime=photo.mime,
-            size=photo.size,
-            width=photo.width,
-            height=photo.height,
-            taken_at=photo.taken_at,
-            photo_lng=photo.lng,
-            photo_lat=photo.lat,
+        ComplaintPhoto.of(
+            complaint_id,
+            photo,
+            kind=PhotoKind.REPORT.value,
             uploaded_by=None,  # the citizen, through the app: no account of ours
             uploaded_at=now + timedelta(microseconds=order),  # the order they were sent in
-            kind=PhotoKind.REPORT.value,
         )
         for order, photo in enumerate(photos)
     )

@@ -16,7 +16,7 @@ from grids.premises.enums import (
     SupervisionTier,
 )
 from grids.schemas import Latitude, Longitude
-from grids.uscc import normalise_uscc, uscc_problem
+from grids.uscc import checked_uscc
 
 Phone = Text
 
@@ -49,13 +49,7 @@ class PremisesFields(BaseModel):
     @field_validator("uscc", mode="before")
     @classmethod
     def _uscc(cls, value: object) -> object:
-        if value in (None, ""):
-            return None
-        code = normalise_uscc(str(value))
-        problem = uscc_problem(code)
-        if problem:
-            raise ValueError(f"not a valid unified social credit code: {problem}")
-        return code
+        return checked_uscc(value)
 
     @field_validator("contact_name", "contact_phone", "external_ref", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.core.types import Text
 from grids.premises.enums import RiskLevel, SupervisionTier
-from grids.uscc import normalise_uscc, uscc_problem
+from grids.uscc import checked_uscc
 from patrols.inspections.enums import Outcome, Relation
 
 
@@ -38,13 +38,7 @@ class ConflictIn(BaseModel):
     @field_validator("uscc", mode="before")
     @classmethod
     def _uscc(cls, value: object) -> object:
-        if value in (None, ""):
-            return None
-        code = normalise_uscc(str(value))
-        problem = uscc_problem(code)
-        if problem:
-            raise ValueError(f"not a valid unified social credit code: {problem}")
-        return code
+        return checked_uscc(value)
 
 
 class ConflictOut(BaseModel):

@@ -247,3 +247,21 @@ def test_photos_come_only_as_declared_and_only_with_their_reports_token(
     no_token = api.post("/api/v1/citizen/uploads/", headers=tus_headers)
     assert no_token.status_code == 401
     assert start(mine, photo["id"], photo["sha256"]).status_code == 201
+
+
+def test_a_reporter_who_left_a_phone_is_rewarded_as_a_hotline_caller_is(
+    api, db, page_open, grid_worker, station_staff
+):
+    named = file_report(api, phone="13912345678")
+    anonymous = file_report(api, lng=109.412, category="exit_blocked")
+    for taken in (named, anonymous):
+        cid = str(complaint_of(db, taken["follow_code"]).id)
+        act(api, grid_worker, cid, action="sign")
+        act(api, grid_worker, cid, action="verify", finding="hazard_found", note="属实")
+
+    rewards = api.get("/api/v1/complaints/rewards", headers=station_staff.headers(api)).json()
+
+    assert [(r["complaint_id"], r["state"]) for r in rewards] == [
+        (str(complaint_of(db, named["follow_code"]).id), "eligible")
+    ]
+    assert rewards[0]["caller_phone"] == "139****5678"
