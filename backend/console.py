@@ -1,5 +1,7 @@
 """The station/brigade console (console/, a Vue single-page app) served at /console/ by the
-app itself: no second web server, and nothing the browser loads comes from outside.
+app itself: no second web server, and nothing the browser loads comes from outside. The
+citizens' page 随手拍 (console/report/, built into console/dist-report) is served the same way
+at /report/ (docs/citizens.md).
 
 `scripts/build-console.sh` builds it into console/dist (FIREGRID_CONSOLE_DIR elsewhere). The
 directory is read on each request, so a build made while the server runs is served at once;
@@ -8,7 +10,10 @@ without a build, /console/ says in Chinese how to make one (503), never a 500.
 
 from __future__ import annotations
 
+import gzip
+import mimetypes
 import re
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Literal
@@ -25,6 +30,8 @@ from backend.identity.permissions import Permission, may
 
 PATH = "/console"
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
+REPORT_PATH = "/report"
+REPORT_DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist-report"
 # Vite names everything under assets/ after its content: a new build is a new name, so a
 # browser may keep them for good. index.html names the current ones: asked again every time.
 HASHED = "assets/"
@@ -39,6 +46,17 @@ NOT_BUILT = """<!doctype html>
 <p>请在 firegrid 的项目目录中运行：</p>
 <pre style="background: #f4f4f5; padding: 0.8em">scripts/build-console.sh</pre>
 <p>（<code>make run</code> 会自动构建；需要 Node.js 18 或更高版本。）构建完成后刷新本页即可，无需重启服务。</p>
+</body></html>
+"""
+
+# A public page: it names no server directory (the console's, for staff, does).
+REPORT_NOT_BUILT = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>随手拍暂不可用</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.7">
+<h1>随手拍页面暂不可用</h1>
+<p>本页面正在维护。如需举报火灾隐患，请拨打 96119。</p>
+<p>管理员请在 firegrid 的项目目录中运行 <code>scripts/build-console.sh</code>，构建完成后刷新即可。</p>
 </body></html>
 """
 
@@ -111,32 +129,76 @@ def config_router_for(settings: Settings) -> APIRouter:
     return router
 
 
+def report_csp(settings: Settings) -> str:
+    """The citizens' page's Content-Security-Policy: as the console's (its map draws the
+    township boundaries itself, or tiles of the deployment's own basemap), and it may ask
+    for the phone's camera and position (those are permissions, not sources)."""
+    return console_csp(settings)
+
+
 def console_dir(settings: Settings) -> Path:
     return (settings.console_dir or DEFAULT_DIR).resolve()
 
 
-def router_for(directory: Path, csp: str) -> APIRouter:
+def report_dir(settings: Settings) -> Path:
+    return (settings.report_page_dir or REPORT_DEFAULT_DIR).resolve()
+
+
+# Scripts and style sheets compress to a third: on a phone's slow line (the citizens' page) that
+# is seconds. Each hashed asset is compressed once per build and kept (a few hundred KB in all).
+COMPRESSIBLE = {".js", ".css", ".svg", ".json", ".html"}
+
+
+@lru_cache(maxsize=64)
+def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
+    return gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
+
+
+def _takes_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in {"gzip", "*"}:
+            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
+
+
+def _asset(file: Path, request: Request, headers: dict[str, str]) -> Response:
+    if file.suffix in COMPRESSIBLE and _takes_gzip(request):
+        stat = file.stat()
+        media = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return Response(
+            _gzipped(str(file), stat.st_mtime_ns, stat.st_size),
+            media_type=media,
+            headers={**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+    return FileResponse(file, headers={**headers, "Vary": "Accept-Encoding"})
+
+
+def router_for(
+    directory: Path, csp: str, prefix: str = PATH, not_built: str = NOT_BUILT
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     policy = {"Content-Security-Policy": csp}
 
-    @router.api_route(PATH, methods=["GET", "HEAD"])
-    def to_console(request: Request) -> Response:
+    @router.api_route(prefix, methods=["GET", "HEAD"])
+    def to_app(request: Request) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(f"{PATH}/{query}", status_code=307)
+        return RedirectResponse(f"{prefix}/{query}", status_code=307)
 
-    @router.api_route(PATH + "/{path:path}", methods=["GET", "HEAD"])
-    def console_file(path: str) -> Response:
+    @router.api_route(prefix + "/{path:path}", methods=["GET", "HEAD"])
+    def app_file(path: str, request: Request) -> Response:
         index = directory / "index.html"
         if not index.is_file():
             return HTMLResponse(
-                NOT_BUILT.format(directory=escape(str(directory))),
+                not_built.format(directory=escape(str(directory))),
                 status_code=503,
                 headers={"Cache-Control": "no-store", "Retry-After": "60"},
             )
         wanted = (directory / path).resolve()
         if path and wanted.is_relative_to(directory) and wanted.is_file():
-            cache = FOREVER if path.startswith(HASHED) else ALWAYS_ASK
-            return FileResponse(wanted, headers={"Cache-Control": cache, **policy})
+            if path.startswith(HASHED):
+                return _asset(wanted, request, {"Cache-Control": FOREVER, **policy})
+            return FileResponse(wanted, headers={"Cache-Control": ALWAYS_ASK, **policy})
         if path.startswith(HASHED):
             # A script or style sheet of another build (a tab open across a deployment):
             # index.html in its place would only fail as a script. Reload the page.
@@ -151,3 +213,6 @@ def router_for(directory: Path, csp: str) -> APIRouter:
 def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(config_router_for(settings))
     app.include_router(router_for(console_dir(settings), console_csp(settings)))
+    app.include_router(
+        router_for(report_dir(settings), report_csp(settings), REPORT_PATH, REPORT_NOT_BUILT)
+    )

@@ -1,0 +1,148 @@
+"""/report/: the citizens' page 随手拍 is served as the console is (its own build, the hash
+screens from index.html, hashed assets kept for good), with a page in Chinese that points to
+96119 when it was never built; the real build names nothing from outside."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import serving
+
+
+@pytest.fixture
+def report_build(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="zh-CN"><script type="module" src="/report/assets/index-r1.js">'
+        "</script></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "assets" / "index-r1.js").write_text("console.log('随手拍')", encoding="utf-8")
+    return tmp_path
+
+
+def served(directory):
+    from backend.app import create_app
+    from backend.core.settings import get_settings
+
+    settings = get_settings().model_copy(update={"report_page_dir": directory})
+    return serving(create_app(settings), settings)
+
+
+def test_the_page_is_served_from_its_own_build(report_build):
+    with served(report_build) as url, httpx.Client(base_url=url) as client:
+        bare = client.get("/report?code=K7Q4-9MZT-2XWA")
+        assert bare.status_code == 307
+        assert bare.headers["location"] == "/report/?code=K7Q4-9MZT-2XWA"
+
+        index = client.get("/report/")
+        assert index.status_code == 200
+        assert index.headers["cache-control"] == "no-cache"
+        assert "index-r1.js" in index.text
+        assert "default-src 'self'" in index.headers["content-security-policy"]
+        assert client.get("/report/anything").text == index.text
+
+        script = client.get("/report/assets/index-r1.js")
+        assert script.status_code == 200
+        assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert client.get("/report/assets/index-old.js").status_code == 404
+        # the console's build is another directory
+        assert "index-r1.js" not in client.get("/console/").text
+
+
+def test_scripts_go_compressed_to_browsers_that_take_gzip(report_build):
+    import gzip
+
+    script = "const 随手拍 = 1;\n" * 2000
+    (report_build / "assets" / "index-r1.js").write_text(script, encoding="utf-8")
+    with served(report_build) as url, httpx.Client(base_url=url) as client:
+        raw = client.get("/report/assets/index-r1.js", headers={"Accept-Encoding": "identity"})
+        assert raw.status_code == 200 and raw.text == script
+        assert "content-encoding" not in raw.headers
+        refused = client.get(
+            "/report/assets/index-r1.js", headers={"Accept-Encoding": "br, gzip;q=0"}
+        )
+        assert "content-encoding" not in refused.headers
+        with client.stream(
+            "GET", "/report/assets/index-r1.js", headers={"Accept-Encoding": "gzip, br"}
+        ) as packed:
+            body = b"".join(packed.iter_raw())
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.headers["vary"] == "Accept-Encoding"
+        assert "javascript" in packed.headers["content-type"]
+        assert packed.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert gzip.decompress(body).decode("utf-8") == script
+        assert len(body) < len(script.encode()) / 10
+        # the page itself is small and asked for each time: as it is
+        page = client.get("/report/", headers={"Accept-Encoding": "gzip"})
+        assert page.headers.get("content-encoding") is None
+
+
+def test_without_a_build_the_page_says_to_call_96119(tmp_path):
+    with served(tmp_path / "missing") as url, httpx.Client(base_url=url) as client:
+        answer = client.get("/report/")
+        assert answer.status_code == 503
+        assert "随手拍页面暂不可用" in answer.text and "96119" in answer.text
+        assert "missing" not in answer.text  # no server directory on a public page
+
+
+def test_the_real_build_loads_nothing_from_outside():
+    from backend.console import report_dir
+    from backend.core.settings import get_settings
+
+    directory = report_dir(get_settings())
+    if not (directory / "index.html").is_file():
+        pytest.fail(f"the citizens' page is not built in {directory}: run scripts/build-console.sh")
+    for file in [directory / "index.html", *(directory / "assets").iterdir()]:
+        text = file.read_text(encoding="utf-8")
+        # no script, style, font or image from another host (links in licence comments aside)
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), file
+        assert not re.search(r"""@import\s+url\(["']?(https?:)?//""", text), file
+        assert "fonts.googleapis" not in text and "cdn." not in text, file
+
+
+NODE_CHECK = """
+import { sha256Hex, solveChallenge } from %(module)s
+const lengths = [0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 1000, 300000]
+const digests = lengths.map((n) => {
+  const bytes = new Uint8Array(n)
+  for (let i = 0; i < n; i++) bytes[i] = (i * 31 + 7) & 255
+  return sha256Hex(bytes)
+})
+const nonce = await solveChallenge(%(token)s, 16)
+console.log(JSON.stringify({ digests, nonce }))
+"""
+
+
+def test_the_pages_sha256_and_proof_of_work_agree_with_pythons(tmp_path):
+    """The page computes SHA-256 itself (no crypto.subtle on plain http): its digests of
+    messages around the block sizes, and a solved challenge, checked by hashlib."""
+    import hashlib
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("Node.js is needed to build the console (scripts/build-console.sh)")
+    module = Path(__file__).resolve().parents[2] / "console" / "report" / "src" / "sha256.js"
+    token = "cch_2026-12-05T20:40:00Z.随手拍"
+    script = tmp_path / "check.mjs"
+    script.write_text(
+        NODE_CHECK % {"module": json.dumps(module.as_uri()), "token": json.dumps(token)},
+        encoding="utf-8",
+    )
+    out = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    for n, digest in zip(
+        [0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 1000, 300000], answer["digests"], strict=True
+    ):
+        data = bytes((i * 31 + 7) & 255 for i in range(n))
+        assert digest == hashlib.sha256(data).hexdigest(), n
+    proof = hashlib.sha256(f"{token}:{answer['nonce']}".encode()).digest()
+    assert int.from_bytes(proof, "big") >> (256 - 16) == 0
