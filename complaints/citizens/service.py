@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -451,6 +451,8 @@ def view(session: Session, settings: Settings, typed: str) -> ReportView:
         StageOut(code=c, name=name, at=getattr(complaint, column)) for c, name, column in STAGES
     ]
     if report.disputed_at is not None:
+        # Redoing it cleared the complaint's closing; the reporter still reads when it was.
+        stages[-1].at = stages[-1].at or _last_closing(session, complaint.id)[1]
         stages.append(StageOut(code="reopened", name="反馈未整改，重新办理", at=report.disputed_at))
     photos = session.scalars(
         select(ComplaintPhoto)
@@ -522,7 +524,7 @@ def dispute(
     _check_photos(body.photos, settings, "photos")
     _check_challenge(body.challenge, settings)
     client = page_client(session, settings)
-    closer = _closer(session, complaint.id)
+    closer, _ = _last_closing(session, complaint.id)
     acting.act(
         session,
         client,
@@ -546,13 +548,16 @@ def dispute(
     return view(session, settings, typed), _upload(settings, report)
 
 
-def _closer(session: Session, complaint_id: uuid.UUID) -> uuid.UUID | None:
+def _last_closing(
+    session: Session, complaint_id: uuid.UUID
+) -> tuple[uuid.UUID | None, datetime | None]:
+    """Who closed the complaint last, and when (None, None if nobody has)."""
     closings = [
         e
         for e in audit.events_for(session, "complaint", complaint_id)
         if e.action == f"complaint.{ComplaintAction.CLOSE.value}"
     ]
-    return closings[-1].actor_id if closings else None
+    return (closings[-1].actor_id, closings[-1].occurred_at) if closings else (None, None)
 
 
 # --- Telling the reporter ---------------------------------------------------------------------------

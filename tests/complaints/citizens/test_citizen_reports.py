@@ -137,6 +137,7 @@ def test_report_follow_close_and_say_not_fixed(
     seen = api.get(f"/api/v1/citizen/reports/{code}").json()
     assert seen["state"] == "reopened" and not seen["may_dispute"]
     assert seen["stages"][-1]["code"] == "reopened"
+    assert all(stage["at"] for stage in seen["stages"])  # closed then, reopened now
     assert [p["kind"] for p in seen["photos"]] == ["report", "dispute"]
     staff_view = api.get(f"/api/v1/complaints/{cid}", headers=station_staff.headers(api)).json()
     assert staff_view["state"] == "reopened"
