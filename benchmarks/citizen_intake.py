@@ -14,7 +14,7 @@ time per `/healthz` request, in the same run; the ratio (CPU per report / CPU pe
 must stay under the goal's 20 ms divided by the quiet /healthz CPU cost (HEALTHZ_CPU_MS_QUIET,
 measured on a quiet machine with this benchmark, docs/performance.md).
 
-The photos are what the page uploads: resized in the browser to at most 1600 px and encoded
+The photos are what the page uploads: resized in the browser to at most 1280 px and encoded
 by the canvas at quality 0.8, so without EXIF; each report's photo is different (content-
 addressed storage would otherwise store one). The challenge asks 8 bits (the client solves it
 in a millisecond; the server's check is one hash whatever the bits). The county is
@@ -55,17 +55,17 @@ BITS = 8
 
 
 def browser_photos(count: int) -> list[bytes]:
-    """JPEGs as a phone's canvas makes them: 1600 x 1200, quality 80, no EXIF, each its own."""
+    """JPEGs as a phone's canvas makes them: 1280 x 960, quality 80, no EXIF, each its own."""
     from PIL import Image, ImageDraw, ImageFilter
 
     rng = random.Random(20)  # noqa: S311 - benchmark data
-    base = Image.effect_noise((400, 300), 40).convert("RGB").resize((1600, 1200))
+    base = Image.effect_noise((320, 240), 40).convert("RGB").resize((1280, 960))
     photos = []
     for n in range(count):
         image = base.copy()
         draw = ImageDraw.Draw(image)
         for _ in range(30):
-            x, y = rng.randrange(1600), rng.randrange(1200)
+            x, y = rng.randrange(1280), rng.randrange(960)
             colour = tuple(rng.randrange(256) for _ in range(3))
             draw.rectangle((x, y, x + rng.randrange(40, 300), y + rng.randrange(40, 300)), colour)
         draw.text((20, 20), f"photo {n}", fill=(255, 255, 255))
@@ -172,7 +172,7 @@ def run_backend(name: str, url: str, targets: Targets) -> None:
         THRESHOLD,
         beside=(
             f"{REPORTS} reports, each a form, a report and a tus upload of its photo (median "
-            f"{statistics.median(sizes) / 1000:.0f} KB, 1600 x 1200): server CPU "
+            f"{statistics.median(sizes) / 1000:.0f} KB, 1280 x 960): server CPU "
             f"{per_report_ms:.1f} ms a report = {1000 / per_report_ms:.0f} reports/s per core "
             f"(goal >= {GOAL_PER_CORE:.0f}); wall {report_wall:.1f} s with {CLIENTS} clients "
             f"({REPORTS / report_wall:.0f}/s on this 2-core machine, client included); /healthz "

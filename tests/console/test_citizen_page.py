@@ -197,7 +197,7 @@ def test_a_citizen_reports_follows_and_says_not_fixed_and_the_station_sees_it_re
           return img && img.complete && img.naturalWidth && [img.naturalWidth, img.naturalHeight]
         }"""
     ).json_value()
-    assert shown and max(shown) <= 1600, shown  # resized on the phone from 4000x3000
+    assert shown and max(shown) <= 1280, shown  # resized on the phone from 4000x3000
     tab.screenshot("report-closed")
 
     # 还没整改好, with a photo.

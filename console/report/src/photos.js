@@ -1,11 +1,13 @@
-// Photos: resized in the browser (longest side 1600 px, JPEG at 0.8) so that a 4 MB camera
-// picture goes up as a few hundred KB, then uploaded by tus (resumable: a dropped connection
-// continues where it stopped, with retries).
+// Photos: resized in the browser (longest side 1280 px, JPEG at 0.8) so that a 4 MB camera
+// picture goes up as about 200 KB, then uploaded by tus (resumable: a dropped connection
+// continues where it stopped, with retries). 1280 px is the server's public copy: a canvas's
+// JPEG of that size, with no EXIF, is kept as its own public copy, with nothing to shrink or
+// encode again (backend/core/media.py), which is most of a report's cost on the server.
 import { Upload } from 'tus-js-client'
 import { sha256Hex } from './sha256.js'
 import { uuid4 } from './api.js'
 
-export const LONGEST = 1600
+export const LONGEST = 1280
 export const QUALITY = 0.8
 
 function loadImage(file) {
