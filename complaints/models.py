@@ -230,6 +230,28 @@ class CitizenReport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CitizenPhoneCode(Base):
+    """An SMS code sent to a phone to follow its reports without their follow codes: only the
+    code's digest, when it expires and how many wrong tries it has had."""
+
+    __tablename__ = "citizen_phone_codes"
+
+    phone_digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # rules.phone_digest
+    code_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CitizenPhoneSession(Base):
+    """A phone proven by its SMS code: the token's digest, good until it expires."""
+
+    __tablename__ = "citizen_phone_sessions"
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone_digest: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class CitizenPhoto(Base):
     """A photo the citizens' page declared (its id, sha256 and size) with a report or with a
     "not fixed"; its bytes come through tus and become a `ComplaintPhoto` of that kind."""

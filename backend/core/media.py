@@ -87,6 +87,8 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
                 raise PhotoNotAccepted(f"a {image.format or 'unknown'} image is not accepted")
             width, height = image.size
             exif = image.getexif()
+            if _already_public(image, exif):
+                return _kept_as_sent(image, data)
             image = _decode(image, data)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise PhotoUnreadable(f"the photo has too many pixels (at most {max_pixels})") from exc
@@ -119,6 +121,52 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
         original=data,
         public=public,
         thumbnail=_jpeg(image),
+    )
+
+
+def _already_public(image: Image.Image, exif: Image.Exif) -> bool:
+    """A JPEG as a browser's canvas makes it (the citizens' page resizes photos before
+    sending them): no larger than the public copy, and nothing in it but the pixels (no EXIF,
+    no GPS, no comment, no other APPn than JFIF's). Then it is its own public copy."""
+    return (
+        image.format == "JPEG"
+        and max(image.size) <= PUBLIC_PX
+        and not exif
+        and all(marker == "APP0" for marker, _ in getattr(image, "applist", []))
+        and "comment" not in image.info
+        and "icc_profile" not in image.info
+    )
+
+
+def _kept_as_sent(image: Image.Image, data: bytes) -> Photo:
+    """The photo is its own public copy; its pixels are decoded all the same (straight at the
+    thumbnail's scale: libjpeg still reads the whole file, so a truncated one is refused), for
+    the thumbnail."""
+    width, height = image.size
+    scale = min(1.0, THUMB_PX / max(width, height))
+    try:
+        pixels = simplejpeg.decode_jpeg(
+            data,
+            colorspace="RGB",
+            min_width=math.ceil(width * scale),
+            min_height=math.ceil(height * scale),
+        )
+    except ValueError as exc:
+        raise PhotoUnreadable(f"the photo is damaged or truncated: {exc}") from exc
+    small = Image.frombuffer("RGB", (pixels.shape[1], pixels.shape[0]), pixels, "raw", "RGB", 0, 1)
+    small.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BOX)
+    return Photo(
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mime="image/jpeg",
+        width=width,
+        height=height,
+        taken_at=None,
+        lng=None,
+        lat=None,
+        original=data,
+        public=data,
+        thumbnail=_jpeg(small),
     )
 
 

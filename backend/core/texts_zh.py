@@ -724,6 +724,13 @@ MESSAGES: dict[str, str] = {
     "only the one who reported it from the citizens' page may {action:complaint_action}": (
         "只有通过随手拍网页举报的群众本人可以执行“{action}”"
     ),
+    "The code is wrong or has expired": "验证码错误或已过期",
+    "ask for a new code: none is waiting for this number": "请重新获取验证码：该号码没有待用的验证码",
+    "the code is wrong; {left} tries are left": "验证码错误，还可以再试 {left} 次",
+    "prove your phone number with a code first (it lasts 7 days)": (
+        "请先用短信验证码验证手机号码（验证后 7 天内有效）"
+    ),
+    "give the mainland mobile number the report was made with": "请填写举报时留下的手机号码",
     "The citizens' page is not open here": "本地区尚未开通随手拍举报",
     "No report has this follow code": "没有与该查询码对应的举报",
     "This report cannot be said not fixed now": "该举报现在不能反馈未整改",

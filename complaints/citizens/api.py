@@ -6,15 +6,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from backend.identity.dependencies import SessionDep, SettingsDep
-from complaints.citizens import service
+from backend.identity.dependencies import SessionDep, SettingsDep, oauth2_scheme
+from complaints.citizens import phones, service
 from complaints.citizens.schemas import (
     DisputeIn,
     DisputeTaken,
     FormOut,
+    MyReport,
+    PhoneCodeIn,
+    PhoneCodeSent,
+    PhoneSessionIn,
+    PhoneSessionOut,
     ReportIn,
     ReportTaken,
     ReportView,
@@ -100,3 +105,40 @@ def not_fixed(
     tus, as with the report). The report is redone by its grid worker."""
     view, upload = service.dispute(session, settings, code, body)
     return DisputeTaken(report=view, upload=upload)
+
+
+@router.post("/phone-codes", response_model=PhoneCodeSent, status_code=202)
+def phone_code(
+    body: PhoneCodeIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> PhoneCodeSent:
+    """Text a code to the number one's reports were made with (the page's challenge, limits
+    per number and address). The answer is the same whether reports exist for it or not."""
+    expires = phones.send_code(
+        session,
+        settings,
+        body.phone,
+        body.challenge,
+        request.client.host if request.client else "",
+    )
+    return PhoneCodeSent(expires_at=expires)
+
+
+@router.post("/phone-sessions", response_model=PhoneSessionOut, status_code=201)
+def phone_session(
+    body: PhoneSessionIn, session: SessionDep, settings: SettingsDep
+) -> PhoneSessionOut:
+    """The code back: a token to read one's reports for 7 days (five wrong tries end a code)."""
+    token, expires = phones.prove(session, settings, body.phone, body.code)
+    return PhoneSessionOut(token=token, expires_at=expires)
+
+
+@router.get("/my-reports", response_model=list[MyReport])
+def my_reports(
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> list[MyReport]:
+    """The reports made from the page with the proven number, each with its follow code."""
+    response.headers.update(NO_STORE)
+    return phones.reports_of(session, settings, token)

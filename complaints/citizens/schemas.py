@@ -133,3 +133,32 @@ class DisputeIn(BaseModel):
 class DisputeTaken(BaseModel):
     report: ReportView
     upload: UploadOut
+
+
+class PhoneCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    phone: str = Field(max_length=32, description="the mobile number the reports were made with")
+    challenge: ChallengeIn
+
+
+class PhoneCodeSent(BaseModel):
+    expires_at: datetime
+
+
+class PhoneSessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    phone: str = Field(max_length=32)
+    code: str = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
+
+
+class PhoneSessionOut(BaseModel):
+    token: str = Field(description="send as `Authorization: Bearer <token>` to /my-reports")
+    expires_at: datetime
+
+
+class MyReport(BaseModel):
+    follow_code: str
+    category_name: str | None
+    state: str
+    state_name: str
+    received_at: datetime

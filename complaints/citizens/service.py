@@ -259,8 +259,12 @@ def _taken(settings: Settings, report: CitizenReport, complaint: Complaint) -> R
     )
 
 
-def _count(limit: Limit, who: str, said: str, field: str) -> None:
-    wait = limit.hit(who)
+def count_attempt(
+    name: str, spec: str, settings: Settings, who: str, said: str, field: str
+) -> None:
+    """Count one attempt by `who` against the limit `spec` (a `limits` string), refused over
+    it with the seconds to wait."""
+    wait = Limit(name, spec, settings.rate_limit_storage).hit(who)
     if wait is not None:
         raise TooManyRequests(
             f"too many reports {said}; try again in {wait} s",
@@ -284,7 +288,7 @@ def _check_photos(photos: list[PhotoDeclared], settings: Settings, field: str) -
             )
 
 
-def _check_challenge(answer: ChallengeIn, settings: Settings) -> None:
+def check_challenge(answer: ChallengeIn, settings: Settings) -> None:
     challenge.check(
         settings.resolved_secret_key,
         answer.token,
@@ -332,15 +336,19 @@ def submit(
         replayed = _replay(session, settings, retry_key, digest)
         if replayed is not None:
             return replayed, True
-    _count(
-        Limit("citizen-address", settings.citizen_limit_per_address, settings.rate_limit_storage),
+    count_attempt(
+        "citizen-address",
+        settings.citizen_limit_per_address,
+        settings,
         client_address,
         "from this address",
         "client",
     )
     if body.phone:
-        _count(
-            Limit("citizen-phone", settings.citizen_limit_per_phone, settings.rate_limit_storage),
+        count_attempt(
+            "citizen-phone",
+            settings.citizen_limit_per_phone,
+            settings,
             codes.digest(re.sub(r"\D", "", body.phone)),
             "for this phone number",
             "phone",
@@ -360,7 +368,7 @@ def submit(
             "or call 96119",
             errors=point_problems("outside the area this page serves"),
         )
-    _check_challenge(body.challenge, settings)
+    check_challenge(body.challenge, settings)
     try:
         with session.begin_nested():
             complaint, _ = intake.receive(
@@ -523,7 +531,7 @@ def dispute(
             "send a new report"
         )
     _check_photos(body.photos, settings, "photos")
-    _check_challenge(body.challenge, settings)
+    check_challenge(body.challenge, settings)
     client = page_client(session, settings)
     closer, _ = _last_closing(session, complaint.id)
     acting.act(

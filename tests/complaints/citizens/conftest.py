@@ -62,18 +62,23 @@ from tests.backend.notify.conftest import (  # noqa: E402,F401
 )
 
 STAGE_TEMPLATE_CODE = "SMS_470000009"
+CODE_TEMPLATE_CODE = "SMS_470000010"
 
 
 @pytest.fixture
 def sms_settings(fake_sms, page_open):  # noqa: F811 - the imported fixture
     from backend.core.settings import get_settings
 
-    fake_sms.templates = {*type(fake_sms).templates, STAGE_TEMPLATE_CODE}  # approved by Aliyun
+    approved = {STAGE_TEMPLATE_CODE, CODE_TEMPLATE_CODE}
+    fake_sms.templates = {*type(fake_sms).templates, *approved}  # approved by Aliyun
     with environment(
         {
             **CHANNEL_ENV,
             "FIREGRID_SMS_BASE_URL": fake_sms.origin,
-            "FIREGRID_SMS_TEMPLATE_CODES": f'{{"citizen_stage": "{STAGE_TEMPLATE_CODE}"}}',
+            "FIREGRID_SMS_TEMPLATE_CODES": (
+                f'{{"citizen_stage": "{STAGE_TEMPLATE_CODE}", '
+                f'"citizen_code": "{CODE_TEMPLATE_CODE}"}}'
+            ),
         }
     ):
         yield get_settings()

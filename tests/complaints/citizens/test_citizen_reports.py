@@ -15,6 +15,7 @@ from tusclient import client as tus
 from complaints.citizens import codes
 from complaints.models import CitizenReport, Complaint, ComplaintCaller
 from tests.complaints.citizens.conftest import (
+    CODE_TEMPLATE_CODE,
     STAGE_TEMPLATE_CODE,
     answered,
     declared,
@@ -296,3 +297,42 @@ def test_a_reporter_is_texted_the_stages_they_asked_for_and_no_other(
         ("13912345678", STAGE_TEMPLATE_CODE, {"code": told["follow_code"], "stage": stage})
         for stage in ("已现场核查", "已办结")
     ]
+
+
+def test_a_reporter_without_codes_follows_their_reports_by_phone(api, db, sms_settings, fake_sms):
+    from backend.notify import service as notify
+
+    first = file_report(api, phone="13912345678")
+    second = file_report(api, phone="+86 139-1234-5678", lng=109.412)
+    file_report(api, phone="13700000000", lng=109.413)  # someone else's
+    sent = api.post(
+        "/api/v1/citizen/phone-codes",
+        json={"phone": "13912345678", "challenge": answered(api)},
+    )
+    assert sent.status_code == 202, sent.text
+    with db() as session:
+        notify.deliver_outbox(session, sms_settings)
+    (text,) = [t for t in fake_sms.sent if t["TemplateCode"] == CODE_TEMPLATE_CODE]
+    code = text["params"]["code"]
+    assert text["PhoneNumbers"] == "13912345678" and len(code) == 6
+
+    wrong = "000000" if code != "000000" else "111111"
+    refused = api.post(
+        "/api/v1/citizen/phone-sessions", json={"phone": "13912345678", "code": wrong}
+    )
+    assert refused.status_code == 422 and refused.json()["detail"].endswith("4 tries are left")
+    proven = api.post(
+        "/api/v1/citizen/phone-sessions", json={"phone": "139 1234 5678", "code": code}
+    )
+    assert proven.status_code == 201, proven.text
+    mine = api.get(
+        "/api/v1/citizen/my-reports",
+        headers={"Authorization": f"Bearer {proven.json()['token']}"},
+    )
+    assert [r["follow_code"] for r in mine.json()] == [
+        second["follow_code"],
+        first["follow_code"],
+    ]
+    again = api.post("/api/v1/citizen/phone-sessions", json={"phone": "13912345678", "code": code})
+    assert again.status_code == 422  # a code is good once
+    assert api.get("/api/v1/citizen/my-reports").status_code == 401
