@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # the page is closed), the challenge's difficulty in bits (0: none asked), photos a report
     # may carry, the days after closure a reporter may say "not fixed", the hours an upload
     # token lasts, and the reports allowed per client address and per phone number.
+    # citizen_public_map: the page also shows 附近的举报, a map of the published reports (the
+    # same data as Open311's GET; docs/citizens.md).
     citizen_area: str | None = None
     citizen_challenge_bits: int = Field(default=16, ge=0, le=26)
     citizen_photos_max: int = Field(default=4, ge=0, le=9)
@@ -99,6 +101,7 @@ class Settings(BaseSettings):
     citizen_upload_hours: int = Field(default=24, ge=1, le=24 * 7)
     citizen_limit_per_address: str = "5/minute;30/day"
     citizen_limit_per_phone: str = "3/hour;10/day"
+    citizen_public_map: bool = False
 
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks, comma-separated, e.g. "127.0.0.1" for nginx on the same machine). Empty: no

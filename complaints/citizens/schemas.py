@@ -55,6 +55,10 @@ class FormOut(BaseModel):
     limits: LimitsOut | None = None
     dispute_days: int = 0
     map: MapOut | None = None
+    public_map: bool = Field(
+        default=False,
+        description="the page offers 附近的举报, the published reports on its map (Open311's GET)",
+    )
 
 
 class PhotoDeclared(BaseModel):

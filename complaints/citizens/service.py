@@ -194,6 +194,7 @@ def form(session: Session, settings: Settings) -> FormOut:
             tiles_crs=settings.basemap_crs,
             areas_url="/api/v1/citizen/areas",
         ),
+        public_map=settings.citizen_public_map,
     )
 
 

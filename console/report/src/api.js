@@ -63,6 +63,18 @@ export async function postOnce(path, json, key, delays = [1000, 3000, 8000]) {
 }
 
 export const getForm = () => request('GET', '/api/v1/citizen/form')
+/** The form as the page opened with it: the header (is 附近的举报 offered?) and the screen
+ * shown first share one request. Kept 30 s only, as its challenge ages. */
+let opened = null
+export function openingForm() {
+  if (opened && Date.now() - opened.at < 30 * 1000) return opened.promise
+  const promise = getForm()
+  opened = { at: Date.now(), promise }
+  promise.catch(() => {
+    opened = null
+  })
+  return promise
+}
 export const getReport = (code) =>
   request('GET', `/api/v1/citizen/reports/${encodeURIComponent(code)}`)
 

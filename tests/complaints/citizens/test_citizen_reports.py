@@ -68,6 +68,7 @@ def test_the_form_is_closed_until_the_deployment_opens_it(api):
         "limits": None,
         "dispute_days": 0,
         "map": None,
+        "public_map": False,
     }
     closed = api.get("/api/v1/citizen/areas")
     assert (closed.status_code, closed.json()["title"]) == (

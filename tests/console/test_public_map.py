@@ -1,0 +1,169 @@
+"""附近的举报 (/report/#/map), the public map of citizens' reports, in Chromium at a phone's
+size: two reports filed through the citizens' API (one with a photo and a phone number typed
+into its description, one that staff take through to closure) show on the page's own map as
+dots by status and in the list with their category and stage in plain words, the reply and
+the photo; the phone number typed shows only masked. Where the deployment does not offer the
+map, the page has no link to it and the view says it is not offered."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+from tusclient import client as tus
+
+from backend.core import challenge
+from tests.complaints.citizens.conftest import declared
+from tests.console.conftest import ASSERT_TIMEOUT_MS, Page
+from tests.console.test_citizen_page import PHONE, TOWNSHIP, report_built  # noqa: F401
+from tests.console.test_console import STATION, bearer, only_firegrid
+from tests.world import jpeg
+
+TYPED_PHONE = "13912345678"
+
+
+@pytest.fixture
+def citizens_page(monkeypatch):
+    """The page opened for the demo's first township, the public map as the test says."""
+    from backend.core.settings import get_settings
+
+    def open_page(public_map: bool) -> None:
+        monkeypatch.setenv("FIREGRID_CITIZEN_AREA", TOWNSHIP)
+        monkeypatch.setenv("FIREGRID_CITIZEN_CHALLENGE_BITS", "0")
+        monkeypatch.setenv("FIREGRID_CITIZEN_LIMIT_PER_ADDRESS", "1000/minute")
+        monkeypatch.setenv("FIREGRID_CITIZEN_LIMIT_PER_PHONE", "1000/minute")
+        monkeypatch.setenv("FIREGRID_CITIZEN_PUBLIC_MAP", "true" if public_map else "false")
+        get_settings.cache_clear()
+
+    yield open_page
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def phone(browser, live_server, report_built):  # noqa: F811 - the imported fixture
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(20_000)
+    try:
+        yield Page(context, live_server)
+    finally:
+        context.close()
+
+
+def file(
+    api, live_server, category: str, description: str, dx: float, photo: bytes | None = None
+) -> dict:
+    form = api.get("/api/v1/citizen/form").json()
+    lng, lat = form["map"]["center"]
+    token = form["challenge"]["token"]
+    photos = [declared(photo)] if photo else []
+    answer = api.post(
+        "/api/v1/citizen/reports",
+        json={
+            "category": category,
+            "description": description,
+            "lng": round(lng + dx, 6),
+            "lat": lat,
+            "photos": photos,
+            "challenge": {"token": token, "nonce": challenge.solve(token, 0)},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    taken = answer.json()
+    if photo:
+        client = tus.TusClient(
+            live_server + taken["upload"]["endpoint"],
+            headers={"Authorization": f"Bearer {taken['upload']['token']}"},
+        )
+        client.uploader(
+            file_stream=io.BytesIO(photo),
+            chunk_size=64_000,
+            metadata={"photo_id": photos[0]["id"], "sha256": photos[0]["sha256"]},
+        ).upload()
+    return taken
+
+
+def act(api, headers, cid, **body) -> dict:
+    answer = api.post(f"/api/v1/complaints/{cid}/actions", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_public_map_shows_published_reports_with_their_stages_and_nothing_personal(
+    citizens_page, phone, api, live_server, demo
+):
+    citizens_page(True)
+    open_text = f"小区5栋楼道里有电动车在充电，物业电话{TYPED_PHONE}，没人管"
+    file(api, live_server, "ebike_indoor", open_text, 0.003, photo=jpeg(1600, 1200))
+    file(api, live_server, "exit_blocked", "商铺后门安全出口被货架堵死", -0.003)
+
+    # Staff take the second one through to closure.
+    station = bearer(api, STATION, demo[STATION])
+    listed = api.get("/api/v1/complaints", params={"limit": 100}, headers=station).json()
+    complaint = next(c for c in listed if c["channel"] == "web" and "货架堵死" in (c["text"] or ""))
+    cid = complaint["id"]
+    worker = bearer(api, f"worker.{complaint['area_code']}", demo["worker.<grid code>"])
+    if complaint["state"] == "received":
+        act(api, station, cid, action="dispatch")
+    act(api, worker, cid, action="sign")
+    after = api.post(
+        f"/api/v1/complaints/{cid}/photos",
+        content=jpeg(800, 600),
+        headers={**worker, "Content-Type": "image/jpeg"},
+    )
+    assert after.status_code == 201, after.text
+    act(api, worker, cid, action="verify", finding="hazard_found", note="货架堵门属实")
+    act(api, worker, cid, action="reply", reply="已责令店主当场搬走货架，安全出口已畅通")
+    assert act(api, station, cid, action="close")["state"] == "closed"
+
+    page = phone.page
+    phone.goto("/report/")
+    page.locator("[data-test=map-link]").click()
+    expect(page.locator("[data-test=public-map] path.area").first).to_be_attached()
+    cards = page.locator("[data-test=public-report]")
+    expect(cards).to_have_count(2, timeout=ASSERT_TIMEOUT_MS)
+    expect(page.locator("[data-test=dot-open]")).to_have_count(1)
+    expect(page.locator("[data-test=dot-closed]")).to_have_count(1)
+
+    closed = cards.filter(has_text="货架")
+    form = api.get("/api/v1/citizen/form").json()
+    names = {c["code"]: c["name"] for c in form["categories"]}
+    expect(closed.locator("h3")).to_have_text(names["exit_blocked"])  # in plain words
+    expect(cards.filter(has_text="电动车").locator("h3")).to_have_text(names["ebike_indoor"])
+    expect(closed.locator("[data-test=public-stage]")).to_have_text("已办结")
+    expect(closed.locator("[data-test=public-reply]")).to_contain_text("已责令店主当场搬走货架")
+    opened = cards.filter(has_text="电动车")
+    expect(opened.locator("[data-test=public-stage]")).to_contain_text("已派发网格员")
+    expect(opened).to_contain_text("139****5678")
+    expect(opened.locator("[data-test=public-photo]")).to_have_count(1)
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-test=public-photo]');"
+        " return img && img.complete && img.naturalWidth > 0 }"
+    )
+    assert TYPED_PHONE not in page.content()
+    assert TYPED_PHONE not in page.locator("body").inner_text()
+
+    # A tap on a dot picks its report in the list.
+    dot = page.locator("[data-test=dot-closed]").bounding_box()
+    page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    expect(closed).to_have_class(re.compile("chosen"))
+    phone.screenshot("report-public-map")
+    opened.locator("[data-test=public-photo]").scroll_into_view_if_needed()
+    phone.screenshot("report-public-map-list")
+    only_firegrid(phone)
+
+
+def test_where_the_map_is_not_offered_there_is_no_link_and_the_view_says_so(
+    citizens_page, phone, demo
+):
+    citizens_page(False)
+    page = phone.page
+    phone.goto("/report/")
+    expect(page.locator("[data-test=categories]")).to_be_visible()
+    expect(page.locator("[data-test=mine-link]")).to_be_visible()
+    expect(page.locator("[data-test=map-link]")).to_have_count(0)
+    phone.goto("/report/#/map")
+    expect(page.locator("[data-test=not-offered]")).to_contain_text("暂不提供举报地图")
+    assert not any("/open311/" in url for url in phone.requested)
+    phone.screenshot("report-public-map-not-offered")
