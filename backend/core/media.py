@@ -143,17 +143,10 @@ def _kept_as_sent(image: Image.Image, data: bytes) -> Photo:
     thumbnail's scale: libjpeg still reads the whole file, so a truncated one is refused), for
     the thumbnail."""
     width, height = image.size
-    scale = min(1.0, THUMB_PX / max(width, height))
     try:
-        pixels = simplejpeg.decode_jpeg(
-            data,
-            colorspace="RGB",
-            min_width=math.ceil(width * scale),
-            min_height=math.ceil(height * scale),
-        )
+        small = _turbo_decoded(data, image.size, THUMB_PX)
     except ValueError as exc:
         raise PhotoUnreadable(f"the photo is damaged or truncated: {exc}") from exc
-    small = Image.frombuffer("RGB", (pixels.shape[1], pixels.shape[0]), pixels, "raw", "RGB", 0, 1)
     small.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BOX)
     return Photo(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -191,23 +184,29 @@ def _decode(image: Image.Image, data: bytes) -> Image.Image:
     damaged, a kind it does not take) goes through `Image.draft`, which then decides. Others
     are decoded whole."""
     if image.format == "JPEG":
-        width, height = image.size
-        scale = min(1.0, PUBLIC_PX / max(width, height))
         try:
-            pixels = simplejpeg.decode_jpeg(
-                data,
-                colorspace="RGB",
-                min_width=math.ceil(width * scale),
-                min_height=math.ceil(height * scale),
-            )
+            return _turbo_decoded(data, image.size, PUBLIC_PX)
         except ValueError:
             pass  # damaged, or a kind turbo does not take: Pillow decides (and refuses)
-        else:
-            height, width = pixels.shape[:2]  # shared with the array, not copied
-            return Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
         image.draft("YCbCr", (PUBLIC_PX, PUBLIC_PX))
     image.load()
     return image
+
+
+def _turbo_decoded(data: bytes, size: tuple[int, int], longest: int) -> Image.Image:
+    """A JPEG decoded by libjpeg-turbo at its smallest M/8 scale that still has `longest`
+    pixels on its longest side (the whole photo when it is smaller); ValueError for what turbo
+    refuses. The image shares the decoded array, not a copy of it."""
+    width, height = size
+    scale = min(1.0, longest / max(width, height))
+    pixels = simplejpeg.decode_jpeg(
+        data,
+        colorspace="RGB",
+        min_width=math.ceil(width * scale),
+        min_height=math.ceil(height * scale),
+    )
+    height, width = pixels.shape[:2]
+    return Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -17,7 +17,12 @@ from tusclient import client as tus
 from backend.core import challenge
 from tests.complaints.citizens.conftest import declared
 from tests.console.conftest import ASSERT_TIMEOUT_MS, Page
-from tests.console.test_citizen_page import PHONE, TOWNSHIP, report_built  # noqa: F401
+from tests.console.test_citizen_page import (  # noqa: F401 - report_built: a fixture
+    PHONE,
+    TOWNSHIP,
+    report_built,
+    taken_to_closure,
+)
 from tests.console.test_console import STATION, bearer, only_firegrid
 from tests.world import jpeg
 
@@ -84,12 +89,6 @@ def file(
     return taken
 
 
-def act(api, headers, cid, **body) -> dict:
-    answer = api.post(f"/api/v1/complaints/{cid}/actions", json=body, headers=headers)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def test_the_public_map_shows_published_reports_with_their_stages_and_nothing_personal(
     citizens_page, phone, api, live_server, demo
 ):
@@ -102,20 +101,14 @@ def test_the_public_map_shows_published_reports_with_their_stages_and_nothing_pe
     station = bearer(api, STATION, demo[STATION])
     listed = api.get("/api/v1/complaints", params={"limit": 100}, headers=station).json()
     complaint = next(c for c in listed if c["channel"] == "web" and "货架堵死" in (c["text"] or ""))
-    cid = complaint["id"]
-    worker = bearer(api, f"worker.{complaint['area_code']}", demo["worker.<grid code>"])
-    if complaint["state"] == "received":
-        act(api, station, cid, action="dispatch")
-    act(api, worker, cid, action="sign")
-    after = api.post(
-        f"/api/v1/complaints/{cid}/photos",
-        content=jpeg(800, 600),
-        headers={**worker, "Content-Type": "image/jpeg"},
+    taken_to_closure(
+        api,
+        demo,
+        station,
+        complaint,
+        note="货架堵门属实",
+        reply="已责令店主当场搬走货架，安全出口已畅通",
     )
-    assert after.status_code == 201, after.text
-    act(api, worker, cid, action="verify", finding="hazard_found", note="货架堵门属实")
-    act(api, worker, cid, action="reply", reply="已责令店主当场搬走货架，安全出口已畅通")
-    assert act(api, station, cid, action="close")["state"] == "closed"
 
     page = phone.page
     phone.goto("/report/")
