@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect
 
 from backend.core.db import session_scope
 from backend.core.errors import Unauthenticated
+from backend.core.settings import Settings
 from backend.core.types import Int32
 from backend.identity.dependencies import (
     BriefPrincipal,
@@ -162,14 +163,33 @@ def tus_options(settings: SettingsDep) -> Response:
     )
 
 
-def _started(request: Request, create) -> Response:
-    """tus creation: `create(session, length, metadata)` makes the upload; answers `Location`."""
+async def _started(
+    request: Request, uploader: uploads.Uploader, create, settings: Settings
+) -> Response:
+    """tus creation: `create(session, length, metadata)` makes the upload; answers `Location`.
+    With bytes in the same request (creation-with-upload: `Content-Type:
+    application/offset+octet-stream`), they are appended as a PATCH at offset 0 would be, and
+    the answer says how far they got: a small photo goes up in one request instead of two."""
     uploads.require_tus(request.headers.get("tus-resumable"))
     length = uploads.int_header(request.headers, "upload-length")
     metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
-    with session_scope() as session:
-        upload = create(session, length, metadata)
-        headers = uploads.headers(upload, Location=f"{request.url.path.rstrip('/')}/{upload.id}")
+
+    def made() -> tuple[str, dict[str, str]]:
+        with session_scope() as session:
+            upload = create(session, length, metadata)
+            location = f"{request.url.path.rstrip('/')}/{upload.id}"
+            return upload.id, uploads.headers(upload, Location=location)
+
+    upload_id, headers = await run_in_threadpool(made)
+    if request.headers.get("content-type") == "application/offset+octet-stream":
+        appended = await uploads.append(
+            uploader,
+            upload_id,
+            {**request.headers, "upload-offset": "0"},
+            _chunks(request),
+            settings,
+        )
+        headers |= appended
     return Response(status_code=201, headers=headers)
 
 
@@ -204,12 +224,17 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
 
 
 @uploads_router.post("/", status_code=201)
-def create_upload(request: Request, principal: BriefPrincipal, settings: SettingsDep) -> Response:
+async def create_upload(
+    request: Request, principal: BriefPrincipal, settings: SettingsDep
+) -> Response:
     """Start an upload: `Upload-Length` and `Upload-Metadata` naming `photo_id` (the photo
-    record's uuid) and `sha256` (of the whole file). Answers `Location`."""
-    return _started(
+    record's uuid) and `sha256` (of the whole file). Answers `Location`; with the bytes in the
+    body (creation-with-upload), `Upload-Offset` says how many were kept."""
+    return await _started(
         request,
+        principal,
         lambda session, length, md: uploads.create(session, principal, length, md, settings),
+        settings,
     )
 
 
@@ -264,16 +289,19 @@ def citizen_tus_options(settings: SettingsDep) -> Response:
 
 
 @citizen_uploads_router.post("/", status_code=201)
-def create_citizen_upload(
+async def create_citizen_upload(
     request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
 ) -> Response:
     """Start the upload of a photo the report declared: `Upload-Metadata` names its
-    `photo_id` and `sha256`, `Upload-Length` its size, as declared."""
-    return _started(
+    `photo_id` and `sha256`, `Upload-Length` its size, as declared; the bytes may come in
+    the same request (creation-with-upload)."""
+    return await _started(
         request,
+        uploader,
         lambda session, length, md: uploads.create_for_citizen(
             session, uploader, length, md, settings
         ),
+        settings,
     )
 
 

@@ -1,4 +1,5 @@
-"""Resumable photo uploads, tus 1.0 (core, creation, termination, checksum, expiration).
+"""Resumable photo uploads, tus 1.0 (core, creation, creation-with-upload, termination, checksum,
+expiration).
 
 Every check (who, which upload, headers, offset, size) runs before a byte is written; bytes go
 to a file named by the upload id; the finished file must match the sha256 the device declared,
@@ -43,7 +44,7 @@ from offline_sync.models import DevicePhoto, Upload
 from offline_sync.protocol import DEVICE_ROLES
 
 TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,termination,checksum,expiration"
+EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
 

@@ -18,6 +18,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -171,9 +172,7 @@ def form(session: Session, settings: Settings) -> FormOut:
         area = page_area(session, settings)
     except PageClosed:
         return FormOut(enabled=False)
-    shape = area_shape(area)
-    min_x, min_y, max_x, max_y = shape.bounds
-    point = shape.representative_point()
+    (min_x, min_y, max_x, max_y), point = _outline(area)
     issued = challenge.issue(settings.resolved_secret_key, settings.citizen_challenge_bits)
     return FormOut(
         enabled=True,
@@ -196,6 +195,22 @@ def form(session: Session, settings: Settings) -> FormOut:
         ),
         public_map=settings.citizen_public_map,
     )
+
+
+_OUTLINES: dict[tuple[uuid.UUID, int], tuple[tuple[float, ...], Point]] = {}
+
+
+def _outline(area: Area) -> tuple[tuple[float, ...], Point]:
+    """The area's bounds and a point inside it, for the form's map: read from its shape once
+    per version of the area (a county's shape has thousands of vertices, and every visitor
+    asks for the form)."""
+    key = (area.id, area.version)
+    if key not in _OUTLINES:
+        if len(_OUTLINES) > 64:
+            _OUTLINES.clear()
+        shape = area_shape(area)
+        _OUTLINES[key] = (shape.bounds, shape.representative_point())
+    return _OUTLINES[key]
 
 
 def areas(session: Session, settings: Settings) -> dict:

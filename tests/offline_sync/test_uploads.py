@@ -347,3 +347,28 @@ def test_abandoned_uploads_expire_and_their_bytes_are_removed(api, db, phone):
     with db() as session:
         assert expire_abandoned_uploads(session, get_settings()) == 1
     assert not (get_settings().data_dir / "uploads" / f"{upload_id}.part").exists()
+
+
+def test_a_photo_sent_with_the_request_that_creates_its_upload_lands_on_its_hazard(
+    api, phone
+):
+    """tus creation-with-upload: the bytes in the creating POST, as tus-js-client sends them
+    with `uploadDataDuringCreation`."""
+    data = jpeg(800, 600)
+    rid, pid = reported_with_photo(phone, data)
+    created = api.post(
+        "/api/v1/uploads/",
+        content=data,
+        headers={
+            **phone.headers,
+            **TUS,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": f"photo_id {b64(pid)},sha256 {b64(hashlib.sha256(data).hexdigest())}",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["Upload-Offset"] == str(len(data))
+    phone.sync()
+    assert phone.get("photos", pid)["state"] == "stored"
+    assert json.loads(phone.get("hazards", rid)["missing_photos"]) == []

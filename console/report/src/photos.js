@@ -86,6 +86,9 @@ export function uploadPhoto(upload, photo, onProgress = () => {}) {
       headers: { Authorization: `Bearer ${upload.token}` },
       metadata: { photo_id: photo.id, sha256: photo.sha256 },
       chunkSize: 256 * 1024,
+      // The first chunk goes with the request that creates the upload (tus
+      // creation-with-upload): a 200 KB photo is one request, not two.
+      uploadDataDuringCreation: true,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
       removeFingerprintOnSuccess: true,
       onProgress: (sent, total) => onProgress(total ? sent / total : 0),

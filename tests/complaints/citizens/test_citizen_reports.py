@@ -336,3 +336,33 @@ def test_a_reporter_without_codes_follows_their_reports_by_phone(api, db, sms_se
     again = api.post("/api/v1/citizen/phone-sessions", json={"phone": "13912345678", "code": code})
     assert again.status_code == 422  # a code is good once
     assert api.get("/api/v1/citizen/my-reports").status_code == 401
+
+
+def test_a_small_photo_goes_up_with_the_request_that_creates_its_upload(api, page_open):
+    data = photo_bytes(1280, 960)
+    photo = declared(data)
+    taken = file_report(api, photos=[photo])
+    metadata = ",".join(
+        f"{k} {base64.b64encode(v.encode()).decode()}"
+        for k, v in (("photo_id", photo["id"]), ("sha256", photo["sha256"]))
+    )
+
+    created = api.post(
+        taken["upload"]["endpoint"],
+        content=data,
+        headers={
+            "Authorization": f"Bearer {taken['upload']['token']}",
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": metadata,
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.headers["Upload-Offset"] == str(len(data))
+    seen = api.get(f"/api/v1/citizen/reports/{taken['follow_code']}").json()
+    assert seen["photos_waiting"] == 0 and len(seen["photos"]) == 1
+    assert (
+        "creation-with-upload" in api.options("/api/v1/citizen/uploads/").headers["Tus-Extension"]
+    )
