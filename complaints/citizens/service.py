@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from backend.core import audit, challenge, media
 from backend.core.db import utcnow
@@ -136,7 +136,10 @@ class IdempotencyKeyReused(Problem):
 def page_area(session: Session, settings: Settings) -> Area:
     if not settings.citizen_area:
         raise PageClosed("reports from the page are not taken here (FIREGRID_CITIZEN_AREA unset)")
-    area = session.scalar(select(Area).where(Area.code == settings.citizen_area))
+    # Its shape (a county's has thousands of vertices) only when the form's map needs it.
+    area = session.scalar(
+        select(Area).where(Area.code == settings.citizen_area).options(defer(Area.geom))
+    )
     if area is None or AreaLevel(area.level) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
         raise PageClosed(
             f"FIREGRID_CITIZEN_AREA {settings.citizen_area!r} is not a county or township here"
