@@ -1,7 +1,8 @@
 """The citizens' page over a deployment's basemap, in Chromium at a phone's size: with GCJ-02
 tiles (FIREGRID_BASEMAP_CRS=gcj02, AMap or Tencent) the township boundaries and the pin are
 drawn shifted to GCJ-02, where the tiles have them; with WGS-84 tiles (天地图) as they are. The
-pin dragged on the map is still sent in WGS-84: the complaint lies where the citizen put it."""
+pin dragged on the map is still sent in WGS-84: the complaint lies where the citizen put it.
+附近的举报's dots (Open311's WGS-84 points) are drawn shifted over GCJ-02 tiles too."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.console.test_citizen_page import (  # noqa: F401 - fixtures
     township_box,
 )
 from tests.console.test_console import STATION, bearer
+from tests.console.test_public_map import citizens_page, file  # noqa: F401 - a fixture
 
 R = 6378137
 
@@ -127,3 +129,43 @@ def test_boundaries_and_pin_are_drawn_in_the_tiles_crs_and_the_pin_is_sent_in_wg
     complaint = next(c for c in listed if f"底图坐标系 {crs}" in (c["text"] or ""))
     assert complaint["lng"] == pytest.approx(lng, abs=1e-5)
     assert complaint["lat"] == pytest.approx(lat, abs=1e-5)
+
+
+def test_the_public_maps_dots_are_drawn_in_the_tiles_crs(
+    citizens_page,  # noqa: F811 - the imported fixtures
+    monkeypatch,
+    browser,
+    live_server,
+    report_built,  # noqa: F811
+    demo,
+    api,
+):
+    """附近的举报 over GCJ-02 tiles: Open311's points (WGS-84) drawn shifted, as the pin is."""
+    from backend.core.settings import get_settings
+
+    citizens_page(True)
+    monkeypatch.setenv("FIREGRID_BASEMAP_URL", f"{live_server}/test-tiles/{{z}}/{{x}}/{{y}}.png")
+    monkeypatch.setenv("FIREGRID_BASEMAP_CRS", "gcj02")
+    get_settings.cache_clear()
+    file(api, live_server, "exit_blocked", "底图坐标系 gcj02 下的附近举报", 0.002)
+    form = api.get("/api/v1/citizen/form").json()
+    origin = mercator(*form["map"]["center"])
+    published = [
+        (r["long"], r["lat"])
+        for r in api.get("/open311/v2/requests.json").json()
+        if isinstance(r.get("lat"), float)
+    ]
+    context = browser.new_context(**PHONE)
+    try:
+        phone = Page(context, live_server)
+        phone.goto("/report/#/map")
+        dots = phone.page.locator("circle.dot")
+        expect(dots.first).to_be_attached(timeout=ASSERT_TIMEOUT_MS)
+        assert dots.count() >= 1
+        for i in range(dots.count()):
+            drawn = (float(dots.nth(i).get_attribute("cx")), float(dots.nth(i).get_attribute("cy")))
+            point = min(published, key=lambda p: math.dist(drawn, on_map(p, origin, "gcj02")))
+            assert drawn == pytest.approx(on_map(point, origin, "gcj02"), abs=0.5)
+            assert math.dist(drawn, on_map(point, origin, "wgs84")) > 100
+    finally:
+        context.close()
