@@ -146,3 +146,53 @@ def test_the_pages_sha256_and_proof_of_work_agree_with_pythons(tmp_path):
         assert digest == hashlib.sha256(data).hexdigest(), n
     proof = hashlib.sha256(f"{token}:{answer['nonce']}".encode()).digest()
     assert int.from_bytes(proof, "big") >> (256 - 16) == 0
+
+
+CRS_CHECK = """
+import { gcj02ToWgs84, wgs84ToGcj02 } from %(module)s
+const points = %(points)s
+console.log(JSON.stringify(points.map((p) => ({ gcj: wgs84ToGcj02(p), back: gcj02ToWgs84(wgs84ToGcj02(p)) }))))
+"""
+
+CRS_POINTS = [
+    [109.41, 24.35],  # the test township, 柳州
+    [116.397428, 39.90923],  # 天安门
+    [121.4737, 31.2304],  # 上海
+    [87.6168, 43.8256],  # 乌鲁木齐
+    [113.2644, 23.1291],  # 广州
+    [126.642464, 45.756967],  # 哈尔滨
+    [2.3522, 48.8566],  # Paris: outside China, unchanged
+]
+
+
+def test_the_pages_gcj02_shift_agrees_with_pythons(tmp_path):
+    """The page draws over a GCJ-02 basemap with its own port of the WGS-84 -> GCJ-02 formula
+    (console/report/src/crs.js) and reads the pin back through its inverse: both agree with
+    grids/crs.py at points across China (and leave a point abroad alone)."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from grids.crs import gcj02_to_wgs84, wgs84_to_gcj02
+
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("Node.js is needed to build the console (scripts/build-console.sh)")
+    module = Path(__file__).resolve().parents[2] / "console" / "report" / "src" / "crs.js"
+    script = tmp_path / "crs.mjs"
+    script.write_text(
+        CRS_CHECK % {"module": json.dumps(module.as_uri()), "points": json.dumps(CRS_POINTS)},
+        encoding="utf-8",
+    )
+    out = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for (lng, lat), answer in zip(CRS_POINTS, json.loads(out.stdout), strict=True):
+        expected = wgs84_to_gcj02(lng, lat)
+        assert answer["gcj"] == pytest.approx(expected, abs=1e-12), (lng, lat)
+        assert answer["back"] == pytest.approx(gcj02_to_wgs84(*expected), abs=1e-9), (lng, lat)
+        assert answer["back"] == pytest.approx([lng, lat], abs=1e-6)
+        if lng > 70:  # in China the shift is real: tens to hundreds of metres
+            assert abs(answer["gcj"][0] - lng) + abs(answer["gcj"][1] - lat) > 1e-4
+        else:
+            assert answer["gcj"] == [lng, lat]

@@ -117,3 +117,32 @@ export function remember(entry) {
     // private mode or full: the code is still on the screen to copy
   }
 }
+
+// 用手机号查找: the token a proven number got (cps_…), kept on this phone until it expires.
+const PHONE_SESSION = 'firegrid.report.phone'
+export function phoneSession() {
+  try {
+    const kept = JSON.parse(localStorage.getItem(PHONE_SESSION) || 'null')
+    if (kept && kept.token && Date.parse(kept.expires_at) > Date.now()) return kept
+    if (kept) localStorage.removeItem(PHONE_SESSION)
+  } catch {
+    // unreadable: as if none
+  }
+  return null
+}
+export function savePhoneSession(session) {
+  const kept = { token: session.token, expires_at: session.expires_at, phone: session.phone }
+  try {
+    localStorage.setItem(PHONE_SESSION, JSON.stringify(kept))
+  } catch {
+    // private mode or full: good for this visit only
+  }
+  return kept
+}
+export function forgetPhoneSession() {
+  try {
+    localStorage.removeItem(PHONE_SESSION)
+  } catch {
+    // nothing kept
+  }
+}
