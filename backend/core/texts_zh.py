@@ -763,6 +763,7 @@ MESSAGES: dict[str, str] = {
         "办结后 {days} 天内可反馈未整改，现已超过期限，请重新举报"
     ),
     "for this phone number": "该手机号码",
+    "too many codes asked {said:text}; try again in {wait} s": "{said}获取验证码过于频繁，请在 {wait} 秒后重试",
     "send the report's upload token (it lasts a day after the report)": (
         "请提供举报的上传令牌（举报后一天内有效）"
     ),

@@ -75,6 +75,7 @@ def send_code(
         client_address,
         "from this address",
         "client",
+        codes_asked=True,
     )
     service.count_attempt(
         "citizen-code-phone",
@@ -83,6 +84,7 @@ def send_code(
         digest,
         "for this phone number",
         "phone",
+        codes_asked=True,
     )
     service.check_challenge(answer, settings)
     code = f"{secrets.randbelow(1_000_000):06d}"

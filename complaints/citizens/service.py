@@ -278,11 +278,24 @@ def _taken(settings: Settings, report: CitizenReport, complaint: Complaint) -> R
 
 
 def count_attempt(
-    name: str, spec: str, settings: Settings, who: str, said: str, field: str
+    name: str,
+    spec: str,
+    settings: Settings,
+    who: str,
+    said: str,
+    field: str,
+    *,
+    codes_asked: bool = False,
 ) -> None:
     """Count one attempt by `who` against the limit `spec` (a `limits` string), refused over
-    it with the seconds to wait."""
+    it with the seconds to wait (a report, or with `codes_asked` a code texted)."""
     wait = Limit(name, spec, settings.rate_limit_storage).hit(who)
+    if wait is not None and codes_asked:
+        raise TooManyRequests(
+            f"too many codes asked {said}; try again in {wait} s",
+            retry_after_seconds=wait,
+            field=field,
+        )
     if wait is not None:
         raise TooManyRequests(
             f"too many reports {said}; try again in {wait} s",

@@ -349,9 +349,7 @@ def test_abandoned_uploads_expire_and_their_bytes_are_removed(api, db, phone):
     assert not (get_settings().data_dir / "uploads" / f"{upload_id}.part").exists()
 
 
-def test_a_photo_sent_with_the_request_that_creates_its_upload_lands_on_its_hazard(
-    api, phone
-):
+def test_a_photo_sent_with_the_request_that_creates_its_upload_lands_on_its_hazard(api, phone):
     """tus creation-with-upload: the bytes in the creating POST, as tus-js-client sends them
     with `uploadDataDuringCreation`."""
     data = jpeg(800, 600)

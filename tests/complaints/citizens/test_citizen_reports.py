@@ -366,3 +366,22 @@ def test_a_small_photo_goes_up_with_the_request_that_creates_its_upload(api, pag
     assert (
         "creation-with-upload" in api.options("/api/v1/citizen/uploads/").headers["Tus-Extension"]
     )
+
+
+def test_codes_texted_to_one_number_are_limited(api, page_open, monkeypatch):
+    from backend.core.settings import get_settings
+
+    monkeypatch.setenv("FIREGRID_CITIZEN_LIMIT_PER_PHONE", "1/minute")
+    get_settings.cache_clear()
+
+    def ask():
+        return api.post(
+            "/api/v1/citizen/phone-codes",
+            json={"phone": "13912345678", "challenge": answered(api)},
+            headers={"Accept-Language": "zh-CN"},
+        )
+
+    assert ask().status_code == 202
+    refused = ask()
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["detail"].startswith("该手机号码获取验证码过于频繁")
