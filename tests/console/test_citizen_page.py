@@ -259,7 +259,12 @@ def test_on_a_bad_line_the_report_is_filed_once_and_its_photo_arrives(phone, api
             route.fulfill(response=answer)
 
     def cut_the_first_chunk(route):
-        if route.request.method == "PATCH" and not lost["chunk"]:
+        # The photo's bytes go in the request that creates its upload (creation-with-upload),
+        # or in a PATCH after it: the first request that carries them is cut off.
+        carries_bytes = route.request.method == "PATCH" or (
+            route.request.method == "POST" and route.request.post_data_buffer
+        )
+        if carries_bytes and not lost["chunk"]:
             lost["chunk"] = True
             route.abort("connectionreset")
         else:
