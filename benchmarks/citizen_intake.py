@@ -42,9 +42,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Targets, firegrid_server_process, using_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Targets,
+    cpu_seconds,
+    firegrid_server_process,
+    using_database,
+)
 from benchmarks.county import COUNTY, on_both_databases, seed_county  # noqa: E402
-from benchmarks.exports import cpu_seconds  # noqa: E402
 
 REPORTS = 300
 CLIENTS = 4

@@ -145,3 +145,9 @@ def firegrid_servers(env: dict[str, str], processes: int) -> Iterator[list[str]]
     beside another at 35 %.)"""
     with ExitStack() as servers:
         yield [servers.enter_context(firegrid_server(env)) for _ in range(processes)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far (/proc/<pid>/stat, in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

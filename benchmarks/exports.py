@@ -28,7 +28,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Targets, firegrid_server_process, using_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Targets,
+    cpu_seconds,
+    firegrid_server_process,
+    using_database,
+)
 from benchmarks.county import (  # noqa: E402
     COUNTY,
     HAZARDS,
@@ -64,12 +69,6 @@ def rss_mb(pid: int, field: str) -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no {field} in /proc (Linux only)")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far (/proc/<pid>/stat, in ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def reset_peak(pid: int) -> None:

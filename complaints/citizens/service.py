@@ -34,7 +34,7 @@ from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from backend.notify import texts
-from complaints import acting, intake
+from complaints import acting, intake, rules
 from complaints.citizens import codes
 from complaints.citizens.schemas import (
     ChallengeIn,
@@ -380,7 +380,7 @@ def submit(
             "citizen-phone",
             settings.citizen_limit_per_phone,
             settings,
-            codes.digest(re.sub(r"\D", "", body.phone)),
+            rules.phone_digest(settings.resolved_secret_key, body.phone),
             "for this phone number",
             "phone",
         )
