@@ -10,6 +10,8 @@ export const ROLES = {
   admin: '系统管理员',
   integration: '对接系统',
 }
+// Who took a step in a timeline: a person's role, or firegrid itself (a scheduled job, routing).
+export const ACTOR_ROLES = { ...ROLES, system: '系统' }
 
 export const HAZARD_STATES = {
   reported: '已上报',
