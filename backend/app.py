@@ -105,10 +105,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
     app.include_router(health.router)
-    # Routes are matched in order, one after another: the busiest (the hotline's intake,
-    # phones' sync) are tried first.
+    # Routes are matched in order, one after another (each included router costs its own
+    # walk): the busiest (the hotline's intake, phones' sync and photos, the citizens' reports
+    # and photos) are tried first.
     app.include_router(complaints_api.hotline_router)
     app.include_router(sync_api.router)
+    app.include_router(sync_api.uploads_router)
+    app.include_router(sync_api.citizen_uploads_router)
+    app.include_router(citizens_api.router)
     app.include_router(identity_api.router)
     app.include_router(identity_api.integration_router)
     app.include_router(identity_api.me_router)
@@ -120,15 +124,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)
     app.include_router(open311_api.router)
-    app.include_router(citizens_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
     app.include_router(patrols_api.router)
     app.include_router(inspections_api.router)
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
-    app.include_router(sync_api.uploads_router)
-    app.include_router(sync_api.citizen_uploads_router)
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app
 

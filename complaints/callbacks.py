@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit, outbox, security
@@ -210,14 +210,15 @@ def callback_row(
     }
 
 
+_WITH_CALLBACKS = select(HotlinePartner.user_id).where(
+    HotlinePartner.user_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def partners_with_callbacks(session: Session, partner_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     if not partner_ids:
         return set()
-    return set(
-        session.scalars(
-            select(HotlinePartner.user_id).where(HotlinePartner.user_id.in_(partner_ids))
-        )
-    )
+    return set(session.scalars(_WITH_CALLBACKS, {"ids": list(partner_ids)}))
 
 
 # --- Delivering ------------------------------------------------------------------------------------

@@ -109,12 +109,18 @@ def same_or_refused(existing: Complaint, digest: str, partner: Principal) -> Com
 
 
 def receive(
-    session: Session, partner: Principal, body: ComplaintIntake, settings: Settings
+    session: Session,
+    partner: Principal,
+    body: ComplaintIntake,
+    settings: Settings,
+    *,
+    own_key: bool = False,
 ) -> tuple[ComplaintOut, bool]:
     """One complaint, in the caller's transaction: the complaint as stored, and whether it is
     new. The same (channel, external id) with the same body returns the complaint already
-    taken; with another body it is refused (409)."""
-    (result,) = receive_many(session, [(partner, body)], settings)
+    taken; with another body it is refused (409). `own_key`: the caller made the external id
+    itself, unique (the citizens' page), so no other request can be writing it meanwhile."""
+    (result,) = receive_many(session, [(partner, body)], settings, own_key=own_key)
     if result.refusal is not None:
         raise result.refusal
     assert result.complaint is not None
@@ -126,10 +132,13 @@ def receive_many(
     items: list[tuple[Principal, ComplaintIntake]],
     settings: Settings,
     nonces: list[tuple[str, str] | None] | None = None,
+    *,
+    own_key: bool = False,
 ) -> list[Received]:
     """Route and store complaints, in the caller's transaction, in order: one answer each.
     `nonces`: each signed request's (key id, nonce), checked as unused by the API and recorded
-    here, with the complaint; a replay that raced its original is refused."""
+    here, with the complaint; a replay that raced its original is refused. `own_key`: as for
+    `receive`."""
     results: list[Received | None] = [None] * len(items)
     if nonces:
         replayed = partners.record_nonces(session, [n for n in nonces if n is not None])
@@ -141,7 +150,11 @@ def receive_many(
                 seen.add(nonce)
     digests = [intake_digest(body) for _, body in items]
     keys = {(body.channel.value, body.external_id) for _, body in items}
-    found = dialect.ids_by_key(session, Complaint.__table__, ["channel", "external_id"], keys)
+    found = (
+        {}
+        if own_key
+        else dialect.ids_by_key(session, Complaint.__table__, ["channel", "external_id"], keys)
+    )
     stored = (
         {
             (c.channel, c.external_id): c
@@ -174,7 +187,7 @@ def receive_many(
         try:
             # Alone, a complaint written meanwhile is read back in this transaction: keep a
             # savepoint to return to. A group is taken again one by one (AloneAgain) instead.
-            with session.begin_nested() if len(items) == 1 else nullcontext():
+            with session.begin_nested() if len(items) == 1 and not own_key else nullcontext():
                 created = _write(
                     session, [items[i] for i in fresh], [digests[i] for i in fresh], settings
                 )

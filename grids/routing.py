@@ -345,8 +345,24 @@ def _lowest_hit(pairs: np.ndarray, count: int) -> np.ndarray:
 # --- Building from the database and keeping it current ------------------------------------------
 
 
+_REVISION_READ = "firegrid.area_revision"
+_REVISION = select(AreaRevision.revision).where(AreaRevision.id == REVISION_ROW)
+
+
 def area_revision(session: Session) -> int:
-    return session.scalar(select(AreaRevision.revision).where(AreaRevision.id == REVISION_ROW)) or 0
+    """The areas' revision, read once per transaction: a report is placed by the page, then by
+    the intake, then its grid's scope is checked, and each asked again. A transaction that
+    changes the areas forgets it (`forget_area_revision`, as `bump_area_revision` does)."""
+    read = session.info.get(_REVISION_READ)
+    if read is not None and read[0] is session.get_transaction():
+        return read[1]
+    revision = session.scalar(_REVISION) or 0
+    session.info[_REVISION_READ] = (session.get_transaction(), revision)
+    return revision
+
+
+def forget_area_revision(session: Session) -> None:
+    session.info.pop(_REVISION_READ, None)
 
 
 class GridPlaces(Sequence[GridPlace]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound
@@ -51,6 +51,9 @@ class Scope:
         return Area.path.in_(self.paths)
 
 
+_AREA_PATH = select(Area.path).where(Area.id == bindparam("id"))  # asked on every request
+
+
 def scope_of(session: Session, principal: Principal) -> Scope:
     if principal.role is Role.GRID_WORKER:
         paths = session.scalars(
@@ -61,7 +64,7 @@ def scope_of(session: Session, principal: Principal) -> Scope:
         return Scope(everywhere=False, paths=tuple(paths))
     if principal.scope_area_id is None:
         return Scope(everywhere=principal.role is Role.ADMIN, paths=())
-    path = session.scalar(select(Area.path).where(Area.id == principal.scope_area_id))
+    path = session.scalar(_AREA_PATH, {"id": principal.scope_area_id})
     return Scope(everywhere=False, paths=(path,) if path else ())
 
 

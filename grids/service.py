@@ -23,7 +23,7 @@ from grids import geometry, splitting, workforce
 from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs, RouteStatus
 from grids.models import Area, AreaRevision
-from grids.routing import REVISION_ROW, GridPlace, Route, current_index
+from grids.routing import REVISION_ROW, GridPlace, Route, current_index, forget_area_revision
 from grids.scope import Scope, scope_of
 from grids.workforce import Handler
 
@@ -58,6 +58,7 @@ def geometry_as_geojson(area: Area, crs: Crs = Crs.WGS84) -> dict[str, Any]:
 
 def bump_area_revision(session: Session) -> None:
     """Tell every API process that its routing index is stale (see grids.routing)."""
+    forget_area_revision(session)
     session.execute(
         update(AreaRevision)
         .where(AreaRevision.id == REVISION_ROW)

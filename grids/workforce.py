@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
@@ -393,6 +393,41 @@ def grid_places(session: Session, grid_ids: Iterable[uuid.UUID]) -> list[GridPla
     ]
 
 
+# Asked for every complaint taken: built once.
+_GRID_WORKERS = (
+    select(
+        GridAssignment.area_id,
+        GridAssignment.role,
+        User.id,
+        User.display_name,
+        WorkerDuty.status,
+        WorkerDuty.leave_from,
+        WorkerDuty.leave_until,
+    )
+    .join(User, User.id == GridAssignment.user_id)
+    .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+    .where(GridAssignment.area_id.in_(bindparam("grids", expanding=True)), User.is_active.is_(True))
+    .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
+)
+_VILLAGE_LEADERS = (
+    select(
+        User.scope_area_id,
+        User.id,
+        User.display_name,
+        WorkerDuty.status,
+        WorkerDuty.leave_from,
+        WorkerDuty.leave_until,
+    )
+    .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+    .where(
+        User.role == Role.GRID_LEADER.value,
+        User.is_active.is_(True),
+        User.scope_area_id.in_(bindparam("villages", expanding=True)),
+    )
+    .order_by(User.username)
+)
+
+
 def handlers_for(
     session: Session, places: Iterable[GridPlace], at: datetime | None = None
 ) -> dict[uuid.UUID, Handler]:
@@ -402,37 +437,9 @@ def handlers_for(
     places = {place.grid.id: place for place in places}
     if not places:
         return {}
-    workers = session.execute(
-        select(
-            GridAssignment.area_id,
-            GridAssignment.role,
-            User.id,
-            User.display_name,
-            WorkerDuty.status,
-            WorkerDuty.leave_from,
-            WorkerDuty.leave_until,
-        )
-        .join(User, User.id == GridAssignment.user_id)
-        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-        .where(GridAssignment.area_id.in_(list(places)), User.is_active.is_(True))
-        .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
-    ).all()
+    workers = session.execute(_GRID_WORKERS, {"grids": list(places)}).all()
     leaders = session.execute(
-        select(
-            User.scope_area_id,
-            User.id,
-            User.display_name,
-            WorkerDuty.status,
-            WorkerDuty.leave_from,
-            WorkerDuty.leave_until,
-        )
-        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-        .where(
-            User.role == Role.GRID_LEADER.value,
-            User.is_active.is_(True),
-            User.scope_area_id.in_({p.village.id for p in places.values()}),
-        )
-        .order_by(User.username)
+        _VILLAGE_LEADERS, {"villages": list({p.village.id for p in places.values()})}
     ).all()
 
     def available(status: str | None, leave_from: date | None, leave_until: date | None) -> bool:

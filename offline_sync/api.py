@@ -25,6 +25,7 @@ from backend.identity.dependencies import (
 from backend.identity.service import principal_for_token
 from complaints.citizens import service as citizens
 from offline_sync import pull, push, uploads
+from offline_sync.models import Upload
 from offline_sync.tables import SCHEMA_VERSION, schema_document
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
@@ -163,31 +164,32 @@ def tus_options(settings: SettingsDep) -> Response:
     )
 
 
-async def _started(
-    request: Request, uploader: uploads.Uploader, create, settings: Settings
-) -> Response:
-    """tus creation: `create(session, length, metadata)` makes the upload; answers `Location`.
-    With bytes in the same request (creation-with-upload: `Content-Type:
-    application/offset+octet-stream`), they are appended as a PATCH at offset 0 would be, and
-    the answer says how far they got: a small photo goes up in one request instead of two."""
+async def _started(request: Request, create, settings: Settings) -> Response:
+    """tus creation: `create(session, length, metadata)` makes the upload and says whose it is
+    (uploader, upload); answers `Location`. With bytes in the same request
+    (creation-with-upload: `Content-Type: application/offset+octet-stream`), they are
+    appended as a PATCH at offset 0 would be, and the answer says how far they got: a small
+    photo goes up in one request instead of two."""
     uploads.require_tus(request.headers.get("tus-resumable"))
     length = uploads.int_header(request.headers, "upload-length")
     metadata = uploads.parse_metadata(request.headers.get("upload-metadata"))
 
-    def made() -> tuple[str, dict[str, str]]:
+    def made() -> tuple[uploads.Uploader, Upload, dict[str, str]]:
         with session_scope() as session:
-            upload = create(session, length, metadata)
+            uploader, upload = create(session, length, metadata)
             location = f"{request.url.path.rstrip('/')}/{upload.id}"
-            return upload.id, uploads.headers(upload, Location=location)
+            session.expunge(upload)  # its columns as written, for `append` below
+            return uploader, upload, uploads.headers(upload, Location=location)
 
-    upload_id, headers = await run_in_threadpool(made)
+    uploader, upload, headers = await run_in_threadpool(made)
     if request.headers.get("content-type") == "application/offset+octet-stream":
         appended = await uploads.append(
             uploader,
-            upload_id,
+            upload.id,
             {**request.headers, "upload-offset": "0"},
             _chunks(request),
             settings,
+            created=upload,
         )
         headers |= appended
     return Response(status_code=201, headers=headers)
@@ -232,8 +234,10 @@ async def create_upload(
     body (creation-with-upload), `Upload-Offset` says how many were kept."""
     return await _started(
         request,
-        principal,
-        lambda session, length, md: uploads.create(session, principal, length, md, settings),
+        lambda session, length, md: (
+            principal,
+            uploads.create(session, principal, length, md, settings),
+        ),
         settings,
     )
 
@@ -267,15 +271,22 @@ def terminate_upload(
 citizen_uploads_router = APIRouter(prefix="/api/v1/citizen/uploads", tags=["citizens"])
 
 
+NO_UPLOAD_TOKEN = "send the report's upload token (it lasts a day after the report)"  # noqa: S105
+
+
 def citizen_uploader(
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> uploads.CitizenUploader:
     """The report whose upload token the page sends (`Authorization: Bearer cup_…`). Read in
     a short read-only transaction of its own: the upload's steps write in theirs."""
     with session_scope(read_only=True) as session:
-        found = citizens.uploader_for_token(session, token or "")
+        return _citizen_uploader_in(session, token)
+
+
+def _citizen_uploader_in(session, token: str | None) -> uploads.CitizenUploader:
+    found = citizens.uploader_for_token(session, token or "")
     if found is None:
-        raise Unauthenticated("send the report's upload token (it lasts a day after the report)")
+        raise Unauthenticated(NO_UPLOAD_TOKEN)
     client_id, complaint_id = found
     return uploads.CitizenUploader(user_id=client_id, complaint_id=complaint_id)
 
@@ -290,19 +301,22 @@ def citizen_tus_options(settings: SettingsDep) -> Response:
 
 @citizen_uploads_router.post("/", status_code=201)
 async def create_citizen_upload(
-    request: Request, uploader: CitizenUploaderDep, settings: SettingsDep
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    settings: SettingsDep,
 ) -> Response:
     """Start the upload of a photo the report declared: `Upload-Metadata` names its
     `photo_id` and `sha256`, `Upload-Length` its size, as declared; the bytes may come in
-    the same request (creation-with-upload)."""
-    return await _started(
-        request,
-        uploader,
-        lambda session, length, md: uploads.create_for_citizen(
-            session, uploader, length, md, settings
-        ),
-        settings,
-    )
+    the same request (creation-with-upload). The token is read in the transaction that
+    makes the upload (a report's photo is one request: one transaction fewer)."""
+    if not citizens.looks_like_upload_token(token):
+        raise Unauthenticated(NO_UPLOAD_TOKEN)
+
+    def create(session, length, md):
+        uploader = _citizen_uploader_in(session, token)
+        return uploader, uploads.create_for_citizen(session, uploader, length, md, settings)
+
+    return await _started(request, create, settings)
 
 
 @citizen_uploads_router.head("/{upload_id}")

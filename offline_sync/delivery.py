@@ -121,11 +121,11 @@ def _deliver_complaint_photo(
     return True
 
 
-def deliver_citizen_photo(session: Session, upload: Upload, settings: Settings) -> None:
-    """A photo from the citizens' page, all its bytes here: kept with its report's complaint
-    (complaints.citizens), or refused there with the reason."""
-    citizens.keep_photo(
-        session, upload.photo_id, file_of(settings, upload.id).read_bytes(), settings
-    )
+def deliver_citizen_photo(
+    session: Session, upload: Upload, data: bytes, settings: Settings
+) -> None:
+    """A photo from the citizens' page, all its bytes (`data`) here: kept with its report's
+    complaint (complaints.citizens), or refused there with the reason."""
+    citizens.keep_photo(session, upload.photo_id, data, settings)
     file_of(settings, upload.id).unlink(missing_ok=True)
     session.flush()

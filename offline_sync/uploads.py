@@ -21,7 +21,7 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import anyio.to_thread
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope, utcnow
@@ -210,6 +210,13 @@ def _started(
     return upload
 
 
+_UNFINISHED_OF_REPORT = select(func.count()).where(
+    Upload.complaint_id == bindparam("complaint_id"),
+    Upload.state == UploadState.RECEIVING.value,
+    Upload.expires_at > bindparam("now"),
+)
+
+
 def create_for_citizen(
     session: Session,
     uploader: CitizenUploader,
@@ -234,11 +241,7 @@ def create_for_citizen(
         )
     now = utcnow()
     unfinished = session.scalar(
-        select(func.count()).where(
-            Upload.complaint_id == uploader.complaint_id,
-            Upload.state == UploadState.RECEIVING.value,
-            Upload.expires_at > now,
-        )
+        _UNFINISHED_OF_REPORT, {"complaint_id": uploader.complaint_id, "now": now}
     )
     if unfinished >= max(1, settings.citizen_photos_max):
         raise TooManyUnfinishedUploads(
@@ -302,16 +305,15 @@ def check_patch(upload: Upload, offset: int | None, content_type: str | None) ->
         )
 
 
-def record_progress(session: Session, upload_id: str, old: int, new: int) -> bool:
-    """Move the offset on, only if nobody else did meanwhile."""
-    return bool(
-        session.execute(
-            update(Upload)
-            .where(Upload.id == upload_id, Upload.offset == old)
-            .values(offset=new)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    )
+def record_progress(session: Session, upload_id: str, old: int, new: int) -> Upload | None:
+    """Move the offset on, only if nobody else did meanwhile; the upload as it then stands."""
+    return session.scalars(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.offset == old)
+        .values(offset=new)
+        .returning(Upload)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
 
 
 class CutOff(Exception):  # noqa: N818 (an event, not an error)
@@ -343,12 +345,16 @@ async def append(
     request_headers: Mapping[str, str],
     chunks: AsyncIterator[bytes],
     settings: Settings,
+    created: Upload | None = None,
 ) -> dict[str, str]:
     """A PATCH: append its bytes at `Upload-Offset`. Every check runs before the first byte is
     written; an interrupted request keeps what arrived (resume from HEAD); with
     `Upload-Checksum` (sha1 or sha256 of this request's bytes) a mismatch or a cut-off request
     keeps nothing (460). The last bytes finish the upload (`finish`). Returns the answer's
-    headers. The database is used from worker threads, the bytes are read here."""
+    headers. The database is used from worker threads, the bytes are read here.
+
+    `created`: the upload this very request just made (creation-with-upload), checked as it
+    was made; nobody else knows its id yet, so it is not read again."""
     require_tus(request_headers.get("tus-resumable"))
     offset = int_header(request_headers, "upload-offset")
     checksum = parse_checksum(request_headers.get("upload-checksum"))
@@ -359,15 +365,18 @@ async def append(
             check_patch(upload, offset, request_headers.get("content-type"))
             return upload.length, upload.offset
 
-    length, start = await anyio.to_thread.run_sync(check)
+    if created is not None:
+        check_patch(created, offset, request_headers.get("content-type"))
+        length, start = created.length, created.offset
+    else:
+        length, start = await anyio.to_thread.run_sync(check)
     written, _whole = await _receive(chunks, settings, upload_id, start, length, checksum)
 
     def commit() -> dict[str, str] | None:
         with session_scope() as session:
-            if not record_progress(session, upload_id, start, start + written):
+            upload = record_progress(session, upload_id, start, start + written)
+            if upload is None:
                 raise OffsetMismatch("another request moved the upload meanwhile")
-            upload = session.get(Upload, upload_id)
-            session.refresh(upload)
             if upload.offset == upload.length and not finish(session, upload, settings):
                 return None  # removed, and committed so: the client must start again
             return headers(upload)
@@ -440,7 +449,7 @@ def finish(session: Session, upload: Upload, settings: Settings) -> bool:
     upload.state, upload.completed_at = UploadState.COMPLETE.value, utcnow()
     session.flush()
     if upload.complaint_id is not None:
-        delivery.deliver_citizen_photo(session, upload, settings)
+        delivery.deliver_citizen_photo(session, upload, data, settings)
     else:
         delivery.deliver(session, upload.photo_id, settings)
     return True

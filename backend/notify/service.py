@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.core import dialect, outbox
@@ -101,6 +101,13 @@ def webpush_public_key(settings: Settings) -> str:
     return key
 
 
+_DEVICE_PROVIDERS = (
+    select(Device.user_id, Device.provider)
+    .where(Device.user_id.in_(bindparam("ids", expanding=True)), Device.retired_at.is_(None))
+    .distinct()
+)
+
+
 def channels_for(session: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     """The channels a message to each user goes out on: one per provider of the user's active
     devices; the FCM channel for a user with none (the message settles as `no_device`)."""
@@ -109,12 +116,7 @@ def channels_for(session: Session, user_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     found: dict[uuid.UUID, list[str]] = {user_id: [] for user_id in wanted}
     for start in range(0, len(wanted), CHANNEL_LOOKUP_CHUNK):
         for user_id, provider in session.execute(
-            select(Device.user_id, Device.provider)
-            .where(
-                Device.user_id.in_(wanted[start : start + CHANNEL_LOOKUP_CHUNK]),
-                Device.retired_at.is_(None),
-            )
-            .distinct()
+            _DEVICE_PROVIDERS, {"ids": wanted[start : start + CHANNEL_LOOKUP_CHUNK]}
         ):
             channel = names[Provider(provider)]
             if channel not in found[user_id]:

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from shapely.geometry import Point
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -134,24 +134,53 @@ class IdempotencyKeyReused(Problem):
 
 
 def page_area(session: Session, settings: Settings) -> Area:
-    if not settings.citizen_area:
-        raise PageClosed("reports from the page are not taken here (FIREGRID_CITIZEN_AREA unset)")
-    # Its shape (a county's has thousands of vertices) only when the form's map needs it.
-    area = session.scalar(
-        select(Area).where(Area.code == settings.citizen_area).options(defer(Area.geom))
-    )
-    if area is None or AreaLevel(area.level) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
-        raise PageClosed(
-            f"FIREGRID_CITIZEN_AREA {settings.citizen_area!r} is not a county or township here"
-        )
+    area, _ = _page(session, settings)
     return area
 
 
+# The statements every report and every form runs, built once (building one costs more than
+# running it). The area's shape (a county's has thousands of vertices) only when the form's
+# map needs it.
+_PAGE = (
+    select(Area, User)
+    .outerjoin(User, User.username == PAGE_CLIENT)
+    .where(Area.code == bindparam("code"))
+    .options(defer(Area.geom))
+)
+_BY_RETRY_KEY = select(CitizenReport).where(CitizenReport.idempotency_key == bindparam("key"))
+_PHOTO_IDS_TAKEN = select(CitizenPhoto.id).where(
+    CitizenPhoto.id.in_(bindparam("ids", expanding=True))
+)
+_BY_UPLOAD_DIGEST = (
+    select(User.id, CitizenReport.complaint_id, CitizenReport.upload_expires_at)
+    .join(Complaint, Complaint.id == CitizenReport.complaint_id)
+    .join(User, User.id == Complaint.partner_id)
+    .where(CitizenReport.upload_digest == bindparam("digest"))
+)
+
+
+def _page(session: Session, settings: Settings) -> tuple[Area, User | None]:
+    """The page's area and its client (None before the first report), in one query: every
+    report and every visitor's form asks."""
+    if not settings.citizen_area:
+        raise PageClosed("reports from the page are not taken here (FIREGRID_CITIZEN_AREA unset)")
+    found = session.execute(_PAGE, {"code": settings.citizen_area}).one_or_none()
+    if found is None or AreaLevel(found[0].level) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
+        raise PageClosed(
+            f"FIREGRID_CITIZEN_AREA {settings.citizen_area!r} is not a county or township here"
+        )
+    return found[0], found[1]
+
+
 def page_client(session: Session, settings: Settings) -> Principal:
-    """The integration client the page's reports come from, scoped to the page's area; made
-    on first use, and moved when the setting names another area."""
-    area = page_area(session, settings)
-    user = session.scalar(select(User).where(User.username == PAGE_CLIENT))
+    client, _ = _page_client(session, settings)
+    return client
+
+
+def _page_client(session: Session, settings: Settings) -> tuple[Principal, Area]:
+    """The integration client the page's reports come from, scoped to the page's area (and
+    that area); made on first use, and moved when the setting names another area."""
+    area, user = _page(session, settings)
     if user is None:
         user = workforce.place_user(
             session,
@@ -167,7 +196,7 @@ def page_client(session: Session, settings: Settings) -> Principal:
     elif user.scope_area_id != area.id:
         user.scope_area_id = area.id
         session.flush()
-    return Principal.of(user)
+    return Principal.of(user), area
 
 
 def form(session: Session, settings: Settings) -> FormOut:
@@ -261,19 +290,21 @@ def _request_digest(body: ReportIn) -> str:
     return hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest()
 
 
-def _upload(settings: Settings, report: CitizenReport) -> UploadOut:
+def _upload(settings: Settings, complaint_id: uuid.UUID, expires_at: datetime) -> UploadOut:
     return UploadOut(
         endpoint=UPLOAD_ENDPOINT,
-        token=codes.upload_token(settings.resolved_secret_key, report.complaint_id),
-        expires_at=report.upload_expires_at,
+        token=codes.upload_token(settings.resolved_secret_key, complaint_id),
+        expires_at=expires_at,
     )
 
 
-def _taken(settings: Settings, report: CitizenReport, complaint: Complaint) -> ReportTaken:
+def _taken(
+    settings: Settings, complaint_id: uuid.UUID, received_at: datetime, upload_expires_at: datetime
+) -> ReportTaken:
     return ReportTaken(
-        follow_code=codes.follow_code(settings.resolved_secret_key, complaint.id),
-        received_at=complaint.received_at,
-        upload=_upload(settings, report),
+        follow_code=codes.follow_code(settings.resolved_secret_key, complaint_id),
+        received_at=received_at,
+        upload=_upload(settings, complaint_id, upload_expires_at),
     )
 
 
@@ -329,24 +360,37 @@ def check_challenge(answer: ChallengeIn, settings: Settings) -> None:
     )
 
 
+def _refuse_taken_photo_ids(session: Session, photos: list[PhotoDeclared]) -> None:
+    if not photos:
+        return
+    taken = session.scalars(_PHOTO_IDS_TAKEN, {"ids": [p.id for p in photos]}).all()
+    if taken:
+        raise Conflict(f"photo id {taken[0]} is already used; make a new one", field="photos")
+
+
 def _declare(
     session: Session, complaint_id: uuid.UUID, photos: list[PhotoDeclared], kind: PhotoKind
 ) -> None:
-    taken = session.scalars(
-        select(CitizenPhoto.id).where(CitizenPhoto.id.in_([p.id for p in photos]))
-    ).all()
-    if taken:
-        raise Conflict(f"photo id {taken[0]} is already used; make a new one", field="photos")
-    session.add_all(
-        CitizenPhoto(
-            id=p.id,
-            complaint_id=complaint_id,
-            kind=kind.value,
-            sha256=p.sha256,
-            size=p.size,
-            state=CitizenPhotoState.PENDING.value,
-        )
-        for p in photos
+    """The photos the report (or the "not fixed") declares, waiting for their bytes; their ids
+    were checked unused (`_refuse_taken_photo_ids`)."""
+    if not photos:
+        return
+    now = utcnow()
+    session.execute(
+        CitizenPhoto.__table__.insert(),
+        [
+            {
+                "id": p.id,
+                "complaint_id": complaint_id,
+                "kind": kind.value,
+                "sha256": p.sha256,
+                "size": p.size,
+                "state": CitizenPhotoState.PENDING.value,
+                "reason": None,
+                "created_at": now,
+            }
+            for p in photos
+        ],
     )
 
 
@@ -361,7 +405,7 @@ def submit(
     Idempotency-Key, when nothing new is stored). A retry is answered before the challenge is
     checked again: a phone that lost the answer on a bad connection sends the same body, whose
     challenge is spent."""
-    client = page_client(session, settings)
+    client, served = _page_client(session, settings)
     digest = _request_digest(body)
     if retry_key is not None:
         replayed = _replay(session, settings, retry_key, digest)
@@ -392,65 +436,70 @@ def submit(
     _check_photos(body.photos, settings, "photos")
     _, placement = place_point(session, body.lng, body.lat, body.crs, settings.routing_snap_m)
     refuse_unusable_point(body.lng, body.lat, placement)
-    served = session.scalar(select(Area.path).where(Area.id == client.scope_area_id))
-    if not placement.area_path.startswith(served):  # type: ignore[union-attr]
+    if not placement.area_path.startswith(served.path):  # type: ignore[union-attr]
         raise OutsideDeployment(
             "the point is outside the area this page serves: report it to that area's page "
             "or call 96119",
             errors=point_problems("outside the area this page serves"),
         )
     check_challenge(body.challenge, settings)
+    _refuse_taken_photo_ids(session, body.photos)
     try:
-        with session.begin_nested():
-            complaint, _ = intake.receive(
-                session,
-                client,
-                ComplaintIntake(
-                    channel=Channel.WEB,
-                    external_id=f"web-{uuid.uuid4()}",
-                    received_at=utcnow(),
-                    type=ComplaintType.REPORT,
-                    text=body.description,
-                    address=body.address,
-                    location=Location(lng=body.lng, lat=body.lat, crs=body.crs),
-                    caller=Caller(phone=body.phone) if body.phone else None,
-                    anonymous=body.phone is None,
-                    category=body.category,
-                ),
-                settings,
-            )
-            report = CitizenReport(
-                complaint_id=complaint.id,
-                follow_digest=codes.digest(
-                    codes.follow_code(settings.resolved_secret_key, complaint.id)
-                ),
-                idempotency_key=retry_key,
-                request_digest=digest,
-                upload_digest=codes.digest(
-                    codes.upload_token(settings.resolved_secret_key, complaint.id)
-                ),
-                upload_expires_at=utcnow() + timedelta(hours=settings.citizen_upload_hours),
-                wants=sorted(set(body.wants)),
-            )
-            session.add(report)
-            _declare(session, complaint.id, body.photos, PhotoKind.REPORT)
-            session.flush()
+        complaint, _ = intake.receive(
+            session,
+            client,
+            ComplaintIntake(
+                channel=Channel.WEB,
+                external_id=f"web-{uuid.uuid4()}",
+                received_at=utcnow(),
+                type=ComplaintType.REPORT,
+                text=body.description,
+                address=body.address,
+                location=Location(lng=body.lng, lat=body.lat, crs=body.crs),
+                caller=Caller(phone=body.phone) if body.phone else None,
+                anonymous=body.phone is None,
+                category=body.category,
+            ),
+            settings,
+            own_key=True,
+        )
+        upload_expires_at = utcnow() + timedelta(hours=settings.citizen_upload_hours)
+        session.execute(
+            CitizenReport.__table__.insert(),
+            [
+                {
+                    "complaint_id": complaint.id,
+                    "follow_digest": codes.digest(
+                        codes.follow_code(settings.resolved_secret_key, complaint.id)
+                    ),
+                    "idempotency_key": retry_key,
+                    "request_digest": digest,
+                    "upload_digest": codes.digest(
+                        codes.upload_token(settings.resolved_secret_key, complaint.id)
+                    ),
+                    "upload_expires_at": upload_expires_at,
+                    "wants": sorted(set(body.wants)),
+                }
+            ],
+        )
+        _declare(session, complaint.id, body.photos, PhotoKind.REPORT)
     except IntegrityError:
         # The same Idempotency-Key at the same moment: the other request took the report.
+        # What this one wrote goes; the other's report is read in a transaction of its own.
         if retry_key is None:
             raise
+        session.rollback()
         replayed = _replay(session, settings, retry_key, digest)
         if replayed is None:
             raise
         return replayed, True
-    stored = session.get(Complaint, complaint.id)
-    return _taken(settings, report, stored), False
+    return _taken(settings, complaint.id, complaint.received_at, upload_expires_at), False
 
 
 def _replay(
     session: Session, settings: Settings, retry_key: str, digest: str
 ) -> ReportTaken | None:
-    report = session.scalar(select(CitizenReport).where(CitizenReport.idempotency_key == retry_key))
+    report = session.scalar(_BY_RETRY_KEY, {"key": retry_key})
     if report is None:
         return None
     if report.request_digest != digest:
@@ -458,7 +507,10 @@ def _replay(
             "this Idempotency-Key was sent with another report; make a new key for a new report",
             field="Idempotency-Key",
         )
-    return _taken(settings, report, session.get(Complaint, report.complaint_id))
+    received_at = session.scalar(
+        select(Complaint.received_at).where(Complaint.id == report.complaint_id)
+    )
+    return _taken(settings, report.complaint_id, received_at, report.upload_expires_at)
 
 
 # --- Following it -----------------------------------------------------------------------------------
@@ -563,6 +615,7 @@ def dispute(
         )
     _check_photos(body.photos, settings, "photos")
     check_challenge(body.challenge, settings)
+    _refuse_taken_photo_ids(session, body.photos)
     client = page_client(session, settings)
     closer, _ = _last_closing(session, complaint.id)
     acting.act(
@@ -585,7 +638,9 @@ def dispute(
             body=f"您办结的举报被群众反馈未整改，已重新办理：{mask_free_text(body.note)[:60]}",
             data={"complaint_id": str(complaint.id), "kind": "complaint.not_fixed"},
         )
-    return view(session, settings, typed), _upload(settings, report)
+    return view(session, settings, typed), _upload(
+        settings, report.complaint_id, report.upload_expires_at
+    )
 
 
 def _last_closing(
@@ -641,17 +696,16 @@ def tell_reporter(
 # --- Its photos' bytes (tus, offline_sync.uploads) --------------------------------------------------
 
 
+def looks_like_upload_token(token: str | None) -> bool:
+    return bool(token) and token.startswith(codes.UPLOAD_PREFIX)  # type: ignore[union-attr]
+
+
 def uploader_for_token(session: Session, token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
     """(the page client's user id, the complaint) of the report whose upload token this is,
     while it lasts; None for any other string."""
-    if not token.startswith(codes.UPLOAD_PREFIX):
+    if not looks_like_upload_token(token):
         return None
-    found = session.execute(
-        select(User.id, CitizenReport.complaint_id, CitizenReport.upload_expires_at)
-        .join(Complaint, Complaint.id == CitizenReport.complaint_id)
-        .join(User, User.id == Complaint.partner_id)
-        .where(CitizenReport.upload_digest == codes.digest(token))
-    ).one_or_none()
+    found = session.execute(_BY_UPLOAD_DIGEST, {"digest": codes.digest(token)}).one_or_none()
     if found is None or found.upload_expires_at <= utcnow():
         return None
     return found.id, found.complaint_id
