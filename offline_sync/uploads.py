@@ -305,12 +305,18 @@ def check_patch(upload: Upload, offset: int | None, content_type: str | None) ->
         )
 
 
-def record_progress(session: Session, upload_id: str, old: int, new: int) -> Upload | None:
-    """Move the offset on, only if nobody else did meanwhile; the upload as it then stands."""
+def record_progress(
+    session: Session, upload_id: str, old: int, new: int, *, completed: bool = False
+) -> Upload | None:
+    """Move the offset on, only if nobody else did meanwhile (and, when its last bytes are
+    in and sound, mark it complete in the same statement); the upload as it then stands."""
+    moved = {"offset": new}
+    if completed:
+        moved |= {"state": UploadState.COMPLETE.value, "completed_at": utcnow()}
     return session.scalars(
         update(Upload)
         .where(Upload.id == upload_id, Upload.offset == old)
-        .values(offset=new)
+        .values(**moved)
         .returning(Upload)
         .execution_options(synchronize_session=False)
     ).one_or_none()
@@ -359,25 +365,29 @@ async def append(
     offset = int_header(request_headers, "upload-offset")
     checksum = parse_checksum(request_headers.get("upload-checksum"))
 
-    def check() -> tuple[int, int]:
+    def check() -> tuple[int, int, str]:
         with session_scope(read_only=True) as session:
             upload = own_upload(session, principal, upload_id)
             check_patch(upload, offset, request_headers.get("content-type"))
-            return upload.length, upload.offset
+            return upload.length, upload.offset, upload.sha256
 
     if created is not None:
         check_patch(created, offset, request_headers.get("content-type"))
-        length, start = created.length, created.offset
+        length, start, sha256 = created.length, created.offset, created.sha256
     else:
-        length, start = await anyio.to_thread.run_sync(check)
+        length, start, sha256 = await anyio.to_thread.run_sync(check)
     written, _whole = await _receive(chunks, settings, upload_id, start, length, checksum)
 
     def commit() -> dict[str, str] | None:
+        # All bytes in: they must be the photo the device declared (read before the
+        # transaction, which then only writes).
+        data = file_of(settings, upload_id).read_bytes() if start + written == length else None
+        sound = data is not None and hashlib.sha256(data).hexdigest() == sha256
         with session_scope() as session:
-            upload = record_progress(session, upload_id, start, start + written)
+            upload = record_progress(session, upload_id, start, start + written, completed=sound)
             if upload is None:
                 raise OffsetMismatch("another request moved the upload meanwhile")
-            if upload.offset == upload.length and not finish(session, upload, settings):
+            if data is not None and not finish(session, upload, data, settings):
                 return None  # removed, and committed so: the client must start again
             return headers(upload)
 
@@ -433,11 +443,11 @@ async def _receive(
     return written, whole
 
 
-def finish(session: Session, upload: Upload, settings: Settings) -> bool:
-    """All bytes are in: they must be the photo the device declared; then it is delivered.
-    False (and the upload removed, for the caller to commit) when they are not."""
-    data = file_of(settings, upload.id).read_bytes()
-    if hashlib.sha256(data).hexdigest() != upload.sha256:
+def finish(session: Session, upload: Upload, data: bytes, settings: Settings) -> bool:
+    """All bytes (`data`) are in, the upload marked complete if they are the photo the device
+    declared (`record_progress`): then it is delivered. False (and the upload removed, for the
+    caller to commit) when they are not."""
+    if upload.state != UploadState.COMPLETE.value:
         delivery.refuse(
             session,
             upload,
@@ -446,8 +456,6 @@ def finish(session: Session, upload: Upload, settings: Settings) -> bool:
         )
         terminate(session, upload, settings)
         return False
-    upload.state, upload.completed_at = UploadState.COMPLETE.value, utcnow()
-    session.flush()
     if upload.complaint_id is not None:
         delivery.deliver_citizen_photo(session, upload, data, settings)
     else:

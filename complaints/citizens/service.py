@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from backend.core import audit, challenge, media
+from backend.core import audit, challenge, dialect, media
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound, Problem, TooManyRequests
 from backend.core.privacy import mask_free_text
@@ -713,27 +713,36 @@ def uploader_for_token(session: Session, token: str) -> tuple[uuid.UUID, uuid.UU
 
 def keep_photo(session: Session, photo_id: uuid.UUID, data: bytes, settings: Settings) -> None:
     """A declared photo's bytes have all arrived: processed (refused with the reason when they
-    are not a usable image) and kept with the complaint as the kind it was declared."""
-    declared = session.get(CitizenPhoto, photo_id)
-    if declared is None or declared.state != CitizenPhotoState.PENDING.value:
-        return
+    are not a usable image) and kept with the complaint as the kind it was declared. The
+    declaration is settled by one conditional update, so that of two uploads of the same
+    photo racing here one keeps it."""
     try:
         processed = media.process(
             data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
         )
     except Problem as refusal:
-        declared.state = CitizenPhotoState.REFUSED.value
-        declared.reason = f"{refusal.title}: {refusal.detail}"
-        session.flush()
-        return
-    if session.get(ComplaintPhoto, (declared.complaint_id, processed.sha256)) is None:
-        session.add(
-            ComplaintPhoto.of(
-                declared.complaint_id, processed, kind=declared.kind, uploaded_by=None
-            )
+        session.execute(
+            _SETTLE_DECLARED,
+            {
+                "photo_id": photo_id,
+                "new_state": CitizenPhotoState.REFUSED.value,
+                "new_reason": f"{refusal.title}: {refusal.detail}",
+            },
         )
-    declared.state = CitizenPhotoState.STORED.value
-    session.flush()
+        return
+    declared = session.execute(
+        _SETTLE_DECLARED,
+        {"photo_id": photo_id, "new_state": CitizenPhotoState.STORED.value, "new_reason": None},
+    ).one_or_none()
+    if declared is None:
+        return  # not declared, or settled already
+    kept = ComplaintPhoto.of(declared.complaint_id, processed, kind=declared.kind, uploaded_by=None)
+    dialect.inserted_unless_present(
+        session,
+        ComplaintPhoto.__table__,
+        [{c.key: getattr(kept, c.key) for c in ComplaintPhoto.__table__.columns}],
+        ["complaint_id", "sha256"],
+    )
     audit.record(
         session,
         actor=audit.Actor(id=None, role="citizen"),
@@ -743,3 +752,15 @@ def keep_photo(session: Session, photo_id: uuid.UUID, data: bytes, settings: Set
         after={"sha256": processed.sha256, "kind": declared.kind},
     )
     media.store_for(settings).put_photo(processed)
+
+
+_citizen_photos = CitizenPhoto.__table__
+_SETTLE_DECLARED = (
+    _citizen_photos.update()
+    .where(
+        _citizen_photos.c.id == bindparam("photo_id"),
+        _citizen_photos.c.state == CitizenPhotoState.PENDING.value,
+    )
+    .values(state=bindparam("new_state"), reason=bindparam("new_reason"))
+    .returning(_citizen_photos.c.complaint_id, _citizen_photos.c.kind)
+)

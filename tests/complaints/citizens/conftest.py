@@ -31,6 +31,20 @@ def answered(api) -> dict:
     return {"token": offered["token"], "nonce": challenge.solve(offered["token"], offered["bits"])}
 
 
+def wrongly_answered(api) -> dict:
+    """A fresh challenge with a nonce that does not solve it (at a few bits, a fixed wrong
+    guess would solve one token in 2**bits)."""
+    offered = api.get("/api/v1/citizen/form").json()["challenge"]
+    token = offered["token"]
+    nonce = next(
+        str(n)
+        for n in range(10_000)
+        if challenge.leading_zero_bits(hashlib.sha256(f"{token}:{n}".encode()).digest())
+        < offered["bits"]
+    )
+    return {"token": token, "nonce": nonce}
+
+
 def declared(data: bytes) -> dict:
     return {"id": str(uuid.uuid4()), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 

@@ -21,6 +21,7 @@ from tests.complaints.citizens.conftest import (
     declared,
     photo_bytes,
     report_body,
+    wrongly_answered,
 )
 
 
@@ -203,7 +204,7 @@ def test_what_a_report_must_carry_is_checked_before_anything_is_written(
         == 201
     )
     assert refused(report_body(api, challenge=spent))["detail"].endswith("answered already")
-    wrong = answered(api) | {"nonce": "not-the-answer"}
+    wrong = wrongly_answered(api)
     assert refused(report_body(api, challenge=wrong))["field"] == "challenge.nonce"
     forged = {"token": "6.9999999999.00.forged", "nonce": "1"}
     assert refused(report_body(api, challenge=forged))["field"] == "challenge"
