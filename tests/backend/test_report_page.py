@@ -196,3 +196,68 @@ def test_the_pages_gcj02_shift_agrees_with_pythons(tmp_path):
             assert abs(answer["gcj"][0] - lng) + abs(answer["gcj"][1] - lat) > 1e-4
         else:
             assert answer["gcj"] == [lng, lat]
+
+
+CLUSTER_CHECK = """
+import { cluster } from %(module)s
+const dots = %(dots)s
+console.log(JSON.stringify(%(radii)s.map((radius) => cluster(dots, radius))))
+"""
+
+
+def test_the_pages_clusters_take_every_report_once_within_a_fingertip(tmp_path):
+    """附近的举报 clusters on the phone (console/report/src/cluster.js): greedily, each report
+    not yet taken takes those within the radius. So every report is in exactly one circle, each
+    within the radius of its cluster's first, no two firsts are within the radius of each
+    other (what the grid of cells must not miss), and a cluster is open if any of its is."""
+    import json
+    import math
+    import random
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if not node:
+        pytest.fail("Node.js is needed to build the console (scripts/build-console.sh)")
+    rng = random.Random(20261205)
+    dots = [
+        {
+            "key": str(i),
+            # a dense spot, a town and a few far away, in the map's units (metres)
+            "at": [rng.gauss(0, 40), rng.gauss(0, 40)]
+            if i % 3 == 0
+            else [rng.uniform(-3000, 3000), rng.uniform(-3000, 3000)],
+            "status": "closed" if i % 4 else "open",
+        }
+        for i in range(1000)
+    ]
+    radii = [0, 25, 250, 2500]
+    module = Path(__file__).resolve().parents[2] / "console" / "report" / "src" / "cluster.js"
+    script = tmp_path / "cluster.mjs"
+    script.write_text(
+        CLUSTER_CHECK
+        % {"module": json.dumps(module.as_uri()), "dots": json.dumps(dots), "radii": radii},
+        encoding="utf-8",
+    )
+    out = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    at = {d["key"]: d["at"] for d in dots}
+    status = {d["key"]: d["status"] for d in dots}
+    for radius, shown in zip(radii, json.loads(out.stdout), strict=True):
+        members = [item.get("keys", [item["key"]]) for item in shown]
+        assert sorted(k for keys in members for k in keys) == sorted(at), radius
+        firsts = [keys[0] for keys in members]
+        for keys in members:
+            assert all(math.dist(at[k], at[keys[0]]) <= radius for k in keys)
+        for i, a in enumerate(firsts):
+            assert all(math.dist(at[a], at[b]) > radius for b in firsts[i + 1 :]), radius
+        for item in shown:
+            if "count" in item:
+                assert item["count"] == len(item["keys"]) > 1
+                any_open = any(status[k] == "open" for k in item["keys"])
+                assert item["status"] == ("open" if any_open else "closed")
+        if radius == 0:
+            assert len(shown) == len(dots)
+        if radius == 250:
+            assert max(item.get("count", 1) for item in shown) >= 300  # the dense spot: one

@@ -2,8 +2,10 @@
 size: two reports filed through the citizens' API (one with a photo and a phone number typed
 into its description, one that staff take through to closure) show on the page's own map as
 dots by status and in the list with their category and stage in plain words, the reply and
-the photo; the phone number typed shows only masked. Where the deployment does not offer the
-map, the page has no link to it and the view says it is not offered."""
+the photo; the phone number typed shows only masked. Sixty reports a few metres apart show as
+one cluster with its count, a tap on it zooms in to their dots; four at one spot, all closed, are
+a green cluster that no zoom parts, and a tap lists just them. Where the deployment does not
+offer the map, the page has no link to it and the view says it is not offered."""
 
 from __future__ import annotations
 
@@ -57,7 +59,13 @@ def phone(browser, live_server, report_built):  # noqa: F811 - the imported fixt
 
 
 def file(
-    api, live_server, category: str, description: str, dx: float, photo: bytes | None = None
+    api,
+    live_server,
+    category: str,
+    description: str,
+    dx: float,
+    photo: bytes | None = None,
+    dy: float = 0.0,
 ) -> dict:
     form = api.get("/api/v1/citizen/form").json()
     lng, lat = form["map"]["center"]
@@ -69,7 +77,7 @@ def file(
             "category": category,
             "description": description,
             "lng": round(lng + dx, 6),
-            "lat": lat,
+            "lat": round(lat + dy, 6),
             "photos": photos,
             "challenge": {"token": token, "nonce": challenge.solve(token, 0)},
         },
@@ -144,6 +152,74 @@ def test_the_public_map_shows_published_reports_with_their_stages_and_nothing_pe
     phone.screenshot("report-public-map")
     opened.locator("[data-test=public-photo]").scroll_into_view_if_needed()
     phone.screenshot("report-public-map-list")
+    only_firegrid(phone)
+
+
+def test_dense_reports_are_clustered_with_their_count_and_a_tap_parts_them(
+    citizens_page, phone, api, live_server, demo
+):
+    citizens_page(True)
+    # 60 reports on a 10 x 6 grid about 15 m apart, 900 m north of the centre: one cluster at the
+    # township's zoom (a fingertip there is about 250 m), parted once zoomed in.
+    for i in range(60):
+        file(
+            api,
+            live_server,
+            "ebike_indoor",
+            f"密集小区第{i + 1}号楼道电动车充电",
+            0.00015 * (i % 10),
+            dy=0.008 + 0.00012 * (i // 10),
+        )
+    # Three far apart stay single dots; four at one spot, all closed, are a green cluster.
+    for n, (dx, dy) in enumerate([(-0.012, -0.010), (0.012, -0.010), (0.012, 0.012)]):
+        file(api, live_server, "exit_blocked", f"远处第{n + 1}处安全出口堵塞", dx, dy=dy)
+    for n in range(4):
+        file(api, live_server, "exit_blocked", f"同一商场第{n + 1}个安全出口锁闭", -0.010, dy=0.010)
+    station = bearer(api, STATION, demo[STATION])
+    listed = api.get("/api/v1/complaints", params={"limit": 200}, headers=station).json()
+    for complaint in [c for c in listed if "同一商场" in (c["text"] or "")]:
+        taken_to_closure(api, demo, station, complaint, note="属实", reply="已责令商场打开安全出口")
+
+    page = phone.page
+    phone.goto("/report/#/map")
+    expect(page.locator("[data-test=public-map] path.area").first).to_be_attached()
+    dense = page.locator("[data-test=cluster-open]")
+    expect(dense).to_have_count(1, timeout=ASSERT_TIMEOUT_MS)
+    expect(dense).to_have_attribute("data-count", "60")
+    expect(dense.locator("text")).to_have_text("60")
+    same_spot = page.locator("[data-test=cluster-closed]")
+    expect(same_spot).to_have_attribute("data-count", "4")
+    opened = int(re.search(r"办理中 (\d+)", page.locator(".legend").inner_text()).group(1))
+    assert opened >= 63
+    # Only the reports not in a cluster are dots of their own.
+    expect(page.locator("[data-test=dot-open]")).to_have_count(opened - 60)
+    phone.screenshot("report-public-map-clusters")
+
+    # A tap on the cluster zooms in: its 60 reports are dots of their own.
+    box = dense.locator("circle").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("[data-test=cluster-open]")).to_have_count(0)
+    expect(page.locator("[data-test=dot-open]")).to_have_count(opened)
+    phone.screenshot("report-public-map-cluster-opened")
+    cards = page.locator("[data-test=public-report]")
+    total = cards.count()
+    assert total >= 67
+
+    # Four at one spot: no zoom parts them, so a tap lists just them under the map.
+    page.reload()
+    same_spot = page.locator("[data-test=cluster-closed]")
+    expect(same_spot).to_have_count(1, timeout=ASSERT_TIMEOUT_MS)
+    box = same_spot.locator("circle").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("[data-test=group]")).to_contain_text("这里有 4 条举报")
+    expect(cards).to_have_count(4)
+    for card in cards.all():
+        expect(card).to_contain_text("同一商场")
+        expect(card.locator("[data-test=public-stage]")).to_have_text("已办结")
+    expect(same_spot).to_have_count(1)  # the deepest zoom still shows them as one
+    phone.screenshot("report-public-map-cluster-list")
+    page.locator("[data-test=group-all]").click()
+    expect(cards).to_have_count(total)
     only_firegrid(phone)
 
 

@@ -99,23 +99,53 @@ const beijing = new Intl.DateTimeFormat('zh-CN', {
 })
 export const when = (iso) => (iso ? beijing.format(new Date(iso)) : '')
 
-// 我的举报: the follow codes this phone filed, newest first.
+// 我的举报: the follow codes this phone keeps, newest first: those it filed, and those found
+// with a proven number (用手机号查找), kept as long as the number's token: they belong to
+// whoever proved it, and a shared phone forgets them with the token (换个号码, or its expiry).
 const MINE = 'firegrid.report.mine'
-export function myReports() {
+const KEPT = 100 // as many as my-reports lists
+function keptReports() {
   try {
-    return JSON.parse(localStorage.getItem(MINE) || '[]')
+    const kept = JSON.parse(localStorage.getItem(MINE) || '[]')
+    return Array.isArray(kept) ? kept : []
   } catch {
     return []
   }
 }
-export function remember(entry) {
-  const kept = myReports().filter((item) => item.code !== entry.code)
-  kept.unshift(entry)
+function keep(entries) {
   try {
-    localStorage.setItem(MINE, JSON.stringify(kept.slice(0, 50)))
+    localStorage.setItem(MINE, JSON.stringify(entries.slice(0, KEPT)))
   } catch {
     // private mode or full: the code is still on the screen to copy
   }
+}
+export function myReports() {
+  const kept = keptReports()
+  if (!kept.some((item) => item.found) || phoneSession()) return kept
+  const filed = kept.filter((item) => !item.found) // the token is gone: so are the reports it found
+  keep(filed)
+  return filed
+}
+export function remember(entry) {
+  const kept = keptReports().filter((item) => item.code !== entry.code)
+  kept.unshift(entry)
+  keep(kept)
+}
+/** The reports a proven number lists (my-reports) join 我的举报, once each, newest first;
+ * a report this phone filed stays as it was kept. */
+export function rememberFound(reports, phone) {
+  const kept = keptReports()
+  const codes = new Set(kept.map((item) => item.code))
+  const found = reports
+    .filter((r) => !codes.has(r.follow_code))
+    .map((r) => ({ code: r.follow_code, at: r.received_at, what: r.category_name || '', found: phone }))
+  if (!found.length) return
+  const time = (item) => Date.parse(item.at) || 0
+  keep([...kept, ...found].sort((a, b) => time(b) - time(a)))
+}
+function forgetFound() {
+  const kept = keptReports()
+  if (kept.some((item) => item.found)) keep(kept.filter((item) => !item.found))
 }
 
 // 用手机号查找: the token a proven number got (cps_…), kept on this phone until it expires.
@@ -145,4 +175,5 @@ export function forgetPhoneSession() {
   } catch {
     // nothing kept
   }
+  forgetFound()
 }
