@@ -123,8 +123,10 @@ def no_rate_limit_counts() -> None:
     """Every test starts with no attempts counted against any rate limit (they are counted in
     this process's memory, where the served app runs)."""
     from backend.core import rate_limits
+    from backend.identity.service import principals
 
     rate_limits.forget_all()
+    principals.forget_all()  # and no caller remembered from another test's accounts
 
 
 @pytest.fixture

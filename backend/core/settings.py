@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     # answer (a phone retrying a refresh whose answer it lost); later, a reuse revokes the
     # sign-in. 0 = every reuse revokes (decision 0020).
     refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
+    # An API process trusts the account and session behind an access token it has checked for
+    # this many seconds before reading them again: a sign-out, a deactivation or a new role
+    # made in another process reaches it at most this late (in the same process at once).
+    # 0 = read on every request (decision 0038).
+    principal_cache_seconds: float = Field(default=5, ge=0, le=60)
 
     # Login throttling: after `login_slowdown_after` failures each further failure doubles the
     # wait before the next try; at `login_lockout_after` failures the account is locked.
