@@ -12,10 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from backend.core.errors import Problem
 from backend.core.media import PhotoStore, Streamed, register_store
 from backend.core.settings import ConfigurationError, Settings
 
 CHUNK = 64 * 1024  # bytes read from the store per chunk sent on
+
+
+class PhotoStoreUnavailable(Problem):
+    """The store did not answer, or refused the service's own key: the client's request was
+    sound and may be sent again later (as a database outage, 503 rather than 500)."""
+
+    status, slug, title = 503, "photo-store-unavailable", "The photo store cannot be reached"
 
 
 @register_store
@@ -52,8 +60,13 @@ class S3Store(PhotoStore):
         ]
         if missing:
             raise ConfigurationError(f"FIREGRID_PHOTO_STORE=s3 needs {', '.join(missing)}")
-        key = (settings.s3_endpoint, settings.s3_public_endpoint, settings.s3_region,
-               settings.s3_access_key, settings.s3_secret_key.get_secret_value())  # type: ignore[union-attr]
+        key = (
+            settings.s3_endpoint,
+            settings.s3_public_endpoint,
+            settings.s3_region,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
+        )  # type: ignore[union-attr]
         client, signer = _clients(key)
         return cls(
             client,
@@ -67,8 +80,25 @@ class S3Store(PhotoStore):
     def object_key(self, key: str) -> str:
         return f"{self.prefix}{key}"
 
+    def _call(self, operation: str, key: str, **params: Any) -> Any:
+        """One request to the store; FileNotFoundError for a key that is not there."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, operation)(
+                Bucket=self.bucket, Key=self.object_key(key), **params
+            )
+        except ClientError as exc:
+            if _not_found(exc):
+                raise FileNotFoundError(key) from exc
+            raise PhotoStoreUnavailable(
+                "the photo store refused the request; try again later"
+            ) from exc
+        except BotoCoreError as exc:
+            raise PhotoStoreUnavailable("the photo store did not answer; try again later") from exc
+
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
+        self._call("put_object", key, Body=data)
 
     def read(self, key: str) -> bytes:
         return b"".join(self.stream(key))
@@ -78,18 +108,15 @@ class S3Store(PhotoStore):
 
     def size(self, key: str) -> int | None:
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
-        except self.client.exceptions.ClientError as exc:
-            if _not_found(exc):
-                return None
-            raise
-        return int(head["ContentLength"])
+            return int(self._call("head_object", key)["ContentLength"])
+        except FileNotFoundError:
+            return None
 
     def exists(self, key: str) -> bool:
         return self.size(key) is not None
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+        self._call("delete_object", key)
 
     def locate(self, key: str, *, public: bool = False) -> Path | str | Streamed:
         """A signed URL for a public copy or thumbnail when FIREGRID_MEDIA_SERVE=redirect;
@@ -103,12 +130,7 @@ class S3Store(PhotoStore):
         return self._opened(key)
 
     def _opened(self, key: str) -> Streamed:
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
-        except self.client.exceptions.ClientError as exc:
-            if _not_found(exc):
-                raise FileNotFoundError(key) from exc
-            raise
+        answer = self._call("get_object", key)
         body = answer["Body"]
 
         def chunks() -> Iterator[bytes]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import socket
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from backend.cli import app as cli
 from backend.core import media
 from backend.core.media_migration import migrate
+from backend.core.s3_store import PhotoStoreUnavailable
 from backend.core.settings import ConfigurationError, Settings, get_settings
 from tests.world import hazard_body, jpeg
 
@@ -178,3 +180,21 @@ def test_public_copies_redirect_to_a_signed_url_and_originals_stream(
     original = api.get(photo["original_url"], headers=station_staff.headers(api))
     assert original.status_code == 200  # streamed through the service, never redirected
     assert hashlib.sha256(original.content).hexdigest() == photo["sha256"]
+
+
+def test_a_store_that_does_not_answer_is_a_503_not_a_500(tmp_path):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings = Settings(
+        data_dir=tmp_path,
+        photo_store="s3",
+        s3_endpoint=f"http://127.0.0.1:{port}",
+        s3_bucket="b",
+        s3_access_key="k",
+        s3_secret_key="s",
+    )
+    store = media.store_for(settings)
+    with pytest.raises(PhotoStoreUnavailable) as refused:
+        store.exists(media.photo_key("ab" * 32, "public", "jpg"))
+    assert refused.value.status == 503
