@@ -188,6 +188,36 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
+# --- Where photos are kept ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (SeaweedFS, tests/s3_server.py), started the first time a
+    test asks for it and kept for the rest of the run."""
+    from tests.s3_server import running
+
+    with running() as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def photo_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """The test runs once with photos in the local folder and once in the S3 server (under a
+    prefix of its own), through the settings the served app reads; yields the store."""
+    from backend.core import media
+    from backend.core.settings import get_settings
+
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        for name, value in server.environ(prefix=f"t-{secrets.token_hex(4)}/").items():
+            monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield media.store_for(get_settings())
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 from tests.fakes import fake_fcm, partner_hotline  # noqa: E402,F401 - local FCM, a hotline partner
 from tests.phones import js_clients, phones  # noqa: E402,F401 - phones running WatermelonDB
 from tests.world import *  # noqa: E402,F403 - the fixture chain
