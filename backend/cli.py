@@ -427,11 +427,15 @@ def backup_command(
 ) -> None:
     """Back up the database (consistent while the service runs) and a manifest of every photo
     it refers to; the secret key is never included (docs/operations.md)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from backend import backup
 
     try:
         info = backup.backup(get_settings(), out_dir, with_media=with_media)
     except backup.BackupError as exc:
+        _fail(f"no backup: {exc}")
+    except (OSError, SQLAlchemyError) as exc:
         _fail(f"no backup: {exc}")
     media_info = info["media"]
     typer.echo(
@@ -457,12 +461,14 @@ def restore_command(
 ) -> None:
     """Restore a backup into this deployment (its database must hold no firegrid data), then
     check the schema revision, the audit chain and every photo's hash; exit 1 on a problem."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from backend import backup
 
     try:
         report = backup.restore(get_settings(), source, check_only=check)
-    except backup.BackupError as exc:
-        _fail(f"not restored: {exc}" if not check else f"check failed: {exc}")
+    except (backup.BackupError, OSError, SQLAlchemyError) as exc:
+        _fail(f"check failed: {exc}" if check else f"not restored: {exc}")
     for line in report.restored:
         typer.echo(f"restored {line}")
     for note in report.notes:

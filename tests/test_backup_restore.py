@@ -201,3 +201,15 @@ def test_a_damaged_backup_is_refused_by_its_hash(db, target, tmp_path):
     with pytest.raises(backup.BackupError, match="not empty"):
         backup.backup(get_settings(), out, with_media=False)  # never into a used folder
     assert backup.rows_in_target(settings_of(target)) == {}  # nothing was restored
+
+
+@pytest.mark.postgresql_only
+def test_client_tools_of_another_major_version_are_refused(engine, tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "pg_dump"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 99.1'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+
+    with pytest.raises(backup.BackupError, match=r"pg_dump is version 99 but the server is"):
+        backup.check_tool_version("pg_dump", engine)
