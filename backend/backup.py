@@ -92,7 +92,8 @@ def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
                 entry.setdefault("used_by", []).append(model.__tablename__)
         bulletin_files: dict[str, str] = {}
         for pdf, pages in conn.execute(select(Bulletin.pdf_sha256, Bulletin.page_sha256s)):
-            bulletin_files[pdf] = PDF_VARIANT
+            if pdf:  # empty only inside the transaction that makes a bulletin
+                bulletin_files[pdf] = PDF_VARIANT
             for page in pages or []:
                 bulletin_files[page] = PAGE_VARIANT
     for sha in sorted(photos):
@@ -133,13 +134,9 @@ def backup(settings: Settings, out_dir: Path, *, with_media: bool) -> dict[str, 
         revisions = sorted(migrations.current_revisions(engine))
         if not revisions:
             raise BackupError("the database has no schema yet (run `firegrid db upgrade`)")
-        # The manifest first, the dump second: a photo stored in between is in the store
-        # anyway (files are only added), so everything the dump refers to is in the manifest
-        # or was stored after it, and the check after a restore names any that is not.
-        store = media.store_for(settings)
-        missing, photo_count, file_count = _write_manifest(
-            engine, store, out_dir, with_media=with_media
-        )
+        # The dump first, the manifest second, read from the live database: a photo stored
+        # in between is in the manifest too (one more file is harmless), so every file the
+        # dump refers to is in the manifest, and the check after a restore covers them all.
         server_version = None
         if kind == "sqlite":
             dump = out_dir / SQLITE_DUMP
@@ -147,6 +144,9 @@ def backup(settings: Settings, out_dir: Path, *, with_media: bool) -> dict[str, 
         else:
             dump = out_dir / POSTGRES_DUMP
             server_version = _pg_dump(engine, url, dump)
+        missing, photo_count, file_count = _write_manifest(
+            engine, media.store_for(settings), out_dir, with_media=with_media
+        )
     finally:
         engine.dispose()
     files = {

@@ -213,3 +213,29 @@ def test_client_tools_of_another_major_version_are_refused(engine, tmp_path, mon
 
     with pytest.raises(backup.BackupError, match=r"pg_dump is version 99 but the server is"):
         backup.check_tool_version("pg_dump", engine)
+
+
+def test_the_manifest_lists_bulletins_files(db, engine, township):
+    from bulletins.models import Bulletin
+
+    pdf, page = hashlib.sha256(b"pdf").hexdigest(), hashlib.sha256(b"page").hexdigest()
+    with db() as session:
+        session.add(
+            Bulletin(
+                area_id=township.id,
+                area_code=township.code,
+                area_name="演示镇",
+                area_level="township",
+                area_path=township.code,
+                month="2026-11",
+                figures={},
+                pdf_sha256=pdf,
+                pdf_size=3,
+                page_sha256s=[page],
+            )
+        )
+
+    listed = {entry["sha256"]: entry for entry in backup.referenced_files(engine)}
+
+    assert [f["key"] for f in listed[pdf]["files"]] == [f"bulletin/{pdf[:2]}/{pdf}.pdf"]
+    assert [f["key"] for f in listed[page]["files"]] == [f"bulletin-page/{page[:2]}/{page}.png"]
