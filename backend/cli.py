@@ -420,6 +420,69 @@ def audit_verify() -> None:
     )
 
 
+@app.command("backup")
+def backup_command(
+    out_dir: Annotated[Path, typer.Argument(help="A new (or empty) folder for this backup.")],
+    with_media: Annotated[
+        bool, typer.Option(help="Copy the photo files too, not only their manifest.")
+    ] = False,
+) -> None:
+    """Back up the database (consistent while the service runs) and a manifest of every photo
+    it refers to; the secret key is never included (docs/operations.md)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backend import backup
+
+    try:
+        info = backup.backup(get_settings(), out_dir, with_media=with_media)
+    except backup.BackupError as exc:
+        _fail(f"no backup: {exc}")
+    except (OSError, SQLAlchemyError) as exc:
+        _fail(f"no backup: {exc}")
+    media_info = info["media"]
+    typer.echo(
+        f"backup in {out_dir}: {info['database']['backend']} database at "
+        f"{', '.join(info['alembic_revision'])}, {media_info['photos']} photos "
+        f"({media_info['files']} files, {'copied' if with_media else 'manifest only'})"
+    )
+    if media_info["missing_at_backup"]:
+        typer.secho(
+            f"warning: {len(media_info['missing_at_backup'])} referenced files are not in the "
+            "photo store: " + ", ".join(media_info["missing_at_backup"][:5]),
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A folder written by `firegrid backup`.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check this deployment against the backup.")
+    ] = False,
+) -> None:
+    """Restore a backup into this deployment (its database must hold no firegrid data), then
+    check the schema revision, the audit chain and every photo's hash; exit 1 on a problem."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backend import backup
+
+    try:
+        report = backup.restore(get_settings(), source, check_only=check)
+    except (backup.BackupError, OSError, SQLAlchemyError) as exc:
+        _fail(f"check failed: {exc}" if check else f"not restored: {exc}")
+    for line in report.restored:
+        typer.echo(f"restored {line}")
+    for note in report.notes:
+        typer.secho(f"note: {note}", err=True)
+    if report.problems:
+        _fail(
+            f"{len(report.problems)} problem(s) after the restore:\n  "
+            + "\n  ".join(report.problems[:50])
+        )
+    typer.echo("checked: schema revision, audit chain, every photo present with its sha256")
+
+
 HOTLINE_CALLBACKS = "hotline_callbacks"  # the row of `outbox status` for complaints' callbacks
 
 
