@@ -51,16 +51,18 @@ class Scope:
         return Area.path.in_(self.paths)
 
 
-_AREA_PATH = select(Area.path).where(Area.id == bindparam("id"))  # asked on every request
+# Asked on every request.
+_AREA_PATH = select(Area.path).where(Area.id == bindparam("id"))
+_WORKER_GRID_PATHS = (
+    select(Area.path)
+    .join(GridAssignment, GridAssignment.area_id == Area.id)
+    .where(GridAssignment.user_id == bindparam("user_id"))
+)
 
 
 def scope_of(session: Session, principal: Principal) -> Scope:
     if principal.role is Role.GRID_WORKER:
-        paths = session.scalars(
-            select(Area.path)
-            .join(GridAssignment, GridAssignment.area_id == Area.id)
-            .where(GridAssignment.user_id == principal.user_id)
-        ).all()
+        paths = session.scalars(_WORKER_GRID_PATHS, {"user_id": principal.user_id}).all()
         return Scope(everywhere=False, paths=tuple(paths))
     if principal.scope_area_id is None:
         return Scope(everywhere=principal.role is Role.ADMIN, paths=())

@@ -109,9 +109,7 @@ def test_report_follow_close_and_say_not_fixed(
     public = api.get(seen["photos"][0]["url"])
     assert public.headers["content-type"] == "image/jpeg"
     assert not Image.open(io.BytesIO(public.content)).getexif()  # no EXIF, no GPS, no time
-    assert public.content == photo_store.read(
-        media.photo_key(photo["sha256"], "public", "jpg")
-    )
+    assert public.content == photo_store.read(media.photo_key(photo["sha256"], "public", "jpg"))
 
     complaint = complaint_of(db, code)
     assert (complaint.channel, complaint.area_id) == ("web", grid.id)
