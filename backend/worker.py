@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from sqlalchemy.orm import Session
@@ -105,14 +106,16 @@ for _job in JOBS:
     JOB_ROWS.labels(_job.name)
 
 
-def serve_metrics(settings: Settings) -> None:
+def serve_metrics(settings: Settings) -> Any:
     """Serve the worker's metrics when a port is set, on the address set (loopback unless an
-    operator opens it to the Prometheus server's network)."""
-    if settings.worker_metrics_port:
-        start_http_server(
-            settings.worker_metrics_port, addr=settings.worker_metrics_address, registry=REGISTRY
-        )
-        log.info("worker metrics served", extra={"port": settings.worker_metrics_port})
+    operator opens it to the Prometheus server's network); the server, or None."""
+    if not settings.worker_metrics_port:
+        return None
+    server, _ = start_http_server(
+        settings.worker_metrics_port, addr=settings.worker_metrics_address, registry=REGISTRY
+    )
+    log.info("worker metrics served", extra={"port": settings.worker_metrics_port})
+    return server
 
 
 def warn_if_calendar_runs_out(settings: Settings) -> str | None:

@@ -267,8 +267,12 @@ def test_the_worker_serves_each_jobs_duration_and_last_success():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    worker.serve_metrics(get_settings().model_copy(update={"worker_metrics_port": port}))
-    text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    server = worker.serve_metrics(get_settings().model_copy(update={"worker_metrics_port": port}))
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    finally:
+        server.shutdown()
+        server.server_close()
     families = {family.name: family for family in text_string_to_metric_families(text)}
     last = {
         sample.labels["worker_job"]: sample.value
