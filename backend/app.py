@@ -54,7 +54,7 @@ def check_plugins(settings: Settings) -> None:
     nothing this build registered: a typo would leave every push waiting, or every photo
     unreadable, with nothing said."""
     notify_channels.check_settings(settings)
-    media.store_class(settings.photo_store)
+    media.store_for(settings)  # a store missing its settings (the bucket, a key) stops it too
     assessment_scoring.check_settings(settings)
 
 

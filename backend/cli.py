@@ -42,6 +42,8 @@ app.add_typer(integrations_app, name="integrations")
 app.add_typer(grids_app, name="grids")
 app.add_typer(inspections_app, name="inspections")
 app.add_typer(outbox_app, name="outbox")
+media_app = typer.Typer(help="Photos and other stored files.", no_args_is_help=True)
+app.add_typer(media_app, name="media")
 
 CLI_ACTOR = Actor(id=None, role="cli")
 
@@ -759,3 +761,36 @@ def main() -> None:  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@media_app.command("migrate")
+def media_migrate(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be copied; copy nothing.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="Only the summary, not a line a file.")] = False,
+) -> None:
+    """Copy every photo (and bulletin file) from the local folder (FIREGRID_DATA_DIR/media) to
+    the store FIREGRID_PHOTO_STORE names. Files already there with the same size are skipped,
+    so a run that was stopped is finished by running it again; originals are checked against
+    their SHA-256 first. Ends with one JSON summary line; exit 1 if any original is damaged."""
+    from backend.core import media
+    from backend.core.media_migration import migrate
+
+    settings = get_settings()
+    try:
+        target = media.store_for(settings)
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    if isinstance(target, media.LocalFolderStore):
+        _fail("FIREGRID_PHOTO_STORE is the local folder: set it to the store to copy to (s3)")
+    source = media.LocalFolderStore.configured(settings)
+
+    def said(key: str, action: str) -> None:
+        if not quiet or action == "damaged":
+            typer.echo(f"{action:>10}  {key}", err=action == "damaged")
+
+    summary = migrate(source, target, dry_run=dry_run, progress=said)
+    typer.echo(json.dumps({"dry_run": dry_run, **summary.as_json()}))
+    if summary.damaged:
+        raise typer.Exit(1)

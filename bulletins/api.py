@@ -7,8 +7,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 
+from backend.core.media_responses import file_response
 from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity.dependencies import SessionDep, SettingsDep, require
@@ -94,16 +95,12 @@ def get_pdf(
     """The PDF, as a download named in Chinese (RFC 6266 / 5987: `filename*`, with an ASCII
     `filename` for clients that know only that)."""
     bulletin, where = service.pdf_of(session, settings, principal, bulletin_id)
-    if isinstance(where, str):
-        return RedirectResponse(where)  # a store that serves its own files (object storage)
     ascii_name = f"bulletin-{bulletin.area_code}-{bulletin.month}.pdf"
     disposition = (
         f'attachment; filename="{ascii_name}"; '
         f"filename*=UTF-8''{quote(service.file_name(bulletin), safe='')}"
     )
-    return FileResponse(
-        where, media_type="application/pdf", headers={"Content-Disposition": disposition}
-    )
+    return file_response(where, "application/pdf", {"Content-Disposition": disposition})
 
 
 @router.get("/{bulletin_id}/pages/{page}.png", response_class=FileResponse, responses=_NOT_FOUND)
@@ -116,6 +113,4 @@ def get_page(
 ) -> Response:
     """One page as an image (the console's preview)."""
     where = service.page_of(session, settings, principal, bulletin_id, page)
-    if isinstance(where, str):
-        return RedirectResponse(where)
-    return FileResponse(where, media_type="image/png")
+    return file_response(where, "image/png")

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import (
     FileResponse,
     JSONResponse,
-    RedirectResponse,
     Response,
     StreamingResponse,
 )
@@ -20,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.core import spreadsheet
 from backend.core.db import utcnow
+from backend.core.media_responses import file_response
 from backend.core.types import Text
 from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
@@ -366,9 +366,7 @@ def get_photo(
     settings: SettingsDep,
 ) -> Response:
     where, mime = photos.file_of(session, principal, hazard_id, sha256, variant, settings)
-    if isinstance(where, str):
-        return RedirectResponse(where)  # a store that serves its own files (object storage)
-    return FileResponse(where, media_type=mime)
+    return file_response(where, mime)
 
 
 def photo_out(record) -> PhotoOut:

@@ -121,7 +121,8 @@ def file_of(
     variant: Variant,
     settings: Settings,
 ) -> tuple[Path | str, str]:
-    """Where the variant is (a local path, or a URL the client is sent to), and its type."""
+    """Where the variant is (`PhotoStore.locate`: the original is never `public`, so it is
+    never handed out as a signed URL that outlives this check), and its type."""
     hazard = get_visible(session, principal, hazard_id)
     record = session.get(HazardPhoto, (hazard.id, sha256))
     if record is None:
@@ -137,4 +138,4 @@ def file_of(
             )
         original = media.photo_key(sha256, "original", media.EXTENSIONS[record.mime])
         return store.locate(original), record.mime
-    return store.locate(media.photo_key(sha256, variant.value, "jpg")), "image/jpeg"
+    return store.locate(media.photo_key(sha256, variant.value, "jpg"), public=True), "image/jpeg"

@@ -123,8 +123,10 @@ def no_rate_limit_counts() -> None:
     """Every test starts with no attempts counted against any rate limit (they are counted in
     this process's memory, where the served app runs)."""
     from backend.core import rate_limits
+    from backend.identity.service import principals
 
     rate_limits.forget_all()
+    principals.forget_all()  # and no caller remembered from another test's accounts
 
 
 @pytest.fixture
@@ -184,6 +186,36 @@ def live_server() -> Iterator[str]:
 def api(live_server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server, timeout=30) as client:
         yield client
+
+
+# --- Where photos are kept ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (SeaweedFS, tests/s3_server.py), started the first time a
+    test asks for it and kept for the rest of the run."""
+    from tests.s3_server import running
+
+    with running() as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def photo_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """The test runs once with photos in the local folder and once in the S3 server (under a
+    prefix of its own), through the settings the served app reads; yields the store."""
+    from backend.core import media
+    from backend.core.settings import get_settings
+
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        for name, value in server.environ(prefix=f"t-{secrets.token_hex(4)}/").items():
+            monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield media.store_for(get_settings())
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 from tests.fakes import fake_fcm, partner_hotline  # noqa: E402,F401 - local FCM, a hotline partner

@@ -16,6 +16,7 @@ import os
 import tempfile
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,6 +248,17 @@ def _degrees(value) -> float:
 # --- Where photos are kept ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Streamed:
+    """A stored file being read, sent on chunk by chunk (a store that is not a local folder)."""
+
+    chunks: Iterator[bytes]
+    size: int
+
+
+Located = Path | str | Streamed  # what `PhotoStore.locate` gives: see there
+
+
 def photo_key(sha256: str, variant: str, ext: str) -> str:
     """A stored file's name in any store: `<variant>/<aa>/<sha256>.<ext>`, by content."""
     return f"{variant}/{sha256[:2]}/{sha256}.{ext}"
@@ -278,8 +290,18 @@ class PhotoStore(ABC):
         """Remove `key`; nothing happens when it is not there."""
 
     @abstractmethod
-    def locate(self, key: str) -> Path | str:
-        """Where a client gets the file: a local path to send, or a URL to redirect to."""
+    def locate(self, key: str, *, public: bool = False) -> Path | str | Streamed:
+        """Where a client gets the file: a local path to send, a URL to redirect to (only
+        for a `public` file: a public copy or a thumbnail, never an original), or the file
+        read as it is sent. `file_response` (backend/core/media_responses.py) answers with it."""
+
+    def stream(self, key: str) -> Iterator[bytes]:
+        """The file in chunks, never all of it in memory at once (the migration, big files)."""
+        yield self.read(key)
+
+    def size(self, key: str) -> int | None:
+        """The file's size in bytes; None when it is not there."""
+        return len(self.read(key)) if self.exists(key) else None
 
     def put_photo(self, photo: Photo) -> None:
         """The original, the public copy and the thumbnail; a variant already stored (the same
@@ -351,5 +373,25 @@ class LocalFolderStore(PhotoStore):
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
-    def locate(self, key: str) -> Path:
+    def stream(self, key: str) -> Iterator[bytes]:
+        with self.path(key).open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                yield chunk
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def keys(self) -> Iterator[str]:
+        """Every stored file's key, in a stable order (the migration walks them)."""
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith("tmp"):
+                yield path.relative_to(self.root).as_posix()
+
+    def locate(self, key: str, *, public: bool = False) -> Path:
         return self.path(key)
+
+
+from backend.core import s3_store  # noqa: E402,F401 - registers "s3" (it needs the classes above)

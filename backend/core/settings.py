@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # answer (a phone retrying a refresh whose answer it lost); later, a reuse revokes the
     # sign-in. 0 = every reuse revokes (decision 0020).
     refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
+    # An API process trusts the account and session behind an access token it has checked for
+    # this many seconds before reading them again: a sign-out, a deactivation or a new role
+    # made in another process reaches it at most this late (in the same process at once).
+    # 0 = read on every request (decision 0038).
+    principal_cache_seconds: float = Field(default=5, ge=0, le=60)
 
     # Login throttling: after `login_slowdown_after` failures each further failure doubles the
     # wait before the next try; at `login_lockout_after` failures the account is locked.
@@ -156,8 +161,24 @@ class Settings(BaseSettings):
     photo_far_m: float = Field(default=200.0, gt=0)
     photo_stale_hours: float = Field(default=24.0, gt=0)
     # Where photos are kept, by the name of a store in backend/core/media.py: "local" (files
-    # under data_dir/media). An unknown name is refused at start.
+    # under data_dir/media) or "s3" (a bucket of an S3-compatible object store, below). An
+    # unknown name is refused at start.
     photo_store: str = "local"
+    # The S3-compatible store (docs/operations.md, Object storage): its endpoint (unset = AWS),
+    # the bucket, the region, the key pair (kept out of the repository), a prefix for every
+    # key (e.g. "firegrid/"), and the endpoint browsers reach for signed URLs when it differs.
+    s3_endpoint: str | None = None
+    s3_public_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_prefix: str = ""
+    # How a store that is not a local folder serves public copies and thumbnails: "stream"
+    # (through the service) or "redirect" (307 to a signed URL valid this many seconds).
+    # Originals and bulletins are always streamed, after the checks that guard them.
+    media_serve: Literal["stream", "redirect"] = "stream"
+    s3_url_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
     # Monthly bulletins (docs/bulletins.md): the TrueType font (.ttf/.ttc) their PDF and charts
     # are written in; unset, Debian's fonts-wqy-zenhei (installed by scripts/bootstrap.sh).
     bulletin_font: Path | None = None
@@ -271,6 +292,11 @@ class Settings(BaseSettings):
         "basemap_key",
         "basemap_attribution",
         "citizen_area",
+        "s3_endpoint",
+        "s3_public_endpoint",
+        "s3_bucket",
+        "s3_access_key",
+        "s3_secret_key",
         mode="before",
     )
     @classmethod

@@ -7,15 +7,17 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
+import anyio
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -454,18 +456,29 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"the body is larger than {limit} bytes")
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed when the endpoint returns and before the response
     is sent (use with `Depends(db_session, scope="function")`); rolled back on any error, so a
-    failed request leaves nothing half-written."""
+    failed request leaves nothing half-written. Async, so that opening it (no database work
+    until the first statement) costs no trip through the thread pool; ending it does."""
     read_only = request.method in {"GET", "HEAD", "OPTIONS"}
     session: Session = session_factory(read_only=read_only)()
     try:
         yield session
-        session.commit()
+        with anyio.CancelScope(shield=True):  # a client gone meanwhile still gets it ended
+            await run_in_threadpool(_ended, session, committed=True)
     except BaseException:
-        session.rollback()
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_ended, session, committed=False)
         raise
+
+
+def _ended(session: Session, *, committed: bool) -> None:
+    try:
+        if committed:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 

@@ -34,25 +34,35 @@ async def _settings() -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def current_principal(
+async def current_principal(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
+    """Async so that a caller this process checked a moment ago costs no trip through the
+    thread pool (service.known_principal); otherwise read there, in the request's session."""
     if not token:
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
-    return service.principal_for_token(session, settings, token)
+    known = service.known_principal(settings, token)
+    if known is not None:
+        return service.allowed(known)
+    return await run_in_threadpool(service.principal_for_token, session, settings, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def principal_choosing_password(
+async def principal_choosing_password(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     """The caller, even one whose password was reset and must be changed first: for the few
     endpoints such a caller still needs (who am I, change my password)."""
     if not token:
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
-    return service.principal_for_token(session, settings, token, pending_change_allowed=True)
+    known = service.known_principal(settings, token)
+    if known is not None:
+        return service.allowed(known, pending_change_allowed=True)
+    return await run_in_threadpool(
+        lambda: service.principal_for_token(session, settings, token, pending_change_allowed=True)
+    )
 
 
 PrincipalChoosingPassword = Annotated[Principal, Depends(principal_choosing_password)]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,6 +208,28 @@ def principal_for_token(
     """The caller a token names. A user whose password an administrator reset gets a
     `PasswordChangeRequired` everywhere except where `pending_change_allowed` (who am I, and
     changing the password): the temporary password was seen by someone else."""
+    principal = known_principal(settings, token)
+    if principal is None:
+        principal = _read_principal(session, settings, token)
+    return allowed(principal, pending_change_allowed)
+
+
+def known_principal(settings: Settings, token: str) -> Principal | None:
+    """The caller behind a token this process checked less than `principal_cache_seconds`
+    ago, without the database; None when it must be read (`principal_for_token`)."""
+    return principals.get(token, settings.principal_cache_seconds)
+
+
+def allowed(principal: Principal, pending_change_allowed: bool = False) -> Principal:
+    """The caller, unless their password was reset and must be changed first."""
+    if principal.password_change_required and not pending_change_allowed:
+        raise PasswordChangeRequired(
+            "your password was reset: choose a new one (POST /api/v1/me/password) first"
+        )
+    return principal
+
+
+def _read_principal(session: Session, settings: Settings, token: str) -> Principal:
     try:
         claims = security.read_access_token(settings.resolved_secret_key, token)
     except security.TokenRejected as exc:
@@ -216,11 +240,63 @@ def principal_for_token(
     if claims.session_version != user.session_version:
         raise Unauthenticated("the session was signed out")
     principal = Principal.of(user)
-    if principal.password_change_required and not pending_change_allowed:
-        raise PasswordChangeRequired(
-            "your password was reset: choose a new one (POST /api/v1/me/password) first"
-        )
+    principals.keep(token, principal, claims.expires_at, settings.principal_cache_seconds)
     return principal
+
+
+class CheckedTokens:
+    """Access tokens this process has checked, with the caller each names, for a few seconds
+    (`principal_cache_seconds`): most requests then read no account. Bounded; a change to a
+    user written in this process forgets that user's tokens at once (`forget_user`, called on
+    every flush that touches a user), one written elsewhere is seen when the entry expires."""
+
+    MAX_ENTRIES = 20_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checked: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str, lifetime: float) -> Principal | None:
+        if lifetime <= 0:
+            return None
+        found = self._checked.get(token)
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
+
+    def keep(self, token: str, principal: Principal, token_expires: datetime, lifetime: float):
+        if lifetime <= 0:
+            return
+        until = time.monotonic() + min(
+            lifetime, max(0.0, (token_expires - utcnow()).total_seconds())
+        )
+        with self._lock:
+            if len(self._checked) >= self.MAX_ENTRIES:
+                now = time.monotonic()
+                self._checked = {k: v for k, v in self._checked.items() if v[1] > now}
+                if len(self._checked) >= self.MAX_ENTRIES:
+                    self._checked.clear()
+            self._checked[token] = (principal, until)
+
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        with self._lock:
+            self._checked = {k: v for k, v in self._checked.items() if v[0].user_id != user_id}
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._checked.clear()
+
+
+principals = CheckedTokens()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_users(session: Session, _context) -> None:
+    """Whatever changes a user (signed out, deactivated, another role or area, a password
+    reset) drops what this process remembered of their tokens before the change commits."""
+    for changed in (*session.dirty, *session.deleted):
+        if isinstance(changed, User):
+            principals.forget_user(changed.id)
 
 
 # What a `Principal` is made of, in its fields' order.

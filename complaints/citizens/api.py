@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
+from backend.core.media_responses import file_response
 from backend.identity.dependencies import SessionDep, SettingsDep, oauth2_scheme
 from complaints.citizens import phones, service
 from complaints.citizens.schemas import (
@@ -90,10 +91,10 @@ def photo(
     settings: SettingsDep,
 ) -> Response:
     """A photo the report shows, as its public copy (no EXIF, at most 1280 px)."""
-    return Response(
+    return file_response(
         service.photo(session, settings, code, sha256),
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, max-age=86400"},
+        "image/jpeg",
+        {"Cache-Control": "private, max-age=86400"},
     )
 
 

@@ -585,7 +585,7 @@ def view(session: Session, settings: Settings, typed: str) -> ReportView:
     )
 
 
-def photo(session: Session, settings: Settings, typed: str, sha256: str) -> bytes:
+def photo(session: Session, settings: Settings, typed: str, sha256: str) -> media.Located:
     """The public copy (no EXIF) of a photo the report's view shows; any other is not found."""
     _, complaint = by_code(session, settings, typed)
     found = session.get(ComplaintPhoto, (complaint.id, sha256))
@@ -594,7 +594,7 @@ def photo(session: Session, settings: Settings, typed: str, sha256: str) -> byte
     )
     if not shown:
         raise NotFound(f"the report has no photo {sha256}", field="sha256")
-    return media.store_for(settings).read(media.photo_key(sha256, "public", "jpg"))
+    return media.store_for(settings).locate(media.photo_key(sha256, "public", "jpg"), public=True)
 
 
 def dispute(

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.localtime import local_iso
+from backend.core.media_responses import file_response
 from backend.core.privacy import mask_free_text
 from backend.core.settings import Settings
 from backend.core.web import answer_errors_under
@@ -342,8 +343,6 @@ def get_media(sha256: str, session: SessionDep, settings: SettingsDep) -> Respon
 
     def build(_: str) -> Response:
         where = service.published_photo(session, settings, sha256)
-        if isinstance(where, str):  # a store that serves its own files (object storage)
-            return RedirectResponse(where)
-        return FileResponse(where, media_type="image/jpeg", headers={"Cache-Control": FOREVER})
+        return file_response(where, "image/jpeg", {"Cache-Control": FOREVER})
 
     return _guarded("json", build)

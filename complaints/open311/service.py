@@ -610,7 +610,7 @@ def published_photo(session: Session, settings: Settings, sha256: str) -> Path |
     key = media.photo_key(sha256, "public", "jpg")
     if not store.exists(key):
         raise missing
-    return store.locate(key)
+    return store.locate(key, public=True)
 
 
 def routed_areas(session: Session, complaints_: list[Complaint]) -> dict[uuid.UUID, Area]:

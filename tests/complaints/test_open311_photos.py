@@ -76,6 +76,7 @@ def media_files() -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
+@pytest.mark.usefixtures("photo_store")
 def test_an_app_posts_photos_and_a_gcj02_point_and_reads_back_the_photo_and_the_grid(
     api, live_server, citizen_app, grid_worker, other_grid, db
 ):
@@ -363,6 +364,7 @@ def test_cors_answers_the_configured_origins_only_and_only_under_open311():
         assert "access-control-allow-origin" not in default.headers
 
 
+@pytest.mark.usefixtures("photo_store")
 def test_what_is_never_published_is_in_no_answer(
     api, live_server, citizen_app, grid_worker, hotline, db
 ):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from backend.core import media
 from tests.world import hazard_body, jpeg
 
 
@@ -34,7 +35,7 @@ def upload(api, person, hazard_id, data, kind="before", content_type="image/jpeg
 
 
 def test_a_phone_photo_is_stored_with_thumbnails_and_no_exif_for_others(
-    api, grid, grid_worker, station_staff, citizen
+    api, grid, grid_worker, station_staff, citizen, photo_store
 ):
     hazard = new_hazard(api, grid_worker)
     data = jpeg(orientation=6)  # taken with the phone on its side
@@ -52,6 +53,7 @@ def test_a_phone_photo_is_stored_with_thumbnails_and_no_exif_for_others(
     assert dict(shown.getexif()) == {}  # no GPS, no time, nothing
     assert max(Image.open(io.BytesIO(thumb.content)).size) == 320
     assert api.get(photo["original_url"], headers=station_staff.headers(api)).content == data
+    assert photo_store.exists(media.photo_key(photo["sha256"], "thumbnail", "jpg"))
     assert (
         api.get(photo["original_url"], headers=citizen.headers(api)).status_code == 404
     )  # not their hazard

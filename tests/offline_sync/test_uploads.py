@@ -18,6 +18,7 @@ from PIL import Image
 from sqlalchemy import update
 from tusclient import client as tus
 
+from backend.core import media
 from backend.core.db import utcnow
 from backend.core.settings import get_settings
 from offline_sync.client import Device
@@ -86,7 +87,7 @@ def offset_of(api, headers, path) -> int:
 
 
 def test_a_tuspy_upload_interrupted_midway_resumes_and_the_photo_lands_on_its_hazard(
-    live_server, phone
+    live_server, phone, photo_store
 ):
     data = noisy_jpeg()
     rid, pid = reported_with_photo(phone, data)
@@ -112,6 +113,9 @@ def test_a_tuspy_upload_interrupted_midway_resumes_and_the_photo_lands_on_its_ha
     assert json.loads(phone.get("hazards", rid)["missing_photos"]) == []
     listed = phone.http.get(f"/api/v1/hazards/{rid}/photos", headers=phone.headers).json()
     assert [p["sha256"] for p in listed] == [hashlib.sha256(data).hexdigest()]
+    original = phone.http.get(listed[0]["original_url"], headers=phone.headers)
+    assert original.status_code == 200 and original.content == data
+    assert photo_store.read(media.photo_key(listed[0]["sha256"], "original", "jpg")) == data
 
 
 def test_bytes_that_arrive_before_their_record_wait_for_it(api, phone):
@@ -349,7 +353,9 @@ def test_abandoned_uploads_expire_and_their_bytes_are_removed(api, db, phone):
     assert not (get_settings().data_dir / "uploads" / f"{upload_id}.part").exists()
 
 
-def test_a_photo_sent_with_the_request_that_creates_its_upload_lands_on_its_hazard(api, phone):
+def test_a_photo_sent_with_the_request_that_creates_its_upload_lands_on_its_hazard(
+    api, phone, photo_store
+):
     """tus creation-with-upload: the bytes in the creating POST, as tus-js-client sends them
     with `uploadDataDuringCreation`."""
     data = jpeg(800, 600)

@@ -35,5 +35,5 @@ def test_an_unknown_photo_store_is_refused_at_start(tmp_path):
     with pytest.raises(ConfigurationError) as refused:
         create_app(Settings(data_dir=tmp_path, photo_store="seaweedfs"))
     assert str(refused.value) == (
-        "FIREGRID_PHOTO_STORE='seaweedfs' names no photo store; known: local"
+        "FIREGRID_PHOTO_STORE='seaweedfs' names no photo store; known: local, s3"
     )

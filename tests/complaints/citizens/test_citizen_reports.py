@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 from tusclient import client as tus
 
+from backend.core import media
 from complaints.citizens import codes
 from complaints.models import CitizenReport, Complaint, ComplaintCaller
 from tests.complaints.citizens.conftest import (
@@ -92,7 +93,7 @@ def test_the_form_says_what_to_choose_and_where(api, page_open, township):
 
 
 def test_report_follow_close_and_say_not_fixed(
-    api, db, live_server, page_open, grid, grid_worker, station_staff
+    api, db, live_server, page_open, grid, grid_worker, station_staff, photo_store
 ):
     data = photo_bytes()
     photo = declared(data)
@@ -108,6 +109,9 @@ def test_report_follow_close_and_say_not_fixed(
     public = api.get(seen["photos"][0]["url"])
     assert public.headers["content-type"] == "image/jpeg"
     assert not Image.open(io.BytesIO(public.content)).getexif()  # no EXIF, no GPS, no time
+    assert public.content == photo_store.read(
+        media.photo_key(photo["sha256"], "public", "jpg")
+    )
 
     complaint = complaint_of(db, code)
     assert (complaint.channel, complaint.area_id) == ("web", grid.id)
