@@ -8,7 +8,7 @@ import sys
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from backend import console, effects, health
+from backend import console, effects, health, metrics_api
 from backend.core import media
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.cors_origins
         else None,
     )
+    # Requests counted per route (GET /metrics): inside the security headers, outside the rest.
+    metrics_api.instrument(app)
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
     app.include_router(health.router)
     # Routes are matched in order, one after another (each included router costs its own
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.router)
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
+    app.include_router(metrics_api.router(settings))  # /metrics: for the operators' Prometheus
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app
 

@@ -12,7 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from sqlalchemy.orm import Session
 
 from backend import effects
@@ -62,6 +64,60 @@ JOBS: list[Job] = [
 ]
 
 
+# The worker's own metrics, served on FIREGRID_WORKER_METRICS_PORT (decision 0038): they live in
+# this process, which the API's /metrics cannot see. A registry of its own, so that a process
+# that merely imports this module (the API's CLI, the tests) shows none of them. The label is
+# `worker_job`: Prometheus gives every scraped series a `job` of its own (the scrape job).
+REGISTRY = CollectorRegistry(auto_describe=True)
+JOB_SECONDS = Histogram(
+    "firegrid_worker_job_duration_seconds",
+    "Seconds each job's run took in a pass, failed runs included.",
+    ["worker_job"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300),
+    registry=REGISTRY,
+)
+JOB_LAST_SUCCESS = Gauge(
+    "firegrid_worker_job_last_success_timestamp_seconds",
+    "When each job last ran without failing (Unix time; 0: not since the worker started).",
+    ["worker_job"],
+    registry=REGISTRY,
+)
+JOB_FAILURES = Counter(
+    "firegrid_worker_job_failures",
+    "Runs of each job that failed.",
+    ["worker_job"],
+    registry=REGISTRY,
+)
+JOB_ROWS = Counter(
+    "firegrid_worker_job_rows",
+    "Rows each job handled (what was due).",
+    ["worker_job"],
+    registry=REGISTRY,
+)
+PASS_SECONDS = Histogram(
+    "firegrid_worker_pass_duration_seconds",
+    "Seconds one pass over every job took.",
+    buckets=(0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600),
+    registry=REGISTRY,
+)
+for _job in JOBS:
+    JOB_LAST_SUCCESS.labels(_job.name)
+    JOB_FAILURES.labels(_job.name)
+    JOB_ROWS.labels(_job.name)
+
+
+def serve_metrics(settings: Settings) -> Any:
+    """Serve the worker's metrics when a port is set, on the address set (loopback unless an
+    operator opens it to the Prometheus server's network); the server, or None."""
+    if not settings.worker_metrics_port:
+        return None
+    server, _ = start_http_server(
+        settings.worker_metrics_port, addr=settings.worker_metrics_address, registry=REGISTRY
+    )
+    log.info("worker metrics served", extra={"port": settings.worker_metrics_port})
+    return server
+
+
 def warn_if_calendar_runs_out(settings: Settings) -> str | None:
     """Log a warning (each pass, so it is seen in any day's log) while this or next year's
     holidays are unknown: the worker's escalations are where early deadlines would bite."""
@@ -84,13 +140,21 @@ def run_once(settings: Settings | None = None) -> dict[str, int]:
     effects.install()
     warn_if_calendar_runs_out(settings)
     handled: dict[str, int] = {}
-    for job in JOBS:
-        try:
-            with session_scope() as session:
-                handled[job.name] = job.run(session, settings)
-        except Exception:  # noqa: BLE001 - keep the loop alive; the log says what failed
-            log.exception("job failed", extra={"job": job.name})
-            handled[job.name] = -1
+    with PASS_SECONDS.time():
+        for job in JOBS:
+            started = time.perf_counter()
+            try:
+                with session_scope() as session:
+                    handled[job.name] = job.run(session, settings)
+            except Exception:  # noqa: BLE001 - keep the loop alive; the log says what failed
+                log.exception("job failed", extra={"job": job.name})
+                handled[job.name] = -1
+                JOB_FAILURES.labels(job.name).inc()
+            else:
+                JOB_LAST_SUCCESS.labels(job.name).set(time.time())
+                JOB_ROWS.labels(job.name).inc(max(0, handled[job.name] or 0))
+            finally:
+                JOB_SECONDS.labels(job.name).observe(time.perf_counter() - started)
     return handled
 
 
@@ -100,6 +164,7 @@ def run_forever(settings: Settings | None = None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    serve_metrics(settings)
     log.info("worker started", extra={"interval_s": settings.worker_interval_seconds})
     while not stop.is_set():
         started = time.monotonic()

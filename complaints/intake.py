@@ -457,6 +457,9 @@ class IntakeWriter:
         assert result.complaint is not None
         return result.complaint, result.created
 
+    def waiting(self) -> int:
+        return self._queue.qsize()
+
     def _start(self) -> None:
         with self._lock:
             if not self._started:
@@ -545,6 +548,12 @@ class IntakeBusy(Problem):
 
 
 _writer = IntakeWriter()
+
+
+def queue_depth() -> int:
+    """Complaints waiting for this process's writer now (an operator's /metrics): more than a
+    batch for long means the database is not keeping up."""
+    return _writer.waiting()
 
 
 async def submit(

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, security
@@ -22,9 +22,9 @@ from backend.identity.permissions import Permission, demand, may, roles_with
 from backend.identity.service import Principal
 from complaints import lifecycle
 from complaints.available import Available, available_to, partner_steps
-from complaints.enums import ComplaintState
+from complaints.enums import ComplaintState, Escalation
 from complaints.models import Complaint, ComplaintCaller
-from complaints.rules import due_of
+from complaints.rules import DUE_COLUMN, STAGE_OF, due_of
 from complaints.schemas import ComplaintOut, StepNeeds
 from grids.models import Area
 from grids.scope import scope_of
@@ -211,6 +211,31 @@ def queue(session: Session, principal: Principal, where: QueueFilter) -> Select:
     if where.area_path:
         query = query.where(Complaint.area_path.startswith(where.area_path, autoescape=True))
     return query.order_by(Complaint.received_at.desc(), Complaint.id)
+
+
+def overdue_by_escalation(session: Session, now: datetime) -> dict[Escalation, int]:
+    """Complaints whose running deadline (the one their state waits on) has passed, per how
+    far up they have been escalated (an operator's /metrics). Only waiting states are read
+    (the index on state); the closed years are never touched."""
+    late = or_(
+        *(
+            and_(
+                Complaint.state.in_([state.value for state in states]),
+                getattr(Complaint, DUE_COLUMN[stage]) <= now,
+            )
+            for stage, states in _WAITING.items()
+        )
+    )
+    rows = session.execute(
+        select(Complaint.escalation, func.count()).where(late).group_by(Complaint.escalation)
+    ).all()
+    return {Escalation(level): count for level, count in rows}
+
+
+_WAITING = {
+    stage: [state for state, waits in STAGE_OF.items() if waits is stage]
+    for stage in dict.fromkeys(waits for waits in STAGE_OF.values() if waits is not None)
+}
 
 
 def page_total(session: Session, query: Select, rows: int, limit: int, offset: int) -> int:

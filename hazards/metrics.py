@@ -55,3 +55,14 @@ def closed_in_grid(
             )
         ).scalars()
     )
+
+
+def overdue_open(session: Session, now: datetime) -> dict[tuple[EscalationLevel, Severity], int]:
+    """Open hazards past their due time at the level that holds them, per level and severity
+    (an operator's /metrics); read from the index of open hazards and their due times."""
+    rows = session.execute(
+        select(Hazard.level, Hazard.severity, func.count())
+        .where(Hazard.is_open.is_(True), Hazard.level_due_at <= now)
+        .group_by(Hazard.level, Hazard.severity)
+    ).all()
+    return {(EscalationLevel(level), Severity(severity)): count for level, severity, count in rows}

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from backend.core import metrics
 from backend.core.db import session_scope
-from backend.core.errors import Unauthenticated
+from backend.core.errors import Conflict, Problem, Unauthenticated
 from backend.core.settings import Settings
 from backend.core.types import Int32
 from backend.identity.dependencies import (
@@ -91,6 +92,7 @@ async def pull_changes(
         settings, token, last_pulled_at
     ):
         page = pull.PullPage(pull.empty_changes(), last_pulled_at or 0, False)
+        metrics.pulled(page.changes, quiet=True)
         return Response(_page_json(page), media_type="application/json")
 
     def read() -> bytes:
@@ -98,10 +100,12 @@ async def pull_changes(
             settings, token, last_pulled_at
         ):
             page = pull.PullPage(pull.empty_changes(), last_pulled_at or 0, False)
+            metrics.pulled(page.changes, quiet=True)
             return _page_json(page)
         with session_scope(read_only=True) as session:
             principal = principal_for_token(session, settings, token)
             page = pull.pull(session, principal, last_pulled_at, schema_version, page_size)
+        metrics.pulled(page.changes, quiet=False)
         return _page_json(page)
 
     return Response(await run_in_threadpool(read), media_type="application/json")
@@ -129,12 +133,31 @@ async def push_changes(
     }
 
     def write() -> bytes:
-        with session_scope() as session:
-            principal = principal_for_token(session, settings, token)
-            outcome = push.push(session, principal, last_pulled_at, changes, settings)
+        try:
+            with session_scope() as session:
+                principal = principal_for_token(session, settings, token)
+                outcome = push.push(session, principal, last_pulled_at, changes, settings)
+        except Conflict:
+            metrics.pushed("conflict")
+            raise
+        except Problem:
+            metrics.pushed("refused")
+            raise
+        metrics.pushed("accepted", _results(outcome))
         return json.dumps(vars(outcome)).encode()
 
     return Response(await run_in_threadpool(write), media_type="application/json")
+
+
+def _results(outcome) -> dict[str, int]:
+    """What became of an accepted push's records, as /metrics counts them."""
+    return {
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "hidden": outcome.hidden,
+        "refused": len(outcome.refused_actions) + len(outcome.refused_changes),
+    }
 
 
 @router.get("/schema")

@@ -87,6 +87,7 @@ TABLE: dict[tuple[str, str], Op] = {
     # --- public by design, or about the caller only
     ("GET", "/healthz"): none("public: liveness"),
     ("GET", "/readyz"): none("public: readiness"),
+    ("GET", "/metrics"): none("the operators' Prometheus: by network or token, names nothing"),
     ("GET", "/open311/v2/discovery.{fmt}"): none("public: Open311 reads are open to anyone"),
     ("GET", "/open311/v2/services.{fmt}"): none("public: Open311 reads are open to anyone"),
     ("GET", "/open311/v2/services/{service_code}.{fmt}"): none("public: the service list"),

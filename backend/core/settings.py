@@ -5,6 +5,7 @@ Every setting is documented in `.env.example`.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -130,6 +131,18 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     worker_interval_seconds: float = Field(default=30.0, gt=0)
+    # The worker's own Prometheus port and address (its passes per job); 0: not served
+    # (docs/operations.md#metrics).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    worker_metrics_address: str = "127.0.0.1"
+
+    # GET /metrics (docs/operations.md#metrics): served when on, to clients in these networks
+    # (comma-separated CIDRs, the address as proxy_options reads it) or with this bearer token.
+    metrics: bool = True
+    metrics_allow: Annotated[list[str], NoDecode] = ["127.0.0.1/32", "::1/128"]
+    metrics_token: SecretStr | None = None
+    # Seconds a scrape's database figures are reused: a storm of scrapes reads the database once.
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     # Hazards (defaults and their sources: docs/hazards.md). Working days, Asia/Shanghai.
     # Overdue at level grid, village, township, county after this many working days: up one.
@@ -314,6 +327,18 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for network in value if isinstance(value, list) else ():
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network: {network!r} (e.g. 10.0.0.0/8)") from exc
         return value
 
     @field_validator("escalation_working_days")

@@ -291,6 +291,11 @@ MESSAGES: dict[str, str] = {
     "Internal error": "内部错误",
     "Not ready": "服务尚未就绪",
     "Not allowed for this role": "当前角色无权执行此操作",
+    "Metrics are not served to this client": "不向此客户端提供监控指标",
+    "metrics are served to the operators' networks or with their token only": (
+        "监控指标仅提供给运维网络内的客户端或持有运维令牌的请求"
+    ),
+    "metrics are off on this server": "本服务器未开启监控指标",
     "No Chinese font to render bulletins": "缺少生成简报所需的中文字体",
     "Choose a new password first": "请先设置新密码",
     "Conflicts with the current state": "与当前状态冲突",

@@ -80,8 +80,33 @@ def backlog(session: Session, table: Any, now: datetime, *, channel: Any) -> dic
     return found
 
 
+def waiting(session: Session, table: Any, *, channel: Any) -> dict[str, tuple[int, int]]:
+    """(pending, dead) per channel of an outbox table, for a scrape of /metrics: only those two
+    statuses are read (the index on status and next try), never the delivered rows, which
+    `backlog`'s 24 hours count would walk."""
+    statuses = (OutboxStatus.PENDING.value, OutboxStatus.DEAD.value)
+    if isinstance(channel, str):  # a table of one channel
+        query = select(table.status, func.count()).group_by(table.status)
+        rows = [(channel, *row) for row in session.execute(query.where(table.status.in_(statuses)))]
+    else:
+        query = select(channel, table.status, func.count()).group_by(channel, table.status)
+        rows = session.execute(query.where(table.status.in_(statuses))).all()
+    found: dict[str, tuple[int, int]] = {}
+    for row_channel, status, count in rows:
+        pending, dead = found.get(row_channel, (0, 0))
+        found[row_channel] = (
+            (pending + count, dead) if status == statuses[0] else (pending, dead + count)
+        )
+    return found
+
+
 def empty(channel: str) -> Backlog:
     return Backlog(channel, 0, 0, None, 0, 0)
+
+
+def channels(settings: Settings) -> list[str]:
+    """The outbox's channels in this deployment: the push channels, then texts."""
+    return [*dict.fromkeys([*channel_names(settings).values(), SMS])]
 
 
 def outbox_backlog(
@@ -91,7 +116,7 @@ def outbox_backlog(
     never moves is what an operator looks for), then any other channel rows still name."""
     now = now or utcnow()
     found = backlog(session, OutboxMessage, now, channel=OutboxMessage.channel)
-    names = [*dict.fromkeys([*channel_names(settings).values(), SMS])]
+    names = channels(settings)
     names += sorted(set(found) - set(names))
     return [found.get(name) or empty(name) for name in names]
 
