@@ -13,7 +13,7 @@ from shapely.geometry import mapping
 from backend.core.db import utcnow
 from backend.core.localtime import LOCAL_TIME
 from backend.core.types import Text
-from backend.core.web import Offset
+from backend.core.web import Offset, json_answer
 from backend.identity import service as identity
 from backend.identity.dependencies import (
     CurrentPrincipal,
@@ -86,7 +86,7 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
-def me(principal: PrincipalChoosingPassword, session: SessionDep) -> MeOut:
+def me(principal: PrincipalChoosingPassword, session: SessionDep) -> Response:
     user = session.get(User, principal.user_id)
     assert user is not None
     workplace = workforce.workplace_of(session, user.id, user.scope_area_id)
@@ -97,20 +97,22 @@ def me(principal: PrincipalChoosingPassword, session: SessionDep) -> MeOut:
             expires_on=principal.certificate_expires_on,
             valid_today=principal.certified_on(utcnow().date()),
         )
-    return MeOut(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        scope_area_code=workplace.scope_area_code,
-        grid_codes=workplace.grid_codes,
-        certificate=certificate,
-        permissions=sorted(p.value for p in permissions_of(principal.role)),
-        password_change_required=user.password_change_required,
-        creates=[
-            CreatableRole(role=role, levels=levels)
-            for role, levels in people.roles_created_by(principal.role)
-        ],
+    return json_answer(
+        MeOut(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            scope_area_code=workplace.scope_area_code,
+            grid_codes=workplace.grid_codes,
+            certificate=certificate,
+            permissions=sorted(p.value for p in permissions_of(principal.role)),
+            password_change_required=user.password_change_required,
+            creates=[
+                CreatableRole(role=role, levels=levels)
+                for role, levels in people.roles_created_by(principal.role)
+            ],
+        )
     )
 
 
@@ -353,12 +355,12 @@ def locate(
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
     crs: Crs = Crs.WGS84,
     answer_crs: Crs = Crs.WGS84,
-) -> LocateOut:
+) -> Response:
     """The grid, village, township and county of a point, and who handles it now."""
     located = service.locate_points(session, principal, [(lng, lat)], crs, settings.routing_snap_m)[
         0
     ]
-    return _locate_out(located, *_echo(lng, lat, crs, answer_crs), answer_crs, None)
+    return json_answer(_locate_out(located, *_echo(lng, lat, crs, answer_crs), answer_crs, None))
 
 
 @router.post("/grids/locate", response_model=LocateBatchOut, tags=["routing"])
