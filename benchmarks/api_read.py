@@ -14,14 +14,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.demo import WORKER_LOGIN  # noqa: E402
-from benchmarks.common import BIN, Targets, firegrid_server  # noqa: E402
+from benchmarks.common import BIN, Targets, demo_deployment, firegrid_server  # noqa: E402
 
 USERS, SECONDS = 16, 20
 STAFF = ["station.cz1", "station.cz2", "brigade.chengzhong", "leader.cz1-1"]
@@ -29,14 +28,8 @@ WORKER = "worker.450202901001-001"  # one of the demo's grid workers
 
 
 def run_backend(name: str, url: str | None, targets: Targets) -> None:
-    data_dir = tempfile.mkdtemp(prefix=f"firegrid-bench-{name}-")
-    env = {**os.environ, "FIREGRID_DATA_DIR": data_dir, "FIREGRID_LOG_LEVEL": "WARNING"}
-    env.pop("FIREGRID_DATABASE_URL", None)
-    if url:
-        env["FIREGRID_DATABASE_URL"] = url
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
-    logins = json.loads((Path(data_dir) / "demo-logins.json").read_text())
+    demo = demo_deployment(name, url)
+    env, data_dir, logins = demo.env, demo.data_dir, demo.logins
     with firegrid_server(env) as host:
         prefix = Path(data_dir) / "locust"
         accounts = {u: logins[u] for u in STAFF} | {WORKER: logins[WORKER_LOGIN]}

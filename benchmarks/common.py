@@ -9,6 +9,7 @@ line after the TARGET line, for orientation, and decide nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import statistics
@@ -18,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -94,6 +96,30 @@ class Targets:
 
 
 BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class DemoDeployment:
+    """A migrated database with the demo loaded (`firegrid demo load`), and the environment
+    that points `firegrid` processes at it; `logins` are the demo's passwords by username."""
+
+    env: dict[str, str]
+    data_dir: Path
+    logins: dict[str, str]
+
+
+def demo_deployment(name: str, url: str | None) -> DemoDeployment:
+    """The demo in a fresh data folder: on `url` (PostGIS) when given, else on a SpatiaLite file
+    in that folder. Benchmarks that drive a real server start from it."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"firegrid-bench-{name}-"))
+    env = {**os.environ, "FIREGRID_DATA_DIR": str(data_dir), "FIREGRID_LOG_LEVEL": "WARNING"}
+    env.pop("FIREGRID_DATABASE_URL", None)
+    if url:
+        env["FIREGRID_DATABASE_URL"] = url
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
+    logins = json.loads((data_dir / "demo-logins.json").read_text())
+    return DemoDeployment(env, data_dir, logins)
 
 
 @contextmanager

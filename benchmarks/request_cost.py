@@ -13,11 +13,9 @@ on SpatiaLite, and on PostGIS when FIREGRID_BENCH_DATABASE_URL is set.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.demo import WORKER_LOGIN  # noqa: E402
-from benchmarks.common import BIN, Targets, firegrid_server  # noqa: E402
+from benchmarks.common import BIN, Targets, demo_deployment, firegrid_server  # noqa: E402
 
 ROUNDS, PER_ROUND = 10, 300
 TARGET = 0.40
@@ -59,14 +57,8 @@ def inside_grid(env: dict[str, str], code: str) -> dict[str, float]:
 
 
 def run_backend(name: str, url: str | None, targets: Targets) -> None:
-    data_dir = tempfile.mkdtemp(prefix=f"firegrid-bench-{name}-")
-    env = {**os.environ, "FIREGRID_DATA_DIR": data_dir, "FIREGRID_LOG_LEVEL": "WARNING"}
-    env.pop("FIREGRID_DATABASE_URL", None)
-    if url:
-        env["FIREGRID_DATABASE_URL"] = url
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
-    password = json.loads((Path(data_dir) / "demo-logins.json").read_text())[WORKER_LOGIN]
+    demo = demo_deployment(name, url)
+    env, password = demo.env, demo.logins[WORKER_LOGIN]
     point = inside_grid(env, WORKER.removeprefix("worker."))
     with firegrid_server(env) as host, httpx.Client(base_url=host, timeout=30) as client:
         token = client.post(

@@ -30,7 +30,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.demo import WORKER_LOGIN  # noqa: E402
-from benchmarks.common import BIN, Targets, firegrid_servers  # noqa: E402
+from benchmarks.common import BIN, Targets, demo_deployment, firegrid_servers  # noqa: E402
 
 FIRST_GRID = "450202901001-001"  # a demo grid: its worker makes the first sync
 PREMISES = 20_000
@@ -280,16 +279,11 @@ with session_scope() as session:
 def main() -> None:
     url = os.environ.get("FIREGRID_BENCH_DATABASE_URL")
     backend = "postgis" if url else "spatialite (no FIREGRID_BENCH_DATABASE_URL)"
-    data_dir = tempfile.mkdtemp(prefix="firegrid-bench-sync-")
-    env = {**os.environ, "FIREGRID_DATA_DIR": data_dir, "FIREGRID_LOG_LEVEL": "WARNING"}
-    env.pop("FIREGRID_DATABASE_URL", None)
-    if url:
-        env["FIREGRID_DATABASE_URL"] = url
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
+    demo = demo_deployment("sync", url)
+    env = demo.env
     grids = push_grids(env, DEVICES)
     add_premises(env, {FIRST_GRID: PREMISES} | {code: PREMISES_PER_DEVICE for code in grids})
-    password = json.loads((Path(data_dir) / "demo-logins.json").read_text())[WORKER_LOGIN]
+    password = demo.logins[WORKER_LOGIN]
     print(
         f"backend: {backend}; {PREMISES} premises in {worker(FIRST_GRID)}'s grid, "
         f"{PREMISES_PER_DEVICE} in each of {DEVICES} other grids; {PROCESSES} API processes"
