@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # Seconds a scrape's database figures are reused: a storm of scrapes reads the database once.
     metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # OpenTelemetry traces of requests (FastAPI's own spans: the request, its dependencies, the
+    # endpoint, serialisation), sent over OTLP/HTTP to the collector the standard OTEL_* variables
+    # name (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER...). Off: no
+    # telemetry work at all in a request (docs/operations.md#traces, decision 0044).
+    tracing: bool = False
 
     # Hazards (defaults and their sources: docs/hazards.md). Working days, Asia/Shanghai.
     # Overdue at level grid, village, township, county after this many working days: up one.
