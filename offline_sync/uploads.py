@@ -24,6 +24,7 @@ import anyio.to_thread
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from backend.core import dialect
 from backend.core.db import session_scope, utcnow
 from backend.core.errors import (
     Conflict,
@@ -470,9 +471,16 @@ def terminate(session: Session, upload: Upload, settings: Settings) -> None:
 
 
 def expire_abandoned_uploads(session: Session, settings: Settings, batch: int = 500) -> int:
-    """Worker job: remove expired uploads (unfinished ones with their bytes)."""
+    """Worker job: remove expired uploads (unfinished ones with their bytes). Claimed, so that
+    a second worker passes by instead of waiting to delete a row the first has deleted."""
     expired = session.scalars(
-        select(Upload).where(Upload.expires_at <= utcnow()).order_by(Upload.expires_at).limit(batch)
+        dialect.claim(
+            session,
+            select(Upload)
+            .where(Upload.expires_at <= utcnow())
+            .order_by(Upload.expires_at)
+            .limit(batch),
+        )
     ).all()
     for upload in expired:
         terminate(session, upload, settings)

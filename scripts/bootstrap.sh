@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 venv=.venv
 
-. scripts/lib.sh  # need_root_pkg
+. scripts/lib.sh  # need_root_pkg, need_root_pkg_unstarted
 
 # 1. SpatiaLite, the embedded database's spatial extension.
 have_spatialite=""
@@ -57,8 +57,9 @@ fi
 #    serves it and `make test` drives it in a browser.
 scripts/build-console.sh
 
-# 5. For the tests: the real JavaScript clients the sync tests drive (npm ci, lockfile), and
-#    Debian's Chromium with a CJK font for the console's browser tests (tests/console).
+# 5. For the tests: the real JavaScript clients the sync tests drive (npm ci, lockfile),
+#    Debian's Chromium with a CJK font for the console's browser tests (tests/console), and
+#    Debian's nginx for the several-hosts tests (tests/cluster.py).
 case "$extras" in
   test|dev)
     scripts/install-js-clients.sh
@@ -67,5 +68,10 @@ case "$extras" in
     # Without a CJK font, Chinese shows as boxes in the screenshots (docs/console/).
     fc-list :lang=zh 2>/dev/null | grep -q . || browser+=(fonts-noto-cjk)
     [ ${#browser[@]} -eq 0 ] || need_root_pkg bootstrap "${browser[@]}"
+    # Debian's nginx, which the several-hosts tests put in front of two API processes with
+    # the shipped deploy/nginx/firegrid.conf; installed without starting Debian's own
+    # (need_root_pkg_unstarted: nothing left listening on port 80).
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] \
+      || need_root_pkg_unstarted bootstrap nginx nginx
     ;;
 esac

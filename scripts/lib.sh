@@ -26,3 +26,33 @@ need_node() {
     exit 1
   fi
 }
+
+# Install a package whose Debian packaging starts and enables a service (nginx: its default
+# site on port 80) without that service running, now or after a reboot: the tests start their
+# own nginx, in a folder of their own, on a free port (tests/cluster.py). While apt runs, a
+# policy-rc.d that refuses every start (Debian's policy layer, honoured by invoke-rc.d and
+# deb-systemd-invoke, systemd or not) is in place, unless the machine has its own (containers
+# do); afterwards the unit is disabled. Nothing is done to a service installed before.
+# Usage: need_root_pkg_unstarted <tag> <service> <package>...
+need_root_pkg_unstarted() {
+  local tag="$1" service="$2"; shift 2
+  local guard=/usr/sbin/policy-rc.d placed=""
+  if [ "$(id -u)" = 0 ] && [ ! -e "$guard" ]; then
+    printf '#!/bin/sh\n# placed by firegrid scripts/bootstrap.sh while it installs packages\nexit 101\n' >"$guard"
+    chmod 755 "$guard"
+    placed=1
+    # Never left behind (it would keep every service from starting), even when interrupted.
+    trap "rm -f $guard" EXIT
+    trap "rm -f $guard; exit 130" INT TERM
+  fi
+  local status=0
+  ( need_root_pkg "$tag" "$@" ) || status=$?
+  if [ -n "$placed" ]; then
+    rm -f "$guard"
+    trap - EXIT INT TERM
+  fi
+  [ "$status" = 0 ] || exit "$status"
+  if command -v systemctl >/dev/null; then
+    systemctl disable --quiet "$service" 2>/dev/null || true
+  fi
+}

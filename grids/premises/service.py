@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.core import audit
+from backend.core import audit, dialect
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.ids import new_id
 from backend.core.privacy import mask_phone
@@ -319,14 +319,24 @@ ROUTED_MARK = 2  # the area_revision row recording the revision premises were la
 
 def reroute_if_areas_changed(session: Session, settings: Settings) -> int:
     """Worker job: when the area revision moved since the last run, route all premises again.
-    Idempotent; costs one small query when nothing changed."""
+    Costs one small query when nothing changed. Several workers: the mark row is claimed
+    (SKIP LOCKED), so one reroutes and the others pass by; unclaimed, both would move the
+    same premises and record each move twice."""
     current = area_revision(session)
     mark = session.get(AreaRevision, ROUTED_MARK)
     if mark is not None and mark.revision == current:
         return 0
+    if mark is None:  # never routed: a mark no revision equals, made once whoever comes first
+        dialect.insert_unless_present(
+            session, AreaRevision.__table__, {"id": ROUTED_MARK, "revision": -1}, "id"
+        )
+    mark = session.scalar(
+        dialect.claim(
+            session, select(AreaRevision).where(AreaRevision.id == ROUTED_MARK)
+        ).execution_options(populate_existing=True)  # as committed now, not as read above
+    )
+    if mark is None or mark.revision == current:
+        return 0  # another worker is at it, or has just done it
     moved = reroute(session)
-    if mark is None:
-        session.add(AreaRevision(id=ROUTED_MARK, revision=current))
-    else:
-        mark.revision = current
+    mark.revision = current
     return moved
