@@ -117,6 +117,10 @@ def running(timeout: float = 60) -> Iterator[S3Server]:
             "-filer",
             "-s3",
             f"-s3.port={s3}",
+            # Its Iceberg and Lance gateways would take fixed ports (8181, 9101): two runs side
+            # by side, or a port some other program holds, would stop the server starting.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             f"-s3.config={config}",
         ],
         stdout=log,
