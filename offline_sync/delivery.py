@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,20 +20,11 @@ from complaints.citizens import service as citizens
 from hazards import photos as hazard_photos
 from hazards.models import Hazard
 from hazards.photos import PhotoKind
+from offline_sync import upload_parts
 from offline_sync.enums import PhotoState, UploadState
 from offline_sync.models import DevicePhoto, Upload
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-
-
-def folder(settings: Settings) -> Path:
-    path = settings.data_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def file_of(settings: Settings, upload_id: str) -> Path:
-    return folder(settings) / f"{upload_id}.part"
 
 
 def refuse(session: Session, upload: Upload, reason: str) -> None:
@@ -54,10 +44,13 @@ def refuse(session: Session, upload: Upload, reason: str) -> None:
     session.flush()
 
 
-def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
+def deliver(
+    session: Session, photo_id: uuid.UUID, settings: Settings, data: bytes | None = None
+) -> bool:
     """Once both the photo's record (pushed by sync) and its bytes (uploaded) are here, run
     the photo pipeline and attach it to its hazard; the hazard and the record are bumped so
-    devices see the result. Either may arrive first."""
+    devices see the result. Either may arrive first: `data` are the bytes when the upload
+    just finished, else they are read from where they wait (upload_parts)."""
     photo = session.get(DevicePhoto, photo_id)
     upload = session.scalar(
         select(Upload).where(
@@ -67,20 +60,22 @@ def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
     if photo is None or upload is None:
         return False
     if photo.state != PhotoState.PENDING.value:
-        file_of(settings, upload.id).unlink(missing_ok=True)  # sent twice: already handled
+        _done_with(settings, upload)  # sent twice: already handled
         return False
     if upload.user_id != photo.user_id or upload.sha256 != photo.sha256:
         return False  # not the bytes this record declared
     uploader = Principal.of(session.get(User, photo.user_id))
+    if data is None:
+        data = upload_parts.assembled(settings, upload.id, upload.parts)
     if photo.complaint_id is not None:
-        return _deliver_complaint_photo(session, uploader, photo, upload, settings)
+        return _deliver_complaint_photo(session, uploader, photo, upload, data, settings)
     try:
         with session.begin_nested():
             hazard_photos.attach(
                 session,
                 uploader,
                 photo.hazard_id,
-                file_of(settings, upload.id).read_bytes(),
+                data,
                 PhotoKind(photo.kind),
                 settings,
             )
@@ -95,13 +90,18 @@ def deliver(session: Session, photo_id: uuid.UUID, settings: Settings) -> bool:
     )
     # The bytes live on in the photo store; the finished upload stays (HEAD still answers
     # its full offset to a client that lost the last response) until it expires.
-    file_of(settings, upload.id).unlink(missing_ok=True)
+    _done_with(settings, upload)
     session.flush()
     return True
 
 
 def _deliver_complaint_photo(
-    session: Session, uploader: Principal, photo: DevicePhoto, upload: Upload, settings: Settings
+    session: Session,
+    uploader: Principal,
+    photo: DevicePhoto,
+    upload: Upload,
+    data: bytes,
+    settings: Settings,
 ) -> bool:
     """A photo from checking a complaint on site: kept with the complaint."""
     try:
@@ -110,13 +110,13 @@ def _deliver_complaint_photo(
                 session,
                 uploader,
                 photo.complaint_id,
-                file_of(settings, upload.id).read_bytes(),
+                data,
                 settings,
             )
         photo.state, photo.reason = PhotoState.STORED.value, None
     except Problem as refusal:
         photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
-    file_of(settings, upload.id).unlink(missing_ok=True)
+    _done_with(settings, upload)
     session.flush()
     return True
 
@@ -127,5 +127,12 @@ def deliver_citizen_photo(
     """A photo from the citizens' page, all its bytes (`data`) here: kept with its report's
     complaint (complaints.citizens), or refused there with the reason."""
     citizens.keep_photo(session, upload.photo_id, data, settings)
-    file_of(settings, upload.id).unlink(missing_ok=True)
+    _done_with(settings, upload)
     session.flush()
+
+
+def _done_with(settings: Settings, upload: Upload) -> None:
+    """The bytes are delivered (or were before): the parts they waited in go."""
+    if upload.parts:
+        upload_parts.discard(settings, upload.id, upload.parts)
+        upload.parts = ""

@@ -86,7 +86,8 @@ class DevicePhoto(ChangeStamped, Base):
 
 
 class Upload(Base):
-    """A tus upload in progress: bytes so far live in a file named by the upload id."""
+    """A tus upload in progress: the bytes so far wait in the photo store, one object per
+    request that brought some (offline_sync.upload_parts, decision 0045)."""
 
     __tablename__ = "uploads"
 
@@ -105,3 +106,5 @@ class Upload(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The parts holding the bytes so far, in order: "start-end-tag," each (upload_parts).
+    parts: Mapped[str] = mapped_column(Text, default="", server_default="")

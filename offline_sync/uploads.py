@@ -1,18 +1,17 @@
 """Resumable photo uploads, tus 1.0 (core, creation, creation-with-upload, termination, checksum,
 expiration).
 
-Every check (who, which upload, headers, offset, size) runs before a byte is written; bytes go
-to a file named by the upload id; the finished file must match the sha256 the device declared,
-and then goes through the same photo pipeline as a direct upload. No web imports.
+Every check (who, which upload, headers, offset, size) runs before a byte is kept; each
+request's bytes are kept as a part in the photo store (upload_parts), so that any API host can
+take the next; the finished bytes must match the sha256 the device declared, and then go
+through the same photo pipeline as a direct upload. No web imports.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import hashlib
-import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -38,11 +37,12 @@ from backend.core.settings import Settings
 from backend.identity.service import Principal
 from complaints.enums import CitizenPhotoState
 from complaints.models import CitizenPhoto
-from offline_sync import delivery
-from offline_sync.delivery import SHA256_HEX, file_of
+from offline_sync import delivery, upload_parts
+from offline_sync.delivery import SHA256_HEX
 from offline_sync.enums import UploadState
 from offline_sync.models import DevicePhoto, Upload
 from offline_sync.protocol import DEVICE_ROLES
+from offline_sync.upload_parts import Part
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
@@ -192,7 +192,7 @@ def _started(
     sha256: str,
     length: int,
 ) -> Upload:
-    """A new upload, and the empty file its bytes will go to."""
+    """A new upload, with no bytes yet."""
     upload = Upload(
         id=secrets.token_hex(16),
         user_id=user_id,
@@ -207,7 +207,6 @@ def _started(
     )
     session.add(upload)
     session.flush()
-    file_of(settings, upload.id).touch()
     return upload
 
 
@@ -307,11 +306,20 @@ def check_patch(upload: Upload, offset: int | None, content_type: str | None) ->
 
 
 def record_progress(
-    session: Session, upload_id: str, old: int, new: int, *, completed: bool = False
+    session: Session,
+    upload_id: str,
+    old: int,
+    new: int,
+    *,
+    part: Part | None = None,
+    completed: bool = False,
 ) -> Upload | None:
-    """Move the offset on, only if nobody else did meanwhile (and, when its last bytes are
-    in and sound, mark it complete in the same statement); the upload as it then stands."""
-    moved = {"offset": new}
+    """Move the offset on, with the part that holds the new bytes, only if nobody else did
+    meanwhile (and, when its last bytes are in and sound, mark it complete in the same
+    statement); the upload as it then stands."""
+    moved: dict = {"offset": new}
+    if part is not None:
+        moved["parts"] = Upload.parts + part.entry
     if completed:
         moved |= {"state": UploadState.COMPLETE.value, "completed_at": utcnow()}
     return session.scalars(
@@ -366,31 +374,45 @@ async def append(
     offset = int_header(request_headers, "upload-offset")
     checksum = parse_checksum(request_headers.get("upload-checksum"))
 
-    def check() -> tuple[int, int, str]:
+    def check() -> tuple[int, int, str, str]:
         with session_scope(read_only=True) as session:
             upload = own_upload(session, principal, upload_id)
             check_patch(upload, offset, request_headers.get("content-type"))
-            return upload.length, upload.offset, upload.sha256
+            return upload.length, upload.offset, upload.sha256, upload.parts
 
     if created is not None:
         check_patch(created, offset, request_headers.get("content-type"))
-        length, start, sha256 = created.length, created.offset, created.sha256
+        length, start, sha256, listed = created.length, created.offset, created.sha256, ""
     else:
-        length, start, sha256 = await anyio.to_thread.run_sync(check)
-    written, _whole = await _receive(chunks, settings, upload_id, start, length, checksum)
+        length, start, sha256, listed = await anyio.to_thread.run_sync(check)
+    received = await _receive(chunks, start, length, checksum)
+    completes = start + len(received) == length
+    part = None
+    if received and not completes:  # kept before the offset moves past them
+        part = Part.new(start, len(received))
+        await anyio.to_thread.run_sync(upload_parts.keep, settings, upload_id, part, received)
 
     def commit() -> dict[str, str] | None:
         # All bytes in: they must be the photo the device declared (read before the
         # transaction, which then only writes).
-        data = file_of(settings, upload_id).read_bytes() if start + written == length else None
+        data = None
+        if completes:
+            data = upload_parts.assembled(settings, upload_id, listed) + received
         sound = data is not None and hashlib.sha256(data).hexdigest() == sha256
         with session_scope() as session:
-            upload = record_progress(session, upload_id, start, start + written, completed=sound)
+            upload = record_progress(
+                session, upload_id, start, start + len(received), part=part, completed=sound
+            )
             if upload is None:
+                if part is not None:
+                    upload_parts.discard(settings, upload_id, part.entry)
                 raise OffsetMismatch("another request moved the upload meanwhile")
             if data is not None and not finish(session, upload, data, settings):
                 return None  # removed, and committed so: the client must start again
-            return headers(upload)
+            answer, kept = headers(upload), upload.parts
+        if data is not None:  # the parts it was made of, unless they still wait for delivery
+            upload_parts.discard(settings, upload_id, listed, keeping=kept)
+        return answer
 
     answer = await anyio.to_thread.run_sync(commit)
     if answer is None:
@@ -402,52 +424,41 @@ async def append(
 
 async def _receive(
     chunks: AsyncIterator[bytes],
-    settings: Settings,
-    upload_id: str,
     start: int,
     length: int,
     checksum: tuple[str, bytes] | None,
-) -> tuple[int, bool]:
-    """Write the request's bytes at `start`, one request at a time per upload (a lock on its
-    file). Returns (bytes kept, whether the request arrived whole)."""
+) -> bytes:
+    """The request's bytes (at most what the upload still lacks). A request cut off midway
+    keeps what arrived, unless it sent a checksum: then, as when the checksum does not match,
+    nothing."""
     digest = CHECKSUMS[checksum[0]]() if checksum else None
-    written, whole = 0, True
-    with open(file_of(settings, upload_id), "r+b") as part:
-        try:
-            fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise OffsetMismatch("another request is writing to this upload") from exc
-        part.seek(start)
-        part.truncate(start)
-        try:
-            async for chunk in chunks:
-                if start + written + len(chunk) > length:
-                    part.truncate(start)
-                    raise UploadTooLarge(
-                        f"the upload holds {length} bytes; this request goes past its end"
-                    )
-                part.write(chunk)
-                if digest:
-                    digest.update(chunk)
-                written += len(chunk)
-        except CutOff:
-            whole = False
-        part.flush()
-        if checksum and (not whole or digest.digest() != checksum[1]):
-            part.truncate(start)
-            if whole:
-                raise ChecksumMismatch(
-                    f"the bytes of this request do not match their {checksum[0]}; nothing kept"
+    received, size, whole = [], 0, True
+    try:
+        async for chunk in chunks:
+            if start + size + len(chunk) > length:
+                raise UploadTooLarge(
+                    f"the upload holds {length} bytes; this request goes past its end"
                 )
-            written = 0
-        os.fsync(part.fileno())
-    return written, whole
+            received.append(chunk)
+            if digest:
+                digest.update(chunk)
+            size += len(chunk)
+    except CutOff:
+        whole = False
+    if checksum and (not whole or digest.digest() != checksum[1]):
+        if whole:
+            raise ChecksumMismatch(
+                f"the bytes of this request do not match their {checksum[0]}; nothing kept"
+            )
+        return b""
+    return b"".join(received)
 
 
 def finish(session: Session, upload: Upload, data: bytes, settings: Settings) -> bool:
     """All bytes (`data`) are in, the upload marked complete if they are the photo the device
-    declared (`record_progress`): then it is delivered. False (and the upload removed, for the
-    caller to commit) when they are not."""
+    declared (`record_progress`): then it is delivered, or, when the photo's record has not
+    come yet, its bytes are kept whole for it. False (and the upload removed, for the caller to
+    commit) when they are not the photo declared."""
     if upload.state != UploadState.COMPLETE.value:
         delivery.refuse(
             session,
@@ -459,13 +470,16 @@ def finish(session: Session, upload: Upload, data: bytes, settings: Settings) ->
         return False
     if upload.complaint_id is not None:
         delivery.deliver_citizen_photo(session, upload, data, settings)
-    else:
-        delivery.deliver(session, upload.photo_id, settings)
+    elif not delivery.deliver(session, upload.photo_id, settings, data):
+        whole = Part.new(0, len(data))
+        upload_parts.keep(settings, upload.id, whole, data)
+        upload.parts = whole.entry
+        session.flush()
     return True
 
 
 def terminate(session: Session, upload: Upload, settings: Settings) -> None:
-    file_of(settings, upload.id).unlink(missing_ok=True)
+    upload_parts.discard(settings, upload.id, upload.parts)
     session.delete(upload)
     session.flush()
 

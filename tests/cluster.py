@@ -161,10 +161,13 @@ def running_cluster(
     worker_interval_seconds: float | None = None,
     tmp_dir: Path,
     monitoring_network: str = "127.0.0.0/8",
+    api_env: list[dict[str, str]] | None = None,
 ) -> Iterator[Cluster]:
     """nginx on a free loopback port in front of `api_processes` API processes, and `workers`
     `firegrid worker` processes, all with `env` (which names the database; the schema must be
-    migrated already). Skips the test when nginx is not installed."""
+    migrated already); `api_env[i]`, when given, adds to the i-th API process's environment
+    (a data folder of its own makes it another host). Skips the test when nginx is not
+    installed."""
     nginx = nginx_binary()
     if nginx is None:
         pytest.skip("nginx is not installed (scripts/bootstrap.sh test installs Debian's nginx)")
@@ -211,7 +214,7 @@ def running_cluster(
             apis.append(
                 subprocess.Popen(
                     [FIREGRID, "serve", "--port", str(port)],
-                    env=base_env,
+                    env={**base_env, **(api_env[i] if api_env else {})},
                     stdout=log_file(f"api-{i}.log"),
                     stderr=subprocess.STDOUT,
                 )

@@ -331,6 +331,7 @@ MESSAGES: dict[str, str] = {
     "The bytes do not match their checksum": "数据与其校验值不符",
     "More bytes than the upload may hold": "数据超出了该上传允许的大小",
     "The upload expired; start a new one": "上传已过期，请重新开始上传",
+    "The upload's bytes are gone; start a new one": "已上传的数据已不存在，请重新开始上传",
     "Finish or delete an upload first": "请先完成或删除一个上传",
     "Use sha1 or sha256": "请使用 sha1 或 sha256",
     "The patrol task cannot take this step": "该巡查任务不能执行此步骤",
@@ -883,6 +884,9 @@ MESSAGES: dict[str, str] = {
     "Content-Type must be application/offset+octet-stream": "Content-Type 须为 application/offset+octet-stream",
     "Upload-Offset is required": "须提供 Upload-Offset",
     "the upload is already complete": "该上传已完成",
+    "the bytes received so far are no longer stored; start the upload again": (
+        "此前收到的数据已不再保存，请重新开始上传"
+    ),
     "the upload stands at {offset}, you sent {sent}": "上传当前进度为 {offset}，您发送的是 {sent}",
     "{name} must be a non-negative integer": "{name} 须为非负整数",
     "another request moved the upload meanwhile": "另一个请求已在此期间推进了该上传",
