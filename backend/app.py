@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from backend import console, effects, health, metrics_api
-from backend.core import media
+from backend.core import media, replica
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, get_settings
 from backend.core.web import (
     CorsByPath,
+    ReadAfterWrites,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
@@ -56,6 +57,7 @@ def check_plugins(settings: Settings) -> None:
     notify_channels.check_settings(settings)
     media.store_for(settings)  # a store missing its settings (the bucket, a key) stops it too
     assessment_scoring.check_settings(settings)
+    replica.check_settings(settings)  # a read replica on SQLite
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,11 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "allow_origins": settings.cors_origins,
             "allow_methods": ["*"],
             "allow_headers": ["*"],
-            "expose_headers": ["X-Request-ID", "X-Total-Count"],
+            "expose_headers": ["X-Request-ID", "X-Total-Count", replica.READ_AFTER_HEADER],
         }
         if settings.cors_origins
         else None,
     )
+    if settings.database_replica_url:  # a write's answer says what its caller must read after
+        app.add_middleware(ReadAfterWrites, settings=settings)
     # Requests counted per route (GET /metrics): inside the security headers, outside the rest.
     metrics_api.instrument(app)
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer
