@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
     BACKEND != "postgis", reason="a read replica is a PostgreSQL streaming standby"
 )
 
-MAX_LAG_SECONDS = 4.0
+MAX_LAG_SECONDS = 5.0
 DISTRICT = json.loads(DISTRICTS_FILE.read_text(encoding="utf-8"))["features"][0]
 
 
