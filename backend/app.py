@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from backend import console, effects, health, metrics_api
-from backend.core import media
+from backend.core import media, replica
 from backend.core.logging import configure_logging
 from backend.core.settings import ConfigurationError, Settings, get_settings
 from backend.core.web import (
     CorsByPath,
+    ReadAfterWrites,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     install_error_handlers,
@@ -60,6 +61,7 @@ def check_plugins(settings: Settings) -> None:
     media.store_for(settings)  # a store missing its settings (the bucket, a key) stops it too
     assessment_scoring.check_settings(settings)
     check_tracing(settings)
+    replica.check_settings(settings)  # a read replica on SQLite
 
 
 def check_tracing(settings: Settings, environ: Mapping[str, str] = os.environ) -> None:
@@ -122,11 +124,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "allow_origins": settings.cors_origins,
             "allow_methods": ["*"],
             "allow_headers": ["*"],
-            "expose_headers": ["X-Request-ID", "X-Total-Count"],
+            "expose_headers": ["X-Request-ID", "X-Total-Count", replica.READ_AFTER_HEADER],
         }
         if settings.cors_origins
         else None,
     )
+    if settings.database_replica_url:  # a write's answer says what its caller must read after
+        app.add_middleware(ReadAfterWrites, settings=settings)
     # Requests counted per route (GET /metrics): inside the security headers, outside the rest.
     metrics_api.instrument(app)
     app.add_middleware(SecurityHeadersMiddleware)  # last added: outermost, sees every answer

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from backend.core.media_responses import file_response
 from backend.core.types import Text
 from backend.core.web import Offset
-from backend.identity.dependencies import SessionDep, SettingsDep, require
+from backend.identity.dependencies import ReplicaSessionDep, SessionDep, SettingsDep, require
 from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from bulletins import service
@@ -68,7 +68,7 @@ def make_bulletin(
 @router.get("", response_model=list[BulletinOut])
 def list_bulletins(
     principal: Reader,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     response: Response,
     area: Annotated[
         Text | None, Query(max_length=32, description="area code: this area and below")
@@ -83,7 +83,9 @@ def list_bulletins(
 
 
 @router.get("/{bulletin_id}", response_model=BulletinDetail, responses=_NOT_FOUND)
-def get_bulletin(bulletin_id: uuid.UUID, principal: Reader, session: SessionDep) -> BulletinDetail:
+def get_bulletin(
+    bulletin_id: uuid.UUID, principal: Reader, session: ReplicaSessionDep
+) -> BulletinDetail:
     bulletin = service.get_visible(session, principal, bulletin_id)
     return BulletinDetail(**bulletin_out(bulletin).model_dump(), figures=bulletin.figures)
 

@@ -19,6 +19,7 @@ from backend.core import spreadsheet
 from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import (
     CurrentPrincipal,
+    ReplicaSessionDep,
     SessionDep,
     SettingsDep,
     SignedCallDep,
@@ -344,7 +345,7 @@ ListQuery = Annotated[reading.QueueFilter, Depends(complaint_list_query)]
 )
 def list_complaints(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     response: Response,
     where: ListQuery,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -366,7 +367,7 @@ def list_complaints(
     responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_complaints(
-    principal: CurrentPrincipal, session: SessionDep, where: ListQuery
+    principal: CurrentPrincipal, session: ReplicaSessionDep, where: ListQuery
 ) -> StreamingResponse:
     """投诉举报台账: every complaint the list would show for the same filters, in its order, as
     an Excel workbook (docs/exports.md)."""

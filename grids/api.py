@@ -18,6 +18,7 @@ from backend.identity import service as identity
 from backend.identity.dependencies import (
     CurrentPrincipal,
     PrincipalChoosingPassword,
+    ReplicaSessionDep,
     SessionDep,
     SettingsDep,
     require,
@@ -119,7 +120,7 @@ def me(principal: PrincipalChoosingPassword, session: SessionDep) -> Response:
 @router.get("/areas", response_model=list[AreaOut])
 def list_areas(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     level: AreaLevel | None = None,
     parent: Annotated[Text | None, Query(max_length=32, description="parent area code")] = None,
     top: Annotated[

@@ -22,7 +22,12 @@ from backend.core.db import utcnow
 from backend.core.media_responses import file_response
 from backend.core.types import Text
 from backend.core.web import IMAGE_BODY, Offset
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from backend.identity.dependencies import (
+    CurrentPrincipal,
+    ReplicaSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from backend.identity.service import Principal
 from grids.enums import RouteStatus
 from grids.scope import area_in_scope
@@ -228,7 +233,7 @@ ListQuery = Annotated[HazardListQuery, Depends(hazard_list_query)]
 )
 def list_hazards(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     response: Response,
     asked: ListQuery,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -250,7 +255,7 @@ def list_hazards(
     responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_hazards(
-    principal: CurrentPrincipal, session: SessionDep, asked: ListQuery
+    principal: CurrentPrincipal, session: ReplicaSessionDep, asked: ListQuery
 ) -> StreamingResponse:
     """隐患台账: every hazard the list would show for the same filters, in the same order, one
     row per hazard, as an Excel workbook (docs/exports.md)."""
@@ -260,7 +265,7 @@ def export_hazards(
 @router.get("/counts", response_model=list[AreaCounts])
 def hazard_counts(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     area: Annotated[Text, Query(max_length=32, description="area code: counts per child area")],
 ) -> list[AreaCounts]:
     """Open, overdue, closed in the grid and escalated, per child of an area in your scope."""

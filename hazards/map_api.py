@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from backend.core.types import Text
 from backend.core.web import Offset
-from backend.identity.dependencies import CurrentPrincipal, SessionDep
+from backend.identity.dependencies import CurrentPrincipal, ReplicaSessionDep
 from grids import mapdata
 from grids.crs import to_wgs84
 from grids.enums import AreaLevel, Crs
@@ -58,7 +58,7 @@ def _answer(page: mapdata.Page) -> Response:
 @router.get("/areas", response_class=GeoJSONResponse, responses=GEOJSON)
 def map_areas(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     bbox: BBoxParam = None,
     level: AreaLevel | None = None,
     zoom: Zoom = 14,
@@ -94,7 +94,7 @@ def map_areas(
 @router.get("/premises", response_class=GeoJSONResponse, responses=GEOJSON)
 def map_premises(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     bbox: BBoxParam = None,
     premises_type: PremisesType | None = None,
     zoom: Annotated[
@@ -130,7 +130,7 @@ def map_premises(
 @router.get("/hazards", response_class=GeoJSONResponse, responses=GEOJSON)
 def map_hazards(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     bbox: BBoxParam = None,
     severity: Severity | None = None,
     overdue: bool | None = None,

@@ -12,7 +12,12 @@ from fastapi.responses import StreamingResponse
 
 from backend.core import spreadsheet
 from backend.core.web import Offset
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from backend.identity.dependencies import (
+    CurrentPrincipal,
+    ReplicaSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from backend.identity.permissions import Permission, demand, may
 from patrols import (
     assessment,
@@ -223,7 +228,7 @@ TaskListQuery = Annotated[tasks.TaskFilter, Depends(task_list_query)]
 @router.get("/tasks", response_model=list[TaskOut], responses=_TOTAL)
 def list_tasks(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     response: Response,
     where: TaskListQuery,
     offset: Offset = 0,
@@ -243,7 +248,7 @@ def list_tasks(
     responses={200: {"content": {spreadsheet.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_tasks(
-    principal: CurrentPrincipal, session: SessionDep, where: TaskListQuery
+    principal: CurrentPrincipal, session: ReplicaSessionDep, where: TaskListQuery
 ) -> StreamingResponse:
     """巡查任务清单: every task the list would show for the same filters, in its order, with
     the names the list gives, as an Excel workbook (docs/exports.md)."""
@@ -401,7 +406,7 @@ def preview_campaign(
 @router.get("/campaigns", response_model=list[CampaignSummaryOut], responses=_TOTAL)
 def list_campaigns(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     response: Response,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

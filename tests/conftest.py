@@ -25,7 +25,7 @@ BACKEND = os.environ.get("FIREGRID_TEST_BACKEND", "spatialite")
 # Tests about PostgreSQL itself (they start a cluster of their own): collected in the PostGIS
 # run only, so that `make test` runs them once and the SpatiaLite run does not list them as
 # skipped.
-POSTGRESQL_ONLY = ["backend/test_database_outage.py"]
+POSTGRESQL_ONLY = ["backend/test_database_outage.py", "backend/test_read_replica.py"]
 collect_ignore = [] if BACKEND == "postgis" else POSTGRESQL_ONLY
 
 

@@ -49,3 +49,19 @@ def pushed(outcome: str, results: Mapping[str, int] | None = None) -> None:
     for result, count in (results or {}).items():
         if count:
             SYNC_PUSHED_RECORDS.labels(result).inc(count)
+
+
+REPLICA_READS = Counter(
+    "firegrid_replica_reads",
+    "Replica-safe reads, by the database that answered them and why (replica; or primary: "
+    "the standby lags beyond FIREGRID_REPLICA_MAX_LAG_SECONDS, is away, or has not yet "
+    "replayed the caller's own last write).",
+    ["database", "reason"],
+)
+for _database, _reason in (
+    ("replica", "fresh"),
+    ("primary", "lag"),
+    ("primary", "away"),
+    ("primary", "own-writes"),
+):
+    REPLICA_READS.labels(_database, _reason)

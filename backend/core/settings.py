@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     # SQLite busy timeout (ms): how long a writer waits for the write lock.
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
     db_pool_size: int = Field(default=16, ge=1, le=500)
+    # A PostgreSQL hot standby of the primary for replica-safe reads (maps, lists, exports,
+    # bulletins, public pages; docs/operations.md#read-replicas, decision 0042). Unset: every
+    # read on the primary. Refused at start when either database is SQLite.
+    database_replica_url: str | None = None
+    # The standby answers those reads only while it has replayed everything the primary had
+    # written this many seconds ago; further behind, or away, they go to the primary.
+    replica_max_lag_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -302,6 +309,7 @@ class Settings(BaseSettings):
         "s3_bucket",
         "s3_access_key",
         "s3_secret_key",
+        "database_replica_url",
         mode="before",
     )
     @classmethod

@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import anyio
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.core import replica
 from backend.core.context import (
     CLIENT_LOCATION_HEADER,
     client_location_var,
@@ -38,6 +40,7 @@ from backend.core.i18n import (
     request_language,
     validation_message,
 )
+from backend.core.settings import Settings, get_settings
 from backend.core.types import INT32_MAX
 
 log = logging.getLogger("firegrid.http")
@@ -463,7 +466,29 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     failed request leaves nothing half-written. Async, so that opening it (no database work
     until the first statement) costs no trip through the thread pool; ending it does."""
     read_only = request.method in {"GET", "HEAD", "OPTIONS"}
-    session: Session = session_factory(read_only=read_only)()
+    async with _one_transaction(session_factory(read_only=read_only)()) as session:
+        yield session
+
+
+async def replica_session(request: Request) -> AsyncIterator[Session]:
+    """`db_session` for a route whose answer may be a few seconds old (decision 0042): read
+    from the read replica when one is set and close enough behind the primary, and has replayed
+    the caller's last write; else from the primary. It cannot write, on either database."""
+    settings = get_settings()
+    if settings.database_replica_url:
+        token = request.headers.get(replica.READ_AFTER_HEADER) or request.cookies.get(
+            replica.READ_AFTER_COOKIE
+        )
+        after = replica.read_after(token, settings.resolved_secret_key)
+        session = await run_in_threadpool(replica.read_session, settings, after)
+    else:
+        session = replica.primary_reads()
+    async with _one_transaction(session) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _one_transaction(session: Session) -> AsyncIterator[Session]:
     try:
         yield session
         with anyio.CancelScope(shield=True):  # a client gone meanwhile still gets it ended
@@ -472,6 +497,38 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):
             await run_in_threadpool(_ended, session, committed=False)
         raise
+
+
+class ReadAfterWrites:
+    """With a read replica: the answer to a write tells its caller where the primary's WAL
+    stood after it (a signed cookie and header, backend.core.replica), so that the caller's
+    next replica-safe reads wait for the standby to have replayed it, or go to the primary."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS"}:
+            await self.app(scope, receive, send)
+            return
+        standby = replica.replica_for(self.settings)
+        assert standby is not None
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                lsn = await run_in_threadpool(standby.written)
+                if lsn is not None:
+                    token = replica.read_after_token(lsn, self.settings.resolved_secret_key)
+                    cookie = replica.read_after_cookie(token, secure=scope["scheme"] == "https")
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (replica.READ_AFTER_HEADER.lower().encode(), token.encode()),
+                        (b"set-cookie", cookie.encode()),
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, send_marked)
 
 
 def _ended(session: Session, *, committed: bool) -> None:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.core.db import session_scope
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.settings import Settings, get_settings
-from backend.core.web import db_session
+from backend.core.web import db_session, replica_session
 from backend.identity import partners, permissions, service
 from backend.identity.enums import Role
 from backend.identity.partners import SignedRequest
@@ -24,6 +24,9 @@ from backend.identity.service import Principal
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+# For a read whose answer may be a few seconds old (maps, lists, exports, bulletins, public
+# pages): the read replica's when one is set (decision 0042). Read-only on every database.
+ReplicaSessionDep = Annotated[Session, Depends(replica_session, scope="function")]
 
 
 async def _settings() -> Settings:

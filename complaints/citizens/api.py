@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from backend.core.media_responses import file_response
-from backend.identity.dependencies import SessionDep, SettingsDep, oauth2_scheme
+from backend.identity.dependencies import ReplicaSessionDep, SessionDep, SettingsDep, oauth2_scheme
 from complaints.citizens import phones, service
 from complaints.citizens.schemas import (
     DisputeIn,
@@ -40,7 +40,7 @@ def form(session: SessionDep, settings: SettingsDep, response: Response) -> Form
 
 
 @router.get("/areas")
-def areas(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+def areas(session: ReplicaSessionDep, settings: SettingsDep) -> JSONResponse:
     """The townships the page serves as GeoJSON, to place the pin on without a basemap."""
     return JSONResponse(
         service.areas(session, settings),

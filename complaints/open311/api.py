@@ -18,7 +18,7 @@ from backend.core.media_responses import file_response
 from backend.core.privacy import mask_free_text
 from backend.core.settings import Settings
 from backend.core.web import answer_errors_under
-from backend.identity.dependencies import SessionDep, SettingsDep
+from backend.identity.dependencies import ReplicaSessionDep, SessionDep, SettingsDep
 from complaints import rules
 from complaints.models import Complaint
 from complaints.open311 import formats, service
@@ -293,7 +293,7 @@ def _extended(complaint: Complaint, area) -> dict:
 
 
 @router.get("/requests.{fmt}")
-def list_requests(fmt: str, request: Request, session: SessionDep) -> Response:
+def list_requests(fmt: str, request: Request, session: ReplicaSessionDep) -> Response:
     params = request.query_params
 
     def build(f: str) -> Response:
@@ -322,7 +322,7 @@ def list_requests(fmt: str, request: Request, session: SessionDep) -> Response:
 
 @router.get("/requests/{service_request_id}.{fmt}")
 def get_request(
-    service_request_id: str, fmt: str, request: Request, session: SessionDep
+    service_request_id: str, fmt: str, request: Request, session: ReplicaSessionDep
 ) -> Response:
     return _guarded(
         fmt,

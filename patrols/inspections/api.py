@@ -12,7 +12,12 @@ from sqlalchemy import func, select
 
 from backend.core.privacy import mask_free_text
 from backend.core.web import Offset
-from backend.identity.dependencies import CurrentPrincipal, SessionDep, SettingsDep
+from backend.identity.dependencies import (
+    CurrentPrincipal,
+    ReplicaSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from patrols.inspections import service
 from patrols.inspections.models import InspectionAssignment, InspectionDraw
 from patrols.inspections.schemas import (
@@ -137,7 +142,7 @@ def create_plan(body: PlanIn, principal: CurrentPrincipal, session: SessionDep) 
 @router.get("/plans", response_model=list[PlanSummaryOut])
 def list_plans(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
@@ -221,7 +226,7 @@ def record_result(
 
 
 @public_router.get("/inspections")
-def public_inspections(session: SessionDep) -> dict:
+def public_inspections(session: ReplicaSessionDep) -> dict:
     """一公开: inspection items, plans, draws (with what is needed to check them) and results.
     Units by name and area; no personal data: numbers people typed into names and titles
     (phones, ID and bank cards) are masked here, kept as typed inside."""

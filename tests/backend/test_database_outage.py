@@ -11,14 +11,10 @@ stops and starts; the shared server is never touched. Collected in the PostGIS r
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -34,89 +30,17 @@ from backend.core.db import build_engine, session_factory
 from backend.demo import DISTRICTS_FILE
 from backend.identity.enums import Role
 from grids import workforce
+from tests.pg_cluster import Cluster, free_port, private_cluster
 from tests.world import PASSWORD, SETUP
 
 FIREGRID = str(Path(sys.executable).parent / "firegrid")
 LIUZHOU = json.loads(DISTRICTS_FILE.read_text(encoding="utf-8"))
-OWNER = "postgres" if os.geteuid() == 0 else None  # initdb refuses root
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def as_owner(*cmd: str) -> subprocess.CompletedProcess:
-    if OWNER:
-        cmd = ("runuser", "-u", OWNER, "--", *cmd)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-
-
-@dataclass
-class Cluster:
-    """A PostgreSQL cluster only this test uses, on a free loopback port."""
-
-    base: Path
-    port: int
-
-    @property
-    def data(self) -> Path:
-        return self.base / "data"
-
-    def url(self, database: str = "firegrid") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=40"
-        )
-        done = as_owner(
-            pg_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"),
-            "-o", options, "-w", "start",
-        )  # fmt: skip
-        assert done.returncode == 0, done.stdout + done.stderr + self.log()
-
-    def stop(self, mode: str) -> None:
-        done = as_owner(pg_tool("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
-        assert done.returncode == 0, done.stdout + done.stderr
-
-    def sql(self, statement: str, database: str = "firegrid") -> None:
-        with psycopg.connect(self.url(database), autocommit=True) as conn:
-            conn.execute(statement)
-
-    def log(self) -> str:
-        path = self.base / "log"
-        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
-
-def pg_tool(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
-    return found[0] if found else shutil.which(name) or name
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    if not Path(pg_tool("initdb")).exists():
-        pytest.fail("PostgreSQL's initdb is not installed (scripts/testdb.py installs it)")
-    base = Path(tempfile.mkdtemp(prefix="firegrid-outage-"))
-    if OWNER:
-        shutil.chown(base, user=OWNER)
-    made = as_owner(
-        pg_tool("initdb"), "-D", str(base / "data"), "-U", "postgres", "--auth=trust",
-        "-E", "UTF8", "--no-sync", "--no-instructions",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    cluster = Cluster(base, free_port())
-    cluster.start()
-    try:
-        cluster.sql("CREATE DATABASE firegrid", database="postgres")
-        cluster.sql("CREATE EXTENSION postgis")
+    with private_cluster("firegrid-outage-") as cluster:
         yield cluster
-    finally:
-        as_owner(pg_tool("pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop")
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @dataclass
