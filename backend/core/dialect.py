@@ -179,6 +179,7 @@ class NearEach:
     @staticmethod
     def _lateral(probes, keys, geometry, box, where, columns, same, nearest):
         from sqlalchemy import Column, func, select, true
+        from sqlalchemy.dialects.postgresql import distinct_on
         from sqlalchemy.sql.util import ClauseAdapter
         from sqlalchemy.sql.visitors import iterate
 
@@ -207,7 +208,7 @@ class NearEach:
             distance = adapt(nearest[0])
             query = (
                 query.where(distance <= nearest[1])
-                .distinct(*keys)
+                .ext(distinct_on(*keys))
                 .order_by(*keys, distance, *(near.c[c.name] for c in columns))
             )
         return query
