@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, String, bindparam, delete, func, literal, null, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
@@ -393,74 +393,86 @@ def grid_places(session: Session, grid_ids: Iterable[uuid.UUID]) -> list[GridPla
     ]
 
 
-# Asked for every complaint taken: built once.
-_GRID_WORKERS = (
+# Asked for every complaint taken and every point located: built once, one round trip. The
+# grids' workers (their assignment's role) and the villages' grid leaders (role "leader"),
+# each row with what orders it: an assignment's age, a leader's username.
+_LEADER = "leader"
+_HANDLERS = (
     select(
-        GridAssignment.area_id,
-        GridAssignment.role,
-        User.id,
-        User.display_name,
+        GridAssignment.area_id.label("place_id"),
+        GridAssignment.role.label("role"),
+        User.id.label("user_id"),
+        User.display_name.label("name"),
         WorkerDuty.status,
         WorkerDuty.leave_from,
         WorkerDuty.leave_until,
+        GridAssignment.created_at.label("since"),
+        User.username,
     )
     .join(User, User.id == GridAssignment.user_id)
     .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
     .where(GridAssignment.area_id.in_(bindparam("grids", expanding=True)), User.is_active.is_(True))
-    .order_by(GridAssignment.area_id, GridAssignment.created_at, User.id)
-)
-_VILLAGE_LEADERS = (
-    select(
-        User.scope_area_id,
-        User.id,
-        User.display_name,
-        WorkerDuty.status,
-        WorkerDuty.leave_from,
-        WorkerDuty.leave_until,
+    .union_all(
+        select(
+            User.scope_area_id,
+            literal(_LEADER, String),
+            User.id,
+            User.display_name,
+            WorkerDuty.status,
+            WorkerDuty.leave_from,
+            WorkerDuty.leave_until,
+            null().label("since"),
+            User.username,
+        )
+        .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+        .where(
+            User.role == Role.GRID_LEADER.value,
+            User.is_active.is_(True),
+            User.scope_area_id.in_(bindparam("villages", expanding=True)),
+        )
     )
-    .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-    .where(
-        User.role == Role.GRID_LEADER.value,
-        User.is_active.is_(True),
-        User.scope_area_id.in_(bindparam("villages", expanding=True)),
-    )
-    .order_by(User.username)
 )
 
 
 def handlers_for(
     session: Session, places: Iterable[GridPlace], at: datetime | None = None
 ) -> dict[uuid.UUID, Handler]:
-    """`who_handles` for many grids in two queries: the on-duty primary worker, else an
+    """`who_handles` for many grids in one query: the on-duty primary worker, else an
     on-duty backup, else the village's grid leader, else the township station."""
     day = (at or utcnow()).astimezone(LOCAL_TIME).date()
     places = {place.grid.id: place for place in places}
     if not places:
         return {}
-    workers = session.execute(_GRID_WORKERS, {"grids": list(places)}).all()
-    leaders = session.execute(
-        _VILLAGE_LEADERS, {"villages": list({p.village.id for p in places.values()})}
+    rows = session.execute(
+        _HANDLERS,
+        {"grids": list(places), "villages": list({p.village.id for p in places.values()})},
     ).all()
+    # Workers in the order they were assigned (then by id); leaders by username.
+    workers = sorted(
+        (r for r in rows if r.role != _LEADER), key=lambda r: (r.since, str(r.user_id))
+    )
+    leaders = sorted((r for r in rows if r.role == _LEADER), key=lambda r: r.username)
 
-    def available(status: str | None, leave_from: date | None, leave_until: date | None) -> bool:
-        return Duty(DutyStatus(status or DutyStatus.ON_DUTY), leave_from, leave_until).available_on(
-            day
-        )
+    def available(row) -> bool:
+        status = DutyStatus(row.status or DutyStatus.ON_DUTY)
+        return Duty(status, row.leave_from, row.leave_until).available_on(day)
 
     chosen: dict[uuid.UUID, Handler] = {}
     for kind, role in (
         (HandlerKind.PRIMARY_WORKER, AssignmentRole.PRIMARY),
         (HandlerKind.BACKUP_WORKER, AssignmentRole.BACKUP),
     ):
-        for area_id, assignment_role, user_id, name, status, leave_from, leave_until in workers:
-            if area_id in chosen or assignment_role != role.value:
+        for row in workers:
+            if row.place_id in chosen or row.role != role.value:
                 continue
-            if available(status, leave_from, leave_until):
-                chosen[area_id] = Handler(kind, places[area_id].grid.code, user_id, name)
+            if available(row):
+                chosen[row.place_id] = Handler(
+                    kind, places[row.place_id].grid.code, row.user_id, row.name
+                )
     leader_of: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
-    for village_id, user_id, name, status, leave_from, leave_until in leaders:
-        if village_id not in leader_of and available(status, leave_from, leave_until):
-            leader_of[village_id] = (user_id, name)
+    for row in leaders:
+        if row.place_id not in leader_of and available(row):
+            leader_of[row.place_id] = (row.user_id, row.name)
     for grid_id, place in places.items():
         if grid_id in chosen:
             continue
