@@ -42,6 +42,25 @@ def password_needs_rehash(password_hash: str) -> bool:
 
 
 @dataclass(frozen=True)
+class PasswordVerdict:
+    """Whether a password matched, and its new hash when the stored one used weaker
+    parameters than today's (None otherwise, or when it did not match)."""
+
+    matched: bool
+    new_hash: str | None = None
+
+
+def check_password(password_hash: str | None, password: str) -> PasswordVerdict:
+    """All the argon2 work of one sign-in, in one call: verify, and re-hash if due."""
+    if not verify_password(password_hash, password):
+        return PasswordVerdict(matched=False)
+    assert password_hash is not None
+    if password_needs_rehash(password_hash):
+        return PasswordVerdict(matched=True, new_hash=hash_password(password))
+    return PasswordVerdict(matched=True)
+
+
+@dataclass(frozen=True)
 class AccessClaims:
     subject: uuid.UUID
     role: str

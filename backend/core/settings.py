@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # Failed sign-ins from one client address, over any usernames, before that address is
     # refused for the rest of the window (a `limits` string: "20/15 minutes;100/day").
     login_address_limit: str = "20/15 minutes;100/day"
+    # Sign-in's argon2 checks run on this many threads of their own (0 = one per core); when
+    # more than `password_hashing_waiting_per_thread` per thread wait, a sign-in is answered
+    # 503 with Retry-After at once instead of queueing (decision 0043).
+    password_hashing_threads: int = Field(default=0, ge=0, le=64)
+    password_hashing_waiting_per_thread: int = Field(default=4, ge=0, le=1000)
 
     # Rate limits (the `limits` package; decision 0020). Where the counts live: memory://
     # (each API process counts on its own) or a shared store such as redis://host:6379/0.

@@ -318,6 +318,7 @@ MESSAGES: dict[str, str] = {
     "The action lacks what it needs": "该操作缺少必要内容",
     "This channel and external id came with another body": "该渠道和外部编号已用于另一份不同的内容",
     "Intake is busy": "受理繁忙",
+    "Sign-in is busy": "登录繁忙",
     "No extension can be asked for now": "现在不能申请延期",
     "Not possible in the complaint's current state": "投诉当前状态下不能进行此操作",
     "The complaint changed since you read it": "投诉在您读取后已有变动",
@@ -431,6 +432,9 @@ MESSAGES: dict[str, str] = {
     ),
     "too many failed sign-ins for this username; try again in {wait} s": (
         "该用户名登录失败次数过多，请在 {wait} 秒后重试"
+    ),
+    "too many sign-ins are being checked right now; try again in {wait} s": (
+        "当前登录人数过多，请在 {wait} 秒后重试"
     ),
     "wrong username or password": "用户名或密码错误",
     "the refresh token is unknown or expired": "刷新令牌无效或已过期",

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from backend.core import password_hashing
 from backend.core.db import utcnow
-from backend.core.security import body_digest
+from backend.core.security import PasswordVerdict, body_digest
+from backend.core.settings import Settings
 from backend.core.types import Text
 from backend.identity import accounts, service
 from backend.identity.dependencies import (
@@ -27,8 +31,12 @@ me_router = APIRouter(prefix="/api/v1/me", tags=["auth"])
 _REFUSALS = {401: {"description": "Wrong credentials or token"}, 429: {"description": "Throttled"}}
 
 
-@router.post("/token", response_model=TokenOut, responses=_REFUSALS)
-def sign_in(
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={**_REFUSALS, 503: {"description": "Too many sign-ins at once; Retry-After"}},
+)
+async def sign_in(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -36,9 +44,25 @@ def sign_in(
     password: Annotated[Text, Form(min_length=1, max_length=1024)],
 ) -> TokenOut:
     """OAuth2 password grant. Repeated failures slow the username down, then lock it; many
-    failures from one client address refuse that address for a while."""
+    failures from one client address refuse that address for a while. The password is
+    checked on threads of its own, and while it waits this request holds none of the threads
+    other requests need; too many waiting: 503 with Retry-After (decision 0043)."""
     address = request.client.host if request.client else None
-    outcome = service.sign_in(session, settings, username, password, address)
+    attempt = await run_in_threadpool(service.begin_sign_in, session, settings, username, address)
+    if attempt.refusal:
+        raise attempt.refusal
+    verdict = await password_hashing.check_password(settings, attempt.password_hash, password)
+    return await run_in_threadpool(_finish_sign_in, session, settings, attempt, verdict, address)
+
+
+def _finish_sign_in(
+    session: Session,
+    settings: Settings,
+    attempt: service.SignInAttempt,
+    verdict: PasswordVerdict,
+    address: str | None,
+) -> TokenOut:
+    outcome = service.finish_sign_in(session, settings, attempt, verdict, address)
     if outcome.refusal:
         session.commit()  # the failure must count even though this request fails
         raise outcome.refusal

@@ -327,6 +327,17 @@ class SignIn:
     refusal: Problem | None
 
 
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What a sign-in read before the password is checked: the normalised username, the
+    stored hash to check against (None: no such user, a dummy is checked instead), or a
+    refusal that needs no password check."""
+
+    key: str
+    password_hash: str | None
+    refusal: Problem | None = None
+
+
 def sign_in(
     session: Session,
     settings: Settings,
@@ -338,39 +349,80 @@ def sign_in(
     guessing one account from many addresses) and per client address (refused for a while:
     one client guessing many accounts), so that one client cannot lock every account out.
     An address that is refused has its attempt refused before the password is looked at, so
-    it counts against no username."""
-    by_address = login_address_limit(settings)
-    if client_address:
-        wait = by_address.wait(client_address)
-        if wait is not None:
-            return SignIn(
+    it counts against no username. In one thread; the API splits it around the password
+    check, which runs on threads of its own (backend.core.password_hashing)."""
+    attempt = begin_sign_in(session, settings, username, client_address)
+    if attempt.refusal:
+        return SignIn(None, attempt.refusal)
+    verdict = security.check_password(attempt.password_hash, password)
+    return finish_sign_in(session, settings, attempt, verdict, client_address)
+
+
+def begin_sign_in(
+    session: Session, settings: Settings, username: str, client_address: str | None
+) -> SignInAttempt:
+    """The reads before the password check. Ends its transaction, so that no database
+    connection is held while the check waits for its turn."""
+    key = normalise_username(username)[:64]
+    try:
+        if client_address:
+            wait = login_address_limit(settings).wait(client_address)
+            if wait is not None:
+                return SignInAttempt(
+                    key,
+                    None,
+                    TooManyRequests(
+                        f"too many failed sign-ins from this address; try again in {wait} s",
+                        wait,
+                    ),
+                )
+        now = utcnow()
+        throttle = session.get(LoginThrottle, key)
+        if throttle and throttle.blocked_until and throttle.blocked_until > now:
+            wait = int((throttle.blocked_until - now).total_seconds()) + 1
+            return SignInAttempt(
+                key,
                 None,
                 TooManyRequests(
-                    f"too many failed sign-ins from this address; try again in {wait} s", wait
+                    f"too many failed sign-ins for this username; try again in {wait} s", wait
                 ),
             )
-    key = normalise_username(username)[:64]
-    now = utcnow()
-    throttle = session.get(LoginThrottle, key)
-    if throttle and throttle.blocked_until and throttle.blocked_until > now:
-        wait = int((throttle.blocked_until - now).total_seconds()) + 1
-        return SignIn(
-            None,
-            TooManyRequests(
-                f"too many failed sign-ins for this username; try again in {wait} s", wait
-            ),
+        return SignInAttempt(
+            key, session.scalar(select(User.password_hash).where(User.username == key))
         )
-    user = session.scalar(select(User).where(User.username == key))
-    password_ok = security.verify_password(user.password_hash if user else None, password)
-    if not (password_ok and user and user.is_active and Role(user.role) in INTERACTIVE_ROLES):
-        _count_failure(session, settings, key, user, now)
+    finally:
+        session.rollback()
+
+
+def finish_sign_in(
+    session: Session,
+    settings: Settings,
+    attempt: SignInAttempt,
+    verdict: security.PasswordVerdict,
+    client_address: str | None,
+) -> SignIn:
+    """Count a failure, or forget the username's failures and store a stronger hash. The
+    account is read again: deactivated, or given another password, while its password was
+    being checked, it is refused."""
+    now = utcnow()
+    user = session.scalar(select(User).where(User.username == attempt.key))
+    same_password = user is not None and user.password_hash == attempt.password_hash
+    if not (
+        verdict.matched
+        and user
+        and same_password
+        and user.is_active
+        and Role(user.role) in INTERACTIVE_ROLES
+    ):
+        _count_failure(session, settings, attempt.key, user, now)
         if client_address:
-            by_address.hit(client_address)
+            login_address_limit(settings).hit(client_address)
         return SignIn(None, Unauthenticated("wrong username or password"))
+    throttle = session.get(LoginThrottle, attempt.key)
     if throttle:
         session.delete(throttle)
-    if security.password_needs_rehash(user.password_hash or ""):
-        user.password_hash = security.hash_password(password)
+    if verdict.new_hash:
+        user.password_hash = verdict.new_hash
     return SignIn(user, None)
 
 
