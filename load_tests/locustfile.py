@@ -42,6 +42,21 @@ def _of(kind: str):
 
 
 _logins, _workers, _citizens = _of("staff"), _of("worker"), _of("citizen")
+# Points inside the served grids ([lng, lat] in WGS-84), FIREGRID_LOAD_POINTS; without them a
+# box around the demo's townships (some of its points fall outside every area: refused, 422).
+_points = json.loads(os.environ.get("FIREGRID_LOAD_POINTS", "[]"))
+
+
+def somewhere() -> dict:
+    """Where a citizen or a caller reports a hazard: lng, lat and crs."""
+    if _points:
+        lng, lat = random.choice(_points)
+        return {"lng": lng, "lat": lat, "crs": "wgs84"}
+    return {
+        "lng": 109.41 + random.uniform(-0.05, 0.05),
+        "lat": 24.31 + random.uniform(-0.03, 0.03),
+        "crs": "gcj02",
+    }
 
 
 def _photo() -> bytes:
@@ -52,9 +67,22 @@ def _photo() -> bytes:
 
 
 def _sign_in(user: HttpUser, username: str, password: str) -> None:
-    response = user.client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}, name="sign in"
-    )
+    """Sign in as the app does: a 503 (too many sign-ins at once, decision 0043) is tried
+    again after its Retry-After, and counted apart, not as a failure."""
+    while True:
+        with user.client.post(
+            "/api/v1/auth/token",
+            data={"username": username, "password": password},
+            name="sign in",
+            catch_response=True,
+        ) as response:
+            busy = response.status_code == 503 and "Retry-After" in response.headers
+            if busy:
+                response.request_meta["name"] = "sign in (busy)"
+                response.success()
+        if not busy:
+            break
+        time.sleep(float(response.headers["Retry-After"]))
     response.raise_for_status()
     user.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
@@ -117,16 +145,7 @@ class FieldWorker(HttpUser):
         self.pull()
 
     def pull(self) -> None:
-        while True:
-            params = {"last_pulled_at": self.cursor} if self.cursor else {}
-            page = self.client.get("/api/v1/sync", params=params, name="GET /api/v1/sync").json()
-            self.cursor = page["timestamp"]
-            for grid in page["changes"]["grids"]["updated"]:
-                ring = json.loads(grid["geometry"])["coordinates"][0][0]
-                xs, ys = [p[0] for p in ring], [p[1] for p in ring]
-                self.grid_point = (sum(xs) / len(xs), sum(ys) / len(ys))
-            if not page.get("has_more"):
-                return
+        pull(self)
 
     @task(3)
     def incremental_pull(self) -> None:
@@ -134,70 +153,96 @@ class FieldWorker(HttpUser):
 
     @task(1)
     def report_with_photo(self) -> None:
-        if self.grid_point is None:
+        report_with_photo(self)
+
+
+def pull(user: HttpUser) -> None:
+    """An incremental pull, every page, for a user with `cursor` and `grid_point` (its grid's
+    centre, from the grids pulled); the premises and checklists pulled are kept in `known`."""
+    known = getattr(user, "known", None) or {"premises": {}, "checklists": {}}
+    user.known = known
+    while True:
+        params = {"last_pulled_at": user.cursor} if user.cursor else {}
+        page = user.client.get("/api/v1/sync", params=params, name="GET /api/v1/sync").json()
+        user.cursor = page["timestamp"]
+        for grid in page["changes"]["grids"]["updated"]:
+            ring = json.loads(grid["geometry"])["coordinates"][0][0]
+            xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+            user.grid_point = (sum(xs) / len(xs), sum(ys) / len(ys))
+        for table in known:
+            changed = page["changes"].get(table, {})
+            for record in changed.get("created", []) + changed.get("updated", []):
+                known[table][record["id"]] = record
+        if not page.get("has_more"):
             return
-        lng, lat = self.grid_point
-        data = _photo()
-        sha256 = hashlib.sha256(data).hexdigest()
-        hazard_id, photo_id = str(uuid.uuid4()), str(uuid.uuid4())
-        changes = {
-            "hazard_reports": {
-                "created": [
-                    {
-                        "id": hazard_id,
-                        "category": random.choice(["ebike_indoor", "exit_blocked", "flammables"]),
-                        "severity": "ordinary",
-                        "source": "patrol",
-                        "description": "压测：巡查发现隐患",
-                        "lng": lng + random.uniform(-0.002, 0.002),
-                        "lat": lat + random.uniform(-0.002, 0.002),
-                        "crs": "wgs84",
-                        "device_time": int(time.time() * 1000),
-                    }
-                ]
-            },
-            "photos": {
-                "created": [
-                    {
-                        "id": photo_id,
-                        "hazard_id": hazard_id,
-                        "kind": "before",
-                        "sha256": sha256,
-                        "size": len(data),
-                    }
-                ]
-            },
-        }
-        self.client.post(
-            "/api/v1/sync",
-            params={"last_pulled_at": self.cursor},
-            json={"changes": changes},
-            name="POST /api/v1/sync",
-        )
-        meta = f"photo_id {base64.b64encode(photo_id.encode()).decode()},sha256 " + (
-            base64.b64encode(sha256.encode()).decode()
-        )
-        created = self.client.post(
-            "/api/v1/uploads/",
-            headers={
-                "Tus-Resumable": "1.0.0",
-                "Upload-Length": str(len(data)),
-                "Upload-Metadata": meta,
-            },
-            name="POST /api/v1/uploads/",
-        )
-        if created.status_code != 201:
-            return
-        self.client.patch(
-            urlparse(created.headers["Location"]).path,
-            data=data,
-            headers={
-                "Tus-Resumable": "1.0.0",
-                "Upload-Offset": "0",
-                "Content-Type": "application/offset+octet-stream",
-            },
-            name="PATCH /api/v1/uploads/{id}",
-        )
+
+
+def report_with_photo(user: HttpUser) -> None:
+    """A patrol's hazard report with a photo, pushed, then the photo's bytes through tus."""
+    if user.grid_point is None:
+        return
+    lng, lat = user.grid_point
+    data = _photo()
+    sha256 = hashlib.sha256(data).hexdigest()
+    hazard_id, photo_id = str(uuid.uuid4()), str(uuid.uuid4())
+    changes = {
+        "hazard_reports": {
+            "created": [
+                {
+                    "id": hazard_id,
+                    "category": random.choice(["ebike_indoor", "exit_blocked", "flammables"]),
+                    "severity": "ordinary",
+                    "source": "patrol",
+                    "description": "压测：巡查发现隐患",
+                    "lng": lng + random.uniform(-0.002, 0.002),
+                    "lat": lat + random.uniform(-0.002, 0.002),
+                    "crs": "wgs84",
+                    "device_time": int(time.time() * 1000),
+                }
+            ]
+        },
+        "photos": {
+            "created": [
+                {
+                    "id": photo_id,
+                    "hazard_id": hazard_id,
+                    "kind": "before",
+                    "sha256": sha256,
+                    "size": len(data),
+                }
+            ]
+        },
+    }
+    user.client.post(
+        "/api/v1/sync",
+        params={"last_pulled_at": user.cursor},
+        json={"changes": changes},
+        name="POST /api/v1/sync",
+    )
+    meta = f"photo_id {base64.b64encode(photo_id.encode()).decode()},sha256 " + (
+        base64.b64encode(sha256.encode()).decode()
+    )
+    created = user.client.post(
+        "/api/v1/uploads/",
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": meta,
+        },
+        name="POST /api/v1/uploads/",
+    )
+    if created.status_code != 201:
+        return
+    user.client.patch(
+        urlparse(created.headers["Location"]).path,
+        data=data,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+        name="PATCH /api/v1/uploads/{id}",
+    )
 
 
 class Citizen(HttpUser):
@@ -217,9 +262,7 @@ class Citizen(HttpUser):
                 "category": "fire_lane_blocked",
                 "source": "citizen",
                 "description": "压测：消防车通道被占用",
-                "lng": 109.41 + random.uniform(-0.05, 0.05),
-                "lat": 24.31 + random.uniform(-0.03, 0.03),
-                "crs": "gcj02",
+                **somewhere(),
             },
             name="POST /api/v1/hazards (citizen)",
         )
