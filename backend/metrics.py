@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from backend.core import password_hashing
 from backend.core.db import get_engine, session_scope, utcnow
 from backend.core.settings import Settings
 from backend.notify import status as notify_status
@@ -110,6 +111,11 @@ class FiregridCollector(Collector):
             "firegrid_intake_queue_depth",
             "Hotline complaints queued for this process's intake writer (group commit).",
             [((), intake.queue_depth())],
+        )
+        yield _gauge(
+            "firegrid_password_checks",
+            "Sign-ins' password checks running or waiting in this process (decision 0043).",
+            [((), password_hashing.checks_admitted())],
         )
         yield from _pool_families(self._engine())
 

@@ -99,6 +99,13 @@ def checks_for(settings: Settings) -> PasswordChecks:
         return _checks[key]
 
 
+def checks_admitted() -> int:
+    """Password checks running or waiting in this process now (an operator's /metrics): at
+    the bound for long, sign-ins are being turned away with 503."""
+    with _checks_lock:
+        return sum(checks.admitted() for checks in _checks.values())
+
+
 async def check_password(
     settings: Settings, password_hash: str | None, password: str
 ) -> PasswordVerdict:

@@ -155,6 +155,7 @@ def test_metrics_show_what_an_operator_watches(served, db, grid_worker, hotline)
     )
     # The intake's queue and the database pool.
     assert value(after, "firegrid_intake_queue_depth") == 0
+    assert value(after, "firegrid_password_checks") == 0  # the sign-in's check is done
     size = value(after, "firegrid_db_pool_size")
     assert size >= 1 and value(after, "firegrid_db_pool_limit") >= size
     assert (
