@@ -48,8 +48,8 @@ RATE_VS_HEALTHZ = 0.015  # see the docstring and docs/performance.md
 RSS_GROWTH = 0.10
 # Users per step, the first the warm-up (FIREGRID_COUNTY_DAY_STEPS to change): on two shared
 # cores the load generator, nginx, PostgreSQL and the worker share the API's cores.
-STEPS = "12,24,36,48,64,80"
-SETTLE_SECONDS = 8
+STEPS = "12,24,48,80,112,144"
+SETTLE_SECONDS = 3  # after a step's new users have signed in: their first sync
 COMPRESSION = 60
 FLOOD_USERS, FLOOD_SECONDS = 16, 10
 DAY_CLASSES = ["GridWorkerPhone", "StationConsole", "CitizenApp", "HotlineSystem", "Baseline"]
@@ -150,7 +150,7 @@ def main() -> None:
         )
     seconds = float(os.environ.get("FIREGRID_COUNTY_DAY_SECONDS", "150"))
     steps = [int(n) for n in os.environ.get("FIREGRID_COUNTY_DAY_STEPS", STEPS).split(",")]
-    step_seconds = max(seconds / len(steps), SETTLE_SECONDS + 5)
+    step_seconds = max(seconds / len(steps) - 5, 10)  # measured; joining takes some 5 s more
     cores = os.cpu_count() or 1
     data_dir = Path(tempfile.mkdtemp(prefix="firegrid-bench-county-day-"))
     env = {
@@ -183,8 +183,8 @@ def main() -> None:
     print(
         f"backend: postgis; nginx, {cores} API processes (one per core), 1 worker every "
         f"{interval:.0f} s; the demo ({len(json.loads(logins))} logins); time {COMPRESSION}x; "
-        f"steps of {', '.join(map(str, steps))} users, {step_seconds:.0f} s each "
-        f"(the first {SETTLE_SECONDS} s of each to sign the new users in, unmeasured)"
+        f"steps of {', '.join(map(str, steps))} users, each measured for {step_seconds:.0f} s "
+        f"once its new users have signed in and synced ({SETTLE_SECONDS} s)"
     )
     marks = data_dir / "marks.jsonl"
     with running_cluster(
@@ -220,17 +220,20 @@ def main() -> None:
             "--headless", "--host", cluster.url, "--csv", str(data_dir / "day"),
             "--only-summary", "--loglevel", "WARNING", *DAY_CLASSES,
         ]  # fmt: skip
-        rss: list[list[float]] = []  # each API process's, at the end of each step
+        # Each API process's resident memory once each step's users have joined (no sign-in's
+        # argon2 buffers then: up to 64 MiB per password thread), and at the last step's end.
+        rss: list[list[float]] = []
         with subprocess.Popen(
             command, env=day_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         ) as day:
             while day.poll() is None:
-                ended = marks.read_text().count('"end"') if marks.exists() else 0
-                if ended > len(rss):
+                text = marks.read_text() if marks.exists() else ""
+                if len(rss) < text.count('"start"') + (text.count('"end"') == len(steps)):
                     rss.append([rss_mib(pid) for pid in cluster.api_pids])
-                time.sleep(0.25)
+                time.sleep(0.1)
             errors = day.stderr.read().decode(errors="replace") if day.stderr else ""
-        rss.append([rss_mib(pid) for pid in cluster.api_pids])  # the end
+        if len(rss) <= len(steps):  # the last mark came as locust stopped: read it now
+            rss.append([rss_mib(pid) for pid in cluster.api_pids])
 
     lines = [json.loads(line) for line in marks.read_text().splitlines()] if marks.exists() else []
     found = {(line["step"], line["what"]): line for line in lines}
@@ -241,7 +244,7 @@ def main() -> None:
         f"/healthz alone through nginx: {healthz_rate:,.0f}/s ({healthz_rate / cores:,.0f}/s per core)"
     )
     print(
-        f"{'step':>4} {'users':>5} {'req/s':>7} {'per core':>8} {'p50 ms':>7} {'p99 ms':>7} {'failures':>8}  sign-in p50/p99 ms"
+        f"{'step':>4} {'users':>5} {'req/s':>7} {'per core':>8} {'p50 ms':>7} {'p99 ms':>7} {'failures':>8}"
     )
     sustained = None
     failures_up_to = 0
@@ -296,10 +299,10 @@ def main() -> None:
         f"sign-in (once per user, as users join): {signed}, p50 {percentile(signin_times, 0.5):.0f} ms, "
         f"p99 {percentile(signin_times, 0.99):.0f} ms; answered 503 busy and tried again: {busy}"
     )
-    for i in range(len(rss[0])):
+    for i in range(len(cluster.api_pids)):
         series = ", ".join(f"{sample[i]:.0f}" for sample in rss)
-        print(f"RSS of API process {i} (MiB) after each step and at the end: {series}")
-    rss_start = rss[0] if len(rss) > 1 else rss[-1]  # after the warm-up step
+        print(f"RSS of API process {i} (MiB) as each step starts, then at the end: {series}")
+    rss_start = rss[1] if len(rss) > 2 else rss[0]  # after the warm-up step
     rss_end = rss[-1]
     targets.check(
         "county_day_sustained_vs_healthz",

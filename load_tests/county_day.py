@@ -33,10 +33,10 @@ requests each), a citizen's report every 10 s, under compression 60. Sign-in hap
 user, when it starts; a sign-in answered 503 (too many at once, decision 0043) is tried again
 after its Retry-After, as the app does, and counted as `sign in (busy)`, not as a failure.
 
-FIREGRID_COUNTY_DAY_STEPS ("40,80,...": users per step) and FIREGRID_COUNTY_DAY_STEP_SECONDS
-make the run a staircase (`CountyDayShape`): each step first lets its new users sign in
-(`FIREGRID_COUNTY_DAY_SETTLE_SECONDS`), then is measured; the stats at each step's start and
-end are appended to FIREGRID_COUNTY_DAY_MARKS (JSON lines), which the benchmark reads.
+FIREGRID_COUNTY_DAY_STEPS ("12,24,...": users per step) and FIREGRID_COUNTY_DAY_STEP_SECONDS
+make the run a staircase (`CountyDayShape`): each step first lets its new users join (sign
+in, first sync), then is measured; the stats at each step's start and end are appended to
+FIREGRID_COUNTY_DAY_MARKS (JSON lines), which the benchmark reads.
 """
 
 from __future__ import annotations
@@ -259,34 +259,44 @@ class HealthzFlood(HttpUser):
 
 
 class CountyDayShape(LoadTestShape):
-    """Users in steps (FIREGRID_COUNTY_DAY_STEPS); each step's stats marked at its start,
-    after its new users had FIREGRID_COUNTY_DAY_SETTLE_SECONDS to sign in, and at its end.
-    Without steps locust ignores it (abstract), and -u/-r/-t apply."""
+    """Users in steps (FIREGRID_COUNTY_DAY_STEPS). Each step first lets its new users join:
+    every one signs in, then FIREGRID_COUNTY_DAY_SETTLE_SECONDS for their first sync (at most
+    JOIN_LIMIT seconds in all); then it is measured for
+    FIREGRID_COUNTY_DAY_STEP_SECONDS, its stats marked at the start and the end. Without steps
+    locust ignores it (abstract), and -u/-r/-t apply."""
 
     steps = [int(n) for n in os.environ.get("FIREGRID_COUNTY_DAY_STEPS", "").split(",") if n]
     abstract = not steps
-    step_seconds = float(os.environ.get("FIREGRID_COUNTY_DAY_STEP_SECONDS", "25"))
-    settle_seconds = float(os.environ.get("FIREGRID_COUNTY_DAY_SETTLE_SECONDS", "8"))
+    step_seconds = float(os.environ.get("FIREGRID_COUNTY_DAY_STEP_SECONDS", "20"))
+    settle_seconds = float(os.environ.get("FIREGRID_COUNTY_DAY_SETTLE_SECONDS", "3"))
     marks = os.environ.get("FIREGRID_COUNTY_DAY_MARKS")
+    JOIN_LIMIT = 30.0
+    SIGNING_IN = 2  # users that never sign in: HotlineSystem, Baseline
 
     def __init__(self) -> None:
         super().__init__()
-        self.marked: set[tuple[int, str]] = set()
+        self.step, self.measuring, self.since = 0, False, 0.0
+        self.joined_at: float | None = None  # when the step's last new user had signed in
 
     def tick(self) -> tuple[int, float] | None:
-        elapsed = self.get_run_time()
-        step = int(elapsed // self.step_seconds)
-        if step > 0 and (step - 1, "end") not in self.marked:
-            self.mark(step - 1, "end")
-        if step >= len(self.steps):
+        now = self.get_run_time()
+        if self.measuring and now - self.since >= self.step_seconds:
+            self.mark(self.step, "end")
+            self.step, self.measuring, self.since = self.step + 1, False, now
+        if self.step >= len(self.steps):
             return None
-        if elapsed - step * self.step_seconds >= self.settle_seconds:
-            if (step, "start") not in self.marked:
-                self.mark(step, "start")
-        return self.steps[step], 20.0
+        users = self.steps[self.step]
+        if not self.measuring:
+            signed_in = self.runner.environment.stats.get("sign in", "POST").num_requests
+            if self.joined_at is None and signed_in >= users - self.SIGNING_IN:
+                self.joined_at = now
+            settled = self.joined_at is not None and now - self.joined_at >= self.settle_seconds
+            if settled or now - self.since >= self.JOIN_LIMIT:
+                self.mark(self.step, "start")
+                self.measuring, self.since, self.joined_at = True, now, None
+        return users, 20.0
 
     def mark(self, step: int, what: str) -> None:
-        self.marked.add((step, what))
         if not self.marks:
             return
         stats = self.runner.environment.stats
