@@ -9,20 +9,23 @@ station staff at the console) against nginx in front of one API process per core
 PostGIS only: a county is served by PostgreSQL in production, and SQLite takes one writer at
 a time, which several API processes and a worker writing at once would only queue on.
 
-Prints, for each step, the requests a second (per core) and p50/p99 of everything but sign-in
-(once per user; it is printed apart); the sustained rate is the highest step whose p99 is at
-most 500 ms with no failures. Then p50/p99 per kind of request at that step, and the resident
-memory of each API process after the first step (the warm-up) and at the end.
+Each step is measured once its new users have signed in and made their first sync. Prints,
+for each step, the requests a second (per core) and p50/p99 of everything but sign-in (once
+per user; printed apart), and p50/p99 of the other requests while the step's users were
+signing in; the sustained rate is the highest step whose p99 is at most 500 ms with no
+failures. Then p50/p99 per kind of request at that step, and the resident memory of each API
+process as each step starts (no sign-in running) and at the last step's end.
 
 TARGET lines (benchmarks/common.py's rules, ratios against /healthz in the same run):
 - `county_day_sustained_vs_healthz`: the sustained rate over `/healthz`'s rate through the same
   nginx and processes with the same client, measured just before the day (`HealthzFlood`).
-  The issue names no rate; the threshold is about half what the first run measured
-  (docs/performance.md), a floor against regressions.
+  The issue names no rate; the threshold is about half the lowest the first runs measured
+  (0.018-0.041, docs/performance.md), a floor against regressions.
 - `county_day_failures`: failed requests in the steps up to the sustained one (and any step at
   all when none sustained).
-- `county_day_rss_growth_api_<n>`: each API process's growth from after the warm-up to the
-  end, at most 10 %.
+- `county_day_rss_growth_api_<n>`: each API process's growth from the start of the step after
+  the warm-up to the end of the last, at most 10 %. The load grows meanwhile, so this bounds a
+  leak and the memory more concurrent requests hold together.
 The fixed cost of one authenticated request is benchmarks/request_cost.py's target.
 """
 
@@ -44,7 +47,7 @@ from benchmarks.common import BIN, Targets  # noqa: E402
 from tests.cluster import running_cluster  # noqa: E402
 
 P99_LIMIT_MS = 500
-RATE_VS_HEALTHZ = 0.015  # see the docstring and docs/performance.md
+RATE_VS_HEALTHZ = 0.01  # see the docstring and docs/performance.md
 RSS_GROWTH = 0.10
 # Users per step, the first the warm-up (FIREGRID_COUNTY_DAY_STEPS to change): on two shared
 # cores the load generator, nginx, PostgreSQL and the worker share the API's cores.
@@ -244,7 +247,8 @@ def main() -> None:
         f"/healthz alone through nginx: {healthz_rate:,.0f}/s ({healthz_rate / cores:,.0f}/s per core)"
     )
     print(
-        f"{'step':>4} {'users':>5} {'req/s':>7} {'per core':>8} {'p50 ms':>7} {'p99 ms':>7} {'failures':>8}"
+        f"{'step':>4} {'users':>5} {'req/s':>7} {'per core':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'failures':>8} {'joining p50/p99':>15}"
     )
     sustained = None
     failures_up_to = 0
@@ -260,10 +264,16 @@ def main() -> None:
         p50, p99 = percentile(times, 0.5), percentile(times, 0.99)
         results.append((k, users, rate, p99, failed))
         any_failures += failed
+        # While this step's new users signed in (argon2 on every core) and made their first
+        # sync: what the users already there saw.
+        joining = ""
+        if (k - 1, "end") in found:
+            _, _, meanwhile = between(found[(k - 1, "end")], start)
+            joining = f"{percentile(meanwhile, 0.5):>7.0f} {percentile(meanwhile, 0.99):>7.0f}"
         note = "  (warm-up)" if k == 0 else ""
         print(
             f"{k:>4} {users:>5} {rate:>7.1f} {rate / cores:>8.1f} {p50:>7.0f} {p99:>7.0f} "
-            f"{failed:>8}{note}"
+            f"{failed:>8} {joining:>15}{note}"
         )
         if p99 <= P99_LIMIT_MS and failed == 0:
             sustained = (k, users, rate, p99)  # the highest such step
