@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,13 +42,29 @@ class SignInsBusy(Problem):
         self.headers["Retry-After"] = str(wait)
 
 
+# How much lower than the requests' threads the password threads run (Linux nice levels): a
+# check still gets every idle cycle, but under load the cores go to the other requests first.
+# argon2's own lane threads (parallelism 4) inherit it.
+NICENESS = 10
+
+
+def _yield_to_requests() -> None:
+    if sys.platform.startswith("linux"):  # a thread's own nice level: Linux threads are tasks
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        except OSError:  # not allowed here: the check runs at the usual priority
+            pass
+
+
 class PasswordChecks:
     """A small executor and the count of checks admitted to it (running or waiting)."""
 
     def __init__(self, threads: int, waiting_per_thread: int) -> None:
         self.threads = threads
         self.bound = threads * (1 + waiting_per_thread)
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="password-check")
+        self._executor = ThreadPoolExecutor(
+            threads, thread_name_prefix="password-check", initializer=_yield_to_requests
+        )
         self._lock = threading.Lock()
         self._admitted = 0
         self._seconds_per_check = _FIRST_GUESS_SECONDS
