@@ -9,26 +9,30 @@ beside (the benchmark starts it). `benchmarks/county_day.py` runs it in steps of
         .venv/bin/locust -f load_tests/county_day.py --headless -u 60 -r 10 -t 60s \\
         --host http://127.0.0.1:8000
 
-(the key and secret are the demo's `hotline.96119 key_id` and `secret` in demo-logins.json).
+(the key and secret are the demo's `hotline.96119 key_id` and `secret` in demo-logins.json;
+FIREGRID_LOAD_POINTS, [[lng, lat], ...] inside served grids, keeps citizens' and callers'
+points inside the deployment, as the benchmark does).
 
 **Time runs COMPRESSION times faster** (FIREGRID_COUNTY_DAY_COMPRESSION, default 60: the
 5-minute sync cycle takes 5 s, an 8-hour shift 8 minutes). Every rate below is the real one
 divided by the compression; each user keeps its pace (`constant_pacing`), so the load grows
 with the number of users, which the benchmark raises in steps.
 
-The mix, per kind of user, from the issue's figures (a county of the pilot: about 1,000 grid
-workers, 20-30 station and brigade staff at consoles, a few hundred fire-related hotline calls
-and citizens' reports a day):
+The mix, per kind of user. The issue gives the phones' pace (one sync per grid worker every 5
+minutes); the rest are this file's assumptions, to be corrected from a pilot county's logs: a
+station's staff open a console view about once a minute, a hotline centre forwards a
+fire-related call every couple of minutes at its busiest, citizens report far less often than
+workers, and there are about 20 grid workers per person at a console.
 
 | user (weight) | real pace | what one cycle does |
 |---|---|---|
-| `GridWorkerPhone` (40) | one sync per 5 min | pull (every page); 1 cycle in 6 a patrol visit (check-in at one of the grid's premises, check-out, every checklist item answered "pass"), pushed; 1 in 20 a hazard report with a photo, pushed, then the photo's bytes through tus (about 12 visits and 5 reports in a 96-cycle shift) |
+| `GridWorkerPhone` (40) | one sync per 5 min | pull (every page); 1 cycle in 6 a patrol visit (check-in at one of the grid's premises, check-out, every checklist item answered "pass"), pushed; 1 in 20 a hazard report with a photo, pushed, then the photo's bytes through tus (about 16 visits and 5 reports in a 96-cycle shift) |
 | `StationConsole` (2) | one console view per minute | the hazard queue (a page of 50, in 1 view in 3), a hazard's detail (hazard, timeline, photos), the map (grid layer with the team; hazards layer), the complaints list, `who am I`; a ledger export (xlsx) in 1 view in 40 |
 | `CitizenApp` (1) | a report every 10 min | a report (随手拍) and its photo, as `locustfile.Citizen` |
 | `HotlineSystem` (fixed 1) | a complaint every 2 min | a signed `POST /api/v1/hotline/complaints` (channel 96119, the partner's HMAC key, docs/integration-auth.md), at a point in a served grid |
 | `Baseline` (fixed 1) | `/healthz` every second | the floor, measured in the same run |
 
-So per 43 users: 40 phones syncing every 5 s, 2 consoles with a view every second (3-6
+So per 43 users: 40 phones syncing every 5 s, 2 consoles with a view every second (1-3
 requests each), a citizen's report every 10 s, under compression 60. Sign-in happens once per
 user, when it starts; a sign-in answered 503 (too many at once, decision 0043) is tried again
 after its Retry-After, as the app does, and counted as `sign in (busy)`, not as a failure.
