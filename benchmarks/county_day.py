@@ -36,14 +36,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import BIN, Targets  # noqa: E402
+from benchmarks.common import BIN, Targets, demo_deployment  # noqa: E402
 from tests.cluster import running_cluster  # noqa: E402
 
 P99_LIMIT_MS = 500
@@ -155,17 +154,9 @@ def main() -> None:
     steps = [int(n) for n in os.environ.get("FIREGRID_COUNTY_DAY_STEPS", STEPS).split(",")]
     step_seconds = max(seconds / len(steps) - 5, 10)  # measured; joining takes some 5 s more
     cores = os.cpu_count() or 1
-    data_dir = Path(tempfile.mkdtemp(prefix="firegrid-bench-county-day-"))
-    env = {
-        **os.environ,
-        "FIREGRID_DATA_DIR": str(data_dir),
-        "FIREGRID_DATABASE_URL": url,
-        "FIREGRID_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([BIN / "firegrid", *command], env=env, check=True, capture_output=True)
-    saved = json.loads((data_dir / "demo-logins.json").read_text())
+    demo = demo_deployment("county-day", url)
+    data_dir, saved = demo.data_dir, demo.logins
+    env = {**demo.env, "PYTHONPATH": str(ROOT)}
     logins = subprocess.run(
         [BIN / "python", str(ROOT / "load_tests" / "demo_logins.py"), "1000"],
         env=env,
