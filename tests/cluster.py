@@ -15,9 +15,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,9 +25,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.served import FIREGRID, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE_CONFIG = ROOT / "deploy" / "nginx" / "firegrid.conf"
-FIREGRID = Path(sys.executable).parent / "firegrid"
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 READY_SECONDS = 60  # a loaded two-core machine starts a Python process slowly
 
@@ -39,12 +38,6 @@ def nginx_binary() -> str | None:
     if found:
         return found
     return next((path for path in NGINX_CANDIDATES if os.access(path, os.X_OK)), None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def render_site(

@@ -201,21 +201,40 @@ def s3_server():
         yield server
 
 
+@contextmanager
+def _photos_kept(monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]):
+    """Photos kept where `environ`'s settings say (none: the local folder), for the test and
+    the served app, which read the settings afresh; the store."""
+    from backend.core import media
+    from backend.core.settings import get_settings
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        yield media.store_for(get_settings())
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
 @pytest.fixture(params=["local", "s3"])
 def photo_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """The test runs once with photos in the local folder and once in the S3 server (under a
     prefix of its own), through the settings the served app reads; yields the store."""
-    from backend.core import media
-    from backend.core.settings import get_settings
-
+    environ = {}
     if request.param == "s3":
         server = request.getfixturevalue("s3_server")
-        for name, value in server.environ(prefix=f"t-{secrets.token_hex(4)}/").items():
-            monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    yield media.store_for(get_settings())
-    monkeypatch.undo()
-    get_settings.cache_clear()
+        environ = server.environ(prefix=f"t-{secrets.token_hex(4)}/")
+    with _photos_kept(monkeypatch, environ) as store:
+        yield store
+
+
+@pytest.fixture
+def s3_photo_store(s3_server, monkeypatch: pytest.MonkeyPatch):
+    """Photos in the S3 server only (under a prefix of its own), as several hosts share them."""
+    with _photos_kept(monkeypatch, s3_server.environ(prefix=f"t-{secrets.token_hex(4)}/")) as store:
+        yield store
 
 
 from tests.fakes import fake_fcm, partner_hotline  # noqa: E402,F401 - local FCM, a hotline partner

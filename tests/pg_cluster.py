@@ -7,7 +7,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,13 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.served import free_port
+
 OWNER = "postgres" if os.geteuid() == 0 else None  # initdb and postgres refuse root
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def as_owner(*cmd: str) -> subprocess.CompletedProcess:

@@ -8,13 +8,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -25,14 +22,14 @@ from grids import workforce
 from tests.pg_cluster import (
     Cluster,
     as_owner,
-    free_port,
     pg_tool,
     private_base,
     private_cluster,
 )
+from tests.served import free_port
+from tests.served import serving as firegrid_serve
 from tests.world import PASSWORD, SETUP
 
-FIREGRID = str(Path(sys.executable).parent / "firegrid")
 ADMIN = "admin.replica"
 
 
@@ -113,7 +110,6 @@ def replicated(max_lag_seconds: float) -> Iterator[Replicated]:
 @contextmanager
 def serving(primary: Cluster, standby: Cluster, max_lag_seconds: float) -> Iterator[str]:
     """`firegrid serve`, as in production, with the standby as its read replica."""
-    port = free_port()
     env = {
         **os.environ,
         "FIREGRID_DATABASE_URL": primary.url(),
@@ -123,25 +119,5 @@ def serving(primary: Cluster, standby: Cluster, max_lag_seconds: float) -> Itera
         "FIREGRID_DB_POOL_SIZE": "4",
         "FIREGRID_LOG_LEVEL": "ERROR",
     }
-    process = subprocess.Popen(
-        [FIREGRID, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "firegrid serve stopped"
-            assert time.monotonic() < deadline, "firegrid serve did not start"
-            time.sleep(0.1)
+    with firegrid_serve(env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)

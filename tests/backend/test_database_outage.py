@@ -30,7 +30,8 @@ from backend.core.db import build_engine, session_factory
 from backend.demo import DISTRICTS_FILE
 from backend.identity.enums import Role
 from grids import workforce
-from tests.pg_cluster import Cluster, free_port, private_cluster
+from tests import served as firegrid_serve
+from tests.pg_cluster import Cluster, private_cluster
 from tests.world import PASSWORD, SETUP
 
 FIREGRID = str(Path(sys.executable).parent / "firegrid")
@@ -64,7 +65,6 @@ class Served:
 @pytest.fixture(scope="module")
 def served(cluster: Cluster) -> Iterator[Served]:
     """`firegrid serve`, as in production, against the private cluster."""
-    port = free_port()
     env = {
         **os.environ,
         "FIREGRID_DATABASE_URL": cluster.url(),
@@ -72,13 +72,8 @@ def served(cluster: Cluster) -> Iterator[Served]:
         "FIREGRID_DB_POOL_SIZE": "4",
         "FIREGRID_LOG_LEVEL": "ERROR",
     }
-    process = subprocess.Popen(
-        [FIREGRID, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    served = Served(f"http://127.0.0.1:{port}", process, cluster.url())
+    started = firegrid_serve.start(env)
+    served = Served(started.url, started.process, cluster.url())
     # Meanwhile (the server starts in a few seconds): migrate, and an admin to sign in as.
     migrations.upgrade(cluster.url())
     engine = build_engine(cluster.url(), pool_size=1, max_overflow=0)
@@ -89,19 +84,10 @@ def served(cluster: Cluster) -> Iterator[Served]:
         )  # fmt: skip
     engine.dispose()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "firegrid serve did not start"
-            time.sleep(0.1)
+        started.wait_ready(timeout=30)
         yield served
     finally:
-        served.process.terminate()
-        served.process.wait(timeout=15)
+        started.stop()
 
 
 def signed_in(served: Served) -> dict[str, str]:

@@ -6,15 +6,9 @@ Collector) and reads the protobuf export as one would; nothing else is faked."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,8 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from backend.app import check_tracing, telemetry_config
 from backend.core.settings import ConfigurationError, get_settings
-
-FIREGRID = str(Path(sys.executable).parent / "firegrid")
+from tests.served import serving
 
 
 class Collector(ThreadingHTTPServer):
@@ -90,35 +83,6 @@ def collector() -> Iterator[Collector]:
         server.server_close()
 
 
-@contextmanager
-def serve(env: dict[str, str]) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [FIREGRID, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "firegrid serve exited"
-            assert time.monotonic() < deadline, "firegrid serve did not start"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()  # a clean stop flushes the spans still batched
-        process.wait(timeout=30)
-
-
 def test_a_traced_server_sends_each_requests_spans_to_the_collector(
     collector: Collector, grid_worker, tmp_path
 ) -> None:
@@ -131,7 +95,7 @@ def test_a_traced_server_sends_each_requests_spans_to_the_collector(
         "OTEL_SERVICE_NAME": "firegrid-api",
         "OTEL_BSP_SCHEDULE_DELAY": "100",  # ms between batches: the test need not wait 5 s
     }
-    with serve(env) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with serving(env, ready="/readyz") as url, httpx.Client(base_url=url, timeout=30) as client:
         token = grid_worker.sign_in(client)["access_token"]
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200, me.text

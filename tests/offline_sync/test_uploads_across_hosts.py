@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 from urllib.parse import urlparse
 
 import httpx
@@ -34,17 +33,6 @@ def phone(live_server, grid, grid_worker):
     device = Device(live_server, grid_worker.username, grid_worker.password)
     yield device
     device.close()
-
-
-@pytest.fixture
-def shared_store(s3_server, monkeypatch):
-    """The photo store every host uses, this test's server included."""
-    for name, value in s3_server.environ(prefix=f"t-{secrets.token_hex(4)}/").items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    yield media.store_for(get_settings())
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def two_hosts(tmp_path) -> dict:
@@ -74,7 +62,7 @@ def patch(url: str, path: str, headers: dict, offset: int, data: bytes) -> httpx
 
 
 def test_an_upload_resumed_on_another_host_and_its_record_pushed_on_a_third_lands(
-    tmp_path, shared_store, phone
+    tmp_path, s3_photo_store, phone
 ):
     data = noisy_jpeg()
     sha256 = hashlib.sha256(data).hexdigest()
@@ -113,9 +101,9 @@ def test_an_upload_resumed_on_another_host_and_its_record_pushed_on_a_third_land
     phone.sync()
     assert phone.get("photos", pid)["state"] == "stored"
     assert json.loads(phone.get("hazards", rid)["missing_photos"]) == []
-    assert shared_store.read(media.photo_key(sha256, "original", "jpg")) == data
+    assert s3_photo_store.read(media.photo_key(sha256, "original", "jpg")) == data
     # Nothing of the upload is left waiting in the store.
-    assert not any(key.startswith("uploads/") for key in _keys(shared_store))
+    assert not any(key.startswith("uploads/") for key in _keys(s3_photo_store))
 
 
 def test_with_the_local_folder_a_host_without_the_bytes_says_so(tmp_path, phone):
