@@ -138,6 +138,7 @@ def pull(
         return PullPage(empty_changes(), since, False)
     scope = scope_of(session, principal)
     sources = _sources(session, principal, scope)
+    changed: set[tuple[Any, bool]] = set()
     if since:  # an incremental pull reads only the tables written to since its cursor
         changed = _written_since(session, principal, [probe for probe, _ in sources], since, now)
         sources = [(probe, read) for probe, read in sources if probe in changed]
@@ -150,7 +151,7 @@ def pull(
     if has_more:
         timestamp = found[page_size - 1].seq
         found = [c for c in found if c.seq <= timestamp]  # never split one row's projections
-    if since and (GridAssignmentChange, True) in changed:
+    if (GridAssignmentChange, True) in changed:
         found += _scope_moves(session, principal, scope, since, timestamp)
     return PullPage(_as_changes(found), timestamp, has_more)
 

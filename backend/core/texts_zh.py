@@ -897,7 +897,6 @@ MESSAGES: dict[str, str] = {
     "the uploaded file does not match the sha256 in its metadata; upload it again": (
         "上传的文件与元数据中的 sha256 不符，请重新上传"
     ),
-    "another request is writing to this upload": "另一个请求正在写入该上传",
     "the upload holds {length} bytes; this request goes past its end": "该上传共 {length} 字节；本次请求超出了末尾",
     "the bytes of this request do not match their {algorithm}; nothing kept": "本次请求的数据与其 {algorithm} 不符，未保留任何内容",
     # the fields of a device's records (offline_sync.fields and the families)

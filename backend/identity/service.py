@@ -338,31 +338,16 @@ class SignInAttempt:
     refusal: Problem | None = None
 
 
-def sign_in(
-    session: Session,
-    settings: Settings,
-    username: str,
-    password: str,
-    client_address: str | None = None,
-) -> SignIn:
-    """Check a password, counting failures per username (slowed, then locked for everyone:
-    guessing one account from many addresses) and per client address (refused for a while:
-    one client guessing many accounts), so that one client cannot lock every account out.
-    An address that is refused has its attempt refused before the password is looked at, so
-    it counts against no username. In one thread; the API splits it around the password
-    check, which runs on threads of its own (backend.core.password_hashing)."""
-    attempt = begin_sign_in(session, settings, username, client_address)
-    if attempt.refusal:
-        return SignIn(None, attempt.refusal)
-    verdict = security.check_password(attempt.password_hash, password)
-    return finish_sign_in(session, settings, attempt, verdict, client_address)
-
-
 def begin_sign_in(
     session: Session, settings: Settings, username: str, client_address: str | None
 ) -> SignInAttempt:
-    """The reads before the password check. Ends its transaction, so that no database
-    connection is held while the check waits for its turn."""
+    """A sign-in's reads before its password is checked (on threads of its own,
+    backend.core.password_hashing; `finish_sign_in` then decides). Failures count per username
+    (slowed, then locked for everyone: guessing one account from many addresses) and per
+    client address (refused for a while: one client guessing many accounts), so that one
+    client cannot lock every account out; an address that is refused has its attempt refused
+    here, before the password is looked at, so it counts against no username. Ends its
+    transaction, so that no database connection is held while the check waits for its turn."""
     key = normalise_username(username)[:64]
     try:
         if client_address:
