@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend.core import password_hashing
-from backend.core.db import get_engine, session_scope, utcnow
+from backend.core.db import get_engine, session_scope, short_reads_engine, utcnow
 from backend.core.settings import Settings
 from backend.notify import status as notify_status
 from backend.notify.models import OutboxMessage
@@ -153,20 +153,28 @@ def _database_families(figures: Figures) -> Iterator[Metric]:
 
 
 def _pool_families(engine: Engine) -> Iterator[Metric]:
-    """The connection pool of this process, read from the pool itself (no database trip)."""
-    pool = engine.pool
-    size = getattr(pool, "size", None)
-    if not callable(size):  # a pool without a size (none of firegrid's engines)
+    """The connection pools of this process, read from the pools themselves (no database
+    trip): the requests' and, on PostgreSQL, the short reads' (decision 0046), together."""
+    pools = [e.pool for e in (engine, short_reads_engine(engine)) if e is not None]
+    pools = [pool for pool in pools if callable(getattr(pool, "size", None))]
+    if not pools:  # a pool without a size (none of firegrid's engines)
         return
-    limit = pool.size() + max(0, getattr(pool, "_max_overflow", 0))
     for name, doc, value in (
-        ("firegrid_db_pool_size", "Connections the pool keeps.", pool.size()),
-        ("firegrid_db_pool_limit", "Connections the pool may open at most.", limit),
-        ("firegrid_db_pool_checked_out", "Connections in use now.", pool.checkedout()),
+        ("firegrid_db_pool_size", "Connections the pools keep.", sum(p.size() for p in pools)),
+        (
+            "firegrid_db_pool_limit",
+            "Connections the pools may open at most.",
+            sum(p.size() + max(0, getattr(p, "_max_overflow", 0)) for p in pools),
+        ),
+        (
+            "firegrid_db_pool_checked_out",
+            "Connections in use now.",
+            sum(p.checkedout() for p in pools),
+        ),
         (
             "firegrid_db_pool_overflow",
-            "Connections open beyond the pool's size.",
-            max(0, pool.overflow()),
+            "Connections open beyond the pools' sizes.",
+            sum(max(0, p.overflow()) for p in pools),
         ),
     ):
         yield _gauge(name, doc, [((), value)])

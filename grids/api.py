@@ -11,12 +11,14 @@ from pydantic import AwareDatetime
 from shapely.geometry import mapping
 
 from backend.core.db import utcnow
+from backend.core.errors import Unauthenticated
 from backend.core.localtime import LOCAL_TIME
 from backend.core.types import Text
 from backend.core.web import Offset, json_answer
 from backend.identity import service as identity
 from backend.identity.dependencies import (
     CurrentPrincipal,
+    CurrentReadsDep,
     PrincipalChoosingPassword,
     ReplicaSessionDep,
     SessionDep,
@@ -87,10 +89,10 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
-def me(principal: PrincipalChoosingPassword, session: SessionDep) -> Response:
-    user = session.get(User, principal.user_id)
-    assert user is not None
-    workplace = workforce.workplace_of(session, user.id, user.scope_area_id)
+def me(principal: PrincipalChoosingPassword, session: CurrentReadsDep) -> Response:
+    account = workforce.account_of(session, principal.user_id)
+    if account is None:  # deleted since this process checked the token
+        raise Unauthenticated("the account no longer exists or is disabled")
     certificate = None
     if principal.certificate_number and principal.certificate_expires_on:
         certificate = CertificateOut(
@@ -100,15 +102,15 @@ def me(principal: PrincipalChoosingPassword, session: SessionDep) -> Response:
         )
     return json_answer(
         MeOut(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role,
-            scope_area_code=workplace.scope_area_code,
-            grid_codes=workplace.grid_codes,
+            id=principal.user_id,
+            username=account.username,
+            display_name=account.display_name,
+            role=account.role,
+            scope_area_code=account.scope_area_code,
+            grid_codes=account.grid_codes,
             certificate=certificate,
             permissions=sorted(p.value for p in permissions_of(principal.role)),
-            password_change_required=user.password_change_required,
+            password_change_required=account.password_change_required,
             creates=[
                 CreatableRole(role=role, levels=levels)
                 for role, levels in people.roles_created_by(principal.role)
@@ -350,7 +352,7 @@ def _echo(lng: float, lat: float, crs: Crs, answer_crs: Crs) -> tuple[float, flo
 @router.get("/grids/locate", response_model=LocateOut, tags=["routing"])
 def locate(
     principal: CurrentPrincipal,
-    session: SessionDep,
+    session: CurrentReadsDep,
     settings: SettingsDep,
     lng: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
@@ -366,7 +368,10 @@ def locate(
 
 @router.post("/grids/locate", response_model=LocateBatchOut, tags=["routing"])
 def locate_many(
-    body: LocateBatchIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    body: LocateBatchIn,
+    principal: CurrentPrincipal,
+    session: CurrentReadsDep,
+    settings: SettingsDep,
 ) -> LocateBatchOut:
     """Up to 10,000 points at once, answered in the order given."""
     points = [

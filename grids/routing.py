@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ import shapely
 from sqlalchemy import LargeBinary, String, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from backend.core.db import ENDS_AT_ONCE, core_reads
 from grids.enums import AreaLevel, RouteStatus
 from grids.models import Area, AreaRevision
 
@@ -352,17 +354,35 @@ _REVISION = select(AreaRevision.revision).where(AreaRevision.id == REVISION_ROW)
 def area_revision(session: Session) -> int:
     """The areas' revision, read once per transaction: a report is placed by the page, then by
     the intake, then its grid's scope is checked, and each asked again. A transaction that
-    changes the areas forgets it (`forget_area_revision`, as `bump_area_revision` does)."""
+    changes the areas forgets it (`forget_area_revision`, as `bump_area_revision` does).
+
+    A short read (`ENDS_AT_ONCE`, backend.core.db.short_reads: where is this point) may take
+    the revision another such read of this process saw less than `_SEEN_REVISION_SECONDS` ago:
+    its answer is shown, not kept, and may be that much older. Whatever places a record reads the
+    revision in its own transaction."""
+    global _seen_revision
     read = session.info.get(_REVISION_READ)
     if read is not None and read[0] is session.get_transaction():
         return read[1]
-    revision = session.scalar(_REVISION) or 0
+    reads_only = session.info.get(ENDS_AT_ONCE, False)
+    seen = _seen_revision
+    if reads_only and seen is not None and time.monotonic() - seen[0] < _SEEN_REVISION_SECONDS:
+        return seen[1]
+    revision = core_reads(session).scalar(_REVISION) or 0
     session.info[_REVISION_READ] = (session.get_transaction(), revision)
+    if reads_only:
+        _seen_revision = (time.monotonic(), revision)
     return revision
 
 
+_SEEN_REVISION_SECONDS = 1.0
+_seen_revision: tuple[float, int] | None = None  # (when, revision) a read of this process saw
+
+
 def forget_area_revision(session: Session) -> None:
+    global _seen_revision
     session.info.pop(_REVISION_READ, None)
+    _seen_revision = None
 
 
 class GridPlaces(Sequence[GridPlace]):

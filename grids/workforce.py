@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.core import audit
 from backend.core.audit import Actor
-from backend.core.db import utcnow
+from backend.core.db import core_reads, utcnow
 from backend.core.errors import Forbidden, InvalidInput, NotFound
 from backend.core.localtime import LOCAL_TIME
 from backend.core.privacy import mask_phone
@@ -185,27 +185,45 @@ def users_in_scope(
 
 
 @dataclass(frozen=True)
-class Workplace:
-    """Where a user works: their scope area and the grids assigned to them. (Not to be confused
-    with `grids.service.Placement`, the grid a point falls in.)"""
+class Account:
+    """A user as they see themselves (who am I): the account and where they work, their
+    scope area and the grids assigned to them. (Where they work is not to be confused with
+    `grids.service.Placement`, the grid a point falls in.)"""
 
+    username: str
+    display_name: str
+    role: Role
+    password_change_required: bool
     scope_area_code: str | None
     grid_codes: list[str]
 
 
-def workplace_of(
-    session: Session, user_id: uuid.UUID, scope_area_id: uuid.UUID | None
-) -> Workplace:
-    grids = session.scalars(
-        select(Area.code)
-        .join(GridAssignment, GridAssignment.area_id == Area.id)
-        .where(GridAssignment.user_id == user_id)
-        .order_by(Area.code)
-    ).all()
-    scope_code = (
-        session.scalar(select(Area.code).where(Area.id == scope_area_id)) if scope_area_id else None
+_SCOPE_AREA, _GRID = aliased(Area), aliased(Area)
+# Every app start and every page of the console asks it: one statement, a row per grid.
+_ACCOUNT = (
+    select(
+        User.username,
+        User.display_name,
+        User.role,
+        User.password_change_required,
+        _SCOPE_AREA.code,
+        _GRID.code,
     )
-    return Workplace(scope_code, list(grids))
+    .outerjoin(_SCOPE_AREA, _SCOPE_AREA.id == User.scope_area_id)
+    .outerjoin(GridAssignment, GridAssignment.user_id == User.id)
+    .outerjoin(_GRID, _GRID.id == GridAssignment.area_id)
+    .where(User.id == bindparam("id"))
+    .order_by(_GRID.code)
+)
+
+
+def account_of(session: Session, user_id: uuid.UUID) -> Account | None:
+    rows = core_reads(session).execute(_ACCOUNT, {"id": user_id}).all()
+    if not rows:
+        return None
+    username, display_name, role, change_required, scope_code, _ = rows[0]
+    grids = [row[5] for row in rows if row[5] is not None]
+    return Account(username, display_name, Role(role), bool(change_required), scope_code, grids)
 
 
 # --- Assignments -----------------------------------------------------------------------------------
@@ -397,40 +415,50 @@ def grid_places(session: Session, grid_ids: Iterable[uuid.UUID]) -> list[GridPla
 # grids' workers (their assignment's role) and the villages' grid leaders (role "leader"),
 # each row with what orders it: an assignment's age, a leader's username.
 _LEADER = "leader"
-_HANDLERS = (
-    select(
-        GridAssignment.area_id.label("place_id"),
-        GridAssignment.role.label("role"),
-        User.id.label("user_id"),
-        User.display_name.label("name"),
-        WorkerDuty.status,
-        WorkerDuty.leave_from,
-        WorkerDuty.leave_until,
-        GridAssignment.created_at.label("since"),
-        User.username,
-    )
-    .join(User, User.id == GridAssignment.user_id)
-    .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-    .where(GridAssignment.area_id.in_(bindparam("grids", expanding=True)), User.is_active.is_(True))
-    .union_all(
+
+
+def _handlers(grids: ColumnElement[bool], villages: ColumnElement[bool]):
+    return (
         select(
-            User.scope_area_id,
-            literal(_LEADER, String),
-            User.id,
-            User.display_name,
+            GridAssignment.area_id.label("place_id"),
+            GridAssignment.role.label("role"),
+            User.id.label("user_id"),
+            User.display_name.label("name"),
             WorkerDuty.status,
             WorkerDuty.leave_from,
             WorkerDuty.leave_until,
-            null().label("since"),
+            GridAssignment.created_at.label("since"),
             User.username,
         )
+        .join(User, User.id == GridAssignment.user_id)
         .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
-        .where(
-            User.role == Role.GRID_LEADER.value,
-            User.is_active.is_(True),
-            User.scope_area_id.in_(bindparam("villages", expanding=True)),
+        .where(grids, User.is_active.is_(True))
+        .union_all(
+            select(
+                User.scope_area_id,
+                literal(_LEADER, String),
+                User.id,
+                User.display_name,
+                WorkerDuty.status,
+                WorkerDuty.leave_from,
+                WorkerDuty.leave_until,
+                null().label("since"),
+                User.username,
+            )
+            .outerjoin(WorkerDuty, WorkerDuty.user_id == User.id)
+            .where(User.role == Role.GRID_LEADER.value, User.is_active.is_(True), villages)
         )
     )
+
+
+_HANDLERS = _handlers(
+    GridAssignment.area_id.in_(bindparam("grids", expanding=True)),
+    User.scope_area_id.in_(bindparam("villages", expanding=True)),
+)
+# The commonest case, one point located or one complaint taken: no list for SQLAlchemy to
+# render into the statement anew on every call (a tenth of a small request's time).
+_HANDLERS_OF_ONE = _handlers(
+    GridAssignment.area_id == bindparam("grid"), User.scope_area_id == bindparam("village")
 )
 
 
@@ -443,10 +471,13 @@ def handlers_for(
     places = {place.grid.id: place for place in places}
     if not places:
         return {}
-    rows = session.execute(
-        _HANDLERS,
-        {"grids": list(places), "villages": list({p.village.id for p in places.values()})},
-    ).all()
+    if len(places) == 1:
+        (place,) = places.values()
+        statement, params = _HANDLERS_OF_ONE, {"grid": place.grid.id, "village": place.village.id}
+    else:
+        villages = list({p.village.id for p in places.values()})
+        statement, params = _HANDLERS, {"grids": list(places), "villages": villages}
+    rows = core_reads(session).execute(statement, params).all()
     # Workers in the order they were assigned (then by id); leaders by username.
     workers = sorted(
         (r for r in rows if r.role != _LEADER), key=lambda r: (r.since, str(r.user_id))

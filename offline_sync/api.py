@@ -18,7 +18,6 @@ from backend.core.errors import Conflict, Problem, Unauthenticated
 from backend.core.settings import Settings
 from backend.core.types import Int32
 from backend.identity.dependencies import (
-    BriefPrincipal,
     CurrentPrincipal,
     SettingsDep,
     oauth2_scheme,
@@ -250,7 +249,7 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
 
 @uploads_router.post("/", status_code=201)
 async def create_upload(
-    request: Request, principal: BriefPrincipal, settings: SettingsDep
+    request: Request, principal: CurrentPrincipal, settings: SettingsDep
 ) -> Response:
     """Start an upload: `Upload-Length` and `Upload-Metadata` naming `photo_id` (the photo
     record's uuid) and `sha256` (of the whole file). Answers `Location`; with the bytes in the
@@ -266,14 +265,14 @@ async def create_upload(
 
 
 @uploads_router.head("/{upload_id}")
-def upload_offset(upload_id: UploadId, request: Request, principal: BriefPrincipal) -> Response:
+def upload_offset(upload_id: UploadId, request: Request, principal: CurrentPrincipal) -> Response:
     """Where the upload stands: resume from `Upload-Offset`."""
     return _offset(request, principal, upload_id)
 
 
 @uploads_router.patch("/{upload_id}", status_code=204)
 async def upload_bytes(
-    upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
+    upload_id: UploadId, request: Request, principal: CurrentPrincipal, settings: SettingsDep
 ) -> Response:
     """Append bytes at `Upload-Offset`. Every check runs before the first byte is written; an
     interrupted request keeps what arrived (resume from HEAD); with `Upload-Checksum` (sha1 or
@@ -283,7 +282,7 @@ async def upload_bytes(
 
 @uploads_router.delete("/{upload_id}", status_code=204)
 def terminate_upload(
-    upload_id: UploadId, request: Request, principal: BriefPrincipal, settings: SettingsDep
+    upload_id: UploadId, request: Request, principal: CurrentPrincipal, settings: SettingsDep
 ) -> Response:
     """Abandon an upload and its bytes (termination extension)."""
     return _terminated(request, principal, upload_id, settings)

@@ -124,9 +124,11 @@ def no_rate_limit_counts() -> None:
     this process's memory, where the served app runs)."""
     from backend.core import rate_limits
     from backend.identity.service import principals
+    from grids.scope import scopes
 
     rate_limits.forget_all()
     principals.forget_all()  # and no caller remembered from another test's accounts
+    scopes.forget_all()
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ mode, never block writers.
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,9 +19,19 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    TextClause,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -28,6 +40,7 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeDecorator
 
 from backend.core.settings import get_settings
@@ -128,7 +141,55 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
     # beyond it, each unit of work would open and close a connection, a server process each.
     size = get_settings().db_pool_size
     kwargs = {"pool_size": size, "max_overflow": size} | kwargs
-    return create_engine(url, pool_pre_ping=True, pool_use_lifo=True, **kwargs)
+    engine = create_engine(url, pool_use_lifo=True, **kwargs)
+    _check_at_checkout(engine)
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use, whatever its socket says
+# (PgBouncer's `server_check_delay` has the same default).
+_PING_AFTER_IDLE_SECONDS = 30.0
+_CHECKED_IN_AT = "firegrid_checked_in_at"
+
+
+def _check_at_checkout(engine: Engine) -> None:
+    """Hand out no dead connection, without a round trip for a live one (decision 0046).
+
+    A server that ends a session (restart, `pg_terminate_backend`, idle timeouts) says so on
+    the socket and closes it: the idle connection's socket turns readable. Only such a
+    connection, or one idle past `_PING_AFTER_IDLE_SECONDS`, is pinged; a failed ping makes the
+    pool discard it and check out another. SQLAlchemy's `pool_pre_ping` would ping every
+    checkout: one more round trip for every request."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_CHECKED_IN_AT)
+        if idle_since is None:  # just opened
+            return
+        if time.monotonic() - idle_since < _PING_AFTER_IDLE_SECONDS and not _server_spoke(
+            dbapi_connection
+        ):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection is gone") from exc
+
+
+def _server_spoke(dbapi_connection: Any) -> bool:
+    """Whether an idle psycopg connection has anything to read: the server's farewell (an
+    error, then the end of the stream), or a connection already known broken."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -183,6 +244,83 @@ def session_factory(engine: Engine | None = None, *, read_only: bool = False) ->
 def _session_factory(engine: Engine, read_only: bool) -> sessionmaker:
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+def core_reads(session: Session) -> Connection:
+    """The session's connection, for the Core reads of the busiest paths (the caller's scope,
+    who handles a grid, the areas' revision): the ORM's layer over a statement of a few
+    columns costs about a quarter of its time there. The session's pending changes are
+    flushed first, as its own queries would (autoflush)."""
+    if session.autoflush:
+        session.flush()  # a clean session returns at once
+    return session.connection()
+
+
+class WriteInReadSession(RuntimeError):
+    """A session for reads only was asked to write: a bug in the route that took it."""
+
+
+@lru_cache(maxsize=8)
+def read_sessions(engine: Engine, *, refuse_writes: bool = True) -> sessionmaker:
+    """Sessions that only read (decision 0046): the replica-safe reads' (maps, lists, exports,
+    bulletins). With `refuse_writes` a write is refused before it reaches the database (the
+    primary would take it; a standby refuses writes by itself)."""
+    return _reads(engine, refuse_writes, short=False)
+
+
+@lru_cache(maxsize=8)
+def short_reads(engine: Engine) -> sessionmaker:
+    """Sessions for a few short statements that must see the latest writes (who am I, where is
+    this point, who calls): nothing streamed, nothing written (decision 0046).
+
+    On PostgreSQL each statement runs in a transaction of its own (autocommit): under READ
+    COMMITTED each statement of a transaction takes its own snapshot anyway, so a transaction
+    of reads would see nothing more consistent, and its BEGIN and COMMIT are two round trips
+    for nothing. The connections stay in autocommit, in a small pool of their own
+    (`short_reads_engine`), rather than switch mode at each checkout. (A streamed result
+    needs a transaction for its server-side cursor: take `read_sessions`.) On SQLite a
+    deferred BEGIN keeps one WAL snapshot, whose end only lets the snapshot go. Ending such a
+    session waits on nothing either way (`ENDS_AT_ONCE`), so a request ends it on the event
+    loop."""
+    return _reads(short_reads_engine(engine) or engine, True, short=True)
+
+
+@lru_cache(maxsize=8)
+def short_reads_engine(engine: Engine) -> Engine | None:
+    """PostgreSQL's connections for short reads, in autocommit: a quarter of the pool's size,
+    as many again at the busiest (a short read holds its connection for a millisecond or
+    two). None on SQLite, whose reads share the file's one pool."""
+    if engine.dialect.name != "postgresql":
+        return None
+    size = max(2, get_settings().db_pool_size // 4)
+    return build_engine(
+        engine.url.render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,  # never in a transaction to roll back
+        pool_size=size,
+        max_overflow=size,
+    )
+
+
+def _reads(engine: Engine, refuse_writes: bool, *, short: bool) -> sessionmaker:
+    bind = engine.execution_options(**{READ_ONLY: True})
+    if refuse_writes:
+        event.listen(bind, "before_execute", _refuse_writes)  # this bind's connections only
+    info = {ENDS_AT_ONCE: True} if short else {}
+    return sessionmaker(bind=bind, expire_on_commit=False, info=info)
+
+
+ENDS_AT_ONCE = "firegrid_ends_at_once"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE")
+
+
+def _refuse_writes(_conn: Any, statement: Any, *_args: Any) -> None:
+    if isinstance(statement, UpdateBase) or (
+        isinstance(statement, TextClause) and statement.text.lstrip().upper().startswith(_WRITES)
+    ):
+        raise WriteInReadSession(
+            "a session for reads only was asked to write; take SessionDep for a route that writes"
+        )
 
 
 @contextmanager

@@ -27,21 +27,20 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from backend.core import metrics
 from backend.core.db import (
-    READ_ONLY,
     build_engine,
     database_trouble,
     engine_for,
     get_engine,
     normalise_url,
+    read_sessions,
 )
 from backend.core.settings import ConfigurationError, Settings
 
@@ -199,36 +198,10 @@ def replica_for(settings: Settings) -> Replica | None:
     )
 
 
-@lru_cache(maxsize=8)
-def _reads(engine: Engine, *, refuse_writes: bool) -> sessionmaker:
-    """Sessions for replica-safe reads. On the primary they cannot write either
-    (`BEGIN READ ONLY`, psycopg's `read_only`): a route marked replica-safe that wrote would
-    fail only once a standby answers it, in production; refused on the primary too, it fails
-    in the tests. (A standby refuses writes by itself.)"""
-    bind = engine.execution_options(**{READ_ONLY: True})
-    if refuse_writes and engine.dialect.name == "postgresql":
-        event.listen(bind, "engine_connect", _begin_read_only)  # this bind's connections only
-        if not event.contains(engine.pool, "checkin", _begin_as_configured):
-            event.listen(engine.pool, "checkin", _begin_as_configured)
-    return sessionmaker(bind=bind, expire_on_commit=False)
-
-
-def _begin_read_only(connection: Connection) -> None:
-    connection.connection.dbapi_connection.read_only = True  # type: ignore[union-attr]
-
-
-def _begin_as_configured(dbapi_connection: Any, _record: Any) -> None:
-    """Back in the pool, a connection begins as the server says again (read-write, or
-    read-only where `default_transaction_read_only` is on), not forced either way."""
-    if dbapi_connection is not None and getattr(dbapi_connection, "read_only", None):
-        try:
-            dbapi_connection.read_only = None
-        except Exception:  # noqa: BLE001 - a broken connection: the pool discards it anyway
-            log.debug("could not reset a connection's read_only", exc_info=True)
-
-
 def primary_reads() -> Session:
-    return _reads(get_engine(), refuse_writes=True)()
+    """A replica-safe read on the primary: it cannot write either, so that a route marked
+    replica-safe that wrote fails in the tests, not once a standby answers it in production."""
+    return read_sessions(get_engine())()
 
 
 def read_session(settings: Settings, read_after: int | None) -> Session:
@@ -239,9 +212,9 @@ def read_session(settings: Settings, read_after: int | None) -> Session:
         return primary_reads()
     reason = replica.choose(read_after)
     if reason == "fresh":
-        session = _reads(replica.standby, refuse_writes=False)()
+        session = read_sessions(replica.standby, refuse_writes=False)()
         try:
-            session.connection()  # checked out now (pre-pinged), so a dead standby shows here
+            session.connection()  # checked out now (and checked), so a dead standby shows here
         except DBAPIError as exc:
             session.close()
             if database_trouble(exc) is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,10 +12,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend.core.db import session_scope
+from backend.core.db import get_engine, session_scope, short_reads
 from backend.core.errors import Forbidden, Unauthenticated
 from backend.core.settings import Settings, get_settings
-from backend.core.web import db_session, replica_session
+from backend.core.web import current_reads, db_session, replica_session
 from backend.identity import partners, permissions, service
 from backend.identity.enums import Role
 from backend.identity.partners import SignedRequest
@@ -27,6 +28,9 @@ SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 # For a read whose answer may be a few seconds old (maps, lists, exports, bulletins, public
 # pages): the read replica's when one is set (decision 0042). Read-only on every database.
 ReplicaSessionDep = Annotated[Session, Depends(replica_session, scope="function")]
+# For a read that must see the latest writes, when it takes the busiest routes' share of the
+# time (who am I, where is this point): the primary's, and it cannot write (decision 0046).
+CurrentReadsDep = Annotated[Session, Depends(current_reads, scope="function")]
 
 
 async def _settings() -> Settings:
@@ -38,23 +42,24 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 async def current_principal(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     """Async so that a caller this process checked a moment ago costs no trip through the
-    thread pool (service.known_principal); otherwise read there, in the request's session."""
+    thread pool (service.known_principal); otherwise read there in a brief session of its own,
+    so that a route that takes no `SessionDep` opens none for its caller."""
     if not token:
         raise Unauthenticated("send an access token: Authorization: Bearer <token>")
     known = service.known_principal(settings, token)
     if known is not None:
         return service.allowed(known)
-    return await run_in_threadpool(service.principal_for_token, session, settings, token)
+    return await run_in_threadpool(_principal_from_database, settings, token, False)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 async def principal_choosing_password(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     """The caller, even one whose password was reset and must be changed first: for the few
     endpoints such a caller still needs (who am I, change my password)."""
@@ -63,27 +68,19 @@ async def principal_choosing_password(
     known = service.known_principal(settings, token)
     if known is not None:
         return service.allowed(known, pending_change_allowed=True)
-    return await run_in_threadpool(
-        lambda: service.principal_for_token(session, settings, token, pending_change_allowed=True)
-    )
+    return await run_in_threadpool(_principal_from_database, settings, token, True)
 
 
 PrincipalChoosingPassword = Annotated[Principal, Depends(principal_choosing_password)]
 
 
-def brief_principal(
-    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+def _principal_from_database(
+    settings: Settings, token: str, pending_change_allowed: bool
 ) -> Principal:
-    """The caller, checked in a short transaction of its own: for endpoints that stream a body
-    (uploads), so that no transaction, and on SQLite no write lock, stays open while bytes
-    arrive."""
-    if not token:
-        raise Unauthenticated("send an access token: Authorization: Bearer <token>")
-    with session_scope(read_only=True) as session:
-        return service.principal_for_token(session, settings, token)
-
-
-BriefPrincipal = Annotated[Principal, Depends(brief_principal)]
+    with closing(short_reads(get_engine())()) as session:
+        return service.principal_for_token(
+            session, settings, token, pending_change_allowed=pending_change_allowed
+        )
 
 
 def require(permission: Permission) -> Callable[[Principal], Principal]:

@@ -200,3 +200,26 @@ def test_area_geometry_can_be_answered_in_gcj02(api, station_staff, township):
     assert 0.003 < gcj["bbox"][0] - wgs["bbox"][0] < 0.008
     assert -0.006 < gcj["bbox"][1] - wgs["bbox"][1] < 0.0
     assert gcj["geometry"]["type"] == "MultiPolygon"
+
+
+def test_a_worker_moved_to_another_grid_acts_there_at_once_with_the_same_token(
+    api, station_staff, grid_worker, grid, other_grid
+):
+    """The scope of a caller is kept for a few seconds (decision 0046); moving a worker
+    forgets theirs, so the old grid is closed to them and the new one open on the next
+    request."""
+    worker, station = grid_worker.headers(api), station_staff.headers(api)
+    assert codes(api, worker, top="true") == [grid.code]  # worked out, and kept
+    assert api.get(f"/api/v1/areas/{other_grid.code}", headers=worker).status_code == 404
+
+    moved = api.put(
+        f"/api/v1/grids/{other_grid.code}/team",
+        json={"primary": str(grid_worker.id)},
+        headers=station,
+    )
+    left = api.put(f"/api/v1/grids/{grid.code}/team", json={"primary": None}, headers=station)
+
+    assert moved.status_code == left.status_code == 200, (moved.text, left.text)
+    assert codes(api, worker, top="true") == [other_grid.code]
+    assert api.get(f"/api/v1/areas/{other_grid.code}", headers=worker).status_code == 200
+    assert api.get(f"/api/v1/areas/{grid.code}", headers=worker).status_code == 404

@@ -51,3 +51,38 @@ def test_the_connection_is_configured_for_its_backend(engine):
 def test_naive_times_are_refused_rather_than_guessed(engine):
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(datetime(2026, 1, 1), engine.dialect)
+
+
+def test_sessions_for_reads_refuse_to_write_and_write_nothing(engine):
+    """`short_reads` (who am I, locate) and `read_sessions` (replica-safe reads) are refused
+    a write before it reaches the database, through the ORM or a statement (decision 0046)."""
+    from sqlalchemy import func, select
+
+    from backend.core.db import WriteInReadSession, read_sessions, short_reads
+    from grids.enums import AreaLevel
+    from grids.models import Area
+
+    for sessions in (short_reads(engine), read_sessions(engine)):
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Area)) == 0  # reads work
+            with pytest.raises(WriteInReadSession):
+                session.execute(text("INSERT INTO area_revision (id, revision) VALUES (9, 9)"))
+        with sessions() as session:
+            session.add(Area(code="99", name="不该写入", level=AreaLevel.COUNTY.value, path="/99/"))
+            with pytest.raises(WriteInReadSession):
+                session.flush()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Area)).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM area_revision WHERE id = 9")).scalar() == 0
+
+
+def test_a_short_read_on_postgresql_runs_without_a_transaction(engine):
+    """Its statements are their own transactions: no BEGIN, no COMMIT (decision 0046)."""
+    from backend.core.db import core_reads, short_reads
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads keep one snapshot in a deferred transaction")
+    with short_reads(engine)() as session:
+        connection = core_reads(session)
+        connection.execute(text("SELECT 1"))
+        assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
