@@ -275,7 +275,7 @@ def set_person(
     """Make `fields` the unit's current person of `role`, and text their phone a code.
 
     The same name and phone as the current person's: a new code only (no sooner than a minute
-    after the last). Another name or phone: a new person, who replaces the current one. Staff
+    after the last), or nothing when that phone is already verified. Another name or phone: a new person, who replaces the current one. Staff
     who manage units may replace anyone; a grid worker adds a person on site, or replaces one
     whose phone is not yet verified, but never a verified one (403)."""
     unit = get_visible(session, principal, unit_id)
@@ -283,6 +283,8 @@ def set_person(
     sealed, digest = phones.sealed_number(settings, number)
     current = current_person(session, unit.id, role)
     if current is not None and current.phone_digest == digest and current.name == fields.name:
+        if current.phone_verified_at is not None:
+            return current  # already proven: nothing to do, nothing texted
         phones.send_code(session, settings, current, principal.user_id, fresh=False)
         audit.record(
             session,

@@ -230,3 +230,37 @@ def test_bad_input_names_the_field(api, grid, station_staff):
         headers=station,
     )
     assert nobody.status_code == 404
+
+
+def test_a_code_texted_to_a_replaced_person_never_verifies_the_new_one(
+    api, db, sms_settings, fake_sms, grid, station_staff
+):
+    station = station_staff.headers(api)
+    unit = api.post(
+        "/api/v1/units", json={"name": "某公司", "uscc": USCC_A}, headers=station
+    ).json()
+    path = f"/api/v1/units/{unit['id']}/persons/responsible"
+    first = {"name": "张三", "phone": PHONE}
+    assert api.put(path, json=first, headers=station).status_code == 200
+    again = api.put(path, json=first, headers=station)  # a new code at once: too soon
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) == 60
+    old_code = texted_code(db, sms_settings, fake_sms, PHONE)
+
+    assert (
+        api.put(path, json={"name": "王五", "phone": "13600002222"}, headers=station).json()["name"]
+        == "王五"
+    )
+    new_code = texted_code(db, sms_settings, fake_sms, "13600002222")
+    if old_code != new_code:
+        refused = api.post(f"{path}/verify", json={"code": old_code}, headers=station)
+        assert refused.status_code == 422
+    verified = api.post(f"{path}/verify", json={"code": new_code}, headers=station).json()
+    assert verified["phone"] == "136****2222" and verified["phone_verified"]
+    fake_sms.sent.clear()
+    same = api.put(path, json={"name": "王五", "phone": "13600002222"}, headers=station)
+    assert same.status_code == 200 and same.json()["phone_verified"]  # nothing to prove again
+    with db() as session:
+        from backend.notify import service as notify
+
+        notify.deliver_outbox(session, sms_settings)
+    assert fake_sms.sent == []
