@@ -32,6 +32,7 @@ from complaints.citizens import api as citizens_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
 from grids.premises import api as premises_api
+from grids.units import api as units_api
 from hazards import api as hazards_api
 from hazards import map_api
 from hazards.credit import api as credit_api
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notify_api.router)
     app.include_router(inbox_api.router)
     app.include_router(premises_api.router)
+    app.include_router(units_api.router)
     app.include_router(map_api.router)
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)

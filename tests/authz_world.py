@@ -19,6 +19,7 @@ import httpx
 from backend.identity.enums import Role
 from tests.world import (
     SETUP,
+    USCC_B,
     AreaRef,
     IntegrationClient,
     Person,
@@ -167,8 +168,9 @@ def _key(people: dict[str, Person], person: Person) -> str:
 
 
 def _records(db, api, place: Place, headers, people, hotlines) -> None:
-    """Premises, hazard, complaint (with an extension, a reward and a callback), patrol task,
-    credit record and appeal, work prompt, campaign, device token and upload in this place."""
+    """Premises (and the unit that runs them), hazard, complaint (with an extension, a reward
+    and a callback), patrol task, credit record and appeal, work prompt, campaign, device token
+    and upload in this place."""
     n = int(place.name[1])
     g = place.name[2]
     station, worker = headers[f"c{n}.station"], headers[f"c{n}.worker.{g}"]
@@ -183,6 +185,14 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
             headers=station,
         ),
         "premises",
+    )["id"]
+    ids["unit"] = _ok(
+        api.post(
+            "/api/v1/units",
+            json={"name": f"公司{place.name}", "uscc": USCC_B, "premises_ids": [ids["premises"]]},
+            headers=station,
+        ),
+        "unit",
     )["id"]
     ids["earlier_hazard"] = _ok(
         api.post(

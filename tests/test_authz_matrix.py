@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests import authz_world
-from tests.world import jpeg, signed_headers
+from tests.world import USCC_A, jpeg, signed_headers
 
 # What a made-up reference of each kind looks like: well-formed, never issued.
 MADE_UP: dict[str, Callable[[], str]] = {
@@ -295,6 +295,40 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("DELETE", "/api/v1/premises/{premises_id}"): Op(
         lambda r: Req(path={"premises_id": r("premises_id", "premises")})
+    ),
+    ("POST", "/api/v1/units"): Op(
+        lambda r: Req(
+            json={
+                "name": "矩阵公司",
+                "uscc": USCC_A,
+                "area_code": r("area", "township"),
+                "premises_ids": [r("premises_id", "premises")],
+            }
+        )
+    ),
+    ("GET", "/api/v1/units"): Op(lambda r: Req(query={"area": r("area", "grid")})),
+    ("GET", "/api/v1/units/{unit_id}"): Op(lambda r: Req(path={"unit_id": r("unit_id", "unit")})),
+    ("POST", "/api/v1/units/{unit_id}/premises"): Op(
+        lambda r: Req(
+            path={"unit_id": r("unit_id", "unit")},
+            json={"premises_ids": [r("premises_id", "premises")]},
+        )
+    ),
+    ("DELETE", "/api/v1/units/{unit_id}/premises/{premises_id}"): Op(
+        lambda r: Req(
+            path={"unit_id": r("unit_id", "unit"), "premises_id": r("premises_id", "premises")}
+        )
+    ),
+    ("PUT", "/api/v1/units/{unit_id}/persons/{role}"): Op(
+        lambda r: Req(
+            path={"unit_id": r("unit_id", "unit"), "role": "manager"},
+            json={"name": "矩阵", "phone": "13800001234"},
+        )
+    ),
+    ("POST", "/api/v1/units/{unit_id}/persons/{role}/verify"): Op(
+        lambda r: Req(
+            path={"unit_id": r("unit_id", "unit"), "role": "responsible"}, json={"code": "123456"}
+        )
     ),
     ("POST", "/api/v1/hazards"): Op(
         lambda r: Req(
@@ -752,6 +786,9 @@ def test_references_outside_scope_answer_as_made_up_ones(db, api):
 UNREACHED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/areas/{code}/split"): "a township is split once, before it has grids; "
     "the world's have theirs (the code is resolved before that is checked)",
+    ("POST", "/api/v1/units/{unit_id}/persons/{role}/verify"): "the code is texted to the "
+    "person's phone, so the matrix's is wrong (422) or finds no person (404); both come after "
+    "the unit was resolved in scope, which the comparison above checks",
 }
 
 

@@ -167,3 +167,16 @@ def unseal(master_secret: str, sealed: str) -> str:
 
 def random_key_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+# --- Personal phone numbers kept apart from case data -----------------------------------------
+
+
+def phone_digest(secret: str, phone: str) -> str:
+    """A keyed digest of a phone's digits (a leading 86 country code dropped), to find the same
+    number again without decrypting anyone's. The same value as complaints' caller digests
+    (complaints.rules.phone_digest), so both may one day share this helper."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return hmac.new(secret.encode(), ("phone:" + digits).encode(), hashlib.sha256).hexdigest()

@@ -132,6 +132,9 @@ DOINGS = {
     "administer": "进行系统管理",
     "register premises": "登记场所",
     "edit premises": "编辑场所",
+    "read units": "查看单位",
+    "manage units": "管理单位",
+    "add unit persons": "登记单位消防安全责任人/管理人",
     "work in the field": "进行现场工作",
     "take hazard steps": "处理隐患",
     "take site photos": "拍摄现场照片",
@@ -474,6 +477,18 @@ MESSAGES: dict[str, str] = {
         "场所 {id} 已被他人修改（当前版本 {version}，您提交的是 {sent}）"
     ),
     "no area with code '{code}'": "没有代码为 '{code}' 的区域",
+    # --- grids.units -----------------------------------------------------------------------------
+    "a unified social credit code is required": "须填写统一社会信用代码",
+    "give the area the unit is registered in": "请填写单位登记所在的区域",
+    "no unit with id {id}": "没有 id 为 {id} 的单位",
+    "the unit has no current person of role {role}": "该单位当前没有角色为 {role} 的人员",
+    "a {role:role} may not replace a person whose phone is verified": (
+        "{role}不能替换手机号已验证的人员"
+    ),
+    "a code was sent less than a minute ago; wait before asking for another": (
+        "验证码发送未满一分钟，请稍后再获取"
+    ),
+    "ask for a new code: none is waiting for this person": "请重新获取验证码：该人员没有待用的验证码",
     "bbox is min_lng,min_lat,max_lng,max_lat (WGS-84 degrees)": (
         "bbox 应为 min_lng,min_lat,max_lng,max_lat（WGS-84 度）"
     ),

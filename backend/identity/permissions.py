@@ -38,6 +38,10 @@ class Permission(StrEnum):
     # Premises.
     REGISTER_PREMISES = "register_premises"  # add a premises met in the field
     EDIT_PREMISES = "edit_premises"  # change or import the registry
+    # Units 单位 and their responsible persons (grids.units).
+    READ_UNITS = "read_units"  # units of one's area, or of premises in one's grids
+    MANAGE_UNITS = "manage_units"  # register units, link premises, set and replace persons
+    ADD_UNIT_PERSONS = "add_unit_persons"  # add a 责任人/管理人 on site and submit their code
     # Field work from a phone.
     WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
     TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
@@ -76,6 +80,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.USE_CONSOLE: frozenset({L, S, B, D, A}),
     Permission.REGISTER_PREMISES: frozenset({W, L, S, B, A}),
     Permission.EDIT_PREMISES: frozenset({S, B, A}),
+    Permission.READ_UNITS: frozenset({W, L, S, B, A}),
+    Permission.MANAGE_UNITS: frozenset({S, B, A}),
+    Permission.ADD_UNIT_PERSONS: frozenset({W, S, B, A}),
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
     Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
     Permission.TAKE_SITE_PHOTOS: frozenset({W, L, S, B}),

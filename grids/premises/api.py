@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend.core.i18n import chinese_or_english, in_chinese
@@ -27,8 +28,10 @@ from grids.premises.schemas import (
     PremisesIn,
     PremisesOut,
     PremisesPatch,
+    UnitRef,
 )
 from grids.schemas import parse_bbox
+from grids.units import service as units
 
 router = APIRouter(prefix="/api/v1/premises", tags=["premises"])
 
@@ -38,9 +41,20 @@ _NOT_FOUND = {404: {"description": "No such premises in your scope"}}
 
 
 def premises_out(
-    premises: Premises, area_code: str | None, answer_crs: Crs | None = None
+    premises: Premises,
+    area_code: str | None,
+    answer_crs: Crs | None = None,
+    unit_names: dict[uuid.UUID, str] | None = None,
 ) -> PremisesOut:
-    """Coordinates as entered, or converted from the stored WGS-84 into `answer_crs`."""
+    """Coordinates as entered, or converted from the stored WGS-84 into `answer_crs`; its
+    unit named from `unit_names` (`units.summaries`), or read when not given."""
+    if unit_names is None:
+        unit_names = units.summaries(Session.object_session(premises), {premises.unit_id})
+    unit = (
+        UnitRef(id=premises.unit_id, name=unit_names[premises.unit_id])
+        if premises.unit_id in unit_names
+        else None
+    )
     if answer_crs is None:
         lng, lat, crs = premises.raw_lng, premises.raw_lat, premises.raw_crs
     else:
@@ -64,6 +78,7 @@ def premises_out(
         contact_name=premises.contact_name,
         contact_phone=mask_phone(premises.contact_phone),
         credit_status=premises.credit_status,
+        unit=unit,
         version=premises.version,
         updated_at=premises.updated_at,
     )
@@ -119,8 +134,9 @@ def list_premises(
     response.headers["X-Total-Count"] = str(service.count_in_scope(session, principal, where))
     rows = session.execute(
         service.query_in_scope(session, principal, where).limit(limit).offset(offset)
-    )
-    return [premises_out(premises, code, answer_crs) for premises, code in rows]
+    ).all()
+    names = units.summaries(session, {p.unit_id for p, _ in rows if p.unit_id})
+    return [premises_out(premises, code, answer_crs, names) for premises, code in rows]
 
 
 @router.post("", response_model=PremisesOut, status_code=201)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
+from grids.units import models as _units  # noqa: F401 - the table `premises.unit_id` names
 
 
 class Premises(ChangeStamped, Base):
@@ -44,6 +45,10 @@ class Premises(ChangeStamped, Base):
     )
     area_path: Mapped[str] = mapped_column(String(255))
     route_status: Mapped[str] = mapped_column(String(16))
+    # 单位: the organisation that runs it (grids.units); several premises may share one.
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(32))  # shown masked
     credit_status: Mapped[str] = mapped_column(String(16), default="normal")

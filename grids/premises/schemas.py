@@ -82,6 +82,13 @@ class PremisesPatch(BaseModel):
         return None if value == "" else value
 
 
+class UnitRef(BaseModel):
+    """The unit 单位 that runs a premises (grids.units)."""
+
+    id: uuid.UUID
+    name: str
+
+
 class PremisesOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -101,6 +108,7 @@ class PremisesOut(BaseModel):
     contact_name: str | None
     contact_phone: str | None = Field(description="masked, e.g. 138****1234")
     credit_status: CreditStatus
+    unit: UnitRef | None = Field(default=None, description="the unit 单位 that runs it")
     version: int
     updated_at: datetime
 
