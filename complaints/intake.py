@@ -40,6 +40,7 @@ from backend.core.audit import canonical_json
 from backend.core.db import get_engine, utcnow
 from backend.core.errors import Conflict, Forbidden, Problem, Unauthenticated
 from backend.core.privacy import mask_phone
+from backend.core.security import phone_digest
 from backend.core.settings import Settings
 from backend.identity import partners
 from backend.identity.enums import Role
@@ -373,7 +374,7 @@ def _write(
                     if body.caller.phone
                     else None,
                     "masked_phone": masked,
-                    "phone_digest": rules.phone_digest(secret, body.caller.phone)
+                    "phone_digest": phone_digest(secret, body.caller.phone)
                     if body.caller.phone
                     else None,
                 }

@@ -236,7 +236,9 @@ class CitizenPhoneCode(Base):
 
     __tablename__ = "citizen_phone_codes"
 
-    phone_digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # rules.phone_digest
+    phone_digest: Mapped[str] = mapped_column(
+        String(64), primary_key=True
+    )  # backend.core.security.phone_digest
     code_digest: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,10 +19,10 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, NotFound
 from backend.core.privacy import mask_phone
+from backend.core.security import phone_digest
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
-from complaints import rules
 from complaints.enums import RewardState
 from complaints.models import (
     Complaint,
@@ -173,7 +173,7 @@ def exclude(
 ) -> Exclusion:
     """Add a phone to the register (fire staff, or a close relative of fire staff)."""
     demand(principal.role, Permission.KEEP_REWARD_EXCLUSIONS, "keep the exclusion register")
-    digest = rules.phone_digest(settings.resolved_secret_key, phone)
+    digest = phone_digest(settings.resolved_secret_key, phone)
     masked = mask_phone(phone) or ""
     entry = session.get(RewardExclusion, digest) or RewardExclusion(phone_digest=digest)
     entry.masked_phone, entry.relation, entry.note = masked, relation, note

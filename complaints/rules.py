@@ -4,8 +4,6 @@ docs/complaints.md)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,12 +112,3 @@ def set_stage(complaint: Any) -> None:
 def due_of(complaint: Any) -> datetime | None:
     """The deadline that runs now, if any."""
     return getattr(complaint, DUE_COLUMN[Stage(complaint.stage)]) if complaint.stage else None
-
-
-def phone_digest(secret: str, phone: str) -> str:
-    """A keyed digest of the phone's digits (a leading 86 country code dropped), to find the
-    same caller again without decrypting anyone's number."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return hmac.new(secret.encode(), ("phone:" + digits).encode(), hashlib.sha256).hexdigest()

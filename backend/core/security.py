@@ -174,8 +174,8 @@ def random_key_secret() -> str:
 
 def phone_digest(secret: str, phone: str) -> str:
     """A keyed digest of a phone's digits (a leading 86 country code dropped), to find the same
-    number again without decrypting anyone's. The same value as complaints' caller digests
-    (complaints.rules.phone_digest), so both may one day share this helper."""
+    number again without decrypting anyone's: complaint callers, citizens proving their
+    phone, units' responsible persons."""
     digits = "".join(c for c in phone if c.isdigit())
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]

@@ -129,7 +129,11 @@ def phone_session(
     body: PhoneSessionIn, session: SessionDep, settings: SettingsDep
 ) -> PhoneSessionOut:
     """The code back: a token to read one's reports for 7 days (five wrong tries end a code)."""
-    token, expires = phones.prove(session, settings, body.phone, body.code)
+    try:
+        token, expires = phones.prove(session, settings, body.phone, body.code)
+    except phones.CodeRefused:
+        session.commit()  # the wrong try counts: the request's rollback must not undo it
+        raise
     return PhoneSessionOut(token=token, expires_at=expires)
 
 

@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, Unauthenticated
-from backend.core.security import seal
+from backend.core.security import phone_digest, seal
 from backend.core.settings import Settings
 from backend.notify import texts
-from complaints import rules
 from complaints.citizens import codes, service
 from complaints.citizens.schemas import ChallengeIn, MyReport
 from complaints.enums import Channel, ComplaintState
@@ -67,7 +66,7 @@ def send_code(
     """Text a new code to the number; when it expires."""
     number = _mobile(phone)
     secret = settings.resolved_secret_key
-    digest = rules.phone_digest(secret, number)
+    digest = phone_digest(secret, number)
     service.count_attempt(
         "citizen-code-address",
         settings.citizen_limit_per_address,
@@ -109,7 +108,7 @@ def send_code(
 
 def prove(session: Session, settings: Settings, phone: str, code: str) -> tuple[str, datetime]:
     """A token for the number, if the code is the one sent and still good."""
-    digest = rules.phone_digest(settings.resolved_secret_key, _mobile(phone))
+    digest = phone_digest(settings.resolved_secret_key, _mobile(phone))
     sent = session.get(CitizenPhoneCode, digest)
     if sent is None or sent.expires_at <= utcnow() or sent.attempts >= CODE_TRIES:
         raise CodeRefused("ask for a new code: none is waiting for this number", field="code")

@@ -28,13 +28,14 @@ from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound, Problem, TooManyRequests
 from backend.core.privacy import mask_free_text
 from backend.core.rate_limits import Limit
+from backend.core.security import phone_digest
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.service import Principal
 from backend.notify import service as notify
 from backend.notify import texts
-from complaints import acting, intake, rules
+from complaints import acting, intake
 from complaints.citizens import codes
 from complaints.citizens.schemas import (
     ChallengeIn,
@@ -424,7 +425,7 @@ def submit(
             "citizen-phone",
             settings.citizen_limit_per_phone,
             settings,
-            rules.phone_digest(settings.resolved_secret_key, body.phone),
+            phone_digest(settings.resolved_secret_key, body.phone),
             "for this phone number",
             "phone",
         )

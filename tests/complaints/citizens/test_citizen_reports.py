@@ -324,6 +324,10 @@ def test_a_reporter_without_codes_follows_their_reports_by_phone(api, db, sms_se
         "/api/v1/citizen/phone-sessions", json={"phone": "13912345678", "code": wrong}
     )
     assert refused.status_code == 422 and refused.json()["detail"].endswith("4 tries are left")
+    again_wrong = api.post(
+        "/api/v1/citizen/phone-sessions", json={"phone": "13912345678", "code": wrong}
+    )
+    assert again_wrong.json()["detail"].endswith("3 tries are left")  # the first one counted
     proven = api.post(
         "/api/v1/citizen/phone-sessions", json={"phone": "139 1234 5678", "code": code}
     )
