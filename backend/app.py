@@ -38,6 +38,7 @@ from hazards import map_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
+from referrals import api as referrals_api
 from patrols import scoring as assessment_scoring
 from patrols.inspections import api as inspections_api
 
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(map_api.router)
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)
+    app.include_router(referrals_api.router)
     app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)

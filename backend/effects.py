@@ -10,14 +10,26 @@ from __future__ import annotations
 
 from backend.core.lifecycle import Lifecycle
 from complaints.citizens import service as citizens
-from complaints.lifecycle import COMPLAINT_LIFECYCLE, TELL_REPORTER, ComplaintStep
+from complaints.lifecycle import (
+    COMPLAINT_LIFECYCLE,
+    REFER_ELSEWHERE,
+    TELL_REPORTER,
+    ComplaintStep,
+)
 from hazards import announcements
 from hazards.credit import service as credit
 from hazards.credit.service import APPEAL_LIFECYCLE
 from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT, HazardStep
+from referrals import service as referrals
+from referrals.lifecycle import REFERRAL_LIFECYCLE
 
 # Every lifecycle table of the application (a test checks each declared effect is handled).
-LIFECYCLES: tuple[Lifecycle, ...] = (HAZARD_LIFECYCLE, COMPLAINT_LIFECYCLE, APPEAL_LIFECYCLE)
+LIFECYCLES: tuple[Lifecycle, ...] = (
+    HAZARD_LIFECYCLE,
+    COMPLAINT_LIFECYCLE,
+    APPEAL_LIFECYCLE,
+    REFERRAL_LIFECYCLE,
+)
 
 
 def _record_in_credit(step: HazardStep) -> None:
@@ -32,8 +44,22 @@ def _tell_reporter(step: ComplaintStep) -> None:
     citizens.tell_reporter(step.session, step.complaint, step.transition.action, step.settings)
 
 
+def _refer_elsewhere(step: ComplaintStep) -> None:
+    """A complaint found not fire-related is transferred (移送) to the department chosen."""
+    assert step.principal is not None and step.body is not None and step.body.department
+    referrals.transfer_complaint(
+        step.session,
+        step.principal,
+        step.complaint,
+        step.body.department,
+        step.body.note,
+        step.settings,
+    )
+
+
 def install() -> None:
     """Register every effect handler (again: a no-op)."""
     HAZARD_LIFECYCLE.handle(RECORD_IN_CREDIT, _record_in_credit)
     HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)
     COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)
+    COMPLAINT_LIFECYCLE.handle(REFER_ELSEWHERE, _refer_elsewhere)

@@ -14,5 +14,6 @@ from hazards.credit import models as credit_models  # noqa: F401
 from offline_sync import models as sync_models  # noqa: F401
 from patrols import models as patrol_models  # noqa: F401
 from patrols.inspections import models as inspection_models  # noqa: F401
+from referrals import models as referral_models  # noqa: F401
 
 metadata = Base.metadata

@@ -33,6 +33,7 @@ from hazards import scheduled as hazards
 from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols
+from referrals import scheduled as referrals
 
 log = logging.getLogger("firegrid.worker")
 
@@ -55,6 +56,7 @@ JOBS: list[Job] = [
     Job(
         "remind_and_escalate_overdue_complaints", complaints.remind_and_escalate_overdue_complaints
     ),
+    Job("mark_overdue_referrals", referrals.mark_overdue_referrals),
     Job("text_unread_notifications", notify_scheduled.text_unread_notifications),
     Job("deliver_outbox", notify.deliver_outbox),
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),

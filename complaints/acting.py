@@ -36,6 +36,7 @@ HOTLINE_EVENTS = {
     ComplaintAction.SIGN: "signed",
     ComplaintAction.VERIFY: "verifying",
     ComplaintAction.REPLY: "replied",
+    ComplaintAction.REFER: "replied",
     ComplaintAction.CLOSE: "closed",
     ComplaintAction.REOPEN: "reopened",
     ComplaintAction.NOT_FIXED: "reopened",
@@ -64,6 +65,8 @@ def act(
             f"only the one who reported it from the citizens' page may {body.action.value}"
         )
     lifecycle.COMPLAINT_LIFECYCLE.check_needs(transition, body)
+    if transition.has(lifecycle.NOT_FIRE_RELATED):
+        _check_referable(complaint, body, settings)
     if body.action is ComplaintAction.DISPATCH:
         assignee = _assignable(session, principal, complaint, body.assignee_id)  # type: ignore[arg-type]
         dispatch.assign(
@@ -100,6 +103,15 @@ def act(
     elif body.action is ComplaintAction.REPLY:
         complaint.replied_at = now
         complaint.reply = body.reply
+    elif body.action is ComplaintAction.REFER:
+        department = settings.referral_department(body.department)
+        assert department is not None  # _check_referable
+        complaint.replied_at = now
+        complaint.reply = body.reply or (
+            f"经核查，该事项不属于消防安全监管范围，已移送{department.name}部门依法处理。"
+        )
+        after["department"] = department.key
+        after["reply"] = complaint.reply
     elif body.action is ComplaintAction.CLOSE:
         complaint.closed_at = now
     elif body.action in REOPENING:
@@ -129,7 +141,8 @@ def act(
         },
     )
     lifecycle.COMPLAINT_LIFECYCLE.run_effects(
-        transition, lifecycle.ComplaintStep(session, complaint, transition, settings)
+        transition,
+        lifecycle.ComplaintStep(session, complaint, transition, settings, principal, body),
     )
     event = HOTLINE_EVENTS.get(body.action)
     if event:
@@ -145,6 +158,18 @@ def act(
             data={"complaint_id": str(complaint.id), "kind": "complaint.reopened"},
         )
     return complaint
+
+
+def _check_referable(complaint: Complaint, body: ComplaintActionIn, settings: Settings) -> None:
+    """Only what the worker found not fire-related is transferred, to a department we know."""
+    if complaint.finding != Finding.NOT_FIRE_RELATED.value:
+        raise lifecycle.ComplaintTransitionNotAllowed(
+            "only a complaint found not fire-related on site is referred to another department",
+            state=complaint.state,
+            action=body.action.value,
+        )
+    if settings.referral_department(body.department) is None:
+        raise InvalidInput(f"no department {body.department} to refer to", field="department")
 
 
 def _assignable(

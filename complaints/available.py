@@ -26,7 +26,7 @@ from backend.identity.enums import Role
 from backend.identity.permissions import Permission, may
 from backend.identity.service import Principal
 from complaints import lifecycle, rules
-from complaints.enums import ComplaintAction, ComplaintState, ExtensionState
+from complaints.enums import ComplaintAction, ComplaintState, ExtensionState, Finding
 from complaints.models import Complaint, ComplaintExtension
 from grids.scope import Scope, scope_of
 
@@ -75,6 +75,10 @@ def available_to(
             for row in lifecycle.COMPLAINT_LIFECYCLE.rows_from(state, principal.role)
             if (mine or not (field_role and row.has(lifecycle.ASSIGNEE_ONLY)))
             and not row.has(lifecycle.REPORTER_ONLY)  # taken only through complaints.citizens
+            and (
+                not row.has(lifecycle.NOT_FIRE_RELATED)
+                or complaint.finding == Finding.NOT_FIRE_RELATED.value
+            )
         ]
         available.may_place = staff and state is ComplaintState.RECEIVED
         due = rules.due_of(complaint)

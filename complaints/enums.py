@@ -46,6 +46,9 @@ class ComplaintAction(StrEnum):
     CALLBACK_UNSATISFIED = "callback_unsatisfied"
     REOPEN = "reopen"
     NOT_FIXED = "not_fixed"  # the reporter, from the citizens' page, after closure: 重办
+    # 移送: found not fire-related, staff transfer it to another department (referrals/); the
+    # complainant's answer says so
+    REFER = "refer"
 
 
 class Finding(StrEnum):

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from backend.core.settings import Settings
+    from backend.identity.service import Principal
     from complaints.models import Complaint
+    from complaints.schemas import ComplaintActionIn
 
 STAFF = roles_with(Permission.MANAGE_COMPLAINTS)
 ASSIGNEE = roles_with(Permission.WORK_IN_THE_FIELD) | STAFF
@@ -34,6 +36,11 @@ REPORTER_ONLY = "reporter_only"
 # after-effect: a reporter from the citizens' page who asked to be told of this stage gets a
 # text (complaints.citizens.service.tell_reporter, wired in backend/effects.py)
 TELL_REPORTER = "complaints.tell_reporter"
+# guard: only a complaint whose on-site finding is "not fire-related" is referred
+NOT_FIRE_RELATED = "not_fire_related"
+# after-effect: a 移送 to the chosen department is created (referrals.service.transfer_complaint,
+# wired in backend/effects.py: complaints do not import referrals, which sit above them)
+REFER_ELSEWHERE = "complaints.refer_elsewhere"
 
 Transition = kernel.Transition[S, A]
 TOLD = (TELL_REPORTER,)
@@ -47,6 +54,8 @@ class ComplaintStep:
     complaint: Complaint  # as it is after the step
     transition: Transition
     settings: Settings
+    principal: Principal | None = None  # who took the step (None: the system)
+    body: ComplaintActionIn | None = None  # what the step carried
 
 
 def _row(
@@ -58,9 +67,18 @@ def _row(
     assignee_only: bool = False,
     reporter_only: bool = False,
     effects: tuple[str, ...] = (),
+    not_fire_related: bool = False,
 ) -> Transition:
     guards = frozenset(
-        {g for g, on in ((ASSIGNEE_ONLY, assignee_only), (REPORTER_ONLY, reporter_only)) if on}
+        {
+            g
+            for g, on in (
+                (ASSIGNEE_ONLY, assignee_only),
+                (REPORTER_ONLY, reporter_only),
+                (NOT_FIRE_RELATED, not_fire_related),
+            )
+            if on
+        }
     )
     return kernel.Transition(
         source, action, target, roles, needs=needs, guards=guards, effects=effects
@@ -100,6 +118,17 @@ COMPLAINT_LIFECYCLE: kernel.Lifecycle[S, A, ComplaintStep] = kernel.Lifecycle(
         _row(S.SIGNED, A.RETURN, S.RECEIVED, ASSIGNEE, ("note",), True),
         _row(S.SIGNED, A.VERIFY, S.VERIFYING, ASSIGNEE, ("finding", "note"), True, effects=TOLD),
         _row(S.VERIFYING, A.REPLY, S.REPLIED, ASSIGNEE, ("reply",), True, effects=TOLD),
+        # Not fire-related: staff transfer it (移送) to the department whose business it is;
+        # the answer to the complainant says so, and the case closes as any other.
+        _row(
+            S.VERIFYING,
+            A.REFER,
+            S.REPLIED,
+            STAFF,
+            ("department",),
+            not_fire_related=True,
+            effects=(REFER_ELSEWHERE, TELL_REPORTER),
+        ),
         _row(S.REPLIED, A.CLOSE, S.CLOSED, STAFF, effects=TOLD),
         _row(S.CLOSED, A.CALLBACK_SATISFIED, S.CALLBACK_DONE, HOTLINE),
         _row(S.CLOSED, A.CALLBACK_UNSATISFIED, S.UNSATISFIED, HOTLINE, ("note",)),

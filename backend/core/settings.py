@@ -6,6 +6,7 @@ Every setting is documented in `.env.example`.
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import os
 import secrets
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -29,6 +30,42 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class ReferralDepartment(BaseModel):
+    """A department hazards and complaints are referred to (抄告/移送), and the partner account
+    (an integration client, docs/integration-auth.md) that answers for it, if any."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str = Field(min_length=1, max_length=50)
+    partner: str | None = Field(default=None, max_length=64)
+
+
+DEFAULT_REFERRAL_DEPARTMENTS = (
+    "market:市场监管,housing:住建,police:公安,urban:城管,emergency:应急管理"
+)
+
+
+def _departments(value: object) -> object:
+    """`key:名称[@partner]` items, comma-separated, or a JSON list of {key, name, partner}."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value = DEFAULT_REFERRAL_DEPARTMENTS
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        items = []
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            key, colon, rest = part.partition(":")
+            if not colon:
+                raise ValueError(f"write each department as key:名称, not {part}")
+            name, at, partner = rest.partition("@")
+            items.append({"key": key.strip(), "name": name.strip(), "partner": partner or None})
+        return items
+    return value
 
 
 class ConfigurationError(RuntimeError):
@@ -289,6 +326,15 @@ class Settings(BaseSettings):
     # e.g. {"tasks_on_time": 50, "hazards_found": 10}; metrics not named keep their default.
     assessment_weights: dict[str, float] = Field(default_factory=dict)
 
+    # Referrals 抄告/移送 to other departments (referrals/): the departments, as
+    # `key:名称[@partner username]` items or a JSON list of {"key", "name", "partner"}; a
+    # department's partner (an integration client) may post its replies, signed.
+    referral_departments: Annotated[list[ReferralDepartment], NoDecode] = Field(
+        default_factory=lambda: _departments(None)  # type: ignore[arg-type,return-value]
+    )
+    # The reply is due this many working days after sending, unless staff give their own.
+    referral_reply_working_days: int = Field(default=10, ge=1, le=60)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 
@@ -339,6 +385,22 @@ class Settings(BaseSettings):
                 f"{value!r} is not a rate limit; write e.g. '20/15 minutes;100/day'"
             ) from exc
         return value
+
+    @field_validator("referral_departments", mode="before")
+    @classmethod
+    def _referral_departments(cls, value: object) -> object:
+        return _departments(value)
+
+    @field_validator("referral_departments")
+    @classmethod
+    def _distinct_departments(cls, value: list[ReferralDepartment]) -> list[ReferralDepartment]:
+        keys = [d.key for d in value]
+        if not keys or len(set(keys)) != len(keys):
+            raise ValueError("give at least one department, each key once")
+        return value
+
+    def referral_department(self, key: str | None) -> ReferralDepartment | None:
+        return next((d for d in self.referral_departments if d.key == key), None)
 
     @field_validator("open311_cors_origins", mode="before")
     @classmethod

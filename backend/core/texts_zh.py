@@ -97,6 +97,7 @@ COMPLAINT_ACTIONS = {
     "callback_unsatisfied": "回访不满意",
     "reopen": "重办",
     "not_fixed": "群众反馈未整改",
+    "refer": "移送其他部门",
 }
 
 # The fields a step needs (hazard and complaint lifecycle rows' `needs`).
@@ -108,6 +109,7 @@ NEEDS = {
     "assignee_id": "承办人",
     "reason": "理由",
     "finding": "核查结果",
+    "department": "移送部门",
     "reply": "答复内容",
     "location": "位置",
     "criteria": "符合的判定标准（GB 35181）",
@@ -148,6 +150,8 @@ DOINGS = {
     "read rewards": "查看举报奖励",
     "keep reward exclusions": "维护不予奖励名单",
     "read credit": "查看信用记录",
+    "read referrals": "查看抄告/移送",
+    "make referrals": "抄告/移送其他部门",
     "plan patrols": "安排巡查",
     "follow patrols": "跟踪巡查",
     "publish checklists": "发布检查表",
@@ -324,6 +328,8 @@ MESSAGES: dict[str, str] = {
     "Sign-in is busy": "登录繁忙",
     "No extension can be asked for now": "现在不能申请延期",
     "Not possible in the complaint's current state": "投诉当前状态下不能进行此操作",
+    "Not possible in the referral's current state": "抄告/移送当前状态下不能进行此操作",
+    "The referral changed since you read it": "抄告/移送在您读取后已被修改",
     "The complaint changed since you read it": "投诉在您读取后已有变动",
     "This complaint is assigned to someone else": "该投诉已派给他人",
     "The step lacks what it needs": "该步骤缺少必要内容",
@@ -477,6 +483,24 @@ MESSAGES: dict[str, str] = {
         "场所 {id} 已被他人修改（当前版本 {version}，您提交的是 {sent}）"
     ),
     "no area with code '{code}'": "没有代码为 '{code}' 的区域",
+    # --- referrals -------------------------------------------------------------------------------
+    "no department {key} to refer to": "没有可抄告/移送的部门 {key}",
+    "no referral with id {id}": "没有 id 为 {id} 的抄告/移送",
+    "no photo {sha} of this hazard": "该隐患没有照片 {sha}",
+    "name a hazard, a complaint or a unit to refer": "请指明要抄告/移送的隐患、投诉或单位",
+    "photos are a hazard's: name the hazard": "照片属于隐患：请指明隐患",
+    "the referral is at version {version}, not {sent}": "抄告/移送当前版本为 {version}，不是 {sent}",
+    "[referral-transition-not-allowed] cannot {action} a referral that is {state}": (
+        "抄告/移送处于“{state}”状态，不能“{action}”"
+    ),
+    "[referral-role-not-allowed] a {role:role} may not {action}": "{role}无权“{action}”",
+    "only a complaint found not fire-related on site is referred to another department": (
+        "只有现场核查为非消防事项的投诉才能移送其他部门"
+    ),
+    "write each department as key:名称, not {part}": "每个部门应写作 key:名称，而不是 {part}",
+    "give at least one department, each key once": "至少填写一个部门，每个 key 只能出现一次",
+    "refer to other departments": "抄告/移送其他部门",
+    "answer referrals": "答复抄告/移送",
     # --- grids.units -----------------------------------------------------------------------------
     "a unified social credit code is required": "须填写统一社会信用代码",
     "give the area the unit is registered in": "请填写单位登记所在的区域",

@@ -58,6 +58,10 @@ class Permission(StrEnum):
     READ_REWARDS = "read_rewards"  # rewards for citizens' reports (举报奖励) and their state
     DECIDE_REWARDS = "decide_rewards"  # approve or refuse a reward, record its payment
     KEEP_REWARD_EXCLUSIONS = "keep_reward_exclusions"  # phones of fire staff and their relatives
+    # Referrals 抄告/移送 to other departments (referrals/).
+    READ_REFERRALS = "read_referrals"  # the referrals of one's area and their replies
+    MAKE_REFERRALS = "make_referrals"  # refer, enter a paper reply, close
+    ANSWER_REFERRALS = "answer_referrals"  # a department's partner account posts its reply
     # Credit.
     READ_CREDIT = "read_credit"
     # Patrols.
@@ -96,6 +100,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.READ_REWARDS: frozenset({S, B, A}),
     Permission.DECIDE_REWARDS: frozenset({S, B}),
     Permission.KEEP_REWARD_EXCLUSIONS: frozenset({B, A}),
+    Permission.READ_REFERRALS: frozenset({S, B, D, A}),
+    Permission.MAKE_REFERRALS: frozenset({S, B}),
+    Permission.ANSWER_REFERRALS: frozenset({I}),
     Permission.READ_CREDIT: frozenset({W, L, S, B, A}),
     Permission.PLAN_PATROLS: frozenset({S, B, D, A}),
     Permission.FOLLOW_PATROLS: frozenset({L, S, B, D, A}),
