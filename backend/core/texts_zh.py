@@ -152,6 +152,8 @@ DOINGS = {
     "read credit": "查看信用记录",
     "read referrals": "查看抄告/移送",
     "make referrals": "抄告/移送其他部门",
+    "answer referrals": "答复抄告/移送",
+    "refer to other departments": "抄告/移送其他部门",
     "plan patrols": "安排巡查",
     "follow patrols": "跟踪巡查",
     "publish checklists": "发布检查表",
@@ -499,8 +501,6 @@ MESSAGES: dict[str, str] = {
     ),
     "write each department as key:名称, not {part}": "每个部门应写作 key:名称，而不是 {part}",
     "give at least one department, each key once": "至少填写一个部门，每个 key 只能出现一次",
-    "refer to other departments": "抄告/移送其他部门",
-    "answer referrals": "答复抄告/移送",
     # --- grids.units -----------------------------------------------------------------------------
     "a unified social credit code is required": "须填写统一社会信用代码",
     "give the area the unit is registered in": "请填写单位登记所在的区域",

@@ -663,6 +663,7 @@ STAGE_OF = {
     ComplaintAction.DISPATCH: "dispatched",
     ComplaintAction.VERIFY: "verified",
     ComplaintAction.REPLY: "replied",
+    ComplaintAction.REFER: "replied",  # transferred to another department: the answer is out
     ComplaintAction.CLOSE: "closed",
 }
 STAGE_TEMPLATE = "citizen_stage"  # a key of FIREGRID_SMS_TEMPLATE_CODES

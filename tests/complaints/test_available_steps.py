@@ -31,6 +31,7 @@ def _body(action: str, assignee: str) -> dict:
         "note": "试一试",
         "finding": "rectified_already",
         "reply": "已答复",
+        "department": "urban",
     }
 
 

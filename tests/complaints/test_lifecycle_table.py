@@ -9,7 +9,13 @@ import pytest
 from backend.identity.enums import Role
 from complaints import lifecycle
 from complaints.enums import ComplaintAction, ComplaintState
-from complaints.lifecycle import ASSIGNEE, ASSIGNEE_ONLY, COMPLAINT_LIFECYCLE, TELL_REPORTER
+from complaints.lifecycle import (
+    ASSIGNEE,
+    ASSIGNEE_ONLY,
+    COMPLAINT_LIFECYCLE,
+    REFER_ELSEWHERE,
+    TELL_REPORTER,
+)
 
 ROWS = list(COMPLAINT_LIFECYCLE)
 NAMES = [f"{t.source.value}-{t.action.value}" for t in ROWS]
@@ -74,6 +80,7 @@ def test_the_stages_a_reporter_may_be_told_of_declare_the_telling():
         ("received", "dispatch"),
         ("signed", "verify"),
         ("verifying", "reply"),
+        ("verifying", "refer"),
         ("replied", "close"),
     }
-    assert COMPLAINT_LIFECYCLE.declared_effects() == {TELL_REPORTER}
+    assert COMPLAINT_LIFECYCLE.declared_effects() == {TELL_REPORTER, REFER_ELSEWHERE}
