@@ -234,6 +234,21 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         "complaint",
     )
     ids["complaint"] = complaint["id"]
+    ids["referral"] = _ok(
+        api.post(
+            "/api/v1/referrals",
+            json={
+                "kind": "copy",
+                "department": "market",
+                "hazard_id": ids["hazard"],
+                "finding": f"无照经营{place.name}",
+                "legal_basis": "《消防法》",
+                "photo_ids": [ids["photo"]],
+            },
+            headers=station,
+        ),
+        "referral",
+    )["id"]
     ids["channel"], ids["external_id"] = "12345", external_id
     ids["extension"] = _ok(
         api.post(

@@ -143,6 +143,8 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/credit/appeals"): none("lists the caller's area"),
     ("GET", "/api/v1/hotline/callbacks"): none("lists the caller's area (admins)"),
     ("POST", "/api/v1/hotline/complaints"): none("a partner sends a point; it is routed"),
+    ("GET", "/api/v1/referrals"): none("lists the referrals of the caller's own area"),
+    ("GET", "/api/v1/referrals/departments"): none("the configured departments, the same for all"),
     ("GET", "/api/v1/grids/locate"): none("any point; who handles it only within scope"),
     ("POST", "/api/v1/grids/locate"): none("any points; who handles them only within scope"),
     ("GET", "/api/v1/console/config"): none("the server's console settings (basemap)"),
@@ -205,6 +207,34 @@ TABLE: dict[tuple[str, str], Op] = {
         lambda r: Req(
             path={"upload_id": r("upload_id", "upload")}, headers={"Tus-Resumable": "1.0.0"}
         )
+    ),
+    ("POST", "/api/v1/referrals"): Op(
+        lambda r: Req(
+            json={
+                "kind": "copy",
+                "department": "market",
+                "hazard_id": r("hazard_id", "hazard"),
+                "complaint_id": r("complaint_id", "complaint"),
+                "unit_id": r("unit_id", "unit"),
+                "finding": "无照经营",
+                "legal_basis": "《消防法》",
+                "photo_ids": [r("photo_ids", "photo")],
+            }
+        )
+    ),
+    ("GET", "/api/v1/referrals/{referral_id}"): Op(
+        lambda r: Req(path={"referral_id": r("referral_id", "referral")})
+    ),
+    ("POST", "/api/v1/referrals/{referral_id}/reply-entered"): Op(
+        lambda r: Req(path={"referral_id": r("referral_id", "referral")}, json={"text": "已处理"})
+    ),
+    ("POST", "/api/v1/referrals/{referral_id}/close"): Op(
+        lambda r: Req(path={"referral_id": r("referral_id", "referral")}, json={})
+    ),
+    # Signed, as the hotline's: the matrix's partner answers for no department, so a referral
+    # in its area answers 404 as a made-up one does (see UNREACHED).
+    ("POST", "/api/v1/referrals/{referral_id}/reply"): Op(
+        lambda r: Req(path={"referral_id": r("referral_id", "referral")}, json={"text": "已处理"})
     ),
     ("GET", "/api/v1/hotline/complaints/{channel}/{external_id}"): Op(
         lambda r: Req(path={"channel": "12345", "external_id": r("external_id", "external_id")})
@@ -784,6 +814,9 @@ def test_references_outside_scope_answer_as_made_up_ones(db, api):
 # Operations that no role completes with the world's records, and why the comparison above
 # still means something for them.
 UNREACHED: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/referrals/{referral_id}/reply"): "only a department's own partner "
+    "account answers (FIREGRID_REFERRAL_DEPARTMENTS binds none in the matrix); the referral is "
+    "resolved in scope first, and tests/referrals shows the bound partner getting through",
     ("POST", "/api/v1/areas/{code}/split"): "a township is split once, before it has grids; "
     "the world's have theirs (the code is resolved before that is checked)",
     ("POST", "/api/v1/units/{unit_id}/persons/{role}/verify"): "the code is texted to the "
