@@ -38,9 +38,9 @@ from hazards import map_api
 from hazards.credit import api as credit_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
-from referrals import api as referrals_api
 from patrols import scoring as assessment_scoring
 from patrols.inspections import api as inspections_api
+from referrals import api as referrals_api
 
 DESCRIPTION = """
 Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡查).
