@@ -156,11 +156,8 @@ def send(session: Session, principal: Principal, body: ReferralIn, settings: Set
     if hazard is None and complaint is None and unit is None:
         raise InvalidInput("name a hazard, a complaint or a unit to refer", field="hazard_id")
     photos = _photos_of(session, hazard, body.photo_ids)
-    area_path = (
-        next(s.area_path for s in (hazard, complaint, unit) if s is not None and s.area_path)
-        if any(s is not None and s.area_path for s in (hazard, complaint, unit))
-        else ""
-    )
+    # Scoped by where it is: the hazard's area, else the complaint's, else the unit's.
+    area_path = next((s.area_path for s in (hazard, complaint, unit) if s and s.area_path), "")
     return _create(
         session,
         principal,

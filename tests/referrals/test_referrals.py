@@ -5,18 +5,21 @@ one overdue once; a complaint found not fire-related is transferred; other towns
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from backend.core.audit import AuditEvent
+from backend.core.calendar_notices import working_calendar
 from backend.core.db import utcnow
 from backend.core.settings import get_settings
 from backend.identity.enums import Role
 from tests.world import (
     SETUP,
     IntegrationClient,
+    at_once,
     complaint_body,
     hazard_body,
     jpeg,
@@ -103,9 +106,6 @@ def test_a_hazard_referred_to_market_regulation_is_answered_by_its_signed_partne
     referral = sent.json()
     assert referral["state"] == "sent" and referral["department_name"] == "市场监管"
     assert referral["kind_name"] == "抄告" and referral["photo_ids"] == shas[:2]
-    from datetime import datetime
-
-    from backend.core.calendar_notices import working_calendar
 
     sent_at = datetime.fromisoformat(referral["sent_at"])
     due = working_calendar(get_settings()).deadline(sent_at, 5)
@@ -208,11 +208,15 @@ def test_a_referral_past_its_deadline_is_marked_overdue_once(api, db, grid_worke
     with db() as session:
         assert mark_overdue_referrals(session, get_settings()) == 0  # not due yet
     later = utcnow() + timedelta(days=10)
+
+    def worker_pass() -> int:
+        with db() as session:
+            return mark_overdue_referrals(session, get_settings(), now=later)
+
+    assert sorted(at_once(worker_pass)) == [0, 1]  # two workers at once: marked once
+    assert worker_pass() == 0
     with db() as session:
-        assert mark_overdue_referrals(session, get_settings(), now=later) == 1
-    with db() as session:
-        assert mark_overdue_referrals(session, get_settings(), now=later) == 0
-        row = session.get(Referral, __import__("uuid").UUID(referral["id"]))
+        row = session.get(Referral, uuid.UUID(referral["id"]))
         assert row.state == "overdue"
         marks = session.scalar(
             select(func.count())
@@ -264,3 +268,27 @@ def test_a_complaint_found_not_fire_related_is_transferred(
     timeline = api.get(f"/api/v1/complaints/{cid}/timeline", headers=station).json()
     assert "complaint.referral_sent" in [step["action"] for step in timeline]
     assert act(station, action="close")["state"] == "closed"
+
+
+def test_departments_are_a_simple_list_or_json_and_bad_ones_are_refused():
+    from pydantic import ValidationError
+
+    from backend.core.settings import Settings
+
+    simple = Settings(referral_departments="market:市场监管@dept.market, police:公安")
+    assert [(d.key, d.name, d.partner) for d in simple.referral_departments] == [
+        ("market", "市场监管", "dept.market"),
+        ("police", "公安", None),
+    ]
+    as_json = Settings(referral_departments='[{"key": "urban", "name": "城管"}]')
+    assert as_json.referral_department("urban").name == "城管"
+    assert [d.name for d in Settings(referral_departments="").referral_departments] == [
+        "市场监管",
+        "住建",
+        "公安",
+        "城管",
+        "应急管理",
+    ]
+    for bad in ("market", "market:市场监管,market:工商", "Market!:市场监管"):
+        with pytest.raises(ValidationError):
+            Settings(referral_departments=bad)
