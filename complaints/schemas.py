@@ -79,7 +79,7 @@ class ComplaintActionIn(BaseModel):
     finding: Finding | None = None
     reply: Text | None = Field(default=None, max_length=4000)
     # refer: the department it is transferred to (FIREGRID_REFERRAL_DEPARTMENTS' key)
-    department: str | None = Field(default=None, max_length=32)
+    department: Text | None = Field(default=None, max_length=32)
     # A hazard found on site (finding hazard_found): what and where it is. The id may come
     # from a phone, so that photos of it can be declared offline.
     hazard_id: uuid.UUID | None = None

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from backend.core.types import Text
 from backend.core.web import Offset
 from backend.identity.dependencies import SessionDep, SettingsDep, SignedClient, require
 from backend.identity.permissions import Permission, demand
@@ -100,7 +101,7 @@ def list_referrals(
     settings: SettingsDep,
     response: Response,
     state: ReferralState | None = None,
-    department: Annotated[str | None, Query(max_length=32)] = None,
+    department: Annotated[Text | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[ReferralOut]:

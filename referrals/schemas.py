@@ -14,7 +14,9 @@ class ReferralIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: ReferralKind = Field(description="copy 抄告 (for their information) or transfer 移送")
-    department: str = Field(max_length=32, description="a key of GET /api/v1/referrals/departments")
+    department: Text = Field(
+        max_length=32, description="a key of GET /api/v1/referrals/departments"
+    )
     hazard_id: uuid.UUID | None = None
     complaint_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
