@@ -27,21 +27,22 @@ class Document:
 
 
 def render(document: Document, font: Path) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        Flowable,
-        HRFlowable,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-    )
-
     with _lock:
+        # First: reportlab.lib.styles takes the canvas's base font when it is first imported.
         name = register_pdf_font(font)
+        from reportlab.lib import colors
+        from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.lib.units import mm
+        from reportlab.platypus import (
+            Flowable,
+            HRFlowable,
+            Paragraph,
+            SimpleDocTemplate,
+            Spacer,
+        )
+
         body = ParagraphStyle(
             "body", fontName=name, fontSize=12, leading=21, wordWrap="CJK", firstLineIndent=24
         )

@@ -42,7 +42,9 @@ def find_font(configured: Path | None) -> Path:
 def register_pdf_font(font: Path) -> str:
     """Register `font` with reportlab as PDF_FONT (once per process and font) and make it the
     canvas's base font (a canvas starts in Helvetica, which would be listed in every page,
-    unembedded); the font's name for styles."""
+    unembedded); the font's name for styles. Call it before the first import of
+    reportlab.lib.styles (or platypus, which imports it): that module takes the base font's
+    name as its styles' default when it is imported."""
     global _registered
     with _lock:
         if _registered != font:

@@ -78,6 +78,12 @@ def test_an_order_is_issued_as_a_numbered_pdf_kept_with_its_hash_and_served_on_p
     text = text.replace(" ", "").replace("\n", "")
     for printed in ("幸福小吃店", notice["number"], "自送达之日起15日内改正", "第六十条"):
         assert printed in text, printed
+    for page in PdfReader(io.BytesIO(pdf.content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in font["/FontDescriptor"].get_object()  # embedded, no Helvetica
     sha = hashlib.sha256(pdf.content).hexdigest()
     assert sha == notice["pdf_sha256"]
     with db() as session:
