@@ -257,3 +257,23 @@ def test_a_recheck_that_fails_issues_its_own_numbered_opinion(
         ("责令限期改正通知书", f"消限字〔{year}〕第0001号"),
         ("复查意见书", f"消复字〔{year}〕第0001号"),
     ]
+
+
+def test_numbers_taken_at_once_are_consecutive_and_a_rolled_back_one_is_given_again(db):
+    from notices.service import next_number
+    from tests.world import at_once
+
+    def take() -> int:
+        with db() as session:
+            return next_number(session, "990101/rectification_order", 2031)
+
+    assert sorted(at_once(take, times=4)) == [1, 2, 3, 4]
+    try:
+        with db() as session:
+            assert next_number(session, "990101/rectification_order", 2031) == 5
+            raise RuntimeError("the order failed after its number was taken")
+    except RuntimeError:
+        pass
+    assert take() == 5  # no gap
+    with db() as session:
+        assert next_number(session, "990102/rectification_order", 2031) == 1  # its own series
