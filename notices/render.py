@@ -72,8 +72,8 @@ def render(document: Document, font: Path) -> bytes:
                 size = 40 * mm
                 self.canv.drawImage(
                     str(self.path),
-                    120 * mm,
-                    -8 * mm,
+                    114 * mm,
+                    -30 * mm,
                     size,
                     size,
                     mask="auto",
