@@ -8,13 +8,21 @@ line, the demo loader, the tests); a declared effect without a handler fails the
 
 from __future__ import annotations
 
+from backend.core.audit import Actor
 from backend.core.lifecycle import Lifecycle
 from complaints.citizens import service as citizens
 from complaints.lifecycle import COMPLAINT_LIFECYCLE, TELL_REPORTER, ComplaintStep
 from hazards import announcements
 from hazards.credit import service as credit
 from hazards.credit.service import APPEAL_LIFECYCLE
-from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT, HazardStep
+from hazards.lifecycle import (
+    ANNOUNCE,
+    HAZARD_LIFECYCLE,
+    ISSUE_NOTICE,
+    RECORD_IN_CREDIT,
+    HazardStep,
+)
+from notices import service as notices
 
 # Every lifecycle table of the application (a test checks each declared effect is handled).
 LIFECYCLES: tuple[Lifecycle, ...] = (HAZARD_LIFECYCLE, COMPLAINT_LIFECYCLE, APPEAL_LIFECYCLE)
@@ -28,6 +36,20 @@ def _announce(step: HazardStep) -> None:
     announcements.announce(step.session, step.hazard, step.transition.action, step.actor_id)
 
 
+def _issue_notice(step: HazardStep) -> None:
+    body = step.body
+    notices.for_hazard_step(
+        step.session,
+        step.settings,
+        step.hazard,
+        step.transition.action,
+        step.actor or Actor(id=step.actor_id, role=None),
+        period_days=body.period_days if body else None,
+        deadline_working_days=body.deadline_working_days if body else None,
+        note=body.note if body else None,
+    )
+
+
 def _tell_reporter(step: ComplaintStep) -> None:
     citizens.tell_reporter(step.session, step.complaint, step.transition.action, step.settings)
 
@@ -36,4 +58,5 @@ def install() -> None:
     """Register every effect handler (again: a no-op)."""
     HAZARD_LIFECYCLE.handle(RECORD_IN_CREDIT, _record_in_credit)
     HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)
+    HAZARD_LIFECYCLE.handle(ISSUE_NOTICE, _issue_notice)
     COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)

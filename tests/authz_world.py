@@ -168,9 +168,9 @@ def _key(people: dict[str, Person], person: Person) -> str:
 
 
 def _records(db, api, place: Place, headers, people, hotlines) -> None:
-    """Premises (and the unit that runs them), hazard, complaint (with an extension, a reward
-    and a callback), patrol task, credit record and appeal, work prompt, campaign, device token
-    and upload in this place."""
+    """Premises (and the unit that runs them), hazard (and one ordered to be fixed, with its
+    notice), complaint (with an extension, a reward and a callback), patrol task, credit record
+    and appeal, work prompt, campaign, device token and upload in this place."""
     n = int(place.name[1])
     g = place.name[2]
     station, worker = headers[f"c{n}.station"], headers[f"c{n}.worker.{g}"]
@@ -224,6 +224,11 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "photo",
     )["sha256"]
+    ids["ordered_hazard"] = _ordered_hazard(api, place, headers, n, worker)
+    ids["notice"] = _ok(
+        api.get(f"/api/v1/hazards/{ids['ordered_hazard']}/notices", headers=station),
+        "notice",
+    )[0]["id"]
     external_id = f"12345-{place.name}"
     complaint = _ok(
         send_complaint(
@@ -323,6 +328,34 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "bulletin",
     )["id"]
+
+
+def _ordered_hazard(api, place: Place, headers, n: int, worker) -> str:
+    """A hazard at the place's premises ordered to be fixed: its notice (执法文书) is issued."""
+    lng, lat = place.point
+    hid = _ok(
+        api.post(
+            "/api/v1/hazards",
+            json=hazard_body(
+                lng=lng,
+                lat=lat,
+                premises_id=place.ids["premises"],
+                description=f"责令整改{place.name}",
+                category="electrical",
+            ),
+            headers=worker,
+        ),
+        "ordered hazard",
+    )["id"]
+    steps = [
+        (worker, {"action": "confirm"}),
+        (headers[f"c{n}.station"], {"action": "order_rectification", "deadline_working_days": 3}),
+        (headers[f"c{n}.brigade"], {"action": "order_rectification", "deadline_working_days": 3}),
+    ]
+    for who, body in steps:  # 202 while the order waits for its second officer
+        answer = api.post(f"/api/v1/hazards/{hid}/actions", json=body, headers=who)
+        assert answer.status_code in (200, 202), f"world: order: {answer.text}"
+    return hid
 
 
 def _reward_and_callback(db, place: Place, people, n: int) -> tuple[str, str]:

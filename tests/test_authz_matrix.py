@@ -536,6 +536,23 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/patrols/progress"): Op(
         lambda r: Req(query={"area_code": r("area_code", "township"), "period": "2030-01"})
     ),
+    ("GET", "/api/v1/notices/{notice_id}"): Op(
+        lambda r: Req(path={"notice_id": r("notice_id", "notice")})
+    ),
+    ("GET", "/api/v1/notices/{notice_id}/pdf"): Op(
+        lambda r: Req(path={"notice_id": r("notice_id", "notice")})
+    ),
+    ("POST", "/api/v1/notices/{notice_id}/service"): Op(
+        lambda r: Req(
+            path={"notice_id": r("notice_id", "notice")},
+            query={"method": "paper"},
+            content=PHOTO,
+            headers={"Content-Type": "image/jpeg"},
+        )
+    ),
+    ("GET", "/api/v1/hazards/{hazard_id}/notices"): Op(
+        lambda r: Req(path={"hazard_id": r("hazard_id", "ordered_hazard")})
+    ),
     ("POST", "/api/v1/bulletins"): Op(
         lambda r: Req(json={"area": r("area", "township"), "month": "2026-02"})
     ),

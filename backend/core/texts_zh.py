@@ -158,6 +158,8 @@ DOINGS = {
     "use console": "使用管理端",
     "read bulletins": "查看简报",
     "make bulletins": "生成简报",
+    "read notices": "查看执法文书",
+    "serve notices": "送达执法文书",
 }
 
 TERMS: dict[str, dict[str, str]] = {
@@ -299,7 +301,17 @@ MESSAGES: dict[str, str] = {
         "监控指标仅提供给运维网络内的客户端或持有运维令牌的请求"
     ),
     "metrics are off on this server": "本服务器未开启监控指标",
-    "No Chinese font to render bulletins": "缺少生成简报所需的中文字体",
+    "No Chinese font to render documents": "缺少生成文书所需的中文字体",
+    "The notice has already been served": "该文书已送达",
+    "This way of serving a notice is not available yet": "暂不支持该送达方式",
+    "A signature drawn on site is a PNG image": "现场签名须为 PNG 图片",
+    "The notice's file does not match its hash": "文书文件与其哈希值不符",
+    "no notice {id} in your area": "您的辖区内没有文书 {id}",
+    "serving by SMS link is not available yet": "暂不支持短信链接送达",
+    "notice {number:any} was served at {when:any}": "文书 {number} 已于 {when} 送达",
+    "notice {number:any} was served meanwhile": "文书 {number} 已被他人送达",
+    "the signature drawn on site is sent as a PNG": "现场签名须以 PNG 图片上传",
+    "the stored file of notice {number:any} does not match": "文书 {number} 的存储文件与记录不符",
     "Choose a new password first": "请先设置新密码",
     "Conflicts with the current state": "与当前状态冲突",
     "Too many attempts": "尝试次数过多",
@@ -852,7 +864,7 @@ MESSAGES: dict[str, str] = {
     "no page {page} in bulletin {id}": "简报 {id} 没有第 {page} 页",
     "bulletins are made for townships and counties": "简报只为乡镇（街道）和县（区）生成",
     "the month has not begun": "该月份尚未开始",
-    "no Chinese TrueType font for bulletins: install fonts-wqy-zenhei (scripts/bootstrap.sh does) or set FIREGRID_BULLETIN_FONT to a .ttf/.ttc file": "缺少生成简报所需的中文 TrueType 字体：请安装 fonts-wqy-zenhei（scripts/bootstrap.sh 会安装），或将 FIREGRID_BULLETIN_FONT 设为一个 .ttf/.ttc 字体文件",
+    "no Chinese TrueType font for PDF documents: install fonts-wqy-zenhei (scripts/bootstrap.sh does) or set FIREGRID_BULLETIN_FONT to a .ttf/.ttc file": "缺少生成简报和文书所需的中文 TrueType 字体：请安装 fonts-wqy-zenhei（scripts/bootstrap.sh 会安装），或将 FIREGRID_BULLETIN_FONT 设为一个 .ttf/.ttc 字体文件",
     "a {state:task_state} task is not reassigned": "“{state}”的巡查任务不能改派",
     "visit {id} belongs to someone else": "巡查记录 {id} 属于他人",
     "no patrol task {id} for you": "没有分配给您的巡查任务 {id}",

@@ -69,6 +69,9 @@ class Permission(StrEnum):
     READ_INSPECTIONS = "read_inspections"
     # Reports.
     READ_BULLETINS = "read_bulletins"  # the monthly bulletins 简报 of one's area; make one now
+    # Notices 执法文书.
+    READ_NOTICES = "read_notices"  # a notice of one's area: its number, hash, service, PDF
+    SERVE_NOTICES = "serve_notices"  # record a notice served (送达): on paper or signed on site
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -104,6 +107,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ORGANISE_INSPECTIONS: frozenset({B, A}),
     Permission.READ_INSPECTIONS: frozenset({S, B, D, A}),
     Permission.READ_BULLETINS: frozenset({S, B, D, A}),
+    Permission.READ_NOTICES: frozenset({W, L, S, B, A}),
+    Permission.SERVE_NOTICES: frozenset({W, L, S, B}),
 }
 
 
