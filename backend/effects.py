@@ -15,9 +15,17 @@ from hazards import announcements
 from hazards.credit import service as credit
 from hazards.credit.service import APPEAL_LIFECYCLE
 from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT, HazardStep
+from measures.enums import KIND_NAMES, MeasureKind
+from measures.lifecycle import MEASURE_LIFECYCLE, MeasureStep
+from measures.lifecycle import RECORD_IN_CREDIT as RECORD_MEASURE_IN_CREDIT
 
 # Every lifecycle table of the application (a test checks each declared effect is handled).
-LIFECYCLES: tuple[Lifecycle, ...] = (HAZARD_LIFECYCLE, COMPLAINT_LIFECYCLE, APPEAL_LIFECYCLE)
+LIFECYCLES: tuple[Lifecycle, ...] = (
+    HAZARD_LIFECYCLE,
+    COMPLAINT_LIFECYCLE,
+    APPEAL_LIFECYCLE,
+    MEASURE_LIFECYCLE,
+)
 
 
 def _record_in_credit(step: HazardStep) -> None:
@@ -26,6 +34,19 @@ def _record_in_credit(step: HazardStep) -> None:
 
 def _announce(step: HazardStep) -> None:
     announcements.announce(step.session, step.hazard, step.transition.action, step.actor_id)
+
+
+def _record_measure_in_credit(step: MeasureStep) -> None:
+    measure = step.measure
+    credit.note_measure(
+        step.session,
+        step.settings,
+        measure_kind=measure.kind,
+        measure_id=measure.id,
+        premises_ids=step.premises_ids,
+        note=f"{KIND_NAMES[MeasureKind(measure.kind)]}: {measure.findings[:200]}",
+        recorded_by=step.principal,
+    )
 
 
 def _tell_reporter(step: ComplaintStep) -> None:
@@ -37,3 +58,4 @@ def install() -> None:
     HAZARD_LIFECYCLE.handle(RECORD_IN_CREDIT, _record_in_credit)
     HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)
     COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)
+    MEASURE_LIFECYCLE.handle(RECORD_MEASURE_IN_CREDIT, _record_measure_in_credit)

@@ -21,7 +21,7 @@ import pytest
 from backend.core import i18n, texts_zh
 
 ROOT = Path(__file__).resolve().parents[3]
-PACKAGES = ("backend", "grids", "hazards", "complaints", "patrols", "offline_sync")
+PACKAGES = ("backend", "grids", "hazards", "complaints", "patrols", "offline_sync", "measures")
 PROBLEM_ROOTS = {"Problem", "HTTPException", "StarletteHTTPException"}
 SAMPLE = "x7"  # what a placeholder becomes: a short token with no spaces
 
