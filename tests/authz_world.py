@@ -168,7 +168,7 @@ def _key(people: dict[str, Person], person: Person) -> str:
 
 
 def _records(db, api, place: Place, headers, people, hotlines) -> None:
-    """Premises (and the unit that runs them), hazard, complaint (with an extension, a reward
+    """Premises (and the unit that runs them, with a measure against it), hazard, complaint (with an extension, a reward
     and a callback), patrol task, credit record and appeal, work prompt, campaign, device token
     and upload in this place."""
     n = int(place.name[1])
@@ -194,6 +194,7 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "unit",
     )["id"]
+    ids["officer"] = str(people[f"c{n}.brigade"].id)  # the second officer of a measure (双人执法)
     ids["earlier_hazard"] = _ok(
         api.post(
             "/api/v1/hazards",
@@ -216,6 +217,30 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "hazard",
     )["id"]
+    ids["measure"] = _ok(
+        api.post(
+            f"/api/v1/units/{ids['unit']}/measures",
+            json={
+                "kind": "exposure",
+                "held_on": datetime.now(UTC).date().isoformat(),
+                "place": "消防工作站",
+                "premises_id": ids["premises"],
+                "findings": f"安全出口锁闭{place.name}",
+                "hazard_ids": [ids["hazard"]],
+                "second_officer_id": ids["officer"],
+            },
+            headers=station,
+        ),
+        "measure",
+    )["id"]
+    _ok(
+        api.post(
+            f"/api/v1/measures/{ids['measure']}/document",
+            content=b"%PDF-1.4\n%%EOF\n",
+            headers={**station, "Content-Type": "application/pdf"},
+        ),
+        "measure document",
+    )
     ids["photo"] = _ok(
         api.post(
             f"/api/v1/hazards/{ids['hazard']}/photos?kind=before",
