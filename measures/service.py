@@ -356,9 +356,19 @@ def attach_document(
         raise DocumentTypeNotAccepted(
             "send a PDF (application/pdf) or a photo (image/jpeg, image/png, image/heic)"
         )
-    measure.document_sha256, measure.document_mime, measure.document_size = sha256, mime, size
-    measure.document_at = utcnow()
-    session.flush()
+    attached = session.execute(  # once, also when two officers upload at the same moment
+        update(Measure)
+        .where(Measure.id == measure.id, Measure.document_sha256.is_(None))
+        .values(
+            document_sha256=sha256, document_mime=mime, document_size=size, document_at=utcnow()
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not attached:
+        raise DocumentAlreadyAttached(
+            "the measure has its signed record already; it is never replaced"
+        )
+    session.refresh(measure)
     _audit(
         session,
         principal,

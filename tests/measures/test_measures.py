@@ -68,6 +68,13 @@ def test_two_certified_officers_record_an_interview_with_its_signed_record(
     assert measure["attendees"] == [{"name": "李四", "role": "法定代表人"}]
     assert measure["hazard_ids"] == [hazard] and measure["document"] is None
 
+    document = f"/api/v1/measures/{measure['id']}/document"
+    not_pdf = api.post(
+        document, content=b"hello", headers={**station, "Content-Type": "application/pdf"}
+    )
+    assert not_pdf.status_code == 422 and not_pdf.json()["type"].endswith("document-unreadable")
+    text = api.post(document, content=b"hello", headers={**station, "Content-Type": "text/plain"})
+    assert text.status_code == 415
     photo = jpeg(1200, 900)
     signed = api.post(
         f"/api/v1/measures/{measure['id']}/document",
