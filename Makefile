@@ -45,7 +45,7 @@ worker:
 
 lint:
 	@scripts/bootstrap.sh dev
-	@$(BIN)/ruff check backend grids patrols complaints hazards offline_sync bulletins notices tests
+	@$(BIN)/ruff check backend grids patrols complaints hazards offline_sync bulletins notices measures tests
 	@$(BIN)/lint-imports
 
 clean:

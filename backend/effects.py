@@ -22,10 +22,18 @@ from hazards.lifecycle import (
     RECORD_IN_CREDIT,
     HazardStep,
 )
+from measures.enums import KIND_NAMES, MeasureKind
+from measures.lifecycle import MEASURE_LIFECYCLE, MeasureStep
+from measures.lifecycle import RECORD_IN_CREDIT as RECORD_MEASURE_IN_CREDIT
 from notices import service as notices
 
 # Every lifecycle table of the application (a test checks each declared effect is handled).
-LIFECYCLES: tuple[Lifecycle, ...] = (HAZARD_LIFECYCLE, COMPLAINT_LIFECYCLE, APPEAL_LIFECYCLE)
+LIFECYCLES: tuple[Lifecycle, ...] = (
+    HAZARD_LIFECYCLE,
+    COMPLAINT_LIFECYCLE,
+    APPEAL_LIFECYCLE,
+    MEASURE_LIFECYCLE,
+)
 
 
 def _record_in_credit(step: HazardStep) -> None:
@@ -50,6 +58,19 @@ def _issue_notice(step: HazardStep) -> None:
     )
 
 
+def _record_measure_in_credit(step: MeasureStep) -> None:
+    measure = step.measure
+    credit.note_measure(
+        step.session,
+        step.settings,
+        measure_kind=measure.kind,
+        measure_id=measure.id,
+        premises_ids=step.premises_ids,
+        note=f"{KIND_NAMES[MeasureKind(measure.kind)]}: {measure.findings[:200]}",
+        recorded_by=step.principal,
+    )
+
+
 def _tell_reporter(step: ComplaintStep) -> None:
     citizens.tell_reporter(step.session, step.complaint, step.transition.action, step.settings)
 
@@ -60,3 +81,4 @@ def install() -> None:
     HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)
     HAZARD_LIFECYCLE.handle(ISSUE_NOTICE, _issue_notice)
     COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)
+    MEASURE_LIFECYCLE.handle(RECORD_MEASURE_IN_CREDIT, _record_measure_in_credit)

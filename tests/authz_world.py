@@ -168,9 +168,10 @@ def _key(people: dict[str, Person], person: Person) -> str:
 
 
 def _records(db, api, place: Place, headers, people, hotlines) -> None:
-    """Premises (and the unit that runs them), hazard (and one ordered to be fixed, with its
-    notice), complaint (with an extension, a reward and a callback), patrol task, credit record
-    and appeal, work prompt, campaign, device token and upload in this place."""
+    """Premises (and the unit that runs them, with a measure against it), hazard (and one
+    ordered to be fixed, with its notice), complaint (with an extension, a reward and a
+    callback), patrol task, credit record and appeal, work prompt, campaign, device token and
+    upload in this place."""
     n = int(place.name[1])
     g = place.name[2]
     station, worker = headers[f"c{n}.station"], headers[f"c{n}.worker.{g}"]
@@ -194,6 +195,7 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "unit",
     )["id"]
+    ids["officer"] = str(people[f"c{n}.brigade"].id)  # the second officer of a measure (双人执法)
     ids["earlier_hazard"] = _ok(
         api.post(
             "/api/v1/hazards",
@@ -216,6 +218,30 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "hazard",
     )["id"]
+    ids["measure"] = _ok(
+        api.post(
+            f"/api/v1/units/{ids['unit']}/measures",
+            json={
+                "kind": "exposure",
+                "held_on": datetime.now(UTC).date().isoformat(),
+                "place": "消防工作站",
+                "premises_id": ids["premises"],
+                "findings": f"安全出口锁闭{place.name}",
+                "hazard_ids": [ids["hazard"]],
+                "second_officer_id": ids["officer"],
+            },
+            headers=station,
+        ),
+        "measure",
+    )["id"]
+    _ok(
+        api.post(
+            f"/api/v1/measures/{ids['measure']}/document",
+            content=b"%PDF-1.4\n%%EOF\n",
+            headers={**station, "Content-Type": "application/pdf"},
+        ),
+        "measure document",
+    )
     ids["photo"] = _ok(
         api.post(
             f"/api/v1/hazards/{ids['hazard']}/photos?kind=before",

@@ -135,6 +135,8 @@ DOINGS = {
     "read units": "查看单位",
     "manage units": "管理单位",
     "add unit persons": "登记单位消防安全责任人/管理人",
+    "read measures": "查看对单位采取的措施",
+    "record measures": "登记对单位采取的措施",
     "work in the field": "进行现场工作",
     "take hazard steps": "处理隐患",
     "take site photos": "拍摄现场照片",
@@ -173,6 +175,14 @@ TERMS: dict[str, dict[str, str]] = {
     "doing": {**DOINGS, **HAZARD_ACTIONS},
     "task_state": {"open": "待巡查", "done": "已完成", "cancelled": "已取消"},
     "task_step": {"visit": "巡查", "cancel": "取消"},
+    "measure_kind": {
+        "reminder": "提醒",
+        "interview": "约谈",
+        "warning": "告诫",
+        "exposure": "曝光",
+    },
+    "measure_state": {"new": "新建", "recorded": "已登记", "withdrawn": "已撤回"},
+    "measure_action": {"record": "登记", "withdraw": "撤回"},
     "reward_state": {
         "eligible": "待审批",
         "excluded": "不予奖励",
@@ -192,6 +202,10 @@ TERMS: dict[str, dict[str, str]] = {
         "business_stopped": "责令停产停业",
         "false_commitment": "虚假承诺",
         "commendation": "表彰",
+        "reminded": "被提醒",
+        "interviewed": "被约谈",
+        "warned": "被告诫",
+        "exposed": "被曝光",
     },
     # The words of the console (console/src/labels.js, complaintLabels.js, hazardTerms.js),
     # for exports (the xlsx of each list writes codes as people read them).
@@ -489,6 +503,46 @@ MESSAGES: dict[str, str] = {
         "场所 {id} 已被他人修改（当前版本 {version}，您提交的是 {sent}）"
     ),
     "no area with code '{code}'": "没有代码为 '{code}' 的区域",
+    # --- measures ---------------------------------------------------------------------------------
+    "Not possible in the measure's current state": "措施当前状态下不能执行此操作",
+    "The second officer has no valid certificate (双人执法)": "第二名执法人员没有有效执法证（双人执法）",
+    "The measure has its signed record already": "该措施已有签字文书",
+    "The document is too large": "文件过大",
+    "Only a PDF or a JPEG, PNG or HEIC photo is accepted": "仅接受 PDF 或 JPEG、PNG、HEIC 照片",
+    "The document cannot be read": "无法读取该文件",
+    "{action:measure_action} is not possible for a {state:measure_state} measure": (
+        "{state}的措施不能{action}"
+    ),
+    "give the {field:need}": "请填写{field}",
+    "no measure with id {id}": "没有 id 为 {id} 的措施",
+    "recording a measure needs a valid certificate (持证)": "登记措施须持有效执法证（持证）",
+    "the day a measure was taken cannot be in the future": "措施日期不能晚于今天",
+    "an exposure names the premises whose address it publishes": "曝光须指明场所，公开其地址",
+    "the measure it follows is against another unit": "所依据的前一措施针对的是其他单位",
+    "a {kind:measure_kind} needs a second certified officer (双人执法)": (
+        "“{kind}”须有第二名持证执法人员（双人执法）"
+    ),
+    "the second officer must be someone other than you": "第二名执法人员须为您以外的其他人",
+    "no officer with id {id}": "没有 id 为 {id} 的执法人员",
+    "the second officer has no certificate valid today: 双人执法 needs two certified officers": (
+        "第二名执法人员今日没有有效执法证：双人执法须由两名持证执法人员进行"
+    ),
+    "the premises is not run by this unit": "该场所不属于此单位",
+    "hazard {id} is not at one of the unit's premises": "隐患 {id} 不在该单位的场所",
+    "the measure has its signed record already; it is never replaced": (
+        "该措施已有签字文书，不能替换"
+    ),
+    "the document is {size} bytes; at most {most} are accepted": (
+        "文件为 {size} 字节，最多接受 {most} 字节"
+    ),
+    "the body is not a PDF": "请求内容不是 PDF 文件",
+    "send a PDF (application/pdf) or a photo (image/jpeg, image/png, image/heic)": (
+        "请上传 PDF（application/pdf）或照片（image/jpeg、image/png、image/heic）"
+    ),
+    "measure {id} has no signed record yet": "措施 {id} 尚无签字文书",
+    "only an exposure is withdrawn; other measures stay on the unit's record": (
+        "只有曝光可以撤回，其他措施保留在单位记录中"
+    ),
     # --- grids.units -----------------------------------------------------------------------------
     "a unified social credit code is required": "须填写统一社会信用代码",
     "give the area the unit is registered in": "请填写单位登记所在的区域",
@@ -663,6 +717,9 @@ MESSAGES: dict[str, str] = {
     # hazards.credit
     "the appeal is already {state:appeal_state}": "该申请{state}",
     "{kind:credit_kind} entries follow from the hazard itself": "“{kind}”记录由隐患本身产生",
+    "{kind:credit_kind} entries follow from a measure against the unit": (
+        "“{kind}”记录由对单位采取的措施产生"
+    ),
     "no hazard {id} at this premises": "该场所没有隐患 {id}",
     "no credit record with id {id}": "没有 id 为 {id} 的信用记录",
     "the record is {standing:credit_standing}": "该记录{standing}",
