@@ -36,6 +36,8 @@ from grids.units import api as units_api
 from hazards import api as hazards_api
 from hazards import map_api
 from hazards.credit import api as credit_api
+from measures import api as measures_api
+from notices import api as notices_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
 from patrols import scoring as assessment_scoring
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         larger_bodies=(
             (r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),
+            (r"^/api/v1/measures/[^/]+/document$", settings.photo_max_bytes),
             (r"^/api/v1/uploads/", settings.photo_max_bytes),
             (r"^/api/v1/premises/import$", settings.import_max_bytes),
             # A report with its photos in `media` (multipart/form-data).
@@ -162,10 +165,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
+    app.include_router(measures_api.units_router)
+    app.include_router(measures_api.router)
+    app.include_router(measures_api.public_router)
     app.include_router(patrols_api.router)
     app.include_router(inspections_api.router)
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
+    app.include_router(notices_api.router)
     app.include_router(metrics_api.router(settings))  # /metrics: for the operators' Prometheus
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app

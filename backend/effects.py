@@ -8,6 +8,7 @@ line, the demo loader, the tests); a declared effect without a handler fails the
 
 from __future__ import annotations
 
+from backend.core.audit import Actor
 from backend.core.lifecycle import Lifecycle
 from complaints.citizens import service as citizens
 from complaints.lifecycle import (
@@ -19,7 +20,17 @@ from complaints.lifecycle import (
 from hazards import announcements
 from hazards.credit import service as credit
 from hazards.credit.service import APPEAL_LIFECYCLE
-from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT, HazardStep
+from hazards.lifecycle import (
+    ANNOUNCE,
+    HAZARD_LIFECYCLE,
+    ISSUE_NOTICE,
+    RECORD_IN_CREDIT,
+    HazardStep,
+)
+from measures.enums import KIND_NAMES, MeasureKind
+from measures.lifecycle import MEASURE_LIFECYCLE, MeasureStep
+from measures.lifecycle import RECORD_IN_CREDIT as RECORD_MEASURE_IN_CREDIT
+from notices import service as notices
 from referrals import service as referrals
 from referrals.lifecycle import REFERRAL_LIFECYCLE
 
@@ -28,6 +39,7 @@ LIFECYCLES: tuple[Lifecycle, ...] = (
     HAZARD_LIFECYCLE,
     COMPLAINT_LIFECYCLE,
     APPEAL_LIFECYCLE,
+    MEASURE_LIFECYCLE,
     REFERRAL_LIFECYCLE,
 )
 
@@ -38,6 +50,33 @@ def _record_in_credit(step: HazardStep) -> None:
 
 def _announce(step: HazardStep) -> None:
     announcements.announce(step.session, step.hazard, step.transition.action, step.actor_id)
+
+
+def _issue_notice(step: HazardStep) -> None:
+    body = step.body
+    notices.for_hazard_step(
+        step.session,
+        step.settings,
+        step.hazard,
+        step.transition.action,
+        step.actor or Actor(id=step.actor_id, role=None),
+        period_days=body.period_days if body else None,
+        deadline_working_days=body.deadline_working_days if body else None,
+        note=body.note if body else None,
+    )
+
+
+def _record_measure_in_credit(step: MeasureStep) -> None:
+    measure = step.measure
+    credit.note_measure(
+        step.session,
+        step.settings,
+        measure_kind=measure.kind,
+        measure_id=measure.id,
+        premises_ids=step.premises_ids,
+        note=f"{KIND_NAMES[MeasureKind(measure.kind)]}: {measure.findings[:200]}",
+        recorded_by=step.principal,
+    )
 
 
 def _tell_reporter(step: ComplaintStep) -> None:
@@ -61,5 +100,7 @@ def install() -> None:
     """Register every effect handler (again: a no-op)."""
     HAZARD_LIFECYCLE.handle(RECORD_IN_CREDIT, _record_in_credit)
     HAZARD_LIFECYCLE.handle(ANNOUNCE, _announce)
+    HAZARD_LIFECYCLE.handle(ISSUE_NOTICE, _issue_notice)
     COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)
+    MEASURE_LIFECYCLE.handle(RECORD_MEASURE_IN_CREDIT, _record_measure_in_credit)
     COMPLAINT_LIFECYCLE.handle(REFER_ELSEWHERE, _refer_elsewhere)

@@ -11,6 +11,8 @@ from grids.premises import models as premises_models  # noqa: F401
 from grids.units import models as unit_models  # noqa: F401
 from hazards import models as hazard_models  # noqa: F401
 from hazards.credit import models as credit_models  # noqa: F401
+from measures import models as measure_models  # noqa: F401
+from notices import models as notice_models  # noqa: F401
 from offline_sync import models as sync_models  # noqa: F401
 from patrols import models as patrol_models  # noqa: F401
 from patrols.inspections import models as inspection_models  # noqa: F401

@@ -2,9 +2,8 @@
 A4, the Chinese font embedded as a subset) and an image of each page (pdfium), for the
 console's preview. No database, no web imports: figures in, bytes out.
 
-The font is a TrueType one (reportlab embeds TrueType only, not the CFF outlines of Noto CJK's
-.ttc): Debian's fonts-wqy-zenhei, which scripts/bootstrap.sh installs, or the file
-FIREGRID_BULLETIN_FONT names."""
+The font is the TrueType one backend/core/fonts.py finds (shared with the notices): Debian's
+fonts-wqy-zenhei, which scripts/bootstrap.sh installs, or the file FIREGRID_BULLETIN_FONT names."""
 
 from __future__ import annotations
 
@@ -15,15 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.core.errors import Problem
+from backend.core.fonts import PDF_FONT, register_pdf_font
 from bulletins import terms
 
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
-)
-PDF_FONT = "FiregridCJK"
 PAGE_SCALE = 1.5  # page images at 108 dpi: an A4 page is 893 x 1263 px
 COLOURS = ["#c0392b", "#2e86c1", "#27ae60", "#f39c12", "#8e44ad", "#16a085", "#7f8c8d"]
 
@@ -33,26 +26,10 @@ _lock = threading.Lock()
 _ready: Path | None = None
 
 
-class FontMissing(Problem):
-    status, slug, title = 503, "bulletin-font-missing", "No Chinese font to render bulletins"
-
-
 @dataclass(frozen=True)
 class Rendered:
     pdf: bytes
     pages: list[bytes]  # PNG, one per page
-
-
-def find_font(configured: Path | None) -> Path:
-    """The TrueType font bulletins are written in; FontMissing (503) when there is none, with
-    what to install, in both languages (the operator reads the log, the user the console)."""
-    for candidate in (configured,) if configured else FONT_CANDIDATES:
-        if candidate and candidate.is_file():
-            return candidate
-    raise FontMissing(
-        "no Chinese TrueType font for bulletins: install fonts-wqy-zenhei "
-        "(scripts/bootstrap.sh does) or set FIREGRID_BULLETIN_FONT to a .ttf/.ttc file"
-    )
 
 
 def _prepare(font: Path) -> None:
@@ -65,17 +42,12 @@ def _prepare(font: Path) -> None:
     matplotlib.use("Agg")
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     from matplotlib import font_manager
-    from reportlab import rl_config
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     font_manager.fontManager.addfont(str(font))
     name = font_manager.FontProperties(fname=str(font)).get_name()
     matplotlib.rcParams["font.family"] = [name, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
-    pdfmetrics.registerFont(TTFont(PDF_FONT, str(font), subfontIndex=0))
-    # A canvas starts in Helvetica, which would be listed in every page, unembedded.
-    rl_config.canvas_basefontname = PDF_FONT
+    register_pdf_font(font)
     _ready = font
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core import audit, media
+from backend.core import audit, fonts, media
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
 from backend.core.localtime import LOCAL_TIME
@@ -142,7 +142,7 @@ def _fill(
     by: uuid.UUID | None,
     now: datetime,
 ) -> None:
-    font = render.find_font(settings.bulletin_font)  # before any counting: say it at once
+    font = fonts.find_font(settings.bulletin_font)  # before any counting: say it at once
     counted = figures.compute(session, area, bulletin.month, now)
     rendered = render.render(counted, font)
     store = media.store_for(settings)

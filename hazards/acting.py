@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
+from backend.core.audit import Actor
+from backend.core.calendar import calendar_deadline
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
 from backend.core.settings import Settings
@@ -151,7 +154,9 @@ def apply(
         "closed_at": now if transition.target.is_closed else None,
     }
     calendar = working_calendar(settings)
-    if body.deadline_working_days:
+    if body.period_days:  # calendar days; until the notice is served, from the order
+        values["rectification_deadline"] = calendar_deadline(now, body.period_days)
+    elif body.deadline_working_days:
         values["rectification_deadline"] = calendar.deadline(now, body.deadline_working_days)
     if transition.action is HazardAction.FAIL_VERIFICATION:
         values["failed_rechecks"] = hazard.failed_rechecks + 1
@@ -188,7 +193,8 @@ def apply(
     session.refresh(hazard)
     start_clock(hazard, settings, now)
     HAZARD_LIFECYCLE.run_effects(
-        transition, HazardStep(session, hazard, transition, principal.user_id, settings)
+        transition,
+        HazardStep(session, hazard, transition, principal.user_id, settings, body, principal.actor),
     )
     after = {
         "state": hazard.state,
@@ -219,3 +225,60 @@ def _has_after_photo(session: Session, hazard_id: uuid.UUID) -> bool:
         )
         is not None
     )
+
+
+# States whose deadline a served notice sets (the order's period runs from service).
+SERVED_DEADLINE_STATES = frozenset(
+    {HazardState.RECTIFICATION_ORDERED, HazardState.RECTIFICATION_FAILED}
+)
+
+
+def run_deadline_from_service(
+    session: Session,
+    actor: Actor,
+    hazard_id: uuid.UUID,
+    served_at: datetime,
+    days: int,
+    working_days: bool,
+    settings: Settings,
+    notice_number: str,
+) -> Hazard | None:
+    """The rectification deadline, counted from when the unit was served its notice (as the
+    law reads: 自送达之日起), in working days (backend/core/calendar) or calendar days; the
+    hazard's clock starts again from it. Nothing changes (None) when the hazard has moved on
+    (submitted, closed) since the notice was issued. Audited on the hazard's timeline."""
+    hazard = session.scalar(select(Hazard).where(Hazard.id == hazard_id).with_for_update())
+    if hazard is None or HazardState(hazard.state) not in SERVED_DEADLINE_STATES:
+        return None
+    before = {"rectification_deadline": _iso(hazard.rectification_deadline)}
+    deadline = (
+        working_calendar(settings).deadline(served_at, days)
+        if working_days
+        else calendar_deadline(served_at, days)
+    )
+    hazard.rectification_deadline = deadline
+    hazard.credit_overdue_at = deadline
+    hazard.version += 1
+    start_clock(hazard, settings, utcnow())
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="hazard.deadline_from_service",
+        subject_type="hazard",
+        subject_id=hazard.id,
+        before=before,
+        after={
+            "rectification_deadline": _iso(deadline),
+            "served_at": _iso(served_at),
+            "days": days,
+            "working_days": working_days,
+            "notice": notice_number,
+            "version": hazard.version,
+        },
+    )
+    return hazard
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

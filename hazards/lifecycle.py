@@ -21,8 +21,10 @@ from hazards.enums import HazardState as S
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from backend.core.audit import Actor
     from backend.core.settings import Settings
     from hazards.models import Hazard
+    from hazards.schemas import ActionIn
 
 FIELD = roles_with(Permission.TAKE_HAZARD_STEPS)
 OFFICERS = roles_with(Permission.ENFORCE)
@@ -31,6 +33,9 @@ BRIGADE = roles_with(Permission.LIST_FOR_SUPERVISION)
 # After-effects a step declares (handlers: backend/effects.py).
 ANNOUNCE = "hazards.announce"  # push to whoever hears of the step (hazards/announcements.py)
 RECORD_IN_CREDIT = "credit.record_hazard"  # a confirmed or major hazard enters the unit's record
+# A notice (执法文书) is issued as a numbered PDF: the order to rectify (责令限期改正通知书),
+# the recheck's result (复查意见书); handled by notices.service.
+ISSUE_NOTICE = "notices.issue"
 
 Transition = kernel.Transition[S, A]
 
@@ -44,6 +49,8 @@ class HazardStep:
     transition: Transition
     actor_id: uuid.UUID | None  # who took the step (nobody is told of their own step)
     settings: Settings
+    body: ActionIn | None = None  # what the step carried (a period, a note)
+    actor: Actor | None = None  # who took it, as the audit log records them
 
 
 def _row(
@@ -106,7 +113,7 @@ HAZARD_LIFECYCLE: kernel.Lifecycle[S, A, HazardStep] = kernel.Lifecycle(
             OFFICERS,
             2,
             ("deadline_working_days",),
-            effects=(ANNOUNCE,),
+            effects=(ISSUE_NOTICE, ANNOUNCE),
         ),
         _row(S.CONFIRMED, A.SUSPECT_MAJOR, S.MAJOR_SUSPECTED, FIELD, effects=(ANNOUNCE,)),
         _row(
@@ -117,14 +124,20 @@ HAZARD_LIFECYCLE: kernel.Lifecycle[S, A, HazardStep] = kernel.Lifecycle(
             needs=("note",),
             effects=(ANNOUNCE,),
         ),
-        _row(S.RECTIFICATION_SUBMITTED, A.VERIFY, S.VERIFIED_CLOSED, FIELD, effects=(ANNOUNCE,)),
+        _row(
+            S.RECTIFICATION_SUBMITTED,
+            A.VERIFY,
+            S.VERIFIED_CLOSED,
+            FIELD,
+            effects=(ISSUE_NOTICE, ANNOUNCE),
+        ),
         _row(
             S.RECTIFICATION_SUBMITTED,
             A.FAIL_VERIFICATION,
             S.RECTIFICATION_FAILED,
             FIELD,
             needs=("deadline_working_days", "note"),
-            effects=(ANNOUNCE,),
+            effects=(ISSUE_NOTICE, ANNOUNCE),
         ),
         _row(
             S.RECTIFICATION_FAILED,

@@ -46,6 +46,13 @@ class ActionIn(BaseModel):
     )
     note: Text | None = Field(default=None, max_length=2000)
     deadline_working_days: int | None = Field(default=None, ge=1, le=365)
+    period_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="an order's period in calendar days (自送达之日起N日内改正): printed on the "
+        "notice, counted from its service; without it, `deadline_working_days` is the period",
+    )
     duplicate_of: uuid.UUID | None = None
     listing_level: ListingLevel | None = None
     criteria: list[Text] | None = Field(

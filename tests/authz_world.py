@@ -168,9 +168,10 @@ def _key(people: dict[str, Person], person: Person) -> str:
 
 
 def _records(db, api, place: Place, headers, people, hotlines) -> None:
-    """Premises (and the unit that runs them), hazard, complaint (with an extension, a reward
-    and a callback), patrol task, credit record and appeal, work prompt, campaign, device token
-    and upload in this place."""
+    """Premises (and the unit that runs them, with a measure against it), hazard (and one
+    ordered to be fixed, with its notice), complaint (with an extension, a reward and a
+    callback), patrol task, credit record and appeal, work prompt, campaign, device token and
+    upload in this place."""
     n = int(place.name[1])
     g = place.name[2]
     station, worker = headers[f"c{n}.station"], headers[f"c{n}.worker.{g}"]
@@ -194,6 +195,7 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "unit",
     )["id"]
+    ids["officer"] = str(people[f"c{n}.brigade"].id)  # the second officer of a measure (双人执法)
     ids["earlier_hazard"] = _ok(
         api.post(
             "/api/v1/hazards",
@@ -216,6 +218,30 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "hazard",
     )["id"]
+    ids["measure"] = _ok(
+        api.post(
+            f"/api/v1/units/{ids['unit']}/measures",
+            json={
+                "kind": "exposure",
+                "held_on": datetime.now(UTC).date().isoformat(),
+                "place": "消防工作站",
+                "premises_id": ids["premises"],
+                "findings": f"安全出口锁闭{place.name}",
+                "hazard_ids": [ids["hazard"]],
+                "second_officer_id": ids["officer"],
+            },
+            headers=station,
+        ),
+        "measure",
+    )["id"]
+    _ok(
+        api.post(
+            f"/api/v1/measures/{ids['measure']}/document",
+            content=b"%PDF-1.4\n%%EOF\n",
+            headers={**station, "Content-Type": "application/pdf"},
+        ),
+        "measure document",
+    )
     ids["photo"] = _ok(
         api.post(
             f"/api/v1/hazards/{ids['hazard']}/photos?kind=before",
@@ -224,6 +250,11 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "photo",
     )["sha256"]
+    ids["ordered_hazard"] = _ordered_hazard(api, place, headers, n, worker)
+    ids["notice"] = _ok(
+        api.get(f"/api/v1/hazards/{ids['ordered_hazard']}/notices", headers=station),
+        "notice",
+    )[0]["id"]
     external_id = f"12345-{place.name}"
     complaint = _ok(
         send_complaint(
@@ -338,6 +369,34 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "bulletin",
     )["id"]
+
+
+def _ordered_hazard(api, place: Place, headers, n: int, worker) -> str:
+    """A hazard at the place's premises ordered to be fixed: its notice (执法文书) is issued."""
+    lng, lat = place.point
+    hid = _ok(
+        api.post(
+            "/api/v1/hazards",
+            json=hazard_body(
+                lng=lng,
+                lat=lat,
+                premises_id=place.ids["premises"],
+                description=f"责令整改{place.name}",
+                category="electrical",
+            ),
+            headers=worker,
+        ),
+        "ordered hazard",
+    )["id"]
+    steps = [
+        (worker, {"action": "confirm"}),
+        (headers[f"c{n}.station"], {"action": "order_rectification", "deadline_working_days": 3}),
+        (headers[f"c{n}.brigade"], {"action": "order_rectification", "deadline_working_days": 3}),
+    ]
+    for who, body in steps:  # 202 while the order waits for its second officer
+        answer = api.post(f"/api/v1/hazards/{hid}/actions", json=body, headers=who)
+        assert answer.status_code in (200, 202), f"world: order: {answer.text}"
+    return hid
 
 
 def _reward_and_callback(db, place: Place, people, n: int) -> tuple[str, str]:

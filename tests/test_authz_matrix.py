@@ -100,6 +100,7 @@ TABLE: dict[tuple[str, str], Op] = {
         "public: the EXIF-free copy of a published report's photo; anything else is 404 alike"
     ),
     ("GET", "/public/inspections"): none("public: 一公开, published plans and results"),
+    ("GET", "/public/exposures"): none("public: 曝光 in force, masked, names no reference"),
     ("POST", "/api/v1/auth/token"): none("sign-in names only the caller"),
     ("POST", "/api/v1/auth/refresh"): none("a refresh token is a secret, not a reference"),
     ("POST", "/api/v1/auth/revoke"): none("a refresh token is a secret, not a reference"),
@@ -141,6 +142,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/complaints/rewards"): none("lists the caller's area"),
     ("POST", "/api/v1/complaints/reward-exclusions"): none("a phone number, not a reference"),
     ("GET", "/api/v1/credit/appeals"): none("lists the caller's area"),
+    ("GET", "/api/v1/measures"): none("lists the measures of units the caller sees"),
     ("GET", "/api/v1/hotline/callbacks"): none("lists the caller's area (admins)"),
     ("POST", "/api/v1/hotline/complaints"): none("a partner sends a point; it is routed"),
     ("GET", "/api/v1/referrals"): none("lists the referrals of the caller's own area"),
@@ -360,6 +362,40 @@ TABLE: dict[tuple[str, str], Op] = {
             path={"unit_id": r("unit_id", "unit"), "role": "responsible"}, json={"code": "123456"}
         )
     ),
+    ("POST", "/api/v1/units/{unit_id}/measures"): Op(
+        lambda r: Req(
+            path={"unit_id": r("unit_id", "unit")},
+            json={
+                "kind": "interview",
+                "held_on": datetime.now(UTC).date().isoformat(),
+                "place": "消防工作站",
+                "premises_id": r("premises_id", "premises"),
+                "findings": "安全出口锁闭",
+                "hazard_ids": [r("hazard_ids", "hazard")],
+                "second_officer_id": r("second_officer_id", "officer"),
+                "follows_id": r("follows_id", "measure"),
+            },
+        )
+    ),
+    ("GET", "/api/v1/units/{unit_id}/measures"): Op(
+        lambda r: Req(path={"unit_id": r("unit_id", "unit")})
+    ),
+    ("GET", "/api/v1/measures/{measure_id}"): Op(
+        lambda r: Req(path={"measure_id": r("measure_id", "measure")})
+    ),
+    ("POST", "/api/v1/measures/{measure_id}/document"): Op(
+        lambda r: Req(
+            path={"measure_id": r("measure_id", "measure")},
+            content=b"%PDF-1.4\n%%EOF\n",
+            headers={"Content-Type": "application/pdf"},
+        )
+    ),
+    ("GET", "/api/v1/measures/{measure_id}/document"): Op(
+        lambda r: Req(path={"measure_id": r("measure_id", "measure")})
+    ),
+    ("POST", "/api/v1/measures/{measure_id}/withdraw"): Op(
+        lambda r: Req(path={"measure_id": r("measure_id", "measure")}, json={"reason": "已整改"})
+    ),
     ("POST", "/api/v1/hazards"): Op(
         lambda r: Req(
             json={
@@ -565,6 +601,23 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/patrols/progress"): Op(
         lambda r: Req(query={"area_code": r("area_code", "township"), "period": "2030-01"})
+    ),
+    ("GET", "/api/v1/notices/{notice_id}"): Op(
+        lambda r: Req(path={"notice_id": r("notice_id", "notice")})
+    ),
+    ("GET", "/api/v1/notices/{notice_id}/pdf"): Op(
+        lambda r: Req(path={"notice_id": r("notice_id", "notice")})
+    ),
+    ("POST", "/api/v1/notices/{notice_id}/service"): Op(
+        lambda r: Req(
+            path={"notice_id": r("notice_id", "notice")},
+            query={"method": "paper"},
+            content=PHOTO,
+            headers={"Content-Type": "image/jpeg"},
+        )
+    ),
+    ("GET", "/api/v1/hazards/{hazard_id}/notices"): Op(
+        lambda r: Req(path={"hazard_id": r("hazard_id", "ordered_hazard")})
     ),
     ("POST", "/api/v1/bulletins"): Op(
         lambda r: Req(json={"area": r("area", "township"), "month": "2026-02"})

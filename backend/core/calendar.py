@@ -93,6 +93,14 @@ class WorkingCalendar:
         return end.astimezone(UTC)
 
 
+def calendar_deadline(moment: datetime, days: int) -> datetime:
+    """End of the local day `days` calendar days after `moment`, in UTC (自送达之日起N日: the
+    day of service not counted)."""
+    last = moment.astimezone(LOCAL_TIME).date() + timedelta(days=days)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), LOCAL_TIME)
+    return end.astimezone(UTC)
+
+
 @lru_cache(maxsize=8192)
 def _published_workday(day: date) -> bool | None:
     """The State Council's answer for a day (cached: the package checks every call, and

@@ -240,6 +240,17 @@ class Settings(BaseSettings):
     # second): the other jobs wait no longer than that.
     bulletins_per_pass: int = Field(default=4, ge=1, le=100)
 
+    # Notices 执法文书 (docs/notices.md): the issuing body printed in each notice's header, the
+    # prefix of its number (穗消 gives 穗消限字〔2026〕第0007号), the seal drawn over the
+    # signature line (a PNG; unset = no seal), the legal basis printed per kind (a JSON object
+    # from kind to text; a kind left out keeps the default of notices/templates.py), and a JSON
+    # file of template texts per kind overriding the defaults (title, paragraphs).
+    notice_issuer: str = Field(default="消防救援大队", min_length=1, max_length=60)
+    notice_number_prefix: str = Field(default="消", min_length=1, max_length=16)
+    notice_seal_image: Path | None = None
+    notice_legal_basis: dict[str, str] = Field(default_factory=dict)
+    notice_templates: Path | None = None
+
     # Credit: a JSON rule set (blacklist, watch, red list, repair); unset = the defaults in
     # hazards/credit/rules.py, documented in docs/credit.md.
     credit_rules: Path | None = None

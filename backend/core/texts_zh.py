@@ -137,6 +137,8 @@ DOINGS = {
     "read units": "查看单位",
     "manage units": "管理单位",
     "add unit persons": "登记单位消防安全责任人/管理人",
+    "read measures": "查看对单位采取的措施",
+    "record measures": "登记对单位采取的措施",
     "work in the field": "进行现场工作",
     "take hazard steps": "处理隐患",
     "take site photos": "拍摄现场照片",
@@ -164,6 +166,8 @@ DOINGS = {
     "use console": "使用管理端",
     "read bulletins": "查看简报",
     "make bulletins": "生成简报",
+    "read notices": "查看执法文书",
+    "serve notices": "送达执法文书",
 }
 
 TERMS: dict[str, dict[str, str]] = {
@@ -177,6 +181,14 @@ TERMS: dict[str, dict[str, str]] = {
     "doing": {**DOINGS, **HAZARD_ACTIONS},
     "task_state": {"open": "待巡查", "done": "已完成", "cancelled": "已取消"},
     "task_step": {"visit": "巡查", "cancel": "取消"},
+    "measure_kind": {
+        "reminder": "提醒",
+        "interview": "约谈",
+        "warning": "告诫",
+        "exposure": "曝光",
+    },
+    "measure_state": {"new": "新建", "recorded": "已登记", "withdrawn": "已撤回"},
+    "measure_action": {"record": "登记", "withdraw": "撤回"},
     "reward_state": {
         "eligible": "待审批",
         "excluded": "不予奖励",
@@ -196,6 +208,10 @@ TERMS: dict[str, dict[str, str]] = {
         "business_stopped": "责令停产停业",
         "false_commitment": "虚假承诺",
         "commendation": "表彰",
+        "reminded": "被提醒",
+        "interviewed": "被约谈",
+        "warned": "被告诫",
+        "exposed": "被曝光",
     },
     # The words of the console (console/src/labels.js, complaintLabels.js, hazardTerms.js),
     # for exports (the xlsx of each list writes codes as people read them).
@@ -305,7 +321,17 @@ MESSAGES: dict[str, str] = {
         "监控指标仅提供给运维网络内的客户端或持有运维令牌的请求"
     ),
     "metrics are off on this server": "本服务器未开启监控指标",
-    "No Chinese font to render bulletins": "缺少生成简报所需的中文字体",
+    "No Chinese font to render documents": "缺少生成文书所需的中文字体",
+    "The notice has already been served": "该文书已送达",
+    "This way of serving a notice is not available yet": "暂不支持该送达方式",
+    "A signature drawn on site is a PNG image": "现场签名须为 PNG 图片",
+    "The notice's file does not match its hash": "文书文件与其哈希值不符",
+    "no notice {id} in your area": "您的辖区内没有文书 {id}",
+    "serving by SMS link is not available yet": "暂不支持短信链接送达",
+    "notice {number:any} was served at {when:any}": "文书 {number} 已于 {when} 送达",
+    "notice {number:any} was served meanwhile": "文书 {number} 已被他人送达",
+    "the signature drawn on site is sent as a PNG": "现场签名须以 PNG 图片上传",
+    "the stored file of notice {number:any} does not match": "文书 {number} 的存储文件与记录不符",
     "Choose a new password first": "请先设置新密码",
     "Conflicts with the current state": "与当前状态冲突",
     "Too many attempts": "尝试次数过多",
@@ -485,6 +511,46 @@ MESSAGES: dict[str, str] = {
         "场所 {id} 已被他人修改（当前版本 {version}，您提交的是 {sent}）"
     ),
     "no area with code '{code}'": "没有代码为 '{code}' 的区域",
+    # --- measures ---------------------------------------------------------------------------------
+    "Not possible in the measure's current state": "措施当前状态下不能执行此操作",
+    "The second officer has no valid certificate (双人执法)": "第二名执法人员没有有效执法证（双人执法）",
+    "The measure has its signed record already": "该措施已有签字文书",
+    "The document is too large": "文件过大",
+    "Only a PDF or a JPEG, PNG or HEIC photo is accepted": "仅接受 PDF 或 JPEG、PNG、HEIC 照片",
+    "The document cannot be read": "无法读取该文件",
+    "{action:measure_action} is not possible for a {state:measure_state} measure": (
+        "{state}的措施不能{action}"
+    ),
+    "give the {field:need}": "请填写{field}",
+    "no measure with id {id}": "没有 id 为 {id} 的措施",
+    "recording a measure needs a valid certificate (持证)": "登记措施须持有效执法证（持证）",
+    "the day a measure was taken cannot be in the future": "措施日期不能晚于今天",
+    "an exposure names the premises whose address it publishes": "曝光须指明场所，公开其地址",
+    "the measure it follows is against another unit": "所依据的前一措施针对的是其他单位",
+    "a {kind:measure_kind} needs a second certified officer (双人执法)": (
+        "“{kind}”须有第二名持证执法人员（双人执法）"
+    ),
+    "the second officer must be someone other than you": "第二名执法人员须为您以外的其他人",
+    "no officer with id {id}": "没有 id 为 {id} 的执法人员",
+    "the second officer has no certificate valid today: 双人执法 needs two certified officers": (
+        "第二名执法人员今日没有有效执法证：双人执法须由两名持证执法人员进行"
+    ),
+    "the premises is not run by this unit": "该场所不属于此单位",
+    "hazard {id} is not at one of the unit's premises": "隐患 {id} 不在该单位的场所",
+    "the measure has its signed record already; it is never replaced": (
+        "该措施已有签字文书，不能替换"
+    ),
+    "the document is {size} bytes; at most {most} are accepted": (
+        "文件为 {size} 字节，最多接受 {most} 字节"
+    ),
+    "the body is not a PDF": "请求内容不是 PDF 文件",
+    "send a PDF (application/pdf) or a photo (image/jpeg, image/png, image/heic)": (
+        "请上传 PDF（application/pdf）或照片（image/jpeg、image/png、image/heic）"
+    ),
+    "measure {id} has no signed record yet": "措施 {id} 尚无签字文书",
+    "only an exposure is withdrawn; other measures stay on the unit's record": (
+        "只有曝光可以撤回，其他措施保留在单位记录中"
+    ),
     # --- referrals -------------------------------------------------------------------------------
     "no department {key} to refer to": "没有可抄告/移送的部门 {key}",
     "no referral with id {id}": "没有 id 为 {id} 的抄告/移送",
@@ -675,6 +741,9 @@ MESSAGES: dict[str, str] = {
     # hazards.credit
     "the appeal is already {state:appeal_state}": "该申请{state}",
     "{kind:credit_kind} entries follow from the hazard itself": "“{kind}”记录由隐患本身产生",
+    "{kind:credit_kind} entries follow from a measure against the unit": (
+        "“{kind}”记录由对单位采取的措施产生"
+    ),
     "no hazard {id} at this premises": "该场所没有隐患 {id}",
     "no credit record with id {id}": "没有 id 为 {id} 的信用记录",
     "the record is {standing:credit_standing}": "该记录{standing}",
@@ -876,7 +945,7 @@ MESSAGES: dict[str, str] = {
     "no page {page} in bulletin {id}": "简报 {id} 没有第 {page} 页",
     "bulletins are made for townships and counties": "简报只为乡镇（街道）和县（区）生成",
     "the month has not begun": "该月份尚未开始",
-    "no Chinese TrueType font for bulletins: install fonts-wqy-zenhei (scripts/bootstrap.sh does) or set FIREGRID_BULLETIN_FONT to a .ttf/.ttc file": "缺少生成简报所需的中文 TrueType 字体：请安装 fonts-wqy-zenhei（scripts/bootstrap.sh 会安装），或将 FIREGRID_BULLETIN_FONT 设为一个 .ttf/.ttc 字体文件",
+    "no Chinese TrueType font for PDF documents: install fonts-wqy-zenhei (scripts/bootstrap.sh does) or set FIREGRID_BULLETIN_FONT to a .ttf/.ttc file": "缺少生成简报和文书所需的中文 TrueType 字体：请安装 fonts-wqy-zenhei（scripts/bootstrap.sh 会安装），或将 FIREGRID_BULLETIN_FONT 设为一个 .ttf/.ttc 字体文件",
     "a {state:task_state} task is not reassigned": "“{state}”的巡查任务不能改派",
     "visit {id} belongs to someone else": "巡查记录 {id} 属于他人",
     "no patrol task {id} for you": "没有分配给您的巡查任务 {id}",

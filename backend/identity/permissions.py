@@ -42,6 +42,9 @@ class Permission(StrEnum):
     READ_UNITS = "read_units"  # units of one's area, or of premises in one's grids
     MANAGE_UNITS = "manage_units"  # register units, link premises, set and replace persons
     ADD_UNIT_PERSONS = "add_unit_persons"  # add a 责任人/管理人 on site and submit their code
+    # Measures against a unit 提醒/约谈/告诫/曝光 (measures).
+    READ_MEASURES = "read_measures"  # the measures against units one sees, their signed records
+    RECORD_MEASURES = "record_measures"  # record one (certified; 双人执法), withdraw an exposure
     # Field work from a phone.
     WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
     TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
@@ -73,6 +76,9 @@ class Permission(StrEnum):
     READ_INSPECTIONS = "read_inspections"
     # Reports.
     READ_BULLETINS = "read_bulletins"  # the monthly bulletins 简报 of one's area; make one now
+    # Notices 执法文书.
+    READ_NOTICES = "read_notices"  # a notice of one's area: its number, hash, service, PDF
+    SERVE_NOTICES = "serve_notices"  # record a notice served (送达): on paper or signed on site
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -87,6 +93,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.READ_UNITS: frozenset({W, L, S, B, A}),
     Permission.MANAGE_UNITS: frozenset({S, B, A}),
     Permission.ADD_UNIT_PERSONS: frozenset({W, S, B, A}),
+    Permission.READ_MEASURES: frozenset({L, S, B, A}),
+    Permission.RECORD_MEASURES: frozenset({S, B}),
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
     Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
     Permission.TAKE_SITE_PHOTOS: frozenset({W, L, S, B}),
@@ -111,6 +119,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ORGANISE_INSPECTIONS: frozenset({B, A}),
     Permission.READ_INSPECTIONS: frozenset({S, B, D, A}),
     Permission.READ_BULLETINS: frozenset({S, B, D, A}),
+    Permission.READ_NOTICES: frozenset({W, L, S, B, A}),
+    Permission.SERVE_NOTICES: frozenset({W, L, S, B}),
 }
 
 

@@ -88,6 +88,10 @@ export const CREDIT_RECORD_KINDS = {
   business_stopped: '责令停产停业',
   false_commitment: '告知承诺严重失实',
   commendation: '表彰（如消防安全标准化管理达标）',
+  reminded: '被提醒',
+  interviewed: '被约谈',
+  warned: '被告诫',
+  exposed: '被曝光',
 }
 // A rule's reason as the rule set words it, e.g. "refused to rectify (拒不整改)": the Chinese in
 // its brackets when it has some, else as it stands (a county's own rules may be all Chinese).

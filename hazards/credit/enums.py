@@ -12,6 +12,12 @@ class CreditRecordKind(StrEnum):
     BUSINESS_STOPPED = "business_stopped"  # 责令停产停业: an order to stop business
     FALSE_COMMITMENT = "false_commitment"  # 告知承诺 found untrue
     COMMENDATION = "commendation"  # e.g. 消防安全标准化管理达标: counts towards the red list
+    # A measure taken against the unit (package `measures`), entered as the rules' `measures`
+    # map says (hazards/credit/rules.py): never typed in directly.
+    REMINDED = "reminded"  # 被提醒
+    INTERVIEWED = "interviewed"  # 被约谈
+    WARNED = "warned"  # 被告诫
+    EXPOSED = "exposed"  # 被曝光
 
     @property
     def is_bad(self) -> bool:
@@ -19,8 +25,9 @@ class CreditRecordKind(StrEnum):
 
     @property
     def recorded_by_staff(self) -> bool:
-        """Entered by an officer; the others follow from a hazard's lifecycle by themselves."""
-        return self not in AUTOMATIC_KINDS
+        """Entered by an officer; the others follow from a hazard's lifecycle by themselves,
+        or from a measure against the unit."""
+        return self not in AUTOMATIC_KINDS and self not in MEASURE_KINDS
 
 
 AUTOMATIC_KINDS = frozenset(
@@ -28,6 +35,17 @@ AUTOMATIC_KINDS = frozenset(
         CreditRecordKind.HAZARD_CONFIRMED,
         CreditRecordKind.MAJOR_HAZARD,
         CreditRecordKind.RECTIFICATION_OVERDUE,
+    }
+)
+
+
+# Entered when a measure is recorded against the unit (credit.service.note_measure).
+MEASURE_KINDS = frozenset(
+    {
+        CreditRecordKind.REMINDED,
+        CreditRecordKind.INTERVIEWED,
+        CreditRecordKind.WARNED,
+        CreditRecordKind.EXPOSED,
     }
 )
 

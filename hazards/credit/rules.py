@@ -82,6 +82,22 @@ class RepairRule(BaseModel):
         return timedelta(days=self.min_days_by_kind.get(kind, self.min_days))
 
 
+class MeasureEntries(BaseModel):
+    """Which entry each kind of measure against a unit makes (package `measures`: 提醒, 约谈,
+    告诫, 曝光), null for none. The keys are the measures' kinds by name; the entries count
+    in the thresholds above as any other (our defaults: a reminder enters nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reminder: K | None = None
+    interview: K | None = K.INTERVIEWED
+    warning: K | None = K.WARNED
+    exposure: K | None = K.EXPOSED
+
+    def entry_for(self, measure_kind: str) -> K | None:
+        return getattr(self, measure_kind) if measure_kind in type(self).model_fields else None
+
+
 class CreditRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -90,10 +106,11 @@ class CreditRules(BaseModel):
     watch: list[Threshold]
     red_list: RedListRule | None = None
     repair: RepairRule = Field(default_factory=RepairRule)
+    measures: MeasureEntries = Field(default_factory=MeasureEntries)
 
 
 DEFAULT_RULES = CreditRules(
-    version="firegrid-2026.12",
+    version="firegrid-2027.01",
     blacklist=[
         Threshold(
             kind=K.RECTIFICATION_OVERDUE,
@@ -126,6 +143,16 @@ DEFAULT_RULES = CreditRules(
             min_count=3,
             within_days=365,
             reason="three or more hazards confirmed in the last year (一年内确认隐患三处以上)",
+        ),
+        Threshold(kind=K.WARNED, within_days=365, reason="warned in the last year (一年内被告诫)"),
+        Threshold(
+            kind=K.EXPOSED, within_days=365, reason="exposed in the last year (一年内被曝光)"
+        ),
+        Threshold(
+            kind=K.INTERVIEWED,
+            min_count=2,
+            within_days=365,
+            reason="interviewed twice in the last year (一年内被约谈两次以上)",
         ),
     ],
     red_list=RedListRule(),

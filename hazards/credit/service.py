@@ -23,7 +23,7 @@ from grids.models import Area
 from grids.premises.enums import CreditStatus
 from grids.premises.models import Premises
 from grids.scope import scope_of
-from hazards.credit.enums import AppealDecision, AppealKind, AppealState
+from hazards.credit.enums import MEASURE_KINDS, AppealDecision, AppealKind, AppealState
 from hazards.credit.enums import CreditRecordKind as K
 from hazards.credit.enums import CreditRecordStanding as Standing
 from hazards.credit.models import CreditAppeal, CreditRecord, CreditStanding
@@ -143,6 +143,40 @@ def note_rectification_overdue(
     )
 
 
+def note_measure(
+    session: Session,
+    settings: Settings,
+    *,
+    measure_kind: str,
+    measure_id: uuid.UUID,
+    premises_ids: list[uuid.UUID],
+    note: str,
+    recorded_by: Principal,
+) -> list[CreditRecord]:
+    """A measure taken against a unit (提醒/约谈/告诫/曝光, package `measures`): the entry the
+    rules' `measures` map names for its kind, on each premises given, once per measure and
+    premises; nothing when the map names none."""
+    kind = rules(settings).measures.entry_for(measure_kind)
+    if kind is None:
+        return []
+    entries = []
+    for premises_id in dict.fromkeys(premises_ids):
+        entry = _add(
+            session,
+            settings,
+            premises_id=premises_id,
+            kind=kind,
+            severity=None,
+            hazard_id=None,
+            note=note,
+            source_key=f"measure:{measure_id}:{premises_id}",
+            recorded_by=recorded_by,
+        )
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
 def record_by_officer(
     session: Session,
     principal: Principal,
@@ -156,6 +190,10 @@ def record_by_officer(
     premises = premises_in_scope(session, principal, premises_id)
     _certified(principal)
     kind = K(body.kind)
+    if kind in MEASURE_KINDS:
+        raise InvalidInput(
+            f"{kind.value} entries follow from a measure against the unit", field="kind"
+        )
     if not kind.recorded_by_staff:
         raise InvalidInput(f"{kind.value} entries follow from the hazard itself", field="kind")
     severity = None

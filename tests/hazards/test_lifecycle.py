@@ -101,12 +101,14 @@ def test_a_worker_report_is_rectified_and_verified_after_climbing_the_ladder(
         "hazard.confirm",
         "hazard.approval",
         "hazard.approval",
+        "hazard.notice_generated",  # the order to rectify, issued as the step applies
         "hazard.order_rectification",
         "hazard.escalated",
         "hazard.escalated",
         "hazard.escalated",
         "hazard.photo_added",
         "hazard.submit_rectification",
+        "hazard.notice_generated",  # the recheck's opinion 复查意见书
         "hazard.verify",
     ]
 

@@ -11,7 +11,7 @@ from hazards import lifecycle
 from hazards.announcements import ANNOUNCEMENTS
 from hazards.credit.service import RECORDED_STEPS
 from hazards.enums import HazardAction, HazardState
-from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, RECORD_IN_CREDIT
+from hazards.lifecycle import ANNOUNCE, HAZARD_LIFECYCLE, ISSUE_NOTICE, RECORD_IN_CREDIT
 from hazards.schemas import ActionIn
 
 ROWS = list(HAZARD_LIFECYCLE)
@@ -97,4 +97,16 @@ def test_each_row_reaching_a_recorded_state_enters_the_credit_record(row):
 
 
 def test_every_declared_effect_is_a_known_one():
-    assert HAZARD_LIFECYCLE.declared_effects() == {ANNOUNCE, RECORD_IN_CREDIT}
+    assert HAZARD_LIFECYCLE.declared_effects() == {ANNOUNCE, RECORD_IN_CREDIT, ISSUE_NOTICE}
+
+
+NOTICE_STEPS = {
+    HazardAction.ORDER_RECTIFICATION,
+    HazardAction.VERIFY,
+    HazardAction.FAIL_VERIFICATION,
+}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=NAMES)
+def test_an_order_and_a_recheck_issue_their_notice(row):
+    assert (ISSUE_NOTICE in row.effects) == (row.action in NOTICE_STEPS)

@@ -6,7 +6,7 @@ deadline, its state, and the department's reply (text, date, who; posted by the 
 partner or entered by staff).
 
 Revision ID: 0035
-Revises: 0032 (0033 and 0034 come from other branches: the integrator re-chains)
+Revises: 0034
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import backend.core.db
 
 revision = "0035"
-down_revision = "0032"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 

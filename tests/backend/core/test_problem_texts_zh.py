@@ -21,7 +21,17 @@ import pytest
 from backend.core import i18n, texts_zh
 
 ROOT = Path(__file__).resolve().parents[3]
-PACKAGES = ("backend", "grids", "hazards", "complaints", "patrols", "offline_sync", "referrals")
+PACKAGES = (
+    "backend",
+    "grids",
+    "hazards",
+    "complaints",
+    "patrols",
+    "offline_sync",
+    "notices",
+    "measures",
+    "referrals",
+)
 PROBLEM_ROOTS = {"Problem", "HTTPException", "StarletteHTTPException"}
 SAMPLE = "x7"  # what a placeholder becomes: a short token with no spaces
 
