@@ -37,6 +37,7 @@ from hazards import api as hazards_api
 from hazards import map_api
 from hazards.credit import api as credit_api
 from notices import api as notices_api
+from notices.unitlink import api as unit_link_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
 from patrols import scoring as assessment_scoring
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
     app.include_router(notices_api.router)
+    app.include_router(unit_link_api.router)
     app.include_router(metrics_api.router(settings))  # /metrics: for the operators' Prometheus
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app
