@@ -16,7 +16,7 @@ from backend.core.calendar import calendar_deadline
 from backend.core.db import utcnow
 from hazards.models import Hazard
 from tests.grids.units.conftest import CODE_TEMPLATE_CODE
-from tests.notices.conftest import LINK_TEMPLATE_CODE, PUBLIC_BASE_URL, texted
+from tests.notices.conftest import LINK_TEMPLATE_CODE, PUBLIC_BASE_URL, environment, texted
 from tests.world import USCC_B, hazard_body, jpeg, premises_body
 
 PHONE = "13912345678"
@@ -336,6 +336,12 @@ def test_the_link_reaches_only_its_own_unit_and_asks_for_more_time(
     timeline = api.get(f"/api/v1/hazards/{hid}/timeline", headers=station_staff.headers(api))
     actions = [step["action"] for step in timeline.json()]
     assert actions.index("hazard.extension_requested") < actions.index("hazard.extension_granted")
+
+    # Too many calls with one link: refused for a while, saying how long.
+    with environment({"FIREGRID_UNIT_LINK_LIMIT_PER_TOKEN": "2/hour"}):
+        answers = [api.get("/api/v1/unit-link", headers=bearer(token)) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert int(answers[-1].headers["Retry-After"]) > 0
 
     # A wrong key, a made-up one, no key, and an expired link: 401 alike.
     for headers in (bearer(token[:-2] + "xx"), bearer("ulk_" + "a" * 43), bearer("nonsense"), {}):
