@@ -38,6 +38,7 @@ from hazards import map_api
 from hazards.credit import api as credit_api
 from measures import api as measures_api
 from notices import api as notices_api
+from notices.unitlink import api as unit_link_api
 from offline_sync import api as sync_api
 from patrols import api as patrols_api
 from patrols import scoring as assessment_scoring
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_api.public_router)
     app.include_router(bulletins_api.router)
     app.include_router(notices_api.router)
+    app.include_router(unit_link_api.router)
     app.include_router(metrics_api.router(settings))  # /metrics: for the operators' Prometheus
     console.mount(app, settings)  # /console/: the station/brigade console (docs/console.md)
     return app

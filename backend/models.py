@@ -13,6 +13,7 @@ from hazards import models as hazard_models  # noqa: F401
 from hazards.credit import models as credit_models  # noqa: F401
 from measures import models as measure_models  # noqa: F401
 from notices import models as notice_models  # noqa: F401
+from notices.unitlink import models as unit_link_models  # noqa: F401
 from offline_sync import models as sync_models  # noqa: F401
 from patrols import models as patrol_models  # noqa: F401
 from patrols.inspections import models as inspection_models  # noqa: F401

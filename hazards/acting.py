@@ -18,6 +18,7 @@ from backend.core.calendar import calendar_deadline
 from backend.core.db import utcnow
 from backend.core.errors import InvalidInput, NotFound
 from backend.core.settings import Settings
+from backend.identity.enums import Role
 from backend.identity.service import Principal
 from grids.scope import scope_of
 from hazards import lifecycle
@@ -42,8 +43,18 @@ class ActOutcome:
 
 
 def act(
-    session: Session, principal: Principal, hazard_id: uuid.UUID, body: ActionIn, settings: Settings
+    session: Session,
+    principal: Principal,
+    hazard_id: uuid.UUID,
+    body: ActionIn,
+    settings: Settings,
+    *,
+    for_unit: bool = False,
 ) -> ActOutcome:
+    """Take a step. An integration client acts only `for_unit`: the unit's link client
+    (notices.unitlink) submitting the unit's rectification; a hotline's client never."""
+    if principal.role is Role.INTEGRATION and not for_unit:
+        raise lifecycle.RoleMayNotAct(f"a {principal.role} may not {body.action.value}")
     hazard = get_visible(session, principal, hazard_id)
     if not scope_of(session, principal).covers_path(hazard.area_path or "\0"):
         raise NotFound(f"no hazard with id {hazard_id}")  # a reporter sees but does not act

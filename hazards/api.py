@@ -31,7 +31,7 @@ from backend.identity.dependencies import (
 from backend.identity.service import Principal
 from grids.enums import RouteStatus
 from grids.scope import area_in_scope
-from hazards import acting, exports, photos, reading, reporting
+from hazards import acting, exports, extensions, photos, reading, reporting
 from hazards.available import Available, available_to
 from hazards.enums import (
     EscalationLevel,
@@ -46,6 +46,8 @@ from hazards.photos import PhotoKind, Variant
 from hazards.schemas import (
     ActionIn,
     AreaCounts,
+    ExtensionDecisionIn,
+    ExtensionRequestOut,
     HazardOut,
     HazardReport,
     HazardTimelineEntry,
@@ -308,6 +310,39 @@ def act_on_hazard(
         )
         return JSONResponse(pending.model_dump(mode="json"), status_code=202)
     return JSONResponse(hazard_out(session, principal, outcome.hazard).model_dump(mode="json"))
+
+
+@router.get(
+    "/{hazard_id}/extension-requests",
+    response_model=list[ExtensionRequestOut],
+    responses=_NOT_FOUND,
+)
+def extension_requests(
+    hazard_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> list[ExtensionRequestOut]:
+    """The unit's requests for more time (延期整改申请), oldest first, with their decisions."""
+    return [
+        ExtensionRequestOut.of(r)
+        for r in extensions.visible_requests(session, principal, hazard_id)
+    ]
+
+
+@router.post(
+    "/{hazard_id}/extension-requests/decision",
+    response_model=ExtensionRequestOut,
+    responses={**_NOT_FOUND, 409: {"description": "No request waiting, or nothing to extend"}},
+)
+def decide_extension(
+    hazard_id: uuid.UUID,
+    body: ExtensionDecisionIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ExtensionRequestOut:
+    """Grant (the deadline moves by the days granted) or refuse the waiting request."""
+    return ExtensionRequestOut.of(
+        extensions.decide(session, settings, principal, hazard_id, body.grant, body.days, body.note)
+    )
 
 
 @router.get("/{hazard_id}/timeline", response_model=list[HazardTimelineEntry], responses=_NOT_FOUND)

@@ -95,3 +95,23 @@ class ListingLevel(StrEnum):
     COUNTY = "county"
     CITY = "city"
     PROVINCE = "province"
+
+
+class ExtensionState(StrEnum):
+    """A unit's request for more time to rectify (延期整改申请), decided by staff."""
+
+    PENDING = "pending"
+    GRANTED = "granted"  # the deadline moved by the days granted
+    REFUSED = "refused"
+
+
+class ExtensionStep(StrEnum):
+    GRANT = "grant"
+    REFUSE = "refuse"
+
+
+# The whole lifecycle of a request: anything else is refused (hazards.extensions).
+EXTENSION_TRANSITIONS: dict[tuple[ExtensionState, ExtensionStep], ExtensionState] = {
+    (ExtensionState.PENDING, ExtensionStep.GRANT): ExtensionState.GRANTED,
+    (ExtensionState.PENDING, ExtensionStep.REFUSE): ExtensionState.REFUSED,
+}

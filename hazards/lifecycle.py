@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 FIELD = roles_with(Permission.TAKE_HAZARD_STEPS)
 OFFICERS = roles_with(Permission.ENFORCE)
 BRIGADE = roles_with(Permission.LIST_FOR_SUPERVISION)
+# A unit submits its own rectification through its SMS link (notices.unitlink), acting as that
+# link's integration client; hazards.acting lets an integration client act only that way.
+UNIT = frozenset({Role.INTEGRATION})
 
 # After-effects a step declares (handlers: backend/effects.py).
 ANNOUNCE = "hazards.announce"  # push to whoever hears of the step (hazards/announcements.py)
@@ -120,7 +123,7 @@ HAZARD_LIFECYCLE: kernel.Lifecycle[S, A, HazardStep] = kernel.Lifecycle(
             S.RECTIFICATION_ORDERED,
             A.SUBMIT_RECTIFICATION,
             S.RECTIFICATION_SUBMITTED,
-            FIELD,
+            FIELD | UNIT,
             needs=("note",),
             effects=(ANNOUNCE,),
         ),
@@ -143,7 +146,7 @@ HAZARD_LIFECYCLE: kernel.Lifecycle[S, A, HazardStep] = kernel.Lifecycle(
             S.RECTIFICATION_FAILED,
             A.SUBMIT_RECTIFICATION,
             S.RECTIFICATION_SUBMITTED,
-            FIELD,
+            FIELD | UNIT,
             needs=("note",),
             effects=(ANNOUNCE,),
         ),

@@ -173,3 +173,31 @@ class HazardPhoto(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HazardExtensionRequest(Base):
+    """A unit's request for more time to rectify (延期整改申请), with its reason, and staff's
+    decision: granted (the deadline moved by `granted_days`) or refused. At most one is
+    pending per hazard (hazards.extensions)."""
+
+    __tablename__ = "hazard_extension_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    hazard_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hazards.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(Text)
+    days: Mapped[int] = mapped_column(Integer)  # calendar days asked for
+    deadline_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    granted_days: Mapped[int | None] = mapped_column(Integer)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    deadline_after: Mapped[datetime | None] = mapped_column(UTCDateTime)

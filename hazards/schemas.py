@@ -10,6 +10,7 @@ from backend.core.types import Text
 from grids.enums import Crs, RouteStatus
 from grids.schemas import Latitude, Longitude
 from hazards.enums import (
+    ExtensionState,
     HazardAction,
     HazardCategory,
     HazardSource,
@@ -206,3 +207,44 @@ class PhotoOut(BaseModel):
     thumbnail_url: str
     public_url: str
     original_url: str
+
+
+class ExtensionRequestOut(BaseModel):
+    """A unit's request for more time to rectify, and its decision."""
+
+    id: uuid.UUID
+    hazard_id: uuid.UUID
+    state: ExtensionState
+    reason: str
+    days: int = Field(description="calendar days asked for")
+    requested_at: datetime
+    deadline_before: datetime | None
+    decided_at: datetime | None
+    granted_days: int | None
+    decision_note: str | None
+    deadline_after: datetime | None = Field(description="the deadline once granted")
+
+    @classmethod
+    def of(cls, request) -> ExtensionRequestOut:
+        return cls(
+            id=request.id,
+            hazard_id=request.hazard_id,
+            state=ExtensionState(request.state),
+            reason=request.reason,
+            days=request.days,
+            requested_at=request.requested_at,
+            deadline_before=request.deadline_before,
+            decided_at=request.decided_at,
+            granted_days=request.granted_days,
+            decision_note=request.decision_note,
+            deadline_after=request.deadline_after,
+        )
+
+
+class ExtensionDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    grant: bool = Field(description="true: the deadline moves; false: refused")
+    days: int | None = Field(
+        default=None, ge=1, le=365, description="days granted, at most those asked; none: all"
+    )
+    note: Text | None = Field(default=None, max_length=500)

@@ -17,6 +17,7 @@ from notices import service
 from notices.enums import NoticeKind, NoticeState, ServiceMethod
 from notices.models import Notice
 from notices.schemas import NoticeOut, ServiceOut
+from notices.unitlink import service as links
 
 router = APIRouter(prefix="/api/v1", tags=["notices"])
 Reader = Annotated[Principal, Depends(require(Permission.READ_NOTICES))]
@@ -93,7 +94,10 @@ def get_notice_pdf(
         409: {"description": "Already served"},
         413: {"description": "Too large"},
         415: {"description": "Not JPEG, PNG or HEIC"},
-        422: {"description": "Unreadable image, a signature not PNG, or sms_link (not yet)"},
+        422: {
+            "description": "Unreadable image, a signature not PNG; sms_link: no unit, no "
+            "verified phone, or no public address set"
+        },
     },
 )
 async def serve_notice(
@@ -106,11 +110,16 @@ async def serve_notice(
         ServiceMethod,
         Query(
             description="paper: the body is a photo of the signed receipt; on_site: the "
-            "signature drawn on the phone, a PNG; sms_link: not yet (422)"
+            "signature drawn on the phone, a PNG; sms_link: no body, the link is texted to the "
+            "unit's person and the notice is served when they confirm receipt"
         ),
     ],
 ) -> NoticeOut:
-    """Record the notice served now, by the caller: the hazard's deadline runs from now."""
+    """Record the notice served now, by the caller: the hazard's deadline runs from now. By
+    SMS link: texted now (state `sent`), served when the person confirms receipt."""
+    if method is ServiceMethod.SMS_LINK:
+        notice = links.send_link(session, settings, principal, notice_id)
+        return notice_out(notice, service.served_deadline(session, notice))
     data = await request.body()
     notice = await run_in_threadpool(
         service.serve, session, settings, principal, notice_id, method, data

@@ -23,19 +23,28 @@ KIND_LABELS = {
 class ServiceMethod(StrEnum):
     PAPER = "paper"  # 直接送达, a photo of the receipt the unit signed
     ON_SITE = "on_site"  # signed on the worker's phone: the signature as a PNG
-    SMS_LINK = "sms_link"  # by SMS link to the responsible person: the next part (422 until then)
+    # By SMS link to the unit's responsible person (notices.unitlink): served when they open
+    # the link and confirm receipt.
+    SMS_LINK = "sms_link"
 
 
 class NoticeState(StrEnum):
     ISSUED = "issued"  # generated, not yet served
+    SENT = "sent"  # texted by link to the unit's person, not yet served (receipt unconfirmed)
     SERVED = "served"
 
 
 class NoticeStep(StrEnum):
-    SERVE = "serve"
+    SERVE = "serve"  # on paper or on site
+    SEND_LINK = "send_link"  # text the link (again: a new link, the earlier ones end)
+    CONFIRM_RECEIPT = "confirm_receipt"  # the person opened the link and confirmed: served
 
 
 # The whole lifecycle: anything else is refused (notices.service.NoticeAlreadyServed).
 TRANSITIONS: dict[tuple[NoticeState, NoticeStep], NoticeState] = {
     (NoticeState.ISSUED, NoticeStep.SERVE): NoticeState.SERVED,
+    (NoticeState.ISSUED, NoticeStep.SEND_LINK): NoticeState.SENT,
+    (NoticeState.SENT, NoticeStep.SEND_LINK): NoticeState.SENT,
+    (NoticeState.SENT, NoticeStep.CONFIRM_RECEIPT): NoticeState.SERVED,
+    (NoticeState.SENT, NoticeStep.SERVE): NoticeState.SERVED,  # texted, then served by hand
 }

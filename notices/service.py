@@ -334,10 +334,15 @@ def pdf_of(
 ) -> tuple[Notice, bytes]:
     """The PDF's bytes, checked against the hash recorded when it was issued."""
     notice = get_visible(session, principal, notice_id)
+    return notice, stored_pdf(settings, notice)
+
+
+def stored_pdf(settings: Settings, notice: Notice) -> bytes:
+    """The notice's PDF as kept, refused if it no longer matches the hash it was issued with."""
     data = media.store_for(settings).read(media.photo_key(notice.pdf_sha256, PDF_VARIANT, "pdf"))
     if hashlib.sha256(data).hexdigest() != notice.pdf_sha256:
         raise NoticeFileAltered(f"the stored file of notice {notice.number} does not match")
-    return notice, data
+    return data
 
 
 def file_name(notice: Notice) -> str:
@@ -356,19 +361,50 @@ def serve(
     data: bytes,
 ) -> Notice:
     """Record the notice as served now, by `principal`, with its evidence (checked and kept
-    as hazard photos are); the hazard's deadline then runs from now."""
+    as hazard photos are); the hazard's deadline then runs from now. By SMS link is
+    notices.unitlink.service.send_link (served when the person confirms)."""
     demand(principal.role, Permission.SERVE_NOTICES, "serve notices")
     notice = get_visible(session, principal, notice_id)
     if method is ServiceMethod.SMS_LINK:
-        raise ServiceMethodNotYet("serving by SMS link is not available yet", field="method")
-    target = TRANSITIONS.get((NoticeState(notice.state), NoticeStep.SERVE))
-    if target is None:
+        raise ServiceMethodNotYet("serving by SMS link sends no evidence", field="method")
+    if TRANSITIONS.get((NoticeState(notice.state), NoticeStep.SERVE)) is None:
         raise NoticeAlreadyServed(f"notice {notice.number} was served at {notice.served_at}")
     evidence = media.process(
         data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
     )
     if method is ServiceMethod.ON_SITE and evidence.mime != "image/png":
         raise SignatureNotPng("the signature drawn on site is sent as a PNG", field="body")
+    mark_served(
+        session,
+        settings,
+        principal.actor,
+        notice,
+        NoticeStep.SERVE,
+        method,
+        evidence_sha256=evidence.sha256,
+        evidence_mime=evidence.mime,
+    )
+    media.store_for(settings).put_photo(evidence)  # last: content-addressed, retries harmless
+    return notice
+
+
+def mark_served(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    notice: Notice,
+    step: NoticeStep,
+    method: ServiceMethod,
+    *,
+    evidence_sha256: str | None = None,
+    evidence_mime: str | None = None,
+) -> Notice:
+    """The notice served now by `step` (`actor` records it: the worker who served it, or the
+    unit's link client when its person confirmed receipt), audited on the notice and its
+    hazard, whose deadline then runs from now."""
+    target = TRANSITIONS.get((NoticeState(notice.state), step))
+    if target is None:
+        raise NoticeAlreadyServed(f"notice {notice.number} was served at {notice.served_at}")
     now = utcnow()
     changed = session.execute(
         update(Notice)
@@ -376,36 +412,38 @@ def serve(
         .values(
             state=target.value,
             served_at=now,
-            served_by=principal.user_id,
+            served_by=actor.id,
             service_method=method.value,
-            evidence_sha256=evidence.sha256,
-            evidence_mime=evidence.mime,
+            evidence_sha256=evidence_sha256,
+            evidence_mime=evidence_mime,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         raise NoticeAlreadyServed(f"notice {notice.number} was served meanwhile")
+    before = notice.state
     session.refresh(notice)
     served = {
         "notice_id": str(notice.id),
         "number": notice.number,
         "method": method.value,
         "served_at": now.isoformat(),
-        "evidence_sha256": evidence.sha256,
+        "evidence_sha256": evidence_sha256,
+        "sha256": notice.pdf_sha256,
     }
     audit.record(
         session,
-        actor=principal.actor,
+        actor=actor,
         action="notice.served",
         subject_type="notice",
         subject_id=notice.id,
-        before={"state": NoticeState.ISSUED.value},
+        before={"state": before},
         after={"state": target.value, **served},
     )
     if notice.hazard_id is not None:
         audit.record(
             session,
-            actor=principal.actor,
+            actor=actor,
             action="hazard.notice_served",
             subject_type="hazard",
             subject_id=notice.hazard_id,
@@ -414,7 +452,7 @@ def serve(
         if notice.period_days:
             acting.run_deadline_from_service(
                 session,
-                principal.actor,
+                actor,
                 notice.hazard_id,
                 now,
                 notice.period_days,
@@ -422,7 +460,6 @@ def serve(
                 settings,
                 notice.number,
             )
-    media.store_for(settings).put_photo(evidence)  # last: content-addressed, retries harmless
     return notice
 
 

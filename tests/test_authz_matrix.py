@@ -167,6 +167,17 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/citizen/phone-codes"): none("texts the number given; a challenge"),
     ("POST", "/api/v1/citizen/phone-sessions"): none("the code texted is the key"),
     ("GET", "/api/v1/citizen/my-reports"): none("the proven phone's own reports"),
+    # The unit's link: no sign-in; the link's key (Authorization: Bearer ulk_…) opens one
+    # unit's hazards and notices (tests/notices/test_unit_link.py: another unit's hazard or
+    # notice answers 404 as a made-up one; a wrong or expired key 401).
+    ("GET", "/api/v1/unit-link"): none("the link's key is the key to one unit"),
+    ("POST", "/api/v1/unit-link/receipt"): none("the link's key: its own notice"),
+    ("GET", "/api/v1/unit-link/notices/{notice_id}/pdf"): none("the link's key: its unit's"),
+    ("POST", "/api/v1/unit-link/hazards/{hazard_id}/photos"): none("the link's key: its unit's"),
+    ("POST", "/api/v1/unit-link/hazards/{hazard_id}/report"): none("the link's key: its unit's"),
+    ("POST", "/api/v1/unit-link/hazards/{hazard_id}/extension-requests"): none(
+        "the link's key: its unit's hazards only"
+    ),
     ("OPTIONS", "/api/v1/citizen/uploads/"): none("tus discovery"),
     ("POST", "/api/v1/citizen/uploads/"): none("the report's upload token is the key"),
     ("HEAD", "/api/v1/citizen/uploads/{upload_id}"): none("the report's upload token"),
@@ -615,6 +626,12 @@ TABLE: dict[tuple[str, str], Op] = {
             content=PHOTO,
             headers={"Content-Type": "image/jpeg"},
         )
+    ),
+    ("GET", "/api/v1/hazards/{hazard_id}/extension-requests"): Op(
+        lambda r: Req(path={"hazard_id": r("hazard_id", "ordered_hazard")})
+    ),
+    ("POST", "/api/v1/hazards/{hazard_id}/extension-requests/decision"): Op(
+        lambda r: Req(path={"hazard_id": r("hazard_id", "ordered_hazard")}, json={"grant": False})
     ),
     ("GET", "/api/v1/hazards/{hazard_id}/notices"): Op(
         lambda r: Req(path={"hazard_id": r("hazard_id", "ordered_hazard")})

@@ -250,6 +250,14 @@ class Settings(BaseSettings):
     notice_seal_image: Path | None = None
     notice_legal_basis: dict[str, str] = Field(default_factory=dict)
     notice_templates: Path | None = None
+    # Serving a notice by SMS link (docs/unit-page.md): the address the unit's page is reached
+    # at from a phone, as texted (e.g. "https://firegrid.example.cn"; the link is
+    # <base>/unit/#ulk_…; unset = no link can be texted), how many days a link stays good,
+    # and the unit-link API's limits per link and per client address.
+    public_base_url: str | None = None
+    unit_link_days: int = Field(default=30, ge=1, le=365)
+    unit_link_limit_per_token: str = "30/minute;500/day"  # noqa: S105 - a rate, not a secret
+    unit_link_limit_per_address: str = "60/minute;1000/day"
 
     # Credit: a JSON rule set (blacklist, watch, red list, repair); unset = the defaults in
     # hazards/credit/rules.py, documented in docs/credit.md.
@@ -366,6 +374,7 @@ class Settings(BaseSettings):
         "basemap_key",
         "basemap_attribution",
         "citizen_area",
+        "public_base_url",
         "s3_endpoint",
         "s3_public_endpoint",
         "s3_bucket",
@@ -384,6 +393,8 @@ class Settings(BaseSettings):
         "open311_limit_per_address",
         "citizen_limit_per_address",
         "citizen_limit_per_phone",
+        "unit_link_limit_per_token",
+        "unit_link_limit_per_address",
     )
     @classmethod
     def _rate_limits(cls, value: str) -> str:

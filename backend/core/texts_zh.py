@@ -168,6 +168,8 @@ DOINGS = {
     "make bulletins": "生成简报",
     "read notices": "查看执法文书",
     "serve notices": "送达执法文书",
+    "decide hazard extensions": "审批延期整改申请",
+    "decide requests for more time": "审批延期整改申请",
 }
 
 TERMS: dict[str, dict[str, str]] = {
@@ -197,6 +199,7 @@ TERMS: dict[str, dict[str, str]] = {
         "paid": "已发放",
     },
     "extension_state": {"requested": "待审批", "approved": "已批准", "refused": "未获批准"},
+    "hazard_extension_state": {"pending": "待审批", "granted": "已批准", "refused": "未获批准"},
     "credit_standing": {"active": "有效", "repaired": "已信用修复", "annulled": "已撤销"},
     "appeal_state": {"pending": "待处理", "approved": "已批准", "rejected": "已驳回"},
     "credit_kind": {
@@ -332,6 +335,45 @@ MESSAGES: dict[str, str] = {
     "notice {number:any} was served meanwhile": "文书 {number} 已被他人送达",
     "the signature drawn on site is sent as a PNG": "现场签名须以 PNG 图片上传",
     "the stored file of notice {number:any} does not match": "文书 {number} 的存储文件与记录不符",
+    "serving by SMS link sends no evidence": "短信链接送达无需上传凭证",
+    # --- notices.unitlink: serving by SMS link, the unit's page --------------------------------
+    "The notice's premises belongs to no registered unit": "该文书所涉场所未登记所属单位",
+    "No person of the unit has a verified phone": "该单位没有手机号已验证的人员",
+    "No public address is set for the unit's link": "未设置单位链接的公网地址",
+    "The link is wrong or has expired": "链接无效或已过期",
+    "The hazard is not waiting for the unit's fix": "该隐患当前不在待单位整改状态",
+    "the notice's premises belongs to no registered unit: register the unit and its "
+    "消防安全责任人 first, or serve the notice on paper or on site": (
+        "该文书所涉场所未登记所属单位：请先登记单位及其消防安全责任人，或改为直接送达、现场签收"
+    ),
+    "neither the 消防安全责任人 nor the 消防安全管理人 of {unit:any} has a verified phone: verify "
+    "one, or serve the notice on paper or on site": (
+        "{unit}的消防安全责任人和消防安全管理人均无已验证的手机号：请先验证，或改为直接送达、现场签收"
+    ),
+    "FIREGRID_PUBLIC_BASE_URL is not set: there is no address to text": (
+        "未设置 FIREGRID_PUBLIC_BASE_URL，无法发送链接"
+    ),
+    "too many requests; try again in {wait} s": "请求过于频繁，请在 {wait} 秒后重试",
+    "send the link's key: Authorization: Bearer ulk_…": "请发送链接密钥：Authorization: Bearer ulk_…",
+    "the link is wrong or has expired: ask the fire station for a new one": (
+        "链接无效或已过期：请联系消防工作站重新发送"
+    ),
+    "no hazard {id} of your unit": "您的单位没有隐患 {id}",
+    "no notice {id} of your unit": "您的单位没有文书 {id}",
+    "the hazard is {state:any}": "该隐患当前状态为：{state}",
+    "no such hazard": "没有该隐患",
+    # --- hazards.extensions: a unit's request for more time ------------------------------------
+    "This hazard is not waiting on a deadline": "该隐患当前没有整改期限",
+    "A request for more time is already waiting": "已有待审批的延期申请",
+    "No request for more time is waiting": "没有待审批的延期申请",
+    "a hazard that is {state:hazard_state} is not waiting on a deadline": (
+        "处于“{state}”状态的隐患没有整改期限"
+    ),
+    "a request for more time is already waiting for a decision": "已有延期申请在等待审批",
+    "hazard {id} has no request for more time waiting": "隐患 {id} 没有待审批的延期申请",
+    "the request was decided meanwhile": "该申请已被他人审批",
+    "the unit asked for {days} days at most": "单位申请的延期最多为 {days} 日",
+    "the hazard is {state:hazard_state} now; nothing to extend": "该隐患当前为“{state}”，无需延期",
     "Choose a new password first": "请先设置新密码",
     "Conflicts with the current state": "与当前状态冲突",
     "Too many attempts": "尝试次数过多",

@@ -48,6 +48,8 @@ class Permission(StrEnum):
     # Field work from a phone.
     WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
     TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
+    # Grant or refuse a unit's request for more time to rectify (moves the hazard's deadline).
+    DECIDE_HAZARD_EXTENSIONS = "decide_hazard_extensions"
     TAKE_SITE_PHOTOS = "take_site_photos"  # photos taken on site for a complaint
     SEE_ORIGINAL_PHOTOS = "see_original_photos"  # a hazard's photos as taken, with EXIF (GPS)
     # Enforcement: steps only certified officers take (双人执法, collective determination).
@@ -97,6 +99,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RECORD_MEASURES: frozenset({S, B}),
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
     Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
+    Permission.DECIDE_HAZARD_EXTENSIONS: frozenset({S, B}),
     Permission.TAKE_SITE_PHOTOS: frozenset({W, L, S, B}),
     Permission.SEE_ORIGINAL_PHOTOS: frozenset({W, L, S, B, D, A}),
     Permission.ENFORCE: frozenset({S, B}),

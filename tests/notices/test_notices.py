@@ -116,7 +116,7 @@ def test_an_order_is_issued_as_a_numbered_pdf_kept_with_its_hash_and_served_on_p
     assert actions.index("hazard.notice_generated") < actions.index("hazard.notice_served")
     assert actions.index("hazard.notice_served") < actions.index("hazard.deadline_from_service")
 
-    # Served once; a second service is refused, and serving by SMS link is for later.
+    # Served once; a second service is refused.
     again = api.post(
         f"/api/v1/notices/{notice['id']}/service",
         params={"method": "paper"},
@@ -186,7 +186,7 @@ def test_two_orders_are_numbered_one_after_the_other_and_served_on_site(
     )
     assert (sms.status_code, sms.json()["type"].rsplit("/", 1)[-1]) == (
         422,
-        "service-method-not-yet",
+        "notice-has-no-unit",  # by SMS link: tests/notices/test_unit_link.py
     )
     photo = api.post(
         url,
