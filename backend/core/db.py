@@ -8,6 +8,7 @@ mode, never block writers.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import sqlite3
@@ -46,6 +47,7 @@ from sqlalchemy.types import TypeDecorator
 from backend.core.settings import get_settings
 
 READ_ONLY = "firegrid_read_only"
+log = logging.getLogger("firegrid.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -306,8 +308,30 @@ def _reads(engine: Engine, refuse_writes: bool, *, short: bool) -> sessionmaker:
     bind = engine.execution_options(**{READ_ONLY: True})
     if refuse_writes:
         event.listen(bind, "before_execute", _refuse_writes)  # this bind's connections only
+    if refuse_writes and not short and engine.dialect.name == "postgresql":
+        # BEGIN READ ONLY as well: what a standby would refuse that the guard above cannot
+        # see (SELECT … FOR UPDATE) the primary refuses too, in the tests and not in production.
+        event.listen(bind, "engine_connect", _begin_read_only)  # this bind's connections only
+        if not event.contains(engine.pool, "checkin", _begin_as_configured):
+            event.listen(engine.pool, "checkin", _begin_as_configured)
     info = {ENDS_AT_ONCE: True} if short else {}
     return sessionmaker(bind=bind, expire_on_commit=False, info=info)
+
+
+def _begin_read_only(connection: Connection) -> None:
+    connection.connection.dbapi_connection.read_only = True  # type: ignore[union-attr]
+
+
+def _begin_as_configured(dbapi_connection: Any, _record: Any) -> None:
+    """Back in the pool, a connection begins as the server says again (read-write, or
+    read-only where `default_transaction_read_only` is on), not forced either way (which
+    SQLAlchemy's `postgresql_readonly` would do: READ WRITE, refused by a standby, and
+    overriding an operator's read-only database)."""
+    if dbapi_connection is not None and getattr(dbapi_connection, "read_only", None):
+        try:
+            dbapi_connection.read_only = None
+        except Exception:  # noqa: BLE001 - a broken connection: the pool discards it anyway
+            log.debug("could not reset a connection's read_only", exc_info=True)
 
 
 ENDS_AT_ONCE = "firegrid_ends_at_once"

@@ -86,3 +86,21 @@ def test_a_short_read_on_postgresql_runs_without_a_transaction(engine):
         connection = core_reads(session)
         connection.execute(text("SELECT 1"))
         assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+
+
+def test_a_replica_safe_read_on_postgresql_refuses_what_a_standby_would(engine):
+    """A row lock is no write that the session's own guard sees, but a standby refuses it: so
+    does the primary's read transaction (BEGIN READ ONLY), and the connection begins as the
+    server says again once back in the pool."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from backend.core.db import read_sessions
+    from grids.models import AreaRevision
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no read-only transactions and no standby")
+    with read_sessions(engine)() as session, pytest.raises(DBAPIError, match="read-only"):
+        session.execute(select(AreaRevision).with_for_update())
+    with engine.begin() as conn:  # the same pooled connection, read-write again
+        conn.execute(select(AreaRevision).with_for_update()).all()
