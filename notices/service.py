@@ -136,23 +136,14 @@ def issue(session: Session, settings: Settings, actor: Actor, facts: Facts) -> N
     session.add(notice)
     session.flush()
     recorded = {"notice_id": str(notice.id), "kind": notice.kind, "number": number, "sha256": sha}
-    audit.record(
+    record_step(
         session,
-        actor=actor,
-        action="notice.generated",
-        subject_type="notice",
-        subject_id=notice.id,
-        after={**recorded, "size": len(pdf), "hazard_id": _str(facts.hazard_id)},
+        actor,
+        notice,
+        ("notice.generated", "hazard.notice_generated"),
+        recorded,
+        on_notice={**recorded, "size": len(pdf), "hazard_id": _str(facts.hazard_id)},
     )
-    if facts.hazard_id is not None:
-        audit.record(
-            session,
-            actor=actor,
-            action="hazard.notice_generated",
-            subject_type="hazard",
-            subject_id=facts.hazard_id,
-            after=recorded,
-        )
     # Content-addressed: a retry after a rolled-back transaction finds the file and keeps it.
     store = media.store_for(settings)
     key = media.photo_key(sha, PDF_VARIANT, "pdf")
@@ -431,24 +422,16 @@ def mark_served(
         "evidence_sha256": evidence_sha256,
         "sha256": notice.pdf_sha256,
     }
-    audit.record(
+    record_step(
         session,
-        actor=actor,
-        action="notice.served",
-        subject_type="notice",
-        subject_id=notice.id,
+        actor,
+        notice,
+        ("notice.served", "hazard.notice_served"),
+        served,
+        on_notice={"state": target.value, **served},
         before={"state": before},
-        after={"state": target.value, **served},
     )
     if notice.hazard_id is not None:
-        audit.record(
-            session,
-            actor=actor,
-            action="hazard.notice_served",
-            subject_type="hazard",
-            subject_id=notice.hazard_id,
-            after=served,
-        )
         if notice.period_days:
             acting.run_deadline_from_service(
                 session,
@@ -470,3 +453,35 @@ def served_deadline(session: Session, notice: Notice) -> datetime | None:
     return session.scalar(
         select(Hazard.rectification_deadline).where(Hazard.id == notice.hazard_id)
     )
+
+
+def record_step(
+    session: Session,
+    actor: Actor,
+    notice: Notice,
+    actions: tuple[str, str],
+    after: dict,
+    *,
+    on_notice: dict | None = None,
+    before: dict | None = None,
+) -> None:
+    """A step of a notice in the audit log, on the notice and on its hazard's timeline
+    (`actions`: the notice's action, the hazard's), with the PDF's hash in `after`."""
+    audit.record(
+        session,
+        actor=actor,
+        action=actions[0],
+        subject_type="notice",
+        subject_id=notice.id,
+        before=before,
+        after=after if on_notice is None else on_notice,
+    )
+    if notice.hazard_id is not None:
+        audit.record(
+            session,
+            actor=actor,
+            action=actions[1],
+            subject_type="hazard",
+            subject_id=notice.hazard_id,
+            after=after,
+        )

@@ -28,7 +28,6 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from backend.core import audit
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from backend.core.rate_limits import Limit
@@ -181,23 +180,9 @@ def send_link(
         "to": ROLE_NAMES[role],
         "expires_at": link.expires_at.isoformat(),
     }
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="notice.link_texted",
-        subject_type="notice",
-        subject_id=notice.id,
-        after=texted,
+    notices.record_step(
+        session, principal.actor, notice, ("notice.link_texted", "hazard.notice_texted"), texted
     )
-    if notice.hazard_id is not None:
-        audit.record(
-            session,
-            actor=principal.actor,
-            action="hazard.notice_texted",
-            subject_type="hazard",
-            subject_id=notice.hazard_id,
-            after=texted,
-        )
     return notice
 
 
@@ -268,23 +253,9 @@ def _opened(session: Session, link: UnitLink) -> None:
         "link_id": str(link.id),
         "opened_at": link.opened_at.isoformat(),
     }
-    audit.record(
-        session,
-        actor=client.actor,
-        action="notice.link_opened",
-        subject_type="notice",
-        subject_id=notice.id,
-        after=opened,
+    notices.record_step(
+        session, client.actor, notice, ("notice.link_opened", "hazard.notice_link_opened"), opened
     )
-    if notice.hazard_id is not None:
-        audit.record(
-            session,
-            actor=client.actor,
-            action="hazard.notice_link_opened",
-            subject_type="hazard",
-            subject_id=notice.hazard_id,
-            after=opened,
-        )
     session.flush()
 
 
