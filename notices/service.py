@@ -31,6 +31,7 @@ from backend.core.settings import Settings
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids.premises.models import Premises
+from grids.units.models import Unit
 from grids.scope import scope_of
 from hazards import acting
 from hazards.enums import HazardAction
@@ -177,6 +178,16 @@ def next_number(session: Session, series: str, year: int) -> int:
     raise RuntimeError(f"notice counter {series} {year} neither updated nor created")
 
 
+def addressee(session: Session, premises: Premises) -> str:
+    """Whom a notice is addressed to: the unit 单位 that answers for the premises, as the law
+    serves a notice on the unit, with the premises named when it is not the unit's own name
+    (a chain's branch, one of a company's workshops); a premises with no unit yet: its own name."""
+    unit = session.get(Unit, premises.unit_id) if premises.unit_id else None
+    if unit is None or unit.name == premises.name:
+        return premises.name
+    return f"{unit.name}（{premises.name}）"
+
+
 def for_hazard_step(
     session: Session,
     settings: Settings,
@@ -190,7 +201,7 @@ def for_hazard_step(
     """The notice a hazard step issues: the order to rectify (责令限期改正通知书) or the
     recheck's result (复查意见书: rectified, or not, with a new period)."""
     premises = session.get(Premises, hazard.premises_id) if hazard.premises_id else None
-    unit = premises.name if premises else "（未登记单位）"
+    unit = addressee(session, premises) if premises else "（未登记单位）"
     address = premises.address if premises else f"东经{hazard.lng:.5f}，北纬{hazard.lat:.5f}"
     days, working = (period_days, False) if period_days else (deadline_working_days, True)
     fill = [
@@ -268,7 +279,7 @@ def for_inspection(
         Facts(
             kind=NoticeKind.INSPECTION_RESULT,
             area_path=premises.area_path or "",
-            unit_name=premises.name,
+            unit_name=addressee(session, premises),
             unit_address=premises.address,
             assignment_id=assignment_id,
             premises_id=premises.id,

@@ -100,6 +100,8 @@ def test_a_notice_served_by_sms_link_is_confirmed_and_the_unit_fixes_its_hazard(
         deadline_working_days=3,
         period_days=15,
     )
+    # The order is addressed to the unit that answers for the restaurant, as the law serves it.
+    assert notice["unit_name"] == "幸福餐饮有限公司（幸福小吃店）"
     token = _text_link(api, db, sms_settings, fake_sms, grid_worker, notice)
     with db() as session:
         from notices.unitlink.models import UnitLink
