@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend import effects
+from backend import models as _every_table  # noqa: F401 - notices name tables of other packages
 from backend.core.audit import Actor
 from backend.core.localtime import LOCAL_TIME
 from backend.core.security import hash_password
@@ -42,6 +43,9 @@ from grids.premises.enums import PremisesType, RiskLevel
 from grids.premises.models import Premises
 from grids.premises.schemas import PremisesFields
 from grids.service import area_shape, as_multipolygon
+from grids.units import service as units
+from grids.units.models import Unit
+from grids.units.schemas import UnitIn
 from hazards import acting, reporting
 from hazards.credit import service as credit
 from hazards.credit.enums import CreditRecordKind
@@ -49,6 +53,12 @@ from hazards.credit.schemas import RecordIn
 from hazards.enums import HazardAction, HazardCategory
 from hazards.models import Hazard
 from hazards.schemas import ActionIn, HazardReport
+from measures import service as measures
+from measures.enums import MeasureKind
+from measures.schemas import MeasureIn
+from referrals import service as referrals
+from referrals.enums import ReferralKind
+from referrals.schemas import ReferralIn
 from patrols import plans as patrol_plans
 from patrols.models import PatrolTask
 
@@ -308,6 +318,88 @@ def _load_credit(session: Session, settings: Settings) -> None:
         )
 
 
+def _load_units(session: Session, settings: Settings) -> None:
+    """A company running two premises of the first township, with a confirmed hazard that two
+    certified officers order fixed (its 责令限期改正通知书 waits to be served), a 提醒 on
+    record and the hazard copied to market regulation (抄告), so the unit's record, the
+    notices to serve and the queues have something to show. No responsible person: naming one
+    texts them a code, and the demo texts no one."""
+    station = Principal.of(session.scalar(select(User).where(User.username == "station.cz1")))
+    brigade = Principal.of(
+        session.scalar(select(User).where(User.username == "brigade.chengzhong"))
+    )
+    township = session.scalar(select(Area.path).where(Area.code == "450202901"))
+    hazard = session.scalar(
+        select(Hazard)
+        .where(
+            Hazard.area_path.startswith(township),
+            Hazard.premises_id.is_not(None),
+            Hazard.state == "confirmed",
+        )
+        .order_by(Hazard.description)
+        .limit(1)
+    )
+    if hazard is None:
+        return
+    neighbour = session.scalar(
+        select(Premises.id)
+        .where(
+            Premises.area_path.startswith(township),
+            Premises.id != hazard.premises_id,
+            Premises.unit_id.is_(None),
+        )
+        .order_by(Premises.name)
+        .limit(1)
+    )
+    unit = units.create(
+        session,
+        station,
+        UnitIn(
+            name="演示餐饮管理有限公司",
+            uscc=_demo_uscc(random.Random(22)),  # noqa: S311 - reproducible demo data
+            premises_ids=[p for p in (hazard.premises_id, neighbour) if p],
+        ),
+    )
+    for officer in (station, brigade):  # 双人执法: the second officer's order issues the notice
+        acting.act(
+            session,
+            officer,
+            hazard.id,
+            ActionIn(
+                action=HazardAction.ORDER_RECTIFICATION,
+                deadline_working_days=5,
+                period_days=15,
+            ),
+            settings,
+        )
+    measures.record(
+        session,
+        settings,
+        station,
+        unit.id,
+        MeasureIn(
+            kind=MeasureKind.REMINDER,
+            held_on=datetime.now(LOCAL_TIME).date(),
+            place="演示餐饮管理有限公司门店",
+            premises_id=hazard.premises_id,
+            findings="提醒单位落实消防安全主体责任，按期整改（演示）",
+        ),
+    )
+    referrals.send(
+        session,
+        station,
+        ReferralIn(
+            kind=ReferralKind.COPY,
+            department="market",
+            hazard_id=hazard.id,
+            unit_id=unit.id,
+            finding="门店未办理营业执照即对外经营（演示）",
+            legal_basis="《无证无照经营查处办法》第五条",
+        ),
+        settings,
+    )
+
+
 def _load_patrol_plan(session: Session, settings: Settings) -> None:
     """This month's patrol tasks in the first township, as its station would make them, so a
     worker's phone has tasks on its first sync."""
@@ -408,6 +500,8 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     if session.scalar(select(func.count()).select_from(Hazard)) == 0:
         _load_hazards(session, settings)
         _load_credit(session, settings)
+    if session.scalar(select(func.count()).select_from(Unit)) == 0:
+        _load_units(session, settings)
     if session.scalar(select(func.count()).select_from(PatrolTask)) == 0:
         _load_patrol_plan(session, settings)
     _ensure_integration_client(session, settings, logins)
