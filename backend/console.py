@@ -1,7 +1,8 @@
 """The station/brigade console (console/, a Vue single-page app) served at /console/ by the
 app itself: no second web server, and nothing the browser loads comes from outside. The
 citizens' page 随手拍 (console/report/, built into console/dist-report) is served the same way
-at /report/ (docs/citizens.md).
+at /report/ (docs/citizens.md), and the unit's page (console/unit/, built into
+console/dist-unit) at /unit/ (docs/unit-page.md).
 
 `scripts/build-console.sh` builds it into console/dist (FIREGRID_CONSOLE_DIR elsewhere). The
 directory is read on each request, so a build made while the server runs is served at once;
@@ -32,6 +33,8 @@ PATH = "/console"
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
 REPORT_PATH = "/report"
 REPORT_DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist-report"
+UNIT_PATH = "/unit"
+UNIT_DEFAULT_DIR = Path(__file__).resolve().parent.parent / "console" / "dist-unit"
 # Vite names everything under assets/ after its content: a new build is a new name, so a
 # browser may keep them for good. index.html names the current ones: asked again every time.
 HASHED = "assets/"
@@ -56,6 +59,17 @@ REPORT_NOT_BUILT = """<!doctype html>
 <body style="font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.7">
 <h1>随手拍页面暂不可用</h1>
 <p>本页面正在维护。如需举报火灾隐患，请拨打 96119。</p>
+<p>管理员请在 firegrid 的项目目录中运行 <code>scripts/build-console.sh</code>，构建完成后刷新即可。</p>
+</body></html>
+"""
+
+# The unit's page: opened from an SMS link to a notice; it too names no server directory.
+UNIT_NOT_BUILT = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>页面暂不可用</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.7">
+<h1>页面暂不可用</h1>
+<p>本页面正在维护，请稍后再打开短信中的链接，或联系属地消防工作站。</p>
 <p>管理员请在 firegrid 的项目目录中运行 <code>scripts/build-console.sh</code>，构建完成后刷新即可。</p>
 </body></html>
 """
@@ -136,12 +150,27 @@ def report_csp(settings: Settings) -> str:
     return console_csp(settings)
 
 
+def unit_csp(settings: Settings) -> str:
+    """The unit's page's Content-Security-Policy: its own scripts and styles, the API on the
+    same origin, and blob: for the notice's PDF it fetches with the link's key and opens, and
+    for a photo's preview. No map, so no tile host."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
 def console_dir(settings: Settings) -> Path:
     return (settings.console_dir or DEFAULT_DIR).resolve()
 
 
 def report_dir(settings: Settings) -> Path:
     return (settings.report_page_dir or REPORT_DEFAULT_DIR).resolve()
+
+
+def unit_dir() -> Path:
+    return UNIT_DEFAULT_DIR.resolve()
 
 
 # Scripts and style sheets compress to a third: on a phone's slow line (the citizens' page) that
@@ -216,3 +245,4 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(
         router_for(report_dir(settings), report_csp(settings), REPORT_PATH, REPORT_NOT_BUILT)
     )
+    app.include_router(router_for(unit_dir(), unit_csp(settings), UNIT_PATH, UNIT_NOT_BUILT))
