@@ -71,6 +71,10 @@ async function send(method, path, { json, body, type } = {}) {
   }
 }
 
+/** A wait in words: seconds, or minutes once it is long. */
+export const waitWords = (seconds) =>
+  seconds < 120 ? `${seconds} 秒` : `约 ${Math.ceil(seconds / 60)} 分钟`
+
 async function failure(response) {
   let problem = null
   try {
@@ -81,7 +85,7 @@ async function failure(response) {
   const detail = problem && (problem.detail || problem.title)
   if (response.status === 429) {
     const wait = parseInt(response.headers.get('Retry-After') || '', 10) || 60
-    return new ApiError(`操作太频繁，请等待 ${wait} 秒后再试`, 429, problem, wait)
+    return new ApiError(`操作太频繁，请${waitWords(wait)}后再试`, 429, problem, wait)
   }
   if (response.status === 413) return new ApiError(detail || '照片太大，请换一张', 413, problem)
   return new ApiError(detail || `操作失败（${response.status}），请稍后重试`, response.status, problem)
