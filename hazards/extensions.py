@@ -12,7 +12,7 @@ timeline."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -175,7 +175,10 @@ def _extend(
     locked = session.scalar(select(Hazard).where(Hazard.id == hazard.id).with_for_update())
     assert locked is not None
     base = locked.rectification_deadline
-    deadline = calendar_deadline(base if base and base > now else now, days)
+    # A deadline is the end of its last day (the next day's 00:00): count from that last day,
+    # or 7 days granted would move it by 8.
+    last_day = base - timedelta(microseconds=1) if base and base > now else now
+    deadline = calendar_deadline(last_day, days)
     locked.rectification_deadline = deadline
     locked.credit_overdue_at = deadline
     locked.version += 1

@@ -320,7 +320,8 @@ def test_the_link_reaches_only_its_own_unit_and_asks_for_more_time(
     assert granted.json()["state"] == "granted" and granted.json()["granted_days"] == 7
     with db() as session:
         moved = session.get(Hazard, uuid.UUID(hid)).rectification_deadline
-    assert moved == calendar_deadline(deadline, 7)
+    # Seven more days: the last day to rectify is seven calendar days later, no more.
+    assert moved - deadline == timedelta(days=7)
     assert datetime.fromisoformat(granted.json()["deadline_after"]) == moved
     listed = api.get(
         f"/api/v1/hazards/{hid}/extension-requests", headers=station_staff.headers(api)
