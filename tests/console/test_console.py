@@ -102,8 +102,10 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
     expect(page.locator("[data-test=hazard-total]")).to_have_text(f"共 {total} 条")
     # Dates in Beijing time although the browser's own zone is UTC; states in Chinese.
     assert [row[0] for row in shown] == [beijing(h["reported_at"]) for h in mine[:20]]
-    assert {row[2] for row in shown} <= {"已上报", "已确认"}
-    assert {h["state"] for h in mine} <= {"reported", "confirmed"}
+    # The demo's hazards are reported, confirmed, and one ordered fixed (backend/demo.py).
+    in_chinese = {"reported": "已上报", "confirmed": "已确认", "rectification_ordered": "责令整改"}
+    assert {h["state"] for h in mine} <= set(in_chinese)
+    assert [row[2] for row in shown] == [in_chinese[h["state"]] for h in mine[:20]]
     tab.screenshot("hazards")
 
     tokens = json.loads(page.evaluate("sessionStorage.getItem('firegrid.console.tokens')"))
