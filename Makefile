@@ -20,7 +20,7 @@ run:
 	@scripts/bootstrap.sh
 	@$(BIN)/firegrid db upgrade
 	@$(BIN)/firegrid demo load
-	@echo "Serving on http://$(HOST):$(PORT)  (console: /console/, citizens' page: /report/, API docs: /docs)"
+	@echo "Serving on http://$(HOST):$(PORT)  (console: /console/, citizens' page: /report/, units' page: /unit/ (opened from a texted link), API docs: /docs)"
 	@FIREGRID_CITIZEN_AREA=$${FIREGRID_CITIZEN_AREA:-450202} $(BIN)/firegrid serve --host $(HOST) --port $(PORT)
 
 test:
