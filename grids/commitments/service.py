@@ -367,4 +367,6 @@ def names_of(session: Session, commitments: list[Commitment]) -> dict[uuid.UUID,
     ids = {c.premises_id for c in commitments}
     if not ids:
         return {}
-    return dict(session.execute(select(Premises.id, Premises.name).where(Premises.id.in_(ids))))
+    return dict(
+        session.execute(select(Premises.id, Premises.name).where(Premises.id.in_(ids))).all()
+    )
