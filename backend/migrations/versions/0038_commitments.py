@@ -84,7 +84,9 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
-    else:
+    elif "commitment_id" not in {
+        c["name"] for c in sa.inspect(op.get_bind()).get_columns("inspection_assignments")
+    }:  # a downgrade on SQLite leaves it (below): upgraded again, it is there
         op.execute(
             "ALTER TABLE inspection_assignments ADD COLUMN commitment_id CHAR(32) "
             "REFERENCES commitments (id) ON DELETE SET NULL"
