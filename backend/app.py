@@ -31,6 +31,7 @@ from complaints import api as complaints_api
 from complaints.citizens import api as citizens_api
 from complaints.open311 import api as open311_api
 from grids import api as grids_api
+from grids.commitments import api as commitments_api
 from grids.premises import api as premises_api
 from grids.units import api as units_api
 from hazards import api as hazards_api
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger_bodies=(
             (r"^/api/v1/hazards/[^/]+/photos$", settings.photo_max_bytes),
             (r"^/api/v1/measures/[^/]+/document$", settings.photo_max_bytes),
+            (r"^/api/v1/commitments/[^/]+/documents$", settings.photo_max_bytes),
             (r"^/api/v1/uploads/", settings.photo_max_bytes),
             (r"^/api/v1/premises/import$", settings.import_max_bytes),
             # A report with its photos in `media` (multipart/form-data).
@@ -159,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inbox_api.router)
     app.include_router(premises_api.router)
     app.include_router(units_api.router)
+    app.include_router(commitments_api.premises_router)
+    app.include_router(commitments_api.router)
     app.include_router(map_api.router)
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)

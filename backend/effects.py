@@ -17,6 +17,8 @@ from complaints.lifecycle import (
     TELL_REPORTER,
     ComplaintStep,
 )
+from grids.commitments.lifecycle import COMMITMENT_LIFECYCLE, CommitmentStep
+from grids.commitments.lifecycle import RECORD_IN_CREDIT as RECORD_FALSE_COMMITMENT
 from hazards import announcements
 from hazards.credit import service as credit
 from hazards.credit.service import APPEAL_LIFECYCLE
@@ -31,6 +33,7 @@ from measures.enums import KIND_NAMES, MeasureKind
 from measures.lifecycle import MEASURE_LIFECYCLE, MeasureStep
 from measures.lifecycle import RECORD_IN_CREDIT as RECORD_MEASURE_IN_CREDIT
 from notices import service as notices
+from patrols.inspections.lifecycle import RESULT_LIFECYCLE, TELL_UNIT, ResultStep
 from referrals import service as referrals
 from referrals.lifecycle import REFERRAL_LIFECYCLE
 
@@ -41,6 +44,8 @@ LIFECYCLES: tuple[Lifecycle, ...] = (
     APPEAL_LIFECYCLE,
     MEASURE_LIFECYCLE,
     REFERRAL_LIFECYCLE,
+    COMMITMENT_LIFECYCLE,
+    RESULT_LIFECYCLE,
 )
 
 
@@ -79,6 +84,35 @@ def _record_measure_in_credit(step: MeasureStep) -> None:
     )
 
 
+def _record_false_commitment(step: CommitmentStep) -> None:
+    """A spot check found a 告知承诺 commitment untrue: 虚假承诺 enters the premises' credit
+    record, once (keyed by the commitment)."""
+    commitment = step.commitment
+    credit.note_false_commitment(
+        step.session,
+        step.settings,
+        commitment_id=commitment.id,
+        premises_id=commitment.premises_id,
+        note=f"虚假承诺: {(commitment.result_note or '')[:200]}",
+        recorded_by=step.principal,
+    )
+
+
+def _tell_unit_of_inspection(step: ResultStep) -> None:
+    """An inspection of the random draw told to its unit: 检查结果告知书."""
+    assignment = step.assignment
+    notices.for_inspection(
+        step.session,
+        step.settings,
+        step.principal.actor,
+        assignment_id=assignment.id,
+        premises_id=assignment.premises_id,
+        outcome=assignment.outcome,
+        hazards_found=assignment.hazards_found,
+        note=assignment.note,
+    )
+
+
 def _tell_reporter(step: ComplaintStep) -> None:
     citizens.tell_reporter(step.session, step.complaint, step.transition.action, step.settings)
 
@@ -104,3 +138,5 @@ def install() -> None:
     COMPLAINT_LIFECYCLE.handle(TELL_REPORTER, _tell_reporter)
     MEASURE_LIFECYCLE.handle(RECORD_MEASURE_IN_CREDIT, _record_measure_in_credit)
     COMPLAINT_LIFECYCLE.handle(REFER_ELSEWHERE, _refer_elsewhere)
+    COMMITMENT_LIFECYCLE.handle(RECORD_FALSE_COMMITMENT, _record_false_commitment)
+    RESULT_LIFECYCLE.handle(TELL_UNIT, _tell_unit_of_inspection)

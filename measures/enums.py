@@ -52,12 +52,3 @@ class MeasureState(StrEnum):
 class MeasureAction(StrEnum):
     RECORD = "record"
     WITHDRAW = "withdraw"
-
-
-class DocumentType(StrEnum):
-    """What a measure's signed record may be: a PDF, or a photo of the signed paper."""
-
-    PDF = "application/pdf"
-    JPEG = "image/jpeg"
-    PNG = "image/png"
-    HEIC = "image/heic"

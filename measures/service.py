@@ -14,7 +14,6 @@ backend/effects.py. Every step is audited on the measure and on its unit.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -24,9 +23,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
-from backend.core import audit, media
+from backend.core import audit, documents, media
 from backend.core.db import utcnow
-from backend.core.errors import Conflict, InvalidInput, NotFound, Problem
+from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.ids import new_id
 from backend.core.localtime import today
 from backend.core.privacy import mask_free_text
@@ -41,7 +40,7 @@ from grids.units import service as units_service
 from grids.units.models import Unit
 from hazards import reading as hazards_reading
 from hazards.lifecycle import CertificateRequired
-from measures.enums import DocumentType, MeasureAction, MeasureKind, MeasureState
+from measures.enums import MeasureAction, MeasureKind, MeasureState
 from measures.lifecycle import (
     EXPOSURE_ONLY,
     MEASURE_LIFECYCLE,
@@ -54,8 +53,6 @@ from measures.schemas import MeasureIn, WithdrawIn
 
 SUBJECT = "measure"
 UNIT_SUBJECT = "unit"
-PDF_VARIANT = "document"  # where a signed record sent as a PDF is kept in the media store
-PHOTO_TYPES = {DocumentType.JPEG, DocumentType.PNG, DocumentType.HEIC}
 
 
 class SecondOfficerNotCertified(InvalidInput):
@@ -67,22 +64,6 @@ class SecondOfficerNotCertified(InvalidInput):
 
 class DocumentAlreadyAttached(Conflict):
     slug, title = "measure-document-present", "The measure has its signed record already"
-
-
-class DocumentTooLarge(Problem):
-    status, slug, title = 413, "document-too-large", "The document is too large"
-
-
-class DocumentTypeNotAccepted(Problem):
-    status, slug, title = (
-        415,
-        "document-type-not-accepted",
-        "Only a PDF or a JPEG, PNG or HEIC photo is accepted",
-    )
-
-
-class DocumentUnreadable(Problem):
-    status, slug, title = 422, "document-unreadable", "The document cannot be read"
 
 
 # --- Who sees which measure ----------------------------------------------------------------------
@@ -317,45 +298,17 @@ def attach_document(
     data: bytes,
     content_type: str,
 ) -> Measure:
-    """The signed record: a PDF kept as sent, or a photo through the photo pipeline (kept as
-    hazard photos are). Once: a signed record is evidence, never replaced. Its SHA-256 goes
-    into the audit log on the measure and on the unit."""
+    """The signed record: a PDF kept as sent, or a photo through the photo pipeline
+    (backend.core.documents). Once: a signed record is evidence, never replaced. Its SHA-256
+    goes into the audit log on the measure and on the unit."""
     measure = get_visible(session, principal, measure_id)
     if measure.document_sha256 is not None:
         raise DocumentAlreadyAttached(
             "the measure has its signed record already; it is never replaced",
             sha256=measure.document_sha256,
         )
-    kind = content_type.split(";")[0].strip().lower()
-    store = media.store_for(settings)
-    if kind == DocumentType.PDF.value:
-        if len(data) > settings.photo_max_bytes:
-            raise DocumentTooLarge(
-                f"the document is {len(data)} bytes; at most {settings.photo_max_bytes} are "
-                "accepted"
-            )
-        if not data.startswith(b"%PDF-"):
-            raise DocumentUnreadable("the body is not a PDF")
-        sha256, mime, size = hashlib.sha256(data).hexdigest(), DocumentType.PDF.value, len(data)
-
-        def keep() -> None:
-            key = media.photo_key(sha256, PDF_VARIANT, "pdf")
-            if not store.exists(key):
-                store.put(key, data)
-
-    elif kind.startswith("image/"):
-        photo = media.process(
-            data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
-        )
-        sha256, mime, size = photo.sha256, photo.mime, photo.size
-
-        def keep() -> None:
-            store.put_photo(photo)
-
-    else:
-        raise DocumentTypeNotAccepted(
-            "send a PDF (application/pdf) or a photo (image/jpeg, image/png, image/heic)"
-        )
+    checked = documents.check(settings, data, content_type)
+    sha256, mime, size = checked.sha256, checked.mime, checked.size
     attached = session.execute(  # once, also when two officers upload at the same moment
         update(Measure)
         .where(Measure.id == measure.id, Measure.document_sha256.is_(None))
@@ -376,7 +329,7 @@ def attach_document(
         "measure.document_attached",
         {"measure_id": str(measure.id), "sha256": sha256, "mime": mime, "size": size},
     )
-    keep()  # last: content-addressed, so a retry after a failure is harmless
+    checked.keep()  # last: content-addressed, so a retry after a failure is harmless
     return measure
 
 
@@ -387,13 +340,8 @@ def document_file(
     measure = get_visible(session, principal, measure_id)
     if measure.document_sha256 is None:
         raise NotFound(f"measure {measure_id} has no signed record yet")
-    if measure.document_mime == DocumentType.PDF.value:
-        key = media.photo_key(measure.document_sha256, PDF_VARIANT, "pdf")
-    else:
-        key = media.photo_key(
-            measure.document_sha256, "original", media.EXTENSIONS[measure.document_mime]
-        )
-    return media.store_for(settings).locate(key), measure.document_mime
+    where = documents.locate(settings, measure.document_sha256, measure.document_mime)
+    return where, measure.document_mime
 
 
 # --- Withdrawing an exposure ---------------------------------------------------------------------

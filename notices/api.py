@@ -42,6 +42,7 @@ def notice_out(notice: Notice, deadline=None) -> NoticeOut:
         number=notice.number,
         state=NoticeState(notice.state),
         hazard_id=notice.hazard_id,
+        assignment_id=notice.assignment_id,
         premises_id=notice.premises_id,
         issuer=notice.issuer,
         unit_name=notice.unit_name,
@@ -135,3 +136,16 @@ async def serve_notice(
 def hazard_notices(hazard_id: uuid.UUID, principal: Reader, session: SessionDep) -> list[NoticeOut]:
     """The hazard's notices, oldest first."""
     return [notice_out(n) for n in service.of_hazard(session, principal, hazard_id)]
+
+
+@router.get(
+    "/premises/{premises_id}/notices",
+    response_model=list[NoticeOut],
+    responses={404: {"description": "No such premises in your area"}},
+)
+def premises_notices(
+    premises_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> list[NoticeOut]:
+    """The notices issued to the premises, oldest first: its hazards' orders and recheck
+    results, and the results of its random inspections (检查结果告知书, `assignment_id`)."""
+    return [notice_out(n) for n in service.of_premises(session, principal, premises_id)]

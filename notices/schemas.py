@@ -23,6 +23,9 @@ class NoticeOut(BaseModel):
     number: str = Field(description="e.g. 穗消限字〔2026〕第0007号")
     state: NoticeState
     hazard_id: uuid.UUID | None
+    assignment_id: uuid.UUID | None = Field(
+        default=None, description="the random inspection it tells the result of"
+    )
     premises_id: uuid.UUID | None
     issuer: str
     unit_name: str

@@ -30,6 +30,7 @@ from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
+from grids.premises import service as premises_service
 from grids.premises.models import Premises
 from grids.units.models import Unit
 from grids.scope import scope_of
@@ -326,6 +327,19 @@ def of_hazard(session: Session, principal: Principal, hazard_id: uuid.UUID) -> l
         session.scalars(
             select(Notice)
             .where(Notice.hazard_id == hazard.id)
+            .order_by(Notice.issued_at, Notice.seq)
+        )
+    )
+
+
+def of_premises(session: Session, principal: Principal, premises_id: uuid.UUID) -> list[Notice]:
+    """The notices issued to a premises (its hazards' and its inspections'), oldest first."""
+    demand(principal.role, Permission.READ_NOTICES, "read notices")
+    premises = premises_service.in_scope(session, principal, premises_id)
+    return list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.premises_id == premises.id)
             .order_by(Notice.issued_at, Notice.seq)
         )
     )

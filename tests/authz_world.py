@@ -196,6 +196,42 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         "unit",
     )["id"]
     ids["officer"] = str(people[f"c{n}.brigade"].id)  # the second officer of a measure (双人执法)
+    ids["venue"] = _ok(  # a public gathering place, open on its 告知承诺 commitment
+        api.post(
+            "/api/v1/premises",
+            json=premises_body(
+                name=f"歌厅{place.name}",
+                lng=lng,
+                lat=lat,
+                uscc=None,
+                individual_business=True,
+                premises_type="public_gathering",
+            ),
+            headers=station,
+        ),
+        "venue",
+    )["id"]
+    ids["commitment"] = _ok(
+        api.post(
+            f"/api/v1/premises/{ids['venue']}/commitments",
+            json={
+                "committed_on": datetime.now(UTC).date().isoformat(),
+                "signatory_name": "赵法人",
+                "signatory_role": "法定代表人",
+                "scope": f"歌厅{place.name}全部营业区域",
+            },
+            headers=station,
+        ),
+        "commitment",
+    )["id"]
+    ids["commitment_file"] = _ok(
+        api.post(
+            f"/api/v1/commitments/{ids['commitment']}/documents",
+            content=f"%PDF-1.4\n% {place.name}\n%%EOF\n".encode(),  # a file of its own
+            headers={**station, "Content-Type": "application/pdf"},
+        ),
+        "commitment file",
+    )["documents"][0]["sha256"]
     ids["earlier_hazard"] = _ok(
         api.post(
             "/api/v1/hazards",

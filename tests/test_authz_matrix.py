@@ -38,6 +38,7 @@ MADE_UP: dict[str, Callable[[], str]] = {
 }
 AREA_KINDS = {"county", "township", "village", "grid"}
 MADE_UP["photo"] = lambda: secrets.token_hex(32)
+MADE_UP["commitment_file"] = lambda: secrets.token_hex(32)
 NEW_GRID = {
     "type": "Feature",
     "properties": {"adcode": "990101001001-09", "name": "新网格"},
@@ -406,6 +407,52 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("POST", "/api/v1/measures/{measure_id}/withdraw"): Op(
         lambda r: Req(path={"measure_id": r("measure_id", "measure")}, json={"reason": "已整改"})
+    ),
+    ("POST", "/api/v1/premises/{premises_id}/commitments"): Op(
+        lambda r: Req(
+            path={"premises_id": r("premises_id", "venue")},
+            json={
+                "committed_on": datetime.now(UTC).date().isoformat(),
+                "signatory_name": "钱法人",
+                "signatory_role": "法定代表人",
+                "scope": "全部营业区域",
+            },
+        )
+    ),
+    ("GET", "/api/v1/premises/{premises_id}/commitments"): Op(
+        lambda r: Req(path={"premises_id": r("premises_id", "venue")})
+    ),
+    ("GET", "/api/v1/commitments/{commitment_id}"): Op(
+        lambda r: Req(path={"commitment_id": r("commitment_id", "commitment")})
+    ),
+    ("POST", "/api/v1/commitments/{commitment_id}/documents"): Op(
+        lambda r: Req(
+            path={"commitment_id": r("commitment_id", "commitment")},
+            content=b"%PDF-1.4\n%%EOF\n",
+            headers={"Content-Type": "application/pdf"},
+        )
+    ),
+    ("GET", "/api/v1/commitments/{commitment_id}/documents/{sha256}"): Op(
+        lambda r: Req(
+            path={
+                "commitment_id": r("commitment_id", "commitment"),
+                "sha256": r("sha256", "commitment_file"),
+            }
+        )
+    ),
+    ("POST", "/api/v1/commitments/{commitment_id}/result"): Op(
+        lambda r: Req(
+            path={"commitment_id": r("commitment_id", "commitment")},
+            json={"result": "verified", "note": "属实"},
+        )
+    ),
+    ("POST", "/api/v1/commitments/{commitment_id}/withdraw"): Op(
+        lambda r: Req(
+            path={"commitment_id": r("commitment_id", "commitment")}, json={"reason": "登记有误"}
+        )
+    ),
+    ("GET", "/api/v1/premises/{premises_id}/notices"): Op(
+        lambda r: Req(path={"premises_id": r("premises_id", "premises")})
     ),
     ("POST", "/api/v1/hazards"): Op(
         lambda r: Req(

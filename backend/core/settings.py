@@ -321,6 +321,10 @@ class Settings(BaseSettings):
     # Random inspections: a unit is drawn at most this many times a calendar year (Chongqing's
     # 双随机 rules: twice).
     inspection_max_per_year: int = Field(default=2, ge=1, le=12)
+    # The share of venues open on a 告知承诺 commitment (not yet checked) a draw takes, in a
+    # group of their own; a draw may give its own. Ours (docs/commitments.md): all of them, so
+    # that every venue that opened on its word is checked (the seeds set no rate).
+    inspection_commitment_rate: float = Field(default=1.0, ge=0, le=1)
 
     # Complaints (defaults and their sources: docs/complaints.md). Working days, Asia/Shanghai.
     complaint_sign_working_days: int = Field(default=1, ge=1, le=30)  # 签收 after dispatch

@@ -139,6 +139,8 @@ DOINGS = {
     "add unit persons": "登记单位消防安全责任人/管理人",
     "read measures": "查看对单位采取的措施",
     "record measures": "登记对单位采取的措施",
+    "read commitments": "查看告知承诺",
+    "record commitments": "登记告知承诺",
     "work in the field": "进行现场工作",
     "take hazard steps": "处理隐患",
     "take site photos": "拍摄现场照片",
@@ -191,6 +193,19 @@ TERMS: dict[str, dict[str, str]] = {
     },
     "measure_state": {"new": "新建", "recorded": "已登记", "withdrawn": "已撤回"},
     "measure_action": {"record": "登记", "withdraw": "撤回"},
+    "commitment_state": {
+        "new": "新建",
+        "committed": "已承诺待核查",
+        "verified": "经核查属实",
+        "false": "虚假承诺",
+        "withdrawn": "已撤回",
+    },
+    "commitment_action": {
+        "record": "登记",
+        "verify": "核查属实",
+        "find_false": "认定虚假承诺",
+        "withdraw": "撤回",
+    },
     "reward_state": {
         "eligible": "待审批",
         "excluded": "不予奖励",
@@ -592,6 +607,29 @@ MESSAGES: dict[str, str] = {
     "measure {id} has no signed record yet": "措施 {id} 尚无签字文书",
     "only an exposure is withdrawn; other measures stay on the unit's record": (
         "只有曝光可以撤回，其他措施保留在单位记录中"
+    ),
+    # --- grids.commitments (告知承诺) -------------------------------------------------------------
+    "Not possible in the commitment's current state": "告知承诺当前状态下不能执行此操作",
+    "{action:commitment_action} is not possible for a {state:commitment_state} commitment": (
+        "{state}的告知承诺不能{action}"
+    ),
+    "The premises has an open commitment already": "该场所已有尚未核查的告知承诺",
+    "Only a public gathering place opens on a commitment (告知承诺)": (
+        "只有公众聚集场所适用告知承诺"
+    ),
+    "The commitment has as many files as it may": "该告知承诺的文件已达上限",
+    "no commitment with id {id}": "没有 id 为 {id} 的告知承诺",
+    "only a public gathering place (公众聚集场所) opens on a commitment; this premises is registered as {type}": (
+        "只有公众聚集场所适用告知承诺；该场所登记的类型为 {type}"
+    ),
+    "the day of a commitment cannot be in the future": "承诺日期不能晚于今天",
+    "the premises has a commitment not yet checked; withdraw it before recording another": (
+        "该场所已有尚未核查的告知承诺；请先撤回，再登记新的承诺"
+    ),
+    "a commitment keeps at most {most} files": "一份告知承诺最多保存 {most} 个文件",
+    "commitment {id} has no file {sha}": "告知承诺 {id} 没有文件 {sha}",
+    "recording what a spot check found needs a valid certificate (持证)": (
+        "登记核查结果须持有效执法证（持证）"
     ),
     # --- referrals -------------------------------------------------------------------------------
     "no department {key} to refer to": "没有可抄告/移送的部门 {key}",

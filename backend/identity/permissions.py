@@ -45,6 +45,9 @@ class Permission(StrEnum):
     # Measures against a unit 提醒/约谈/告诫/曝光 (measures).
     READ_MEASURES = "read_measures"  # the measures against units one sees, their signed records
     RECORD_MEASURES = "record_measures"  # record one (certified; 双人执法), withdraw an exposure
+    # 告知承诺 commitments of public gathering places (grids.commitments).
+    READ_COMMITMENTS = "read_commitments"  # the commitments of premises one sees, their files
+    RECORD_COMMITMENTS = "record_commitments"  # record, upload files, the check's finding, withdraw
     # Field work from a phone.
     WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
     TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
@@ -97,6 +100,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ADD_UNIT_PERSONS: frozenset({W, S, B, A}),
     Permission.READ_MEASURES: frozenset({L, S, B, A}),
     Permission.RECORD_MEASURES: frozenset({S, B}),
+    Permission.READ_COMMITMENTS: frozenset({L, S, B, A}),
+    Permission.RECORD_COMMITMENTS: frozenset({S, B}),
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
     Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
     Permission.DECIDE_HAZARD_EXTENSIONS: frozenset({S, B}),

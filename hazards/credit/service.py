@@ -177,6 +177,31 @@ def note_measure(
     return entries
 
 
+def note_false_commitment(
+    session: Session,
+    settings: Settings,
+    *,
+    commitment_id: uuid.UUID,
+    premises_id: uuid.UUID,
+    note: str,
+    recorded_by: Principal,
+) -> CreditRecord | None:
+    """A spot check found a 告知承诺 commitment untrue (grids.commitments): one
+    `false_commitment` entry on its premises, keyed by the commitment, so that the step noted
+    twice (a retry, two officers at once) is recorded once; None when it was already."""
+    return _add(
+        session,
+        settings,
+        premises_id=premises_id,
+        kind=K.FALSE_COMMITMENT,
+        severity=None,
+        hazard_id=None,
+        note=note,
+        source_key=f"commitment:{commitment_id}:false",
+        recorded_by=recorded_by,
+    )
+
+
 def record_by_officer(
     session: Session,
     principal: Principal,

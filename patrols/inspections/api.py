@@ -188,8 +188,12 @@ def draw(
     session: SessionDep,
     settings: SettingsDep,
 ) -> DrawOut:
-    """Draw the plan's objects and pair each with two certified inspectors. Once per plan."""
-    record = service.run_draw(session, principal, settings, plan_id, body.public_value)
+    """Draw the plan's objects and pair each with two certified inspectors. Once per plan.
+    Venues open on a 告知承诺 commitment are drawn in a group of their own, at
+    `commitment_rate` (default: the deployment's)."""
+    record = service.run_draw(
+        session, principal, settings, plan_id, body.public_value, body.commitment_rate
+    )
     return draw_out(session, record)
 
 
@@ -212,11 +216,18 @@ def verify(draw_id: uuid.UUID, session: SessionDep) -> VerificationOut:
     "/assignments/{assignment_id}/result", response_model=AssignmentOut, responses=_NOT_FOUND
 )
 def record_result(
-    assignment_id: uuid.UUID, body: ResultIn, principal: CurrentPrincipal, session: SessionDep
+    assignment_id: uuid.UUID,
+    body: ResultIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> AssignmentOut:
+    """One of its two inspectors records what they found; a passed or failed result issues a
+    检查结果告知书 to the unit (its notices: `GET /api/v1/premises/{id}/notices`)."""
     assignment = service.record_result(
         session,
         principal,
+        settings,
         assignment_id,
         outcome=body.outcome,
         hazards_found=body.hazards_found,

@@ -3,7 +3,9 @@
 Randomness comes from SHA-256 of the seed and each object's id (and each inspector's), never
 from a library generator whose algorithm may change between versions. Objects are drawn per
 stratum (a rate rule: supervision tier and/or risk level) without replacement, weighted by
-risk and credit (Efraimidis-Spirakis: the largest u^(1/w) win). Objects already drawn the
+risk and credit (Efraimidis-Spirakis: the largest u^(1/w) win). Venues open on a 告知承诺
+commitment not yet checked form a stratum of their own, with its own rate, whatever their tier
+and risk (a draw without that group draws exactly as before it existed). Objects already drawn the
 yearly maximum are not candidates. Each drawn object gets two certified inspectors with no
 conflict with it who did not inspect it last time, the least loaded first.
 """
@@ -49,6 +51,18 @@ class RateRule(NamedTuple):
         )
 
 
+class CommitmentGroup(NamedTuple):
+    """告知承诺: the premises open on a commitment not yet checked (premises id -> commitment
+    id) and the share of them to draw. They are drawn in this stratum only."""
+
+    rate: float
+    members: dict[str, str]
+
+
+COMMITMENT_GROUP = "commitment"  # the group of a unit drawn from the commitment stratum
+RATES_GROUP = "rates"  # of one drawn from a stratum of the plan's rate rules
+
+
 class Drawn(NamedTuple):
     premises_id: str
     inspectors: tuple[str, ...]  # two, or fewer when not enough are free of conflicts
@@ -75,11 +89,18 @@ def draw(
     inspectors: list[Inspector],
     rules: list[RateRule],
     max_per_year: int,
+    committed: CommitmentGroup | None = None,
 ) -> list[Drawn]:
     strata: dict[int, list[Candidate]] = {}
     rule_of: dict[tuple[str, str], int | None] = {}  # (tier, risk) -> the first rule matching
+    rates = [r.rate for r in rules]
+    if committed is not None:
+        rates.append(committed.rate)  # the commitment stratum: index len(rules)
     for c in candidates:  # any order: the draw below orders by key, then id
         if c.drawn_this_year >= max_per_year:
+            continue
+        if committed is not None and c.id in committed.members:
+            strata.setdefault(len(rules), []).append(c)
             continue
         kind = (c.tier, c.risk)
         if kind not in rule_of:
@@ -89,7 +110,7 @@ def draw(
             strata.setdefault(rule, []).append(c)
     chosen: list[tuple[float, Candidate]] = []
     for index, members in sorted(strata.items()):
-        wanted = min(len(members), math.floor(rules[index].rate * len(members) + 0.5))
+        wanted = min(len(members), math.floor(rates[index] * len(members) + 0.5))
         prefix = hashlib.sha256(f"{seed}|object|".encode())  # _uniform(seed, "object", id)
         keyed = []
         for c in members:

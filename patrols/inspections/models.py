@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
 from backend.core.ids import new_id
+from grids.commitments import models as _commitments  # noqa: F401 - the table commitment_id names
 
 
 class InspectionItem(Base):
@@ -102,6 +103,12 @@ class InspectionAssignment(Base):
     position: Mapped[int] = mapped_column(Integer)  # order in the draw
     premises_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("premises.id"), index=True)
     inspector_ids: Mapped[list[str]] = mapped_column(JSON)
+    # Which stratum drew it: "rates" (the plan's rate rules) or "commitment" (告知承诺, with
+    # the commitment drawn), as the draw's kept inputs say.
+    draw_group: Mapped[str] = mapped_column(String(16), default="rates")
+    commitment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL"), index=True
+    )
     year: Mapped[int] = mapped_column(Integer)  # of the plan's start: the yearly maximum
     outcome: Mapped[str] = mapped_column(String(16), default="pending")
     hazards_found: Mapped[int] = mapped_column(Integer, default=0)

@@ -96,6 +96,13 @@ class DrawIn(BaseModel):
         max_length=200,
         description="a value published by someone else at draw time, e.g. the day's lottery draw",
     )
+    commitment_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="share of the venues open on a 告知承诺 commitment to draw, in a group of "
+        "their own; null: FIREGRID_INSPECTION_COMMITMENT_RATE. Kept in the draw's inputs",
+    )
 
 
 class DrawOut(BaseModel):
@@ -116,6 +123,11 @@ class AssignmentOut(BaseModel):
     position: int
     premises_id: uuid.UUID
     inspector_ids: list[uuid.UUID]
+    draw_group: str = Field(
+        description="rates: drawn by the plan's rate rules; commitment: from the group of "
+        "venues open on a 告知承诺 commitment"
+    )
+    commitment_id: uuid.UUID | None = Field(description="the commitment drawn, in that group")
     outcome: Outcome
     hazards_found: int
     note: str

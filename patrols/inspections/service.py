@@ -22,11 +22,13 @@ from backend.identity.models import User
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids import workforce
+from grids.commitments import service as commitments
 from grids.models import Area
 from grids.premises.models import Premises
 from grids.scope import area_in_scope, scope_of
 from patrols.inspections import draw as lottery
 from patrols.inspections.enums import Outcome
+from patrols.inspections.lifecycle import RESULT_LIFECYCLE, ResultStep
 from patrols.inspections.models import (
     InspectionAssignment,
     InspectionDraw,
@@ -257,16 +259,20 @@ def run_draw(
     settings: Settings,
     plan_id: uuid.UUID,
     public_value: str,
+    commitment_rate: float | None = None,
 ) -> InspectionDraw:
     """Draw a plan once. The inputs are read and kept as they are now (the object directory
     with tier, risk and credit, how often each unit was drawn this year and by whom last, the
-    certified inspectors and their conflicts), the seed is derived from the plan and the
-    public value, and the audit log keeps the fingerprints of inputs and result."""
+    certified inspectors and their conflicts, the venues open on a 告知承诺 commitment and the
+    rate of their group: this draw's, or `FIREGRID_INSPECTION_COMMITMENT_RATE`), the seed is
+    derived from the plan and the public value, and the audit log keeps the fingerprints of
+    inputs and result."""
     demand(principal.role, Permission.ORGANISE_INSPECTIONS, "do this")
     plan = _plan_in_scope(session, principal, plan_id)
     if session.scalar(select(InspectionDraw.id).where(InspectionDraw.plan_id == plan.id)):
         raise DrawRefused("this plan has been drawn; make a new plan to draw again")
-    inputs = _inputs(session, plan)
+    rate = settings.inspection_commitment_rate if commitment_rate is None else commitment_rate
+    inputs = _inputs(session, plan, rate)
     seed = lottery.seed_for(plan_fingerprint(plan), public_value)
     result = _compute(seed, inputs, settings.inspection_max_per_year)
     kept = lottery.canonical(inputs)
@@ -283,6 +289,7 @@ def run_draw(
     )
     session.add(record)
     session.flush()
+    groups = _groups(inputs)
     if result:
         session.execute(
             insert(InspectionAssignment),
@@ -293,6 +300,8 @@ def run_draw(
                     "position": position,
                     "premises_id": uuid.UUID(drawn.premises_id),
                     "inspector_ids": list(drawn.inspectors),
+                    "draw_group": groups(drawn.premises_id)[0],
+                    "commitment_id": groups(drawn.premises_id)[1],
                     "year": plan.starts_on.year,
                     "outcome": Outcome.PENDING.value,
                     "hazards_found": 0,
@@ -314,12 +323,25 @@ def run_draw(
             "inputs": record.inputs_fingerprint,
             "result": record.result_fingerprint,
             "drawn": len(result),
+            "commitment_rate": rate,
         },
     )
     return record
 
 
-def _inputs(session: Session, plan: InspectionPlan) -> dict[str, Any]:
+def _groups(inputs: dict[str, Any]):
+    """Which group a drawn unit came from, by what the draw kept: (group, commitment id)."""
+    members = (inputs.get("commitments") or {}).get("members", {})
+
+    def group_of(premises_id: str) -> tuple[str, uuid.UUID | None]:
+        if premises_id in members:
+            return lottery.COMMITMENT_GROUP, uuid.UUID(members[premises_id])
+        return lottery.RATES_GROUP, None
+
+    return group_of
+
+
+def _inputs(session: Session, plan: InspectionPlan, commitment_rate: float) -> dict[str, Any]:
     year = plan.starts_on.year
     drawn_counts = dict(
         session.execute(
@@ -373,10 +395,18 @@ def _inputs(session: Session, plan: InspectionPlan) -> dict[str, Any]:
         "candidates": candidates,
         "inspectors": [{"id": str(p.id), "conflicts": sorted(conflicts[p.id])} for p in people],
         "rules": plan.rates,
+        # 告知承诺: venues open on a commitment, drawn in their own stratum at their own rate
+        "commitments": {
+            "rate": commitment_rate,
+            "members": {
+                str(p): str(c) for p, c in commitments.open_in(session, plan.area_path).items()
+            },
+        },
     }
 
 
 def _compute(seed: str, inputs: dict[str, Any], max_per_year: int) -> list[lottery.Drawn]:
+    group = inputs.get("commitments")  # absent from the draws made before the group existed
     return lottery.draw(
         seed,
         [
@@ -386,6 +416,7 @@ def _compute(seed: str, inputs: dict[str, Any], max_per_year: int) -> list[lotte
         [lottery.Inspector(i["id"], tuple(i["conflicts"])) for i in inputs["inspectors"]],
         [lottery.RateRule(r.get("tier"), r.get("risk"), float(r["rate"])) for r in inputs["rules"]],
         max_per_year,
+        lottery.CommitmentGroup(float(group["rate"]), dict(group["members"])) if group else None,
     )
 
 
@@ -425,17 +456,24 @@ def verify(session: Session, draw_id: uuid.UUID) -> Verification:
         ):
             if logged.after.get(key) != kept:
                 problems.append(f"the {key} differs from what the audit log recorded at draw time")
-    recomputed = _compute(record.seed, orjson.loads(record.inputs), record.max_per_year)
+    kept = orjson.loads(record.inputs)
+    recomputed = _compute(record.seed, kept, record.max_per_year)
     if logged is not None and lottery.result_fingerprint(recomputed) != logged.after.get("result"):
         problems.append("recomputing the draw gives another result than the one logged")
-    stored = [
-        lottery.Drawn(str(a.premises_id), tuple(a.inspector_ids))
-        for a in session.scalars(
+    rows = list(
+        session.scalars(
             select(InspectionAssignment)
             .where(InspectionAssignment.draw_id == record.id)
             .order_by(InspectionAssignment.position)
         )
-    ]
+    )
+    stored = [lottery.Drawn(str(a.premises_id), tuple(a.inspector_ids)) for a in rows]
+    group_of = _groups(kept)
+    regrouped = sum(
+        1 for a in rows if (a.draw_group, a.commitment_id) != group_of(str(a.premises_id))
+    )
+    if regrouped:
+        problems.append(f"{regrouped} assignment(s) name another group than the draw's inputs")
     if stored != recomputed:
         changed = sum(1 for a, b in zip(stored, recomputed, strict=False) if a != b)
         changed += abs(len(stored) - len(recomputed))
@@ -449,21 +487,23 @@ def verify(session: Session, draw_id: uuid.UUID) -> Verification:
 def record_result(
     session: Session,
     principal: Principal,
+    settings: Settings,
     assignment_id: uuid.UUID,
     *,
     outcome: Outcome,
     hazards_found: int,
     note: str,
 ) -> InspectionAssignment:
-    """One of the two drawn inspectors records what they found (双人执法: both were there)."""
+    """One of the two drawn inspectors records what they found (双人执法: both were there). A
+    result may be corrected; each passed or failed result recorded is told to the unit
+    (检查结果告知书, the table's effect: patrols.inspections.lifecycle)."""
     assignment = session.get(InspectionAssignment, assignment_id)
     # `may_record` below predicts these refusals for the console.
     if assignment is None or str(principal.user_id) not in assignment.inspector_ids:
         raise NotFound(f"no inspection {assignment_id} drawn for you")
     if not principal.certified_on(utcnow().date()):
         raise Forbidden("recording an inspection needs a valid certificate")
-    if outcome is Outcome.PENDING:
-        raise InvalidInput("record passed, failed or not_found", field="outcome")
+    row = RESULT_LIFECYCLE.step(Outcome(assignment.outcome), outcome)
     if outcome is Outcome.FAILED and hazards_found < 1:
         raise InvalidInput("a failed inspection found at least one hazard", field="hazards_found")
     before = {"outcome": assignment.outcome, "hazards_found": assignment.hazards_found}
@@ -481,6 +521,7 @@ def record_result(
         before=before,
         after={"outcome": outcome.value, "hazards_found": hazards_found},
     )
+    RESULT_LIFECYCLE.run_effects(row, ResultStep(session, settings, assignment, principal))
     return assignment
 
 
@@ -632,6 +673,7 @@ def published(session: Session) -> list[dict[str, Any]]:
                     Premises.area_path,
                     InspectionAssignment.outcome,
                     InspectionAssignment.hazards_found,
+                    InspectionAssignment.draw_group,
                 )
                 .join(Premises, Premises.id == InspectionAssignment.premises_id)
                 .where(InspectionAssignment.draw_id == record.id)
@@ -653,8 +695,9 @@ def published(session: Session) -> list[dict[str, Any]]:
                             "area_code": path.rstrip("/").rsplit("/", 1)[-1] or None,
                             "outcome": outcome,
                             "hazards_found": found,
+                            "group": group,
                         }
-                        for position, name, path, outcome, found in rows
+                        for position, name, path, outcome, found, group in rows
                     ],
                 }
             )

@@ -7,7 +7,9 @@ import sys
 
 COMPOSE = """
 from backend.effects import LIFECYCLES
-assert {t.name for t in LIFECYCLES} == {"hazard", "complaint", "credit appeal", "measure", "referral"}
+assert {t.name for t in LIFECYCLES} == {
+    "hazard", "complaint", "credit appeal", "measure", "referral", "commitment", "inspection_result"
+}
 assert any(t.unhandled() for t in LIFECYCLES), "nothing to install: the check would be empty"
 from backend.app import create_app
 create_app()
