@@ -74,28 +74,75 @@ def _backend(url: str) -> str:
 
 def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
     """Every stored file the database refers to, one entry per content hash: the photos of
-    hazards and complaints (original, public copy, thumbnail) and the bulletins' PDFs and
-    page images. Derived copies are not hashed in the database, so their hash is taken from
-    the store now, and checked against it after a restore."""
+    hazards and complaints, the receipts and signatures of served notices and the photos sent
+    as documents (original, public copy, thumbnail); the notices' PDFs, the documents sent as
+    PDFs (measures' signed records, commitments), and the bulletins' PDFs and page images.
+    Derived copies are not hashed in the database, so their hash is taken from the store now,
+    and checked against it after a restore."""
+    from backend.core.documents import PDF_VARIANT as DOCUMENT_VARIANT
     from bulletins.models import Bulletin
     from bulletins.service import PAGE_VARIANT, PDF_VARIANT
     from complaints.models import ComplaintPhoto
+    from grids.commitments.models import CommitmentDocument
     from hazards.models import HazardPhoto
+    from measures.models import Measure
+    from notices.models import Notice
+    from notices.service import PDF_VARIANT as NOTICE_VARIANT
 
     photos: dict[str, dict[str, Any]] = {}
+    files: dict[str, tuple[str, str, set[str]]] = {}  # sha256 -> (variant, extension, used by)
+
+    def photo(sha: str, mime: str, size: int | None, used_by: str) -> None:
+        entry = photos.setdefault(sha, {"sha256": sha, "mime": mime})
+        if size is not None:
+            entry.setdefault("size", size)
+        entry.setdefault("used_by", []).append(used_by)
+
+    def single(sha: str, variant: str, ext: str, used_by: str) -> None:
+        files.setdefault(sha, (variant, ext, set()))[2].add(used_by)
+
     with engine.connect() as conn:
         for model in (HazardPhoto, ComplaintPhoto):
             for sha, mime, size in conn.execute(
                 select(model.sha256, model.mime, model.size).distinct()
             ):
-                entry = photos.setdefault(sha, {"sha256": sha, "size": size, "mime": mime})
-                entry.setdefault("used_by", []).append(model.__tablename__)
-        bulletin_files: dict[str, str] = {}
+                photo(sha, mime, size, model.__tablename__)
+        for sha, mime in conn.execute(
+            select(Notice.evidence_sha256, Notice.evidence_mime).where(
+                Notice.evidence_sha256.is_not(None)
+            )
+        ):
+            photo(sha, mime, None, "notices")
+        for sha in conn.scalars(select(Notice.pdf_sha256)):
+            single(sha, NOTICE_VARIANT, "pdf", "notices")
+        for table, rows in (
+            (
+                "measures",
+                conn.execute(
+                    select(
+                        Measure.document_sha256, Measure.document_mime, Measure.document_size
+                    ).where(Measure.document_sha256.is_not(None))
+                ),
+            ),
+            (
+                "commitment_documents",
+                conn.execute(
+                    select(
+                        CommitmentDocument.sha256, CommitmentDocument.mime, CommitmentDocument.size
+                    )
+                ),
+            ),
+        ):
+            for sha, mime, size in rows:
+                if mime == "application/pdf":
+                    single(sha, DOCUMENT_VARIANT, "pdf", table)
+                else:
+                    photo(sha, mime, size, table)
         for pdf, pages in conn.execute(select(Bulletin.pdf_sha256, Bulletin.page_sha256s)):
             if pdf:  # empty only inside the transaction that makes a bulletin
-                bulletin_files[pdf] = PDF_VARIANT
+                single(pdf, PDF_VARIANT, "pdf", "bulletins")
             for page in pages or []:
-                bulletin_files[page] = PAGE_VARIANT
+                single(page, PAGE_VARIANT, "png", "bulletins")
     for sha in sorted(photos):
         entry = photos[sha]
         entry["used_by"] = sorted(set(entry["used_by"]))
@@ -108,13 +155,12 @@ def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
             {"variant": "thumbnail", "key": media.photo_key(sha, "thumbnail", "jpg")},
         ]
         yield entry
-    for sha in sorted(bulletin_files):
-        variant = bulletin_files[sha]
-        ext = "pdf" if variant == PDF_VARIANT else "png"
+    for sha in sorted(files):
+        variant, ext, used_by = files[sha]
         yield {
             "sha256": sha,
             "mime": "application/pdf" if ext == "pdf" else "image/png",
-            "used_by": ["bulletins"],
+            "used_by": sorted(used_by),
             "files": [{"variant": variant, "key": media.photo_key(sha, variant, ext)}],
         }
 

@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,7 @@ def load_demo_with_photos(api, db) -> list[str]:
 
 def test_the_restore_drill(api, db, engine, target, tmp_path):
     from backend.core.db import build_engine
+    from notices.models import Notice
 
     sent = load_demo_with_photos(api, db)
     before = counts(engine)
@@ -152,6 +154,11 @@ def test_the_restore_drill(api, db, engine, target, tmp_path):
         json.loads(line) for line in (out / "media-manifest.jsonl").read_text().splitlines()
     ]
     assert set(sent) <= {entry["sha256"] for entry in manifest}
+    with db() as session:  # the demo's order to rectify, issued as a PDF
+        notice_pdfs = set(session.scalars(select(Notice.pdf_sha256)))
+    assert notice_pdfs and notice_pdfs <= {
+        entry["sha256"] for entry in manifest if entry["used_by"] == ["notices"]
+    }
 
     restored = firegrid("restore", str(out), env=target)
 
@@ -213,6 +220,67 @@ def test_client_tools_of_another_major_version_are_refused(engine, tmp_path, mon
 
     with pytest.raises(backup.BackupError, match=r"pg_dump is version 99 but the server is"):
         backup.check_tool_version("pg_dump", engine)
+
+
+def test_the_manifest_lists_what_units_were_served_and_sent(db, engine, township):
+    """A notice's PDF and its signed receipt, a measure's signed record sent as a PDF: files a
+    restore without them would leave a notice that cannot be shown."""
+    from backend.core import media
+    from grids.units.models import Unit
+    from measures.models import Measure
+    from notices.models import Notice
+
+    pdf, receipt = hashlib.sha256(b"notice").hexdigest(), hashlib.sha256(b"receipt").hexdigest()
+    record = hashlib.sha256(b"record").hexdigest()
+    with db() as session:
+        unit = Unit(
+            name="演示单位", uscc="91450202MA5L000000", area_id=township.id, area_path=township.code
+        )
+        session.add(unit)
+        session.flush()
+        notice = Notice(
+            kind="rectification_order",
+            series="消限字",
+            year=2026,
+            seq=99,
+            number="消限字〔2026〕第0099号",
+            area_path=township.code,
+            issuer="演示消防救援大队",
+            unit_name="演示单位",
+            unit_address="演示路1号",
+            pdf_sha256=pdf,
+            pdf_size=6,
+            state="served",
+            evidence_sha256=receipt,
+            evidence_mime="image/jpeg",
+        )
+        session.add(notice)
+        session.flush()
+        session.add(
+            Measure(
+                unit_id=unit.id,
+                kind="reminder",
+                state="recorded",
+                held_on=date(2026, 12, 1),
+                place="演示",
+                attendees=[],
+                findings="演示",
+                outcome="",
+                hazard_ids=[],
+                document_sha256=record,
+                document_mime="application/pdf",
+                document_size=6,
+            )
+        )
+
+    listed = {entry["sha256"]: entry for entry in backup.referenced_files(engine)}
+
+    assert [f["key"] for f in listed[pdf]["files"]] == [media.photo_key(pdf, "notice", "pdf")]
+    assert [f["variant"] for f in listed[receipt]["files"]] == ["original", "public", "thumbnail"]
+    assert [f["key"] for f in listed[record]["files"]] == [
+        media.photo_key(record, "document", "pdf")
+    ]
+    assert (listed[pdf]["used_by"], listed[record]["used_by"]) == (["notices"], ["measures"])
 
 
 def test_the_manifest_lists_bulletins_files(db, engine, township):
