@@ -53,3 +53,21 @@ def png_signature(width: int = 600, height: int = 200) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def issued_days_ago(db, notice_id: str, days: int) -> None:
+    """The order was issued some days before the worker took it to the unit."""
+    import uuid
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from backend.core.db import utcnow
+    from notices.models import Notice
+
+    with db() as session:
+        session.execute(
+            update(Notice)
+            .where(Notice.id == uuid.UUID(notice_id))
+            .values(issued_at=utcnow() - timedelta(days=days))
+        )

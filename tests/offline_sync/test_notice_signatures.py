@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import update
 
 from backend.core import media
 from backend.core.audit import events_for
@@ -23,7 +22,7 @@ from backend.core.settings import get_settings
 from hazards.models import Hazard
 from notices.models import Notice
 from offline_sync.client import Device
-from tests.offline_sync.conftest import ordered_notice, png_signature
+from tests.offline_sync.conftest import issued_days_ago, ordered_notice, png_signature
 from tests.world import jpeg
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -92,16 +91,6 @@ def signature(notice_id: str, data: bytes, signed_at: datetime, **extra) -> dict
         "size": len(data),
         **extra,
     }
-
-
-def issued_days_ago(db, notice_id: str, days: int) -> None:
-    """The order was issued some days before the worker took it to the unit."""
-    with db() as session:
-        session.execute(
-            update(Notice)
-            .where(Notice.id == uuid.UUID(notice_id))
-            .values(issued_at=utcnow() - timedelta(days=days))
-        )
 
 
 def steps(db, subject_type: str, subject_id: str, prefix: str = "") -> list:
