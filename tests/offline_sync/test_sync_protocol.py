@@ -234,6 +234,8 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "complaint_actions": "device",
         "notifications": "server",
         "notification_reads": "device",
+        "notices_to_serve": "server",
+        "notice_signatures": "device",
     }
 
 
