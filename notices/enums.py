@@ -48,3 +48,30 @@ TRANSITIONS: dict[tuple[NoticeState, NoticeStep], NoticeState] = {
     (NoticeState.SENT, NoticeStep.CONFIRM_RECEIPT): NoticeState.SERVED,
     (NoticeState.SENT, NoticeStep.SERVE): NoticeState.SERVED,  # texted, then served by hand
 }
+
+
+class SignerRole(StrEnum):
+    """Who signed a notice on the worker's phone, as the receipt names them."""
+
+    RESPONSIBLE = "responsible"  # 消防安全责任人
+    MANAGER = "manager"  # 消防安全管理人
+    OTHER = "other"  # anyone else of the unit who took the notice (the signer's name says who)
+
+
+SIGNER_ROLE_NAMES = {
+    SignerRole.RESPONSIBLE: "消防安全责任人",
+    SignerRole.MANAGER: "消防安全管理人",
+    SignerRole.OTHER: "其他人员",
+}
+
+
+class SignatureState(StrEnum):
+    """What became of a signature taken on a phone and synced (offline_sync's
+    `notice_signatures`): the record and its PNG (a tus upload) may arrive in either order."""
+
+    PENDING = "pending"  # the record is here, its PNG not yet
+    SERVED = "served"  # the notice was served on site by it
+    # The notice had been served another way before it arrived: the signature is kept (its
+    # PNG stored, its hash audited), the notice keeps its first service.
+    CONFLICT = "conflict"
+    REFUSED = "refused"  # not a notice of the signer's area, or not a readable PNG (reason)

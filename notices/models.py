@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import Base, UTCDateTime, utcnow
+from backend.core.db import Base, ChangeStamped, UTCDateTime, utcnow
 from backend.core.ids import new_id
 
 
@@ -22,10 +22,11 @@ class NoticeCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Notice(Base):
+class Notice(ChangeStamped, Base):
     """One notice as issued: its number, what it is about, where its PDF is kept (the media
     store, by sha256, which the audit log also holds) and how it was served. Its history is
-    the audit log (subject "notice"; the hazard's timeline has each step too)."""
+    the audit log (subject "notice"; the hazard's timeline has each step too). Change-stamped:
+    phones pull the notices they have to serve (offline_sync's `notices_to_serve`)."""
 
     __tablename__ = "notices"
 
@@ -65,3 +66,27 @@ class Notice(Base):
     evidence_mime: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (UniqueConstraint("series", "year", "seq", name="uq_notices_series_year_seq"),)
+
+
+class NoticeSignature(ChangeStamped, Base):
+    """A signature taken on a worker's phone to serve a notice on site, synced: who signed, in
+    what role, when (the phone's clock), and the PNG's sha256 and size, whose bytes come by
+    the tus upload keyed by this id (as a hazard photo's do). Kept whatever became of it
+    (`state`, `reason`: notices.enums.SignatureState), so that a signature is never lost."""
+
+    __tablename__ = "notice_signatures"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the device's; the upload's key
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    notice_id: Mapped[uuid.UUID] = mapped_column(index=True)  # not a foreign key: may be unknown
+    signer_name: Mapped[str] = mapped_column(String(100))
+    signer_role: Mapped[str] = mapped_column(String(16))  # responsible | manager | other
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # on the phone
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its PNG came and was judged

@@ -385,11 +385,7 @@ def serve(
         raise ServiceMethodNotYet("serving by SMS link sends no evidence", field="method")
     if TRANSITIONS.get((NoticeState(notice.state), NoticeStep.SERVE)) is None:
         raise NoticeAlreadyServed(f"notice {notice.number} was served at {notice.served_at}")
-    evidence = media.process(
-        data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
-    )
-    if method is ServiceMethod.ON_SITE and evidence.mime != "image/png":
-        raise SignatureNotPng("the signature drawn on site is sent as a PNG", field="body")
+    evidence = check_evidence(settings, method, data)
     mark_served(
         session,
         settings,
@@ -404,6 +400,17 @@ def serve(
     return notice
 
 
+def check_evidence(settings: Settings, method: ServiceMethod, data: bytes) -> media.Photo:
+    """The receipt's photo or the signature, checked as hazard photos are; a signature drawn
+    on site is a PNG."""
+    evidence = media.process(
+        data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
+    )
+    if method is ServiceMethod.ON_SITE and evidence.mime != "image/png":
+        raise SignatureNotPng("the signature drawn on site is sent as a PNG", field="body")
+    return evidence
+
+
 def mark_served(
     session: Session,
     settings: Settings,
@@ -414,14 +421,18 @@ def mark_served(
     *,
     evidence_sha256: str | None = None,
     evidence_mime: str | None = None,
+    served_at: datetime | None = None,
+    details: dict | None = None,
 ) -> Notice:
-    """The notice served now by `step` (`actor` records it: the worker who served it, or the
+    """The notice served by `step` (`actor` records it: the worker who served it, or the
     unit's link client when its person confirmed receipt), audited on the notice and its
-    hazard, whose deadline then runs from now."""
+    hazard, whose deadline then runs from the moment of service: now, or `served_at` (a
+    signature taken offline: when it was signed, `signed_moment`). `details` join the audit
+    step (who signed a signature taken on a phone)."""
     target = TRANSITIONS.get((NoticeState(notice.state), step))
     if target is None:
         raise NoticeAlreadyServed(f"notice {notice.number} was served at {notice.served_at}")
-    now = utcnow()
+    now = served_at or utcnow()
     changed = session.execute(
         update(Notice)
         .where(Notice.id == notice.id, Notice.state == notice.state)
@@ -446,6 +457,7 @@ def mark_served(
         "served_at": now.isoformat(),
         "evidence_sha256": evidence_sha256,
         "sha256": notice.pdf_sha256,
+        **(details or {}),
     }
     record_step(
         session,

@@ -1,7 +1,9 @@
 """A device's photo meets its bytes: the record comes by sync (families/photos.py), the bytes
 by tus (uploads.py), either first; once both are here the photo goes through the same pipeline
-as a direct upload and is attached to its hazard or complaint. What both sides share lives
-here, so neither imports the other. No web imports."""
+as a direct upload and is attached to its hazard or complaint. A signature taken to serve a
+notice on site (families/notices.py) meets its PNG the same way, keyed by its record's id, and
+serves the notice (notices.signatures). What both sides share lives here, so neither imports
+the other. No web imports."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ from complaints.citizens import service as citizens
 from hazards import photos as hazard_photos
 from hazards.models import Hazard
 from hazards.photos import PhotoKind
+from notices import signatures
+from notices.enums import SignatureState
+from notices.models import NoticeSignature
 from offline_sync import upload_parts
 from offline_sync.enums import PhotoState, UploadState
 from offline_sync.models import DevicePhoto, Upload
@@ -27,9 +32,17 @@ from offline_sync.models import DevicePhoto, Upload
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
+def declared(session: Session, upload_key: uuid.UUID) -> tuple[uuid.UUID, int, str] | None:
+    """(owner, size, sha256) of the record an upload's key names, a photo's or a signature's;
+    None while no record has come."""
+    record = session.get(DevicePhoto, upload_key) or session.get(NoticeSignature, upload_key)
+    return None if record is None else (record.user_id, record.size, record.sha256)
+
+
 def refuse(session: Session, upload: Upload, reason: str) -> None:
     """The photo these bytes were for is refused with the reason, as a photo the pipeline
-    cannot read is; the phone pulls both back (the hazard's missing photos shrink)."""
+    cannot read is; the phone pulls both back (the hazard's missing photos shrink). A
+    signature stays pending: the phone sends its PNG again (a signature is not taken twice)."""
     photo = session.get(DevicePhoto, upload.photo_id)
     if photo is None or photo.user_id != upload.user_id or photo.state != PhotoState.PENDING.value:
         return  # no record yet, or already settled: nothing to mark
@@ -57,8 +70,13 @@ def deliver(
             Upload.photo_id == photo_id, Upload.state == UploadState.COMPLETE.value
         )
     )
-    if photo is None or upload is None:
+    if upload is None:
         return False
+    if photo is None:
+        signature = session.get(NoticeSignature, photo_id)
+        if signature is None:
+            return False
+        return _deliver_signature(session, signature, upload, settings, data)
     if photo.state != PhotoState.PENDING.value:
         _done_with(settings, upload)  # sent twice: already handled
         return False
@@ -116,6 +134,29 @@ def _deliver_complaint_photo(
         photo.state, photo.reason = PhotoState.STORED.value, None
     except Problem as refusal:
         photo.state, photo.reason = PhotoState.REFUSED.value, f"{refusal.title}: {refusal.detail}"
+    _done_with(settings, upload)
+    session.flush()
+    return True
+
+
+def _deliver_signature(
+    session: Session,
+    signature: NoticeSignature,
+    upload: Upload,
+    settings: Settings,
+    data: bytes | None,
+) -> bool:
+    """A signature's PNG: the notice is served on site by it (or the signature kept as a
+    conflict, or refused), by whoever took the signature, once."""
+    if signature.state != SignatureState.PENDING.value:
+        _done_with(settings, upload)  # sent twice: already settled
+        return True
+    if upload.user_id != signature.user_id or upload.sha256 != signature.sha256:
+        return False  # not the bytes this record declared
+    if data is None:
+        data = upload_parts.assembled(settings, upload.id, upload.parts)
+    signer = Principal.of(session.get(User, signature.user_id))
+    signatures.settle(session, settings, signer, signature, data)
     _done_with(settings, upload)
     session.flush()
     return True

@@ -30,6 +30,8 @@ from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
 from hazards import reading as hazards
 from hazards.models import Hazard
+from notices.enums import NoticeState
+from notices.models import Notice, NoticeSignature
 from offline_sync import records
 from offline_sync.models import DeviceAction, DeviceComplaintAction, DevicePhoto, HiddenRecord
 from offline_sync.protocol import DEVICE_ROLES, DEVICE_TABLES, check_schema, require_device_user
@@ -315,6 +317,16 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             since, until, limit
         )
 
+    def notices_to_serve(since, until, limit):
+        """Notices of the user's grids; served ones go as deleted, but a first sync leaves
+        them out (the phone never had them)."""
+        where = [scope.area_clause_on(Notice.area_path)]
+        if not since:
+            where.append(Notice.state != NoticeState.SERVED.value)
+        return stamped(Notice, "notices_to_serve", records.notice_to_serve, *where)(
+            since, until, limit
+        )
+
     # Each reader with the table whose change numbers it windows (and whether only the
     # caller's own rows can be its changes), for `_written_since`.
     return [
@@ -362,6 +374,11 @@ def _sources(session: Session, principal: Principal, scope: Scope):
             own(DeviceComplaintAction, "complaint_actions", records.complaint_action_record),
         ),
         ((Notification, True), notification_rows),
+        ((Notice, False), notices_to_serve),
+        (
+            (NoticeSignature, True),
+            own(NoticeSignature, "notice_signatures", records.signature_record),
+        ),
     ]
 
 
@@ -395,6 +412,12 @@ def _scope_moves(
         in_grid_hazards = session.scalars(
             select(Hazard).where(Hazard.area_path.startswith(grid.path, autoescape=True))
         ).all()
+        in_grid_notices = session.scalars(
+            select(Notice).where(
+                Notice.area_path.startswith(grid.path, autoescape=True),
+                Notice.state != NoticeState.SERVED.value,
+            )
+        ).all()
         seq = until  # sorts last: the move wins over older changes of the same records
         if joined:
             out.append(Change(seq, "grids", str(grid.id), records.grid_record(grid)))
@@ -415,6 +438,10 @@ def _scope_moves(
                 )
                 for h in in_grid_hazards
             ]
+            out += [
+                Change(seq, "notices_to_serve", str(n.id), records.notice_to_serve(n))
+                for n in in_grid_notices
+            ]
         else:
             out.append(Change(seq, "grids", str(grid.id), None))
             out += [Change(seq, "premises", str(p.id), None) for p in in_grid_premises]
@@ -423,4 +450,5 @@ def _scope_moves(
                 for h in in_grid_hazards
                 if h.reporter_id != principal.user_id
             ]
+            out += [Change(seq, "notices_to_serve", str(n.id), None) for n in in_grid_notices]
     return out

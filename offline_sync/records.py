@@ -23,6 +23,9 @@ from grids.premises.models import Premises
 from hazards import lifecycle
 from hazards.enums import HazardState
 from hazards.models import Hazard
+from notices import service as notices
+from notices.enums import NoticeKind, NoticeState
+from notices.models import Notice, NoticeSignature
 from offline_sync.enums import PhotoState
 from offline_sync.models import DeviceAction, DeviceComplaintAction, DevicePhoto
 from patrols.models import Checklist, PatrolTask, Visit, VisitAnswer, WorkPrompt
@@ -285,4 +288,43 @@ def complaint_action_record(a: DeviceComplaintAction) -> dict[str, Any]:
         "acted_at": ms(a.device_created_at),
         "status": a.status,
         "reason": a.reason,
+    }
+
+
+def notice_to_serve(n: Notice) -> dict[str, Any] | None:
+    """A notice not served yet; a served one travels as deleted."""
+    if n.state == NoticeState.SERVED.value:
+        return None
+    kind = NoticeKind(n.kind)
+    return {
+        "id": str(n.id),
+        "kind": n.kind,
+        "title": kind.label,
+        "number": n.number,
+        "state": n.state,
+        "unit_name": n.unit_name,
+        "unit_address": n.unit_address,
+        "premises_id": str(n.premises_id) if n.premises_id else None,
+        "hazard_id": str(n.hazard_id) if n.hazard_id else None,
+        "period_days": n.period_days,
+        "period_working": n.period_working,
+        "issued_at": ms(n.issued_at),
+        "pdf_sha256": n.pdf_sha256,
+        "pdf_size": n.pdf_size,
+        "pdf_url": f"/api/v1/notices/{n.id}/pdf",
+        "file_name": notices.file_name(n),
+    }
+
+
+def signature_record(s: NoticeSignature) -> dict[str, Any]:
+    return {
+        "id": str(s.id),
+        "notice_id": str(s.notice_id),
+        "signer_name": s.signer_name,
+        "signer_role": s.signer_role,
+        "signed_at": ms(s.signed_at),
+        "sha256": s.sha256,
+        "size": s.size,
+        "state": s.state,
+        "reason": s.reason,
     }

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from offline_sync.enums import Owner
 
 # Raise when a table or column changes; apps with another version are told to update.
-SCHEMA_VERSION = 5  # 2: the patrol tables; 3: complaints; 4: report refusals, outside_own_grids;
-# 5: the inbox (notifications, notification_reads)
+SCHEMA_VERSION = 6  # 2: the patrol tables; 3: complaints; 4: report refusals, outside_own_grids;
+# 5: the inbox (notifications, notification_reads); 6: notices_to_serve, notice_signatures
 
 
 @dataclass(frozen=True)
@@ -327,6 +327,46 @@ NOTIFICATION_READS = SyncTable(
     ),
 )
 
+NOTICES_TO_SERVE = SyncTable(
+    "notices_to_serve",
+    Owner.SERVER,
+    "notices 执法文书 issued in the user's grids and not served yet; one served (on site, on "
+    "paper, by SMS link) arrives as deleted. The PDF: GET pdf_url, checked against pdf_sha256",
+    (
+        _s("kind"),  # rectification_order | recheck_result | inspection_result
+        _s("title"),  # the kind as printed: 责令限期改正通知书, ...
+        _s("number", indexed=True),  # 消限字〔2026〕第0007号
+        _s("state"),  # issued | sent (texted by SMS link, receipt not confirmed)
+        _s("unit_name"),  # the unit (premises) as printed
+        _s("unit_address"),
+        _s("premises_id", optional=True, indexed=True),
+        _s("hazard_id", optional=True, indexed=True),
+        _n("period_days", optional=True),  # N of 自送达之日起N日内改正
+        _b("period_working"),  # N working days
+        _n("issued_at"),
+        _s("pdf_sha256"),
+        _n("pdf_size"),
+        _s("pdf_url"),  # an authenticated GET, as every API call
+        _s("file_name"),
+    ),
+)
+NOTICE_SIGNATURES = SyncTable(
+    "notice_signatures",
+    Owner.DEVICE,
+    "signatures taken on the device to serve a notice on site; the PNG goes through the tus "
+    "upload keyed by this id (as a photo's); the server fills state and reason",
+    (
+        _s("notice_id", indexed=True),
+        _s("signer_name"),
+        _s("signer_role"),  # responsible (责任人) | manager (管理人) | other
+        _n("signed_at"),  # on the phone: the service dates from it
+        _s("sha256"),  # of the PNG
+        _n("size"),
+        _s("state", optional=True),  # server: pending | served | conflict | refused
+        _s("reason", optional=True),  # server: why it was not applied
+    ),
+)
+
 TABLES: dict[str, SyncTable] = {
     t.name: t
     for t in (
@@ -346,6 +386,8 @@ TABLES: dict[str, SyncTable] = {
         COMPLAINT_ACTIONS,
         NOTIFICATIONS,
         NOTIFICATION_READS,
+        NOTICES_TO_SERVE,
+        NOTICE_SIGNATURES,
     )
 }
 

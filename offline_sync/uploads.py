@@ -40,7 +40,7 @@ from complaints.models import CitizenPhoto
 from offline_sync import delivery, upload_parts
 from offline_sync.delivery import SHA256_HEX
 from offline_sync.enums import UploadState
-from offline_sync.models import DevicePhoto, Upload
+from offline_sync.models import Upload
 from offline_sync.protocol import DEVICE_ROLES
 from offline_sync.upload_parts import Part
 
@@ -162,17 +162,17 @@ def create(
     if principal.role not in DEVICE_ROLES:
         raise Forbidden(f"a {principal.role} does not upload from a device")
     length, photo_id, sha256 = _what_is_sent(length, metadata, settings)
-    declared = session.get(DevicePhoto, photo_id)
-    if declared is not None and declared.user_id == principal.user_id:
+    found = delivery.declared(session, photo_id)  # a photo's record, or a signature's
+    if found is not None and found[0] == principal.user_id:
         # The record is known: the bytes must be the ones it declared, or they could never
         # be delivered and would hold disk until they expire.
-        if length != declared.size:
+        _, size, declared_sha256 = found
+        if length != size:
             raise InvalidInput(
-                f"Upload-Length is {length}, but photo {photo_id} was declared with "
-                f"{declared.size} bytes",
+                f"Upload-Length is {length}, but photo {photo_id} was declared with {size} bytes",
                 field="Upload-Length",
             )
-        if sha256 != declared.sha256:
+        if sha256 != declared_sha256:
             raise InvalidInput(
                 f"Upload-Metadata: sha256 differs from the one photo {photo_id} declared",
                 field="Upload-Metadata",

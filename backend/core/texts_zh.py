@@ -1101,6 +1101,7 @@ MESSAGES: dict[str, str] = {
     "must be 64 hex digits": "须为 64 位十六进制数",
     "must be before or after": "须为 before 或 after",
     "must be 1 to {most} bytes": "须为 1 至 {most} 字节",
+    "must be the signer's name, 1 to {most} characters": "须为签名人姓名，1 至 {most} 个字符",
 }
 
 # Pydantic's validation errors by their `type`, filled from the error's `ctx`.

@@ -2,7 +2,7 @@
 records through its domain's service. A new family: a module with its `ADAPTERS`, and its
 line below (the registry refuses a device table without an adapter, and two for one)."""
 
-from offline_sync.families import complaints, hazards, notifications, patrols, photos
+from offline_sync.families import complaints, hazards, notices, notifications, patrols, photos
 from offline_sync.protocol import Registry
 
 REGISTRY = Registry(
@@ -11,4 +11,5 @@ REGISTRY = Registry(
     *complaints.ADAPTERS,
     *photos.ADAPTERS,
     *notifications.ADAPTERS,
+    *notices.ADAPTERS,
 )

@@ -19,6 +19,7 @@ def test_each_device_table_has_one_adapter_and_the_push_order_holds():
         "actions",
         "complaint_actions",
         "notification_reads",
+        "notice_signatures",
         "photos",
     ]
 

@@ -27,6 +27,7 @@ import os
 import subprocess
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,8 @@ def test_watermelondb_accepts_the_servers_schema_as_published(
         "complaint_actions",
         "notifications",
         "notification_reads",
+        "notices_to_serve",
+        "notice_signatures",
     ]
     assert checked["accepted"], checked["error"]
 
@@ -436,3 +439,79 @@ def test_a_patch_with_a_forged_token_writes_nothing(
     assert head.headers["Upload-Offset"] == "0"
     phone.sync()
     assert phone.get("photos", pid)["state"] == "pending"
+
+
+def test_a_notice_signed_on_the_phone_offline_is_served_on_site_from_the_signing(
+    js_clients,
+    live_server,
+    db,
+    api,
+    phone,
+    grid_worker,
+    premises,
+    station_staff,
+    officers,
+    tmp_path,
+):
+    """Issue 22: the phone pulls the notice to serve, the unit's 管理人 signs on it with no
+    network, and at the next sync the record goes by synchronize() and the PNG by
+    tus-js-client: the notice is served on site, with the signature's hash, from the signing."""
+    from backend.core.audit import events_for
+    from backend.core.calendar import calendar_deadline
+    from backend.core.db import utcnow
+    from hazards.models import Hazard
+    from tests.offline_sync.conftest import issued_days_ago, ordered_notice, png_signature
+
+    hid, notice = ordered_notice(
+        api,
+        grid_worker,
+        grid_worker,
+        [station_staff, officers[0]],
+        premises,
+        deadline_working_days=5,
+        period_days=15,
+    )
+    issued_days_ago(db, notice["id"], 3)
+    phone.sync()
+    [to_serve] = phone.all("notices_to_serve")
+    assert (to_serve["id"], to_serve["number"]) == (notice["id"], notice["number"])
+
+    # At the shop, offline: the manager signs on the phone's pad, saved as a PNG.
+    data = png_signature()
+    drawn = tmp_path / "signature.png"
+    drawn.write_bytes(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    signed_at = int(time.time() * 1000) - 2 * 86_400_000  # two days before the phone syncs
+    sid = phone.create(
+        "notice_signatures",
+        notice_id=to_serve["id"],
+        signer_name="李四",
+        signer_role="manager",
+        signed_at=signed_at,
+        sha256=sha256,
+        size=len(data),
+    )
+
+    # Back on a network: the record syncs, then the PNG goes by tus, keyed by its id.
+    pushed = phone.sync()
+    assert pushed["pushes"][0]["answer"]["created"] == 1
+    sent = run_script(
+        js_clients, "upload.mjs", grid_worker, live_server, PHOTO_FILE=str(drawn), PHOTO_ID=sid
+    )
+    assert sent["first"]["outcome"] == "finished", sent
+    phone.sync()
+
+    assert phone.get("notice_signatures", sid)["state"] == "served"
+    assert phone.all("notices_to_serve") == []
+    shown = api.get(f"/api/v1/notices/{notice['id']}", headers=station_staff.headers(api)).json()
+    assert (shown["state"], shown["service"]["method"]) == ("served", "on_site")
+    served_at = datetime.fromisoformat(shown["service"]["served_at"])
+    assert int(served_at.timestamp() * 1000) == signed_at
+    with db() as session:
+        [served] = [
+            e for e in events_for(session, "notice", notice["id"]) if e.action == "notice.served"
+        ]
+        assert served.after["evidence_sha256"] == sha256
+        assert (served.after["signer_name"], served.after["signer_role"]) == ("李四", "manager")
+        deadline = session.get(Hazard, uuid.UUID(hid)).rectification_deadline
+    assert deadline == calendar_deadline(served_at, 15) < calendar_deadline(utcnow(), 15)

@@ -9,7 +9,7 @@ import pytest
 
 from offline_sync.client import Device, SyncConflict
 from offline_sync.tables import SCHEMA_VERSION
-from tests.offline_sync.conftest import device_report
+from tests.offline_sync.conftest import device_report, ordered_notice
 from tests.world import complaint_body, hazard_body, premises_body, send_complaint
 
 
@@ -234,6 +234,8 @@ def test_wrong_schema_read_only_tables_and_citizens_are_refused(api, phone, citi
         "complaint_actions": "device",
         "notifications": "server",
         "notification_reads": "device",
+        "notices_to_serve": "server",
+        "notice_signatures": "device",
     }
 
 
@@ -413,12 +415,20 @@ def test_a_hundred_reports_pushed_at_once_are_all_kept_and_the_audit_chain_holds
 
 
 def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
-    api, phone, station_staff, hotline
+    api, phone, station_staff, hotline, grid_worker, officers
 ):
     complaint = send_complaint(api, hotline, complaint_body()).json()["id"]
     premises = api.post(
         "/api/v1/premises", json=premises_body(), headers=station_staff.headers(api)
     ).json()["id"]
+    _, notice = ordered_notice(
+        api,
+        grid_worker,
+        grid_worker,
+        [station_staff, officers[0]],
+        premises,
+        deadline_working_days=5,
+    )
     api.post(
         "/api/v1/patrols/plans",
         json={"area_code": "990101001", "period": datetime.now(UTC).strftime("%Y-%m")},
@@ -448,6 +458,17 @@ def test_every_pulled_record_has_exactly_the_columns_the_schema_publishes(
     )
     (note, *_) = phone.all("notifications")  # the prompt, told to the worker
     phone.create("notification_reads", {"notification_id": note["id"]})
+    phone.create(
+        "notice_signatures",
+        {
+            "notice_id": notice["id"],
+            "signer_name": "张三",
+            "signer_role": "responsible",
+            "signed_at": 1_763_880_000_000,
+            "sha256": "b" * 64,
+            "size": 1000,
+        },
+    )
     phone.sync()
     fresh = phone.http.get("/api/v1/sync", headers=phone.headers).json()["changes"]
     schema = {

@@ -8,7 +8,7 @@ content hash. `inspection_assignments` gains `draw_group` (rates | commitment) a
 `commitment_id` (the commitment drawn).
 
 Revision ID: 0038
-Revises: 0036
+Revises: 0037
 Create Date: 2026-12-10
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import backend.core.db
 
 revision = "0038"
-down_revision = "0036"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
