@@ -56,11 +56,11 @@ from hazards.schemas import ActionIn, HazardReport
 from measures import service as measures
 from measures.enums import MeasureKind
 from measures.schemas import MeasureIn
+from patrols import plans as patrol_plans
+from patrols.models import PatrolTask
 from referrals import service as referrals
 from referrals.enums import ReferralKind
 from referrals.schemas import ReferralIn
-from patrols import plans as patrol_plans
-from patrols.models import PatrolTask
 
 DISTRICTS_FILE = Path(__file__).parent / "demo_data" / "liuzhou_districts.geojson"
 SUBDIVIDED = {"450202": 2, "450203": 1}  # synthetic townships per district

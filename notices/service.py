@@ -32,8 +32,8 @@ from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
 from grids.premises import service as premises_service
 from grids.premises.models import Premises
-from grids.units.models import Unit
 from grids.scope import scope_of
+from grids.units.models import Unit
 from hazards import acting
 from hazards.enums import HazardAction
 from hazards.models import Hazard
