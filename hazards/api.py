@@ -35,6 +35,7 @@ from hazards import acting, exports, extensions, photos, reading, reporting
 from hazards.available import Available, available_to
 from hazards.enums import (
     EscalationLevel,
+    ExtensionState,
     HazardAction,
     HazardCategory,
     HazardSource,
@@ -47,6 +48,8 @@ from hazards.schemas import (
     ActionIn,
     AreaCounts,
     ExtensionDecisionIn,
+    ExtensionHazard,
+    ExtensionQueueItem,
     ExtensionRequestOut,
     HazardOut,
     HazardReport,
@@ -273,6 +276,49 @@ def hazard_counts(
     """Open, overdue, closed in the grid and escalated, per child of an area in your scope."""
     parent = area_in_scope(session, principal, area)
     return [AreaCounts(**vars(c)) for c in reading.counts_by_child(session, parent)]
+
+
+@router.get(
+    "/extension-requests",
+    response_model=list[ExtensionQueueItem],
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many requests match, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
+def extension_queue(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    state: ExtensionState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[ExtensionQueueItem]:
+    """延期申请: units' requests for more time on the hazards of your area, for those who decide
+    them; `state=pending` those waiting, the longest waiting first."""
+    query = extensions.queue(session, principal, state)
+    response.headers["X-Total-Count"] = str(extensions.count(session, query))
+    return [
+        ExtensionQueueItem(
+            **ExtensionRequestOut.of(request).model_dump(),
+            hazard=ExtensionHazard(
+                id=hazard.id,
+                description=hazard.description,
+                category=hazard.category,
+                state=hazard.state,
+                premises_id=hazard.premises_id,
+                premises_name=premises_name,
+                rectification_deadline=hazard.rectification_deadline,
+            ),
+        )
+        for request, hazard, premises_name in session.execute(query.limit(limit).offset(offset))
+    ]
 
 
 @router.get("/{hazard_id}", response_model=HazardOut, responses=_NOT_FOUND)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.core import audit
@@ -24,6 +24,7 @@ from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
+from grids.premises.models import Premises
 from grids.scope import scope_of
 from hazards.acting import SERVED_DEADLINE_STATES
 from hazards.deadlines import start_clock
@@ -93,6 +94,28 @@ def of_hazard(session: Session, hazard_id: uuid.UUID) -> list[HazardExtensionReq
             .order_by(HazardExtensionRequest.requested_at, HazardExtensionRequest.id)
         )
     )
+
+
+def queue(session: Session, principal: Principal, state: ExtensionState | None) -> Select:
+    """Requests of the hazards in the caller's area, for those who decide them, each with its
+    hazard and premises' name: rows of (request, hazard, premises name or None). The waiting
+    ones oldest first (the longest waiting on top); decided ones newest first."""
+    demand(principal.role, Permission.DECIDE_HAZARD_EXTENSIONS, "decide requests for more time")
+    query = (
+        select(HazardExtensionRequest, Hazard, Premises.name)
+        .join(Hazard, Hazard.id == HazardExtensionRequest.hazard_id)
+        .outerjoin(Premises, Premises.id == Hazard.premises_id)
+        .where(scope_of(session, principal).area_clause_on(Hazard.area_path))
+    )
+    if state is not None:
+        query = query.where(HazardExtensionRequest.state == state.value)
+    if state is ExtensionState.PENDING:
+        return query.order_by(HazardExtensionRequest.requested_at, HazardExtensionRequest.id)
+    return query.order_by(HazardExtensionRequest.requested_at.desc(), HazardExtensionRequest.id)
+
+
+def count(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def visible_requests(

@@ -241,6 +241,24 @@ class ExtensionRequestOut(BaseModel):
         )
 
 
+class ExtensionHazard(BaseModel):
+    """The hazard a request is about, as the queue shows it."""
+
+    id: uuid.UUID
+    description: str
+    category: str
+    state: str
+    premises_id: uuid.UUID | None
+    premises_name: str | None
+    rectification_deadline: datetime | None = Field(description="as it stands now")
+
+
+class ExtensionQueueItem(ExtensionRequestOut):
+    """A request in the queue of those who decide them, with its hazard."""
+
+    hazard: ExtensionHazard
+
+
 class ExtensionDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     grant: bool = Field(description="true: the deadline moves; false: refused")

@@ -119,6 +119,16 @@ def record_measure(
     return measures_out(session, [measure])[0]
 
 
+@units_router.get("/{unit_id}/officers", response_model=list[Officer], responses=_NOT_FOUND)
+def second_officers(unit_id: uuid.UUID, principal: Recorder, session: SessionDep) -> list[Officer]:
+    """Whom you may name as the second officer (双人执法) of a measure against the unit: active
+    officers certified today who see the unit, of your own area or above it."""
+    return [
+        Officer(id=u.id, name=u.display_name)
+        for u in service.second_officers(session, principal, unit_id)
+    ]
+
+
 @units_router.get("/{unit_id}/measures", response_model=list[MeasureOut], responses=_NOT_FOUND)
 def unit_measures(unit_id: uuid.UUID, principal: Reader, session: SessionDep) -> list[MeasureOut]:
     """The unit's record: every measure against it, newest first."""

@@ -32,7 +32,9 @@ from backend.core.privacy import mask_free_text
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
+from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
+from grids.models import Area
 from grids.premises import service as premises_service
 from grids.premises.models import Premises
 from grids.scope import Scope, scope_of
@@ -194,6 +196,42 @@ def record(
     )
     MEASURE_LIFECYCLE.run_effects(row, MeasureStep(session, settings, measure, credited, principal))
     return measure
+
+
+def second_officers(session: Session, principal: Principal, unit_id: uuid.UUID) -> list[User]:
+    """Who the caller may name as the second officer of a measure against the unit (双人执法):
+    active station or brigade officers, certified today, who see the unit, and who work in
+    the caller's own area or above it (a station's own colleagues and its county's brigade;
+    an officer of another township is not revealed). The same checks as recording one."""
+    demand(principal.role, Permission.RECORD_MEASURES, "record measures")
+    unit = units_service.get_visible(session, principal, unit_id)
+    day = today()
+    own = session.scalar(select(Area.path).where(Area.id == principal.scope_area_id))
+    candidates = session.execute(
+        select(User, Area.path)
+        .join(Area, Area.id == User.scope_area_id)
+        .where(
+            User.is_active.is_(True),
+            User.role.in_([r.value for r in RECORDERS]),
+            User.certificate_number.is_not(None),
+            User.certificate_expires_on >= day,
+            User.id != principal.user_id,
+        )
+        .order_by(Area.path, User.display_name, User.id)
+    ).all()
+    found = []
+    for user, path in candidates:
+        if own is not None and not (own.startswith(path) or path.startswith(own)):
+            continue
+        other = Principal.of(user)
+        if not other.certified_on(day):
+            continue
+        try:
+            units_service.get_visible(session, other, unit.id)
+        except NotFound:
+            continue
+        found.append(user)
+    return found
 
 
 def _second_officer(

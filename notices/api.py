@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from backend.core.web import IMAGE_BODY
+from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import SessionDep, SettingsDep, require
 from backend.identity.permissions import Permission
 from backend.identity.service import Principal
@@ -57,6 +57,49 @@ def notice_out(notice: Notice, deadline=None) -> NoticeOut:
         service=service_out,
         rectification_deadline=deadline,
     )
+
+
+@router.get(
+    "/notices",
+    response_model=list[NoticeOut],
+    responses={
+        404: {"description": "No such unit or premises in your area"},
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "how many notices match, all pages together",
+                    "schema": {"type": "integer"},
+                }
+            }
+        },
+    },
+)
+def list_notices(
+    principal: Reader,
+    session: SessionDep,
+    response: Response,
+    unserved: Annotated[
+        bool,
+        Query(description="only those still to serve (issued, or texted and not confirmed)"),
+    ] = False,
+    state: NoticeState | None = None,
+    unit_id: Annotated[
+        uuid.UUID | None, Query(description="the notices of the premises this unit runs")
+    ] = None,
+    premises_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[NoticeOut]:
+    """Notices of your area: those to serve (`unserved=true`) longest waiting first, any other
+    list newest first. Each with its hazard's deadline as it stands."""
+    where = service.NoticeFilter(
+        unserved=unserved, state=state, unit_id=unit_id, premises_id=premises_id
+    )
+    query = service.query_in_scope(session, principal, where)
+    response.headers["X-Total-Count"] = str(service.count(session, query))
+    found = list(session.scalars(query.limit(limit).offset(offset)))
+    deadlines = service.deadlines_of(session, found)
+    return [notice_out(n, deadlines.get(n.hazard_id)) for n in found]
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeOut, responses=_NOT_FOUND)

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from backend.identity.service import Principal
 from grids.premises import service as premises_service
 from grids.premises.models import Premises
 from grids.scope import scope_of
+from grids.units import service as units
 from grids.units.models import Unit
 from hazards import acting
 from hazards.enums import HazardAction
@@ -318,6 +319,49 @@ def get_visible(session: Session, principal: Principal, notice_id: uuid.UUID) ->
     return notice
 
 
+@dataclass(frozen=True)
+class NoticeFilter:
+    """The console's lists: the notices to serve (`unserved`: issued, or texted and not yet
+    confirmed), a unit's notices (`unit_id`: of the premises it runs), one state."""
+
+    unserved: bool = False
+    state: NoticeState | None = None
+    unit_id: uuid.UUID | None = None
+    premises_id: uuid.UUID | None = None
+
+
+def query_in_scope(session: Session, principal: Principal, where: NoticeFilter) -> Select:
+    """Notices of the caller's area; those still to serve oldest first (the longest waiting
+    at the top), any other list newest first. A unit or premises named must be one the caller
+    sees (404 otherwise, as a made-up id)."""
+    demand(principal.role, Permission.READ_NOTICES, "read notices")
+    scope = scope_of(session, principal)
+    query = select(Notice)
+    if not scope.everywhere:
+        query = query.where(scope.area_clause_on(Notice.area_path))
+    if where.unserved:
+        query = query.where(Notice.state.in_([NoticeState.ISSUED.value, NoticeState.SENT.value]))
+    if where.state is not None:
+        query = query.where(Notice.state == where.state.value)
+    if where.unit_id is not None:
+        unit = units.get_visible(session, principal, where.unit_id)
+        query = query.where(
+            Notice.premises_id.in_(select(Premises.id).where(Premises.unit_id == unit.id))
+        )
+    if where.premises_id is not None:
+        premises = session.get(Premises, where.premises_id)
+        if premises is None or not scope.covers_path(premises.area_path or "\0"):
+            raise NotFound(f"no premises {where.premises_id} in your area")
+        query = query.where(Notice.premises_id == premises.id)
+    if where.unserved:
+        return query.order_by(Notice.issued_at, Notice.seq, Notice.id)
+    return query.order_by(Notice.issued_at.desc(), Notice.seq.desc(), Notice.id)
+
+
+def count(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
 def of_hazard(session: Session, principal: Principal, hazard_id: uuid.UUID) -> list[Notice]:
     demand(principal.role, Permission.READ_NOTICES, "read notices")
     hazard = get_visible_hazard(session, principal, hazard_id)
@@ -489,6 +533,18 @@ def served_deadline(session: Session, notice: Notice) -> datetime | None:
         return None
     return session.scalar(
         select(Hazard.rectification_deadline).where(Hazard.id == notice.hazard_id)
+    )
+
+
+def deadlines_of(session: Session, notices: list[Notice]) -> dict[uuid.UUID, datetime | None]:
+    """The deadlines of the notices' hazards as they stand, in one query for a page."""
+    ids = {n.hazard_id for n in notices if n.hazard_id is not None}
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Hazard.id, Hazard.rectification_deadline).where(Hazard.id.in_(ids))
+        ).all()
     )
 
 

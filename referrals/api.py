@@ -102,12 +102,18 @@ def list_referrals(
     response: Response,
     state: ReferralState | None = None,
     department: Annotated[Text | None, Query(max_length=32)] = None,
+    unit_id: Annotated[
+        uuid.UUID | None, Query(description="the referrals naming this unit (in your scope)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[ReferralOut]:
-    """The referrals of your area, the earliest due first."""
+    """The referrals of your area, the earliest due first; `unit_id`: those naming the unit."""
     statement = service.query(
-        session, principal, settings, service.ReferralFilter(state=state, department=department)
+        session,
+        principal,
+        settings,
+        service.ReferralFilter(state=state, department=department, unit_id=unit_id),
     )
     response.headers["X-Total-Count"] = str(service.count(session, statement))
     return [referral_out(r) for r in session.scalars(statement.limit(limit).offset(offset))]

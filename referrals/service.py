@@ -85,6 +85,7 @@ def get_visible(
 class ReferralFilter:
     state: ReferralState | None = None
     department: str | None = None
+    unit_id: uuid.UUID | None = None  # referrals naming this unit (one the caller sees)
 
 
 def query(
@@ -95,6 +96,9 @@ def query(
         statement = statement.where(Referral.state == where.state.value)
     if where.department is not None:
         statement = statement.where(Referral.department == where.department)
+    if where.unit_id is not None:
+        unit = units.get_visible(session, principal, where.unit_id)
+        statement = statement.where(Referral.unit_id == unit.id)
     return statement.order_by(Referral.due_at, Referral.id)
 
 

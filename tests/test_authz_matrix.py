@@ -146,7 +146,9 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/measures"): none("lists the measures of units the caller sees"),
     ("GET", "/api/v1/hotline/callbacks"): none("lists the caller's area (admins)"),
     ("POST", "/api/v1/hotline/complaints"): none("a partner sends a point; it is routed"),
-    ("GET", "/api/v1/referrals"): none("lists the referrals of the caller's own area"),
+    ("GET", "/api/v1/hazards/extension-requests"): none(
+        "lists the requests on hazards of the caller's own area"
+    ),
     ("GET", "/api/v1/referrals/departments"): none("the configured departments, the same for all"),
     ("GET", "/api/v1/grids/locate"): none("any point; who handles it only within scope"),
     ("POST", "/api/v1/grids/locate"): none("any points; who handles them only within scope"),
@@ -388,6 +390,9 @@ TABLE: dict[tuple[str, str], Op] = {
                 "follows_id": r("follows_id", "measure"),
             },
         )
+    ),
+    ("GET", "/api/v1/units/{unit_id}/officers"): Op(
+        lambda r: Req(path={"unit_id": r("unit_id", "unit")})
     ),
     ("GET", "/api/v1/units/{unit_id}/measures"): Op(
         lambda r: Req(path={"unit_id": r("unit_id", "unit")})
@@ -659,6 +664,12 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/patrols/progress"): Op(
         lambda r: Req(query={"area_code": r("area_code", "township"), "period": "2030-01"})
+    ),
+    ("GET", "/api/v1/referrals"): Op(lambda r: Req(query={"unit_id": r("unit_id", "unit")})),
+    ("GET", "/api/v1/notices"): Op(
+        lambda r: Req(
+            query={"unit_id": r("unit_id", "unit"), "premises_id": r("premises_id", "premises")}
+        )
     ),
     ("GET", "/api/v1/notices/{notice_id}"): Op(
         lambda r: Req(path={"notice_id": r("notice_id", "notice")})

@@ -115,6 +115,45 @@ def test_two_certified_officers_record_an_interview_with_its_signed_record(
     )
 
 
+def test_the_second_officers_offered_are_those_the_record_would_accept(
+    api,
+    db,
+    township,
+    unit,
+    station_staff,
+    brigade_staff,
+    officers,
+    other_station_staff,
+    grid_worker,
+):
+    """The console's form offers, as second officer, the certified colleagues of the caller's
+    own area and of the county's brigade above it, never the caller, nor an uncertified one,
+    nor another township's officer; each one offered is accepted by the record."""
+    from backend.identity.enums import Role
+    from tests.world import make_person
+
+    make_person(db, "station.uncertified", Role.STATION_STAFF, township)
+    station = station_staff.headers(api)
+    offered = api.get(f"/api/v1/units/{unit}/officers", headers=station)
+    assert offered.status_code == 200, offered.text
+    assert {o["id"] for o in offered.json()} == {
+        str(p.id) for p in (brigade_staff, officers[1], officers[0])
+    }
+    for officer in offered.json():
+        recorded = api.post(
+            f"/api/v1/units/{unit}/measures",
+            json={**measure_body("interview"), "second_officer_id": officer["id"]},
+            headers=station,
+        )
+        assert recorded.status_code == 201, recorded.text
+    other = other_station_staff.headers(api)
+    assert api.get(f"/api/v1/units/{unit}/officers", headers=other).status_code == 404
+    assert (
+        api.get(f"/api/v1/units/{unit}/officers", headers=grid_worker.headers(api)).status_code
+        == 403
+    )
+
+
 def test_a_second_officer_without_a_valid_certificate_is_refused(
     api, db, township, unit, station_staff, grid_worker
 ):

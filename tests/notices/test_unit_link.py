@@ -273,7 +273,27 @@ def test_the_link_reaches_only_its_own_unit_and_asks_for_more_time(
         assert (answer.status_code, answer.json()["type"].rsplit("/", 1)[-1]) == (422, slug)
         assert answer.json()["field"] == "method"
 
+    # The console's lists: the notices to serve, the unit's own (of the premises it runs).
+    station = station_staff.headers(api)
+    to_serve = api.get("/api/v1/notices", params={"unserved": "true"}, headers=station)
+    assert to_serve.status_code == 200 and to_serve.headers["x-total-count"] == "3"
+    assert [n["id"] for n in to_serve.json()] == [
+        n["id"] for n in (notice, other_notice, loose_notice)
+    ]  # the longest waiting first
+    assert to_serve.json()[0]["rectification_deadline"] is not None
+    unit_id = api.get("/api/v1/premises/" + premises, headers=station).json()["unit"]["id"]
+    of_unit = api.get("/api/v1/notices", params={"unit_id": unit_id}, headers=station).json()
+    assert [n["id"] for n in of_unit] == [notice["id"]]
+    by_premises = api.get("/api/v1/notices", params={"premises_id": third}, headers=station)
+    assert [n["id"] for n in by_premises.json()] == [loose_notice["id"]]
+    other = other_station_staff.headers(api)
+    assert api.get("/api/v1/notices", params={"unserved": "true"}, headers=other).json() == []
+    for query in ({"unit_id": unit_id}, {"unit_id": str(uuid.uuid4())}, {"premises_id": third}):
+        assert api.get("/api/v1/notices", params=query, headers=other).status_code == 404
+
     token = _text_link(api, db, sms_settings, fake_sms, grid_worker, notice)
+    texted_one = api.get("/api/v1/notices", params={"unserved": "true"}, headers=station).json()
+    assert [n["state"] for n in texted_one] == ["sent", "issued", "issued"]  # still to serve
     # Another unit's hazard and notice: as if they did not exist.
     for method, path in (
         ("POST", f"/api/v1/unit-link/hazards/{other_hid}/report"),
@@ -299,6 +319,17 @@ def test_the_link_reaches_only_its_own_unit_and_asks_for_more_time(
         409,
         "extension-pending",
     )
+    # The station's queue 延期申请 shows it with its hazard; another township's station sees
+    # none; a grid worker, who does not decide, may not read the queue.
+    queue = "/api/v1/hazards/extension-requests"
+    waiting = api.get(queue, params={"state": "pending"}, headers=station)
+    assert waiting.status_code == 200 and waiting.headers["x-total-count"] == "1"
+    [row] = waiting.json()
+    assert (row["hazard_id"], row["days"], row["reason"]) == (hid, 14, "充电柜到货需要两周")
+    assert row["hazard"]["premises_id"] == premises and row["hazard"]["premises_name"]
+    assert row["hazard"]["state"] == "rectification_ordered"
+    assert api.get(queue, params={"state": "pending"}, headers=other).json() == []
+    assert api.get(queue, headers=grid_worker.headers(api)).status_code == 403
     decide = f"/api/v1/hazards/{hid}/extension-requests/decision"
     assert (
         api.post(decide, json={"grant": True}, headers=grid_worker.headers(api)).status_code == 403
@@ -327,6 +358,8 @@ def test_the_link_reaches_only_its_own_unit_and_asks_for_more_time(
         f"/api/v1/hazards/{hid}/extension-requests", headers=station_staff.headers(api)
     )
     assert [r["state"] for r in listed.json()] == ["granted"]
+    assert api.get(queue, params={"state": "pending"}, headers=station).json() == []
+    assert [r["state"] for r in api.get(queue, headers=station).json()] == ["granted"]
     page = api.get("/api/v1/unit-link", headers=bearer(token)).json()
     [mine] = page["hazards"]
     assert mine["extension"] == "granted"

@@ -292,3 +292,53 @@ def test_departments_are_a_simple_list_or_json_and_bad_ones_are_refused():
     for bad in ("market", "market:市场监管,market:工商", "Market!:市场监管"):
         with pytest.raises(ValidationError):
             Settings(referral_departments=bad)
+
+
+def test_the_referrals_of_a_unit_are_listed_for_its_record(
+    api, premises, grid_worker, station_staff, other_station_staff
+):
+    """The console's unit record lists the referrals naming the unit; a unit the caller does
+    not see answers 404 as a made-up one."""
+    from tests.world import USCC_B
+
+    station, worker = station_staff.headers(api), grid_worker.headers(api)
+    unit = api.post(
+        "/api/v1/units",
+        json={"name": "幸福餐饮有限公司", "uscc": USCC_B, "premises_ids": [premises]},
+        headers=station,
+    ).json()["id"]
+    hid, _ = reported_hazard_with_photos(api, worker)
+    named = refer(
+        api,
+        station,
+        kind="transfer",
+        department="market",
+        hazard_id=hid,
+        unit_id=unit,
+        finding="无照经营",
+        legal_basis="《无证无照经营查处办法》",
+    )
+    assert named.status_code == 201, named.text
+    assert (
+        refer(
+            api,
+            station,
+            kind="copy",
+            department="urban",
+            hazard_id=hid,
+            finding="x",
+            legal_basis="y",
+        ).status_code
+        == 201
+    )
+    assert len(api.get("/api/v1/referrals", headers=station).json()) == 2
+    of_unit = api.get("/api/v1/referrals", params={"unit_id": unit}, headers=station)
+    assert of_unit.headers["x-total-count"] == "1"
+    assert [r["id"] for r in of_unit.json()] == [named.json()["id"]]
+    for unit_id in (unit, str(uuid.uuid4())):
+        answer = api.get(
+            "/api/v1/referrals",
+            params={"unit_id": unit_id},
+            headers=other_station_staff.headers(api),
+        )
+        assert answer.status_code == 404, answer.text
