@@ -46,6 +46,41 @@ export const MENU = [
     allowed: (me) => may(me, 'read_credit'),
   },
   {
+    path: '/units',
+    title: '单位档案',
+    icon: 'school',
+    // GET /api/v1/units: the units one sees, each with its persons, hazards, notices, measures
+    allowed: (me) => may(me, 'read_units'),
+  },
+  {
+    path: '/notices',
+    title: '待送达',
+    icon: 'tickets',
+    // GET /api/v1/notices?unserved=true; POST …/service (serve_notices)
+    allowed: (me) => may(me, 'serve_notices') && may(me, 'read_notices'),
+  },
+  {
+    path: '/extensions',
+    title: '延期申请',
+    icon: 'timer',
+    // GET /api/v1/hazards/extension-requests, decided by decide_hazard_extensions
+    allowed: (me) => may(me, 'decide_hazard_extensions'),
+  },
+  {
+    path: '/measures',
+    title: '约谈告诫',
+    icon: 'chat-line-square',
+    // GET /api/v1/measures (read_measures); recording needs record_measures
+    allowed: (me) => may(me, 'read_measures'),
+  },
+  {
+    path: '/referrals',
+    title: '抄告移送',
+    icon: 'share',
+    // GET /api/v1/referrals (read_referrals); referring and entering replies: make_referrals
+    allowed: (me) => may(me, 'read_referrals'),
+  },
+  {
     path: '/inspections',
     title: '双随机',
     icon: 'aim',

@@ -18,6 +18,7 @@ import PublicInspections from './views/PublicInspections.vue'
 import PatrolsView from './patrols/PatrolsView.vue'
 import BulletinView from './views/BulletinView.vue'
 import { inboxRoutes } from './inbox/routes.js'
+import { unitRoutes } from './units/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
 
@@ -52,6 +53,7 @@ export const router = createRouter({
         { path: 'patrols', name: 'patrols', component: PatrolsView, meta: { title: '巡查' } },
         { path: 'bulletins', name: 'bulletins', component: BulletinView, meta: { title: '简报' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
+        ...unitRoutes,
         ...inboxRoutes,
       ],
     },
