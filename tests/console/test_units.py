@@ -30,17 +30,21 @@ ROWS = ".el-table__body tr.el-table__row"
 
 
 def confirmed_hazard_at_premises(db, township: str) -> tuple[str, str]:
-    """A confirmed demo hazard at a premises of the township: (hazard id, premises id)."""
+    """A confirmed demo hazard at a premises of the township that runs under no unit yet (the
+    demo's own company runs two): (hazard id, premises id)."""
     from sqlalchemy import select
 
     from grids.models import Area
+    from grids.premises.models import Premises
     from hazards.models import Hazard
 
     with db() as session:
         path = session.scalar(select(Area.path).where(Area.code == township))
         hazard = session.scalars(
             select(Hazard)
+            .join(Premises, Premises.id == Hazard.premises_id)
             .where(
+                Premises.unit_id.is_(None),
                 Hazard.state == "confirmed",
                 Hazard.area_path.startswith(path),
                 Hazard.premises_id.is_not(None),
@@ -162,10 +166,12 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
     sign_in(tab, STATION, demo[STATION])
     expect(page).to_have_url(f"{tab.base_url}/console/units")
 
-    # 单位档案: only the township's unit; found by part of its name.
+    # 单位档案: the township's units (the demo's company and ours), never the other township's;
+    # ours found by part of its name.
     rows = page.locator(ROWS)
-    expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text(UNIT_NAME)
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-test=units-table]")).to_contain_text(UNIT_NAME)
+    expect(page.locator("[data-test=units-table]")).to_contain_text("演示餐饮管理有限公司")
     expect(page.locator("[data-test=units-table]")).not_to_contain_text("平安五金")
     field(page, "units-q").fill("幸福")
     with page.expect_response(lambda r: "/api/v1/units?" in r.url and "q=" in r.url):
@@ -208,8 +214,13 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
     # 待送达: the notice waits; served on paper with a photo of the signed receipt.
     page.locator(".el-menu-item", has_text="待送达").click()
     expect(page).to_have_url(f"{tab.base_url}/console/notices")
-    expect(page.locator("[data-test=notice-number]")).to_have_text([notice["number"]])
-    page.locator("[data-test=notice-serve-paper]:visible").click()
+    # Ours and the demo's company's, the longest waiting (the demo's) first.
+    numbers = page.locator("[data-test=notice-table] [data-test=notice-number]")
+    expect(numbers).to_have_count(2)
+    expect(numbers.nth(1)).to_have_text(notice["number"])
+    expect(page.locator("[data-test=notices-total]")).to_have_text("共 2 份")
+    ours = page.locator(ROWS, has_text=notice["number"])
+    ours.locator("[data-test=notice-serve-paper]").click()
     dialog = page.locator("[data-test=serve-dialog]")
     dialog.locator("[data-test=serve-file]").set_input_files(
         files=[{"name": "回执.png", "mimeType": "image/png", "buffer": png()}]
@@ -219,7 +230,8 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
     with page.expect_response(lambda r: r.url.endswith("/service?method=paper")) as served:
         dialog.locator("[data-test=serve-submit]").click()
     assert served.value.status == 200, served.value.text()
-    expect(page.locator("[data-test=notices-total]")).to_have_text("共 0 份")
+    expect(page.locator("[data-test=notices-total]")).to_have_text("共 1 份")
+    expect(numbers).not_to_have_text([notice["number"]])
     read = api.get(f"/api/v1/notices/{notice['id']}", headers=station).json()
     assert read["state"] == "served" and read["service"]["method"] == "paper"
 
@@ -245,16 +257,17 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
 
     # 抄告移送: the department answered on paper; the station enters its reply.
     page.locator(".el-menu-item", has_text="抄告移送").click()
-    expect(page.locator("[data-test=referral-due]")).to_have_count(1)
-    page.locator("[data-test=referral-enter-reply]").click()
+    expect(page.locator("[data-test=referrals-total]")).to_have_text("共 2 条")  # and the demo's
+    ours = page.locator(ROWS, has_text="无营业执照经营餐饮")
+    ours.locator("[data-test=referral-enter-reply]").click()
     reply = page.locator("[data-test=referral-reply-dialog]")
     field(reply, "reply-text").fill("已立案调查，责令停业整顿")
     field(reply, "reply-by").fill("王科长")
     with page.expect_response(lambda r: r.url.endswith("/reply-entered")) as entered:
         reply.locator("[data-test=reply-submit]").click()
     assert entered.value.status == 200, entered.value.text()
-    expect(page.locator("[data-test=referral-state]")).to_have_text(["已回复"])
-    expect(page.locator("[data-test=referral-reply]")).to_have_text(["已立案调查，责令停业整顿"])
+    expect(ours.locator("[data-test=referral-state]")).to_have_text("已回复")
+    expect(ours.locator("[data-test=referral-reply]")).to_have_text("已立案调查，责令停业整顿")
     tab.screenshot("referrals")
     answered = api.get(f"/api/v1/referrals/{chain['referral_id']}", headers=station).json()
     assert answered["state"] == "replied" and answered["reply"]["entered"] is True
@@ -278,8 +291,10 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
     assert made.value.status == 201, made.value.text()
     measure = made.value.json()
     assert measure["kind"] == "interview" and len(measure["officers"]) == 2
-    expect(page.locator("[data-test=measure-kind]")).to_have_text(["约谈"])
-    page.locator("[data-test=measure-upload]").click()
+    ours = page.locator(ROWS, has_text=UNIT_NAME)
+    expect(ours.locator("[data-test=measure-kind]")).to_have_text("约谈")
+    expect(page.locator("[data-test=measures-total]")).to_have_text("共 2 条")  # the demo's 提醒
+    ours.locator("[data-test=measure-upload]").click()
     upload = page.locator("[data-test=measure-upload-dialog]")
     upload.locator("[data-test=measure-file]").set_input_files(
         files=[{"name": "约谈笔录.png", "mimeType": "image/png", "buffer": png()}]
@@ -287,7 +302,7 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
     with page.expect_response(lambda r: r.url.endswith("/document")) as attached:
         upload.locator("[data-test=measure-upload-submit]").click()
     assert attached.value.status == 201, attached.value.text()
-    expect(page.locator("[data-test=measure-document]")).to_have_count(1)
+    expect(ours.locator("[data-test=measure-document]")).to_have_count(1)
     tab.screenshot("measures")
 
     # The record shows it all now, and the premises drawer leads to the unit.
