@@ -211,6 +211,10 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
         ["待回复"]
     )
 
+    # 告知承诺 (kept per premises): none signed by this unit.
+    page.get_by_role("tab", name="告知承诺").click()
+    expect(page.locator("[data-test=unit-commitments]")).to_contain_text("暂无告知承诺")
+
     # 待送达: the notice waits; served on paper with a photo of the signed receipt.
     page.locator(".el-menu-item", has_text="待送达").click()
     expect(page).to_have_url(f"{tab.base_url}/console/notices")

@@ -17,6 +17,8 @@ export const REFERRAL_STATE_TAGS = { sent: 'primary', overdue: 'danger', replied
 export const EXTENSION_STATES = { pending: '待决定', granted: '已同意', refused: '已驳回' }
 export const EXTENSION_STATE_TAGS = { pending: 'warning', granted: 'success', refused: 'info' }
 
+export const COMMITMENT_STATES = { committed: '已承诺', verified: '核查属实', false: '虚假承诺', withdrawn: '已撤回' }
+
 export const PERSON_ROLES = { responsible: '消防安全责任人', manager: '消防安全管理人' }
 
 // Today in Beijing, as the API's days are (YYYY-MM-DD).
