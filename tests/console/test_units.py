@@ -11,10 +11,12 @@ township's station sees none of it, and each role's menu shows only the queues i
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from backend.core.localtime import LOCAL_TIME
 from tests.console.test_console import bearer, sign_in
 from tests.console.test_hazard_detail import choose, field, png
 from tests.world import USCC_A, USCC_B
@@ -245,6 +247,12 @@ def test_a_station_reads_a_units_record_and_works_its_queues(tab, api, demo, cha
     expect(requests).to_have_count(1)
     expect(requests.first).to_contain_text("货架需要定制")
     expect(requests.first).to_contain_text("14 天")
+    # The deadline is the end of its last day, shown as that day's 24:00, never the next day's.
+    deadline = api.get(f"/api/v1/hazards/{chain['hazard_id']}", headers=station).json()[
+        "rectification_deadline"
+    ]
+    last_day = (datetime.fromisoformat(deadline) - timedelta(minutes=1)).astimezone(LOCAL_TIME)
+    expect(requests.first).to_contain_text(f"{last_day:%Y-%m-%d} 24:00")
     tab.screenshot("extensions")
     page.locator("[data-test=extension-grant]").click()
     decision = page.locator("[data-test=extension-dialog]")
