@@ -13,6 +13,7 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.core.db import one_at_a_time
 from backend.core.errors import Problem
 from backend.core.settings import Settings
 from backend.identity.models import User
@@ -63,7 +64,10 @@ def deliver(
     """Once both the photo's record (pushed by sync) and its bytes (uploaded) are here, run
     the photo pipeline and attach it to its hazard; the hazard and the record are bumped so
     devices see the result. Either may arrive first: `data` are the bytes when the upload
-    just finished, else they are read from where they wait (upload_parts)."""
+    just finished, else they are read from where they wait (upload_parts). The record's side
+    and the bytes' side look for each other one at a time, or two that commit together would
+    each miss the other and the photo would wait for ever."""
+    one_at_a_time(session, photo_id)
     photo = session.get(DevicePhoto, photo_id)
     upload = session.scalar(
         select(Upload).where(

@@ -13,6 +13,7 @@ import os
 import select
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from sqlalchemy import (
     TextClause,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -102,6 +104,20 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def one_at_a_time(session: Session, key: uuid.UUID) -> None:
+    """Until this transaction ends, another that asks for the same key waits. For two writes
+    that each complete a thing only when they see the other (a photo's record and its bytes):
+    under READ COMMITTED both could commit blind to each other and the thing never complete;
+    one at a time, the second sees the first. PostgreSQL: an advisory lock held to the end of
+    the transaction. SQLite: nothing to do, its write transactions already run one at a time
+    (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": int.from_bytes(key.bytes[:8], "big", signed=True)},
+        )
 
 
 def utcnow() -> datetime:

@@ -380,3 +380,61 @@ def test_a_photo_sent_with_the_request_that_creates_its_upload_lands_on_its_haza
     phone.sync()
     assert phone.get("photos", pid)["state"] == "stored"
     assert json.loads(phone.get("hazards", rid)["missing_photos"]) == []
+
+
+def test_a_record_and_its_bytes_committed_at_the_same_moment_still_meet(
+    api, db, phone, grid_worker
+):
+    """The push that brings a photo's record and the upload that brings its last bytes commit
+    together: each looked for the other before the other had committed. One of them must wait
+    for the other, or the photo waits for ever and the hazard misses it."""
+    import threading
+
+    from backend.core.db import session_scope
+    from offline_sync import delivery, uploads
+    from offline_sync.enums import UploadState
+    from offline_sync.models import DevicePhoto
+
+    data = jpeg(800, 600)
+    sha = hashlib.sha256(data).hexdigest()
+    rid = phone.create("hazard_reports", device_report())
+    phone.sync()
+    pid = uuid.uuid4()
+    upload_id = start_upload(api, phone.headers, str(pid), data).rstrip("/").rsplit("/", 1)[-1]
+
+    # The push: the record is in, and no finished upload is to be seen yet.
+    push = session_scope()
+    pushing = push.__enter__()
+    pushing.add(
+        DevicePhoto(
+            id=pid,
+            user_id=grid_worker.id,
+            hazard_id=uuid.UUID(rid),
+            kind="before",
+            sha256=sha,
+            size=len(data),
+            state="pending",
+        )
+    )
+    pushing.flush()
+    assert delivery.deliver(pushing, pid, get_settings()) is False
+
+    # Meanwhile the last bytes: the upload completes and looks for its record.
+    def last_bytes() -> None:
+        with session_scope() as session:
+            upload = session.get(Upload, upload_id)
+            upload.state = UploadState.COMPLETE.value
+            session.flush()
+            uploads.finish(session, upload, data, get_settings())
+
+    uploading = threading.Thread(target=last_bytes)
+    uploading.start()
+    uploading.join(timeout=1.0)  # it waits for the push to end (or, unfixed, ends blind)
+    push.__exit__(None, None, None)  # the push commits
+    uploading.join(timeout=30)
+    assert not uploading.is_alive()
+
+    with db() as session:
+        assert session.get(DevicePhoto, pid).state == "stored"
+    listed = api.get(f"/api/v1/hazards/{rid}/photos", headers=phone.headers).json()
+    assert [p["sha256"] for p in listed] == [sha]
