@@ -169,8 +169,8 @@ def report_dir(settings: Settings) -> Path:
     return (settings.report_page_dir or REPORT_DEFAULT_DIR).resolve()
 
 
-def unit_dir() -> Path:
-    return UNIT_DEFAULT_DIR.resolve()
+def unit_dir(settings: Settings) -> Path:
+    return (settings.unit_page_dir or UNIT_DEFAULT_DIR).resolve()
 
 
 # Scripts and style sheets compress to a third: on a phone's slow line (the citizens' page) that
@@ -245,4 +245,6 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(
         router_for(report_dir(settings), report_csp(settings), REPORT_PATH, REPORT_NOT_BUILT)
     )
-    app.include_router(router_for(unit_dir(), unit_csp(settings), UNIT_PATH, UNIT_NOT_BUILT))
+    app.include_router(
+        router_for(unit_dir(settings), unit_csp(settings), UNIT_PATH, UNIT_NOT_BUILT)
+    )

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # The built citizens' page served at /report/ (scripts/build-console.sh builds it too);
     # unset: console/dist-report next to the code.
     report_page_dir: Path | None = None
+    # The built units' page served at /unit/ (the same script builds it); unset:
+    # console/dist-unit next to the code.
+    unit_page_dir: Path | None = None
     # The console map's basemap (docs/console.md): none by default (boundaries on a plain
     # background). A tile URL template with {z} {x} {y} (and {key}, {a-c} or {0-7} for
     # subdomains), the CRS of its tiles (AMap and Tencent: gcj02; Tianditu 天地图: wgs84), its
@@ -473,7 +476,7 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("console_dir", "report_page_dir", mode="before")
+    @field_validator("console_dir", "report_page_dir", "unit_page_dir", mode="before")
     @classmethod
     def _console_dir(cls, value: object) -> object:
         # `FIREGRID_CONSOLE_DIR=` (empty) is the default, not the current directory served

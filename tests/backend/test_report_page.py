@@ -261,3 +261,16 @@ def test_the_pages_clusters_take_every_report_once_within_a_fingertip(tmp_path):
             assert len(shown) == len(dots)
         if radius == 250:
             assert max(item.get("count", 1) for item in shown) >= 300  # the dense spot: one
+
+
+def test_the_units_page_is_served_from_a_build_kept_elsewhere(report_build):
+    """FIREGRID_UNIT_PAGE_DIR: a deployment that builds the units' page apart from the code."""
+    from backend.app import create_app
+    from backend.core.settings import get_settings
+
+    settings = get_settings().model_copy(update={"unit_page_dir": report_build})
+    with serving(create_app(settings), settings) as url, httpx.Client(base_url=url) as client:
+        index = client.get("/unit/")
+        assert index.status_code == 200
+        assert "index-r1.js" in index.text
+        assert client.get("/unit/assets/index-r1.js").text == "console.log('随手拍')"

@@ -69,9 +69,11 @@ def empty_tables(engine) -> None:
 @pytest.fixture(scope="session")
 def unit_built() -> None:
     from backend.console import unit_dir
+    from backend.core.settings import get_settings
 
-    if not (unit_dir() / "index.html").is_file():
-        pytest.fail(f"the unit's page is not built in {unit_dir()}: run scripts/build-console.sh")
+    built = unit_dir(get_settings())
+    if not (built / "index.html").is_file():
+        pytest.fail(f"the unit's page is not built in {built}: run scripts/build-console.sh")
 
 
 @pytest.fixture
