@@ -86,7 +86,8 @@ def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
     from grids.commitments.models import CommitmentDocument
     from hazards.models import HazardPhoto
     from measures.models import Measure
-    from notices.models import Notice
+    from notices.enums import SignatureState
+    from notices.models import Notice, NoticeSignature
     from notices.service import PDF_VARIANT as NOTICE_VARIANT
 
     photos: dict[str, dict[str, Any]] = {}
@@ -113,6 +114,12 @@ def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
             )
         ):
             photo(sha, mime, None, "notices")
+        for sha, size in conn.execute(  # kept whether they served the notice or came too late
+            select(NoticeSignature.sha256, NoticeSignature.size).where(
+                NoticeSignature.state.in_((SignatureState.SERVED, SignatureState.CONFLICT))
+            )
+        ):
+            photo(sha, "image/png", size, "notice_signatures")
         for sha in conn.scalars(select(Notice.pdf_sha256)):
             single(sha, NOTICE_VARIANT, "pdf", "notices")
         for table, rows in (

@@ -11,7 +11,8 @@ import os
 import secrets
 import subprocess
 import sys
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -222,13 +223,13 @@ def test_client_tools_of_another_major_version_are_refused(engine, tmp_path, mon
         backup.check_tool_version("pg_dump", engine)
 
 
-def test_the_manifest_lists_what_units_were_served_and_sent(db, engine, township):
+def test_the_manifest_lists_what_units_were_served_and_sent(db, engine, township, grid_worker):
     """A notice's PDF and its signed receipt, a measure's signed record sent as a PDF: files a
     restore without them would leave a notice that cannot be shown."""
     from backend.core import media
     from grids.units.models import Unit
     from measures.models import Measure
-    from notices.models import Notice
+    from notices.models import Notice, NoticeSignature
 
     pdf, receipt = hashlib.sha256(b"notice").hexdigest(), hashlib.sha256(b"receipt").hexdigest()
     record = hashlib.sha256(b"record").hexdigest()
@@ -256,6 +257,20 @@ def test_the_manifest_lists_what_units_were_served_and_sent(db, engine, township
         )
         session.add(notice)
         session.flush()
+        late = hashlib.sha256(b"signed on site, after the paper receipt").hexdigest()
+        session.add(  # a signature that came after the paper receipt: kept all the same
+            NoticeSignature(
+                id=uuid.uuid4(),
+                user_id=grid_worker.id,
+                notice_id=notice.id,
+                signer_name="张三",
+                signer_role="responsible",
+                signed_at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+                sha256=late,
+                size=9,
+                state="conflict",
+            )
+        )
         session.add(
             Measure(
                 unit_id=unit.id,
@@ -281,6 +296,8 @@ def test_the_manifest_lists_what_units_were_served_and_sent(db, engine, township
         media.photo_key(record, "document", "pdf")
     ]
     assert (listed[pdf]["used_by"], listed[record]["used_by"]) == (["notices"], ["measures"])
+    assert listed[late]["used_by"] == ["notice_signatures"]
+    assert [f["key"] for f in listed[late]["files"]][0] == media.photo_key(late, "original", "png")
 
 
 def test_the_manifest_lists_bulletins_files(db, engine, township):
