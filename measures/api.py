@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from backend.core import documents
 from backend.core.media_responses import file_response
 from backend.core.web import Offset
 from backend.identity.dependencies import ReplicaSessionDep, SessionDep, SettingsDep, require
@@ -40,15 +41,6 @@ _NOT_FOUND = {404: {"description": "No such unit or measure in your scope"}}
 # Public reads may be kept by browsers and proxies for a minute: a withdrawn exposure is gone
 # from every copy within it.
 PUBLIC_CACHE = "public, max-age=60"
-DOCUMENT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            m: {"schema": {"type": "string", "format": "binary"}}
-            for m in ("application/pdf", "image/jpeg", "image/png", "image/heic")
-        },
-    }
-}
 
 
 def measures_out(session: Session, measures: list[Measure]) -> list[MeasureOut]:
@@ -177,13 +169,11 @@ def get_measure(measure_id: uuid.UUID, principal: Reader, session: SessionDep) -
     "/{measure_id}/document",
     response_model=MeasureOut,
     status_code=201,
-    openapi_extra=DOCUMENT_BODY,
+    openapi_extra=documents.OPENAPI_BODY,
     responses={
         **_NOT_FOUND,
         409: {"description": "It has its signed record already"},
-        413: {"description": "Too large"},
-        415: {"description": "Not a PDF, JPEG, PNG or HEIC"},
-        422: {"description": "Damaged or not what its type says"},
+        **documents.REFUSALS,
     },
 )
 async def attach_document(

@@ -27,6 +27,23 @@ class DocumentType(StrEnum):
     HEIC = "image/heic"
 
 
+# How an endpoint that takes a document describes itself (OpenAPI): the raw file as the body,
+# and what it refuses.
+OPENAPI_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            m.value: {"schema": {"type": "string", "format": "binary"}} for m in DocumentType
+        },
+    }
+}
+REFUSALS = {
+    413: {"description": "Too large"},
+    415: {"description": "Not a PDF, JPEG, PNG or HEIC"},
+    422: {"description": "Damaged or not what its type says"},
+}
+
+
 class DocumentTooLarge(Problem):
     status, slug, title = 413, "document-too-large", "The document is too large"
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from backend.core import documents
 from backend.core.media_responses import file_response
 from backend.identity.dependencies import SessionDep, SettingsDep, require
 from backend.identity.permissions import Permission
@@ -30,15 +31,6 @@ router = APIRouter(prefix="/api/v1/commitments", tags=["commitments"])
 Reader = Annotated[Principal, Depends(require(Permission.READ_COMMITMENTS))]
 Recorder = Annotated[Principal, Depends(require(Permission.RECORD_COMMITMENTS))]
 _NOT_FOUND = {404: {"description": "No such premises or commitment in your scope"}}
-DOCUMENT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            m: {"schema": {"type": "string", "format": "binary"}}
-            for m in ("application/pdf", "image/jpeg", "image/png", "image/heic")
-        },
-    }
-}
 
 
 def commitments_out(session: Session, commitments: list[Commitment]) -> list[CommitmentOut]:
@@ -110,13 +102,11 @@ def get_commitment(
     "/{commitment_id}/documents",
     response_model=CommitmentOut,
     status_code=201,
-    openapi_extra=DOCUMENT_BODY,
+    openapi_extra=documents.OPENAPI_BODY,
     responses={
         **_NOT_FOUND,
         409: {"description": "It has as many files as it may"},
-        413: {"description": "Too large"},
-        415: {"description": "Not a PDF, JPEG, PNG or HEIC"},
-        422: {"description": "Damaged or not what its type says"},
+        **documents.REFUSALS,
     },
 )
 async def attach_document(
