@@ -45,7 +45,7 @@ worker:
 
 lint:
 	@scripts/bootstrap.sh dev
-	@$(BIN)/ruff check backend grids patrols complaints hazards offline_sync bulletins notices measures referrals tests
+	@$(BIN)/ruff check backend grids patrols complaints hazards offline_sync bulletins notices measures referrals fires alarms risk tests
 	@$(BIN)/lint-imports
 
 clean:
