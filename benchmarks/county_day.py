@@ -262,11 +262,15 @@ def main() -> None:
             _, _, meanwhile = between(found[(k - 1, "end")], start)
             joining = f"{percentile(meanwhile, 0.5):>7.0f} {percentile(meanwhile, 0.99):>7.0f}"
         note = "  (warm-up)" if k == 0 else ""
+        if not count:
+            # Its users were still signing in when the run ended: nothing was measured, and
+            # an empty step must not pass for a sustained one.
+            note = "  (not measured: no request between its marks)"
         print(
             f"{k:>4} {users:>5} {rate:>7.1f} {rate / cores:>8.1f} {p50:>7.0f} {p99:>7.0f} "
             f"{failed:>8} {joining:>15}{note}"
         )
-        if p99 <= P99_LIMIT_MS and failed == 0:
+        if count and p99 <= P99_LIMIT_MS and failed == 0:
             sustained = (k, users, rate, p99)  # the highest such step
     targets = Targets()
     if sustained is None:
