@@ -30,6 +30,7 @@ from bulletins import api as bulletins_api
 from complaints import api as complaints_api
 from complaints.citizens import api as citizens_api
 from complaints.open311 import api as open311_api
+from fires.incidents import api as fire_incidents_api
 from grids import api as grids_api
 from grids.commitments import api as commitments_api
 from grids.premises import api as premises_api
@@ -163,6 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(units_api.router)
     app.include_router(commitments_api.premises_router)
     app.include_router(commitments_api.router)
+    app.include_router(fire_incidents_api.premises_router)
+    app.include_router(fire_incidents_api.router)
     app.include_router(map_api.router)
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)
@@ -176,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patrols_api.router)
     app.include_router(inspections_api.router)
     app.include_router(inspections_api.public_router)
+    app.include_router(fire_incidents_api.public_router)
     app.include_router(bulletins_api.router)
     app.include_router(notices_api.router)
     app.include_router(unit_link_api.router)

@@ -232,6 +232,20 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "commitment file",
     )["documents"][0]["sha256"]
+    ids["fire_incident"] = _ok(  # 火灾事故 at the premises
+        api.post(
+            "/api/v1/fire-incidents",
+            json={
+                "occurred_at": "2026-11-20T12:00:00+08:00",
+                "address": f"示例路{place.name}号",
+                "premises_id": ids["premises"],
+                "cause": "electrical",
+                "place_category": "small_venue",
+            },
+            headers=station,
+        ),
+        "fire incident",
+    )["id"]
     ids["earlier_hazard"] = _ok(
         api.post(
             "/api/v1/hazards",

@@ -102,6 +102,9 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/public/inspections"): none("public: 一公开, published plans and results"),
     ("GET", "/public/exposures"): none("public: 曝光 in force, masked, names no reference"),
+    ("GET", "/public/fire-incidents"): none(
+        "public: published fire incidents, masked; the area code is public geography"
+    ),
     ("POST", "/api/v1/auth/token"): none("sign-in names only the caller"),
     ("POST", "/api/v1/auth/refresh"): none("a refresh token is a secret, not a reference"),
     ("POST", "/api/v1/auth/revoke"): none("a refresh token is a secret, not a reference"),
@@ -455,6 +458,58 @@ TABLE: dict[tuple[str, str], Op] = {
         lambda r: Req(
             path={"commitment_id": r("commitment_id", "commitment")}, json={"reason": "登记有误"}
         )
+    ),
+    ("POST", "/api/v1/fire-incidents"): Op(
+        lambda r: Req(
+            json={
+                "occurred_at": "2026-11-20T20:00:00+08:00",
+                "address": "示例路2号",
+                "premises_id": r("premises_id", "premises"),
+                "cause": "smoking",
+                "place_category": "small_venue",
+            }
+        )
+    ),
+    ("GET", "/api/v1/fire-incidents"): Op(
+        lambda r: Req(
+            query={
+                "township": r("township", "township"),
+                "grid": r("grid", "grid"),
+                "premises_id": r("premises_id", "premises"),
+            }
+        )
+    ),
+    ("GET", "/api/v1/fire-incidents/export.xlsx"): Op(
+        lambda r: Req(
+            query={
+                "township": r("township", "township"),
+                "grid": r("grid", "grid"),
+                "premises_id": r("premises_id", "premises"),
+            }
+        )
+    ),
+    ("GET", "/api/v1/fire-incidents/{incident_id}"): Op(
+        lambda r: Req(path={"incident_id": r("incident_id", "fire_incident")})
+    ),
+    ("PATCH", "/api/v1/fire-incidents/{incident_id}"): Op(
+        lambda r: Req(
+            path={"incident_id": r("incident_id", "fire_incident")},
+            json={"version": 1, "injuries": 1},
+        )
+    ),
+    ("POST", "/api/v1/fire-incidents/{incident_id}/confirm"): Op(
+        lambda r: Req(path={"incident_id": r("incident_id", "fire_incident")})
+    ),
+    ("POST", "/api/v1/fire-incidents/{incident_id}/publish"): Op(
+        lambda r: Req(path={"incident_id": r("incident_id", "fire_incident")})
+    ),
+    ("POST", "/api/v1/fire-incidents/{incident_id}/withdraw"): Op(
+        lambda r: Req(
+            path={"incident_id": r("incident_id", "fire_incident")}, json={"reason": "误报"}
+        )
+    ),
+    ("GET", "/api/v1/premises/{premises_id}/fire-incidents"): Op(
+        lambda r: Req(path={"premises_id": r("premises_id", "premises")})
     ),
     ("GET", "/api/v1/premises/{premises_id}/notices"): Op(
         lambda r: Req(path={"premises_id": r("premises_id", "premises")})

@@ -141,6 +141,8 @@ DOINGS = {
     "record measures": "登记对单位采取的措施",
     "read commitments": "查看告知承诺",
     "record commitments": "登记告知承诺",
+    "read fire incidents": "查看火灾事故",
+    "record fire incidents": "登记火灾事故",
     "work in the field": "进行现场工作",
     "take hazard steps": "处理隐患",
     "take site photos": "拍摄现场照片",
@@ -199,6 +201,19 @@ TERMS: dict[str, dict[str, str]] = {
         "verified": "经核查属实",
         "false": "虚假承诺",
         "withdrawn": "已撤回",
+    },
+    "fire_incident_state": {
+        "new": "新建",
+        "draft": "草稿",
+        "confirmed": "已核实",
+        "published": "已公开",
+        "withdrawn": "已撤回",
+    },
+    "fire_incident_action": {
+        "record": "登记",
+        "confirm": "核实",
+        "publish": "公开",
+        "withdraw": "撤回",
     },
     "commitment_action": {
         "record": "登记",
@@ -631,6 +646,30 @@ MESSAGES: dict[str, str] = {
     "recording what a spot check found needs a valid certificate (持证)": (
         "登记核查结果须持有效执法证（持证）"
     ),
+    # --- fires.incidents (火灾事故) -----------------------------------------------------------------
+    "Not possible in the fire incident's current state": "火灾事故当前状态下不能执行此操作",
+    "A published or withdrawn fire incident is not edited": "已公开或已撤回的火灾事故不能修改",
+    "The place is outside your area": "起火地点不在您的辖区内",
+    "The fire incident changed since you read it": "火灾事故在您读取后已被修改",
+    "The alert is recorded as an incident already": "该报警已登记为火灾事故",
+    "{action:fire_incident_action} is not possible for a {state:fire_incident_state} fire incident": (
+        "{state}的火灾事故不能{action}"
+    ),
+    "no fire incident with id {id}": "没有 id 为 {id} 的火灾事故",
+    "give both lng and lat, or neither": "经度和纬度须同时填写或同时不填",
+    "give the place: lng and lat, or the premises that burned": "请填写起火地点：经纬度，或起火场所",
+    "({lng}, {lat}) is outside your area: record incidents of your own area": (
+        "（{lng}, {lat}）不在您的辖区内：只能登记本辖区的火灾事故"
+    ),
+    "a fire cannot break out in the future": "起火时间不能晚于当前时间",
+    "{name} is before the fire broke out (occurred_at)": "{name} 早于起火时间（occurred_at）",
+    "a {state:fire_incident_state} fire incident is not edited": "{state}的火灾事故不能修改",
+    "the incident is at version {version}, you read {sent}": (
+        "火灾事故当前版本为 {version}，您读取的是 {sent}"
+    ),
+    "alert {id} is recorded as a fire incident already": "报警 {id} 已登记为火灾事故",
+    "{name} cannot be emptied": "{name} 不能清空",
+    "no county or township with code '{code}'": "没有代码为 '{code}' 的县区或乡镇街道",
     # --- referrals -------------------------------------------------------------------------------
     "no department {key} to refer to": "没有可抄告/移送的部门 {key}",
     "no referral with id {id}": "没有 id 为 {id} 的抄告/移送",

@@ -48,6 +48,9 @@ class Permission(StrEnum):
     # 告知承诺 commitments of public gathering places (grids.commitments).
     READ_COMMITMENTS = "read_commitments"  # the commitments of premises one sees, their files
     RECORD_COMMITMENTS = "record_commitments"  # record, upload files, the check's finding, withdraw
+    # The register of fire incidents 火灾事故 (fires.incidents).
+    READ_FIRE_INCIDENTS = "read_fire_incidents"  # the incidents of one's area, the register's xlsx
+    RECORD_FIRE_INCIDENTS = "record_fire_incidents"  # record, edit, confirm, publish, withdraw
     # Field work from a phone.
     WORK_IN_THE_FIELD = "work_in_the_field"  # sync a device, patrol, handle one's own complaints
     TAKE_HAZARD_STEPS = "take_hazard_steps"  # confirm, rectify on the spot, verify, ...
@@ -102,6 +105,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RECORD_MEASURES: frozenset({S, B}),
     Permission.READ_COMMITMENTS: frozenset({L, S, B, A}),
     Permission.RECORD_COMMITMENTS: frozenset({S, B}),
+    Permission.READ_FIRE_INCIDENTS: frozenset({L, S, B, D, A}),
+    Permission.RECORD_FIRE_INCIDENTS: frozenset({S, B}),
     Permission.WORK_IN_THE_FIELD: frozenset({W, L}),
     Permission.TAKE_HAZARD_STEPS: frozenset({W, L, S, B}),
     Permission.DECIDE_HAZARD_EXTENSIONS: frozenset({S, B}),

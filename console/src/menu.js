@@ -81,6 +81,13 @@ export const MENU = [
     allowed: (me) => may(me, 'read_referrals'),
   },
   {
+    path: '/fire-incidents',
+    title: '火灾事故',
+    icon: 'sunny',
+    // GET /api/v1/fire-incidents (read_fire_incidents); recording and publishing: record_fire_incidents
+    allowed: (me) => may(me, 'read_fire_incidents'),
+  },
+  {
     path: '/inspections',
     title: '双随机',
     icon: 'aim',

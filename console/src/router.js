@@ -19,6 +19,7 @@ import PatrolsView from './patrols/PatrolsView.vue'
 import BulletinView from './views/BulletinView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import { unitRoutes } from './units/routes.js'
+import { fireRoutes } from './fires/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
 
@@ -54,6 +55,7 @@ export const router = createRouter({
         { path: 'bulletins', name: 'bulletins', component: BulletinView, meta: { title: '简报' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...unitRoutes,
+        ...fireRoutes,
         ...inboxRoutes,
       ],
     },

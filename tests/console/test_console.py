@@ -74,6 +74,7 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
             "延期申请",
             "约谈告诫",
             "抄告移送",
+            "火灾事故",
             "双随机",
             "人员",
             "网格团队",
