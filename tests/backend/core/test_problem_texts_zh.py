@@ -31,6 +31,7 @@ PACKAGES = (
     "notices",
     "measures",
     "referrals",
+    "alarms",
 )
 PROBLEM_ROOTS = {"Problem", "HTTPException", "StarletteHTTPException"}
 SAMPLE = "x7"  # what a placeholder becomes: a short token with no spaces
