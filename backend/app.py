@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from alarms import api as alarms_api
 from backend import console, effects, health, metrics_api
 from backend.core import media, replica
 from backend.core.logging import configure_logging
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hazards_api.router)
     app.include_router(complaints_api.router)
     app.include_router(referrals_api.router)
+    app.include_router(alarms_api.router)
     app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)

@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
+from alarms import models as alarm_models  # noqa: F401
 from backend.core import audit, calendar_notices  # noqa: F401
 from backend.core.db import Base
 from backend.identity import models as identity_models  # noqa: F401

@@ -26,6 +26,7 @@ class HazardSource(StrEnum):
     CITIZEN = "citizen"  # 随手拍
     COMPLAINT = "complaint"  # 96119 / 12345
     INSPECTION = "inspection"  # an enforcement inspection
+    MONITORING = "monitoring"  # 物联网监测: a monitored device's repeated alarms (alarms/)
 
 
 class HazardState(StrEnum):

@@ -99,9 +99,23 @@ def _report(
 
     `whole`: refuse with every bad field of every report, labelled (a batch); otherwise with
     the first refusal as it is (one report)."""
-    if principal.role is Role.INTEGRATION:
+    monitoring = [body.source is HazardSource.MONITORING for body in bodies]
+    if principal.role is Role.INTEGRATION and not all(monitoring):
+        # A monitoring platform's repeated alarms are reported for it (alarms/); otherwise
+        # partners send complaints.
         raise Forbidden("partner systems send complaints, not hazards")
     refusals: list[tuple[int, InvalidInput]] = []  # (which report, why), rule by rule
+    if principal.role is not Role.INTEGRATION:
+        refusals += [
+            (
+                i,
+                InvalidInput(
+                    "only monitoring platforms report with source 'monitoring'", field="source"
+                ),
+            )
+            for i, flagged in enumerate(monitoring)
+            if flagged
+        ]
     if principal.role is Role.CITIZEN:
         refusals += [
             (i, InvalidInput("citizens report with source 'citizen'", field="source"))

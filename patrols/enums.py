@@ -7,6 +7,7 @@ class TaskKind(StrEnum):
     PLAN = "plan"  # generated from the frequency rules for a period
     CAMPAIGN = "campaign"  # 专项整治: generated for a campaign's matching premises
     ADHOC = "adhoc"  # made by station staff: a premises or a point, a due time, a note
+    ALARM = "alarm"  # 物联网: made by an alarm feed's rule (alarms/rules.py) for a device's event
 
 
 class TaskState(StrEnum):

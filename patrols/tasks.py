@@ -118,6 +118,64 @@ def create_adhoc_task(
     return task
 
 
+def create_task_for_event(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    source_key: str,
+    premises_id: uuid.UUID | None,
+    lng: float,
+    lat: float,
+    area_id: uuid.UUID,
+    area_path: str,
+    due_at: datetime,
+    note: str,
+) -> PatrolTask:
+    """A task made by another domain's rule (an alarm feed's event: alarms/): for whoever
+    handles the grid now, at a point (and a premises, if known), due at `due_at`. The caller
+    has placed the point and says what made the task (`source_key`, unique: a task per
+    cause); it pushes the news itself."""
+    premises_type = (
+        session.scalar(select(Premises.premises_type).where(Premises.id == premises_id))
+        if premises_id is not None
+        else None
+    )
+    task = PatrolTask(
+        id=new_id(),
+        kind=TaskKind.ALARM.value,
+        source_key=source_key,
+        premises_id=premises_id,
+        lng=lng,
+        lat=lat,
+        area_id=area_id,
+        area_path=area_path,
+        assignee_id=_assignee_for(session, area_id, None),
+        checklist_id=default_checklist(session, premises_type).id,
+        note=note,
+        due_at=due_at,
+        escalate_at=due_at,
+        created_by=None,
+    )
+    session.add(task)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="patrol.task_created",
+        subject_type="patrol_task",
+        subject_id=task.id,
+        after={
+            "kind": task.kind,
+            "state": task.state,
+            "premises_id": task.premises_id,
+            "assignee": task.assignee_id,
+            "due_at": task.due_at.isoformat(),
+            "source_key": source_key,
+        },
+    )
+    return task
+
+
 def _assignee_for(
     session: Session, area_id: uuid.UUID, assignee_id: uuid.UUID | None
 ) -> uuid.UUID | None:

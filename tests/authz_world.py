@@ -211,6 +211,19 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "venue",
     )["id"]
+    ids["alarm_device"] = _ok(  # a smoke detector at the premises, on the county's platform
+        api.post(
+            "/api/v1/alarm-feeds/devices",
+            json={
+                "partner": f"hotline.c{n}",
+                "external_id": f"SD-{place.name}",
+                "kind": "smoke",
+                "premises_id": ids["premises"],
+            },
+            headers=station,
+        ),
+        "alarm device",
+    )["id"]
     ids["commitment"] = _ok(
         api.post(
             f"/api/v1/premises/{ids['venue']}/commitments",

@@ -152,6 +152,8 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/hazards/extension-requests"): none(
         "lists the requests on hazards of the caller's own area"
     ),
+    ("POST", "/api/v1/alarm-feeds/events"): none("a platform sends its devices' events; routed"),
+    ("GET", "/api/v1/alarm-feeds/events"): none("lists the caller's area"),
     ("GET", "/api/v1/referrals/departments"): none("the configured departments, the same for all"),
     ("GET", "/api/v1/grids/locate"): none("any point; who handles it only within scope"),
     ("POST", "/api/v1/grids/locate"): none("any points; who handles them only within scope"),
@@ -240,6 +242,33 @@ TABLE: dict[tuple[str, str], Op] = {
                 "photo_ids": [r("photo_ids", "photo")],
             }
         )
+    ),
+    # Alarm feeds 物联网: the platform's partner is named by username, refused alike when it
+    # does not exist or does not serve the place.
+    ("POST", "/api/v1/alarm-feeds/devices"): Op(
+        lambda r: Req(
+            json={
+                "partner": r("partner", "partner"),
+                "external_id": "SD-matrix",
+                "kind": "smoke",
+                "premises_id": r("premises_id", "premises"),
+            }
+        )
+    ),
+    ("GET", "/api/v1/alarm-feeds/devices"): Op(
+        lambda r: Req(
+            query={"area": r("area", "township"), "premises_id": r("premises_id", "premises")}
+        ),
+        filters=frozenset({"premises_id"}),
+    ),
+    ("GET", "/api/v1/alarm-feeds/devices/{device_id}"): Op(
+        lambda r: Req(path={"device_id": r("device_id", "alarm_device")})
+    ),
+    ("GET", "/api/v1/alarm-feeds/devices/{device_id}/events"): Op(
+        lambda r: Req(path={"device_id": r("device_id", "alarm_device")})
+    ),
+    ("POST", "/api/v1/alarm-feeds/devices/{device_id}/retire"): Op(
+        lambda r: Req(path={"device_id": r("device_id", "alarm_device")}, json={})
     ),
     ("GET", "/api/v1/referrals/{referral_id}"): Op(
         lambda r: Req(path={"referral_id": r("referral_id", "referral")})

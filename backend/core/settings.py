@@ -361,6 +361,14 @@ class Settings(BaseSettings):
     # The reply is due this many working days after sending, unless staff give their own.
     referral_reply_working_days: int = Field(default=10, ge=1, le=60)
 
+    # Alarm feeds 物联网 (alarms/, docs/alarm-feeds.md): the numbers of the rule table in
+    # alarms/rules.py. A fault becomes a task to check the device within this many days; this
+    # many alarms from one device within this many hours are a repeated alarm, reported as a
+    # hazard once per burst.
+    alarm_fault_check_days: int = Field(default=3, ge=1, le=30)
+    alarm_repeat_count: int = Field(default=3, ge=2, le=100)
+    alarm_repeat_window_hours: int = Field(default=24, ge=1, le=24 * 14)
+
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)
 

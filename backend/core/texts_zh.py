@@ -119,6 +119,11 @@ NEEDS = {
 # permission's name when no `doing` is given.
 DOINGS = {
     "do this": "执行此操作",
+    "register monitored devices": "登记物联网设备",
+    "retire monitored devices": "停用物联网设备",
+    "manage alarm devices": "管理物联网设备",
+    "read alarm feeds": "查看物联网报警",
+    "send alarm events": "发送物联网报警事件",
     "manage partner callbacks": "管理对接系统的回调",
     "add photos to complaints": "为投诉添加照片",
     "see who called": "查看来电人",
@@ -430,6 +435,9 @@ MESSAGES: dict[str, str] = {
     "Not possible in the complaint's current state": "投诉当前状态下不能进行此操作",
     "Not possible in the referral's current state": "抄告/移送当前状态下不能进行此操作",
     "The referral changed since you read it": "抄告/移送在您读取后已被修改",
+    "The device changed since you read it": "设备在您读取后已被修改",
+    "The platform's device is registered already": "该平台的设备已经登记",
+    "The device is retired": "设备已停用",
     "The complaint changed since you read it": "投诉在您读取后已有变动",
     "This complaint is assigned to someone else": "该投诉已派给他人",
     "The step lacks what it needs": "该步骤缺少必要内容",
@@ -670,6 +678,18 @@ MESSAGES: dict[str, str] = {
     "alert {id} is recorded as a fire incident already": "报警 {id} 已登记为火灾事故",
     "{name} cannot be emptied": "{name} 不能清空",
     "no county or township with code '{code}'": "没有代码为 '{code}' 的县区或乡镇街道",
+    # --- alarms (物联网) -------------------------------------------------------------------------
+    "no monitoring platform {name} serves this place": "没有为此地服务的物联网平台 {name}",
+    "give a premises_id or a location": "请提供 premises_id 或位置",
+    "device {device} of {partner} is registered in another area": (
+        "{partner} 的设备 {device} 已在其他区域登记"
+    ),
+    "the device is at version {version}, not {sent}": "设备当前版本为 {version}，不是 {sent}",
+    "device {device} is retired already": "设备 {device} 已经停用",
+    "no monitored device with id {id}": "没有 id 为 {id} 的物联网设备",
+    "only monitoring platforms report with source 'monitoring'": (
+        "只有物联网平台可以以来源 'monitoring' 上报"
+    ),
     # --- referrals -------------------------------------------------------------------------------
     "no department {key} to refer to": "没有可抄告/移送的部门 {key}",
     "no referral with id {id}": "没有 id 为 {id} 的抄告/移送",

@@ -73,6 +73,10 @@ class Permission(StrEnum):
     READ_REFERRALS = "read_referrals"  # the referrals of one's area and their replies
     MAKE_REFERRALS = "make_referrals"  # refer, enter a paper reply, close
     ANSWER_REFERRALS = "answer_referrals"  # a department's partner account posts its reply
+    # Alarm feeds 物联网 (alarms/).
+    READ_ALARM_FEEDS = "read_alarm_feeds"  # the devices of one's area and each one's events
+    MANAGE_ALARM_DEVICES = "manage_alarm_devices"  # register, move and retire devices
+    SEND_ALARM_EVENTS = "send_alarm_events"  # a monitoring platform posts its events, signed
     # Credit.
     READ_CREDIT = "read_credit"
     # Patrols.
@@ -124,6 +128,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.READ_REFERRALS: frozenset({S, B, D, A}),
     Permission.MAKE_REFERRALS: frozenset({S, B}),
     Permission.ANSWER_REFERRALS: frozenset({I}),
+    Permission.READ_ALARM_FEEDS: frozenset({L, S, B, D, A}),
+    Permission.MANAGE_ALARM_DEVICES: frozenset({S, B, A}),
+    Permission.SEND_ALARM_EVENTS: frozenset({I}),
     Permission.READ_CREDIT: frozenset({W, L, S, B, A}),
     Permission.PLAN_PATROLS: frozenset({S, B, D, A}),
     Permission.FOLLOW_PATROLS: frozenset({L, S, B, D, A}),

@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     COMPLAINT_REOPENED = "complaint_reopened"
     TASK_OVERDUE = "task_overdue"  # a patrol task overdue at the person's level
     CAMPAIGN = "campaign"  # 专项整治 tasks given to the person
+    ALARM_FEED = "alarm_feed"  # 物联网报警: a monitored device's alarm in the person's area
     WORK_PROMPT = "work_prompt"  # 工作提示: reading it is the prompt's read receipt
     OTHER = "other"
 

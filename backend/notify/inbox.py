@@ -31,6 +31,7 @@ KINDS: dict[str, NotificationKind] = {
     "complaint.escalated": NotificationKind.COMPLAINT_OVERDUE,
     "complaint.extension_requested": NotificationKind.COMPLAINT_EXTENSION,
     "complaint.reopened": NotificationKind.COMPLAINT_REOPENED,
+    "alarm.alarm": NotificationKind.ALARM_FEED,
 }
 # The data key naming what a message is about, in the order they are looked for.
 SUBJECT_KEYS: tuple[tuple[str, SubjectType], ...] = (
@@ -40,9 +41,11 @@ SUBJECT_KEYS: tuple[tuple[str, SubjectType], ...] = (
     ("prompt_id", SubjectType.PROMPT),
     ("campaign_id", SubjectType.CAMPAIGN),
 )
-# Kinds shown as urgent: something is overdue and the person answers for it.
+# Kinds shown as urgent: something is overdue and the person answers for it, or a monitored
+# device is alarming now (pushed at once, through quiet hours).
 URGENT_KINDS = frozenset(
     {
+        NotificationKind.ALARM_FEED,
         NotificationKind.HAZARD_ESCALATED,
         NotificationKind.COMPLAINT_OVERDUE,
         NotificationKind.TASK_OVERDUE,

@@ -47,7 +47,7 @@ export const CATEGORIES = {
   other: '其他',
 }
 
-export const SOURCES = { patrol: '巡查', citizen: '随手拍', complaint: '投诉', inspection: '执法检查' }
+export const SOURCES = { patrol: '巡查', citizen: '随手拍', complaint: '投诉', inspection: '执法检查', monitoring: '物联网监测' }
 
 // Who holds a hazard at each level of escalation (docs/hazards.md).
 export const LEVELS = ['网格员', '网格长', '消防工作站', '消防救援大队', '政府督办']

@@ -12,6 +12,7 @@ export const KINDS = {
   complaint_reopened: '投诉重办',
   task_overdue: '巡查任务超期',
   campaign: '专项整治',
+  alarm_feed: '物联网报警',
   work_prompt: '工作提示',
   other: '其他',
 }

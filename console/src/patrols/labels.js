@@ -3,7 +3,7 @@
 export const TASK_STATES = { open: '待巡查', done: '已完成', cancelled: '已取消' }
 export const TASK_STATE_TAGS = { open: 'warning', done: 'success', cancelled: 'info' }
 
-export const TASK_KINDS = { plan: '月度计划', campaign: '专项整治', adhoc: '临时任务' }
+export const TASK_KINDS = { plan: '月度计划', campaign: '专项整治', adhoc: '临时任务', alarm: '物联网报警' }
 
 // "YYYY-MM" of the month after today's, in Beijing time: what a station usually plans.
 export function nextMonth(now = new Date()) {

@@ -32,6 +32,7 @@ PACKAGES = (
     "measures",
     "referrals",
     "fires",
+    "alarms",
 )
 PROBLEM_ROOTS = {"Problem", "HTTPException", "StarletteHTTPException"}
 SAMPLE = "x7"  # what a placeholder becomes: a short token with no spaces
