@@ -601,7 +601,7 @@ class _Intake:
         if premises_id is not None and not self.scope.covers_path(event.area_path):
             premises_id = None  # a premises moved out of the platform's area since
         where = f"，安装位置：{device.install_place}" if device.install_place else ""
-        hazard, _ = reporting.report(
+        hazard, _ = reporting.report_for_monitoring(
             self.session,
             self.partner,
             HazardReport(

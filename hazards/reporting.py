@@ -63,6 +63,20 @@ def report(
     return hazard, created
 
 
+def report_for_monitoring(
+    session: Session, platform: Principal, body: HazardReport, settings: Settings
+) -> tuple[Hazard, bool]:
+    """`report` for a monitoring platform's repeated alarms (alarms/), the one way a partner
+    system reports a hazard: never through the hazards' endpoint, whose refusal of partners
+    stands whatever source they name."""
+    [(hazard_id, created)] = _report(
+        session, platform, [body], settings, labels=None, whole=False, monitoring=True
+    )
+    hazard = session.get(Hazard, hazard_id)
+    assert hazard is not None  # noqa: S101 - just written or found
+    return hazard, created
+
+
 def report_many(
     session: Session,
     principal: Principal,
@@ -94,18 +108,19 @@ def _report(
     labels: list[str] | None,
     whole: bool,
     known_new: bool = False,
+    monitoring: bool = False,
 ) -> list[tuple[uuid.UUID, bool]]:
     """The rules of reporting, for N reports: (id, whether it is new) for each, in order.
 
     `whole`: refuse with every bad field of every report, labelled (a batch); otherwise with
     the first refusal as it is (one report)."""
-    monitoring = [body.source is HazardSource.MONITORING for body in bodies]
-    if principal.role is Role.INTEGRATION and not all(monitoring):
-        # A monitoring platform's repeated alarms are reported for it (alarms/); otherwise
-        # partners send complaints.
+    flagged = [body.source is HazardSource.MONITORING for body in bodies]
+    if principal.role is Role.INTEGRATION and not (monitoring and all(flagged)):
+        # A monitoring platform's repeated alarms are reported for it (alarms/, through
+        # `report_for_monitoring`); otherwise partners send complaints.
         raise Forbidden("partner systems send complaints, not hazards")
     refusals: list[tuple[int, InvalidInput]] = []  # (which report, why), rule by rule
-    if principal.role is not Role.INTEGRATION:
+    if not monitoring:
         refusals += [
             (
                 i,
@@ -113,8 +128,8 @@ def _report(
                     "only monitoring platforms report with source 'monitoring'", field="source"
                 ),
             )
-            for i, flagged in enumerate(monitoring)
-            if flagged
+            for i, by_platform in enumerate(flagged)
+            if by_platform
         ]
     if principal.role is Role.CITIZEN:
         refusals += [
