@@ -24,6 +24,7 @@ class NotificationKind(StrEnum):
     TASK_OVERDUE = "task_overdue"  # a patrol task overdue at the person's level
     CAMPAIGN = "campaign"  # 专项整治 tasks given to the person
     WORK_PROMPT = "work_prompt"  # 工作提示: reading it is the prompt's read receipt
+    FIRE_ALERT = "fire_alert"  # 一键报警: a fire in progress near the person (urgent)
     OTHER = "other"
 
 
@@ -35,6 +36,7 @@ class SubjectType(StrEnum):
     TASK = "task"
     PROMPT = "prompt"
     CAMPAIGN = "campaign"
+    FIRE_ALERT = "fire_alert"
 
 
 class Provider(StrEnum):

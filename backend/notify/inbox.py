@@ -31,6 +31,7 @@ KINDS: dict[str, NotificationKind] = {
     "complaint.escalated": NotificationKind.COMPLAINT_OVERDUE,
     "complaint.extension_requested": NotificationKind.COMPLAINT_EXTENSION,
     "complaint.reopened": NotificationKind.COMPLAINT_REOPENED,
+    "fire.alert": NotificationKind.FIRE_ALERT,
 }
 # The data key naming what a message is about, in the order they are looked for.
 SUBJECT_KEYS: tuple[tuple[str, SubjectType], ...] = (
@@ -39,10 +40,13 @@ SUBJECT_KEYS: tuple[tuple[str, SubjectType], ...] = (
     ("patrol_task_id", SubjectType.TASK),
     ("prompt_id", SubjectType.PROMPT),
     ("campaign_id", SubjectType.CAMPAIGN),
+    ("fire_alert_id", SubjectType.FIRE_ALERT),
 )
-# Kinds shown as urgent: something is overdue and the person answers for it.
+# Kinds shown as urgent: something is overdue and the person answers for it, or a fire is
+# burning near them (never held through quiet hours).
 URGENT_KINDS = frozenset(
     {
+        NotificationKind.FIRE_ALERT,
         NotificationKind.HAZARD_ESCALATED,
         NotificationKind.COMPLAINT_OVERDUE,
         NotificationKind.TASK_OVERDUE,

@@ -30,10 +30,11 @@ def test_every_permission_is_granted_to_someone_and_never_to_a_citizen():
         assert Role.CITIZEN not in roles, permission
 
 
-def test_a_partner_system_may_only_record_callbacks_and_answer_referrals():
+def test_a_partner_system_may_only_record_callbacks_answer_referrals_and_relay_texts():
     assert [p for p in Permission if may(Role.INTEGRATION, p)] == [
         Permission.RECORD_CALLBACKS,
         Permission.ANSWER_REFERRALS,
+        Permission.RELAY_SMS,
     ]
 
 
