@@ -81,8 +81,8 @@ def list_stations(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[StationOut]:
-    """The micro stations and volunteer brigades of your area (a grid worker: of their
-    township), by name; phones masked unless you manage the register."""
+    """The micro stations and volunteer brigades of your area (a grid worker: those in their
+    grids), by name; phones masked unless you manage the register."""
     statement = service.query(
         session, principal, service.StationFilter(township=township, on_duty=on_duty)
     )

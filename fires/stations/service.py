@@ -17,15 +17,17 @@ from sqlalchemy.orm import Session
 from backend.core import audit, dialect
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.privacy import mask_phone
+from backend.core.settings import get_settings
 from backend.identity.permissions import Permission, demand, may
 from backend.identity.service import Principal, normalise_mobile
 from fires.stations.models import MicroStation, MicroStationMember
 from fires.stations.schemas import StationIn, StationPatch
 from grids.crs import to_wgs84
-from grids.enums import AreaLevel
+from grids.enums import AreaLevel, Crs
 from grids.models import Area
 from grids.routing import ground_distance_m
-from grids.scope import Scope, area_in_scope, scope_of
+from grids.scope import area_in_scope, scope_of
+from grids.service import place_point, point_problems
 from grids.workforce import users_in_scope
 
 
@@ -34,18 +36,8 @@ class StationChangedMeanwhile(Conflict):
 
 
 def visible_clause(session: Session, principal: Principal) -> ColumnElement[bool]:
-    """Staff see the stations of their area; a grid worker those of the townships of their
-    grids (the neighbours they may fight a fire beside)."""
-    scope = scope_of(session, principal)
-    if scope.everywhere:
-        return scope.area_clause_on(MicroStation.area_path)
-    townships = tuple(dict.fromkeys(_township_path(p) for p in scope.paths))
-    return Scope(everywhere=False, paths=townships).area_clause_on(MicroStation.area_path)
-
-
-def _township_path(path: str) -> str:
-    codes = [c for c in path.split("/") if c]
-    return "/" + "/".join(codes[:2]) + "/" if len(codes) > 2 else path
+    """Staff see the stations of their area; a grid worker those located in their grids."""
+    return scope_of(session, principal).area_clause_on(MicroStation.area_path)
 
 
 def get_visible(session: Session, principal: Principal, station_id: uuid.UUID) -> MicroStation:
@@ -68,34 +60,18 @@ class StationFilter:
 def query(session: Session, principal: Principal, where: StationFilter) -> Select:
     statement = select(MicroStation).where(visible_clause(session, principal))
     if where.township is not None:
-        area = area_in_scope_or_township(session, principal, where.township)
+        area = township_in_scope(session, principal, where.township)
         statement = statement.where(MicroStation.area_id == area.id)
     if where.on_duty is not None:
         statement = statement.where(MicroStation.on_duty.is_(where.on_duty))
     return statement.order_by(MicroStation.name, MicroStation.id)
 
 
-def area_in_scope_or_township(session: Session, principal: Principal, code: str) -> Area:
-    """A township the caller sees stations of (a worker: the township of one of their grids)."""
-    area = session.scalar(select(Area).where(Area.code == code))
-    if area is None or area.level != AreaLevel.TOWNSHIP.value:
-        raise NotFound(f"no township with code {code!r}")
-    visible = session.scalar(
-        select(func.count())
-        .select_from(Area)
-        .where(Area.id == area.id, _path_visible(session, principal))
-    )
-    if not visible:
+def township_in_scope(session: Session, principal: Principal, code: str) -> Area:
+    area = area_in_scope(session, principal, code)
+    if area.level != AreaLevel.TOWNSHIP.value:
         raise NotFound(f"no township with code {code!r}")
     return area
-
-
-def _path_visible(session: Session, principal: Principal) -> ColumnElement[bool]:
-    scope = scope_of(session, principal)
-    if scope.everywhere:
-        return scope.area_clause()
-    townships = tuple(dict.fromkeys(_township_path(p) for p in scope.paths))
-    return Scope(everywhere=False, paths=townships).area_clause_on(Area.path)
 
 
 def count(session: Session, statement: Select) -> int:
@@ -139,6 +115,17 @@ def snapshot(station: MicroStation, members: list[uuid.UUID]) -> dict[str, Any]:
     }
 
 
+def _located_in(session: Session, township: Area, lng: float, lat: float) -> str:
+    """The path the station's point routes to (its grid, else its township): scope follows
+    it, so that a grid worker sees the stations in their grids. A point outside the township
+    it belongs to is refused."""
+    _, placement = place_point(session, lng, lat, Crs.WGS84, get_settings().routing_snap_m)
+    if placement is None or not placement.area_path.startswith(township.path):
+        reason = f"({lng}, {lat}) is not inside the township {township.code}"
+        raise InvalidInput(reason, errors=point_problems(reason))
+    return placement.area_path
+
+
 def _phone(value: str | None, field: str) -> str | None:
     try:
         return normalise_mobile(value)
@@ -166,15 +153,16 @@ def create(session: Session, principal: Principal, body: StationIn) -> MicroStat
     township = area_in_scope(session, principal, body.township)
     if township.level != AreaLevel.TOWNSHIP.value:
         raise InvalidInput("name the township the station belongs to", field="township")
+    lng, lat = to_wgs84(body.lng, body.lat, body.crs)
+    area_path = _located_in(session, township, lng, lat)
     contact_phone = _phone(body.contact_phone, "contact_phone")
     duty_phone = _phone(body.duty_phone, "duty_phone")
     members = _members(session, principal, body.member_ids)
-    lng, lat = to_wgs84(body.lng, body.lat, body.crs)
     station = MicroStation(
         name=body.name,
         kind=body.kind.value,
         area_id=township.id,
-        area_path=township.path,
+        area_path=area_path,
         lng=lng,
         lat=lat,
         location=from_shape(Point(lng, lat), srid=4326),
@@ -232,6 +220,8 @@ def update(
         raise InvalidInput("give lng and lat together", field="lng" if body.lng is None else "lat")
     if body.lng is not None and body.lat is not None:
         station.lng, station.lat = to_wgs84(body.lng, body.lat, body.crs)
+        township = session.get(Area, station.area_id)
+        station.area_path = _located_in(session, township, station.lng, station.lat)
         station.location = from_shape(Point(station.lng, station.lat), srid=4326)
     for name in ("name", "contact_name", "members_count"):
         if changes.get(name) is not None:

@@ -1,5 +1,5 @@
 """The register of micro fire stations 微型消防站 and volunteer brigades 志愿消防队: the
-township's station registers them; workers of the township see them with phones masked;
+township's station registers them; workers see those in their grids with phones masked;
 their own members set them on or off duty; other townships see nothing of them."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_staff_register_change_and_remove_a_station(db, api, township, station_s
     )
 
 
-def test_workers_see_their_township_s_stations_masked_and_filter_by_duty(
+def test_workers_see_the_stations_in_their_grids_masked_and_filter_by_duty(
     db, api, grid, station_staff, grid_worker
 ):
     on = register(api, station_staff)
@@ -64,13 +64,19 @@ def test_workers_see_their_township_s_stations_masked_and_filter_by_duty(
     on_duty = api.get(
         "/api/v1/fire-stations/micro",
         params={"on_duty": "true", "township": "990101001"},
-        headers=headers,
+        headers=station_staff.headers(api),
     ).json()
     assert [s["id"] for s in on_duty] == [on["id"]]
     changed = api.patch(
         f"/api/v1/fire-stations/micro/{on['id']}", json={"version": 1}, headers=headers
     )
     assert changed.status_code == 403
+    outside = api.post(
+        "/api/v1/fire-stations/micro",
+        json=station_body("越出乡镇", (109.47, 24.35)),
+        headers=station_staff.headers(api),
+    )
+    assert outside.status_code == 422, outside.text
 
 
 def test_a_station_s_own_member_sets_it_on_or_off_duty(db, api, grid, station_staff, grid_worker):
