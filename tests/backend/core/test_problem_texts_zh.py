@@ -31,6 +31,7 @@ PACKAGES = (
     "notices",
     "measures",
     "referrals",
+    "fires",
 )
 PROBLEM_ROOTS = {"Problem", "HTTPException", "StarletteHTTPException"}
 SAMPLE = "x7"  # what a placeholder becomes: a short token with no spaces
