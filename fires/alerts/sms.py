@@ -149,7 +149,7 @@ def _handle(session: Session, gateway: Principal, body: SmsIn, settings: Setting
             outcome, alert_id = _fire(session, sender, parsed, settings)
     else:
         outcome = UplinkOutcome.UNKNOWN_SENDER
-        if _people(session, gateway, phone) or _stations_of_phone(session, phone):
+        if _people(session, gateway, phone) or _stations_of_phone(session, gateway, phone):
             outcome = UplinkOutcome.NOT_UNDERSTOOD
     row = SmsUplink(
         gateway_id=gateway.user_id,
@@ -197,13 +197,21 @@ def _worker(session: Session, gateway: Principal, phone: str) -> User | None:
     return workers[0] if len(workers) == 1 else None  # two accounts, one phone: whose fire?
 
 
-def _stations_of_phone(session: Session, phone: str) -> list[uuid.UUID]:
-    return list(session.scalars(select(MicroStation.id).where(MicroStation.duty_phone == phone)))
+def _stations_of_phone(session: Session, gateway: Principal, phone: str) -> list[uuid.UUID]:
+    """The micro stations with this duty phone that the gateway's area covers."""
+    return list(
+        session.scalars(
+            select(MicroStation.id).where(
+                MicroStation.duty_phone == phone,
+                scope_of(session, gateway).area_clause_on(MicroStation.area_path),
+            )
+        )
+    )
 
 
 def _answer(session: Session, gateway: Principal, phone: str, parsed: Parsed):
     people = _people(session, gateway, phone)
-    stations = _stations_of_phone(session, phone)
+    stations = _stations_of_phone(session, gateway, phone)
     if not people and not stations:
         return UplinkOutcome.UNKNOWN_SENDER, None, None
     user_ids = [u.id for u in people]
