@@ -31,7 +31,9 @@ from bulletins import api as bulletins_api
 from complaints import api as complaints_api
 from complaints.citizens import api as citizens_api
 from complaints.open311 import api as open311_api
+from fires.alerts import api as fire_alerts_api
 from fires.incidents import api as fire_incidents_api
+from fires.stations import api as micro_stations_api
 from grids import api as grids_api
 from grids.commitments import api as commitments_api
 from grids.premises import api as premises_api
@@ -172,6 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(complaints_api.router)
     app.include_router(referrals_api.router)
     app.include_router(alarms_api.router)
+    app.include_router(fire_alerts_api.router)
+    app.include_router(fire_alerts_api.me_router)
+    app.include_router(micro_stations_api.router)
     app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)

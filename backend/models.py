@@ -7,7 +7,9 @@ from backend.identity import models as identity_models  # noqa: F401
 from backend.notify import models as notify_models  # noqa: F401
 from bulletins import models as bulletin_models  # noqa: F401
 from complaints import models as complaint_models  # noqa: F401
+from fires.alerts import models as fire_alert_models  # noqa: F401
 from fires.incidents import models as fire_incident_models  # noqa: F401
+from fires.stations import models as micro_station_models  # noqa: F401
 from grids import models as grid_models  # noqa: F401
 from grids.commitments import models as commitment_models  # noqa: F401
 from grids.premises import models as premises_models  # noqa: F401

@@ -28,6 +28,7 @@ from backend.notify import service as notify
 from bulletins import scheduled as bulletins
 from complaints import scheduled as complaints
 from complaints.open311 import service as open311
+from fires.alerts import scheduled as fire_alerts
 from grids.premises import service as premises
 from hazards import scheduled as hazards
 from hazards.credit import scheduled as credit
@@ -57,6 +58,7 @@ JOBS: list[Job] = [
         "remind_and_escalate_overdue_complaints", complaints.remind_and_escalate_overdue_complaints
     ),
     Job("mark_overdue_referrals", referrals.mark_overdue_referrals),
+    Job("forget_stale_positions", fire_alerts.forget_stale_positions),
     Job("text_unread_notifications", notify_scheduled.text_unread_notifications),
     Job("deliver_outbox", notify.deliver_outbox),
     Job("deliver_hotline_callbacks", complaints.deliver_hotline_callbacks),

@@ -142,6 +142,7 @@ def build(db, api: httpx.Client) -> World:
     headers = {key: person.headers(api) for key, person in people.items()}
     for place in places.values():
         _records(db, api, place, headers, people, hotlines)
+    _fires(api, places, headers)
     for n in (1, 2):
         _inspections(api, places, n, headers[f"c{n}.brigade"])
 
@@ -432,6 +433,62 @@ def _records(db, api, place: Place, headers, people, hotlines) -> None:
         ),
         "bulletin",
     )["id"]
+
+
+def _fires(api, places: dict[str, Place], headers) -> None:
+    """A micro fire station in each place, and a fire alert (一键报警) raised by each place's
+    worker. Each worker's last position is kept far from the other places first (beyond the
+    alert radius), so that no worker is alerted to another grid's fire: what a worker sees of
+    alerts is what they raised or received."""
+    for n in (1, 2):
+        for g, lat in (("a", 24.60), ("b", 24.10)):  # 25 km north or south of every place
+            far = {"lng": 109.41 if n == 1 else 109.61, "lat": lat}
+            _ok(
+                api.put("/api/v1/me/position", json=far, headers=headers[f"c{n}.worker.{g}"]),
+                "position",
+            )
+    for place in places.values():
+        n, g = place.name[1], place.name[2]
+        lng, lat = place.point
+        station = headers[f"c{n}.station"]
+        place.ids["micro_station"] = _ok(
+            api.post(
+                "/api/v1/fire-stations/micro",
+                json={
+                    "name": f"微型消防站{place.name}",
+                    "kind": "micro",
+                    "township": place.township,
+                    "lng": lng,
+                    "lat": lat,
+                    "contact_name": "李站长",
+                    "contact_phone": "13812345678",
+                    "duty_phone": "13712345678",
+                },
+                headers=station,
+            ),
+            "micro station",
+        )["id"]
+    for place in places.values():
+        n, g = place.name[1], place.name[2]
+        lng, lat = place.point
+        place.ids["fire_alert"] = _ok(
+            api.post(
+                "/api/v1/fire-alerts",
+                json={"id": str(uuid.uuid4()), "lng": lng, "lat": lat},
+                headers=headers[f"c{n}.worker.{g}"],
+            ),
+            "fire alert",
+        )["id"]
+        seen = _ok(
+            api.get(
+                f"/api/v1/fire-alerts/{place.ids['fire_alert']}", headers=headers[f"c{n}.station"]
+            ),
+            "fire alert read",
+        )
+        assert not [r for r in seen["recipients"] if r["kind"] == "worker"], seen
+        place.ids["fire_alert_recipient"] = next(
+            r["id"] for r in seen["recipients"] if r["kind"] == "micro_station"
+        )
 
 
 def _ordered_hazard(api, place: Place, headers, n: int, worker) -> str:

@@ -155,6 +155,15 @@ TABLE: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/alarm-feeds/events"): none("a platform sends its devices' events; routed"),
     ("GET", "/api/v1/alarm-feeds/events"): none("lists the caller's area"),
     ("GET", "/api/v1/referrals/departments"): none("the configured departments, the same for all"),
+    ("POST", "/api/v1/fire-alerts"): none(
+        "the caller's own new alert (its id is theirs); its point is routed, as a hazard's"
+    ),
+    ("GET", "/api/v1/fire-alerts"): none("the caller's area and the alerts they raised or got"),
+    ("PUT", "/api/v1/me/position"): none("the caller's own last position"),
+    ("POST", "/api/v1/fire-alerts/sms"): none(
+        "the SMS gateway's uplink names a phone, not a record; only the account "
+        "FIREGRID_FIRE_ALERT_SMS_GATEWAY names may post it (tests/fires/alerts)"
+    ),
     ("GET", "/api/v1/grids/locate"): none("any point; who handles it only within scope"),
     ("POST", "/api/v1/grids/locate"): none("any points; who handles them only within scope"),
     ("GET", "/api/v1/console/config"): none("the server's console settings (basemap)"),
@@ -750,6 +759,57 @@ TABLE: dict[tuple[str, str], Op] = {
         lambda r: Req(query={"area_code": r("area_code", "township"), "period": "2030-01"})
     ),
     ("GET", "/api/v1/referrals"): Op(lambda r: Req(query={"unit_id": r("unit_id", "unit")})),
+    ("GET", "/api/v1/fire-alerts/{alert_id}"): Op(
+        lambda r: Req(path={"alert_id": r("alert_id", "fire_alert")})
+    ),
+    ("POST", "/api/v1/fire-alerts/{alert_id}/ack"): Op(
+        lambda r: Req(path={"alert_id": r("alert_id", "fire_alert")}, json={"going": True})
+    ),
+    ("POST", "/api/v1/fire-alerts/{alert_id}/recipients/{recipient_id}/ack"): Op(
+        lambda r: Req(
+            path={
+                "alert_id": r("alert_id", "fire_alert"),
+                "recipient_id": r("recipient_id", "fire_alert_recipient"),
+            },
+            json={"going": True, "eta_minutes": 5},
+        )
+    ),
+    ("POST", "/api/v1/fire-alerts/{alert_id}/close"): Op(
+        lambda r: Req(path={"alert_id": r("alert_id", "fire_alert")}, json={"outcome": "closed"})
+    ),
+    ("GET", "/api/v1/fire-stations/micro"): Op(
+        lambda r: Req(query={"township": r("township", "township")})
+    ),
+    ("POST", "/api/v1/fire-stations/micro"): Op(
+        lambda r: Req(
+            json={
+                "name": "新微型消防站",
+                "kind": "volunteer",
+                "township": r("township", "township"),
+                "lng": 109.41,
+                "lat": 24.36,
+                "contact_name": "王队长",
+                "contact_phone": "13812340000",
+            }
+        )
+    ),
+    ("GET", "/api/v1/fire-stations/micro/{station_id}"): Op(
+        lambda r: Req(path={"station_id": r("station_id", "micro_station")})
+    ),
+    ("PATCH", "/api/v1/fire-stations/micro/{station_id}"): Op(
+        lambda r: Req(
+            path={"station_id": r("station_id", "micro_station")},
+            json={"version": 1, "members_count": 8},
+        )
+    ),
+    ("DELETE", "/api/v1/fire-stations/micro/{station_id}"): Op(
+        lambda r: Req(path={"station_id": r("station_id", "micro_station")})
+    ),
+    ("PUT", "/api/v1/fire-stations/micro/{station_id}/duty"): Op(
+        lambda r: Req(
+            path={"station_id": r("station_id", "micro_station")}, json={"on_duty": False}
+        )
+    ),
     ("GET", "/api/v1/notices"): Op(
         lambda r: Req(
             query={"unit_id": r("unit_id", "unit"), "premises_id": r("premises_id", "premises")}

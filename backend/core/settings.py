@@ -368,6 +368,18 @@ class Settings(BaseSettings):
     alarm_fault_check_days: int = Field(default=3, ge=1, le=30)
     alarm_repeat_count: int = Field(default=3, ge=2, le=100)
     alarm_repeat_window_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # 一键报警 (fires/alerts, docs/fires.md): an alert goes to the nearest this many on-duty
+    # grid workers and micro fire stations, within this many metres of the fire; a worker's
+    # last position older than this many minutes is not used (their grid's point is); the
+    # premises nearest the fire within this many metres is named on the alert.
+    fire_alert_nearest_workers: int = Field(default=3, ge=1, le=50)
+    fire_alert_nearest_stations: int = Field(default=2, ge=0, le=20)
+    fire_alert_radius_m: float = Field(default=10_000.0, gt=0, le=100_000)
+    fire_alert_position_max_age_minutes: int = Field(default=720, ge=1, le=7 * 24 * 60)
+    fire_alert_premises_within_m: float = Field(default=100.0, ge=0, le=1000)
+    # The username of the integration client that is the SMS gateway (上行短信 are posted,
+    # signed, by it alone); unset = texts to the platform's number are not taken.
+    fire_alert_sms_gateway: str | None = Field(default=None, max_length=64)
 
     # Routing: a point outside every grid snaps to the nearest grid within this many metres.
     routing_snap_m: float = Field(default=200.0, ge=0, le=5000)

@@ -179,6 +179,17 @@ DOINGS = {
     "serve notices": "送达执法文书",
     "decide hazard extensions": "审批延期整改申请",
     "decide requests for more time": "审批延期整改申请",
+    "read micro stations": "查看微型消防站",
+    "manage micro stations": "管理微型消防站",
+    "register micro stations": "登记微型消防站",
+    "change the register": "修改微型消防站登记",
+    "raise fire alerts": "一键报警",
+    "report a position": "上报位置",
+    "read fire alerts": "查看火警",
+    "manage fire alerts": "处置火警",
+    "enter answers": "代为登记回复",
+    "relay sms": "转发上行短信",
+    "relay texts": "转发上行短信",
 }
 
 TERMS: dict[str, dict[str, str]] = {
@@ -690,6 +701,44 @@ MESSAGES: dict[str, str] = {
     "only monitoring platforms report with source 'monitoring'": (
         "只有物联网平台可以以来源 'monitoring' 上报"
     ),
+    # --- fires: 一键报警 and micro fire stations -----------------------------------------------
+    "Not possible in the alert's current state": "火警当前状态下不能进行此操作",
+    "The alert changed since you read it": "火警在您读取后已被修改",
+    "The alert is no longer open": "火警已结束处置",
+    "Another alert has this id": "该 id 已属于另一条火警",
+    "Only those alerted answer an alert": "只有收到火警通知的人才能回复",
+    "The station changed since you read it": "微型消防站在您读取后已被修改",
+    "[fire-alert-transition-not-allowed] cannot {action} an alert that is {state}": (
+        "火警处于“{state}”状态，不能“{action}”"
+    ),
+    "[fire-alert-role-not-allowed] a {role:role} may not {action}": "{role}无权“{action}”",
+    "no fire alert with id {id}": "没有 id 为 {id} 的火警",
+    "the alert is {state}: answers are no longer taken": "火警已是“{state}”状态，不再接受回复",
+    "only those alerted answer; you were not alerted to this fire": (
+        "只有收到火警通知的人才能回复；您未收到这条火警通知"
+    ),
+    "no recipient {id} of this alert": "这条火警没有接收人 {id}",
+    "people answer for themselves; staff enter a micro station's answer": (
+        "个人须自行回复；工作人员只能代微型消防站登记回复"
+    ),
+    "the alert is at version {version}, not {sent}": "火警当前版本为 {version}，不是 {sent}",
+    "the outcome is closed or false_alarm": "处置结果应为 closed（已处置）或 false_alarm（误报）",
+    "the id {id} is another alert's: make a new one": "id {id} 已属于另一条火警：请重新生成",
+    "only the SMS gateway (FIREGRID_FIRE_ALERT_SMS_GATEWAY) relays texts": (
+        "只有短信网关（FIREGRID_FIRE_ALERT_SMS_GATEWAY）可以转发上行短信"
+    ),
+    "received_at needs its offset (+08:00)": "received_at 须带时区（+08:00）",
+    "({lng}, {lat}) is not inside the township {code}": "（{lng}, {lat}）不在乡镇 {code} 内",
+    "must be a mainland mobile number (11 digits)": "须为中国大陆手机号（11位）",
+    "name the township the station belongs to": "请填写微型消防站所属的乡镇",
+    "the station is at version {version}, not {sent}": "微型消防站当前版本为 {version}，不是 {sent}",
+    "no micro station with id {id}": "没有 id 为 {id} 的微型消防站",
+    "give lng and lat together": "经度和纬度须同时填写",
+    "a station keeps a contact phone": "微型消防站须保留联系电话",
+    "only the register's staff or the station's own members set its duty": (
+        "只有管理人员或本站队员可以设置在岗状态"
+    ),
+    "no township with code {code}": "没有编码为 {code} 的乡镇",
     # --- referrals -------------------------------------------------------------------------------
     "no department {key} to refer to": "没有可抄告/移送的部门 {key}",
     "no referral with id {id}": "没有 id 为 {id} 的抄告/移送",

@@ -91,6 +91,13 @@ class Permission(StrEnum):
     # Notices 执法文书.
     READ_NOTICES = "read_notices"  # a notice of one's area: its number, hash, service, PDF
     SERVE_NOTICES = "serve_notices"  # record a notice served (送达): on paper or signed on site
+    # Fires (fires/): micro fire stations 微型消防站 and 一键报警.
+    READ_MICRO_STATIONS = "read_micro_stations"  # the register of one's area, phones masked
+    MANAGE_MICRO_STATIONS = "manage_micro_stations"  # register, change, remove; phones in clear
+    RAISE_FIRE_ALERTS = "raise_fire_alerts"  # 一键报警 from the phone; keep one's last position
+    READ_FIRE_ALERTS = "read_fire_alerts"  # the alerts of one's area with their recipients
+    MANAGE_FIRE_ALERTS = "manage_fire_alerts"  # close an alert, mark a micro station's answer
+    RELAY_SMS = "relay_sms"  # the SMS gateway's partner account posts uplink texts (上行短信)
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -141,6 +148,12 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.READ_BULLETINS: frozenset({S, B, D, A}),
     Permission.READ_NOTICES: frozenset({W, L, S, B, A}),
     Permission.SERVE_NOTICES: frozenset({W, L, S, B}),
+    Permission.READ_MICRO_STATIONS: frozenset({W, L, S, B, D, A}),
+    Permission.MANAGE_MICRO_STATIONS: frozenset({S, B, A}),
+    Permission.RAISE_FIRE_ALERTS: frozenset({W, L}),
+    Permission.READ_FIRE_ALERTS: frozenset({L, S, B, D, A}),
+    Permission.MANAGE_FIRE_ALERTS: frozenset({S, B, D, A}),
+    Permission.RELAY_SMS: frozenset({I}),
 }
 
 

@@ -25,6 +25,7 @@ class NotificationKind(StrEnum):
     CAMPAIGN = "campaign"  # 专项整治 tasks given to the person
     ALARM_FEED = "alarm_feed"  # 物联网报警: a monitored device's alarm in the person's area
     WORK_PROMPT = "work_prompt"  # 工作提示: reading it is the prompt's read receipt
+    FIRE_ALERT = "fire_alert"  # 一键报警: a fire in progress near the person (urgent)
     OTHER = "other"
 
 
@@ -36,6 +37,7 @@ class SubjectType(StrEnum):
     TASK = "task"
     PROMPT = "prompt"
     CAMPAIGN = "campaign"
+    FIRE_ALERT = "fire_alert"
 
 
 class Provider(StrEnum):

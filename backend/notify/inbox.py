@@ -32,6 +32,7 @@ KINDS: dict[str, NotificationKind] = {
     "complaint.extension_requested": NotificationKind.COMPLAINT_EXTENSION,
     "complaint.reopened": NotificationKind.COMPLAINT_REOPENED,
     "alarm.alarm": NotificationKind.ALARM_FEED,
+    "fire.alert": NotificationKind.FIRE_ALERT,
 }
 # The data key naming what a message is about, in the order they are looked for.
 SUBJECT_KEYS: tuple[tuple[str, SubjectType], ...] = (
@@ -40,11 +41,13 @@ SUBJECT_KEYS: tuple[tuple[str, SubjectType], ...] = (
     ("patrol_task_id", SubjectType.TASK),
     ("prompt_id", SubjectType.PROMPT),
     ("campaign_id", SubjectType.CAMPAIGN),
+    ("fire_alert_id", SubjectType.FIRE_ALERT),
 )
-# Kinds shown as urgent: something is overdue and the person answers for it, or a monitored
-# device is alarming now (pushed at once, through quiet hours).
+# Kinds shown as urgent: something is overdue and the person answers for it, a fire is burning
+# near them, or a monitored device is alarming now (never held through quiet hours).
 URGENT_KINDS = frozenset(
     {
+        NotificationKind.FIRE_ALERT,
         NotificationKind.ALARM_FEED,
         NotificationKind.HAZARD_ESCALATED,
         NotificationKind.COMPLAINT_OVERDUE,

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -61,10 +61,10 @@ class FireIncident(Base):
     responding_unit: Mapped[str] = mapped_column(String(200), default="")
     response_note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(16), default="staff")
-    # The 一键报警 alert this incident was recorded from. No foreign key yet: `fire_alerts`
-    # comes from another branch (fires.alerts); the integrator adds the FK
-    # (fire_incidents.alert_id -> fire_alerts.id, ON DELETE SET NULL) when both are merged.
-    alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
+    # The 一键报警 alert this incident was recorded from (one incident per alert).
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("fire_alerts.id", ondelete="SET NULL"), unique=True
+    )
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -37,6 +37,7 @@ from backend.core.privacy import mask_free_text
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, demand
 from backend.identity.service import Principal
+from fires.alerts.models import FireAlert
 from fires.incidents.enums import (
     PLACE_NAMES,
     IncidentAction,
@@ -223,11 +224,21 @@ FIELDS = (
 )
 
 
+def _alert_in_scope(session: Session, principal: Principal, alert_id: uuid.UUID) -> None:
+    """The 一键报警 alert an incident is recorded from: one of the caller's area, else the same
+    404 as a made-up id."""
+    area_path = session.scalar(select(FireAlert.area_path).where(FireAlert.id == alert_id))
+    if area_path is None or not scope_of(session, principal).covers_path(area_path):
+        raise NotFound(f"no fire alert with id {alert_id}", field="alert_id")
+
+
 def record(
     session: Session, settings: Settings, principal: Principal, body: IncidentIn
 ) -> FireIncident:
     row = INCIDENT_LIFECYCLE.allowed(IncidentState.NEW, IncidentAction.RECORD, principal.role, body)
     _check_times(body.occurred_at, body.reported_at, body.arrived_at)
+    if body.alert_id is not None:
+        _alert_in_scope(session, principal, body.alert_id)
     place = _place(
         session,
         settings,

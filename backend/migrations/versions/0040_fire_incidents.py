@@ -5,12 +5,10 @@ the address), the premises that burned, the cause category, the kind of place, t
 the response, where the record came from (staff, or a 一键报警 alert: `alert_id`), and its
 state (draft, confirmed, published, withdrawn).
 
-`alert_id` has no foreign key here: `fire_alerts` comes from another branch (fires.alerts).
-The integrator adds it when both are merged (fire_incidents.alert_id -> fire_alerts.id,
-ON DELETE SET NULL; on SQLite through batch_alter_table).
+`alert_id` names the 一键报警 alert (0039's `fire_alerts`) an incident was recorded from.
 
 Revision ID: 0040
-Revises: 0039 (tested on this branch over 0038: 0039 is being written on another branch)
+Revises: 0039
 Create Date: 2026-12-11
 """
 
@@ -21,7 +19,7 @@ from geoalchemy2 import Geometry
 import backend.core.db
 
 revision = "0040"
-down_revision = "0038"  # the integrator rechains this to "0039"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 
@@ -68,7 +66,7 @@ def upgrade() -> None:
         sa.Column("responding_unit", sa.String(length=200), nullable=False),
         sa.Column("response_note", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("alert_id", sa.Uuid(), nullable=True),  # no FK yet (see above)
+        sa.Column("alert_id", sa.Uuid(), nullable=True),
         sa.Column("recorded_by", sa.Uuid(), nullable=True),
         sa.Column("recorded_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", backend.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -87,6 +85,12 @@ def upgrade() -> None:
             ["premises_id"],
             ["premises.id"],
             name=op.f("fk_fire_incidents_premises_id_premises"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["fire_alerts.id"],
+            name=op.f("fk_fire_incidents_alert_id_fire_alerts"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(

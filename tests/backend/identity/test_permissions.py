@@ -30,11 +30,12 @@ def test_every_permission_is_granted_to_someone_and_never_to_a_citizen():
         assert Role.CITIZEN not in roles, permission
 
 
-def test_a_partner_system_may_only_record_callbacks_answer_referrals_and_send_alarms():
+def test_a_partner_system_may_only_record_callbacks_answer_referrals_send_alarms_and_relay_texts():
     assert [p for p in Permission if may(Role.INTEGRATION, p)] == [
         Permission.RECORD_CALLBACKS,
         Permission.ANSWER_REFERRALS,
         Permission.SEND_ALARM_EVENTS,
+        Permission.RELAY_SMS,
     ]
 
 

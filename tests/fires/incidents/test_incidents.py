@@ -273,14 +273,25 @@ def test_the_register_lists_by_filter_and_page_and_exports_xlsx(
     assert "放火" not in content  # the other township's
 
 
-def test_an_alert_becomes_one_incident(api, grid, station_staff):
+def test_an_alert_becomes_one_incident(api, grid, grid_worker, station_staff, other_station_staff):
     import uuid
 
-    alert = str(uuid.uuid4())
+    from tests.fires.conftest import FIRE, alert_body
+
+    pressed = api.post(
+        "/api/v1/fire-alerts", json=alert_body(FIRE), headers=grid_worker.headers(api)
+    )
+    assert pressed.status_code == 201, pressed.text
+    alert = pressed.json()["id"]
     first = record(api, station_staff, alert_id=alert)
     assert first.status_code == 201 and first.json()["source"] == "alert"
     again = record(api, station_staff, alert_id=alert)
     assert again.status_code == 409 and again.json()["field"] == "alert_id"
+    # An alert of another township, or none at all, is not one to record from.
+    made_up = record(api, station_staff, alert_id=str(uuid.uuid4()))
+    assert made_up.status_code == 404 and made_up.json()["field"] == "alert_id"
+    elsewhere = record(api, other_station_staff, alert_id=alert, lng=109.43)
+    assert elsewhere.status_code == 404 and elsewhere.json()["field"] == "alert_id"
 
 
 def test_incidents_by_premises_and_grid_tally_a_period_in_one_query(
