@@ -12,6 +12,7 @@ import json
 import math
 import random
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,10 @@ from shapely.geometry import Point, box
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alarms import service as alarm_feeds
+from alarms.enums import DeviceKind, EventKind
+from alarms.models import AlarmDevice
+from alarms.schemas import DeviceIn, EventIn
 from backend import effects
 from backend import models as _every_table  # noqa: F401 - notices name tables of other packages
 from backend.core.audit import Actor
@@ -34,6 +39,16 @@ from complaints import intake
 from complaints.enums import Channel, ComplaintType
 from complaints.models import Complaint
 from complaints.schemas import ComplaintIntake
+from fires.alerts import service as fire_alerts
+from fires.alerts.enums import AlertState
+from fires.alerts.schemas import AlertIn
+from fires.incidents import service as fire_incidents
+from fires.incidents.enums import FireCause, IncidentAction, PlaceCategory
+from fires.incidents.models import FireIncident
+from fires.incidents.schemas import IncidentIn
+from fires.stations import service as micro_stations
+from fires.stations.enums import StationKind
+from fires.stations.schemas import StationIn
 from grids import service as grids
 from grids import uscc, workforce
 from grids.enums import AreaLevel, Crs
@@ -89,6 +104,8 @@ DEMO_USERS = [
     DemoUser("citizen.demo", Role.CITIZEN, None, "群众 (demo)"),
 ]
 INTEGRATION_USER = DemoUser("hotline.96119", Role.INTEGRATION, "450202", "96119 hotline (demo)")
+# A monitoring platform 物联网平台 posting its devices' events (signed as the hotline is).
+ALARM_PLATFORM = DemoUser("iot.demo", Role.INTEGRATION, "450202", "智慧消防物联网平台（演示）")
 TOWNSHIP_SIDE_KM = 4.0
 GRID_CELL_M = 1000.0
 PREMISES_COUNT = 300
@@ -459,6 +476,123 @@ def _load_complaints(session: Session, settings: Settings) -> None:
         )
 
 
+def _load_fires(session: Session, settings: Settings) -> None:
+    """Two micro fire stations of the first township; a 一键报警 a grid worker pressed at a
+    premises, answered, recorded as a fire incident 火灾事故 (published, so the public list
+    shows it masked) and closed."""
+    station = Principal.of(session.scalar(select(User).where(User.username == "station.cz1")))
+    township = session.scalar(select(Area).where(Area.code == "450202901"))
+    shops = session.execute(
+        select(Premises.id, Premises.name, Premises.lng, Premises.lat, Premises.address)
+        .where(Premises.area_path.startswith(township.path))
+        .order_by(Premises.name)
+        .limit(3)
+    ).all()
+    for name, kind, shop in (
+        ("城中演示街道一 微型消防站", StationKind.MICRO, shops[0]),
+        ("城中演示社区 志愿消防队", StationKind.VOLUNTEER, shops[1]),
+    ):
+        micro_stations.create(
+            session,
+            station,
+            StationIn(
+                name=name,
+                kind=kind,
+                township=township.code,
+                lng=shop.lng,
+                lat=shop.lat,
+                contact_name="演示站长",
+                contact_phone="13800000010",
+                members_count=6,
+            ),
+        )
+    burning = shops[2]
+    reporter = session.scalar(
+        select(User)
+        .join(GridAssignment, GridAssignment.user_id == User.id)
+        .join(Area, Area.id == GridAssignment.area_id)
+        .where(Area.path.startswith(township.path), User.role == Role.GRID_WORKER.value)
+        .order_by(User.username)
+        .limit(1)
+    )
+    alert, _ = fire_alerts.raise_alert(
+        session,
+        Principal.of(reporter),
+        AlertIn(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, "firegrid-demo-alert"),
+            lng=burning.lng,
+            lat=burning.lat,
+            accuracy_m=15,
+            note="后厨冒烟，已疏散顾客（演示）",
+        ),
+        settings,
+    )
+    now = datetime.now(LOCAL_TIME)
+    incident = fire_incidents.record(
+        session,
+        settings,
+        station,
+        IncidentIn(
+            occurred_at=now - timedelta(hours=2),
+            reported_at=now - timedelta(hours=2) + timedelta(minutes=3),
+            premises_id=burning.id,
+            address=burning.address or burning.name,
+            cause=FireCause.ELECTRICAL,
+            place_category=PlaceCategory.SMALL_VENUE,
+            direct_loss_yuan=12_800,
+            burned_area_m2=6,
+            summary="后厨排油烟机线路老化短路起火，微型消防站到场扑灭（演示）",
+            responding_unit="城中演示街道一 微型消防站",
+            alert_id=alert.id,
+        ),
+    )
+    for step in (IncidentAction.CONFIRM, IncidentAction.PUBLISH):
+        fire_incidents.take_step(session, station, incident.id, step)
+    fire_alerts.close(session, station, alert.id, AlertState.CLOSED, "明火已扑灭（演示）", None)
+
+
+def _load_alarm_feed(session: Session, settings: Settings) -> None:
+    """A monitoring platform's smoke detector at a premises of the first township, registered
+    by the station, alarming three times within an hour: an urgent task, then a hazard."""
+    platform = session.scalar(select(User).where(User.username == ALARM_PLATFORM.username))
+    station = Principal.of(session.scalar(select(User).where(User.username == "station.cz1")))
+    township = session.scalar(select(Area.path).where(Area.code == "450202901"))
+    shop = session.execute(
+        select(Premises.id, Premises.name)
+        .where(Premises.area_path.startswith(township))
+        .order_by(Premises.name.desc())
+        .limit(1)
+    ).one()
+    alarm_feeds.register_device(
+        session,
+        station,
+        DeviceIn(
+            partner=ALARM_PLATFORM.username,
+            external_id="SD-DEMO-0001",
+            kind=DeviceKind.SMOKE,
+            premises_id=shop.id,
+            install_place="二楼仓库吊顶",
+        ),
+        settings,
+    )
+    now = datetime.now(LOCAL_TIME)
+    alarm_feeds.receive(
+        session,
+        Principal.of(platform),
+        [
+            EventIn(
+                event_id=f"DEMO-EVT-{n}",
+                device_id="SD-DEMO-0001",
+                kind=EventKind.ALARM,
+                occurred_at=now - timedelta(minutes=50 - 20 * n),
+                reading="烟雾浓度超限（演示）",
+            )
+            for n in range(3)
+        ],
+        settings,
+    )
+
+
 def _credentials_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-logins.json"
 
@@ -507,6 +641,11 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     _ensure_integration_client(session, settings, logins)
     if session.scalar(select(func.count()).select_from(Complaint)) == 0:
         _load_complaints(session, settings)
+    if session.scalar(select(func.count()).select_from(FireIncident)) == 0:
+        _load_fires(session, settings)
+    _ensure_alarm_platform(session)
+    if session.scalar(select(func.count()).select_from(AlarmDevice)) == 0:
+        _load_alarm_feed(session, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=2))
@@ -540,6 +679,24 @@ def _ensure_integration_client(
         issued = partners.issue_integration_key(session, settings, user, DEMO_ACTOR)
         key_id, secret = issued.key_id, issued.secret
     logins["hotline.96119 key_id"], logins["hotline.96119 secret"] = key_id, secret
+
+
+def _ensure_alarm_platform(session: Session) -> None:
+    """The demo's monitoring platform: an integration client with no key (its events are
+    loaded in process; `firegrid integrations key iot.demo` gives it one to post more)."""
+    if session.scalar(select(User.id).where(User.username == ALARM_PLATFORM.username)):
+        return
+    workforce.place_user(
+        session,
+        area=grids.area_by_code(session, ALARM_PLATFORM.area_code or ""),
+        username=ALARM_PLATFORM.username,
+        password=None,
+        role=ALARM_PLATFORM.role,
+        display_name=ALARM_PLATFORM.display_name,
+        certificate_number=None,
+        certificate_expires_on=None,
+        actor=DEMO_ACTOR,
+    )
 
 
 def describe(logins: dict[str, str]) -> str:
