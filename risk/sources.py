@@ -1,0 +1,209 @@
+"""Where a score's facts come from: declared sources, each reading its facts for all premises in
+one query, each contributing points by the rule set.
+
+A source has a `name` (the rule set's key for its count rule), reads `facts(session, as_of)` ->
+{premises id: {kind: count}} in one set-based query, and contributes one `Contribution` per
+premises with facts. Sources of packages above risk (alarm events) are handed in by the
+composition root with `register(...)`, so the scorer never imports them.
+
+Built in: the premises themselves (type, key unit, supervision tier, credit status: read with
+the premises rows, no query of their own), open hazards, past hazards, complaints, and the
+season. Placeholders, registered later: `fire_incidents` and `alarm_events`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+from sqlalchemy import and_, func, select, union
+from sqlalchemy.orm import Session
+
+from complaints.models import Complaint
+from grids.premises.models import Premises
+from hazards.enums import HazardState
+from hazards.models import Hazard
+from risk.rules import RuleSet
+
+Facts = dict[str, Any]
+
+
+class PremisesRow(NamedTuple):
+    """What the scorer reads of each premises, once."""
+
+    id: uuid.UUID
+    name: str
+    premises_type: str
+    supervision_tier: str
+    key_unit: bool
+    credit_status: str
+    risk_level: str
+    area_id: uuid.UUID | None
+    area_path: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    factor: str
+    facts: Facts
+    points: int
+    explanation: str  # zh
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "factor": self.factor,
+            "facts": self.facts,
+            "points": self.points,
+            "explanation": self.explanation,
+        }
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A declared source of facts about premises."""
+
+    name: str
+
+    def facts(self, session: Session, as_of: datetime) -> Mapping[uuid.UUID, Facts]:
+        """{premises id: {kind: count}} for every premises with something to count, read in
+        one query (never one per premises)."""
+        ...
+
+
+def since(as_of: datetime, rules: RuleSet) -> datetime:
+    return as_of - timedelta(days=rules.window_days)
+
+
+def counted(rows) -> dict[uuid.UUID, Facts]:
+    """(premises id, kind, count) rows as {premises id: {kind: count}}."""
+    out: dict[uuid.UUID, Facts] = {}
+    for premises_id, kind, n in rows:
+        out.setdefault(premises_id, {})[kind] = int(n)
+    return out
+
+
+@dataclass
+class OpenHazards:
+    """Hazards of the premises still open, by severity (重大 weigh more)."""
+
+    name: str = "open_hazards"
+
+    def facts(self, session: Session, as_of: datetime) -> dict[uuid.UUID, Facts]:
+        return counted(
+            session.execute(
+                select(Hazard.premises_id, Hazard.severity, func.count())
+                .where(
+                    Hazard.is_open.is_(True),
+                    Hazard.premises_id.is_not(None),
+                    Hazard.reported_at <= as_of,
+                )
+                .group_by(Hazard.premises_id, Hazard.severity)
+            )
+        )
+
+
+@dataclass
+class PastHazards:
+    """Hazards of the premises reported in the window and closed since (rejected and
+    duplicate reports are not hazards), by severity."""
+
+    rules: RuleSet
+    name: str = "past_hazards"
+
+    def facts(self, session: Session, as_of: datetime) -> dict[uuid.UUID, Facts]:
+        return counted(
+            session.execute(
+                select(Hazard.premises_id, Hazard.severity, func.count())
+                .where(
+                    Hazard.is_open.is_(False),
+                    Hazard.premises_id.is_not(None),
+                    Hazard.reported_at >= since(as_of, self.rules),
+                    Hazard.reported_at <= as_of,
+                    Hazard.state.not_in([HazardState.REJECTED, HazardState.DUPLICATE]),
+                )
+                .group_by(Hazard.premises_id, Hazard.severity)
+            )
+        )
+
+
+@dataclass
+class Complaints:
+    """Complaints received in the window about the premises: those whose hazard names it, and
+    those located within `complaint_radius_m` of it in the same grid (a box around it: exact
+    north-south, a little wider east-west south of 40° N). Each complaint counts once per
+    premises."""
+
+    rules: RuleSet
+    name: str = "complaints"
+
+    def facts(self, session: Session, as_of: datetime) -> dict[uuid.UUID, Facts]:
+        window = (Complaint.received_at >= since(as_of, self.rules)) & (
+            Complaint.received_at <= as_of
+        )
+        d_lat = self.rules.complaint_radius_m / 111_320
+        d_lng = d_lat / 0.766  # cos 40°
+        linked = (
+            select(Hazard.premises_id.label("pid"), Complaint.id.label("cid"))
+            .join(Hazard, Hazard.id == Complaint.hazard_id)
+            .where(window, Hazard.premises_id.is_not(None))
+        )
+        near = (
+            select(Premises.id.label("pid"), Complaint.id.label("cid"))
+            .join(
+                Premises,
+                and_(
+                    Premises.area_id == Complaint.area_id,
+                    Premises.lat.between(Complaint.lat - d_lat, Complaint.lat + d_lat),
+                    Premises.lng.between(Complaint.lng - d_lng, Complaint.lng + d_lng),
+                ),
+            )
+            .where(window, Complaint.lat.is_not(None), Premises.archived.is_(False))
+        )
+        pairs = union(linked, near).subquery()
+        return {
+            pid: {"complaint": int(n)}
+            for pid, n in session.execute(select(pairs.c.pid, func.count()).group_by(pairs.c.pid))
+        }
+
+
+# --- The registry of sources handed in from elsewhere ----------------------------------------------
+
+
+@dataclass
+class Registry:
+    extra: dict[str, Source] = field(default_factory=dict)
+
+    def register(self, source: Source) -> None:
+        """Add (or replace, by name) a source. Its name must have a count rule in the rule set
+        in force, or it contributes nothing (and says so in the run's outcome)."""
+        if not isinstance(source, Source):
+            raise TypeError(f"{source!r} is not a risk source (a name and facts())")
+        self.extra[source.name] = source
+
+    def unregister(self, name: str) -> None:
+        self.extra.pop(name, None)
+
+
+REGISTRY = Registry()
+register = REGISTRY.register
+unregister = REGISTRY.unregister
+
+# TODO(fires): once `fires.incidents.service` offers its one-query summary per premises (fires
+# in the window, with casualties), add `FireIncidents` here (fires lies below risk) and make it
+# built in: name "fire_incidents", facts {"fire": n, "casualties": m}. Until then a test (or
+# the composition root) registers a stand-in under that name.
+# Alarm events (`alarms`, above risk) are handed in by the composition root:
+# `risk.sources.register(<alarms' source named "alarm_events">)` in backend/effects.py.
+
+
+def built_in(rules: RuleSet) -> list[Source]:
+    return [OpenHazards(), PastHazards(rules), Complaints(rules)]
+
+
+def all_sources(rules: RuleSet) -> list[Source]:
+    sources = {s.name: s for s in built_in(rules)}
+    sources.update(REGISTRY.extra)
+    return list(sources.values())
