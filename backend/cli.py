@@ -628,8 +628,9 @@ def risk_recompute() -> None:
     except Problem as problem:
         _fail(problem.detail, 2)
     typer.echo(
-        f"scored {outcome.premises} premises and {outcome.grids} grids by rule set "
-        f"{outcome.ruleset} in {outcome.seconds:.1f} s (sources: {', '.join(outcome.sources)})"
+        f"scored {outcome.premises} premises ({outcome.changed} changed) and {outcome.grids} "
+        f"grids by rule set {outcome.ruleset} in {outcome.seconds:.1f} s "
+        f"(sources: {', '.join(outcome.sources)})"
         + (f"; no rule for: {', '.join(outcome.skipped)}" if outcome.skipped else "")
     )
 

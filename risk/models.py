@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime
@@ -31,6 +31,9 @@ class RiskScore(Base):
     ruleset: Mapped[str] = mapped_column(String(16))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contributions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # What the row holds, hashed (risk.service._digest): a recomputation that finds the same
+    # leaves the row, and its `computed_at`, as they are.
+    digest: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index(
@@ -78,5 +81,6 @@ class RiskRun(Base):
     trigger: Mapped[str] = mapped_column(String(16))  # nightly | command | test
     premises: Mapped[int] = mapped_column(Integer)
     grids: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)  # premises scores new or different, written
     seconds: Mapped[float] = mapped_column(Float)
     sources: Mapped[list[str]] = mapped_column(JSON)  # the sources that contributed

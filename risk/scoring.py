@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from backend.core.localtime import LOCAL_TIME
 from risk.rules import LEVEL_ZH, RuleSet
 from risk.sources import Contribution, PremisesRow
@@ -134,3 +136,33 @@ def level_zh(level: str) -> str:
     from grids.premises.enums import RiskLevel
 
     return LEVEL_ZH[RiskLevel(level)]
+
+
+class Scorer:
+    """`score` for many premises at once: premises share their type, tier, credit and counts of
+    hazards and complaints, so each distinct combination is scored (and its contributions
+    encoded as JSON) once per run, by `score` itself, and the answer shared."""
+
+    def __init__(self, rules: RuleSet, as_of: datetime) -> None:
+        self.rules, self.as_of = rules, as_of
+        self._memo: dict[tuple, tuple[int, str, list[dict[str, Any]], bytes]] = {}
+
+    def score(
+        self, row: PremisesRow, facts: list[tuple[str, dict[str, Any]]]
+    ) -> tuple[int, str, list[dict[str, Any]], bytes]:
+        """(score, level, contributions as JSON dicts, the same encoded as JSON) of a premises
+        with its sources' facts, (source name, facts) in the sources' order. The answer is
+        shared with every premises alike: do not alter it."""
+        key = (
+            row.premises_type,
+            row.key_unit,
+            row.supervision_tier,
+            row.credit_status,
+            *[(name, *sorted(found.items())) for name, found in facts],
+        )
+        answer = self._memo.get(key)
+        if answer is None:
+            total, level, contributions = score(row, dict(facts), self.rules, self.as_of)
+            parts = [c.as_json() for c in contributions]
+            answer = self._memo[key] = (total, level, parts, orjson.dumps(parts))
+        return answer

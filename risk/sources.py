@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-from sqlalchemy import and_, func, select, union
+from sqlalchemy import Float, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from backend.core import dialect
 from complaints.models import Complaint
 from grids.premises.models import Premises
 from hazards.enums import HazardState
@@ -134,7 +136,13 @@ class Complaints:
     """Complaints received in the window about the premises: those whose hazard names it, and
     those located within `complaint_radius_m` of it in the same grid (a box around it: exact
     north-south, a little wider east-west south of 40° N). Each complaint counts once per
-    premises."""
+    premises.
+
+    Two queries: the linked ones, and the premises in each located complaint's box, found
+    through the premises' spatial index (`dialect.NearEach`: a lookup per complaint). Joining
+    on the grid and filtering the box instead read every premises of the complaint's grid for
+    each complaint: 46 s for 10,000 complaints among 100,000 premises on PostGIS, against
+    under 1 s (docs/performance.md, risk_recompute)."""
 
     rules: RuleSet
     name: str = "complaints"
@@ -143,30 +151,57 @@ class Complaints:
         window = (Complaint.received_at >= since(as_of, self.rules)) & (
             Complaint.received_at <= as_of
         )
-        d_lat = self.rules.complaint_radius_m / 111_320
-        d_lng = d_lat / 0.766  # cos 40°
-        linked = (
-            select(Hazard.premises_id.label("pid"), Complaint.id.label("cid"))
+        linked = session.execute(
+            select(Hazard.premises_id, Complaint.id)
             .join(Hazard, Hazard.id == Complaint.hazard_id)
             .where(window, Hazard.premises_id.is_not(None))
+        ).all()
+        d_lat = self.rules.complaint_radius_m / 111_320
+        near = _complaints_near(session.get_bind().dialect.name).rows(
+            session,
+            since=since(as_of, self.rules),
+            as_of=as_of,
+            dlat=d_lat,
+            dlng=d_lat / 0.766,  # cos 40°
         )
-        near = (
-            select(Premises.id.label("pid"), Complaint.id.label("cid"))
-            .join(
-                Premises,
-                and_(
-                    Premises.area_id == Complaint.area_id,
-                    Premises.lat.between(Complaint.lat - d_lat, Complaint.lat + d_lat),
-                    Premises.lng.between(Complaint.lng - d_lng, Complaint.lng + d_lng),
-                ),
-            )
-            .where(window, Complaint.lat.is_not(None), Premises.archived.is_(False))
+        pairs = {(premises_id, complaint_id) for premises_id, complaint_id in linked}
+        pairs.update((premises_id, complaint_id) for complaint_id, premises_id in near)
+        out: dict[uuid.UUID, Facts] = {}
+        for premises_id, _ in pairs:
+            got = out.setdefault(premises_id, {"complaint": 0})
+            got["complaint"] += 1
+        return out
+
+
+@cache
+def _complaints_near(dialect_name: str) -> dialect.NearEach:
+    """(complaint id, premises id) for each live premises within a located complaint's box
+    (half-sizes `dlng`, `dlat` in degrees) in the complaint's grid, for the complaints received
+    between `since` and `as_of`. Built once per dialect, run with those four parameters."""
+    received = Complaint.received_at.type
+    probes = (
+        select(Complaint.id, Complaint.lng, Complaint.lat, Complaint.area_id)
+        .where(
+            Complaint.received_at >= bindparam("since", type_=received),
+            Complaint.received_at <= bindparam("as_of", type_=received),
+            Complaint.lat.is_not(None),
+            Complaint.lng.is_not(None),
+            Complaint.area_id.is_not(None),
         )
-        pairs = union(linked, near).subquery()
-        return {
-            pid: {"complaint": int(n)}
-            for pid, n in session.execute(select(pairs.c.pid, func.count()).group_by(pairs.c.pid))
-        }
+        .subquery("located")
+    )
+    c, premises = probes.c, Premises.__table__
+    dlng, dlat = bindparam("dlng", type_=Float), bindparam("dlat", type_=Float)
+    return dialect.NearEach(
+        dialect_name,
+        probes,
+        [c.id],
+        premises.c.location,
+        (c.lng - dlng, c.lat - dlat, c.lng + dlng, c.lat + dlat),
+        [premises.c.archived.is_(False)],
+        [premises.c.id],
+        same=[(c.area_id, premises.c.area_id)],
+    )
 
 
 # --- The registry of sources handed in from elsewhere ----------------------------------------------
