@@ -7,11 +7,16 @@ The demo's area tree is loaded, then 100,000 premises are spread over the grids 
 district (each at its own point), a third of them with an open hazard, a tenth with a major
 one closed this year and a tenth with a complaint at their door, all generated in the
 database in chunks (a PostgreSQL-only shortcut acceptable in a benchmark). The step is the
-real service call in its own transaction with its commit: `risk.service.recompute` (the
-premises read once, one query per source, scoring in Python, 100,000 + grid rows written in
-bulk, the run and its audit event). The baseline is reading the same premises rows alone
-(the scorer's own first query), timed before and after (the median of three): the target is
-the recomputation's time over that read's. SpatiaLite is not benchmarked: it serves a
+real service call in its own transaction with its commit: `risk.service.recompute`, three
+times: into empty tables (every row written), again (nothing changed: no row written), and as
+of next month (the season's share changes: every row deleted and written again, the worst
+case). The measure is the slowest of the three.
+
+The baseline is reading the same premises rows alone (the scorer's own first query,
+`risk.service.premises_query`), timed before the first run and after each (the median of
+four). The issue's goal is 30 s; the ratio's threshold is that goal divided by the read's
+median over the runs that set it (READ_WHEN_SET_S, docs/performance.md), and the goal as this
+run's read would make it is printed beside. SpatiaLite is not benchmarked: it serves a
 township, not a county's 100,000 premises (docs/performance.md).
 """
 
@@ -22,9 +27,10 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,11 +41,11 @@ PREMISES = 100_000
 CHUNK = 5_000
 DISTRICT = "450202"
 
-# The issue's goal: 100,000 premises in 30 s. In the first run (issue 23, docs/performance.md)
-# the baseline read took 2.14 s (median of three on a loaded machine) and the recomputation
-# 44-75 s: the goal is NOT met yet, and this target fails until it is.
+# The issue's goal: 100,000 premises in 30 s. READ_WHEN_SET_S is the baseline read's median
+# over the five runs of 2026-12-06 that set the threshold (docs/performance.md, risk_recompute:
+# each run's median 0.98-2.48 s, on a shared machine with load averages of 3-10).
 GOAL_S = 30.0
-READ_WHEN_SET_S = 2.14
+READ_WHEN_SET_S = 1.06
 RECOMPUTE_VS_READ = round(GOAL_S / READ_WHEN_SET_S, 1)
 
 PREMISES_SQL = """
@@ -93,6 +99,36 @@ FROM premises p WHERE p.name LIKE '压测单位%'
 """
 
 
+def seed(session_scope, grids: int) -> None:
+    """100,000 premises over `grids` grids of the district, their hazards and complaints."""
+    for first in range(1, PREMISES + 1, CHUNK):
+        last = min(first + CHUNK - 1, PREMISES)
+        with session_scope() as session:
+            session.execute(
+                text(PREMISES_SQL),
+                {"first": first, "last": last, "district": f"/{DISTRICT}/%", "grids": grids},
+            )
+        with session_scope() as session:
+            for severity, state, is_open, every in (
+                ("ordinary", "rectification_ordered", True, 3),
+                ("major", "verified_closed", False, 10),
+            ):
+                session.execute(
+                    text(HAZARDS_SQL),
+                    {
+                        "severity": severity,
+                        "state": state,
+                        "open": is_open,
+                        "every": every,
+                        "first": first,
+                        "last": last,
+                    },
+                )
+            session.execute(text(COMPLAINTS_SQL), {"first": first, "last": last})
+    with session_scope() as session:
+        session.execute(text("ANALYZE"))
+
+
 def main() -> None:
     url = os.environ.get("FIREGRID_BENCH_DATABASE_URL")
     if not url:
@@ -105,9 +141,8 @@ def main() -> None:
     with using_database(url):
         from backend import demo
         from backend.core import audit
-        from backend.core.db import session_scope
+        from backend.core.db import session_scope, utcnow
         from backend.core.settings import get_settings
-        from grids.premises.models import Premises
         from risk import service
 
         settings = get_settings()
@@ -118,32 +153,8 @@ def main() -> None:
                 {"d": f"/{DISTRICT}/%"},
             )
         started = time.perf_counter()
-        for first in range(1, PREMISES + 1, CHUNK):
-            last = min(first + CHUNK - 1, PREMISES)
-            with session_scope() as session:
-                session.execute(
-                    text(PREMISES_SQL),
-                    {"first": first, "last": last, "district": f"/{DISTRICT}/%", "grids": grids},
-                )
-            with session_scope() as session:
-                for severity, state, is_open, every in (
-                    ("ordinary", "rectification_ordered", True, 3),
-                    ("major", "verified_closed", False, 10),
-                ):
-                    session.execute(
-                        text(HAZARDS_SQL),
-                        {
-                            "severity": severity,
-                            "state": state,
-                            "open": is_open,
-                            "every": every,
-                            "first": first,
-                            "last": last,
-                        },
-                    )
-                session.execute(text(COMPLAINTS_SQL), {"first": first, "last": last})
+        seed(session_scope, grids)
         with session_scope() as session:
-            session.execute(text("ANALYZE"))
             total = session.scalar(text("SELECT count(*) FROM premises"))
             hazards = session.scalar(text("SELECT count(*) FROM hazards"))
             complaints = session.scalar(text("SELECT count(*) FROM complaints"))
@@ -155,35 +166,29 @@ def main() -> None:
         def read_rows() -> float:
             with session_scope() as session:
                 started = time.perf_counter()
-                rows = session.execute(
-                    select(
-                        Premises.id,
-                        Premises.name,
-                        Premises.premises_type,
-                        Premises.supervision_tier,
-                        Premises.key_unit,
-                        Premises.credit_status,
-                        Premises.risk_level,
-                        Premises.area_id,
-                        Premises.area_path,
-                    ).where(Premises.archived.is_(False))
-                ).all()
+                rows = session.execute(service.premises_query()).all()
                 assert len(rows) >= PREMISES
                 return time.perf_counter() - started
 
+        now = utcnow()
         reads = [read_rows()]
         runs = []
-        for _ in range(2):  # the first writes into an empty table, the second replaces
+        for what, as_of in (
+            ("into empty tables", now),
+            ("again, nothing changed", now),
+            ("as of next month, every row changed", now + timedelta(days=31)),
+        ):
             started = time.perf_counter()
             with session_scope() as session:
                 outcome = service.recompute(
-                    session, settings, actor=audit.Actor.system(), trigger="command"
+                    session, settings, actor=audit.Actor.system(), trigger="command", as_of=as_of
                 )
             runs.append(time.perf_counter() - started)
             reads.append(read_rows())
             print(
-                f"recomputed {outcome.premises:,} premises and {outcome.grids} grids in "
-                f"{runs[-1]:.2f} s (sources: {', '.join(outcome.sources)})"
+                f"recomputed {outcome.premises:,} premises ({outcome.changed:,} written) and "
+                f"{outcome.grids} grids {what} in {runs[-1]:.2f} s; by step: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in outcome.phases.items())
             )
         with session_scope() as session:
             levels = dict(
@@ -203,15 +208,17 @@ def main() -> None:
     read_s = statistics.median(reads)
     recompute_s = max(runs)
     print(
-        f"reads of the premises rows: {', '.join(f'{r:.2f}' for r in reads)} s; median {read_s:.2f} s"
+        f"reads of the premises rows: {', '.join(f'{r:.2f}' for r in reads)} s; "
+        f"median {read_s:.2f} s"
     )
     targets.check(
         "risk_recompute_100k_vs_read",
         recompute_s / read_s,
         RECOMPUTE_VS_READ,
         beside=(
-            f"recompute {recompute_s:.2f} s, the slower of two (goal ≤ {GOAL_S:.0f} s), "
-            f"read {read_s:.2f} s; threshold = {GOAL_S:.0f} s / {READ_WHEN_SET_S:.2f} s"
+            f"recompute {recompute_s:.2f} s, the slowest of three (goal ≤ {GOAL_S:.0f} s), "
+            f"read {read_s:.2f} s; threshold {GOAL_S:.0f} s / {READ_WHEN_SET_S:.2f} s; "
+            f"in this run's read the goal would be {GOAL_S / read_s:.1f}"
         ),
     )
     targets.exit()

@@ -6,15 +6,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from backend.core.types import Text
 from backend.core.web import Offset
-from backend.identity.dependencies import SessionDep, require
+from backend.identity.dependencies import ReplicaSessionDep, SessionDep, require
 from backend.identity.permissions import Permission
 from backend.identity.service import Principal
+from grids.enums import Crs
 from grids.premises.enums import RiskLevel
-from risk import exports, service
+from hazards.map_api import GEOJSON, BBoxParam, GeoJSONResponse, bbox_in_wgs84
+from risk import exports, mapping, service
 from risk.rules import higher
 from risk.schemas import GridRiskOut, PremisesRiskOut, RiskPageOut, RiskRowOut
 from risk.scoring import level_zh
@@ -96,6 +98,31 @@ def grids_by_score(principal: Reader, session: SessionDep, area: AreaCode = None
         )
         for r in service.grid_scores(session, principal, area_code=area)
     ]
+
+
+@router.get("/map", response_class=GeoJSONResponse, responses={**_NOT_FOUND, **GEOJSON})
+def risk_map(
+    principal: Reader,
+    session: ReplicaSessionDep,
+    bbox: BBoxParam = None,
+    level: RiskLevel | None = None,
+    crs: Crs = Crs.WGS84,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+    offset: Offset = 0,
+) -> Response:
+    """Scored premises in your area inside the box, highest score first, as GeoJSON points
+    with `name`, `score`, `level`, `level_zh`, `key_unit` and `area_code` (paged: follow
+    `next_offset`)."""
+    page = mapping.scores_page(
+        session,
+        principal,
+        bbox=bbox_in_wgs84(bbox, crs),
+        level=level.value if level else None,
+        crs=crs,
+        limit=limit,
+        offset=offset,
+    )
+    return GeoJSONResponse(page.as_json())
 
 
 @router.get(

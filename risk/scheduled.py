@@ -1,6 +1,6 @@
 """What the worker runs for risk: every score recomputed once a day, from
 `settings.risk_recompute_hour` (Beijing time) on. A pass that finds today's run done reads
-one row and returns."""
+one row and returns; a worker that finds another at it passes by."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.core import audit
-from backend.core.db import utcnow
+from backend.core.db import first_at_it, utcnow
 from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
 from risk import service
@@ -27,8 +27,14 @@ def recompute_nightly(session: Session, settings: Settings, now: datetime | None
     if local.hour < settings.risk_recompute_hour:
         return 0
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    last = session.scalar(select(func.max(RiskRun.computed_at)))
-    if last is not None and last >= midnight:
+
+    def done_today() -> bool:
+        last = session.scalar(select(func.max(RiskRun.computed_at)))
+        return last is not None and last >= midnight
+
+    # Another worker recomputing now holds the lock: pass by (its run will be today's). Looked
+    # for again once the lock is held: a run committed meanwhile is seen then.
+    if done_today() or not first_at_it(session, service.RECOMPUTE_LOCK) or done_today():
         return 0
     outcome = service.recompute(
         session, settings, actor=audit.Actor.system(), trigger="nightly", as_of=now

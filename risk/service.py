@@ -186,7 +186,14 @@ def _replace_scores(session: Session, scores: list[tuple], grids: list[dict[str,
     writes little (docs/performance.md, risk_recompute). SQLite: executemany. Never TRUNCATE:
     it would lock readers out until the commit."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    digests = [_digest(row) for row in scores]
+    memo: dict[tuple, int] = {}  # premises alike in a grid share their digest
+    digests = []
+    for row in scores:
+        key = (row[1], row[2], row[8])  # the score, level and rule set follow the contributions
+        digest = memo.get(key)
+        if digest is None:
+            digest = memo[key] = _digest(row)
+        digests.append(digest)
     present = dict(session.execute(select(RiskScore.premises_id, RiskScore.digest)).all())
     wanted = {row[0] for row in scores}
     write = [i for i, row in enumerate(scores) if present.get(row[0]) != digests[i]]

@@ -156,6 +156,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/map/areas"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/premises"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/hazards"): none("a bbox, answered from what the caller may see"),
+    ("GET", "/api/v1/risk/map"): none("a bbox, answered from the caller's scope"),
     ("POST", "/api/v1/premises"): none("a point, routed; outside the scope is refused"),
     ("POST", "/api/v1/premises/import"): none("rows of points, routed"),
     ("GET", "/api/v1/premises/import-template.xlsx"): none("the same workbook for everyone"),
