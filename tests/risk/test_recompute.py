@@ -7,6 +7,7 @@ fails on the scores' keys."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from backend.core.settings import get_settings
 from risk import service
 from risk.models import RiskRun, RiskScore
 from risk.scheduled import recompute_nightly
-from tests.world import at_once, complaint_body, premises_body, send_complaint
+from tests.world import complaint_body, premises_body, send_complaint
 
 METRE = 1 / 111_320  # a metre north, in degrees of latitude
 
@@ -131,17 +132,36 @@ def test_a_second_worker_passes_by_while_the_first_recomputes(db, api, grid, sta
 
 
 @pytest.mark.postgresql_only
-def test_two_recomputations_at_once_take_turns_and_neither_fails(db, api, grid, station_staff):
+def test_a_second_recomputation_waits_for_the_first_and_neither_fails(db, api, grid, station_staff):
     for n in range(3):
         register(api, station_staff, f"单位{n}", 109.41, 24.35 + n * 100 * METRE)
 
-    def run() -> int:
-        with session_scope() as session:
-            return service.recompute(
-                session, get_settings(), actor=audit.Actor.system(), trigger="test"
-            ).premises
+    def run(session) -> int:
+        return service.recompute(
+            session, get_settings(), actor=audit.Actor.system(), trigger="test"
+        ).premises
 
-    assert at_once(run) == [3, 3]  # without the lock: a duplicate key on risk_scores
+    ran = threading.Event()
+    first: list[int] = []
+
+    def first_run() -> None:
+        with session_scope() as session:
+            first.append(run(session))
+            ran.set()
+            time.sleep(1)  # still open while the second starts
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    try:
+        assert ran.wait(30), "the first recomputation failed"
+        started = time.monotonic()
+        with session_scope() as session:  # without the lock: a duplicate key on risk_scores
+            second = run(session)
+        waited = time.monotonic() - started
+    finally:
+        thread.join(30)
+    assert (first[0], second) == (3, 3)
+    assert waited > 0.5  # it waited for the first to commit
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(RiskScore)) == 3
         assert session.scalar(select(func.count()).select_from(RiskRun)) == 2
