@@ -49,6 +49,7 @@ from patrols import api as patrols_api
 from patrols import scoring as assessment_scoring
 from patrols.inspections import api as inspections_api
 from referrals import api as referrals_api
+from risk import api as risk_api
 
 DESCRIPTION = """
 Backend for grid-based grassroots fire-safety patrol (网格化消防安全巡查).
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_api.router)
     app.include_router(credit_api.premises_router)
     app.include_router(credit_api.router)
+    app.include_router(risk_api.router)
     app.include_router(measures_api.units_router)
     app.include_router(measures_api.router)
     app.include_router(measures_api.public_router)

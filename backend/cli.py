@@ -42,6 +42,8 @@ app.add_typer(integrations_app, name="integrations")
 app.add_typer(grids_app, name="grids")
 app.add_typer(inspections_app, name="inspections")
 app.add_typer(outbox_app, name="outbox")
+risk_app = typer.Typer(help="The explainable risk score.", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
 media_app = typer.Typer(help="Photos and other stored files.", no_args_is_help=True)
 app.add_typer(media_app, name="media")
 
@@ -611,6 +613,26 @@ def inspections_verify(draw_id: str) -> None:
         typer.echo(f"draw {draw_id} holds: recomputed from its inputs, the same result")
         return
     _fail(f"draw {draw_id} does NOT hold:\n  " + "\n  ".join(report.problems))
+
+
+@risk_app.command("recompute")
+def risk_recompute() -> None:
+    """Recompute every premises' and grid's risk score now (the worker does it nightly)."""
+    from backend.core.db import session_scope
+    from backend.core.settings import get_settings
+    from risk import service
+
+    try:
+        with session_scope() as session:
+            outcome = service.recompute(session, get_settings(), actor=CLI_ACTOR, trigger="command")
+    except Problem as problem:
+        _fail(problem.detail, 2)
+    typer.echo(
+        f"scored {outcome.premises} premises ({outcome.changed} changed) and {outcome.grids} "
+        f"grids by rule set {outcome.ruleset} in {outcome.seconds:.1f} s "
+        f"(sources: {', '.join(outcome.sources)})"
+        + (f"; no rule for: {', '.join(outcome.skipped)}" if outcome.skipped else "")
+    )
 
 
 @demo_app.command("load")

@@ -76,6 +76,8 @@ from patrols.models import PatrolTask
 from referrals import service as referrals
 from referrals.enums import ReferralKind
 from referrals.schemas import ReferralIn
+from risk import service as risk
+from risk.models import RiskRun
 
 DISTRICTS_FILE = Path(__file__).parent / "demo_data" / "liuzhou_districts.geojson"
 SUBDIVIDED = {"450202": 2, "450203": 1}  # synthetic townships per district
@@ -646,6 +648,9 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     _ensure_alarm_platform(session)
     if session.scalar(select(func.count()).select_from(AlarmDevice)) == 0:
         _load_alarm_feed(session, settings)
+    if session.scalar(select(func.count()).select_from(RiskRun)) == 0:
+        # The scores the worker's nightly pass would compute, so the console shows them now.
+        risk.recompute(session, settings, actor=DEMO_ACTOR, trigger="demo")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=2))

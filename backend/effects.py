@@ -8,6 +8,7 @@ line, the demo loader, the tests); a declared effect without a handler fails the
 
 from __future__ import annotations
 
+from alarms.risk_source import AlarmEvents
 from backend.core.audit import Actor
 from backend.core.lifecycle import Lifecycle
 from complaints.citizens import service as citizens
@@ -36,6 +37,8 @@ from notices import service as notices
 from patrols.inspections.lifecycle import RESULT_LIFECYCLE, TELL_UNIT, ResultStep
 from referrals import service as referrals
 from referrals.lifecycle import REFERRAL_LIFECYCLE
+from risk import rules as risk_rules
+from risk import sources as risk_sources
 
 # Every lifecycle table of the application (a test checks each declared effect is handled).
 LIFECYCLES: tuple[Lifecycle, ...] = (
@@ -140,3 +143,5 @@ def install() -> None:
     COMPLAINT_LIFECYCLE.handle(REFER_ELSEWHERE, _refer_elsewhere)
     COMMITMENT_LIFECYCLE.handle(RECORD_FALSE_COMMITMENT, _record_false_commitment)
     RESULT_LIFECYCLE.handle(TELL_UNIT, _tell_unit_of_inspection)
+    # The alarm feeds lie above the risk score: their events reach it as a declared source.
+    risk_sources.register(AlarmEvents(window_days=risk_rules.ruleset().window_days))

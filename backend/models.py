@@ -23,5 +23,6 @@ from offline_sync import models as sync_models  # noqa: F401
 from patrols import models as patrol_models  # noqa: F401
 from patrols.inspections import models as inspection_models  # noqa: F401
 from referrals import models as referral_models  # noqa: F401
+from risk import models as risk_models  # noqa: F401
 
 metadata = Base.metadata

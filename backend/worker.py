@@ -35,6 +35,7 @@ from hazards.credit import scheduled as credit
 from offline_sync import uploads
 from patrols import scheduled as patrols
 from referrals import scheduled as referrals
+from risk import scheduled as risk
 
 log = logging.getLogger("firegrid.worker")
 
@@ -51,6 +52,7 @@ JOBS: list[Job] = [
     Job("reroute_premises_after_area_changes", premises.reroute_if_areas_changed),
     Job("escalate_overdue_hazards", hazards.escalate_overdue_hazards),
     Job("escalate_overdue_tasks", patrols.escalate_overdue_tasks),
+    Job("recompute_risk_nightly", risk.recompute_nightly),  # before plans: they read the levels
     Job("plan_next_month", patrols.plan_next_month),
     Job("record_overdue_rectifications", credit.record_overdue_rectifications),
     Job("reassess_due_credit", credit.reassess_due_credit),

@@ -30,6 +30,8 @@ from patrols import rules
 from patrols.checklists import default_checklist
 from patrols.enums import TaskKind, TaskLevel, TaskState
 from patrols.models import Checklist, PatrolTask
+from risk import service as risk
+from risk.rules import higher
 
 # --- Periods ---------------------------------------------------------------------------------------
 
@@ -119,10 +121,16 @@ def plan_area(
     frequencies = rules.load_frequencies(settings.patrol_frequencies)
     outcome = PlanOutcome(period=period)
     premises = premises_under(session, area)
+    # A computed risk level raises the typed one, never lowers it (docs/risk.md).
+    computed = risk.computed_levels(session, area.path)
+
+    def kind_of(row: Any) -> tuple[str, str, bool]:
+        return (row.premises_type, higher(row.risk_level, computed.get(row.id)), row.key_unit)
+
     every: dict[tuple[str, str, bool], int] = {}
     due: list[Any] = []
     for row in premises:
-        kind = (row.premises_type, row.risk_level, row.key_unit)
+        kind = kind_of(row)
         if kind not in every:
             every[kind] = rules.months_between_patrols(frequencies, *kind)
         if row.area_id is None or not row.area_path:
@@ -139,7 +147,7 @@ def plan_area(
         due,
         kind=TaskKind.PLAN,
         key_prefix=f"plan:{period}:",
-        due_at=lambda row: ends[every[(row.premises_type, row.risk_level, row.key_unit)]],
+        due_at=lambda row: ends[every[kind_of(row)]],
         period=period,
     )
     if preview or not rows:

@@ -170,6 +170,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/map/areas"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/premises"): none("a bbox, answered from the caller's scope"),
     ("GET", "/api/v1/map/hazards"): none("a bbox, answered from what the caller may see"),
+    ("GET", "/api/v1/risk/map"): none("a bbox, answered from the caller's scope"),
     ("POST", "/api/v1/premises"): none("a point, routed; outside the scope is refused"),
     ("POST", "/api/v1/premises/import"): none("rows of points, routed"),
     ("GET", "/api/v1/premises/import-template.xlsx"): none("the same workbook for everyone"),
@@ -682,6 +683,14 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/complaints/{complaint_id}/photos"): Op(
         lambda r: Req(path={"complaint_id": r("complaint_id", "complaint")})
+    ),
+    ("GET", "/api/v1/risk/premises/{premises_id}"): Op(
+        lambda r: Req(path={"premises_id": r("premises_id", "premises")})
+    ),
+    ("GET", "/api/v1/risk/premises"): Op(lambda r: Req(query={"area": r("area", "grid")})),
+    ("GET", "/api/v1/risk/grids"): Op(lambda r: Req(query={"area": r("area", "township")})),
+    ("GET", "/api/v1/risk/hazard-list.xlsx"): Op(
+        lambda r: Req(query={"township": r("township", "township"), "year": "2026"})
     ),
     ("GET", "/api/v1/premises/{premises_id}/credit"): Op(
         lambda r: Req(path={"premises_id": r("premises_id", "premises")})

@@ -120,6 +120,21 @@ def one_at_a_time(session: Session, key: uuid.UUID) -> None:
         )
 
 
+def first_at_it(session: Session, key: uuid.UUID) -> bool:
+    """`one_at_a_time` without the wait: whether this transaction now holds the key (until it
+    ends), False at once if another holds it. For a worker job that another worker may be
+    running: the second passes by instead of waiting to do the work again. PostgreSQL: a
+    transaction advisory lock tried; SQLite: always True (one writer at a time already)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(
+        session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"),
+            {"key": int.from_bytes(key.bytes[:8], "big", signed=True)},
+        )
+    )
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

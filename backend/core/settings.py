@@ -329,6 +329,12 @@ class Settings(BaseSettings):
     # that every venue that opened on its word is checked (the seeds set no rate).
     inspection_commitment_rate: float = Field(default=1.0, ge=0, le=1)
 
+    # The risk score (docs/risk.md): the rule set's version scores are computed by (a new
+    # version is a new rule set in risk/rules.py), and the hour (Beijing time) from which the
+    # worker recomputes every score once a day; -1: only `firegrid risk recompute`.
+    risk_ruleset: str = Field(default="2026-1", min_length=1, max_length=16)
+    risk_recompute_hour: int = Field(default=2, ge=-1, le=23)
+
     # Complaints (defaults and their sources: docs/complaints.md). Working days, Asia/Shanghai.
     complaint_sign_working_days: int = Field(default=1, ge=1, le=30)  # 签收 after dispatch
     # On-site check, from receipt: blocked or locked exits and disabled fire facilities within

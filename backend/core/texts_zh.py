@@ -174,6 +174,8 @@ DOINGS = {
     "see people": "查看辖区人员",
     "use console": "使用管理端",
     "read bulletins": "查看简报",
+    "read risk": "查看风险评分",
+    "read risk scores": "查看风险评分",
     "make bulletins": "生成简报",
     "read notices": "查看执法文书",
     "serve notices": "送达执法文书",

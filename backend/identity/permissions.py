@@ -86,6 +86,8 @@ class Permission(StrEnum):
     RUN_CAMPAIGNS = "run_campaigns"  # special campaigns and work prompts
     ORGANISE_INSPECTIONS = "organise_inspections"  # random inspections (双随机): lists, draws
     READ_INSPECTIONS = "read_inspections"
+    # The explainable risk score (risk/): scores, contributions, the risk map, 隐患清单.
+    READ_RISK = "read_risk"
     # Reports.
     READ_BULLETINS = "read_bulletins"  # the monthly bulletins 简报 of one's area; make one now
     # Notices 执法文书.
@@ -145,6 +147,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RUN_CAMPAIGNS: frozenset({D, S, B, A}),
     Permission.ORGANISE_INSPECTIONS: frozenset({B, A}),
     Permission.READ_INSPECTIONS: frozenset({S, B, D, A}),
+    Permission.READ_RISK: frozenset({L, S, B, D, A}),
     Permission.READ_BULLETINS: frozenset({S, B, D, A}),
     Permission.READ_NOTICES: frozenset({W, L, S, B, A}),
     Permission.SERVE_NOTICES: frozenset({W, L, S, B}),

@@ -3,7 +3,8 @@
 Randomness comes from SHA-256 of the seed and each object's id (and each inspector's), never
 from a library generator whose algorithm may change between versions. Objects are drawn per
 stratum (a rate rule: supervision tier and/or risk level) without replacement, weighted by
-risk and credit (Efraimidis-Spirakis: the largest u^(1/w) win). Venues open on a 告知承诺
+risk and credit, or by the weight of each unit's risk score where the draw's inputs keep one
+(Efraimidis-Spirakis: the largest u^(1/w) win). Venues open on a 告知承诺
 commitment not yet checked form a stratum of their own, with its own rate, whatever their tier
 and risk (a draw without that group draws exactly as before it existed). Objects already drawn the
 yearly maximum are not candidates. Each drawn object gets two certified inspectors with no
@@ -90,7 +91,10 @@ def draw(
     rules: list[RateRule],
     max_per_year: int,
     committed: CommitmentGroup | None = None,
+    risk_weights: dict[str, float] | None = None,
 ) -> list[Drawn]:
+    """`risk_weights`: premises id -> weight from its risk score (which already counts its
+    credit), kept in the draw's inputs; a premises without one weighs by level and credit."""
     strata: dict[int, list[Candidate]] = {}
     rule_of: dict[tuple[str, str], int | None] = {}  # (tier, risk) -> the first rule matching
     rates = [r.rate for r in rules]
@@ -116,7 +120,10 @@ def draw(
         for c in members:
             h = prefix.copy()
             h.update(c.id.encode())
-            weight = RISK_WEIGHT.get(c.risk, 1.0) * CREDIT_WEIGHT.get(c.credit, 1.0)
+            if risk_weights is not None and c.id in risk_weights:
+                weight = float(risk_weights[c.id])
+            else:
+                weight = RISK_WEIGHT.get(c.risk, 1.0) * CREDIT_WEIGHT.get(c.credit, 1.0)
             keyed.append((math.log(_from_digest(h.digest())) / weight, c))
         # the `wanted` largest keys (ties: the smaller id), as sorted(...)[:wanted] gives them
         chosen += heapq.nsmallest(wanted, keyed, key=lambda pair: (-pair[0], pair[1].id))

@@ -36,6 +36,7 @@ from patrols.inspections.models import (
     InspectionPlan,
     InspectorConflict,
 )
+from risk import service as risk
 
 
 class DrawRefused(Conflict):
@@ -402,7 +403,15 @@ def _inputs(session: Session, plan: InspectionPlan, commitment_rate: float) -> d
                 str(p): str(c) for p, c in commitments.open_in(session, plan.area_path).items()
             },
         },
-    }
+    } | _risk_input(session, plan.area_path)
+
+
+def _risk_input(session: Session, area_path: str) -> dict[str, Any]:
+    """The risk scores' snapshot the draw weighs by (rule set, when computed, each unit's score
+    and weight; decision 0058), or nothing when no unit has a score: such a draw, and every
+    draw made before scores existed, weighs by level and credit."""
+    weights = risk.draw_weights(session, area_path)
+    return {"risk": weights} if weights is not None else {}
 
 
 def _compute(seed: str, inputs: dict[str, Any], max_per_year: int) -> list[lottery.Drawn]:
@@ -417,6 +426,7 @@ def _compute(seed: str, inputs: dict[str, Any], max_per_year: int) -> list[lotte
         [lottery.RateRule(r.get("tier"), r.get("risk"), float(r["rate"])) for r in inputs["rules"]],
         max_per_year,
         lottery.CommitmentGroup(float(group["rate"]), dict(group["members"])) if group else None,
+        inputs["risk"]["weights"] if inputs.get("risk") else None,
     )
 
 
