@@ -39,6 +39,13 @@ export const MENU = [
     allowed: (me) => may(me, 'follow_patrols'),
   },
   {
+    path: '/risk',
+    title: '风险评估',
+    icon: 'data-analysis',
+    // GET /api/v1/risk/premises and each one's contributions; the 隐患清单 xlsx (read_risk)
+    allowed: (me) => may(me, 'read_risk'),
+  },
+  {
     path: '/premises',
     title: '场所',
     icon: 'office-building',

@@ -17,6 +17,7 @@ import InspectionsView from './views/InspectionsView.vue'
 import PublicInspections from './views/PublicInspections.vue'
 import PatrolsView from './patrols/PatrolsView.vue'
 import BulletinView from './views/BulletinView.vue'
+import RiskView from './risk/RiskView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import { unitRoutes } from './units/routes.js'
 import { fireRoutes } from './fires/routes.js'
@@ -53,6 +54,7 @@ export const router = createRouter({
         { path: 'inspections', name: 'inspections', component: InspectionsView, meta: { title: '双随机' } },
         { path: 'patrols', name: 'patrols', component: PatrolsView, meta: { title: '巡查' } },
         { path: 'bulletins', name: 'bulletins', component: BulletinView, meta: { title: '简报' } },
+        { path: 'risk', name: 'risk', component: RiskView, meta: { title: '风险评估' } },
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...unitRoutes,
         ...fireRoutes,
