@@ -68,6 +68,7 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
             "地图",
             "投诉",
             "巡查",
+            "风险评估",
             "场所",
             "单位档案",
             "待送达",
