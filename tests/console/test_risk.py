@@ -135,5 +135,7 @@ def test_another_township_sees_none_of_it(tab, api, scored):
 
     open_risk(tab, OTHER_STATION, scored[OTHER_STATION])
     expect(tab.page.locator(f"[data-test=risk-table] {ROWS}").first).to_be_visible()
-    for code in tab.page.locator(f"[data-test=risk-table] {ROWS} td:nth-child(5)").all_inner_texts():
+    for code in tab.page.locator(
+        f"[data-test=risk-table] {ROWS} td:nth-child(5)"
+    ).all_inner_texts():
         assert code.startswith(OTHER_TOWNSHIP)
