@@ -74,7 +74,7 @@ def _backend(url: str) -> str:
 
 def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
     """Every stored file the database refers to, one entry per content hash: the photos of
-    hazards and complaints, the receipts and signatures of served notices and the photos sent
+    hazards, complaints and fire alerts, the receipts and signatures of served notices and the photos sent
     as documents (original, public copy, thumbnail); the notices' PDFs, the documents sent as
     PDFs (measures' signed records, commitments), and the bulletins' PDFs and page images.
     Derived copies are not hashed in the database, so their hash is taken from the store now,
@@ -83,6 +83,7 @@ def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
     from bulletins.models import Bulletin
     from bulletins.service import PAGE_VARIANT, PDF_VARIANT
     from complaints.models import ComplaintPhoto
+    from fires.alerts.models import AlertPhoto
     from grids.commitments.models import CommitmentDocument
     from hazards.models import HazardPhoto
     from measures.models import Measure
@@ -103,7 +104,7 @@ def referenced_files(engine: Engine) -> Iterator[dict[str, Any]]:
         files.setdefault(sha, (variant, ext, set()))[2].add(used_by)
 
     with engine.connect() as conn:
-        for model in (HazardPhoto, ComplaintPhoto):
+        for model in (HazardPhoto, ComplaintPhoto, AlertPhoto):
             for sha, mime, size in conn.execute(
                 select(model.sha256, model.mime, model.size).distinct()
             ):

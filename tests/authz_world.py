@@ -486,6 +486,14 @@ def _fires(api, places: dict[str, Place], headers) -> None:
             "fire alert read",
         )
         assert not [r for r in seen["recipients"] if r["kind"] == "worker"], seen
+        place.ids["fire_alert_photo"] = _ok(
+            api.post(
+                f"/api/v1/fire-alerts/{place.ids['fire_alert']}/photos",
+                content=jpeg(320, 240, gps=place.point),  # a photo of its own
+                headers={**headers[f"c{n}.worker.{g}"], "Content-Type": "image/jpeg"},
+            ),
+            "fire alert photo",
+        )["sha256"]
         place.ids["fire_alert_recipient"] = next(
             r["id"] for r in seen["recipients"] if r["kind"] == "micro_station"
         )

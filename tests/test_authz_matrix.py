@@ -39,6 +39,7 @@ MADE_UP: dict[str, Callable[[], str]] = {
 AREA_KINDS = {"county", "township", "village", "grid"}
 MADE_UP["photo"] = lambda: secrets.token_hex(32)
 MADE_UP["commitment_file"] = lambda: secrets.token_hex(32)
+MADE_UP["fire_alert_photo"] = lambda: secrets.token_hex(32)
 NEW_GRID = {
     "type": "Feature",
     "properties": {"adcode": "990101001001-09", "name": "新网格"},
@@ -781,6 +782,22 @@ TABLE: dict[tuple[str, str], Op] = {
                 "recipient_id": r("recipient_id", "fire_alert_recipient"),
             },
             json={"going": True, "eta_minutes": 5},
+        )
+    ),
+    ("POST", "/api/v1/fire-alerts/{alert_id}/photos"): Op(
+        lambda r: Req(
+            path={"alert_id": r("alert_id", "fire_alert")},
+            content=PHOTO,
+            headers={"Content-Type": "image/jpeg"},
+        )
+    ),
+    ("GET", "/api/v1/fire-alerts/{alert_id}/photos/{sha256}/{variant}"): Op(
+        lambda r: Req(
+            path={
+                "alert_id": r("alert_id", "fire_alert"),
+                "sha256": r("sha256", "fire_alert_photo"),
+                "variant": "thumbnail",
+            }
         )
     ),
     ("POST", "/api/v1/fire-alerts/{alert_id}/close"): Op(

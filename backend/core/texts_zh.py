@@ -715,6 +715,15 @@ MESSAGES: dict[str, str] = {
     ),
     "[fire-alert-role-not-allowed] a {role:role} may not {action}": "{role}无权“{action}”",
     "no fire alert with id {id}": "没有 id 为 {id} 的火警",
+    "The alert is closed": "该火警已结束",
+    "alert {id} is closed: photos are taken while it is open": (
+        "火警 {id} 已结束：只能在处置中补充现场照片"
+    ),
+    "an alert keeps at most {most} photos": "一条火警最多保存 {most} 张照片",
+    "no photo {sha} on fire alert {id}": "火警 {id} 没有照片 {sha}",
+    "originals (with their EXIF) are for the staff whose area covers it": (
+        "原图（含拍摄位置等信息）仅供辖区工作人员查看"
+    ),
     "the alert is {state}: answers are no longer taken": "火警已是“{state}”状态，不再接受回复",
     "only those alerted answer; you were not alerted to this fire": (
         "只有收到火警通知的人才能回复；您未收到这条火警通知"

@@ -12,11 +12,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from backend.core.web import Offset
+from backend.core.media_responses import file_response
+from backend.core.web import IMAGE_BODY, Offset
 from backend.identity.dependencies import (
     CurrentPrincipal,
     SessionDep,
@@ -27,14 +30,15 @@ from backend.identity.dependencies import (
 from backend.identity.models import User
 from backend.identity.permissions import Permission
 from backend.identity.service import Principal
-from fires.alerts import positions, service, sms
+from fires.alerts import photos, positions, service, sms
 from fires.alerts.enums import KIND_NAMES, AckChannel, AlertChannel, AlertState, RecipientKind
-from fires.alerts.models import FireAlert
+from fires.alerts.models import AlertPhoto, FireAlert
 from fires.alerts.schemas import (
     AckIn,
     AlertedOut,
     AlertIn,
     AlertOut,
+    AlertPhotoOut,
     CloseIn,
     PositionIn,
     PositionOut,
@@ -130,6 +134,23 @@ def alert_out(session: Session, alert: FireAlert) -> AlertOut:
             )
             for r in rows
         ],
+        photos=[photo_out(p) for p in photos.photos_of(session, alert.id)],
+    )
+
+
+def photo_out(record: AlertPhoto) -> AlertPhotoOut:
+    base = f"/api/v1/fire-alerts/{record.alert_id}/photos/{record.sha256}"
+    return AlertPhotoOut(
+        sha256=record.sha256,
+        mime=record.mime,
+        size=record.size,
+        width=record.width,
+        height=record.height,
+        taken_at=record.taken_at,
+        uploaded_at=record.uploaded_at,
+        thumbnail_url=f"{base}/thumbnail",
+        public_url=f"{base}/public",
+        original_url=f"{base}/original",
     )
 
 
@@ -265,3 +286,50 @@ def put_position(body: PositionIn, principal: Reporter, session: SessionDep) -> 
         session, principal, body.lng, body.lat, body.accuracy_m, body.crs, body.at
     )
     return PositionOut(kept=kept)
+
+
+# --- Photos of the fire ---------------------------------------------------------------------
+
+
+@router.post(
+    "/{alert_id}/photos",
+    response_model=AlertPhotoOut,
+    status_code=201,
+    openapi_extra=IMAGE_BODY,
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "The alert is closed, or holds its most photos"},
+        413: {"description": "Too large"},
+        415: {"description": "Not JPEG, PNG or HEIC"},
+        422: {"description": "Damaged, truncated or too many pixels"},
+    },
+)
+async def add_photo(
+    alert_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> AlertPhotoOut:
+    """A photo of the fire (the raw image as the body), sent after the alert by whoever may
+    see it, while it is open; the same photo again is the same one."""
+    data = await request.body()
+    record = await run_in_threadpool(photos.attach, session, principal, alert_id, data, settings)
+    return photo_out(record)
+
+
+@router.get(
+    "/{alert_id}/photos/{sha256}/{variant}",
+    response_class=FileResponse,
+    responses={**_NOT_FOUND, 403: {"description": "Originals are for staff of the area"}},
+)
+def get_photo(
+    alert_id: uuid.UUID,
+    sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    variant: photos.Variant,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    where, mime = photos.file_of(session, principal, alert_id, sha256, variant, settings)
+    return file_response(where, mime)

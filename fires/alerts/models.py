@@ -129,3 +129,25 @@ class SmsUplink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("gateway_id", "message_id", name="uq_fire_alert_sms_msg"),)
+
+
+class AlertPhoto(Base):
+    """A photo of the fire, sent after the alert by whoever may see it (the reporter first: the
+    alert itself leaves without one, so that it leaves on a poor connection). Stored by its
+    sha256 in the photo store, as hazards' photos are."""
+
+    __tablename__ = "fire_alert_photos"
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("fire_alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -81,6 +81,19 @@ class RecipientOut(BaseModel):
     ack_channel: AckChannel | None
 
 
+class AlertPhotoOut(BaseModel):
+    sha256: str
+    mime: str
+    size: int
+    width: int
+    height: int
+    taken_at: datetime | None
+    uploaded_at: datetime
+    thumbnail_url: str
+    public_url: str
+    original_url: str = Field(description="with EXIF: for the staff whose area covers the alert")
+
+
 class AlertOut(BaseModel):
     id: uuid.UUID
     state: AlertState
@@ -103,6 +116,7 @@ class AlertOut(BaseModel):
     version: int
     going_count: int
     recipients: list[RecipientOut]
+    photos: list[AlertPhotoOut]
 
 
 class AckIn(BaseModel):

@@ -1,0 +1,111 @@
+"""Photos of a fire in progress: sent after the 一键报警 (the alert never waits for one),
+processed by the media pipeline and stored by content like hazards' photos. Whoever may see
+the alert may add a photo while it is open and see its small copies; originals (with their
+EXIF location) are for the staff whose area covers it."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.core import audit, media
+from backend.core.errors import Conflict, Forbidden, NotFound
+from backend.core.settings import Settings
+from backend.identity.permissions import Permission, may
+from backend.identity.service import Principal
+from fires.alerts.enums import AlertState
+from fires.alerts.models import AlertPhoto
+from fires.alerts.service import get_visible
+from grids.scope import scope_of
+
+MAX_PER_ALERT = 9  # a phone's picker's usual limit
+
+
+class Variant(StrEnum):
+    PUBLIC = "public"  # <= 1280 px, no EXIF
+    THUMBNAIL = "thumbnail"  # <= 320 px, no EXIF
+    ORIGINAL = "original"  # as sent, with EXIF: staff of the area only
+
+
+class AlertClosed(Conflict):
+    slug, title = "fire-alert-closed", "The alert is closed"
+
+
+def attach(
+    session: Session, principal: Principal, alert_id: uuid.UUID, data: bytes, settings: Settings
+) -> AlertPhoto:
+    """Check and process the photo completely, then record and store it: a refused photo
+    leaves no row and no file; the same photo again is the same record."""
+    alert = get_visible(session, principal, alert_id)
+    photo = media.process(
+        data, max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels
+    )
+    existing = session.get(AlertPhoto, (alert.id, photo.sha256))
+    if existing is not None:
+        return existing
+    if alert.state != AlertState.OPEN.value:
+        raise AlertClosed(f"alert {alert_id} is closed: photos are taken while it is open")
+    kept = session.scalars(select(AlertPhoto.sha256).where(AlertPhoto.alert_id == alert.id)).all()
+    if len(kept) >= MAX_PER_ALERT:
+        raise Conflict(f"an alert keeps at most {MAX_PER_ALERT} photos")
+    record = AlertPhoto(
+        alert_id=alert.id,
+        sha256=photo.sha256,
+        mime=photo.mime,
+        size=photo.size,
+        width=photo.width,
+        height=photo.height,
+        taken_at=photo.taken_at,
+        uploaded_by=principal.user_id,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="fire_alert.photo_added",
+        subject_type="fire_alert",
+        subject_id=alert.id,
+        after={"sha256": photo.sha256},
+    )
+    media.store_for(settings).put_photo(photo)  # last: content-addressed, a retry is harmless
+    return record
+
+
+def photos_of(session: Session, alert_id: uuid.UUID) -> list[AlertPhoto]:
+    """The alert's photos, oldest first (the caller has checked that the alert is visible)."""
+    return list(
+        session.scalars(
+            select(AlertPhoto)
+            .where(AlertPhoto.alert_id == alert_id)
+            .order_by(AlertPhoto.uploaded_at, AlertPhoto.sha256)
+        )
+    )
+
+
+def file_of(
+    session: Session,
+    principal: Principal,
+    alert_id: uuid.UUID,
+    sha256: str,
+    variant: Variant,
+    settings: Settings,
+) -> tuple[Path | str, str]:
+    alert = get_visible(session, principal, alert_id)
+    record = session.get(AlertPhoto, (alert.id, sha256))
+    if record is None:
+        raise NotFound(f"no photo {sha256} on fire alert {alert_id}")
+    store = media.store_for(settings)
+    if variant is Variant.ORIGINAL:
+        if not may(principal.role, Permission.SEE_ORIGINAL_PHOTOS) or not scope_of(
+            session, principal
+        ).covers_path(alert.area_path or "\0"):
+            raise Forbidden("originals (with their EXIF) are for the staff whose area covers it")
+        original = media.photo_key(sha256, "original", media.EXTENSIONS[record.mime])
+        return store.locate(original), record.mime
+    # The small copies carry no EXIF: they may be handed out as short-lived signed URLs.
+    return store.locate(media.photo_key(sha256, variant.value, "jpg"), public=True), "image/jpeg"
