@@ -29,6 +29,13 @@ PATH = "/api/v1/alarm-feeds/events"
 ROWS = ".el-table__body tr.el-table__row"
 
 
+def settled(page) -> None:
+    """Nothing loading, no message, the page at its top: ready for a picture."""
+    expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
+    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def platform(db) -> IntegrationClient:
     """城中区's smoke-detector cloud 烟感云平台, an integration client with its key."""
     from backend.core.settings import get_settings
@@ -106,7 +113,7 @@ def test_a_station_follows_a_devices_burst_of_alarms_to_its_hazard(tab, browser,
     row = page.locator(ROWS).first
     expect(row.locator("[data-test=device-ref]")).to_have_text("860123456789012")
     expect(row).to_contain_text("待完善")  # registered by its first event
-    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    settled(page)
     tab.screenshot("alarm-devices")
 
     row.click()
@@ -122,6 +129,7 @@ def test_a_station_follows_a_devices_burst_of_alarms_to_its_hazard(tab, browser,
     expect(feed.locator("[data-test=event-task]")).to_have_count(3)
     expect(feed.locator("[data-test=event-hazard]")).to_have_count(1)
     expect(feed.first).to_contain_text("烟雾浓度 0.32 dB/m")
+    settled(page)
     tab.screenshot("alarm-device-feed")
     feed.first.locator("[data-test=event-hazard]").click()
     expect(page).to_have_url(f"{tab.base_url}/console/hazards/{hazard_id}")
@@ -148,7 +156,7 @@ def test_a_station_follows_a_devices_burst_of_alarms_to_its_hazard(tab, browser,
         bpage.locator("[data-test=alarm-tabs]").get_by_role("tab", name="未定位事件").click()
         expect(bpage.locator("[data-test=unrouted-total]")).to_have_text("共 1 条")
         expect(bpage.locator("[data-test=unrouted-device]")).to_have_text(["860999999999999"])
-        expect(bpage.locator(".el-message")).to_have_count(0, timeout=10_000)
+        settled(bpage)
         brigade.screenshot("alarm-not-routed")
         bpage.locator("[data-test=unrouted-register]").first.click()
         dialog = bpage.locator("[data-test=device-dialog]")

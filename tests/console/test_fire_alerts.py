@@ -97,6 +97,7 @@ def test_the_station_follows_an_alert_live_enters_an_answer_and_closes_it(tab, a
     expect(row.locator("[data-test=alert-going]")).to_have_text(
         f"{len(alerted['recipients'])} 人 / 0 人"
     )
+    page.evaluate("window.scrollTo(0, 0)")
     tab.screenshot("fire-alerts")
 
     row.click()
@@ -224,6 +225,8 @@ def test_a_station_registers_a_micro_station_and_sets_it_off_duty_and_back(tab, 
     page.locator("[data-test=stations-search]").click()
     expect(page.locator(ROWS)).to_have_count(1)
     expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
+    page.evaluate("window.scrollTo(0, 0)")
     tab.screenshot("fire-stations")
     page.locator(ROWS).first.locator("[data-test=station-duty]").click()
     expect(page.locator(".el-message--success", has_text="已在岗")).to_be_visible()
