@@ -71,11 +71,12 @@ def device_out(device: AlarmDevice, names: service.DeviceNames) -> DeviceOut:
     )
 
 
-def event_out(event: AlarmEvent) -> EventOut:
+def event_out(event: AlarmEvent, partners: dict[uuid.UUID, str]) -> EventOut:
     kind = EventKind(event.kind)
     return EventOut(
         id=event.id,
         event_id=event.external_id,
+        partner=partners.get(event.partner_id, ""),
         device_ref=event.device_ref,
         device_id=event.device_id,
         kind=kind,
@@ -189,7 +190,8 @@ def device_events(
     """A device's alarm feed, newest first, each event with what it became (task, hazard)."""
     events, total = service.device_events(session, principal, device_id, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
-    return [event_out(e) for e in events]
+    partners = service.partners_of(session, events)
+    return [event_out(e, partners) for e in events]
 
 
 @router.get("/events", response_model=list[EventOut], responses=_TOTAL)
@@ -211,4 +213,6 @@ def list_events(
         session, principal, not_routed=not_routed, kind=kind, since=since
     )
     response.headers["X-Total-Count"] = str(service.count(session, statement))
-    return [event_out(e) for e in session.scalars(statement.limit(limit).offset(offset))]
+    events = list(session.scalars(statement.limit(limit).offset(offset)))
+    partners = service.partners_of(session, events)
+    return [event_out(e, partners) for e in events]

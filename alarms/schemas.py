@@ -107,6 +107,7 @@ class DeviceOut(BaseModel):
 class EventOut(BaseModel):
     id: uuid.UUID
     event_id: str
+    partner: str = Field(description="the platform's username (to register its device)")
     device_ref: str
     device_id: uuid.UUID | None
     kind: EventKind

@@ -307,6 +307,16 @@ def names_of(session: Session, devices: list[AlarmDevice]) -> dict[uuid.UUID, De
     }
 
 
+def partners_of(session: Session, events: list[AlarmEvent]) -> dict[uuid.UUID, str]:
+    """A page of events' platforms by username (what a device is registered under), in one
+    query."""
+    return dict(
+        session.execute(
+            select(User.id, User.username).where(User.id.in_({e.partner_id for e in events}))
+        ).all()
+    )
+
+
 def device_events(
     session: Session, principal: Principal, device_id: uuid.UUID, *, limit: int, offset: int
 ) -> tuple[list[AlarmEvent], int]:

@@ -95,6 +95,29 @@ export const MENU = [
     allowed: (me) => may(me, 'read_fire_incidents'),
   },
   {
+    path: '/fire-alerts',
+    title: '火警',
+    icon: 'bell-filled',
+    // GET /api/v1/fire-alerts: 一键报警 of one's area, live (read_fire_alerts); closing and a
+    // micro station's phone answer: manage_fire_alerts
+    allowed: (me) => may(me, 'read_fire_alerts'),
+  },
+  {
+    path: '/fire-stations',
+    title: '微型消防站',
+    icon: 'first-aid-kit',
+    // GET /api/v1/fire-stations/micro (read_micro_stations); registering: manage_micro_stations
+    allowed: (me) => may(me, 'read_micro_stations'),
+  },
+  {
+    path: '/alarm-feeds',
+    title: '物联网报警',
+    icon: 'cpu',
+    // GET /api/v1/alarm-feeds/devices and each device's feed (read_alarm_feeds); registering
+    // devices: manage_alarm_devices
+    allowed: (me) => may(me, 'read_alarm_feeds'),
+  },
+  {
     path: '/inspections',
     title: '双随机',
     icon: 'aim',

@@ -21,6 +21,7 @@ import RiskView from './risk/RiskView.vue'
 import { inboxRoutes } from './inbox/routes.js'
 import { unitRoutes } from './units/routes.js'
 import { fireRoutes } from './fires/routes.js'
+import { alarmRoutes } from './alarms/routes.js'
 import SignIn from './views/SignIn.vue'
 import ChangePassword from './views/ChangePassword.vue'
 
@@ -58,6 +59,7 @@ export const router = createRouter({
         { path: 'hazards/:id', name: 'hazard', component: HazardDetail, meta: { title: '隐患详情' } },
         ...unitRoutes,
         ...fireRoutes,
+        ...alarmRoutes,
         ...inboxRoutes,
       ],
     },

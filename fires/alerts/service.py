@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -442,7 +442,9 @@ def query(session: Session, principal: Principal, state: AlertState | None) -> S
     statement = select(FireAlert).where(visible_clause(session, principal))
     if state is not None:
         statement = statement.where(FireAlert.state == state.value)
-    return statement.order_by(FireAlert.reported_at.desc(), FireAlert.id)
+    # Open alerts first (a fire in progress is what a station looks for), then newest first.
+    still_open = case((FireAlert.state == AlertState.OPEN.value, 0), else_=1)
+    return statement.order_by(still_open, FireAlert.reported_at.desc(), FireAlert.id)
 
 
 def count(session: Session, statement: Select) -> int:

@@ -127,10 +127,14 @@ def test_a_fault_becomes_a_task_and_repeats_are_taken_once(
     feed = api.get(f"/api/v1/alarm-feeds/devices/{device['id']}/events", headers=station)
     assert feed.status_code == 200 and feed.headers["X-Total-Count"] == "2"
     assert [e["event_id"] for e in feed.json()] == ["E-2", "E-1"]
+    assert {e["partner"] for e in feed.json()} == {"iot.smoke"}  # to register its device by
     assert feed.json()[1]["task_id"] == fault["task_id"] and feed.json()[1]["kind_name"] == "故障"
     with db() as session:
         received = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "alarm.event_received")
+            select(AuditEvent).where(
+                AuditEvent.action == "alarm.event_received",  # the log is kept across tests
+                AuditEvent.subject_id.in_([fault["id"], test["id"]]),
+            )
         ).all()
         assert len(received) == 2
         assert {e.after["outcome"] for e in received} == {"check_task", "recorded"}

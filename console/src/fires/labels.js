@@ -30,3 +30,21 @@ export const STATE_TAGS = { draft: 'info', confirmed: 'warning', published: 'suc
 export function beijingIso(value) {
   return value ? `${value}+08:00` : null
 }
+
+// 一键报警 (fires/alerts/enums.py).
+export const ALERT_STATES = { open: '处置中', closed: '已处置', false_alarm: '误报' }
+export const ALERT_STATE_TAGS = { open: 'danger', closed: 'success', false_alarm: 'info' }
+export const ALERT_CHANNELS = { app: '一键报警', sms: '短信报警' }
+export const SEND_CHANNELS = { push: '推送', sms: '短信' }
+export const ACK_CHANNELS = { app: '手机', sms: '短信', staff: '工作站代录' }
+export const DISTANCE_FROM = { position: '按实时位置', grid: '按网格位置', station: '按站点位置' }
+export const PLACE_SOURCES = { gps: '手机定位', text: '短信所报坐标', position: '最近上报位置', grid: '所在网格' }
+
+// 微型消防站 (fires/stations/enums.py).
+export const STATION_KINDS = { micro: '微型消防站', volunteer: '志愿消防队' }
+
+/** 203.5 → '204 米', 2345 → '2.3 公里'. */
+export function distance(metres) {
+  if (metres == null) return '—'
+  return metres < 1000 ? `${Math.round(metres)} 米` : `${(metres / 1000).toFixed(1)} 公里`
+}

@@ -262,3 +262,19 @@ def test_a_worker_with_no_position_counts_from_their_grids_point(db, api, crew, 
     assert len(workers) == 3
     assert {r["distance_from"] for r in workers} == {"grid"}
     assert crew.off_duty.username not in {r["name"] for r in workers}
+
+
+def test_the_list_shows_open_alerts_first_then_the_newest(db, api, crew, alert_settings):
+    reporter, staff = crew.reporter.headers(api), crew.station.headers(api)
+    older, newer = alert_body(note="先报的"), alert_body(note="后报的")
+    for body in (older, newer):
+        assert api.post("/api/v1/fire-alerts", json=body, headers=reporter).status_code == 201
+    closed = api.post(
+        f"/api/v1/fire-alerts/{newer['id']}/close", json={"outcome": "false_alarm"}, headers=staff
+    )
+    assert closed.status_code == 200, closed.text
+    listed = api.get("/api/v1/fire-alerts", headers=staff).json()
+    assert [(a["id"], a["state"]) for a in listed] == [
+        (older["id"], "open"),
+        (newer["id"], "false_alarm"),
+    ]
