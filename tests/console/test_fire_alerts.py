@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tests.console.test_console import bearer, sign_in
 from tests.console.test_hazard_detail import choose, field
+from tests.world import jpeg
 
 STATION = "station.cz1"  # township 450202901
 OTHER_STATION = "station.cz2"
@@ -90,8 +91,9 @@ def test_the_station_follows_an_alert_live_enters_an_answer_and_closes_it(tab, a
     expect(page.locator("[data-test=user-name]")).to_be_visible()
     page.locator(".el-menu-item", has_text="火警").click()
     expect(page).to_have_url(f"{tab.base_url}/console/fire-alerts")
-    expect(page.locator("[data-test=alerts-total]")).to_have_text("共 1 起")
-    row = page.locator(ROWS).first
+    total = len(api.get("/api/v1/fire-alerts", headers=station).json())  # the demo's one too
+    expect(page.locator("[data-test=alerts-total]")).to_have_text(f"共 {total} 起")
+    row = page.locator(ROWS).first  # open ones first
     expect(row.locator("[data-test=alert-state]")).to_have_text("处置中")
     expect(row).to_contain_text("二楼窗口冒烟")
     expect(row.locator("[data-test=alert-going]")).to_have_text(
@@ -127,6 +129,23 @@ def test_the_station_follows_an_alert_live_enters_an_answer_and_closes_it(tab, a
     expect(page.locator("[data-test=alert-summary]")).to_contain_text("前往 1 个")
     assert page.evaluate("window.__notReloaded") is True
 
+    # The reporter sends a photo of the fire after the press: the open page shows it too.
+    sent = api.post(
+        f"/api/v1/fire-alerts/{alert_id}/photos",
+        content=jpeg(800, 600, gps=(lng, lat)),
+        headers={**bearer(api, REPORTER, demo[WORKERS]), "Content-Type": "image/jpeg"},
+    )
+    assert sent.status_code == 201, sent.text
+    thumb = page.locator("[data-test=alert-photos] [data-test=alert-photo] img")
+    expect(thumb).to_have_count(1, timeout=20_000)
+    expect(thumb).to_have_js_property("naturalWidth", 320)
+    thumb.click()
+    expect(page.locator("[data-test=alert-photo-viewer] img")).to_have_js_property(
+        "naturalWidth", 800
+    )
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-test=alert-photo-viewer] img")).to_be_hidden()
+
     # The micro station said on the phone it is coming: the station enters it.
     micro_at = [r["kind"] for r in alerted["recipients"]].index("micro_station")
     page.locator("[data-test=recipient-table] .el-table__body tr.el-table__row").nth(
@@ -161,6 +180,7 @@ def test_the_station_follows_an_alert_live_enters_an_answer_and_closes_it(tab, a
     assert by_id[worker["id"]]["ack_channel"] == "app"
 
     # 记录火灾事故: the incident form, with the alert's point, recorded from the alert.
+    before = len(api.get("/api/v1/fire-incidents", headers=station).json())  # the demo's
     page.locator("[data-test=alert-record-incident]").click()
     expect(page).to_have_url(f"{tab.base_url}/console/fire-incidents?alert_id={alert_id}")
     form = page.locator("[data-test=incident-dialog]")
@@ -170,9 +190,13 @@ def test_the_station_follows_an_alert_live_enters_an_answer_and_closes_it(tab, a
     choose(page, "incident-cause-choice", "电气火灾")
     form.locator("[data-test=incident-submit]").click()
     expect(form).to_be_hidden()
-    expect(page.locator("[data-test=incidents-total]")).to_have_text("共 1 起")
-    [incident] = api.get("/api/v1/fire-incidents", headers=station).json()
-    assert incident["alert_id"] == alert_id and incident["source"] == "alert"
+    expect(page.locator("[data-test=incidents-total]")).to_have_text(f"共 {before + 1} 起")
+    [incident] = [
+        i
+        for i in api.get("/api/v1/fire-incidents", headers=station).json()
+        if i["alert_id"] == alert_id
+    ]
+    assert incident["source"] == "alert"
 
     # Another township's station sees none of it.
     other = bearer(api, OTHER_STATION, demo[OTHER_STATION])
