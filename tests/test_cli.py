@@ -109,8 +109,8 @@ def test_demo_load_twice_gives_one_working_demo(api, db):
         grids = count(Area, Area.level == "grid")
         assert count(Area, Area.level == "county") == 10
         assert grids >= 40
-        # the named demo users, one worker per grid, and the hotline client
-        assert count(User) == len(DEMO_USERS) + grids + 1
+        # the named demo users, one worker per grid, the hotline and the monitoring platform
+        assert count(User) == len(DEMO_USERS) + grids + 2
         assert (
             count(Premises) == count(Premises, Premises.route_status == "inside") == PREMISES_COUNT
         )
