@@ -1,6 +1,6 @@
 // firegrid console's service worker (served at /console/sw.js, scope /console/): shows a Web
 // Push message as a browser notification and opens what it is about when it is clicked.
-// A push is JSON: {"title", "body", "data": {kind, hazard_id | complaint_id | patrol_task_id, …}}
+// A push is JSON: {"title", "body", "data": {kind, hazard_id | complaint_id | patrol_task_id | fire_alert_id, …}}
 // (backend/notify/webpush.py).
 
 // What a message is about -> its page (as src/inbox/kinds.js).
@@ -8,6 +8,7 @@ const PAGES = [
   ['hazard_id', (id) => `/console/hazards/${id}`],
   ['complaint_id', (id) => `/console/complaints/${id}`],
   ['patrol_task_id', (id) => `/console/tasks/${id}`],
+  ['fire_alert_id', (id) => `/console/fire-alerts/${id}`],
 ]
 
 function pageOf(data) {
@@ -34,7 +35,7 @@ self.addEventListener('push', (event) => {
     self.registration.showNotification(message.title || '您有一条新消息', {
       body: message.body || '',
       lang: 'zh-CN',
-      tag: data.hazard_id || data.complaint_id || data.patrol_task_id || undefined,
+      tag: data.hazard_id || data.complaint_id || data.patrol_task_id || data.fire_alert_id || undefined,
       data: { url: pageOf(data) },
     }),
   )

@@ -1,5 +1,5 @@
 """消息 in Chromium: a station user sees the unread count beside 消息, opens the inbox, finds what
-was escalated to them under 升级督办, clicks it and lands on the hazard; marks all read and the
+was escalated to them under 紧急与督办, clicks it and lands on the hazard; marks all read and the
 count goes. Browser notifications: the service worker registers at /console/ and shows a push
 dispatched to it (through the DevTools protocol, as a push service would); the switch
 开启浏览器通知 says in Chinese why subscribing failed (Chromium's push service is Google's,
@@ -86,10 +86,16 @@ def test_a_station_opens_what_was_escalated_to_it_and_marks_all_read(tab, api, d
     expect(page.locator(LOADING)).to_be_hidden()
     tab.screenshot("inbox")
 
-    # 升级督办: only what was escalated to the station.
-    page.get_by_role("tab", name=re.compile("升级督办")).click()
-    expect(rows).to_have_count(1)
+    # 紧急与督办: only what is urgent for the station: the escalation, newest first, and the
+    # demo's fire alert and alarm.
+    urgent = api.get("/api/v1/notifications", params={"urgent": "true"}, headers=headers).json()
+    assert {"hazard_escalated", "fire_alert", "alarm_feed"} == {n["kind"] for n in urgent["items"]}
+    page.get_by_role("tab", name=re.compile("紧急与督办")).click()
+    expect(rows).to_have_count(urgent["total"])
     expect(rows.first).to_contain_text(description)
+    fire = rows.filter(has_text="火警：附近发生火情")
+    expect(fire.locator(".el-tag")).to_have_text(["未读", "火警"])  # its kind, in Chinese
+    expect(fire.get_by_role("button", name="查看火警")).to_be_visible()
     expect(page.locator(LOADING)).to_be_hidden()
     tab.screenshot("inbox-escalated")
 

@@ -13,6 +13,7 @@ export const KINDS = {
   task_overdue: '巡查任务超期',
   campaign: '专项整治',
   alarm_feed: '物联网报警',
+  fire_alert: '火警',
   work_prompt: '工作提示',
   other: '其他',
 }
@@ -23,6 +24,7 @@ export const SUBJECTS = {
   task: '查看巡查任务',
   prompt: '查看工作提示',
   campaign: '查看专项整治',
+  fire_alert: '查看火警',
 }
 
 // The console's page for what a notification is about (the service worker, public/sw.js,
@@ -31,6 +33,7 @@ const PAGES = {
   hazard: (id) => `/hazards/${id}`,
   complaint: (id) => `/complaints/${id}`,
   task: (id) => `/tasks/${id}`,
+  fire_alert: (id) => `/fire-alerts/${id}`,
 }
 
 export function pageOf(notification) {

@@ -99,7 +99,7 @@ def test_the_inbox_pages_newest_first_and_filters_by_unread_kind_and_subject(
         mixed_inbox[2]
     )
 
-    # What was escalated to the person (the console's 升级督办 tab), and how much of it is unread.
+    # What was escalated to the person (the console's 紧急与督办 tab), and how much of it is unread.
     urgent = inbox(api, grid_worker, urgent="true")
     assert [n["title"] for n in urgent["items"]] == ["消息 4", "消息 3"]
     assert (urgent["total"], urgent["unread_count"], urgent["urgent_unread_count"]) == (2, 5, 2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -103,7 +104,10 @@ def test_staff_record_confirm_and_publish_and_the_public_sees_it_masked(
             e.action
             for e in session.scalars(
                 select(audit.AuditEvent)
-                .where(audit.AuditEvent.subject_type == "premises")
+                .where(
+                    audit.AuditEvent.subject_type == "premises",
+                    audit.AuditEvent.subject_id == str(uuid.UUID(premises)),  # the log outlives tests
+                )
                 .order_by(audit.AuditEvent.seq)
             )
             if e.action.startswith("fire_incident.")
