@@ -106,7 +106,8 @@ def test_staff_record_confirm_and_publish_and_the_public_sees_it_masked(
                 select(audit.AuditEvent)
                 .where(
                     audit.AuditEvent.subject_type == "premises",
-                    audit.AuditEvent.subject_id == str(uuid.UUID(premises)),  # the log outlives tests
+                    # this premises' only: the log outlives each test
+                    audit.AuditEvent.subject_id == str(uuid.UUID(premises)),
                 )
                 .order_by(audit.AuditEvent.seq)
             )
