@@ -10,6 +10,7 @@ is read."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -32,7 +33,7 @@ from backend.identity.permissions import Permission
 from backend.identity.service import Principal
 from fires.alerts import photos, positions, service, sms
 from fires.alerts.enums import KIND_NAMES, AckChannel, AlertChannel, AlertState, RecipientKind
-from fires.alerts.models import AlertPhoto, FireAlert
+from fires.alerts.models import AlertPhoto, AlertRecipient, FireAlert
 from fires.alerts.schemas import (
     AckIn,
     AlertedOut,
@@ -84,57 +85,77 @@ def raised_out(session: Session, alert: FireAlert) -> RaisedOut:
 
 
 def alert_out(session: Session, alert: FireAlert) -> AlertOut:
-    rows = service.recipients_of(session, alert.id)
-    delivered = service.delivered_at(session, rows)
-    premises = session.get(Premises, alert.premises_id) if alert.premises_id else None
-    reporter = (
-        session.scalar(select(User.display_name).where(User.id == alert.reporter_id))
-        if alert.reporter_id
-        else None
+    return alerts_out(session, [alert])[0]
+
+
+def alerts_out(session: Session, alerts: list[FireAlert]) -> list[AlertOut]:
+    """A page of alerts with their recipients, deliveries, premises, reporters and photos,
+    each read once for the whole page."""
+    ids = [a.id for a in alerts]
+    recipients = service.recipients_of_many(session, ids)
+    delivered = service.delivered_at(session, [r for rows in recipients.values() for r in rows])
+    pictures = photos.photos_of(session, ids)
+    premises_ids = {a.premises_id for a in alerts if a.premises_id}
+    premises = dict(
+        session.execute(
+            select(Premises.id, Premises.name).where(Premises.id.in_(premises_ids))
+        ).all()
+        if premises_ids
+        else []
     )
-    return AlertOut(
-        id=alert.id,
-        state=AlertState(alert.state),
-        channel=AlertChannel(alert.channel),
-        reporter_id=alert.reporter_id,
-        reporter_name=reporter,
-        reported_at=alert.reported_at,
-        lng=alert.lng,
-        lat=alert.lat,
-        accuracy_m=alert.accuracy_m,
-        place_source=alert.place_source,
-        area_path=alert.area_path,
-        grid_code=alert.grid_code,
-        premises_id=alert.premises_id,
-        premises_name=premises.name if premises else None,
-        premises_distance_m=alert.premises_distance_m,
-        note=alert.note,
-        closed_at=alert.closed_at,
-        close_note=alert.close_note,
-        version=alert.version,
-        going_count=sum(1 for r in rows if r.going),
-        recipients=[
-            RecipientOut(
-                id=r.id,
-                rank=r.rank,
-                kind=RecipientKind(r.kind),
-                kind_name=KIND_NAMES[RecipientKind(r.kind)],
-                user_id=r.user_id,
-                station_id=r.station_id,
-                name=r.name,
-                distance_m=r.distance_m,
-                distance_from=r.distance_from,
-                channels=[c for c in r.channels.split("+") if c and c != "none"],
-                sent_at=r.sent_at,
-                delivered_at=delivered.get(r.id),
-                acked_at=r.acked_at,
-                going=r.going,
-                eta_minutes=r.eta_minutes,
-                ack_channel=AckChannel(r.ack_channel) if r.ack_channel else None,
-            )
-            for r in rows
-        ],
-        photos=[photo_out(p) for p in photos.photos_of(session, alert.id)],
+    reporter_ids = {a.reporter_id for a in alerts if a.reporter_id}
+    reporters = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(reporter_ids))).all()
+        if reporter_ids
+        else []
+    )
+    return [
+        AlertOut(
+            id=alert.id,
+            state=AlertState(alert.state),
+            channel=AlertChannel(alert.channel),
+            reporter_id=alert.reporter_id,
+            reporter_name=reporters.get(alert.reporter_id),
+            reported_at=alert.reported_at,
+            lng=alert.lng,
+            lat=alert.lat,
+            accuracy_m=alert.accuracy_m,
+            place_source=alert.place_source,
+            area_path=alert.area_path,
+            grid_code=alert.grid_code,
+            premises_id=alert.premises_id,
+            premises_name=premises.get(alert.premises_id),
+            premises_distance_m=alert.premises_distance_m,
+            note=alert.note,
+            closed_at=alert.closed_at,
+            close_note=alert.close_note,
+            version=alert.version,
+            going_count=sum(1 for r in recipients.get(alert.id, []) if r.going),
+            recipients=[recipient_out(r, delivered) for r in recipients.get(alert.id, [])],
+            photos=[photo_out(p) for p in pictures.get(alert.id, [])],
+        )
+        for alert in alerts
+    ]
+
+
+def recipient_out(r: AlertRecipient, delivered: dict[uuid.UUID, datetime]) -> RecipientOut:
+    return RecipientOut(
+        id=r.id,
+        rank=r.rank,
+        kind=RecipientKind(r.kind),
+        kind_name=KIND_NAMES[RecipientKind(r.kind)],
+        user_id=r.user_id,
+        station_id=r.station_id,
+        name=r.name,
+        distance_m=r.distance_m,
+        distance_from=r.distance_from,
+        channels=[c for c in r.channels.split("+") if c and c != "none"],
+        sent_at=r.sent_at,
+        delivered_at=delivered.get(r.id),
+        acked_at=r.acked_at,
+        going=r.going,
+        eta_minutes=r.eta_minutes,
+        ack_channel=AckChannel(r.ack_channel) if r.ack_channel else None,
     )
 
 
@@ -210,7 +231,7 @@ def list_alerts(
     newest first, with their recipients and answers."""
     statement = service.query(session, principal, state)
     response.headers["X-Total-Count"] = str(service.count(session, statement))
-    return [alert_out(session, a) for a in session.scalars(statement.limit(limit).offset(offset))]
+    return alerts_out(session, list(session.scalars(statement.limit(limit).offset(offset))))
 
 
 @router.post(

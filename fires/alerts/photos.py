@@ -76,15 +76,19 @@ def attach(
     return record
 
 
-def photos_of(session: Session, alert_id: uuid.UUID) -> list[AlertPhoto]:
-    """The alert's photos, oldest first (the caller has checked that the alert is visible)."""
-    return list(
-        session.scalars(
-            select(AlertPhoto)
-            .where(AlertPhoto.alert_id == alert_id)
-            .order_by(AlertPhoto.uploaded_at, AlertPhoto.sha256)
-        )
-    )
+def photos_of(session: Session, alert_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[AlertPhoto]]:
+    """Each alert's photos, oldest first, in one query (the caller has checked that the
+    alerts are visible)."""
+    found: dict[uuid.UUID, list[AlertPhoto]] = {}
+    if not alert_ids:
+        return found
+    for photo in session.scalars(
+        select(AlertPhoto)
+        .where(AlertPhoto.alert_id.in_(alert_ids))
+        .order_by(AlertPhoto.uploaded_at, AlertPhoto.sha256)
+    ):
+        found.setdefault(photo.alert_id, []).append(photo)
+    return found
 
 
 def file_of(

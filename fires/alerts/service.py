@@ -452,13 +452,23 @@ def count(session: Session, statement: Select) -> int:
 
 
 def recipients_of(session: Session, alert_id: uuid.UUID) -> list[AlertRecipient]:
-    return list(
-        session.scalars(
-            select(AlertRecipient)
-            .where(AlertRecipient.alert_id == alert_id)
-            .order_by(AlertRecipient.rank)
-        )
-    )
+    return recipients_of_many(session, [alert_id]).get(alert_id, [])
+
+
+def recipients_of_many(
+    session: Session, alert_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[AlertRecipient]]:
+    """Each alert's recipients, nearest first, for a page of alerts in one query."""
+    found: dict[uuid.UUID, list[AlertRecipient]] = {}
+    if not alert_ids:
+        return found
+    for row in session.scalars(
+        select(AlertRecipient)
+        .where(AlertRecipient.alert_id.in_(alert_ids))
+        .order_by(AlertRecipient.alert_id, AlertRecipient.rank)
+    ):
+        found.setdefault(row.alert_id, []).append(row)
+    return found
 
 
 def delivered_at(session: Session, rows: list[AlertRecipient]) -> dict[uuid.UUID, datetime]:
