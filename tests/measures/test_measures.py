@@ -6,11 +6,11 @@ masked and is gone once withdrawn; another township sees none of it."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 
 import pytest
 
 from backend.core import audit
+from backend.core.localtime import today
 from tests.world import USCC_B, hazard_body, jpeg, make_person
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -43,7 +43,7 @@ def hazard(api, premises, grid_worker) -> str:
 def measure_body(kind: str, second_officer=None, **extra) -> dict:
     body = {
         "kind": kind,
-        "held_on": date.today().isoformat(),
+        "held_on": today().isoformat(),
         "place": "乡镇消防工作站会议室",
         "attendees": [{"name": "李四", "role": "法定代表人"}],
         "findings": "后门安全出口锁闭，经提醒仍未整改",
@@ -217,7 +217,7 @@ def test_an_exposure_is_published_masked_and_gone_once_withdrawn(
     (notice,) = public.json()
     assert notice["unit_name"] == "幸福餐饮有限公司"
     assert notice["address"] == "柳州市城中区示例路1号"
-    assert notice["held_on"] == date.today().isoformat()
+    assert notice["held_on"] == today().isoformat()
     assert "安全出口长期锁闭" in notice["findings"]
     assert "李四" not in public.text and "13912345678" not in public.text
     assert "139****5678" in notice["findings"]

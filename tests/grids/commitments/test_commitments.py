@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
 from backend.core import audit
+from backend.core.localtime import today
 from backend.core.ids import new_id
 from backend.identity.enums import Role
 from grids.models import Area
 from grids.premises.models import Premises
 from tests.world import make_person, premises_body
 
-YEAR = date.today().year + 1
+YEAR = today().year + 1
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
@@ -44,7 +45,7 @@ def commit(api, staff, premises_id: str, **extra):
     return api.post(
         f"/api/v1/premises/{premises_id}/commitments",
         json={
-            "committed_on": date.today().isoformat(),
+            "committed_on": today().isoformat(),
             "signatory_name": "赵法人",
             "signatory_role": "法定代表人",
             "scope": "一层至二层KTV包房，营业面积800平方米",
@@ -93,7 +94,7 @@ def test_a_commitment_is_recorded_with_its_signed_form_and_audited(
     assert again.status_code == 409 and again.json()["type"].endswith("commitment-open")
     restaurant = commit(api, station_staff, premises)
     assert restaurant.status_code == 422 and restaurant.json()["field"] == "premises_id"
-    future = commit(api, station_staff, ktv, committed_on=(date.today() + timedelta(1)).isoformat())
+    future = commit(api, station_staff, ktv, committed_on=(today() + timedelta(1)).isoformat())
     assert future.status_code == 422 and future.json()["field"] == "committed_on"
 
     with db() as session:
