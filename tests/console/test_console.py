@@ -61,29 +61,32 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
     expect(page.locator("[data-test=user-name]")).to_have_text(STATION_NAME)
     expect(page.locator("[data-test=user-role]")).to_have_text("乡镇消防工作站")
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    # The menu holds only screens that exist, the hazard queue first.
+    # The menu holds only screens that exist, the hazard queue first, under headed groups.
+    expect(page.locator("[data-test=menu-group] .el-menu-item-group__title")).to_have_text(
+        ["日常工作", "火警与风险", "执法检查", "档案与人员", "简报与运维"]
+    )
     expect(page.locator(".el-menu-item")).to_have_text(
         [
             "隐患",
             "地图",
-            "投诉",
             "巡查",
+            "投诉",
+            re.compile(r"^消息"),
+            "火警",
+            "火灾事故",
+            "物联网报警",
+            "微型消防站",
             "风险评估",
-            "场所",
-            "单位档案",
+            "双随机",
             "待送达",
             "延期申请",
             "约谈告诫",
             "抄告移送",
-            "火灾事故",
-            "火警",
-            "微型消防站",
-            "物联网报警",
-            "双随机",
+            "场所",
+            "单位档案",
             "人员",
             "网格团队",
             "简报",
-            re.compile(r"^消息"),
         ]  # no 热线回传: that is an admin's
     )
 

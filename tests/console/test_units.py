@@ -358,8 +358,8 @@ def test_another_townships_station_sees_none_of_it_and_menus_follow_permissions(
 
     # Each role's menu: the queues it may use, no others.
     menus = {
-        STATION: ["单位档案", "待送达", "延期申请", "约谈告诫", "抄告移送"],
-        LEADER: ["单位档案", "待送达", "约谈告诫"],
+        STATION: ["待送达", "延期申请", "约谈告诫", "抄告移送", "单位档案"],
+        LEADER: ["待送达", "约谈告诫", "单位档案"],
         DISPATCHER: ["抄告移送"],
     }
     for username, shown in menus.items():
