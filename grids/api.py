@@ -98,7 +98,7 @@ def me(principal: PrincipalChoosingPassword, session: CurrentReadsDep) -> Respon
         certificate = CertificateOut(
             number=principal.certificate_number,
             expires_on=principal.certificate_expires_on,
-            valid_today=principal.certified_on(utcnow().date()),
+            valid_today=principal.certified_today,
         )
     return json_answer(
         MeOut(

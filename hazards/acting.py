@@ -93,7 +93,7 @@ def _approve(
 ) -> ActOutcome:
     """双人执法: the step applies once `approvers` distinct officers with valid certificates
     have each approved it; until then it waits as a decision."""
-    if not principal.certified_on(utcnow().date()):
+    if not principal.certified_today:
         raise lifecycle.CertificateRequired(f"{body.action.value} needs a certified officer")
     decision = session.scalar(
         select(HazardDecision).where(

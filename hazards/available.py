@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.core.db import utcnow
 from backend.identity.service import Principal
 from grids.scope import scope_of
 from hazards.enums import HazardAction, HazardState
@@ -52,7 +51,7 @@ def available_to(
     """Per hazard, the steps the caller may take now and the steps waiting for approvers; two
     queries for a whole page (the caller's scope and the waiting decisions)."""
     scope = scope_of(session, principal)
-    certified = principal.certified_on(utcnow().date())
+    certified = principal.certified_today
     me = str(principal.user_id)
     waiting: dict[uuid.UUID, list[HazardDecision]] = {}
     if hazards:

@@ -28,6 +28,7 @@ from backend.core.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from backend.core.localtime import today
 from backend.core.privacy import mask_phone
 from backend.core.rate_limits import Limit
 from backend.core.settings import Settings
@@ -64,6 +65,12 @@ class Principal:
         return bool(self.certificate_number) and bool(
             self.certificate_expires_on and self.certificate_expires_on >= day
         )
+
+    @property
+    def certified_today(self) -> bool:
+        """A certificate is good to the end of its last day in Beijing, not in UTC: at 01:00 on
+        the day after, it has run out."""
+        return self.certified_on(today())
 
     @classmethod
     def of(cls, user: Any) -> Principal:

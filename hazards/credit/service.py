@@ -15,7 +15,7 @@ from backend.core import lifecycle as kernel
 from backend.core.db import utcnow
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.ids import new_id
-from backend.core.localtime import day_start
+from backend.core.localtime import LOCAL_TIME, day_start
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
@@ -472,7 +472,9 @@ def repair_eligibility(
     unmet = []
     eligible_from = repairable_from(record, settings)
     if eligible_from and utcnow() < eligible_from:
-        unmet.append(f"may be repaired from {eligible_from.date().isoformat()}")
+        unmet.append(
+            f"may be repaired from {eligible_from.astimezone(LOCAL_TIME).date().isoformat()}"
+        )
     if record.hazard_id is not None:
         hazard = session.get(Hazard, record.hazard_id)
         if hazard is not None and hazard.is_open:
@@ -491,7 +493,9 @@ def repair_eligibility(
         .limit(1)
     )
     if newer is not None:
-        unmet.append(f"a newer {kind.value} record exists ({newer.date().isoformat()})")
+        unmet.append(
+            f"a newer {kind.value} record exists ({newer.astimezone(LOCAL_TIME).date().isoformat()})"
+        )
     return Eligibility(unmet, eligible_from)
 
 
@@ -640,7 +644,7 @@ def _pending_appeal(session: Session, record_id: uuid.UUID) -> uuid.UUID | None:
 
 def may_record(principal: Principal) -> bool:
     """`record_by_officer` would accept this caller's entry (in scope: the caller read it)."""
-    return principal.role in OFFICERS and principal.certified_on(utcnow().date())
+    return principal.role in OFFICERS and principal.certified_today
 
 
 def may_file(principal: Principal) -> bool:
@@ -665,5 +669,5 @@ def _officer(principal: Principal) -> None:
 
 
 def _certified(principal: Principal) -> None:
-    if not principal.certified_on(utcnow().date()):
+    if not principal.certified_today:
         raise Forbidden("this needs an officer with a valid certificate (持证)")

@@ -511,7 +511,7 @@ def record_result(
     # `may_record` below predicts these refusals for the console.
     if assignment is None or str(principal.user_id) not in assignment.inspector_ids:
         raise NotFound(f"no inspection {assignment_id} drawn for you")
-    if not principal.certified_on(utcnow().date()):
+    if not principal.certified_today:
         raise Forbidden("recording an inspection needs a valid certificate")
     row = RESULT_LIFECYCLE.step(Outcome(assignment.outcome), outcome)
     if outcome is Outcome.FAILED and hazards_found < 1:
@@ -611,9 +611,7 @@ def plans_in_scope(
 def may_record(principal: Principal, assignment: InspectionAssignment) -> bool:
     """Whether the caller may record this unit's result now (`record_result` refuses others):
     one of its two inspectors, with a certificate valid today."""
-    return str(principal.user_id) in assignment.inspector_ids and principal.certified_on(
-        utcnow().date()
-    )
+    return str(principal.user_id) in assignment.inspector_ids and principal.certified_today
 
 
 @dataclass(frozen=True)
