@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from enum import StrEnum
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, media
 from backend.core.errors import Forbidden, NotFound
+from backend.core.media import Variant
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, roles_with
 from backend.identity.service import Principal
@@ -24,12 +24,6 @@ from hazards.reading import get_visible
 class PhotoKind(StrEnum):
     BEFORE = "before"  # as found
     AFTER = "after"  # rectified: required to submit a rectification
-
-
-class Variant(StrEnum):
-    PUBLIC = "public"  # <= 1280 px, no EXIF
-    THUMBNAIL = "thumbnail"  # <= 320 px, no EXIF
-    ORIGINAL = "original"  # as uploaded, with EXIF: staff in scope only
 
 
 # Who may see originals (with the EXIF location and camera data): the people who handle hazards
@@ -120,22 +114,19 @@ def file_of(
     sha256: str,
     variant: Variant,
     settings: Settings,
-) -> tuple[Path | str, str]:
+) -> tuple[media.Located, str]:
     """Where the variant is (`PhotoStore.locate`: the original is never `public`, so it is
     never handed out as a signed URL that outlives this check), and its type."""
     hazard = get_visible(session, principal, hazard_id)
     record = session.get(HazardPhoto, (hazard.id, sha256))
     if record is None:
         raise NotFound(f"no photo {sha256} on hazard {hazard_id}")
-    store = media.store_for(settings)
-    if variant is Variant.ORIGINAL:
-        if principal.role not in ORIGINAL_VIEWERS or not scope_of(session, principal).covers_path(
-            hazard.area_path or "\0"
-        ):
-            raise Forbidden(
-                "originals (with their EXIF) are for grid workers, grid leaders, station and "
-                "brigade staff, dispatchers and admins whose area covers the hazard"
-            )
-        original = media.photo_key(sha256, "original", media.EXTENSIONS[record.mime])
-        return store.locate(original), record.mime
-    return store.locate(media.photo_key(sha256, variant.value, "jpg"), public=True), "image/jpeg"
+    if variant is Variant.ORIGINAL and (
+        principal.role not in ORIGINAL_VIEWERS
+        or not scope_of(session, principal).covers_path(hazard.area_path or "\0")
+    ):
+        raise Forbidden(
+            "originals (with their EXIF) are for grid workers, grid leaders, station and "
+            "brigade staff, dispatchers and admins whose area covers the hazard"
+        )
+    return media.locate_variant(settings, sha256, record.mime, variant)

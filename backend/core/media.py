@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Self
 
@@ -262,6 +263,26 @@ Located = Path | str | Streamed  # what `PhotoStore.locate` gives: see there
 def photo_key(sha256: str, variant: str, ext: str) -> str:
     """A stored file's name in any store: `<variant>/<aa>/<sha256>.<ext>`, by content."""
     return f"{variant}/{sha256[:2]}/{sha256}.{ext}"
+
+
+class Variant(StrEnum):
+    """The three files kept of each photo, as a URL names them."""
+
+    PUBLIC = "public"  # <= 1280 px, no EXIF
+    THUMBNAIL = "thumbnail"  # <= 320 px, no EXIF
+    ORIGINAL = "original"  # as sent, with EXIF: only for those the owning domain allows
+
+
+def locate_variant(
+    settings: Settings, sha256: str, mime: str, variant: Variant
+) -> tuple[Located, str]:
+    """Where a photo's variant is, and its type, once its domain has decided the caller may
+    have it. The small copies carry no EXIF, so they may be handed out as short-lived signed
+    URLs (`public`); the original never is, so no URL outlives the caller's check."""
+    store = store_for(settings)
+    if variant is Variant.ORIGINAL:
+        return store.locate(photo_key(sha256, "original", EXTENSIONS[mime])), mime
+    return store.locate(photo_key(sha256, variant.value, "jpg"), public=True), "image/jpeg"
 
 
 class PhotoStore(ABC):

@@ -6,14 +6,13 @@ EXIF location) are for the staff whose area covers it."""
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core import audit, media
 from backend.core.errors import Conflict, Forbidden, NotFound
+from backend.core.media import Variant
 from backend.core.settings import Settings
 from backend.identity.permissions import Permission, may
 from backend.identity.service import Principal
@@ -23,12 +22,6 @@ from fires.alerts.service import get_visible
 from grids.scope import scope_of
 
 MAX_PER_ALERT = 9  # a phone's picker's usual limit
-
-
-class Variant(StrEnum):
-    PUBLIC = "public"  # <= 1280 px, no EXIF
-    THUMBNAIL = "thumbnail"  # <= 320 px, no EXIF
-    ORIGINAL = "original"  # as sent, with EXIF: staff of the area only
 
 
 class AlertClosed(Conflict):
@@ -98,18 +91,14 @@ def file_of(
     sha256: str,
     variant: Variant,
     settings: Settings,
-) -> tuple[Path | str, str]:
+) -> tuple[media.Located, str]:
     alert = get_visible(session, principal, alert_id)
     record = session.get(AlertPhoto, (alert.id, sha256))
     if record is None:
         raise NotFound(f"no photo {sha256} on fire alert {alert_id}")
-    store = media.store_for(settings)
-    if variant is Variant.ORIGINAL:
-        if not may(principal.role, Permission.SEE_ORIGINAL_PHOTOS) or not scope_of(
-            session, principal
-        ).covers_path(alert.area_path or "\0"):
-            raise Forbidden("originals (with their EXIF) are for the staff whose area covers it")
-        original = media.photo_key(sha256, "original", media.EXTENSIONS[record.mime])
-        return store.locate(original), record.mime
-    # The small copies carry no EXIF: they may be handed out as short-lived signed URLs.
-    return store.locate(media.photo_key(sha256, variant.value, "jpg"), public=True), "image/jpeg"
+    if variant is Variant.ORIGINAL and (
+        not may(principal.role, Permission.SEE_ORIGINAL_PHOTOS)
+        or not scope_of(session, principal).covers_path(alert.area_path or "\0")
+    ):
+        raise Forbidden("originals (with their EXIF) are for the staff whose area covers it")
+    return media.locate_variant(settings, sha256, record.mime, variant)
