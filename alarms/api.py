@@ -22,6 +22,7 @@ from alarms.schemas import (
     DeviceOut,
     EventBatchIn,
     EventOut,
+    PlatformOut,
     RetireIn,
 )
 from backend.core.types import Text
@@ -113,6 +114,21 @@ def post_events(
     once per device: sent again (by its `event_id`, or the same kind at the same
     `occurred_at`), it answers with the original's id and `duplicate: true`, making nothing."""
     return BatchReceipt(events=service.receive(session, partner, body.events, settings))
+
+
+@router.get("/platforms", response_model=list[PlatformOut])
+def list_platforms(principal: Manager, session: SessionDep) -> list[PlatformOut]:
+    """The monitoring platforms that serve your area, those with devices here first: whom a
+    device may be registered to."""
+    return [
+        PlatformOut(
+            username=p.user.username,
+            display_name=p.user.display_name,
+            area_name=p.area_name,
+            devices=p.devices,
+        )
+        for p in service.platforms_serving(session, principal)
+    ]
 
 
 @router.get("/devices", response_model=list[DeviceOut], responses={**_TOTAL, **_NOT_FOUND})

@@ -83,6 +83,15 @@ class DeviceIn(BaseModel):
     install_place: Text = Field(default="", max_length=200, description="e.g. 二楼厨房吊顶")
 
 
+class PlatformOut(BaseModel):
+    """A monitoring platform's account, as the register's form offers it."""
+
+    username: str = Field(description="what `partner` names when registering a device")
+    display_name: str
+    area_name: str = Field(description="the area it serves; empty for one serving everywhere")
+    devices: int = Field(description="its devices registered in your area")
+
+
 class DeviceOut(BaseModel):
     id: uuid.UUID
     partner: str

@@ -102,6 +102,45 @@ def _partner_named(session: Session, username: str, place: Place) -> User:
 # --- Staff: the register --------------------------------------------------------------------
 
 
+def platforms_serving(session: Session, principal: Principal) -> list[PlatformServing]:
+    """The monitoring platforms a device of the caller's area may be registered to: active
+    integration clients whose area meets the caller's, a county's platform for a station, or
+    one of its own townships' for a county. The register's form offers them by name, so staff
+    need not know a platform's account by heart. Integration clients are not told apart by
+    kind (a hotline's account could send alarms too), so those with devices in the caller's
+    area come first, with how many."""
+    demand(principal.role, Permission.MANAGE_ALARM_DEVICES, "register monitored devices")
+    scope = scope_of(session, principal)
+    devices = dict(
+        session.execute(
+            select(AlarmDevice.partner_id, func.count())
+            .where(scope.area_clause_on(AlarmDevice.area_path))
+            .group_by(AlarmDevice.partner_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(User, Area.path, Area.name)
+        .outerjoin(Area, Area.id == User.scope_area_id)
+        .where(User.role == Role.INTEGRATION.value, User.is_active.is_(True))
+        .order_by(User.created_at, User.username)
+    ).all()
+    serving = [
+        PlatformServing(user, name or "", devices.get(user.id, 0))
+        for user, path, name in rows
+        if path is None
+        or scope.everywhere
+        or any(path.startswith(mine) or mine.startswith(path) for mine in scope.paths)
+    ]
+    return sorted(serving, key=lambda p: p.devices == 0)
+
+
+@dataclass(frozen=True)
+class PlatformServing:
+    user: User
+    area_name: str  # "" for one that serves everywhere
+    devices: int  # its devices registered in the caller's area
+
+
 def register_device(
     session: Session, principal: Principal, body: DeviceIn, settings: Settings
 ) -> tuple[AlarmDevice, bool]:

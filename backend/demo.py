@@ -95,17 +95,17 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("admin", Role.ADMIN, None, "系统管理员 (demo)"),
-    DemoUser("brigade.chengzhong", Role.BRIGADE_STAFF, "450202", "城中区消防救援大队 (demo)", True),
-    DemoUser("brigade.yufeng", Role.BRIGADE_STAFF, "450203", "鱼峰区消防救援大队 (demo)", True),
-    DemoUser("dispatch.chengzhong", Role.DISPATCHER, "450202", "城中区调度中心 (demo)"),
+    DemoUser("admin", Role.ADMIN, None, "系统管理员（演示）"),
+    DemoUser("brigade.chengzhong", Role.BRIGADE_STAFF, "450202", "城中区消防救援大队（演示）", True),
+    DemoUser("brigade.yufeng", Role.BRIGADE_STAFF, "450203", "鱼峰区消防救援大队（演示）", True),
+    DemoUser("dispatch.chengzhong", Role.DISPATCHER, "450202", "城中区调度中心（演示）"),
     DemoUser("station.cz1", Role.STATION_STAFF, "450202901", "城中演示街道一 消防工作站", True),
     DemoUser("station.cz2", Role.STATION_STAFF, "450202902", "城中演示街道二 消防工作站", True),
     DemoUser("station.yf1", Role.STATION_STAFF, "450203901", "鱼峰演示街道一 消防工作站", True),
     DemoUser("leader.cz1-1", Role.GRID_LEADER, "450202901001", "城中演示街道一演示社区一 网格长"),
-    DemoUser("citizen.demo", Role.CITIZEN, None, "群众 (demo)"),
+    DemoUser("citizen.demo", Role.CITIZEN, None, "群众（演示）"),
 ]
-INTEGRATION_USER = DemoUser("hotline.96119", Role.INTEGRATION, "450202", "96119 hotline (demo)")
+INTEGRATION_USER = DemoUser("hotline.96119", Role.INTEGRATION, "450202", "96119火警热线（演示）")
 # A monitoring platform 物联网平台 posting its devices' events (signed as the hotline is).
 ALARM_PLATFORM = DemoUser("iot.demo", Role.INTEGRATION, "450202", "智慧消防物联网平台（演示）")
 TOWNSHIP_SIDE_KM = 4.0

@@ -155,6 +155,7 @@ TABLE: dict[tuple[str, str], Op] = {
     ),
     ("POST", "/api/v1/alarm-feeds/events"): none("a platform sends its devices' events; routed"),
     ("GET", "/api/v1/alarm-feeds/events"): none("lists the caller's area"),
+    ("GET", "/api/v1/alarm-feeds/platforms"): none("lists the platforms serving the caller's area"),
     ("GET", "/api/v1/referrals/departments"): none("the configured departments, the same for all"),
     ("POST", "/api/v1/fire-alerts"): none(
         "the caller's own new alert (its id is theirs); its point is routed, as a hazard's"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from backend.core.audit import AuditEvent
 from backend.identity.enums import Role
-from tests.world import SETUP, IntegrationClient, at_once, signed_headers
+from tests.world import SETUP, IntegrationClient, another_county, at_once, signed_headers
 
 PATH = "/api/v1/alarm-feeds/events"
 NOW = datetime.now(UTC).replace(microsecond=0)  # events' times are counted back from here
@@ -317,6 +317,43 @@ def test_each_township_sees_its_own_devices(
     # A platform that does not serve the place is refused as one that does not exist.
     unknown = register(api, station, premises, partner="iot.nobody", external_id="SD-3")
     assert unknown.status_code == 422 and "iot.nobody" in unknown.json()["detail"]
+
+
+def test_the_register_offers_the_platforms_serving_ones_area_by_name(
+    api, db, platform, premises, station_staff, brigade_staff, grid_worker
+):
+    """Staff pick the platform from a list instead of typing its account: the county's
+    platform is offered to its townships' stations, another county's is not."""
+    from grids import service, workforce
+
+    far = another_county(db)
+    with db() as session:
+        workforce.place_user(
+            session,
+            area=service.area_by_code(session, far.township.code),
+            username="iot.far",
+            password=None,
+            role=Role.INTEGRATION,
+            display_name="邻县电气火灾监控平台",
+            certificate_number=None,
+            certificate_expires_on=None,
+            actor=SETUP,
+        )
+    station = station_staff.headers(api)
+
+    def offered(headers) -> list[tuple[str, str, int]]:
+        answer = api.get("/api/v1/alarm-feeds/platforms", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [(p["username"], p["display_name"], p["devices"]) for p in answer.json()]
+
+    assert offered(station) == [("iot.smoke", "烟感云平台", 0)]
+    assert register(api, station, premises).status_code == 201
+    assert offered(station) == [("iot.smoke", "烟感云平台", 1)]
+    assert offered(brigade_staff.headers(api)) == [("iot.smoke", "烟感云平台", 1)]
+    assert [p[0] for p in offered(far.station.headers(api))] == ["iot.far"]
+    # Only those who register devices are offered the list.
+    refused = api.get("/api/v1/alarm-feeds/platforms", headers=grid_worker.headers(api))
+    assert refused.status_code == 403
 
 
 def test_a_retired_device_is_recorded_only_and_counts_per_premises(
