@@ -96,7 +96,9 @@ class DemoUser:
 
 DEMO_USERS = [
     DemoUser("admin", Role.ADMIN, None, "系统管理员（演示）"),
-    DemoUser("brigade.chengzhong", Role.BRIGADE_STAFF, "450202", "城中区消防救援大队（演示）", True),
+    DemoUser(
+        "brigade.chengzhong", Role.BRIGADE_STAFF, "450202", "城中区消防救援大队（演示）", True
+    ),
     DemoUser("brigade.yufeng", Role.BRIGADE_STAFF, "450203", "鱼峰区消防救援大队（演示）", True),
     DemoUser("dispatch.chengzhong", Role.DISPATCHER, "450202", "城中区调度中心（演示）"),
     DemoUser("station.cz1", Role.STATION_STAFF, "450202901", "城中演示街道一 消防工作站", True),

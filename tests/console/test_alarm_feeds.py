@@ -166,7 +166,9 @@ def test_a_station_follows_a_devices_burst_of_alarms_to_its_hazard(tab, browser,
         dialog = bpage.locator("[data-test=device-dialog]")
         expect(dialog).to_be_visible()
         # The platform is the event's, by name; the list offers the platforms serving the county.
-        expect(dialog.locator("[data-test=device-partner]")).to_contain_text("烟感云平台（iot.smoke）")
+        expect(dialog.locator("[data-test=device-partner]")).to_contain_text(
+            "烟感云平台（iot.smoke）"
+        )
         dialog.locator("[data-test=device-partner]").click()
         offered = bpage.locator(".el-select-dropdown__item:visible")
         expect(offered.filter(has_text="iot.demo")).to_contain_text("智慧消防物联网平台（演示）")

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from backend.core import audit
-from backend.core.localtime import today
 from backend.core.ids import new_id
+from backend.core.localtime import today
 from backend.identity.enums import Role
 from grids.models import Area
 from grids.premises.models import Premises
