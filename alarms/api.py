@@ -72,8 +72,11 @@ def device_out(device: AlarmDevice, names: service.DeviceNames) -> DeviceOut:
     )
 
 
-def event_out(event: AlarmEvent, partners: dict[uuid.UUID, str]) -> EventOut:
+def event_out(
+    event: AlarmEvent, partners: dict[uuid.UUID, str], tasks: dict[uuid.UUID, service.EventTask]
+) -> EventOut:
     kind = EventKind(event.kind)
+    task = tasks.get(event.task_id) if event.task_id is not None else None
     return EventOut(
         id=event.id,
         event_id=event.external_id,
@@ -90,6 +93,8 @@ def event_out(event: AlarmEvent, partners: dict[uuid.UUID, str]) -> EventOut:
         outcome=Outcome(event.outcome),
         not_routed=event.outcome == Outcome.NOT_ROUTED,
         task_id=event.task_id,
+        task_state=task.state if task else None,
+        task_assignee=task.assignee if task else None,
         hazard_id=event.hazard_id,
         rules_version=event.rules_version,
     )
@@ -206,8 +211,8 @@ def device_events(
     """A device's alarm feed, newest first, each event with what it became (task, hazard)."""
     events, total = service.device_events(session, principal, device_id, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
-    partners = service.partners_of(session, events)
-    return [event_out(e, partners) for e in events]
+    partners, tasks = service.partners_of(session, events), service.tasks_of(session, events)
+    return [event_out(e, partners, tasks) for e in events]
 
 
 @router.get("/events", response_model=list[EventOut], responses=_TOTAL)
@@ -230,5 +235,5 @@ def list_events(
     )
     response.headers["X-Total-Count"] = str(service.count(session, statement))
     events = list(session.scalars(statement.limit(limit).offset(offset)))
-    partners = service.partners_of(session, events)
-    return [event_out(e, partners) for e in events]
+    partners, tasks = service.partners_of(session, events), service.tasks_of(session, events)
+    return [event_out(e, partners, tasks) for e in events]

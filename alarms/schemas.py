@@ -11,6 +11,7 @@ from alarms.enums import DeviceKind, DeviceStatus, EventKind, Outcome
 from backend.core.types import Text
 from grids.crs import Crs
 from grids.schemas import Latitude, Longitude
+from patrols.enums import TaskState
 
 
 class Location(BaseModel):
@@ -129,6 +130,10 @@ class EventOut(BaseModel):
     outcome: Outcome
     not_routed: bool
     task_id: uuid.UUID | None
+    task_state: TaskState | None = Field(
+        default=None, description="the task's state: open, done or cancelled"
+    )
+    task_assignee: str | None = Field(default=None, description="the worker it is assigned to")
     hazard_id: uuid.UUID | None
     rules_version: int
 

@@ -356,6 +356,28 @@ def partners_of(session: Session, events: list[AlarmEvent]) -> dict[uuid.UUID, s
     )
 
 
+@dataclass(frozen=True)
+class EventTask:
+    state: str
+    assignee: str | None  # the worker's display name
+
+
+def tasks_of(session: Session, events: list[AlarmEvent]) -> dict[uuid.UUID, EventTask]:
+    """A page of events' tasks, with their state and worker, in one query: the feed says
+    whether the urgent task was done and by whom, not only that there was one."""
+    task_ids = {e.task_id for e in events if e.task_id is not None}
+    if not task_ids:
+        return {}
+    return {
+        task_id: EventTask(state, assignee)
+        for task_id, state, assignee in session.execute(
+            select(PatrolTask.id, PatrolTask.state, User.display_name)
+            .outerjoin(User, User.id == PatrolTask.assignee_id)
+            .where(PatrolTask.id.in_(task_ids))
+        )
+    }
+
+
 def device_events(
     session: Session, principal: Principal, device_id: uuid.UUID, *, limit: int, offset: int
 ) -> tuple[list[AlarmEvent], int]:

@@ -129,6 +129,13 @@ def test_a_fault_becomes_a_task_and_repeats_are_taken_once(
     assert [e["event_id"] for e in feed.json()] == ["E-2", "E-1"]
     assert {e["partner"] for e in feed.json()} == {"iot.smoke"}  # to register its device by
     assert feed.json()[1]["task_id"] == fault["task_id"] and feed.json()[1]["kind_name"] == "故障"
+    # ... and whether its task is done yet, and by whom.
+    assert task["assignee_name"]
+    assert (feed.json()[1]["task_state"], feed.json()[1]["task_assignee"]) == (
+        "open",
+        task["assignee_name"],
+    )
+    assert feed.json()[0]["task_state"] is None
     with db() as session:
         received = session.scalars(
             select(AuditEvent).where(
