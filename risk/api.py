@@ -45,6 +45,7 @@ def premises_risk(
         patrol_level=higher(premises.risk_level, score.level if score else None),
         ruleset=score.ruleset if score else None,
         computed_at=score.computed_at if score else None,
+        checked_at=service.last_run_at(session),
         contributions=score.contributions if score else [],
     )
 
@@ -64,6 +65,7 @@ def premises_by_score(
     )
     return RiskPageOut(
         total=total,
+        checked_at=service.last_run_at(session),
         items=[
             RiskRowOut(
                 premises_id=r.premises_id,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ContributionOut(BaseModel):
@@ -28,7 +28,10 @@ class PremisesRiskOut(BaseModel):
     typed_level: str  # the level typed into the registry by hand
     patrol_level: str  # what monthly plans use: the higher of the two
     ruleset: str | None
-    computed_at: datetime | None
+    computed_at: datetime | None = Field(description="when this score last changed")
+    checked_at: datetime | None = Field(
+        description="when scores were last recomputed (this one found as it was, or new)"
+    )
     contributions: list[ContributionOut]
 
 
@@ -47,6 +50,7 @@ class RiskRowOut(BaseModel):
 
 class RiskPageOut(BaseModel):
     total: int
+    checked_at: datetime | None = Field(description="when scores were last recomputed")
     items: list[RiskRowOut]
 
 

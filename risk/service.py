@@ -279,6 +279,12 @@ def _grid_rows(
 # --- Reads ---------------------------------------------------------------------------------------
 
 
+def last_run_at(session: Session) -> datetime | None:
+    """When scores were last recomputed. A score's own `computed_at` says when it last
+    changed (unchanged rows are left alone), so a reader needs both to know it is current."""
+    return session.scalar(select(func.max(RiskRun.computed_at)))
+
+
 def score_of(
     session: Session, principal: Principal, premises_id: uuid.UUID
 ) -> tuple[Premises, RiskScore | None]:

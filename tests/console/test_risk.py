@@ -5,6 +5,8 @@ colours its grids by their risk; another township's station sees none of it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -59,7 +61,10 @@ def test_a_station_reads_its_premises_by_risk_and_why_one_scores_what_it_does(ta
     open_risk(tab, STATION, scored[STATION])
     rows = page.locator(f"[data-test=risk-table] {ROWS}")
     expect(rows).to_have_count(len(listed["items"]))
-    expect(page.locator("[data-test=risk-total]")).to_have_text(f"共 {listed['total']} 个场所")
+    # The total, and when scores were last recomputed (in Beijing time).
+    expect(page.locator("[data-test=risk-total]")).to_have_text(
+        re.compile(rf"^共 {listed['total']} 个场所，最近一次计算于 \d{{4}}-\d\d-\d\d \d\d:\d\d$")
+    )
     # Highest first, as the API ranks them; the first row is the API's first.
     shown = [int(s) for s in page.locator("[data-test=risk-score]").all_inner_texts()]
     assert shown == [row["score"] for row in listed["items"]]
@@ -81,6 +86,7 @@ def test_a_station_reads_its_premises_by_risk_and_why_one_scores_what_it_does(ta
         expect(row).to_contain_text(str(contribution["points"]))
     expect(drawer.locator(".el-table__footer")).to_contain_text(f"合计{why['score']}")
     expect(drawer.locator("[data-test=risk-summary]")).to_contain_text(f"共 {why['score']} 分")
+    expect(drawer.locator("[data-test=risk-when]")).to_contain_text("最近一次计算于")
     tab.screenshot("risk")
 
     # A level filter asks the API for that level only.
@@ -92,7 +98,7 @@ def test_a_station_reads_its_premises_by_risk_and_why_one_scores_what_it_does(ta
     same = api.get(
         "/api/v1/risk/premises", params={"limit": 20, "level": level}, headers=station
     ).json()
-    expect(page.locator("[data-test=risk-total]")).to_have_text(f"共 {same['total']} 个场所")
+    expect(page.locator("[data-test=risk-total]")).to_contain_text(f"共 {same['total']} 个场所")
     expect(page.locator("[data-test=risk-level-tag]")).to_have_count(len(same["items"]))
     for tag in page.locator("[data-test=risk-level-tag]").all_inner_texts():
         assert tag == first["level_zh"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -94,6 +94,12 @@ def test_a_run_writes_only_the_scores_that_changed(api, db, grid, station_staff,
     assert now[quiet] == computed[quiet]  # left alone: the score has not changed since
     assert now[shop] > computed[shop]
     assert [r.changed for r in runs] == [2, 0, 1]
+    # A reader is told both: when the score last changed, and that it is current as of the run.
+    why = api.get(f"/api/v1/risk/premises/{quiet}", headers=station_staff.headers(api)).json()
+    assert datetime.fromisoformat(why["computed_at"]) == computed[quiet]
+    assert datetime.fromisoformat(why["checked_at"]) == runs[-1].computed_at
+    page = api.get("/api/v1/risk/premises", headers=station_staff.headers(api)).json()
+    assert datetime.fromisoformat(page["checked_at"]) == runs[-1].computed_at
     assert complaints_counted(db) == {shop: 1, quiet: 0}
 
     archived = api.delete(f"/api/v1/premises/{quiet}", headers=station_staff.headers(api))
