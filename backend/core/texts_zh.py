@@ -871,7 +871,7 @@ MESSAGES: dict[str, str] = {
     "more than {count} rows": "超过 {count} 行",
     "columns given twice: {columns}": "重复的列：{columns}",
     "columns given twice: {columns} (columns: {known})": "重复的列：{columns}（可用的列：{known}）",
-    # importing a sheet of premises (grids.premises.sheets, grids.premises.importing)
+    # importing a sheet (backend.core.sheets; premises: grids.premises.importing)
     "The file is not text we can read": "无法读取该文件的文字",
     "The workbook cannot be read": "无法读取该工作簿",
     "The workbook is too large": "工作簿过大",
