@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (r"^/api/v1/measures/[^/]+/document$", settings.photo_max_bytes),
             (r"^/api/v1/commitments/[^/]+/documents$", settings.photo_max_bytes),
             (r"^/api/v1/uploads/", settings.photo_max_bytes),
-            (r"^/api/v1/premises/import$", settings.import_max_bytes),
+            (r"^/api/v1/(premises|users)/import$", settings.import_max_bytes),
             # A report with its photos in `media` (multipart/form-data).
             (
                 r"^/open311/v2/requests\.",

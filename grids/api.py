@@ -6,15 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from shapely.geometry import mapping
+from starlette.concurrency import run_in_threadpool
 
+from backend.core import sheets
 from backend.core.db import utcnow
 from backend.core.errors import Unauthenticated
-from backend.core.localtime import LOCAL_TIME
+from backend.core.localtime import LOCAL_TIME, today
+from backend.core.spreadsheet import content_disposition
 from backend.core.types import Text
-from backend.core.web import Offset, json_answer
+from backend.core.web import Offset, json_answer, problem_response
 from backend.identity import service as identity
 from backend.identity.dependencies import (
     CurrentPrincipal,
@@ -29,7 +33,7 @@ from backend.identity.enums import Role
 from backend.identity.models import User
 from backend.identity.permissions import Permission, permissions_of
 from backend.identity.service import Principal
-from grids import flows, people, service, workforce
+from grids import flows, people, people_import, service, workforce
 from grids.crs import from_wgs84, to_wgs84
 from grids.enums import AreaLevel, Crs
 from grids.models import Area
@@ -53,6 +57,7 @@ from grids.schemas import (
     MemberOut,
     MeOut,
     PasswordResetOut,
+    PeopleImportReport,
     PersonOut,
     PlaceOut,
     PointIn,
@@ -260,6 +265,124 @@ def list_people(
         )
         for p in found
     ]
+
+
+@router.post(
+    "/users/import",
+    response_model=PeopleImportReport,
+    tags=["workers"],
+    responses={
+        200: {
+            "content": {sheets.XLSX_TYPE: {}},
+            "description": "the report; or, for `Accept` naming the xlsx type (not a preview), "
+            "the 开户通知单 workbook with each created person's temporary password",
+            "headers": {
+                "X-Import-Created": {
+                    "description": "people created",
+                    "schema": {"type": "integer"},
+                },
+                "X-Import-Unchanged": {
+                    "description": "lines about people already there",
+                    "schema": {"type": "integer"},
+                },
+            },
+        },
+        413: {"description": "The file, or the workbook unpacked, is too large"},
+        415: {"description": "Neither UTF-8 nor GB18030 text, nor an xlsx workbook"},
+        422: {
+            "description": "A refused line (the same report, as a problem): nobody created; "
+            "or a damaged workbook, or too many rows (FIREGRID_PEOPLE_IMPORT_MAX_ROWS)"
+        },
+    },
+    openapi_extra=sheets.SHEET_BODY,
+)
+async def import_people(
+    request: Request,
+    principal: Manager,
+    session: SessionDep,
+    settings: SettingsDep,
+    preview: Annotated[bool, Query(description="judge every line, write nothing")] = False,
+    encoding: Annotated[
+        sheets.Encoding | None,
+        Query(description="of a CSV; default: UTF-8 when it decodes as such, else GB18030"),
+    ] = None,
+) -> Response:
+    """A roll of people 网格员名册, CSV (UTF-8 or GB18030) or xlsx, with a header row naming
+    username, display_name, role, area_code, phone, certificate_number and
+    certificate_expires_on in English or Chinese (see the template). Each line is judged as
+    `POST /areas/{code}/users` judges one person; a line about someone already there (same
+    username, role and area) is unchanged. Written only when no line is refused: otherwise 422
+    with the same report. Each person created gets a temporary password, handed out in this
+    answer only: in the report's lines, or as the 开户通知单 workbook when `Accept` asks for
+    xlsx."""
+    body = await request.body()  # at most FIREGRID_IMPORT_MAX_BYTES
+    sheet = await run_in_threadpool(
+        sheets.read_sheet,
+        body,
+        content_type=request.headers.get("content-type", ""),
+        encoding=encoding,
+        max_rows=settings.people_import_max_rows,
+    )
+    # Blocking database work and a password hash (~50 ms) per person: off the event loop.
+    report = await run_in_threadpool(
+        people_import.import_sheet, session, principal, sheet, preview=preview
+    )
+    lines = [
+        line.model_copy(update={"problems": sheets.in_reader_language(line.problems)})
+        for line in report.lines
+    ]
+    answer = report.model_copy(
+        update={"lines": lines, "problems": [p for line in lines for p in line.problems]}
+    ).model_dump(mode="json")
+    if report.refused and not preview:
+        session.rollback()
+        return problem_response(
+            422,
+            f"{len(report.problems)} problem(s); nothing imported",
+            slug="import-refused",
+            **{k: v for k, v in answer.items() if k != "problems"},
+            problems=report.model_dump(mode="json")["problems"],
+        )
+    headers = {
+        "Cache-Control": "no-store",  # temporary passwords
+        "X-Import-Created": str(report.created),
+        "X-Import-Unchanged": str(report.unchanged),
+    }
+    if not preview and _asks_for_xlsx(request.headers.get("accept", "")):
+        workbook = await run_in_threadpool(people_import.notice_xlsx, report)
+        day = today().isoformat()
+        headers["Content-Disposition"] = content_disposition(
+            f"{people_import.NOTICE_TITLE}_{day}.xlsx", f"accounts_{day}.xlsx"
+        )
+        return Response(workbook, media_type=sheets.XLSX_TYPE, headers=headers)
+    return JSONResponse(answer, headers=headers)
+
+
+def _asks_for_xlsx(accept: str) -> bool:
+    """Whether `Accept` names the xlsx type itself (a wildcard is not asking for it)."""
+    for entry in accept.split(","):
+        media_type, *params = (part.strip() for part in entry.split(";"))
+        refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+        if media_type.lower() == sheets.XLSX_TYPE and not refused:
+            return True
+    return False
+
+
+@router.get(
+    "/users/import-template.xlsx",
+    response_class=Response,
+    tags=["workers"],
+    responses={200: {"content": {sheets.XLSX_TYPE: {}}, "description": "the workbook"}},
+)
+def people_import_template(principal: Manager) -> Response:
+    """A workbook to fill in: the Chinese headers, an example line, and notes on each column."""
+    return Response(
+        people_import.template(),
+        media_type=sheets.XLSX_TYPE,
+        headers={
+            "Content-Disposition": content_disposition("人员导入模板.xlsx", "people-import.xlsx")
+        },
+    )
 
 
 @router.post("/users/{user_id}/revoke-sessions", status_code=204, responses=_NOT_FOUND)

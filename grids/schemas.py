@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from backend.core.errors import InvalidInput
 from backend.core.privacy import mask_phone
+from backend.core.sheets import ImportOutcome, ImportProblem
 from backend.core.types import INT32_MAX, Text
 from backend.identity.enums import Role
 from grids.enums import AreaLevel, Crs, DutyStatus, HandlerKind, RouteStatus
@@ -196,6 +197,35 @@ class CreatedUserOut(UserOut):
     temporary_password: str | None = Field(
         None, description="when no password was given: shown once, to be changed at first sign-in"
     )
+
+
+class PeopleImportLine(BaseModel):
+    """What the import does, or would do, with one line of a roll of people."""
+
+    line: int = Field(description="as the spreadsheet numbers it: the header is line 1")
+    outcome: ImportOutcome = Field(description="created, unchanged or refused")
+    user_id: uuid.UUID | None = Field(description="the person created, or already there")
+    username: str | None
+    display_name: str | None
+    role: str | None
+    area_code: str | None
+    area_name: str | None
+    temporary_password: str | None = Field(
+        None,
+        description="a person created by this import (not a preview): shown this once, to be "
+        "changed at the first sign-in",
+    )
+    problems: list[ImportProblem] = Field(description="for a refused line: why")
+
+
+class PeopleImportReport(BaseModel):
+    preview: bool = Field(description="true: nothing was written")
+    imported: int = Field(description="people created (0 in a preview)")
+    created: int
+    unchanged: int
+    refused: int
+    lines: list[PeopleImportLine]
+    problems: list[ImportProblem] = Field(description="every refused line's reasons, in one list")
 
 
 class CreatableRole(BaseModel):

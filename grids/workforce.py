@@ -68,13 +68,9 @@ def place_user(
         if role not in (Role.ADMIN, Role.CITIZEN):
             raise InvalidInput(f"a {role} needs an area (--scope)", field="scope")
     else:
-        allowed = ROLE_LEVELS.get(role, frozenset())
-        if AreaLevel(area.level) not in allowed:
-            levels = ", ".join(sorted(level.value for level in allowed)) or "no area"
-            raise InvalidInput(
-                f"a {role} is placed at {levels}, not at the {area.level} {area.code}",
-                field="scope",
-            )
+        misplaced = level_problem(role, area)
+        if misplaced is not None:
+            raise InvalidInput(misplaced, field="scope")
     user = identity.create_user(
         session,
         username=username,
@@ -92,13 +88,30 @@ def place_user(
     return user
 
 
+def level_problem(role: Role, area: Area) -> str | None:
+    """Why a user of this role cannot be placed at this area (a grid worker at a grid, a grid
+    leader at a village, ...); None when they can."""
+    allowed = ROLE_LEVELS.get(role, frozenset())
+    if AreaLevel(area.level) in allowed:
+        return None
+    levels = ", ".join(sorted(level.value for level in allowed)) or "no area"
+    return f"a {role} is placed at {levels}, not at the {area.level} {area.code}"
+
+
+def creation_refusal(creator: Role, role: Role) -> str | None:
+    """Why a caller of role `creator` may not create a user of `role`; None when they may."""
+    if role in CREATABLE_ROLES.get(creator, frozenset()):
+        return None
+    return f"a {creator} cannot create a {role}"
+
+
 def place_user_as(session: Session, principal: Principal, area_code: str, **fields: Any) -> User:
     """A staff member creating a user in their scope: outside it is 404, a role they may not
     create is 403."""
     area = area_in_scope(session, principal, area_code)
-    role: Role = fields["role"]
-    if role not in CREATABLE_ROLES.get(principal.role, frozenset()):
-        raise Forbidden(f"a {principal.role} cannot create a {role}")
+    refusal = creation_refusal(principal.role, fields["role"])
+    if refusal is not None:
+        raise Forbidden(refusal)
     return place_user(session, area=area, actor=principal.actor, **fields)
 
 

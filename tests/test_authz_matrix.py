@@ -336,6 +336,18 @@ TABLE: dict[tuple[str, str], Op] = {
         )
     ),
     ("GET", "/api/v1/users"): Op(lambda r: Req(query={"area": r("area", "township")})),
+    # A roll of people: each line's area code is resolved in scope (one outside it is refused
+    # in the words of one never issued); the username is the same on every play.
+    ("POST", "/api/v1/users/import"): Op(
+        lambda r: Req(
+            content=(
+                "用户名,姓名,角色,区域编码\n"
+                f"matrix.import,矩阵网格员,网格员,{r('area_code', 'grid')}\n"
+            ).encode(),
+            headers={"Content-Type": "text/csv"},
+        )
+    ),
+    ("GET", "/api/v1/users/import-template.xlsx"): none("the same workbook for everyone"),
     ("POST", "/api/v1/users/{user_id}/revoke-sessions"): Op(
         lambda r: Req(path={"user_id": r("user_id", "worker")})
     ),

@@ -165,7 +165,11 @@ class Settings(BaseSettings):
     # HTTP
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # A sheet of premises (POST /api/v1/premises/import): 20,000 lines of CSV or xlsx fit.
+    # The same limit holds for a roll of people (POST /api/v1/users/import).
     import_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # Lines of a roll of people (POST /api/v1/users/import): each new account's password is
+    # hashed (argon2, ~50 ms of a core), so 500 lines is about half a minute of one core.
+    people_import_max_rows: int = Field(default=500, ge=1, le=20_000)
     cors_origins: list[str] = Field(default_factory=list)
 
     # SQLite busy timeout (ms): how long a writer waits for the write lock.

@@ -820,8 +820,8 @@ MESSAGES: dict[str, str] = {
         "({lng}, {lat}) 不在本系统的任何网格或乡镇/街道内"
     ),
     "a {role:role} needs an area (--scope)": "{role}需要指定区域（--scope）",
-    "a {role:role} is placed at {levels}, not at the {level:area_level} {code}": (
-        "{role}应安排在 {levels}，不能安排在{level} {code}"
+    "a {role:role} is placed at {levels:area_level}, not at the {level:area_level} {code}": (
+        "{role}应安排在{levels}，不能安排在{level} {code}"
     ),
     "a {role:role} cannot create a {new:role}": "{role}不能创建{new}",
     "a {role:role} cannot administer a {other:role}": "{role}不能管理{other}的账号",
@@ -871,7 +871,7 @@ MESSAGES: dict[str, str] = {
     "more than {count} rows": "超过 {count} 行",
     "columns given twice: {columns}": "重复的列：{columns}",
     "columns given twice: {columns} (columns: {known})": "重复的列：{columns}（可用的列：{known}）",
-    # importing a sheet of premises (grids.premises.sheets, grids.premises.importing)
+    # importing a sheet (backend.core.sheets; premises: grids.premises.importing)
     "The file is not text we can read": "无法读取该文件的文字",
     "The workbook cannot be read": "无法读取该工作簿",
     "The workbook is too large": "工作簿过大",
@@ -908,6 +908,12 @@ MESSAGES: dict[str, str] = {
     "line {line} already names these premises": "本文件第 {line} 行已是同一场所",
     "the external reference is already in use": "该外部编号已被使用",
     "{count} problem(s); nothing imported": "发现 {count} 个问题，未导入任何内容",
+    # importing a roll of people (grids.people_import)
+    "unknown role '{role}'": "未知的角色“{role}”：请填写 网格员、网格长 等（见模板的填写说明）",
+    "line {line} has this username too": "本文件第 {line} 行已使用此用户名",
+    "username '{name}' is taken by another account (another role or area)": (
+        "用户名 '{name}' 已被其他账号使用（角色或区域不同），请换一个用户名"
+    ),
     "an empty geometry has no centre to project around": "空几何图形没有可用于投影的中心点",
     # --- hazards -------------------------------------------------------------------------------
     "no hazard with id {id}": "没有 id 为 {id} 的隐患",

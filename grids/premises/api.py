@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend.core.i18n import chinese_or_english, in_chinese
+from backend.core import sheets as sheet_files
 from backend.core.privacy import mask_phone
 from backend.core.types import Text
 from backend.core.web import Offset, problem_response
@@ -146,12 +146,6 @@ def create_premises(body: PremisesIn, principal: Registrar, session: SessionDep)
     return premises_out(premises, service.area_code_of(session, premises))
 
 
-_SHEET_TYPES = {
-    "text/csv": {"schema": {"type": "string"}},
-    sheets.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-}
-
-
 @router.post(
     "/import",
     response_model=ImportReport,
@@ -163,7 +157,7 @@ _SHEET_TYPES = {
             "or a damaged workbook, or too many rows"
         },
     },
-    openapi_extra={"requestBody": {"content": _SHEET_TYPES, "required": True}},
+    openapi_extra=sheet_files.SHEET_BODY,
 )
 async def import_premises(
     request: Request,
@@ -172,7 +166,7 @@ async def import_premises(
     crs: Annotated[Crs, Query(description="of lines whose 坐标系 (crs) cell is empty")] = Crs.WGS84,
     preview: Annotated[bool, Query(description="judge every line, write nothing")] = False,
     encoding: Annotated[
-        sheets.Encoding | None,
+        sheet_files.Encoding | None,
         Query(description="of a CSV; default: UTF-8 when it decodes as such, else GB18030"),
     ] = None,
 ) -> JSONResponse:
@@ -183,7 +177,7 @@ async def import_premises(
     refused: otherwise 422 with the same report."""
     body = await request.body()  # at most FIREGRID_IMPORT_MAX_BYTES
     sheet = await run_in_threadpool(
-        sheets.read_sheet,
+        sheet_files.read_sheet,
         body,
         content_type=request.headers.get("content-type", ""),
         encoding=encoding,
@@ -206,21 +200,9 @@ async def import_premises(
 
 
 def _localized(report: ImportReport) -> ImportReport:
-    """Each line's reasons in the reader's language (a problem document's own `problems` are
-    translated where every problem is, at the edge)."""
-    if not in_chinese():
-        return report
+    """Each line's reasons in the reader's language."""
     lines = [
-        line.model_copy(
-            update={
-                "problems": [
-                    p.model_copy(
-                        update={"message": chinese_or_english(p.message, "import-refused")}
-                    )
-                    for p in line.problems
-                ]
-            }
-        )
+        line.model_copy(update={"problems": sheet_files.in_reader_language(line.problems)})
         for line in report.lines
     ]
     problems = [p for line in lines for p in line.problems]
@@ -230,13 +212,13 @@ def _localized(report: ImportReport) -> ImportReport:
 @router.get(
     "/import-template.xlsx",
     response_class=Response,
-    responses={200: {"content": {sheets.XLSX_TYPE: {}}, "description": "the workbook"}},
+    responses={200: {"content": {sheet_files.XLSX_TYPE: {}}, "description": "the workbook"}},
 )
 def import_template(principal: Editor) -> Response:
     """A workbook to fill in: the Chinese headers, an example line, and notes on each column."""
     return Response(
         sheets.template_xlsx(),
-        media_type=sheets.XLSX_TYPE,
+        media_type=sheet_files.XLSX_TYPE,
         headers={
             "Content-Disposition": 'attachment; filename="premises-import.xlsx"; '
             "filename*=UTF-8''%E5%9C%BA%E6%89%80%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"

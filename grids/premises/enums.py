@@ -37,15 +37,6 @@ class SupervisionTier(StrEnum):
     TOWNSHIP = "township"
 
 
-class ImportOutcome(StrEnum):
-    """What an import does with a line of the sheet."""
-
-    CREATED = "created"
-    UPDATED = "updated"  # a field differs from the premises the line matched
-    UNCHANGED = "unchanged"  # it matched premises that already say all the line says
-    REFUSED = "refused"
-
-
 class CreditStatus(StrEnum):
     """Set by the hazards domain (credit and blacklist); the registry only shows it."""
 

@@ -18,6 +18,7 @@ the lines already in are unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,24 +31,18 @@ from sqlalchemy.orm import Session
 from backend.core import audit
 from backend.core.privacy import mask_phone
 from backend.core.settings import get_settings
+from backend.core.sheets import ImportOutcome, ImportProblem, Sheet, header_refusal
 from backend.identity.service import Principal
 from grids.enums import Crs
 from grids.premises import sheets
-from grids.premises.enums import ImportOutcome
 from grids.premises.models import Premises
-from grids.premises.schemas import (
-    ImportChange,
-    ImportLine,
-    ImportProblem,
-    ImportReport,
-    PremisesFields,
-)
+from grids.premises.schemas import ImportChange, ImportLine, ImportReport, PremisesFields
 from grids.premises.service import new_premises, registration_problem, snapshot
 from grids.scope import Scope, scope_of
 from grids.service import Placement, place_points
 
 COLUMNS = tuple(PremisesFields.model_fields)
-REQUIRED_COLUMNS = ("name", "premises_type", "address", "lng", "lat")
+_SHEET = dataclasses.replace(sheets.COLUMNS, order=COLUMNS)  # a header problem lists these
 # The fields a line may change, in the order an answer lists them; a location is its three.
 COMPARED = tuple(c for c in COLUMNS if c not in ("lng", "lat", "crs"))
 _LOOKUP_CHUNK = 500  # keys per IN (...): well inside every database's parameter limit
@@ -83,18 +78,17 @@ class _Line:
 def import_sheet(
     session: Session,
     principal: Principal,
-    sheet: sheets.Sheet,
+    sheet: Sheet,
     default_crs: Crs,
     *,
     preview: bool,
 ) -> ImportReport:
     """Judge every line of `sheet`; unless this is a preview or a line is refused, apply them.
     The report says, line by line, what was (or would be) done."""
-    header_problem = _header_problem(sheet.header)
+    header_problem = _SHEET.header_problem(sheet.header)
     if header_problem is not None:
         return _report([_header_line(header_problem)], preview=preview, written=False)
-    fields_of = {column: sheets.field_of(column) for column in sheet.header}
-    lines = [_parse(number, cells, fields_of, default_crs) for number, cells in sheet.rows]
+    lines = [_parse(number, cells, default_crs) for number, cells in sheet.rows]
     scope = scope_of(session, principal)
     _match(session, scope, [line for line in lines if not line.problems])
     _place(session, scope, [line for line in lines if not line.problems])
@@ -107,38 +101,14 @@ def import_sheet(
 # --- Reading the lines ---------------------------------------------------------------------------
 
 
-def _header_problem(header: list[str]) -> str | None:
-    if not header:
-        return "the file is empty"
-    named = [sheets.field_of(column) for column in header]
-    unknown = [column for column, name in zip(header, named, strict=True) if name is None]
-    twice = sorted({n for n in named if n is not None and named.count(n) > 1})
-    missing = [c for c in REQUIRED_COLUMNS if c not in named]
-    parts = [
-        f"unknown columns: {', '.join(unknown)}" if unknown else "",
-        f"missing columns: {', '.join(missing)}" if missing else "",
-        f"columns given twice: {', '.join(twice)}" if twice else "",
-    ]
-    if not any(parts):
-        return None
-    known = ", ".join(f"{c}/{sheets.CHINESE_HEADERS[c]}" for c in COLUMNS)
-    return "; ".join(p for p in parts if p) + f" (columns: {known})"
-
-
 def _header_line(message: str) -> _Line:
     line = _Line(number=1, name=None)
-    line.refuse("header", message)
+    line.problems.append(header_refusal(message))
     return line
 
 
-def _parse(
-    number: int, cells: dict[str, str], fields_of: dict[str, str | None], default_crs: Crs
-) -> _Line:
-    values: dict[str, str] = {}
-    for column, text in cells.items():
-        name = fields_of[column]
-        if name is not None:
-            values[name] = sheets.value_of(name, text)
+def _parse(number: int, cells: dict[str, str], default_crs: Crs) -> _Line:
+    values = _SHEET.fields(cells)
     values.setdefault("crs", default_crs.value)
     line = _Line(number=number, name=values.get("name"))
     try:

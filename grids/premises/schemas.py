@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.core.sheets import ImportOutcome, ImportProblem
 from backend.core.types import INT32_MAX, Text
 from grids.enums import Crs, RouteStatus
 from grids.premises.enums import (
     CreditStatus,
-    ImportOutcome,
     PremisesType,
     RiskLevel,
     SupervisionTier,
@@ -111,12 +111,6 @@ class PremisesOut(BaseModel):
     unit: UnitRef | None = Field(default=None, description="the unit 单位 that runs it")
     version: int
     updated_at: datetime
-
-
-class ImportProblem(BaseModel):
-    line: int
-    field: str
-    message: str
 
 
 class ImportChange(BaseModel):

@@ -1,47 +1,15 @@
-"""Reading a sheet of premises: CSV (UTF-8 or GB18030) or xlsx, English or Chinese headers.
-
-Offices keep their lists in Excel. Chinese Windows Excel saves "CSV" in GB18030 (GBK, really,
-which GB18030 contains), "CSV UTF-8" with a BOM, and workbooks as xlsx; all three arrive here.
-The header may name a column by its field (`name`) or by the Chinese a form prints (场所名称),
-and a cell may say an enumerated value the same two ways (`small_venue` or 九小场所, `true` or
-是). What comes out is the same for every format: each line's non-empty cells by field, as
-text, with the line number a spreadsheet shows. Whether a value is valid is the importer's
-question (grids.premises.importing), not this module's.
+"""The premises registry's sheet: its columns, in English or Chinese, the values people write in
+them (九小场所 for `small_venue`, 是 for true) and the template an office fills in. Reading the
+file itself (CSV in UTF-8 or GB18030, or xlsx) is `backend.core.sheets`, shared by every import;
+whether a value is valid is the importer's question (grids.premises.importing).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
-from typing import Any
-
-from backend.core.errors import InvalidInput, Problem
+from backend.core.sheets import Columns
+from backend.core.sheets import template_xlsx as _template_xlsx
 from grids.enums import Crs
 from grids.premises.enums import PremisesType, RiskLevel, SupervisionTier
-
-MAX_ROWS = 20_000
-MAX_LINES = 2 * MAX_ROWS  # blank lines included: formatted but empty rows cost time too
-MAX_COLUMNS = 64
-# An xlsx is a zip: a small upload can unpack to gigabytes (a zip bomb). A real sheet of
-# MAX_ROWS premises unpacks to a few dozen MB.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .et) format
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-class Encoding(StrEnum):
-    UTF8 = "utf-8"
-    GB18030 = "gb18030"  # also GBK and GB2312 files: GB18030 contains both
-
 
 # The Chinese a form prints over each column; the fields' own names are accepted too.
 CHINESE_HEADERS: dict[str, str] = {
@@ -105,211 +73,18 @@ CHINESE_VALUES: dict[str, dict[str, str]] = {
     "key_unit": {"是": "true", "否": "false"},
 }
 
-
-class UnreadableText(Problem):
-    status, slug, title = 415, "unreadable-text", "The file is not text we can read"
-
-
-class UnreadableWorkbook(InvalidInput):
-    slug, title = "unreadable-workbook", "The workbook cannot be read"
-
-
-class WorkbookTooLarge(Problem):
-    status, slug, title = 413, "workbook-too-large", "The workbook is too large"
-
-
-class TooManyRows(InvalidInput):
-    slug, title = "too-many-rows", "The sheet has too many rows"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            detail or f"the sheet has more than {MAX_ROWS} rows; split it into several files"
-        )
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """The header as written and each line's non-empty cells, keyed by the header as written."""
-
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (line number: the header is line 1, cells)
-
-
-def read_sheet(
-    body: bytes, *, content_type: str = "", filename: str = "", encoding: Encoding | None = None
-) -> Sheet:
-    """The sheet in `body`: an xlsx by its content (a zip), else CSV text. A client that says
-    xlsx but sends something else hears that the workbook cannot be read."""
-    if body.startswith(_OLE_MAGIC):
-        raise UnreadableText(
-            "this is an old .xls workbook; save it as .xlsx or as CSV and send it again"
-        )
-    media_type, _, params = content_type.partition(";")
-    says_xlsx = media_type.strip().lower() == XLSX_TYPE or filename.endswith(".xlsx")
-    if body.startswith(_ZIP_MAGIC) or says_xlsx:
-        return _xlsx_sheet(body)
-    return _csv_sheet(decode_text(body, encoding or _charset(params)))
-
-
-def _charset(params: str) -> Encoding | None:
-    """The encoding a `charset=` parameter names, when it is one of ours (GBK and GB2312 are
-    read as GB18030, which contains both)."""
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            return _CHARSETS.get(value.strip().strip('"').lower())
-    return None
-
-
-_CHARSETS = {
-    "utf-8": Encoding.UTF8,
-    "utf8": Encoding.UTF8,
-    "gb18030": Encoding.GB18030,
-    "gbk": Encoding.GB18030,
-    "gb2312": Encoding.GB18030,
-}
-
-
-def decode_text(body: bytes, encoding: Encoding | None = None) -> str:
-    """CSV bytes as text. A UTF-8 BOM decides; so does the caller's `encoding`; otherwise
-    strict UTF-8 and, failing that, GB18030. Text that happens to be valid UTF-8 and GB18030
-    both is near impossible for Chinese (GBK's byte pairs rarely form UTF-8 sequences), and
-    plain ASCII reads the same either way."""
-    if body.startswith(_UTF16_BOMS):
-        raise UnreadableText(
-            "this file is UTF-16 text; save it as CSV UTF-8 (or as .xlsx) and send it again"
-        )
-    if body.startswith(codecs.BOM_UTF8):
-        encoding, body = Encoding.UTF8, body[len(codecs.BOM_UTF8) :]
-    tries = [encoding] if encoding else [Encoding.UTF8, Encoding.GB18030]
-    for candidate in tries:
-        try:
-            return body.decode(candidate.value)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableText(
-        f"the file is not {encoding.value} text"
-        if encoding
-        else "the file is neither UTF-8 nor GB18030 (GBK) text; save it as CSV UTF-8 or .xlsx"
-    )
-
-
-def _csv_sheet(text: str) -> Sheet:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        return Sheet([], [])
-    rows: list[tuple[int, dict[str, str]]] = []
-    line = reader.line_num + 1  # where the next record starts; a quoted cell may span lines
-    for record in reader:
-        cells = _cells(header, record)
-        if cells:
-            if len(rows) == MAX_ROWS:
-                raise TooManyRows()
-            rows.append((line, cells))
-        line = reader.line_num + 1
-    return Sheet(_header(header), rows)
-
-
-def _xlsx_sheet(body: bytes) -> Sheet:
-    """The first worksheet. openpyxl in read-only mode streams the rows instead of building
-    the whole workbook in memory; the zip's declared sizes are checked before it unpacks
-    anything."""
-    import openpyxl  # only an xlsx import pays for loading it
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableWorkbook(
-            "the file is not an xlsx workbook (not a zip archive)", field="file"
-        ) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise WorkbookTooLarge(f"the workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-        try:
-            return _worksheet_sheet(workbook.worksheets[0].iter_rows(values_only=True))
-        finally:
-            workbook.close()
-    except (TooManyRows, UnreadableWorkbook):
-        raise
-    # A damaged workbook fails inside openpyxl, zipfile or the XML parser with whatever
-    # each raises (KeyError for a missing part, ParseError, ValueError, IndexError for no
-    # sheet, ...): every one of them means the same to the office, which sends a new file.
-    except Exception as exc:
-        raise UnreadableWorkbook(
-            "the xlsx workbook is damaged or not a workbook; save it again from Excel or WPS",
-            field="file",
-        ) from exc
-
-
-def _worksheet_sheet(records: Iterator[tuple[Any, ...]]) -> Sheet:
-    header_record = next(records, None)
-    if header_record is None:
-        return Sheet([], [])
-    header = [_text(value) for value in header_record[:MAX_COLUMNS]]
-    while header and not header[-1]:
-        header.pop()
-    rows: list[tuple[int, dict[str, str]]] = []
-    for line, record in enumerate(records, start=2):
-        if line > MAX_LINES:
-            raise TooManyRows(
-                f"the sheet runs past line {MAX_LINES}; delete the empty rows at its end"
-            )
-        cells = _cells(header, [_text(value) for value in record[: len(header)]])
-        if cells:
-            if len(rows) == MAX_ROWS:
-                raise TooManyRows()
-            rows.append((line, cells))
-    return Sheet(_header(header), rows)
-
-
-def _header(names: list[str]) -> list[str]:
-    return [name.strip() for name in names[:MAX_COLUMNS]]
-
-
-def _cells(header: list[str], record: Iterable[str]) -> dict[str, str]:
-    """The non-empty cells of a line by their column's name; cells past the header and under
-    an unnamed column are left out, as a spreadsheet's stray notes are."""
-    out = {}
-    for name, value in zip(header, record, strict=False):
-        name, value = name.strip(), value.strip()
-        if name and value:
-            out[name] = value
-    return out
-
-
-def _text(value: Any) -> str:
-    """A cell as text the way its owner sees it: 24.35 as 24.35, 1 as 1 (not 1.0), TRUE as
-    true; a date as ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+REQUIRED_COLUMNS = ("name", "premises_type", "address", "lng", "lat")
+COLUMNS = Columns(CHINESE_HEADERS, REQUIRED_COLUMNS, CHINESE_VALUES)
 
 
 def field_of(column: str) -> str | None:
     """The field a column names, in English or Chinese; None if it names none."""
-    if column in CHINESE_HEADERS:
-        return column
-    return _FIELD_BY_CHINESE.get(column)
-
-
-_FIELD_BY_CHINESE = {chinese: field for field, chinese in CHINESE_HEADERS.items()}
+    return COLUMNS.field_of(column)
 
 
 def value_of(field: str, text: str) -> str:
-    """A cell's value as the field's code when the cell says it in Chinese (or in another
-    case, as WGS84 for wgs84); otherwise as written."""
-    known = CHINESE_VALUES.get(field, {})
-    found = known.get(text) or known.get(text.upper())
-    return str(found) if found is not None else text
+    """A cell's value as the field's code when the cell says it in Chinese; else as written."""
+    return COLUMNS.value_of(field, text)
 
 
 # --- The template an office fills in ------------------------------------------------------------
@@ -367,29 +142,12 @@ def template_xlsx() -> bytes:
     """A workbook with the Chinese headers, one example line and a sheet of notes. The code
     and reference columns are formatted as text so that Excel keeps an all-digit code whole
     (as a number it would keep 15 digits of 18)."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "场所"
-    sheet.append([CHINESE_HEADERS[c] for c in TEMPLATE_COLUMNS])
-    sheet.append([TEMPLATE_EXAMPLE[c] for c in TEMPLATE_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, column in enumerate(TEMPLATE_COLUMNS, start=1):
-        letter = openpyxl.utils.get_column_letter(index)
-        sheet.column_dimensions[letter].width = 22 if column in ("name", "address", "uscc") else 12
-        if column in ("uscc", "external_ref", "contact_phone"):
-            for row in range(2, 1001):
-                sheet.cell(row=row, column=index).number_format = "@"
-    sheet.freeze_panes = "A2"
-    notes = workbook.create_sheet("填写说明")
-    notes.append(["列", "说明"])
-    for row in TEMPLATE_NOTES:
-        notes.append(list(row))
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["B"].width = 90
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return _template_xlsx(
+        "场所",
+        COLUMNS,
+        TEMPLATE_COLUMNS,
+        TEMPLATE_EXAMPLE,
+        TEMPLATE_NOTES,
+        as_text=("uscc", "external_ref", "contact_phone"),
+        wide=("name", "address", "uscc"),
+    )

@@ -94,7 +94,8 @@ async function refreshTokens() {
  * request('GET', '/api/v1/hazards', {query: {limit: 20}}) → the parsed JSON answer
  * ({status, headers, body} with `full`; {body, headers} with `withHeaders`, for a list's
  * X-Total-Count; a Blob with `blob`). `signal` cancels it (a map view that moved on). `file`
- * sends a File or Blob as the body, with its own type (a sheet to import).
+ * sends a File or Blob as the body, with its own type (a sheet to import). `accept` asks for
+ * one type of answer (a workbook instead of the JSON report).
  * Throws ApiError (already shown to the user unless `quiet`).
  */
 export async function request(
@@ -110,6 +111,7 @@ export async function request(
     withHeaders = false,
     blob = false,
     full = false,
+    accept,
     signal,
   } = {},
 ) {
@@ -119,7 +121,7 @@ export async function request(
   }
   const send = () => {
     const headers = {
-      Accept: blob ? '*/*' : 'application/json, application/problem+json',
+      Accept: accept ? `${accept}, application/problem+json` : blob ? '*/*' : 'application/json, application/problem+json',
       'Accept-Language': 'zh-CN', // problem details in Chinese
     }
     let body
@@ -175,6 +177,11 @@ function fileNameOf(headers, fallback) {
 // the name the server gives it.
 export async function download(path, { query, fallbackName = 'download' } = {}) {
   const { headers, body } = await request('GET', path, { query, blob: true, full: true })
+  saveFile(body, headers, fallbackName)
+}
+
+// Save a Blob the API answered under the name its Content-Disposition gives.
+export function saveFile(body, headers, fallbackName = 'download') {
   const link = document.createElement('a')
   link.href = URL.createObjectURL(body)
   link.download = fileNameOf(headers, fallbackName)
