@@ -130,6 +130,21 @@ PREMISES_MIX = [
     (PremisesType.HOSPITAL, 1, "{}卫生院"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+# Given names for the demo's grid workers: a person's name, as a real register holds it (a
+# name like 网格员王（…第1网格） repeated the grid in every table and cut each column short).
+GIVEN_NAMES = [
+    "建华", "秀英", "志强", "桂兰", "海燕", "国平", "丽娟", "文军", "春梅", "德明", "晓燕", "永红",
+    "振华", "玉兰", "立新", "雪梅", "建军", "淑芬", "长青", "红霞", "伟东", "小琴", "宏亮", "金凤",
+    "家豪", "美玲", "俊杰", "翠萍", "明辉", "凤英", "光荣", "巧云",
+]  # fmt: skip
+
+
+def worker_name(n: int) -> str:
+    """The n-th demo grid worker's name, different for each of the first 640 (then numbered)."""
+    surname = SURNAMES[n % len(SURNAMES)]
+    given = GIVEN_NAMES[(n // len(SURNAMES) + n) % len(GIVEN_NAMES)]  # 21 and 32: coprime
+    rounds = n // (len(SURNAMES) * len(GIVEN_NAMES))
+    return f"{surname}{given}" + (str(rounds + 1) if rounds else "")
 
 
 def _square_km(center_x: float, center_y: float, side_km: float):
@@ -215,7 +230,7 @@ def _load_workers(session: Session, password: str, reset: bool) -> int:
                 username=username,
                 password=password,
                 role=Role.GRID_WORKER,
-                display_name=f"网格员{SURNAMES[created % len(SURNAMES)]}（{grid.name}）",
+                display_name=worker_name(created),
                 certificate_number=None,
                 certificate_expires_on=None,
                 actor=DEMO_ACTOR,
