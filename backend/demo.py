@@ -624,7 +624,7 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     path = _credentials_file(settings)
     saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     logins: dict[str, str] = {}
-    for demo in DEMO_USERS:
+    for number, demo in enumerate(DEMO_USERS, start=1):
         password = saved.get(demo.username) or secrets.token_urlsafe(9)
         user = session.scalar(select(User).where(User.username == demo.username))
         if user is None:
@@ -636,7 +636,8 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
                 password=password,
                 role=demo.role,
                 display_name=demo.display_name,
-                certificate_number=f"DEMO-{demo.username.upper()}" if demo.certified else None,
+                # a 执法证's number as people read it (演示执法证002), not DEMO-BRIGADE.CHENGZHONG
+                certificate_number=f"演示执法证{number:03d}" if demo.certified else None,
                 certificate_expires_on=date.today() + timedelta(days=365)
                 if demo.certified
                 else None,
