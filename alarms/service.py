@@ -33,6 +33,7 @@ from alarms.schemas import DeviceIn, EventIn, EventReceipt
 from backend.core import audit
 from backend.core.db import one_at_a_time, utcnow
 from backend.core.errors import Conflict, InvalidInput, NotFound
+from backend.core.localtime import LOCAL_TIME
 from backend.core.settings import Settings
 from backend.identity.enums import Role
 from backend.identity.models import User
@@ -681,7 +682,7 @@ class _Intake:
                 description=(
                     f"物联网监测：{KIND_NAMES[DeviceKind(device.kind)]} {device.external_id}"
                     f"在{hours}小时内报警{alarms}次（最近一次"
-                    f"{event.occurred_at.isoformat(timespec='minutes')}）{where}"
+                    f"{event.occurred_at.astimezone(LOCAL_TIME):%Y-%m-%d %H:%M}）{where}"
                 )[:2000],
                 lng=device.lng,
                 lat=device.lat,

@@ -130,6 +130,21 @@ PREMISES_MIX = [
     (PremisesType.HOSPITAL, 1, "{}卫生院"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+# Given names for the demo's grid workers: a person's name, as a real register holds it (a
+# name like 网格员王（…第1网格） repeated the grid in every table and cut each column short).
+GIVEN_NAMES = [
+    "建华", "秀英", "志强", "桂兰", "海燕", "国平", "丽娟", "文军", "春梅", "德明", "晓燕", "永红",
+    "振华", "玉兰", "立新", "雪梅", "建军", "淑芬", "长青", "红霞", "伟东", "小琴", "宏亮", "金凤",
+    "家豪", "美玲", "俊杰", "翠萍", "明辉", "凤英", "光荣", "巧云",
+]  # fmt: skip
+
+
+def worker_name(n: int) -> str:
+    """The n-th demo grid worker's name, different for each of the first 640 (then numbered)."""
+    surname = SURNAMES[n % len(SURNAMES)]
+    given = GIVEN_NAMES[(n // len(SURNAMES) + n) % len(GIVEN_NAMES)]  # 21 and 32: coprime
+    rounds = n // (len(SURNAMES) * len(GIVEN_NAMES))
+    return f"{surname}{given}" + (str(rounds + 1) if rounds else "")
 
 
 def _square_km(center_x: float, center_y: float, side_km: float):
@@ -215,7 +230,7 @@ def _load_workers(session: Session, password: str, reset: bool) -> int:
                 username=username,
                 password=password,
                 role=Role.GRID_WORKER,
-                display_name=f"网格员{SURNAMES[created % len(SURNAMES)]}（{grid.name}）",
+                display_name=worker_name(created),
                 certificate_number=None,
                 certificate_expires_on=None,
                 actor=DEMO_ACTOR,
@@ -609,7 +624,7 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
     path = _credentials_file(settings)
     saved: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     logins: dict[str, str] = {}
-    for demo in DEMO_USERS:
+    for number, demo in enumerate(DEMO_USERS, start=1):
         password = saved.get(demo.username) or secrets.token_urlsafe(9)
         user = session.scalar(select(User).where(User.username == demo.username))
         if user is None:
@@ -621,7 +636,8 @@ def load(session: Session, settings: Settings) -> dict[str, str]:
                 password=password,
                 role=demo.role,
                 display_name=demo.display_name,
-                certificate_number=f"DEMO-{demo.username.upper()}" if demo.certified else None,
+                # a 执法证's number as people read it (演示执法证002), not DEMO-BRIGADE.CHENGZHONG
+                certificate_number=f"演示执法证{number:03d}" if demo.certified else None,
                 certificate_expires_on=date.today() + timedelta(days=365)
                 if demo.certified
                 else None,

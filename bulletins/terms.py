@@ -21,6 +21,7 @@ SOURCES = {
     "citizen": "群众随手拍",
     "complaint": "投诉举报",
     "inspection": "执法检查",
+    "monitoring": "物联网监测",
 }
 
 PREMISES_TYPES = {

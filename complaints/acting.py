@@ -153,7 +153,7 @@ def act(
         notify.push(
             session,
             [complaint.assignee_id],
-            title="投诉重办 Complaint reopened",
+            title="投诉重办",
             body=dispatch.summary(complaint),
             data={"complaint_id": str(complaint.id), "kind": "complaint.reopened"},
         )

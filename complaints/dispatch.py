@@ -135,7 +135,7 @@ def summary(complaint: Any) -> str:
 def dispatched_message(complaint: Any) -> Message:
     """What the assignee's phone shows."""
     return (
-        "新投诉工单 New complaint",
+        "新投诉工单",
         summary(complaint),
         {"complaint_id": str(complaint.id), "kind": "complaint.dispatched"},
     )
@@ -144,7 +144,7 @@ def dispatched_message(complaint: Any) -> Message:
 def triage_message(complaint: Any) -> Message:
     """What the station's staff see of a complaint waiting for them."""
     return (
-        "投诉待分派 Complaint to triage",
+        "投诉待分派",
         summary(complaint),
         {"complaint_id": str(complaint.id), "kind": "complaint.triage"},
     )

@@ -84,7 +84,7 @@ def request_extension(
     notify.push(
         session,
         dispatch.station_staff_for(session, complaint.area_path),
-        title="投诉延期申请 Extension asked",
+        title="投诉延期申请",
         body=dispatch.summary(complaint),
         data={"complaint_id": str(complaint.id), "kind": "complaint.extension_requested"},
     )

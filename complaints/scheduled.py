@@ -49,7 +49,7 @@ def remind_and_escalate_overdue_complaints(
         if not complaint.reminded:
             values = {"reminded": True}
             action, audience = "complaint.reminded", _holder(session, complaint)
-            title = "投诉催办 Complaint overdue"
+            title = "投诉催办"
         else:
             level = Escalation(level + 1)
             values = {"escalation": int(level)}
@@ -59,7 +59,7 @@ def remind_and_escalate_overdue_complaints(
                 if level is Escalation.TOWNSHIP
                 else dispatch.brigade_staff_for(session, complaint.area_path)
             )
-            title = "投诉逾期升级 Overdue complaint escalated"
+            title = "投诉逾期升级"
         if level >= Escalation.COUNTY:
             values["alarm_at"] = None  # nobody higher to tell for this deadline
         else:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.core.texts_zh import TERMS
 from backend.identity.enums import Role
 from backend.notify import service as notify
 from grids import workforce
@@ -55,32 +56,16 @@ class Announcement:
 
 
 ANNOUNCEMENTS: dict[HazardAction, Announcement] = {
-    HazardAction.CONFIRM: Announcement(
-        Audience.REPORTER, "您报告的隐患已确认 Your report was confirmed"
-    ),
-    HazardAction.REJECT: Announcement(
-        Audience.REPORTER, "您报告的隐患经核查不属实 Your report was not confirmed"
-    ),
-    HazardAction.MARK_DUPLICATE: Announcement(
-        Audience.REPORTER, "您报告的隐患已合并处理 Your report joined an earlier one"
-    ),
-    HazardAction.RECTIFY_ON_SPOT: Announcement(
-        Audience.REPORTER, "隐患已当场整改 Fixed on the spot"
-    ),
-    HazardAction.VERIFY: Announcement(Audience.REPORTER, "隐患已整改销号 Rectified and closed"),
-    HazardAction.DELIST: Announcement(Audience.REPORTER, "重大隐患已摘牌 Major hazard delisted"),
-    HazardAction.ORDER_RECTIFICATION: Announcement(
-        Audience.GRID, "责令整改通知已下达 Rectification ordered"
-    ),
-    HazardAction.FAIL_VERIFICATION: Announcement(
-        Audience.GRID, "复查不合格，已重新限期整改 Re-check failed: new deadline"
-    ),
-    HazardAction.SUBMIT_RECTIFICATION: Announcement(
-        Audience.HOLDERS, "单位已提交整改，请复查 Rectification submitted: please re-check"
-    ),
-    HazardAction.SUSPECT_MAJOR: Announcement(
-        Audience.COUNTY, "疑似重大火灾隐患 Suspected major hazard: determination due"
-    ),
+    HazardAction.CONFIRM: Announcement(Audience.REPORTER, "您报告的隐患已确认"),
+    HazardAction.REJECT: Announcement(Audience.REPORTER, "您报告的隐患经核查不属实"),
+    HazardAction.MARK_DUPLICATE: Announcement(Audience.REPORTER, "您报告的隐患已合并处理"),
+    HazardAction.RECTIFY_ON_SPOT: Announcement(Audience.REPORTER, "隐患已当场整改"),
+    HazardAction.VERIFY: Announcement(Audience.REPORTER, "隐患已整改销号"),
+    HazardAction.DELIST: Announcement(Audience.REPORTER, "重大隐患已摘牌"),
+    HazardAction.ORDER_RECTIFICATION: Announcement(Audience.GRID, "责令整改通知已下达"),
+    HazardAction.FAIL_VERIFICATION: Announcement(Audience.GRID, "复查不合格，已重新限期整改"),
+    HazardAction.SUBMIT_RECTIFICATION: Announcement(Audience.HOLDERS, "单位已提交整改，请复查"),
+    HazardAction.SUSPECT_MAJOR: Announcement(Audience.COUNTY, "疑似重大火灾隐患，请认定"),
 }
 
 
@@ -106,7 +91,7 @@ def announce_report(session: Session, hazard: Hazard, reporter_id: uuid.UUID | N
     return notify.push(
         session,
         people,
-        "网格内新报隐患 New hazard reported in your area",
+        "网格内新报隐患",
         _summary(hazard),
         {"hazard_id": str(hazard.id), "kind": "hazard.reported", "state": hazard.state},
     )
@@ -130,8 +115,8 @@ def report_messages(
     return [
         (
             person,
-            "网格内新报隐患 New hazard reported in your area",
-            f"{h['description'][:60]}（{h['category']}）",
+            "网格内新报隐患",
+            summary_of(h["description"], h["category"]),
             {"hazard_id": str(h["id"]), "kind": "hazard.reported", "state": h["state"]},
         )
         for h in hazards
@@ -151,4 +136,9 @@ def _audience(session: Session, hazard: Hazard, audience: Audience) -> list[uuid
 
 
 def _summary(hazard: Hazard) -> str:
-    return f"{hazard.description[:60]}（{hazard.category}）"
+    return summary_of(hazard.description, hazard.category)
+
+
+def summary_of(description: str, category: str) -> str:
+    """A push's body: the start of the description and the category in Chinese words."""
+    return f"{description[:60]}（{TERMS['hazard_category'].get(category, category)}）"

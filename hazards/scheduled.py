@@ -9,7 +9,7 @@ from backend.core import audit, dialect
 from backend.core.db import utcnow
 from backend.core.settings import Settings
 from backend.notify import service as notify
-from hazards.announcements import level_holders
+from hazards.announcements import level_holders, summary_of
 from hazards.deadlines import clock, top_level
 from hazards.enums import EscalationLevel, HazardState, Severity
 from hazards.models import Hazard
@@ -89,8 +89,8 @@ def escalate_overdue_hazards(session: Session, settings: Settings, batch: int = 
         notify.push(
             session,
             level_holders(session, hazard, new_level),
-            title="隐患逾期升级 Overdue hazard escalated",
-            body=f"{hazard.description[:60]}（{hazard.category}）",
+            title="隐患逾期升级",
+            body=summary_of(hazard.description, hazard.category),
             data={
                 "hazard_id": str(hazard.id),
                 "level": str(int(new_level)),

@@ -635,7 +635,7 @@ def dispute(
         notify.push(
             session,
             [closer],
-            title="群众反馈未整改 Reporter says not fixed",
+            title="群众反馈未整改",
             body=f"您办结的举报被群众反馈未整改，已重新办理：{mask_free_text(body.note)[:60]}",
             data={"complaint_id": str(complaint.id), "kind": "complaint.not_fixed"},
         )

@@ -9,6 +9,9 @@ export const CHANNELS = {
   other: '其他渠道',
 }
 
+// The same, short enough for a list's narrow 来源 column.
+export const CHANNELS_SHORT = { 96119: '96119', 12345: '12345', app: '群众App', wechat: '微信', web: '随手拍', other: '其他' }
+
 export const COMPLAINT_TYPES = { consultation: '咨询', complaint: '投诉', report: '举报', help_request: '求助' }
 
 export const COMPLAINT_STATES = {

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.core.audit import AuditEvent
+from backend.core.localtime import LOCAL_TIME
 from backend.identity.enums import Role
 from tests.world import SETUP, IntegrationClient, another_county, at_once, signed_headers
 
@@ -171,6 +172,9 @@ def test_a_repeated_alarm_becomes_one_hazard_in_the_right_grid(
     hazard = api.get(f"/api/v1/hazards/{hazard_id}", headers=station).json()
     assert hazard["source"] == "monitoring" and hazard["premises_id"] == premises
     assert "SD-0001" in hazard["description"] and "报警3次" in hazard["description"]
+    # the last alarm's time as people read it: Beijing time, not an ISO stamp with its offset
+    third = (NOW - timedelta(minutes=60)).astimezone(LOCAL_TIME)
+    assert f"（最近一次{third:%Y-%m-%d %H:%M}）" in hazard["description"]
     assert hazard["area_code"] == "990101001001-01"
 
     # The urgent task is due today and was pushed to the worker and the station as urgent.

@@ -60,6 +60,9 @@ def test_a_station_signs_in_sees_its_own_hazard_queue_and_signs_out(tab, api, de
     expect(page).to_have_url(f"{tab.base_url}/console/hazards")
     expect(page.locator("[data-test=user-name]")).to_have_text(STATION_NAME)
     expect(page.locator("[data-test=user-role]")).to_have_text("乡镇消防工作站")
+    expect(page.locator("[data-test=user-area]")).to_have_text(
+        "辖区 城中演示街道一"
+    )  # not its code
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     # The menu holds only screens that exist, the hazard queue first, under headed groups.
     expect(page.locator("[data-test=menu-group] .el-menu-item-group__title")).to_have_text(

@@ -212,6 +212,7 @@ def test_a_station_registers_a_micro_station_and_sets_it_off_duty_and_back(tab, 
     expect(page.locator("[data-test=user-name]")).to_be_visible()
     page.locator(".el-menu-item", has_text="微型消防站").click()
     expect(page).to_have_url(f"{tab.base_url}/console/fire-stations")
+    expect(page.locator(ROWS)).not_to_have_count(0)  # the demo's stations, loaded: then count
     before = int(page.locator("[data-test=stations-total]").inner_text().split()[1])
 
     page.locator("[data-test=station-new]").click()

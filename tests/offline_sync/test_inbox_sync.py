@@ -32,7 +32,7 @@ def test_a_worker_offline_for_a_day_sees_the_days_messages_after_one_sync(
         service.push(
             session,
             [grid_worker.id],
-            "新投诉工单 New complaint",
+            "新投诉工单",
             "楼道堆放杂物",
             {"complaint_id": str(complaint), "kind": "complaint.dispatched"},
         )

@@ -38,9 +38,8 @@ def test_a_hazard_reported_in_the_workers_grid_lands_in_their_inbox_and_is_read_
     (note,) = mine["items"]
     assert note["kind"] == "hazard_reported"
     assert (note["subject_type"], note["subject_id"]) == ("hazard", hazard_id)
-    assert (
-        note["title"] == "网格内新报隐患 New hazard reported in your area"
-    )  # as the caller gave it
+    assert note["title"] == "网格内新报隐患"  # as the caller gave it
+    assert note["body"] == "楼道内电动车飞线充电（电动自行车违规停放充电）"  # the category in words
     assert note["read_at"] is None and note["urgent"] is False
     with db() as session:  # the push carries the inbox row
         (pushed,) = session.scalars(
