@@ -18,7 +18,7 @@ from backend.core.errors import Unauthenticated
 from backend.core.localtime import LOCAL_TIME, today
 from backend.core.spreadsheet import content_disposition
 from backend.core.types import Text
-from backend.core.web import Offset, json_answer, problem_response
+from backend.core.web import Offset, import_refused, json_answer
 from backend.identity import service as identity
 from backend.identity.dependencies import (
     CurrentPrincipal,
@@ -327,22 +327,10 @@ async def import_people(
     report = await run_in_threadpool(
         people_import.import_sheet, session, principal, sheet, preview=preview
     )
-    lines = [
-        line.model_copy(update={"problems": sheets.in_reader_language(line.problems)})
-        for line in report.lines
-    ]
-    answer = report.model_copy(
-        update={"lines": lines, "problems": [p for line in lines for p in line.problems]}
-    ).model_dump(mode="json")
+    answer = sheets.report_in_reader_language(report).model_dump(mode="json")
     if report.refused and not preview:
         session.rollback()
-        return problem_response(
-            422,
-            f"{len(report.problems)} problem(s); nothing imported",
-            slug="import-refused",
-            **{k: v for k, v in answer.items() if k != "problems"},
-            problems=report.model_dump(mode="json")["problems"],
-        )
+        return import_refused(report, answer)
     headers = {
         "Cache-Control": "no-store",  # temporary passwords
         "X-Import-Created": str(report.created),

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -322,6 +322,9 @@ def header_refusal(message: str) -> ImportProblem:
     return ImportProblem(line=1, field="header", message=message)
 
 
+Report = TypeVar("Report", bound=BaseModel)
+
+
 def in_reader_language(problems: Iterable[ImportProblem]) -> list[ImportProblem]:
     """Each problem's message in the reader's language (a problem document's own `problems`
     are translated where every problem is, at the edge)."""
@@ -331,6 +334,18 @@ def in_reader_language(problems: Iterable[ImportProblem]) -> list[ImportProblem]
         p.model_copy(update={"message": chinese_or_english(p.message, "import-refused")})
         for p in problems
     ]
+
+
+def report_in_reader_language(report: Report) -> Report:
+    """An import's report (its `lines`, each with its `problems`, and all of them in
+    `problems`) with every reason in the reader's language."""
+    lines = [
+        line.model_copy(update={"problems": in_reader_language(line.problems)})
+        for line in report.lines
+    ]
+    return report.model_copy(
+        update={"lines": lines, "problems": [p for line in lines for p in line.problems]}
+    )
 
 
 # The request body of an import, for the OpenAPI document.

@@ -94,6 +94,19 @@ def problem_response(
     )
 
 
+def import_refused(report: BaseModel, answer: dict[str, Any]) -> JSONResponse:
+    """422 for an import with a refused line: the whole report as a problem, nothing written.
+    `answer` is the report as the reader gets it (its lines' reasons in their language); the
+    problem's own `problems` stay English here and are translated with every problem's."""
+    return problem_response(
+        422,
+        f"{len(report.problems)} problem(s); nothing imported",
+        slug="import-refused",
+        **{k: v for k, v in answer.items() if k != "problems"},
+        problems=report.model_dump(mode="json")["problems"],
+    )
+
+
 # Paths whose clients read another error shape than problem+json (Open311's list of
 # {code, description}): prefix -> how to answer (path, status, detail, headers). Every error on
 # those paths, from a route, a validation, an unknown path, a body too large or a crash, goes

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.core import sheets as sheet_files
 from backend.core.privacy import mask_phone
 from backend.core.types import Text
-from backend.core.web import Offset, problem_response
+from backend.core.web import Offset, import_refused
 from backend.identity.dependencies import CurrentPrincipal, SessionDep, require
 from backend.identity.permissions import Permission
 from backend.identity.service import Principal
@@ -186,27 +186,11 @@ async def import_premises(
     report = await run_in_threadpool(
         importing.import_sheet, session, principal, sheet, crs, preview=preview
     )
-    answer = _localized(report).model_dump(mode="json")
+    answer = sheet_files.report_in_reader_language(report).model_dump(mode="json")
     if report.refused and not preview:
         session.rollback()
-        return problem_response(
-            422,
-            f"{len(report.problems)} problem(s); nothing imported",
-            slug="import-refused",
-            **{k: v for k, v in answer.items() if k != "problems"},
-            problems=report.model_dump(mode="json")["problems"],
-        )
+        return import_refused(report, answer)
     return JSONResponse(answer)
-
-
-def _localized(report: ImportReport) -> ImportReport:
-    """Each line's reasons in the reader's language."""
-    lines = [
-        line.model_copy(update={"problems": sheet_files.in_reader_language(line.problems)})
-        for line in report.lines
-    ]
-    problems = [p for line in lines for p in line.problems]
-    return report.model_copy(update={"lines": lines, "problems": problems})
 
 
 @router.get(

@@ -175,6 +175,9 @@ function fileNameOf(headers, fallback) {
 
 // A file the API answers (an export, a PDF), fetched with the bearer token and saved under
 // the name the server gives it.
+// An Excel workbook's media type: what imports send and what the 开户通知单 answers in.
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
 export async function download(path, { query, fallbackName = 'download' } = {}) {
   const { headers, body } = await request('GET', path, { query, blob: true, full: true })
   saveFile(body, headers, fallbackName)
